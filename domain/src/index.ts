@@ -1,2 +1,5 @@
-export type Brand<T, B extends string> = T & { readonly __brand: B };
-export const hello = (x: number): string => `hi ${x}`;
+// Public API of @fxcore/domain: pure, no I/O, no clock, no randomness.
+export * from "./commands.ts";
+export * from "./events.ts";
+export * from "./fix.ts";
+export * from "./values.ts";
