@@ -2,4 +2,5 @@
 export * from "./commands.ts";
 export * from "./events.ts";
 export * from "./fix.ts";
+export type { Instrument } from "./instruments/instrument.ts";
 export * from "./values.ts";
