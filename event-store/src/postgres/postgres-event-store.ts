@@ -1,0 +1,267 @@
+// The Postgres adapter of the EventStore port. Appends go through the
+// es_append function (one statement per batch, ADR 051); the global log is
+// read below the transaction-id watermark (ADR 050).
+import type pg from "pg";
+import type {
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  ExpectedVersion,
+  LogCheckpoint,
+  NewEvent,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamId,
+  SubscribeOptions,
+  Subscription,
+} from "../port/event-store.ts";
+import { logStart } from "../port/event-store.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
+import { subscribeByPolling, type Wakeups } from "./subscription.ts";
+
+/** An event that is also published: the outbox row is written in the same transaction. */
+export interface PublishedEvent extends NewEvent {
+  readonly publish?: { readonly topic: string; readonly key: string };
+}
+
+/** One stream's append inside a batch. */
+export interface AppendItem {
+  readonly stream: StreamId;
+  readonly expected: ExpectedVersion;
+  readonly events: readonly PublishedEvent[];
+}
+
+export interface PostgresEventStoreOptions {
+  /** Retries of an `"any"` append that lost a race for a revision. */
+  readonly anyRetries?: number;
+}
+
+const LISTEN_CHANNEL = "es_events";
+
+const expectedCode = (e: ExpectedVersion): string =>
+  e === "any" ? "-2" : e === "no-stream" ? "-1" : e.toString();
+
+const toBuffer = (u: Uint8Array): Buffer =>
+  Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+interface AppendRow {
+  item: number;
+  ok: boolean;
+  next_version: string | null;
+  positions: string[];
+  actual: string | null;
+}
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  stream_id: string;
+  stream_version: string;
+  event_id: string;
+  event_type: string;
+  schema_id: number;
+  schema_version: number;
+  payload: Buffer;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+const EVENT_COLUMNS =
+  "global_position, transaction_id, stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata, recorded_at";
+
+export const toRecordedEvent = (r: EventRow): RecordedEvent => ({
+  eventId: r.event_id as RecordedEvent["eventId"],
+  type: r.event_type,
+  schemaId: r.schema_id,
+  schemaVersion: r.schema_version,
+  payload: r.payload,
+  metadata: r.metadata,
+  streamId: r.stream_id as StreamId,
+  streamVersion: BigInt(r.stream_version),
+  globalPosition: BigInt(r.global_position),
+  checkpoint: encodeCheckpoint(BigInt(r.transaction_id), BigInt(r.global_position)),
+  recordedAt: r.recorded_at,
+});
+
+export class PostgresEventStore implements EventStore {
+  readonly #pool: pg.Pool;
+  readonly #anyRetries: number;
+  #listener: Promise<pg.PoolClient> | undefined;
+  readonly #waiters = new Set<() => void>();
+  #closed = false;
+
+  constructor(pool: pg.Pool, options: PostgresEventStoreOptions = {}) {
+    this.#pool = pool;
+    this.#anyRetries = options.anyRetries ?? 5;
+  }
+
+  async append(
+    stream: StreamId,
+    expected: ExpectedVersion,
+    events: readonly PublishedEvent[],
+  ): Promise<AppendResult> {
+    for (let attempt = 0; ; attempt++) {
+      const [result] = await this.appendBatch([{ stream, expected, events }]);
+      if (result === undefined) throw new Error("es_append returned no row");
+      if (result.ok || expected !== "any" || attempt >= this.#anyRetries) return result;
+    }
+  }
+
+  /**
+   * Appends several streams' events in one statement (group commit). Each
+   * item succeeds or fails on its own, all-or-nothing within the item.
+   */
+  async appendBatch(items: readonly AppendItem[]): Promise<readonly AppendResult[]> {
+    const cols = {
+      item: [] as number[],
+      expected: [] as string[],
+      stream: [] as string[],
+      eventId: [] as string[],
+      type: [] as string[],
+      schemaId: [] as number[],
+      schemaVersion: [] as number[],
+      payload: [] as Buffer[],
+      metadata: [] as string[],
+      topic: [] as (string | null)[],
+      key: [] as (string | null)[],
+    };
+    items.forEach((it, i) => {
+      if (it.events.length === 0) throw new Error(`append to ${it.stream} with no events`);
+      for (const e of it.events) {
+        cols.item.push(i);
+        cols.expected.push(expectedCode(it.expected));
+        cols.stream.push(it.stream);
+        cols.eventId.push(e.eventId);
+        cols.type.push(e.type);
+        cols.schemaId.push(e.schemaId);
+        cols.schemaVersion.push(e.schemaVersion);
+        cols.payload.push(toBuffer(e.payload));
+        cols.metadata.push(JSON.stringify(e.metadata));
+        cols.topic.push(e.publish?.topic ?? null);
+        cols.key.push(e.publish?.key ?? null);
+      }
+    });
+    const { rows } = await this.#pool.query<AppendRow>(
+      "SELECT * FROM es_append($1::int[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::int[], $7::int[], $8::bytea[], $9::text[], $10::text[], $11::text[])",
+      [
+        cols.item,
+        cols.expected,
+        cols.stream,
+        cols.eventId,
+        cols.type,
+        cols.schemaId,
+        cols.schemaVersion,
+        cols.payload,
+        cols.metadata,
+        cols.topic,
+        cols.key,
+      ],
+    );
+    return items.map((it, i): AppendResult => {
+      const row = rows[i];
+      if (row === undefined || row.item !== i)
+        throw new Error(`es_append: missing result for item ${i}`);
+      if (row.ok)
+        return {
+          ok: true,
+          value: {
+            nextExpectedVersion: BigInt(row.next_version ?? "-1"),
+            globalPositions: row.positions.map(BigInt),
+          },
+        };
+      return {
+        ok: false,
+        error: {
+          type: "WrongExpectedVersion",
+          streamId: it.stream,
+          expected: it.expected,
+          actual: BigInt(row.actual ?? "-1"),
+        },
+      };
+    });
+  }
+
+  async readStream(
+    stream: StreamId,
+    options: ReadStreamOptions = {},
+  ): Promise<readonly RecordedEvent[]> {
+    const { rows } = await this.#pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = $1 AND stream_version >= $2
+       ORDER BY stream_version LIMIT $3`,
+      [stream, (options.fromVersion ?? 0n).toString(), options.limit ?? 1_000_000],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(after: LogCheckpoint, limit: number): Promise<readonly RecordedEvent[]> {
+    const at = decodeCheckpoint(after);
+    // Only transactions older than every running one: a row with a smaller
+    // transaction id can no longer appear, so nothing behind us is skipped.
+    const { rows } = await this.#pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es_events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id, global_position LIMIT $3`,
+      [at.transactionId.toString(), at.position.toString(), limit],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  subscribeToAll(
+    from: LogCheckpoint,
+    handler: (event: RecordedEvent) => Promise<void> | void,
+    options: SubscribeOptions = {},
+  ): Subscription {
+    return subscribeByPolling({
+      from,
+      read: (after, limit) => this.readAll(after, limit),
+      handler,
+      batchSize: options.batchSize ?? 500,
+      wakeups: this.#wakeups(),
+    });
+  }
+
+  /** Wake-ups on NOTIFY, shared by all subscriptions of this store over one LISTEN connection. */
+  #wakeups(): Wakeups {
+    if (this.#listener === undefined && !this.#closed) {
+      this.#listener = this.#pool.connect().then(async (client) => {
+        client.on("notification", () => {
+          for (const w of this.#waiters) w();
+        });
+        // A broken LISTEN connection only costs latency: subscribers still poll.
+        client.on("error", () => {});
+        await client.query(`LISTEN ${LISTEN_CHANNEL}`);
+        return client;
+      });
+      this.#listener.catch(() => {
+        this.#listener = undefined;
+      });
+    }
+    return {
+      wait: (ms) =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            this.#waiters.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, ms);
+          this.#waiters.add(done);
+        }),
+    };
+  }
+
+  /** Releases the LISTEN connection; the pool belongs to the caller. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const w of this.#waiters) w();
+    const listener = this.#listener;
+    this.#listener = undefined;
+    if (listener !== undefined) {
+      const client = await listener.catch(() => undefined);
+      client?.release(true);
+    }
+  }
+}
+
+export { logStart };
