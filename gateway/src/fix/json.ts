@@ -1,0 +1,178 @@
+// FIX JSON encoding: FIX Repository field names, every value a string. Two
+// shapes are accepted: the standard envelope {"Header":{…},"Body":{…},
+// "Trailer":{…}} and a flat object {"MsgType":"D", …}; the gateway answers
+// flat. Names the dictionary lacks may be given as decimal tags ("9999").
+// JSON.parse silently keeps the last of duplicate keys, and a FIX engine must
+// see a repeated tag, so objects are read by a small strict parser that keeps
+// every entry in order.
+
+import type { Result } from "@fxcore/domain";
+import { err, ok } from "@fxcore/domain";
+import { Tag, nameOfTag, tagOfName } from "./fields.ts";
+import { type FixField, type FixMessage, fixMessage } from "./message.ts";
+import { HEADER_TAGS } from "./messages.ts";
+import { SessionRejectReason as R, type SessionReject, sessionReject } from "./rejects.ts";
+
+export type JsonValue =
+  | { readonly kind: "string"; readonly value: string }
+  | { readonly kind: "object"; readonly entries: ReadonlyArray<readonly [string, JsonValue]> }
+  | { readonly kind: "other"; readonly text: string };
+
+const MAX_DEPTH = 8;
+
+/** Parses JSON keeping duplicate keys; non-string scalars and arrays are kept as raw text. */
+export const parseStrictJson = (text: string): Result<JsonValue, string> => {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
+  };
+  const fail = (what: string): never => {
+    throw new SyntaxError(`${what} at offset ${i}`);
+  };
+  const str = (): string => {
+    const start = i;
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === "\\") i++;
+      else if (text.charCodeAt(i) < 0x20) fail("control character in string");
+      i++;
+    }
+    if (i >= text.length) fail("unterminated string");
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const value = (depth: number): JsonValue => {
+    if (depth > MAX_DEPTH) fail("nesting too deep");
+    ws();
+    const c = text[i];
+    if (c === '"') return { kind: "string", value: str() };
+    if (c === "{") {
+      i++;
+      const entries: Array<readonly [string, JsonValue]> = [];
+      ws();
+      if (text[i] === "}") {
+        i++;
+        return { kind: "object", entries };
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail("expected a key");
+        const key = str();
+        ws();
+        if (text[i] !== ":") fail("expected ':'");
+        i++;
+        entries.push([key, value(depth + 1)]);
+        ws();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "}") {
+          i++;
+          return { kind: "object", entries };
+        }
+        fail("expected ',' or '}'");
+      }
+    }
+    // Anything else (number, literal, array) is syntactically checked by
+    // JSON.parse on its extent and kept as text: FIX JSON never uses it.
+    const start = i;
+    if (c === "[") {
+      let level = 0;
+      do {
+        if (text[i] === '"') {
+          str();
+          continue;
+        }
+        if (text[i] === "[" || text[i] === "{") level++;
+        if (text[i] === "]" || text[i] === "}") level--;
+        i++;
+      } while (level > 0 && i < text.length);
+    } else {
+      while (i < text.length && /[-+.0-9a-zA-Z]/.test(text[i]!)) i++;
+    }
+    const raw = text.slice(start, i);
+    if (raw.length === 0) fail("unexpected character");
+    JSON.parse(raw);
+    return { kind: "other", text: raw };
+  };
+  try {
+    const v = value(0);
+    ws();
+    if (i !== text.length) fail("trailing characters");
+    return ok(v);
+  } catch (e) {
+    return err(e instanceof Error ? e.message : String(e));
+  }
+};
+
+const SECTIONS = new Set(["Header", "Body", "Trailer"]);
+
+const fieldsOf = (
+  entries: ReadonlyArray<readonly [string, JsonValue]>,
+  out: FixField[],
+): SessionReject | null => {
+  for (const [name, v] of entries) {
+    const tag = tagOfName(name);
+    if (tag === null)
+      return sessionReject(R.InvalidTagNumber, `unknown field "${name.slice(0, 40)}"`);
+    if (tag === Tag.BodyLength || tag === Tag.CheckSum)
+      return sessionReject(R.TagNotDefinedForMessageType, `${name} is not used in FIX JSON`, tag);
+    if (v.kind !== "string")
+      return sessionReject(R.IncorrectDataFormat, `${name} must be a JSON string`, tag);
+    out.push({ tag, value: v.value });
+  }
+  return null;
+};
+
+export const decodeFixJson = (text: string): Result<FixMessage, SessionReject> => {
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) return err(sessionReject(R.Other, `malformed JSON: ${parsed.error}`));
+  const root = parsed.value;
+  if (root.kind !== "object")
+    return err(sessionReject(R.Other, "a FIX JSON message is a JSON object"));
+  const fields: FixField[] = [];
+  const enveloped = root.entries.some(([k]) => SECTIONS.has(k));
+  if (!enveloped) {
+    const bad = fieldsOf(root.entries, fields);
+    return bad ? err(bad) : ok(fixMessage(fields));
+  }
+  const seen = new Set<string>();
+  for (const [section, v] of root.entries) {
+    if (!SECTIONS.has(section))
+      return err(sessionReject(R.Other, `"${section.slice(0, 40)}" beside Header/Body/Trailer`));
+    if (seen.has(section)) return err(sessionReject(R.Other, `${section} appears twice`));
+    seen.add(section);
+    if (v.kind !== "object") return err(sessionReject(R.Other, `${section} must be an object`));
+    const bad = fieldsOf(v.entries, fields);
+    if (bad) return err(bad);
+  }
+  return ok(fixMessage(fields));
+};
+
+export type JsonShape = "flat" | "envelope";
+
+/** A FIX JSON object. The envelope shape moves header fields into "Header". */
+export const toFixJson = (msg: FixMessage, shape: JsonShape = "flat"): Record<string, unknown> => {
+  const flat = (fs: readonly FixField[]) =>
+    Object.fromEntries(fs.map((fl) => [nameOfTag(fl.tag), fl.value]));
+  if (shape === "flat") return flat(msg.fields);
+  return {
+    Header: flat(msg.fields.filter((fl) => HEADER_TAGS.includes(fl.tag))),
+    Body: flat(msg.fields.filter((fl) => !HEADER_TAGS.includes(fl.tag))),
+    Trailer: {},
+  };
+};
+
+/**
+ * The wire text, written by hand: a JS object would reorder integer-like keys
+ * ("9999") before names and break the lossless round trip.
+ */
+export const encodeFixJson = (msg: FixMessage, shape: JsonShape = "flat"): string => {
+  const obj = (fs: readonly FixField[]) =>
+    `{${fs.map((fl) => `${JSON.stringify(nameOfTag(fl.tag))}:${JSON.stringify(fl.value)}`).join(",")}}`;
+  if (shape === "flat") return obj(msg.fields);
+  const header = msg.fields.filter((fl) => HEADER_TAGS.includes(fl.tag));
+  const body = msg.fields.filter((fl) => !HEADER_TAGS.includes(fl.tag));
+  return `{"Header":${obj(header)},"Body":${obj(body)},"Trailer":{}}`;
+};

@@ -1,0 +1,176 @@
+// The data dictionary as a gate: a message either becomes a ValidMessage (every
+// field known, allowed, well-formed, in range, once; required ones present)
+// or a typed reject, in the order a FIX engine checks: MsgType, then each
+// field in wire order, then required fields, then conditional rules.
+
+import type { Result } from "@fxcore/domain";
+import { err, ok } from "@fxcore/domain";
+import { FIELD_BY_TAG, type FieldDef, OTHER_FIX_TAGS, Tag } from "./fields.ts";
+import type { FixMessage } from "./message.ts";
+import { HEADER_TAGS, MESSAGE_BY_TYPE, type MessageDef, OTHER_FIX_MSG_TYPES } from "./messages.ts";
+import {
+  BusinessRejectReason as B,
+  type FixReject,
+  SessionRejectReason as R,
+  businessReject,
+  sessionReject,
+} from "./rejects.ts";
+import { parseUtcTimestamp } from "./timestamp.ts";
+
+export interface ValidMessage {
+  readonly def: MessageDef;
+  readonly msg: FixMessage;
+  /** Values by tag (each appears at most once). */
+  readonly values: ReadonlyMap<number, string>;
+}
+
+const ID_TAGS: ReadonlySet<number> = new Set([
+  Tag.ClOrdID,
+  Tag.OrigClOrdID,
+  Tag.Account,
+  Tag.OrderID,
+  Tag.ExecID,
+  Tag.OrdStatusReqID,
+]);
+const ID_RE = /^[\x21-\x7e]{1,64}$/;
+const DECIMAL_RE = /^-?(?:[0-9]{1,20}(?:\.[0-9]{0,12})?|\.[0-9]{1,12})$/;
+const MAX_STRING = 256;
+
+type FormatCheck = "ok" | "format" | "range";
+
+const checkValue = (def: FieldDef, v: string): FormatCheck => {
+  if (ID_TAGS.has(def.tag) && !ID_RE.test(v)) return "format";
+  switch (def.type) {
+    case "STRING":
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+      if (v.length > MAX_STRING || /[\x00-\x1f\x7f]/.test(v)) return "format";
+      break;
+    case "CHAR":
+      if (v.length !== 1) return "format";
+      break;
+    case "INT":
+      if (!/^-?[0-9]{1,9}$/.test(v)) return "format";
+      break;
+    case "SEQNUM":
+    case "LENGTH":
+      if (!/^[0-9]{1,9}$/.test(v)) return "format";
+      break;
+    case "QTY":
+    case "PRICE":
+      if (!DECIMAL_RE.test(v)) return "format";
+      break;
+    case "UTCTIMESTAMP":
+      if (parseUtcTimestamp(v) === null) return "format";
+      break;
+    case "BOOLEAN":
+      if (v !== "Y" && v !== "N") return "format";
+      break;
+    case "CURRENCY":
+      if (!/^[A-Z]{3}$/.test(v)) return "format";
+      break;
+    case "MULTIPLECHARVALUE":
+      if (!/^[!-~]( [!-~])*$/.test(v)) return "format";
+      if (def.values && v.split(" ").some((c) => !(c in def.values!))) return "range";
+      return "ok";
+  }
+  if (def.values && !Object.hasOwn(def.values, v)) return "range";
+  return "ok";
+};
+
+export const validate = (msg: FixMessage): Result<ValidMessage, FixReject> => {
+  const msgType = msg.fields.find((fl) => fl.tag === Tag.MsgType)?.value;
+  if (msgType === undefined)
+    return err(sessionReject(R.RequiredTagMissing, "MsgType (35) missing", Tag.MsgType));
+  if (msgType === "")
+    return err(sessionReject(R.TagSpecifiedWithoutValue, "MsgType (35) empty", Tag.MsgType));
+  const def = MESSAGE_BY_TYPE.get(msgType);
+  if (!def || def.direction === "out") {
+    if (def || OTHER_FIX_MSG_TYPES.has(msgType))
+      return err(
+        businessReject(
+          B.UnsupportedMessageType,
+          msgType,
+          `MsgType ${msgType} is not accepted here`,
+        ),
+      );
+    return err(
+      sessionReject(
+        R.InvalidMsgType,
+        `invalid MsgType ${JSON.stringify(msgType.slice(0, 8))}`,
+        Tag.MsgType,
+      ),
+    );
+  }
+  const allowed = new Set([...HEADER_TAGS, ...def.required, ...def.optional]);
+  const values = new Map<number, string>();
+  for (const { tag, value } of msg.fields) {
+    const known = FIELD_BY_TAG.get(tag);
+    const name = known?.name ?? OTHER_FIX_TAGS.get(tag);
+    if (name === undefined)
+      return err(sessionReject(R.InvalidTagNumber, `invalid tag number ${tag}`, tag, msgType));
+    if (values.has(tag))
+      return err(
+        sessionReject(R.TagRepeated, `${name} (${tag}) appears more than once`, tag, msgType),
+      );
+    if (!known || !allowed.has(tag))
+      return err(
+        sessionReject(
+          R.TagNotDefinedForMessageType,
+          `${name} (${tag}) is not defined for ${def.name}`,
+          tag,
+          msgType,
+        ),
+      );
+    if (value === "")
+      return err(
+        sessionReject(R.TagSpecifiedWithoutValue, `${name} (${tag}) has no value`, tag, msgType),
+      );
+    const check = checkValue(known, value);
+    if (check === "format")
+      return err(
+        sessionReject(
+          R.IncorrectDataFormat,
+          `${name} (${tag}) is not a valid ${known.type}`,
+          tag,
+          msgType,
+        ),
+      );
+    if (check === "range")
+      return err(
+        sessionReject(
+          R.ValueIncorrect,
+          `${name} (${tag}) value ${JSON.stringify(value.slice(0, 16))} is not accepted`,
+          tag,
+          msgType,
+        ),
+      );
+    values.set(tag, value);
+  }
+  for (const tag of def.required) {
+    if (!values.has(tag))
+      return err(
+        sessionReject(
+          R.RequiredTagMissing,
+          `${FIELD_BY_TAG.get(tag)?.name} (${tag}) is required in ${def.name}`,
+          tag,
+          msgType,
+        ),
+      );
+  }
+  for (const c of def.conditional) {
+    const trigger = values.get(c.when);
+    if (trigger !== undefined && c.in.includes(trigger) && !values.has(c.tag)) {
+      const name = FIELD_BY_TAG.get(c.tag)?.name;
+      const whenName = FIELD_BY_TAG.get(c.when)?.name;
+      return err(
+        businessReject(
+          B.ConditionallyRequiredFieldMissing,
+          msgType,
+          `${name} (${c.tag}) is required when ${whenName}=${trigger}`,
+          values.get(Tag.ClOrdID),
+        ),
+      );
+    }
+  }
+  return ok({ def, msg, values });
+};
