@@ -1,0 +1,154 @@
+// Read models held in memory: the reference the Postgres projection is tested
+// against, and the per-batch working set of the consumer (rows loaded for a
+// batch, changed in memory, then flushed in one transaction).
+import { type Candle, candleKey, mergeCandle } from "./candles.ts";
+import { applyDepth, type DepthDelta, type DepthLevel } from "./depth.ts";
+import type { EventEnvelope } from "./envelope.ts";
+import type { ExecutionReport } from "./executions.ts";
+import type { OrderView } from "./orders.ts";
+import type { BalanceDelta, PositionView } from "./positions.ts";
+import {
+  type Changes,
+  type ClOrdIdLink,
+  type PairLookup,
+  type ProjectError,
+  project,
+  type ReadModelLookup,
+} from "./project.ts";
+import type { TapeTrade } from "./trades.ts";
+
+export interface Pending {
+  readonly orders: Map<string, OrderView>;
+  readonly clOrdIdLinks: ClOrdIdLink[];
+  readonly reports: ExecutionReport[];
+  readonly trades: TapeTrade[];
+  readonly positions: Map<string, PositionView>;
+  readonly balances: Map<string, BalanceDelta>;
+  readonly depth: DepthDelta[];
+  readonly candles: Map<string, Candle>;
+  readonly accountSeqs: Map<string, number>;
+}
+
+const emptyPending = (): Pending => ({
+  orders: new Map(),
+  clOrdIdLinks: [],
+  reports: [],
+  trades: [],
+  positions: new Map(),
+  balances: new Map(),
+  depth: [],
+  candles: new Map(),
+  accountSeqs: new Map(),
+});
+
+const posKey = (account: string, symbol: string) => `${account}|${symbol}`;
+
+export class MemoryReadModels implements ReadModelLookup {
+  readonly orders = new Map<string, OrderView>();
+  readonly clOrdIds = new Map<string, string>();
+  readonly reports = new Map<string, ExecutionReport[]>();
+  readonly trades = new Map<string, TapeTrade[]>();
+  readonly positions = new Map<string, PositionView>();
+  readonly balances = new Map<string, bigint>();
+  depth = new Map<string, DepthLevel>();
+  readonly candles = new Map<string, Candle>();
+  readonly seen = new Set<string>();
+  private readonly accountSeqs = new Map<string, number>();
+  private pending: Pending = emptyPending();
+
+  private readonly pairs: PairLookup;
+
+  constructor(pairs: PairLookup) {
+    this.pairs = pairs;
+  }
+
+  order(orderId: string): OrderView | undefined {
+    return this.orders.get(orderId);
+  }
+  lastAccountSeq(account: string): number {
+    return this.accountSeqs.get(account) ?? 0;
+  }
+  position(account: string, symbol: string): PositionView | undefined {
+    return this.positions.get(posKey(account, symbol));
+  }
+  orderByClOrdId(account: string, clOrdId: string): OrderView | undefined {
+    const id = this.clOrdIds.get(`${account}|${clOrdId}`);
+    return id === undefined ? undefined : this.orders.get(id);
+  }
+
+  /** Rows loaded from storage for a batch: seeds the lookup without marking them changed. */
+  seed(rows: {
+    orders?: Iterable<OrderView>;
+    accountSeqs?: Iterable<[string, number]>;
+    positions?: Iterable<PositionView>;
+  }): void {
+    for (const o of rows.orders ?? []) this.orders.set(o.orderId, o);
+    for (const [a, s] of rows.accountSeqs ?? []) this.accountSeqs.set(a, s);
+    for (const p of rows.positions ?? []) this.positions.set(posKey(p.account, p.symbol), p);
+  }
+
+  /** Applies one event; a duplicate event id is a no-op (idempotency by event id). */
+  apply(env: EventEnvelope): { ok: true; applied: boolean } | { ok: false; error: ProjectError } {
+    if (this.seen.has(env.eventId)) return { ok: true, applied: false };
+    const r = project(this, this.pairs, env);
+    if (!r.ok) return r;
+    this.seen.add(env.eventId);
+    this.absorb(r.value);
+    return { ok: true, applied: true };
+  }
+
+  private absorb(c: Changes): void {
+    const p = this.pending;
+    for (const o of c.orders) {
+      this.orders.set(o.orderId, o);
+      p.orders.set(o.orderId, o);
+    }
+    for (const l of c.clOrdIdLinks) {
+      const k = `${l.account}|${l.clOrdId}`;
+      if (this.clOrdIds.has(k)) continue;
+      this.clOrdIds.set(k, l.orderId);
+      p.clOrdIdLinks.push(l);
+    }
+    for (const r of c.reports) {
+      this.accountSeqs.set(r.account, r.accountSeq);
+      p.accountSeqs.set(r.account, r.accountSeq);
+      const list = this.reports.get(r.account) ?? [];
+      list.push(r);
+      this.reports.set(r.account, list);
+      p.reports.push(r);
+    }
+    for (const t of c.trades) {
+      const list = this.trades.get(t.symbol) ?? [];
+      list.push(t);
+      this.trades.set(t.symbol, list);
+      p.trades.push(t);
+    }
+    for (const pos of c.positions) {
+      const k = posKey(pos.account, pos.symbol);
+      this.positions.set(k, pos);
+      p.positions.set(k, pos);
+    }
+    for (const b of c.balances) {
+      const k = `${b.account}|${b.currency}`;
+      this.balances.set(k, (this.balances.get(k) ?? 0n) + b.amount);
+      const prev = p.balances.get(k);
+      p.balances.set(k, { ...b, amount: (prev?.amount ?? 0n) + b.amount });
+    }
+    this.depth = applyDepth(this.depth, c.depth);
+    p.depth.push(...c.depth);
+    for (const cd of c.candles) {
+      const k = candleKey(cd);
+      const cur = this.candles.get(k);
+      this.candles.set(k, cur ? mergeCandle(cur, cd) : cd);
+      const pc = p.candles.get(k);
+      p.candles.set(k, pc ? mergeCandle(pc, cd) : cd);
+    }
+  }
+
+  /** Everything changed since the last drain, for a flush to storage. */
+  drain(): Pending {
+    const p = this.pending;
+    this.pending = emptyPending();
+    return p;
+  }
+}
