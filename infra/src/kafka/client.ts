@@ -1,0 +1,51 @@
+import { Kafka, type KafkaConfig, logLevel, type LogEntry } from "kafkajs";
+import type { Logger } from "../logger/logger.ts";
+
+// The one Kafka client factory. Brokers come from config (KAFKA_BROKERS);
+// kafkajs's own log lines go to our structured logger.
+
+export type { Kafka };
+
+export interface KafkaClientOptions {
+  /** host:port list, or the raw comma-separated KAFKA_BROKERS value. */
+  readonly brokers: readonly string[] | string;
+  readonly clientId: string;
+  readonly logger?: Logger;
+  /** Overrides for tests (e.g. a longer retry while a broker restarts). */
+  readonly retry?: KafkaConfig["retry"];
+  readonly requestTimeoutMs?: number;
+}
+
+export function brokerList(brokers: readonly string[] | string): string[] {
+  const list = (typeof brokers === "string" ? brokers.split(",") : [...brokers])
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new Error("no Kafka brokers given (KAFKA_BROKERS is empty)");
+  return list;
+}
+
+export function createKafka(options: KafkaClientOptions): Kafka {
+  const logger = options.logger;
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: brokerList(options.brokers),
+    connectionTimeout: 3000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    retry: options.retry ?? { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+    // Without a logger kafkajs stays quiet: failures still surface as rejected promises.
+    logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
+    ...(logger
+      ? {
+          logCreator:
+            () =>
+            ({ level, log, namespace }: LogEntry) => {
+              const { message, ...extra } = log;
+              const fields = { kafkajs: namespace, ...extra };
+              // kafkajs logs retriable protocol errors (coordinator loading, ...) as ERROR.
+              if (level <= logLevel.WARN) logger.warn({ ...fields, kafkajs_level: level }, message);
+              else logger.debug(fields, message);
+            },
+        }
+      : {}),
+  });
+}

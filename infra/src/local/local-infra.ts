@@ -1,0 +1,328 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type KafkaCluster, kafkaAnswers, startKafkaCluster } from "./kafka-broker.ts";
+import { withLock } from "./lock.ts";
+import { infraDir } from "./paths.ts";
+import { postgresAnswers, startPostgres, stopPostgres } from "./postgres-server.ts";
+import { isAlive, portOpen, stopPid } from "./process.ts";
+import { registryAnswers, startSchemaRegistry } from "./schema-registry.ts";
+
+// The shared local infrastructure: one Kafka broker, one schema registry, one
+// Postgres, started side by side as detached processes and recorded in a state
+// file so later runs (and `infra:down`) find them. All changes happen under a
+// lock because several test runs may start at once.
+
+export interface InfraSettings {
+  readonly KAFKA_BROKERS: string;
+  readonly SCHEMA_REGISTRY_URL: string;
+  readonly DATABASE_URL: string;
+}
+
+/** `cli`: started by `infra:up`, kept until `infra:down`. `harness`: stopped by the last test run using it. */
+export type InfraOwner = "cli" | "harness";
+
+interface KafkaState {
+  readonly pids: number[];
+  readonly port: number;
+  readonly brokers: string;
+  readonly dir: string;
+  readonly logFiles: string[];
+  readonly clusterId: string;
+}
+interface RegistryState {
+  readonly pid: number;
+  readonly port: number;
+  readonly url: string;
+  readonly logFile: string;
+  readonly version: string;
+}
+interface PostgresState {
+  readonly pid: number;
+  readonly port: number;
+  readonly url: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+}
+export interface InfraState {
+  owner: InfraOwner;
+  kafka?: KafkaState;
+  registry?: RegistryState;
+  postgres?: PostgresState;
+}
+
+export interface LocalPorts {
+  readonly kafka: number;
+  readonly registry: number;
+  readonly postgres: number;
+}
+
+function envPort(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`${name}=${raw} is not a port`);
+  return port;
+}
+
+/** Kafka's controller listens on the Kafka port + 1. */
+export function localPorts(): LocalPorts {
+  return {
+    kafka: envPort("FXCORE_KAFKA_PORT", 19092),
+    registry: envPort("FXCORE_REGISTRY_PORT", 18081),
+    postgres: envPort("FXCORE_PG_PORT", 15432),
+  };
+}
+
+const stateFile = () => join(infraDir(), "state.json");
+const lockDir = () => join(infraDir(), "lock");
+const leaseDir = () => join(infraDir(), "leases");
+
+export function readState(): InfraState | undefined {
+  if (!existsSync(stateFile())) return undefined;
+  return JSON.parse(readFileSync(stateFile(), "utf8")) as InfraState;
+}
+
+function writeState(state: InfraState): void {
+  writeFileSync(stateFile(), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function settingsOf(state: InfraState): InfraSettings {
+  if (!state.kafka || !state.registry || !state.postgres)
+    throw new Error("infrastructure incomplete");
+  return {
+    KAFKA_BROKERS: state.kafka.brokers,
+    SCHEMA_REGISTRY_URL: state.registry.url,
+    DATABASE_URL: state.postgres.url,
+  };
+}
+
+async function kafkaHealthy(k: KafkaState | undefined): Promise<boolean> {
+  return !!k && k.pids.every(isAlive) && (await kafkaAnswers(k.brokers.split(",")[0]!));
+}
+async function registryHealthy(r: RegistryState | undefined): Promise<boolean> {
+  return !!r && isAlive(r.pid) && (await registryAnswers(r.url));
+}
+async function postgresHealthy(p: PostgresState | undefined): Promise<boolean> {
+  return !!p && isAlive(p.pid) && (await postgresAnswers(p.url));
+}
+
+async function ensurePortFree(port: number, what: string): Promise<void> {
+  if (await portOpen(port)) {
+    throw new Error(
+      `port ${port} (${what}) is taken by a process fxcore did not record; stop it or set another port`,
+    );
+  }
+}
+
+export interface UpResult {
+  readonly settings: InfraSettings;
+  /** Components started by this call (the others were reused). */
+  readonly started: readonly ("kafka" | "registry" | "postgres")[];
+  readonly ms: number;
+}
+
+/**
+ * Starts whatever is not already running (in parallel) and returns the
+ * connection settings. Healthy recorded processes are reused. If a start
+ * fails, what this call started is stopped again and the error carries the
+ * failing process's log tail.
+ */
+export async function upLocal(
+  owner: InfraOwner,
+  options: { lease?: boolean } = {},
+): Promise<UpResult> {
+  const t0 = Date.now();
+  mkdirSync(infraDir(), { recursive: true });
+  return withLock(lockDir(), async () => {
+    const ports = localPorts();
+    const prev = readState();
+    const [kOk, rOk, pOk] = await Promise.all([
+      kafkaHealthy(prev?.kafka),
+      registryHealthy(prev?.registry),
+      postgresHealthy(prev?.postgres),
+    ]);
+    // Half-dead leftovers are cleared before starting afresh.
+    if (!kOk && prev?.kafka) await Promise.all(prev.kafka.pids.map((p) => stopPid(p)));
+    if (!rOk && prev?.registry) await stopPid(prev.registry.pid);
+    if (!pOk && prev?.postgres) await stopPostgres(prev.postgres.dataDir);
+    const state: InfraState = {
+      owner: prev && (kOk || rOk || pOk) && prev.owner === "cli" ? "cli" : owner,
+      ...(kOk ? { kafka: prev!.kafka } : {}),
+      ...(rOk ? { registry: prev!.registry } : {}),
+      ...(pOk ? { postgres: prev!.postgres } : {}),
+    };
+    if (owner === "cli") state.owner = "cli";
+    const started: ("kafka" | "registry" | "postgres")[] = [];
+    const tasks: Promise<void>[] = [];
+    if (!kOk) {
+      tasks.push(
+        (async () => {
+          await ensurePortFree(ports.kafka, "kafka");
+          await ensurePortFree(ports.kafka + 1, "kafka controller");
+          const c: KafkaCluster = await startKafkaCluster({
+            nodes: 1,
+            basePort: ports.kafka,
+            dir: join(infraDir(), "kafka"),
+          });
+          state.kafka = {
+            pids: c.nodes.map((n) => n.pid),
+            port: ports.kafka,
+            brokers: c.brokers,
+            dir: c.spec.dir,
+            logFiles: c.nodes.map((n) => n.logFile),
+            clusterId: c.clusterId,
+          };
+          started.push("kafka");
+        })(),
+      );
+    }
+    if (!rOk) {
+      tasks.push(
+        (async () => {
+          await ensurePortFree(ports.registry, "schema registry");
+          const dir = join(infraDir(), "registry");
+          rmSync(dir, { recursive: true, force: true });
+          state.registry = await startSchemaRegistry({ port: ports.registry, dir });
+          started.push("registry");
+        })(),
+      );
+    }
+    if (!pOk) {
+      tasks.push(
+        (async () => {
+          await ensurePortFree(ports.postgres, "postgres");
+          state.postgres = await startPostgres({
+            port: ports.postgres,
+            dir: join(infraDir(), "postgres"),
+          });
+          started.push("postgres");
+        })(),
+      );
+    }
+    const results = await Promise.allSettled(tasks);
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failures.length > 0) {
+      await stopComponents(state, started);
+      writeState(withoutComponents(state, started));
+      throw new Error(
+        `local infrastructure failed to start:\n${failures.map((f) => String((f.reason as Error).message ?? f.reason)).join("\n\n")}`,
+      );
+    }
+    writeState(state);
+    // Taken under the same lock, so a run finishing now cannot stop what we just got.
+    if (options.lease) takeLease();
+    return { settings: settingsOf(state), started, ms: Date.now() - t0 };
+  });
+}
+
+function withoutComponents(state: InfraState, names: readonly string[]): InfraState {
+  const next: InfraState = { owner: state.owner };
+  if (state.kafka && !names.includes("kafka")) next.kafka = state.kafka;
+  if (state.registry && !names.includes("registry")) next.registry = state.registry;
+  if (state.postgres && !names.includes("postgres")) next.postgres = state.postgres;
+  return next;
+}
+
+async function stopComponents(state: InfraState, names: readonly string[]): Promise<void> {
+  await Promise.all([
+    names.includes("kafka") && state.kafka
+      ? Promise.all(state.kafka.pids.map((p) => stopPid(p, 30_000)))
+      : undefined,
+    names.includes("registry") && state.registry ? stopPid(state.registry.pid) : undefined,
+    names.includes("postgres") && state.postgres ? stopPostgres(state.postgres.dataDir) : undefined,
+  ]);
+}
+
+/** Stops everything recorded in the state file. */
+export async function downLocal(): Promise<InfraState | undefined> {
+  mkdirSync(infraDir(), { recursive: true });
+  return withLock(lockDir(), () => downUnlocked());
+}
+
+async function downUnlocked(): Promise<InfraState | undefined> {
+  const state = readState();
+  if (!state) return undefined;
+  await stopComponents(state, ["kafka", "registry", "postgres"]);
+  if (state.postgres && isAlive(state.postgres.pid)) await stopPid(state.postgres.pid);
+  rmSync(stateFile(), { force: true });
+  rmSync(leaseDir(), { recursive: true, force: true });
+  return state;
+}
+
+export interface ComponentStatus {
+  readonly name: string;
+  readonly pids: number[];
+  readonly endpoint: string;
+  readonly healthy: boolean;
+  readonly log: string;
+}
+
+export async function statusLocal(): Promise<{
+  owner?: InfraOwner;
+  components: ComponentStatus[];
+  leases: number[];
+}> {
+  const state = readState();
+  if (!state) return { components: [], leases: [] };
+  const [k, r, p] = await Promise.all([
+    kafkaHealthy(state.kafka),
+    registryHealthy(state.registry),
+    postgresHealthy(state.postgres),
+  ]);
+  const components: ComponentStatus[] = [];
+  if (state.kafka)
+    components.push({
+      name: "kafka",
+      pids: state.kafka.pids,
+      endpoint: state.kafka.brokers,
+      healthy: k,
+      log: state.kafka.logFiles.join(" "),
+    });
+  if (state.registry)
+    components.push({
+      name: "schema-registry",
+      pids: [state.registry.pid],
+      endpoint: state.registry.url,
+      healthy: r,
+      log: state.registry.logFile,
+    });
+  if (state.postgres)
+    components.push({
+      name: "postgres",
+      pids: [state.postgres.pid],
+      endpoint: state.postgres.url,
+      healthy: p,
+      log: state.postgres.logFile,
+    });
+  return { owner: state.owner, components, leases: liveLeases() };
+}
+
+// Leases: one file per process using harness-owned infra, so the last one out
+// stops it and nobody stops it under a run that still needs it.
+
+function liveLeases(): number[] {
+  if (!existsSync(leaseDir())) return [];
+  return readdirSync(leaseDir())
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && isAlive(pid));
+}
+
+function takeLease(): void {
+  mkdirSync(leaseDir(), { recursive: true });
+  writeFileSync(join(leaseDir(), String(process.pid)), "");
+}
+
+/**
+ * Drops this process's lease. Harness-owned infra is stopped when no live
+ * lease remains, unless `keep`. Returns true when it stopped the infra.
+ */
+export async function releaseLease(options: { keep: boolean }): Promise<boolean> {
+  return withLock(lockDir(), async () => {
+    rmSync(join(leaseDir(), String(process.pid)), { force: true });
+    const state = readState();
+    if (state?.owner !== "harness" || options.keep || liveLeases().length > 0) return false;
+    await downUnlocked();
+    return true;
+  });
+}

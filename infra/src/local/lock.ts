@@ -1,0 +1,47 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isAlive } from "./process.ts";
+
+/**
+ * A cross-process lock (an atomic mkdir holding the owner's pid). Several test
+ * runs may start at once on one machine; only one may start or stop the shared
+ * infrastructure at a time. A lock whose owner died is taken over.
+ */
+export async function withLock<T>(
+  dir: string,
+  fn: () => Promise<T>,
+  timeoutMs = 10 * 60_000,
+): Promise<T> {
+  const owner = join(dir, "owner");
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(owner, String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number.parseInt(readOr(owner, ""), 10);
+      if (Number.isFinite(pid) && pid !== process.pid && !isAlive(pid)) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${dir} (pid ${pid})`);
+      await sleep(200);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,151 @@
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync, statSync } from "node:fs";
+import { createConnection } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+// Small process-management primitives for the local launcher.
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Starts a long-running process detached from our process group, output to a log file. */
+export function spawnDetached(
+  command: string,
+  args: readonly string[],
+  logFile: string,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): number {
+  const fd = openSync(logFile, "a");
+  try {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: ["ignore", fd, fd],
+    });
+    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    child.unref();
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Runs a command to completion; rejects with its output when it fails. */
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: options.timeoutMs ?? 10 * 60_000,
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (code === 0) resolve(out);
+      else
+        reject(
+          new Error(
+            `${command} ${args.join(" ")} failed (${signal ?? `exit ${code}`}):\n${out.slice(-4000)}`,
+          ),
+        );
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL after a grace period. Resolves once the pid is gone. */
+export async function stopPid(pid: number, graceMs = 15_000): Promise<void> {
+  if (!isAlive(pid)) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (isAlive(pid)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+    while (isAlive(pid)) await sleep(50);
+  }
+}
+
+export async function killPid(pid: number): Promise<void> {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    return;
+  }
+  while (isAlive(pid)) await sleep(50);
+}
+
+export function portOpen(port: number, host = "127.0.0.1", timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+/**
+ * Polls `probe` until it returns true. Fails early when `pid` dies, and the
+ * error carries the tail of `logFile` so a failed start explains itself.
+ */
+export async function waitUntil(
+  label: string,
+  probe: () => Promise<boolean>,
+  options: { timeoutMs: number; pid?: number; logFile?: string; intervalMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (options.pid !== undefined && !isAlive(options.pid)) {
+      throw new StartError(`${label} exited during start-up`, options.logFile);
+    }
+    if (Date.now() > deadline) {
+      throw new StartError(`${label} not ready after ${options.timeoutMs} ms`, options.logFile);
+    }
+    await sleep(options.intervalMs ?? 250);
+  }
+}
+
+export class StartError extends Error {
+  readonly logFile: string | undefined;
+  constructor(message: string, logFile?: string) {
+    super(logFile ? `${message}\n--- last lines of ${logFile} ---\n${tail(logFile)}` : message);
+    this.name = "StartError";
+    this.logFile = logFile;
+  }
+}
+
+export function tail(file: string, lines = 40): string {
+  try {
+    if (statSync(file).size === 0) return "(empty)";
+    return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
