@@ -11,3 +11,5 @@ export {
   type PostgresEventStoreOptions,
   type PublishedEvent,
 } from "./postgres/postgres-event-store.ts";
+export { type OutboxMessage, OutboxSession, PostgresOutbox } from "./postgres/outbox.ts";
+export type { Queryable } from "./postgres/postgres-event-store.ts";

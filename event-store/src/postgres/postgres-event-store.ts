@@ -24,6 +24,9 @@ export interface PublishedEvent extends NewEvent {
   readonly publish?: { readonly topic: string; readonly key: string };
 }
 
+/** A pool, or a client inside the caller's own transaction. */
+export type Queryable = Pick<pg.ClientBase, "query">;
+
 /** One stream's append inside a batch. */
 export interface AppendItem {
   readonly stream: StreamId;
@@ -111,7 +114,10 @@ export class PostgresEventStore implements EventStore {
    * Appends several streams' events in one statement (group commit). Each
    * item succeeds or fails on its own, all-or-nothing within the item.
    */
-  async appendBatch(items: readonly AppendItem[]): Promise<readonly AppendResult[]> {
+  async appendBatch(
+    items: readonly AppendItem[],
+    options: { readonly via?: Queryable } = {},
+  ): Promise<readonly AppendResult[]> {
     const cols = {
       item: [] as number[],
       expected: [] as string[],
@@ -141,7 +147,7 @@ export class PostgresEventStore implements EventStore {
         cols.key.push(e.publish?.key ?? null);
       }
     });
-    const { rows } = await this.#pool.query<AppendRow>(
+    const { rows } = await (options.via ?? this.#pool).query<AppendRow>(
       "SELECT * FROM es_append($1::int[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::int[], $7::int[], $8::bytea[], $9::text[], $10::text[], $11::text[])",
       [
         cols.item,

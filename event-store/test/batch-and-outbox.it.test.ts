@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  migrateEventStore,
+  OUTBOX_LANES,
+  type OutboxMessage,
+  PostgresEventStore,
+  PostgresOutbox,
+  type PublishedEvent,
+  streamId,
+} from "../src/index.ts";
+import { newEvent } from "../src/testing/contract.ts";
+import { createTestDatabase } from "./support/test-database.ts";
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let pool: pg.Pool;
+let store: PostgresEventStore;
+
+beforeAll(async () => {
+  db = await createTestDatabase("es_batch");
+  pool = new pg.Pool({ connectionString: db.url, max: 10 });
+  await migrateEventStore(pool);
+  await migrateEventStore(pool); // applying twice is a no-op
+  store = new PostgresEventStore(pool);
+});
+afterAll(async () => {
+  await store.close();
+  await pool.end();
+  await db.drop();
+});
+
+const published = (n: number, key: string): PublishedEvent => ({
+  ...newEvent(n),
+  publish: { topic: "fx.orders", key },
+});
+
+const count = async (sql: string, params: unknown[] = []): Promise<number> =>
+  Number((await pool.query<{ n: string }>(sql, params)).rows[0]?.n);
+
+describe("batched append", () => {
+  it("each item of a batch succeeds or fails on its own", async () => {
+    const taken = streamId(`s-${randomUUID()}`);
+    await store.append(taken, "no-stream", [newEvent(0)]);
+    const a = streamId(`s-${randomUUID()}`);
+    const b = streamId(`s-${randomUUID()}`);
+    const results = await store.appendBatch([
+      {
+        stream: a,
+        expected: "no-stream",
+        events: [published(1, "EURUSD"), published(2, "EURUSD")],
+      },
+      { stream: taken, expected: "no-stream", events: [published(3, "EURUSD")] },
+      { stream: b, expected: "no-stream", events: [published(4, "USDJPY")] },
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(results[1]).toMatchObject({ ok: false, error: { streamId: taken, actual: 0n } });
+    expect(await store.readStream(taken)).toHaveLength(1);
+    // Outbox rows only for the winners' events, in the same transaction.
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM es_outbox o JOIN es_events e USING (global_position) WHERE e.stream_id = ANY($1)",
+        [[a, b, taken]],
+      ),
+    ).toBe(3);
+  });
+
+  it("two items for one stream in one batch: one wins whole, the loser leaves nothing", async () => {
+    for (let round = 0; round < 10; round++) {
+      const s = streamId(`s-${randomUUID()}`);
+      const results = await store.appendBatch([
+        { stream: s, expected: "no-stream", events: [published(1, "EURUSD")] },
+        {
+          stream: s,
+          expected: "no-stream",
+          events: [published(2, "EURUSD"), published(3, "EURUSD"), published(4, "EURUSD")],
+        },
+      ]);
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      const stored = await store.readStream(s);
+      const winner = results[0]?.ok ? 1 : 3;
+      expect(stored).toHaveLength(winner);
+      expect(
+        await count(
+          "SELECT count(*) AS n FROM es_outbox o JOIN es_events e USING (global_position) WHERE e.stream_id = $1",
+          [s],
+        ),
+      ).toBe(winner);
+    }
+  });
+
+  it("events without publish get no outbox row", async () => {
+    const s = streamId(`s-${randomUUID()}`);
+    await store.append(s, "no-stream", [newEvent(1)]);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM es_outbox o JOIN es_events e USING (global_position) WHERE e.stream_id = $1",
+        [s],
+      ),
+    ).toBe(0);
+  });
+});
+
+describe("outbox sessions", () => {
+  it("a lane belongs to one session at a time; a dead session's lanes move on with their checkpoint", async () => {
+    const outbox = new PostgresOutbox(pool);
+    const keys = ["EURUSD", "GBPUSD", "USDJPY", "AUDUSD"];
+    const s = streamId(`s-${randomUUID()}`);
+    await store.append(
+      s,
+      "no-stream",
+      Array.from({ length: 40 }, (_, i) => published(i, keys[i % keys.length] ?? "EURUSD")),
+    );
+
+    const one = await outbox.openSession();
+    const two = await outbox.openSession();
+    expect(await one.claimLanes(5)).toHaveLength(5);
+    const got = await two.claimLanes();
+    expect(got).toHaveLength(OUTBOX_LANES - 5);
+    expect(got.some((l) => one.ownedLanes.includes(l))).toBe(false);
+    expect(await one.claimLanes()).toEqual([]); // everything else is taken
+
+    const readAll = async (): Promise<OutboxMessage[]> => [
+      ...(await one.read(1000)),
+      ...(await two.read(1000)),
+    ];
+    const all = (await readAll()).filter((m) => m.event.streamId === s);
+    expect(all).toHaveLength(40);
+    // Within a key, outbox order is append order.
+    for (const k of keys) {
+      const versions = all.filter((m) => m.key === k).map((m) => m.event.streamVersion);
+      expect(versions).toEqual([...versions].sort((x, y) => (x < y ? -1 : 1)));
+    }
+
+    // `one` acknowledges half of its messages, then dies.
+    const mine = (await one.read(1000)).filter((m) => m.event.streamId === s);
+    const lastPerLane = new Map<number, OutboxMessage>();
+    const counts = new Map<number, number>();
+    for (const m of mine.slice(0, Math.ceil(mine.length / 2))) {
+      lastPerLane.set(m.lane, m);
+      counts.set(m.lane, (counts.get(m.lane) ?? 0) + 1);
+    }
+    await one.ack([...lastPerLane.values()], counts);
+    const acked = new Set(mine.slice(0, Math.ceil(mine.length / 2)).map((m) => m.event.eventId));
+    const lanesOfOne = one.ownedLanes;
+    await one.close();
+
+    const three = await outbox.openSession();
+    expect([...(await three.claimLanes())].sort((a, b) => a - b)).toEqual(lanesOfOne);
+    const resumed = (await three.read(1000)).filter((m) => m.event.streamId === s);
+    const unacked = mine.filter((m) => !acked.has(m.event.eventId));
+    expect(resumed.map((m) => m.event.eventId)).toEqual(
+      expect.arrayContaining(unacked.map((m) => m.event.eventId)),
+    );
+    expect(resumed.some((m) => acked.has(m.event.eventId))).toBe(false);
+    await two.close();
+    await three.close();
+  });
+});
