@@ -15,5 +15,7 @@ export interface Instrument {
   readonly maxQty: Qty;
   /** A MARKET order never trades further than this many ticks from the best opposite price at its arrival. */
   readonly marketCollarTicks: PriceTicks;
+  /** Pre-trade risk: a limit price further than this from the reference price is rejected. Absent: no band. */
+  readonly priceBandTicks?: PriceTicks;
   readonly enabled: boolean;
 }
