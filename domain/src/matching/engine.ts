@@ -1,0 +1,852 @@
+// The deterministic matching engine of one currency pair (DESIGN rules 2–3).
+//
+// apply(input) consumes one fx.orders event and returns the fx.executions
+// events it causes, each stamped with the pair's next gapless seq. No clock,
+// no randomness: ids come with the input, ExecIds derive from symbol + seq,
+// time from the input's transactTime. Same inputs ⇒ same outputs, byte for byte.
+// Semantics are written down in docs/adr/031-034; the data layout in 030.
+//
+// The hot path (accept, match, cancel) allocates only the output events and
+// their ExecId strings: no closures, no per-level arrays, no re-indexing.
+
+import type {
+  CancelRejected,
+  ExpireReason,
+  MatcherInput,
+  MatcherOutput,
+  OrderAccepted,
+  OrderCancelRequested,
+  OrderExpired,
+  OrderRejected,
+  OrderReplaceRequested,
+  ReplaceRejected,
+  TimeAdvanced,
+} from "../events.ts";
+import { CxlRejReason, OrdRejReason } from "../fix.ts";
+import type { Instrument } from "../instruments/instrument.ts";
+import type {
+  AccountId,
+  ClOrdId,
+  ExecId,
+  OrderId,
+  PairSeq,
+  PriceTicks,
+  Qty,
+  Result,
+  Side,
+  StpMode,
+  Symbol,
+  TimeInForce,
+  TimestampNs,
+} from "../values.ts";
+import { err, ok } from "../values.ts";
+import { ExpiryQueue } from "./expiry-queue.ts";
+import { BUY, DONE, NIL, OrderBook, SELL } from "./order-book.ts";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  hashSnapshot,
+  type SnapshotError,
+  type SnapshotOrder,
+  type SnapshotState,
+} from "./snapshot.ts";
+
+// FIX TimeInForce codes (tag 59) as stored per slot.
+const TIF_DAY = 0;
+const TIF_GTC = 1;
+const TIF_IOC = 3;
+const TIF_FOK = 4;
+const TIF_GTD = 6;
+const STP_NONE = 0;
+const STP_CANCEL_NEWEST = 1;
+const STP_CANCEL_OLDEST = 2;
+const STP_CANCEL_BOTH = 3;
+
+const ZEROS = "0000000000";
+
+/** One resting order as the book holds it (priority order when listed). */
+export interface RestingOrder {
+  readonly orderId: OrderId;
+  readonly clOrdId: ClOrdId;
+  readonly account: AccountId;
+  readonly side: Side;
+  readonly price: PriceTicks;
+  readonly qty: Qty;
+  readonly leavesQty: Qty;
+  readonly cumQty: Qty;
+  readonly tif: TimeInForce;
+  readonly stpMode: StpMode;
+  readonly postOnly: boolean;
+  readonly expireTime: TimestampNs | null;
+}
+
+/** One L2 price level. */
+export interface DepthLevel {
+  readonly price: PriceTicks;
+  /** Sum of the leaves quantity of the orders at this price. */
+  readonly qty: Qty;
+  readonly orders: number;
+}
+
+/** L2 view: bids best (highest) first, asks best (lowest) first. */
+export interface BookDepth {
+  readonly bids: DepthLevel[];
+  readonly asks: DepthLevel[];
+}
+
+/** What the book knows about an order id. */
+export type OrderStatusView =
+  | { readonly state: "LIVE"; readonly order: RestingOrder }
+  | { readonly state: "DONE" }
+  | { readonly state: "UNKNOWN" };
+
+export class MatchingEngine {
+  readonly instrument: Instrument;
+  readonly symbol: Symbol;
+  private readonly collar: number;
+  private readonly book = new OrderBook();
+  private readonly expiry = new ExpiryQueue();
+  private expiryCompactAt = 4096;
+  private seqNo = 0;
+  private nextPrio = 1;
+
+  constructor(instrument: Instrument) {
+    this.instrument = instrument;
+    this.symbol = instrument.symbol;
+    this.collar = instrument.marketCollarTicks;
+  }
+
+  /** Seq of the last event produced (0 before the first). */
+  get seq(): number {
+    return this.seqNo;
+  }
+
+  /** Number of resting orders. */
+  get size(): number {
+    return this.book.liveOrders;
+  }
+
+  /** Applies one input and returns the events it caused, in order. */
+  apply(input: MatcherInput): MatcherOutput[] {
+    const out: MatcherOutput[] = [];
+    this.applyInto(input, out);
+    return out;
+  }
+
+  /** Same as apply, appending to a caller-owned array (no result array per call). */
+  applyInto(input: MatcherInput, out: MatcherOutput[]): void {
+    switch (input.type) {
+      case "OrderAccepted":
+        this.onAccepted(input, out);
+        return;
+      case "OrderCancelRequested":
+        this.onCancel(input, out);
+        return;
+      case "OrderReplaceRequested":
+        this.onReplace(input, out);
+        return;
+      case "TimeAdvanced":
+        this.onTime(input, out);
+        return;
+    }
+  }
+
+  // ---- new orders ----
+
+  private onAccepted(a: OrderAccepted, out: MatcherOutput[]): void {
+    const b = this.book;
+    if (a.symbol !== this.symbol) {
+      out.push(this.rejected(a, OrdRejReason.UnknownSymbol, "order is for another book"));
+      return;
+    }
+    if (b.index.has(a.orderId)) {
+      out.push(this.rejected(a, OrdRejReason.DuplicateOrder, "duplicate order id"));
+      return;
+    }
+    const q = a.qty as number;
+    if (!Number.isSafeInteger(q) || q <= 0) {
+      b.index.set(a.orderId, DONE);
+      out.push(
+        this.rejected(a, OrdRejReason.IncorrectQuantity, "quantity must be a positive integer"),
+      );
+      return;
+    }
+    const side = a.side === "BUY" ? BUY : SELL;
+    const tif = tifCode(a.tif);
+    const isMarket = a.ordType === "MARKET";
+    const bestOpp = b.best(1 - side);
+    let limit: number;
+    if (isMarket) {
+      if (bestOpp === NIL) {
+        b.index.set(a.orderId, DONE);
+        out.push(this.expiredNew(a, q, tif === TIF_FOK ? "FOK_UNFILLED" : "MARKET_REMAINDER"));
+        return;
+      }
+      const bp = b.lvPrice[bestOpp]!;
+      limit = side === BUY ? bp + this.collar : bp - this.collar;
+    } else {
+      const p = a.price as number | null;
+      if (p === null || !Number.isSafeInteger(p) || p <= 0) {
+        b.index.set(a.orderId, DONE);
+        out.push(this.rejected(a, OrdRejReason.Other, "limit order needs a positive price"));
+        return;
+      }
+      limit = p;
+    }
+    const crosses =
+      bestOpp !== NIL &&
+      (side === BUY ? b.lvPrice[bestOpp]! <= limit : b.lvPrice[bestOpp]! >= limit);
+    if (a.postOnly && crosses) {
+      b.index.set(a.orderId, DONE);
+      out.push(this.rejected(a, OrdRejReason.Other, "post-only order would take liquidity"));
+      return;
+    }
+    const stp = stpCode(a.stpMode);
+    let need = 0;
+    if (tif === TIF_FOK) need = q;
+    else if (a.minQty !== null && a.minQty > 0) need = Math.min(a.minQty, q);
+    if (need > 0 && (!crosses || this.fillable(side, limit, a.account, stp, need) < need)) {
+      b.index.set(a.orderId, DONE);
+      out.push(this.expiredNew(a, q, tif === TIF_FOK ? "FOK_UNFILLED" : "MIN_QTY_NOT_MET"));
+      return;
+    }
+
+    const o = b.allocOrder();
+    b.qty[o] = q;
+    b.cum[o] = 0;
+    b.prio[o] = this.nextPrio++;
+    b.side[o] = side;
+    b.tif[o] = tif;
+    b.stp[o] = stp;
+    b.postOnly[o] = a.postOnly ? 1 : 0;
+    b.ids[o] = a.orderId;
+    b.clOrdIds[o] = a.clOrdId;
+    b.accounts[o] = a.account;
+    b.expire[o] = a.expireTime;
+
+    if (crosses && this.match(o, limit, a.transactTime, out)) {
+      b.index.set(a.orderId, DONE);
+      b.freeOrder(o);
+      return;
+    }
+    const leaves = b.qty[o]! - b.cum[o]!;
+    if (leaves === 0) {
+      b.index.set(a.orderId, DONE);
+      b.freeOrder(o);
+    } else if (isMarket || tif === TIF_IOC || tif === TIF_FOK) {
+      out.push(
+        this.expiredSlot(
+          o,
+          isMarket ? "MARKET_REMAINDER" : tif === TIF_IOC ? "IOC_REMAINDER" : "FOK_UNFILLED",
+          a.transactTime,
+        ),
+      );
+      b.index.set(a.orderId, DONE);
+      b.freeOrder(o);
+    } else {
+      this.rest(o, limit);
+    }
+  }
+
+  private rest(o: number, price: number): void {
+    const b = this.book;
+    b.link(o, price);
+    b.index.set(b.ids[o]!, o);
+    const exp = b.expire[o]!;
+    const tif = b.tif[o]!;
+    if (exp !== null && (tif === TIF_DAY || tif === TIF_GTD)) {
+      this.expiry.push(exp, b.prio[o]!, o);
+      if (this.expiry.size > this.expiryCompactAt) this.compactExpiry();
+    }
+  }
+
+  private compactExpiry(): void {
+    const b = this.book;
+    this.expiry.compactIfStale((p, s) => b.level[s] !== NIL && b.prio[s] === p);
+    this.expiryCompactAt = Math.max(4096, this.expiry.size * 2);
+  }
+
+  /**
+   * Quantity the order could take right now, up to `need`: walks the opposite
+   * levels within the limit (all of them, not just the best). With STP, own
+   * orders do not count, and cancel-newest/both stop at the first one, as
+   * matching would.
+   */
+  private fillable(
+    side: number,
+    limit: number,
+    account: string,
+    stp: number,
+    need: number,
+  ): number {
+    const b = this.book;
+    const opp = 1 - side;
+    let acc = 0;
+    for (let i = 0; ; i++) {
+      const lv = b.levelAt(opp, i);
+      if (lv === NIL) return acc;
+      const p = b.lvPrice[lv]!;
+      if (side === BUY ? p > limit : p < limit) return acc;
+      if (stp === STP_NONE) {
+        acc += b.lvQty[lv]!;
+        if (acc >= need) return acc;
+        continue;
+      }
+      for (let m = b.lvHead[lv]!; m !== NIL; m = b.next[m]!) {
+        if (b.accounts[m] === account) {
+          if (stp !== STP_CANCEL_OLDEST) return acc;
+          continue;
+        }
+        acc += b.qty[m]! - b.cum[m]!;
+        if (acc >= need) return acc;
+      }
+    }
+  }
+
+  /**
+   * Matches slot `t` (not resting) against the opposite side up to `limit`.
+   * Returns true when self-trade prevention ended the taker (its expiry is
+   * already emitted); otherwise the caller decides what happens to the rest.
+   */
+  private match(t: number, limit: number, time: TimestampNs, out: MatcherOutput[]): boolean {
+    const b = this.book;
+    const side = b.side[t]!;
+    const opp = 1 - side;
+    const stp = b.stp[t]!;
+    const account = b.accounts[t]!;
+    const aggressor: Side = side === BUY ? "BUY" : "SELL";
+    const qty = b.qty;
+    const cum = b.cum;
+    while (qty[t]! > cum[t]!) {
+      const lv = b.best(opp);
+      if (lv === NIL) return false;
+      const price = b.lvPrice[lv]!;
+      if (side === BUY ? price > limit : price < limit) return false;
+      let m = b.lvHead[lv]!;
+      while (m !== NIL && qty[t]! > cum[t]!) {
+        const nextM = b.next[m]!;
+        if (stp !== STP_NONE && b.accounts[m] === account) {
+          if (stp !== STP_CANCEL_NEWEST) this.endResting(m, "SELF_TRADE", time, out);
+          if (stp !== STP_CANCEL_OLDEST) {
+            out.push(this.expiredSlot(t, "SELF_TRADE", time));
+            return true;
+          }
+          m = nextM;
+          continue;
+        }
+        const mLeaves = qty[m]! - cum[m]!;
+        const tLeaves = qty[t]! - cum[t]!;
+        const q = Math.min(mLeaves, tLeaves);
+        cum[m] = cum[m]! + q;
+        cum[t] = cum[t]! + q;
+        b.lvQty[lv] = b.lvQty[lv]! - q;
+        const seq = ++this.seqNo;
+        out.push({
+          type: "TradeExecuted",
+          seq: seq as PairSeq,
+          execId: this.execId(seq),
+          symbol: this.symbol,
+          price: price as PriceTicks,
+          qty: q as Qty,
+          aggressorSide: aggressor,
+          makerOrderId: b.ids[m] as OrderId,
+          makerClOrdId: b.clOrdIds[m] as ClOrdId,
+          makerAccount: b.accounts[m] as AccountId,
+          makerLeavesQty: (mLeaves - q) as Qty,
+          makerCumQty: cum[m] as Qty,
+          takerOrderId: b.ids[t] as OrderId,
+          takerClOrdId: b.clOrdIds[t] as ClOrdId,
+          takerAccount: account as AccountId,
+          takerLeavesQty: (tLeaves - q) as Qty,
+          takerCumQty: cum[t] as Qty,
+          transactTime: time,
+        });
+        if (q === mLeaves) {
+          b.index.set(b.ids[m]!, DONE);
+          b.unlink(m);
+          b.freeOrder(m);
+        }
+        m = nextM;
+      }
+    }
+    return false;
+  }
+
+  /** Expires a resting order and removes it from the book. */
+  private endResting(
+    m: number,
+    reason: ExpireReason,
+    time: TimestampNs,
+    out: MatcherOutput[],
+  ): void {
+    const b = this.book;
+    out.push(this.expiredSlot(m, reason, time));
+    b.index.set(b.ids[m]!, DONE);
+    b.unlink(m);
+    b.freeOrder(m);
+  }
+
+  // ---- cancel ----
+
+  private onCancel(c: OrderCancelRequested, out: MatcherOutput[]): void {
+    const b = this.book;
+    const o = b.index.get(c.orderId);
+    if (o === undefined || o === DONE) {
+      const unknown = o === undefined;
+      const rej: CancelRejected = {
+        type: "CancelRejected",
+        orderId: c.orderId,
+        clOrdId: c.clOrdId,
+        origClOrdId: c.origClOrdId,
+        account: c.account,
+        symbol: c.symbol,
+        reason: unknown ? CxlRejReason.UnknownOrder : CxlRejReason.TooLateToCancel,
+        text: unknown ? "unknown order" : "too late to cancel: order is no longer open",
+        transactTime: c.transactTime,
+        seq: ++this.seqNo as PairSeq,
+      };
+      out.push(rej);
+      return;
+    }
+    out.push({
+      type: "OrderCancelled",
+      seq: ++this.seqNo as PairSeq,
+      orderId: c.orderId,
+      clOrdId: c.clOrdId,
+      origClOrdId: b.clOrdIds[o] as ClOrdId,
+      account: b.accounts[o] as AccountId,
+      symbol: this.symbol,
+      side: b.side[o] === BUY ? "BUY" : "SELL",
+      cancelledQty: (b.qty[o]! - b.cum[o]!) as Qty,
+      cumQty: b.cum[o] as Qty,
+      reason: "REQUESTED",
+      transactTime: c.transactTime,
+    });
+    b.index.set(c.orderId, DONE);
+    b.unlink(o);
+    b.freeOrder(o);
+  }
+
+  // ---- replace ----
+
+  private onReplace(r: OrderReplaceRequested, out: MatcherOutput[]): void {
+    const b = this.book;
+    const o = b.index.get(r.orderId);
+    if (o === undefined) {
+      out.push(this.replaceRejected(r, CxlRejReason.UnknownOrder, "unknown order"));
+      return;
+    }
+    if (o === DONE) {
+      out.push(
+        this.replaceRejected(
+          r,
+          CxlRejReason.TooLateToCancel,
+          "too late to replace: order is no longer open",
+        ),
+      );
+      return;
+    }
+    const newQty = r.qty as number;
+    if (!Number.isSafeInteger(newQty) || newQty <= 0) {
+      out.push(this.replaceRejected(r, CxlRejReason.Other, "quantity must be a positive integer"));
+      return;
+    }
+    const oldPrice = b.lvPrice[b.level[o]!]!;
+    const newPrice = r.price === null ? oldPrice : (r.price as number);
+    if (!Number.isSafeInteger(newPrice) || newPrice <= 0) {
+      out.push(this.replaceRejected(r, CxlRejReason.Other, "price must be a positive integer"));
+      return;
+    }
+    const side = b.side[o]!;
+    const cum = b.cum[o]!;
+    const origClOrdId = b.clOrdIds[o] as ClOrdId;
+
+    // Down to or below what is filled: the order is done (ADR 034).
+    if (newQty <= cum) {
+      out.push(this.replaced(r, o, origClOrdId, newPrice, cum, 0, false));
+      b.index.set(r.orderId, DONE);
+      b.unlink(o);
+      b.freeOrder(o);
+      return;
+    }
+    // Same price, not more quantity: amend in place, keep the queue position.
+    if (newPrice === oldPrice && newQty <= b.qty[o]!) {
+      const lv = b.level[o]!;
+      b.lvQty[lv] = b.lvQty[lv]! - (b.qty[o]! - newQty);
+      b.qty[o] = newQty;
+      b.clOrdIds[o] = r.clOrdId;
+      out.push(this.replaced(r, o, origClOrdId, newPrice, newQty, newQty - cum, true));
+      return;
+    }
+    const bestOpp = b.best(1 - side);
+    const crosses =
+      bestOpp !== NIL &&
+      (side === BUY ? b.lvPrice[bestOpp]! <= newPrice : b.lvPrice[bestOpp]! >= newPrice);
+    if (crosses && b.postOnly[o] === 1) {
+      out.push(this.replaceRejected(r, CxlRejReason.Other, "post-only order would take liquidity"));
+      return;
+    }
+    // Loses priority: leaves its level, may trade as an aggressor, rests at the back.
+    b.unlink(o);
+    b.qty[o] = newQty;
+    b.prio[o] = this.nextPrio++;
+    b.clOrdIds[o] = r.clOrdId;
+    out.push(this.replaced(r, o, origClOrdId, newPrice, newQty, newQty - cum, false));
+    if (crosses && this.match(o, newPrice, r.transactTime, out)) {
+      b.index.set(r.orderId, DONE);
+      b.freeOrder(o);
+      return;
+    }
+    if (b.qty[o]! === b.cum[o]!) {
+      b.index.set(r.orderId, DONE);
+      b.freeOrder(o);
+      return;
+    }
+    this.rest(o, newPrice);
+  }
+
+  // ---- time ----
+
+  private onTime(t: TimeAdvanced, out: MatcherOutput[]): void {
+    if (t.symbol !== this.symbol) return;
+    const b = this.book;
+    const q = this.expiry;
+    const now = t.transactTime;
+    while (q.hasDue(now)) {
+      const s = q.topSlot();
+      const p = q.topPrio();
+      q.pop();
+      if (b.level[s] !== NIL && b.prio[s] === p) {
+        this.endResting(s, b.tif[s] === TIF_DAY ? "DAY" : "GTD", now, out);
+      }
+    }
+  }
+
+  // ---- event builders ----
+
+  private execId(seq: number): ExecId {
+    const s = String(seq);
+    return (this.symbol +
+      (s.length < 10 ? "-" + ZEROS.substring(s.length) + s : "-" + s)) as ExecId;
+  }
+
+  private rejected(a: OrderAccepted, reason: OrdRejReason, text: string): OrderRejected {
+    return {
+      type: "OrderRejected",
+      orderId: a.orderId,
+      clOrdId: a.clOrdId,
+      account: a.account,
+      symbol: a.symbol,
+      side: a.side,
+      reason,
+      text,
+      transactTime: a.transactTime,
+      seq: ++this.seqNo as PairSeq,
+    };
+  }
+
+  private expiredNew(a: OrderAccepted, q: number, reason: ExpireReason): OrderExpired {
+    return {
+      type: "OrderExpired",
+      seq: ++this.seqNo as PairSeq,
+      orderId: a.orderId,
+      clOrdId: a.clOrdId,
+      account: a.account,
+      symbol: this.symbol,
+      side: a.side,
+      expiredQty: q as Qty,
+      cumQty: 0 as Qty,
+      reason,
+      transactTime: a.transactTime,
+    };
+  }
+
+  private expiredSlot(o: number, reason: ExpireReason, time: TimestampNs): OrderExpired {
+    const b = this.book;
+    return {
+      type: "OrderExpired",
+      seq: ++this.seqNo as PairSeq,
+      orderId: b.ids[o] as OrderId,
+      clOrdId: b.clOrdIds[o] as ClOrdId,
+      account: b.accounts[o] as AccountId,
+      symbol: this.symbol,
+      side: b.side[o] === BUY ? "BUY" : "SELL",
+      expiredQty: (b.qty[o]! - b.cum[o]!) as Qty,
+      cumQty: b.cum[o] as Qty,
+      reason,
+      transactTime: time,
+    };
+  }
+
+  private replaced(
+    r: OrderReplaceRequested,
+    o: number,
+    origClOrdId: ClOrdId,
+    price: number,
+    qty: number,
+    leaves: number,
+    priorityKept: boolean,
+  ): MatcherOutput {
+    const b = this.book;
+    return {
+      type: "OrderReplaced",
+      seq: ++this.seqNo as PairSeq,
+      orderId: r.orderId,
+      clOrdId: r.clOrdId,
+      origClOrdId,
+      account: b.accounts[o] as AccountId,
+      symbol: this.symbol,
+      side: b.side[o] === BUY ? "BUY" : "SELL",
+      price: price as PriceTicks,
+      qty: qty as Qty,
+      leavesQty: leaves as Qty,
+      cumQty: b.cum[o] as Qty,
+      priorityKept,
+      transactTime: r.transactTime,
+    };
+  }
+
+  private replaceRejected(
+    r: OrderReplaceRequested,
+    reason: CxlRejReason,
+    text: string,
+  ): ReplaceRejected {
+    return {
+      type: "ReplaceRejected",
+      orderId: r.orderId,
+      clOrdId: r.clOrdId,
+      origClOrdId: r.origClOrdId,
+      account: r.account,
+      symbol: r.symbol,
+      reason,
+      text,
+      transactTime: r.transactTime,
+      seq: ++this.seqNo as PairSeq,
+    };
+  }
+
+  // ---- views ----
+
+  /** L2 depth: up to `levels` price levels per side, best first. */
+  depth(levels = Number.MAX_SAFE_INTEGER): BookDepth {
+    const b = this.book;
+    const side = (s: number): DepthLevel[] => {
+      const res: DepthLevel[] = [];
+      for (let i = 0; i < levels; i++) {
+        const lv = b.levelAt(s, i);
+        if (lv === NIL) break;
+        res.push({
+          price: b.lvPrice[lv] as PriceTicks,
+          qty: b.lvQty[lv] as Qty,
+          orders: b.lvCount[lv]!,
+        });
+      }
+      return res;
+    };
+    return { bids: side(BUY), asks: side(SELL) };
+  }
+
+  /** Every resting order in priority order: bids best to worst, then asks; FIFO within a level. */
+  restingOrders(): RestingOrder[] {
+    const b = this.book;
+    const res: RestingOrder[] = [];
+    for (const s of [BUY, SELL]) {
+      for (let i = 0; ; i++) {
+        const lv = b.levelAt(s, i);
+        if (lv === NIL) break;
+        for (let o = b.lvHead[lv]!; o !== NIL; o = b.next[o]!) res.push(this.view(o));
+      }
+    }
+    return res;
+  }
+
+  /** What the book knows about an order id. */
+  orderStatus(orderId: OrderId): OrderStatusView {
+    const o = this.book.index.get(orderId);
+    if (o === undefined) return { state: "UNKNOWN" };
+    if (o === DONE) return { state: "DONE" };
+    return { state: "LIVE", order: this.view(o) };
+  }
+
+  private view(o: number): RestingOrder {
+    const b = this.book;
+    return {
+      orderId: b.ids[o] as OrderId,
+      clOrdId: b.clOrdIds[o] as ClOrdId,
+      account: b.accounts[o] as AccountId,
+      side: b.side[o] === BUY ? "BUY" : "SELL",
+      price: b.lvPrice[b.level[o]!] as PriceTicks,
+      qty: b.qty[o] as Qty,
+      leavesQty: (b.qty[o]! - b.cum[o]!) as Qty,
+      cumQty: b.cum[o] as Qty,
+      tif: tifName(b.tif[o]!),
+      stpMode: stpName(b.stp[o]!),
+      postOnly: b.postOnly[o] === 1,
+      expireTime: b.expire[o] as TimestampNs | null,
+    };
+  }
+
+  // ---- snapshot ----
+
+  /** Canonical state, the input of snapshot() and stateHash(). */
+  snapshotState(): SnapshotState {
+    const b = this.book;
+    const orders: SnapshotOrder[] = [];
+    for (const s of [BUY, SELL]) {
+      for (let i = 0; ; i++) {
+        const lv = b.levelAt(s, i);
+        if (lv === NIL) break;
+        for (let o = b.lvHead[lv]!; o !== NIL; o = b.next[o]!) {
+          orders.push({
+            orderId: b.ids[o]!,
+            clOrdId: b.clOrdIds[o]!,
+            account: b.accounts[o]!,
+            side: s,
+            tif: b.tif[o]!,
+            stp: b.stp[o]!,
+            postOnly: b.postOnly[o] === 1,
+            price: b.lvPrice[lv]!,
+            qty: b.qty[o]!,
+            cumQty: b.cum[o]!,
+            prio: b.prio[o]!,
+            expireTime: b.expire[o]!,
+          });
+        }
+      }
+    }
+    const done: string[] = [];
+    for (const [id, v] of b.index) if (v === DONE) done.push(id);
+    return { symbol: this.symbol, seq: this.seqNo, nextPrio: this.nextPrio, orders, done };
+  }
+
+  /** The book as versioned bytes (restoreMatchingEngine reads them back). */
+  snapshot(): Uint8Array {
+    return encodeSnapshot(this.snapshotState());
+  }
+
+  /** SHA-256 (hex) of the canonical snapshot: equal hashes ⇔ equal state. */
+  stateHash(): string {
+    return hashSnapshot(this.snapshot());
+  }
+
+  /** Loads a decoded snapshot into this (fresh) engine; validates it first. */
+  load(state: SnapshotState): Result<this, SnapshotError> {
+    const bad = (detail: string): Result<never, SnapshotError> =>
+      err({ kind: "MALFORMED", detail });
+    if (state.symbol !== this.symbol) {
+      return err({ kind: "SYMBOL_MISMATCH", expected: this.symbol, actual: state.symbol });
+    }
+    if (!Number.isSafeInteger(state.seq) || state.seq < 0) return bad("seq");
+    if (!Number.isSafeInteger(state.nextPrio) || state.nextPrio < 1) return bad("nextPrio");
+    const b = this.book;
+    let lastSide = BUY;
+    let lastPrice = Number.POSITIVE_INFINITY;
+    for (const x of state.orders) {
+      if (x.side !== BUY && x.side !== SELL) return bad("side");
+      if (x.tif !== TIF_DAY && x.tif !== TIF_GTC && x.tif !== TIF_GTD) return bad("tif");
+      if (x.stp > STP_CANCEL_BOTH) return bad("stp");
+      if (!Number.isSafeInteger(x.price) || x.price <= 0) return bad("price");
+      if (!Number.isSafeInteger(x.qty) || !Number.isSafeInteger(x.cumQty) || x.cumQty < 0) {
+        return bad("quantity");
+      }
+      if (x.cumQty >= x.qty) return bad("resting order with nothing left");
+      if (!Number.isSafeInteger(x.prio) || x.prio < 1 || x.prio >= state.nextPrio)
+        return bad("prio");
+      if (b.index.has(x.orderId)) return bad(`duplicate order ${x.orderId}`);
+      // Canonical order: bids descending, then asks ascending.
+      if (x.side !== lastSide) {
+        if (x.side < lastSide) return bad("order sequence");
+        lastSide = x.side;
+        lastPrice = Number.NEGATIVE_INFINITY;
+      }
+      if (x.side === BUY ? x.price > lastPrice : x.price < lastPrice) return bad("order sequence");
+      lastPrice = x.price;
+      const o = b.allocOrder();
+      b.qty[o] = x.qty;
+      b.cum[o] = x.cumQty;
+      b.prio[o] = x.prio;
+      b.side[o] = x.side;
+      b.tif[o] = x.tif;
+      b.stp[o] = x.stp;
+      b.postOnly[o] = x.postOnly ? 1 : 0;
+      b.ids[o] = x.orderId;
+      b.clOrdIds[o] = x.clOrdId;
+      b.accounts[o] = x.account;
+      b.expire[o] = x.expireTime;
+      this.rest(o, x.price);
+    }
+    const bid = b.best(BUY);
+    const ask = b.best(SELL);
+    if (bid !== NIL && ask !== NIL && b.lvPrice[bid]! >= b.lvPrice[ask]!)
+      return bad("crossed book");
+    for (const id of state.done) {
+      if (b.index.has(id)) return bad(`order ${id} both live and done`);
+      b.index.set(id, DONE);
+    }
+    this.seqNo = state.seq;
+    this.nextPrio = state.nextPrio;
+    return ok(this);
+  }
+}
+
+function tifCode(t: TimeInForce): number {
+  switch (t) {
+    case "GTC":
+      return TIF_GTC;
+    case "IOC":
+      return TIF_IOC;
+    case "FOK":
+      return TIF_FOK;
+    case "DAY":
+      return TIF_DAY;
+    case "GTD":
+      return TIF_GTD;
+  }
+}
+function tifName(c: number): TimeInForce {
+  return c === TIF_DAY
+    ? "DAY"
+    : c === TIF_GTD
+      ? "GTD"
+      : c === TIF_IOC
+        ? "IOC"
+        : c === TIF_FOK
+          ? "FOK"
+          : "GTC";
+}
+function stpCode(s: StpMode): number {
+  switch (s) {
+    case "NONE":
+      return STP_NONE;
+    case "CANCEL_NEWEST":
+      return STP_CANCEL_NEWEST;
+    case "CANCEL_OLDEST":
+      return STP_CANCEL_OLDEST;
+    case "CANCEL_BOTH":
+      return STP_CANCEL_BOTH;
+  }
+}
+function stpName(c: number): StpMode {
+  return c === STP_CANCEL_NEWEST
+    ? "CANCEL_NEWEST"
+    : c === STP_CANCEL_OLDEST
+      ? "CANCEL_OLDEST"
+      : c === STP_CANCEL_BOTH
+        ? "CANCEL_BOTH"
+        : "NONE";
+}
+
+/** A fresh, empty engine for one instrument. */
+export function createMatchingEngine(instrument: Instrument): MatchingEngine {
+  return new MatchingEngine(instrument);
+}
+
+/** An engine in the state captured by `snapshot()`; a typed error for bytes it cannot trust. */
+export function restoreMatchingEngine(
+  instrument: Instrument,
+  bytes: Uint8Array,
+): Result<MatchingEngine, SnapshotError> {
+  const decoded = decodeSnapshot(bytes);
+  if (!decoded.ok) return decoded;
+  return new MatchingEngine(instrument).load(decoded.value);
+}

@@ -1,0 +1,254 @@
+// The resting side of one pair's book, laid out for speed (ADR 030).
+//
+// Orders live in struct-of-arrays "slots" (typed arrays indexed by an internal
+// slot number, recycled through a free list), linked into an intrusive doubly
+// linked FIFO per price level: append, unlink and cancel are O(1) and nothing
+// is re-indexed when an order leaves a level. Levels are slots too. Each side
+// keeps its level ids sorted by a key (price for bids, −price for asks) in
+// ascending order, so the best level is always the last element: O(1) best,
+// and creating/removing a level near the touch shifts only a few entries.
+//
+// This class knows nothing about matching rules; the engine drives it.
+
+export const NIL = -1;
+export const BUY = 0;
+export const SELL = 1;
+
+/** Index value for an id that was seen but is no longer live (filled, cancelled, expired, rejected). */
+export const DONE = -1;
+
+const INITIAL_ORDERS = 1024;
+const INITIAL_LEVELS = 256;
+
+export class OrderBook {
+  // ---- order slots ----
+  orderCap = 0;
+  qty = new Float64Array(0);
+  cum = new Float64Array(0);
+  prio = new Float64Array(0);
+  next = new Int32Array(0);
+  prev = new Int32Array(0);
+  /** Level the order rests on, NIL when not resting (free, or an aggressor in flight). */
+  level = new Int32Array(0);
+  side = new Uint8Array(0);
+  tif = new Uint8Array(0);
+  stp = new Uint8Array(0);
+  postOnly = new Uint8Array(0);
+  ids: string[] = [];
+  clOrdIds: string[] = [];
+  accounts: string[] = [];
+  expire: (bigint | null)[] = [];
+  private freeOrders = new Int32Array(0);
+  private freeOrderTop = 0;
+  private orderHigh = 0;
+  liveOrders = 0;
+
+  // ---- levels ----
+  levelCap = 0;
+  lvPrice = new Float64Array(0);
+  lvHead = new Int32Array(0);
+  lvTail = new Int32Array(0);
+  lvQty = new Float64Array(0);
+  lvCount = new Int32Array(0);
+  private freeLevels = new Int32Array(0);
+  private freeLevelTop = 0;
+  private levelHigh = 0;
+
+  // ---- sorted sides: ascending keys, best level last ----
+  readonly keys: Float64Array[] = [new Float64Array(64), new Float64Array(64)];
+  readonly levels: Int32Array[] = [new Int32Array(64), new Int32Array(64)];
+  readonly len = new Int32Array(2);
+  readonly byPrice: Map<number, number>[] = [new Map(), new Map()];
+
+  /** orderId → slot while live, DONE once terminal. Never forgets an id (ADR 031). */
+  readonly index = new Map<string, number>();
+
+  constructor() {
+    this.growOrders(INITIAL_ORDERS);
+    this.growLevels(INITIAL_LEVELS);
+  }
+
+  // ---- slots ----
+
+  allocOrder(): number {
+    if (this.freeOrderTop > 0) return this.freeOrders[--this.freeOrderTop]!;
+    if (this.orderHigh === this.orderCap) this.growOrders(this.orderCap * 2);
+    return this.orderHigh++;
+  }
+
+  freeOrder(o: number): void {
+    this.level[o] = NIL;
+    // Drop string references so a freed slot pins nothing.
+    this.ids[o] = "";
+    this.clOrdIds[o] = "";
+    this.accounts[o] = "";
+    this.expire[o] = null;
+    this.freeOrders[this.freeOrderTop++] = o;
+  }
+
+  private growOrders(cap: number): void {
+    const old = this.orderCap;
+    this.qty = grow64(this.qty, cap);
+    this.cum = grow64(this.cum, cap);
+    this.prio = grow64(this.prio, cap);
+    this.next = grow32(this.next, cap);
+    this.prev = grow32(this.prev, cap);
+    this.level = grow32(this.level, cap);
+    this.side = grow8(this.side, cap);
+    this.tif = grow8(this.tif, cap);
+    this.stp = grow8(this.stp, cap);
+    this.postOnly = grow8(this.postOnly, cap);
+    this.freeOrders = grow32(this.freeOrders, cap);
+    this.level.fill(NIL, old);
+    for (let i = old; i < cap; i++) {
+      this.ids.push("");
+      this.clOrdIds.push("");
+      this.accounts.push("");
+      this.expire.push(null);
+    }
+    this.orderCap = cap;
+  }
+
+  private allocLevel(price: number): number {
+    let lv: number;
+    if (this.freeLevelTop > 0) lv = this.freeLevels[--this.freeLevelTop]!;
+    else {
+      if (this.levelHigh === this.levelCap) this.growLevels(this.levelCap * 2);
+      lv = this.levelHigh++;
+    }
+    this.lvPrice[lv] = price;
+    this.lvHead[lv] = NIL;
+    this.lvTail[lv] = NIL;
+    this.lvQty[lv] = 0;
+    this.lvCount[lv] = 0;
+    return lv;
+  }
+
+  private growLevels(cap: number): void {
+    this.lvPrice = grow64(this.lvPrice, cap);
+    this.lvHead = grow32(this.lvHead, cap);
+    this.lvTail = grow32(this.lvTail, cap);
+    this.lvQty = grow64(this.lvQty, cap);
+    this.lvCount = grow32(this.lvCount, cap);
+    this.freeLevels = grow32(this.freeLevels, cap);
+    this.levelCap = cap;
+  }
+
+  // ---- sides ----
+
+  /** Best level of a side, or NIL. */
+  best(side: number): number {
+    const n = this.len[side]!;
+    return n === 0 ? NIL : this.levels[side]![n - 1]!;
+  }
+
+  /** The i-th best level (0 = best), or NIL. */
+  levelAt(side: number, i: number): number {
+    const n = this.len[side]!;
+    return i < n ? this.levels[side]![n - 1 - i]! : NIL;
+  }
+
+  /** Appends a slot (fields already set) to the back of its price level. */
+  link(o: number, price: number): void {
+    const side = this.side[o]!;
+    let lv = this.byPrice[side]!.get(price);
+    if (lv === undefined) lv = this.insertLevel(side, price);
+    const tail = this.lvTail[lv]!;
+    this.prev[o] = tail;
+    this.next[o] = NIL;
+    if (tail === NIL) this.lvHead[lv] = o;
+    else this.next[tail] = o;
+    this.lvTail[lv] = o;
+    this.lvCount[lv] = this.lvCount[lv]! + 1;
+    this.lvQty[lv] = this.lvQty[lv]! + this.qty[o]! - this.cum[o]!;
+    this.level[o] = lv;
+    this.liveOrders++;
+  }
+
+  /** Removes a resting order from its level (dropping the level when it empties). Slot stays allocated. */
+  unlink(o: number): void {
+    const lv = this.level[o]!;
+    const p = this.prev[o]!;
+    const n = this.next[o]!;
+    if (p === NIL) this.lvHead[lv] = n;
+    else this.next[p] = n;
+    if (n === NIL) this.lvTail[lv] = p;
+    else this.prev[n] = p;
+    this.lvQty[lv] = this.lvQty[lv]! - (this.qty[o]! - this.cum[o]!);
+    this.level[o] = NIL;
+    this.liveOrders--;
+    const left = this.lvCount[lv]! - 1;
+    this.lvCount[lv] = left;
+    if (left === 0) this.removeLevel(this.side[o]!, lv);
+  }
+
+  private insertLevel(side: number, price: number): number {
+    const lv = this.allocLevel(price);
+    const key = side === BUY ? price : -price;
+    let keys = this.keys[side]!;
+    let levels = this.levels[side]!;
+    const n = this.len[side]!;
+    if (n === keys.length) {
+      keys = grow64(keys, n * 2);
+      levels = grow32(levels, n * 2);
+      this.keys[side] = keys;
+      this.levels[side] = levels;
+    }
+    // Scan from the best end: new levels are usually near the touch.
+    let i = n;
+    if (n > 16 && keys[n - 16]! > key) i = upperBound(keys, key, n);
+    else while (i > 0 && keys[i - 1]! > key) i--;
+    if (i < n) {
+      keys.copyWithin(i + 1, i, n);
+      levels.copyWithin(i + 1, i, n);
+    }
+    keys[i] = key;
+    levels[i] = lv;
+    this.len[side] = n + 1;
+    this.byPrice[side]!.set(price, lv);
+    return lv;
+  }
+
+  private removeLevel(side: number, lv: number): void {
+    const price = this.lvPrice[lv]!;
+    const keys = this.keys[side]!;
+    const levels = this.levels[side]!;
+    const n = this.len[side]!;
+    if (levels[n - 1] !== lv) {
+      const i = upperBound(keys, side === BUY ? price : -price, n) - 1;
+      keys.copyWithin(i, i + 1, n);
+      levels.copyWithin(i, i + 1, n);
+    }
+    this.len[side] = n - 1;
+    this.byPrice[side]!.delete(price);
+    this.freeLevels[this.freeLevelTop++] = lv;
+  }
+}
+
+/** First index in keys[0..n) whose key is greater than `key`. */
+function upperBound(keys: Float64Array, key: number, n: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function grow64(a: Float64Array, cap: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(cap);
+  b.set(a.subarray(0, Math.min(a.length, cap)));
+  return b;
+}
+function grow32(a: Int32Array, cap: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(cap);
+  b.set(a.subarray(0, Math.min(a.length, cap)));
+  return b;
+}
+function grow8(a: Uint8Array, cap: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(cap);
+  b.set(a.subarray(0, Math.min(a.length, cap)));
+  return b;
+}

@@ -1,0 +1,253 @@
+// Versioned binary snapshot of a book, and the state hash over it (ADR 033).
+//
+// The encoding is canonical: resting orders in priority order (bids best to
+// worst, then asks, FIFO within a level), the ids of terminal orders sorted,
+// so two engines in the same state encode to the same bytes whatever their
+// internal slot layout. The state hash is SHA-256 of those bytes.
+//
+// Layout, little-endian (v1):
+//   "FXMB" u16 version  str symbol  f64 seq  f64 nextPrio
+//   u32 nOrders, each: str orderId str clOrdId str account u8 side u8 tif u8 stp
+//     u8 postOnly f64 price f64 qty f64 cumQty f64 prio u8 hasExpire i64 expireTime
+//   u32 nDone, each: str orderId
+// where str = u32 byte length + UTF-8.
+
+import { createHash } from "node:crypto";
+
+export const SNAPSHOT_MAGIC = "FXMB";
+export const SNAPSHOT_VERSION = 1;
+
+export interface SnapshotOrder {
+  readonly orderId: string;
+  readonly clOrdId: string;
+  readonly account: string;
+  /** 0 buy, 1 sell. */
+  readonly side: number;
+  /** FIX TimeInForce code. */
+  readonly tif: number;
+  readonly stp: number;
+  readonly postOnly: boolean;
+  readonly price: number;
+  readonly qty: number;
+  readonly cumQty: number;
+  readonly prio: number;
+  readonly expireTime: bigint | null;
+}
+
+export interface SnapshotState {
+  readonly symbol: string;
+  readonly seq: number;
+  readonly nextPrio: number;
+  readonly orders: readonly SnapshotOrder[];
+  /** Terminal order ids, any order: encoding sorts them. */
+  readonly done: readonly string[];
+}
+
+export type SnapshotError =
+  | { readonly kind: "BAD_MAGIC" }
+  | { readonly kind: "UNSUPPORTED_VERSION"; readonly version: number }
+  | { readonly kind: "TRUNCATED" }
+  | { readonly kind: "TRAILING_BYTES" }
+  | { readonly kind: "MALFORMED"; readonly detail: string }
+  | { readonly kind: "SYMBOL_MISMATCH"; readonly expected: string; readonly actual: string };
+
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder("utf-8", { fatal: true });
+
+class Writer {
+  private buf = new Uint8Array(4096);
+  private view = new DataView(this.buf.buffer);
+  private pos = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const b = new Uint8Array(cap);
+    b.set(this.buf.subarray(0, this.pos));
+    this.buf = b;
+    this.view = new DataView(b.buffer);
+  }
+  u8(v: number): void {
+    this.ensure(1);
+    this.view.setUint8(this.pos, v);
+    this.pos += 1;
+  }
+  u16(v: number): void {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.view.setBigInt64(this.pos, v, true);
+    this.pos += 8;
+  }
+  str(s: string): void {
+    const bytes = utf8.encode(s);
+    this.u32(bytes.length);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+class Truncated extends Error {}
+
+class Reader {
+  private readonly buf: Uint8Array;
+  private readonly view: DataView;
+  pos = 0;
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new Truncated();
+  }
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+  u8(): number {
+    this.need(1);
+    return this.view.getUint8(this.pos++);
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  i64(): bigint {
+    this.need(8);
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  str(): string {
+    const n = this.u32();
+    this.need(n);
+    const s = utf8d.decode(this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return s;
+  }
+}
+
+export function encodeSnapshot(state: SnapshotState): Uint8Array {
+  const w = new Writer();
+  for (let i = 0; i < 4; i++) w.u8(SNAPSHOT_MAGIC.charCodeAt(i));
+  w.u16(SNAPSHOT_VERSION);
+  w.str(state.symbol);
+  w.f64(state.seq);
+  w.f64(state.nextPrio);
+  w.u32(state.orders.length);
+  for (const o of state.orders) {
+    w.str(o.orderId);
+    w.str(o.clOrdId);
+    w.str(o.account);
+    w.u8(o.side);
+    w.u8(o.tif);
+    w.u8(o.stp);
+    w.u8(o.postOnly ? 1 : 0);
+    w.f64(o.price);
+    w.f64(o.qty);
+    w.f64(o.cumQty);
+    w.f64(o.prio);
+    w.u8(o.expireTime === null ? 0 : 1);
+    w.i64(o.expireTime ?? 0n);
+  }
+  // Code-unit order, not locale order: canonical everywhere.
+  const done = [...state.done].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  w.u32(done.length);
+  for (const id of done) w.str(id);
+  return w.bytes();
+}
+
+export function decodeSnapshot(
+  bytes: Uint8Array,
+): { ok: true; value: SnapshotState } | { ok: false; error: SnapshotError } {
+  const r = new Reader(bytes);
+  try {
+    let magic = "";
+    for (let i = 0; i < 4; i++) magic += String.fromCharCode(r.u8());
+    if (magic !== SNAPSHOT_MAGIC) return { ok: false, error: { kind: "BAD_MAGIC" } };
+    const version = r.u16();
+    if (version !== SNAPSHOT_VERSION) {
+      return { ok: false, error: { kind: "UNSUPPORTED_VERSION", version } };
+    }
+    const symbol = r.str();
+    const seq = r.f64();
+    const nextPrio = r.f64();
+    const n = r.u32();
+    const orders: SnapshotOrder[] = [];
+    for (let i = 0; i < n; i++) {
+      const orderId = r.str();
+      const clOrdId = r.str();
+      const account = r.str();
+      const side = r.u8();
+      const tif = r.u8();
+      const stp = r.u8();
+      const postOnly = r.u8() === 1;
+      const price = r.f64();
+      const qty = r.f64();
+      const cumQty = r.f64();
+      const prio = r.f64();
+      const hasExpire = r.u8() === 1;
+      const exp = r.i64();
+      orders.push({
+        orderId,
+        clOrdId,
+        account,
+        side,
+        tif,
+        stp,
+        postOnly,
+        price,
+        qty,
+        cumQty,
+        prio,
+        expireTime: hasExpire ? exp : null,
+      });
+    }
+    const nDone = r.u32();
+    const done: string[] = [];
+    for (let i = 0; i < nDone; i++) done.push(r.str());
+    if (r.remaining !== 0) return { ok: false, error: { kind: "TRAILING_BYTES" } };
+    return { ok: true, value: { symbol, seq, nextPrio, orders, done } };
+  } catch (e) {
+    if (e instanceof Truncated) return { ok: false, error: { kind: "TRUNCATED" } };
+    if (e instanceof TypeError) {
+      return { ok: false, error: { kind: "MALFORMED", detail: "invalid UTF-8 string" } };
+    }
+    throw e;
+  }
+}
+
+export function hashSnapshot(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
