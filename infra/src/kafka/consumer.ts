@@ -58,6 +58,9 @@ export function createConsumer(
     sessionTimeout: 30_000,
     heartbeatInterval: 3000,
     allowAutoTopicCreation: false,
+    // A fetch returns as soon as data arrives; this only bounds idle polls
+    // (and how long disconnect waits for one).
+    maxWaitTimeInMs: 500,
     ...rest,
     readUncommitted: !readCommitted,
   });
