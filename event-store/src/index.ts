@@ -5,11 +5,11 @@ export * from "./port/event-store.ts";
 export { decodeCheckpoint, encodeCheckpoint } from "./postgres/checkpoint.ts";
 export { migrateEventStore } from "./postgres/migrate.ts";
 export { OUTBOX_LANES } from "./postgres/migrations/1700000000001_events-and-outbox.ts";
+export { type OutboxMessage, OutboxSession, PostgresOutbox } from "./postgres/outbox.ts";
+export type { Queryable } from "./postgres/postgres-event-store.ts";
 export {
   type AppendItem,
   PostgresEventStore,
   type PostgresEventStoreOptions,
   type PublishedEvent,
 } from "./postgres/postgres-event-store.ts";
-export { type OutboxMessage, OutboxSession, PostgresOutbox } from "./postgres/outbox.ts";
-export type { Queryable } from "./postgres/postgres-event-store.ts";

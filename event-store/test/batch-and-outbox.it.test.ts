@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import pg from "pg";
+import { createPgPool, type PgPool } from "@fxcore/infra";
+import { createTestDatabase } from "@fxcore/infra/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   migrateEventStore,
@@ -11,15 +12,14 @@ import {
   streamId,
 } from "../src/index.ts";
 import { newEvent } from "../src/testing/contract.ts";
-import { createTestDatabase } from "./support/test-database.ts";
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let pool: pg.Pool;
+let pool: PgPool;
 let store: PostgresEventStore;
 
 beforeAll(async () => {
   db = await createTestDatabase("es_batch");
-  pool = new pg.Pool({ connectionString: db.url, max: 10 });
+  pool = createPgPool({ connectionString: db.url, applicationName: "event-store-test", max: 10 });
   await migrateEventStore(pool);
   await migrateEventStore(pool); // applying twice is a no-op
   store = new PostgresEventStore(pool);

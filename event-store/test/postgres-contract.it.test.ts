@@ -1,11 +1,15 @@
-import pg from "pg";
+import { createPgPool } from "@fxcore/infra";
+import { createTestDatabase } from "@fxcore/infra/testing";
 import { migrateEventStore, PostgresEventStore } from "../src/index.ts";
 import { eventStoreContract } from "../src/testing/contract.ts";
-import { createTestDatabase } from "./support/test-database.ts";
 
 eventStoreContract("Postgres", async () => {
   const db = await createTestDatabase("es_contract");
-  const pool = new pg.Pool({ connectionString: db.url, max: 16 });
+  const pool = createPgPool({
+    connectionString: db.url,
+    applicationName: "event-store-test",
+    max: 16,
+  });
   await migrateEventStore(pool);
   const store = new PostgresEventStore(pool);
   return {

@@ -2,7 +2,8 @@
 // first but commits last must still be read, by a reader that already
 // returned the later position.
 import { randomUUID } from "node:crypto";
-import pg from "pg";
+import { createPgPool, type PgPool } from "@fxcore/infra";
+import { createTestDatabase } from "@fxcore/infra/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type LogCheckpoint,
@@ -13,15 +14,14 @@ import {
   streamId,
 } from "../src/index.ts";
 import { newEvent } from "../src/testing/contract.ts";
-import { createTestDatabase } from "./support/test-database.ts";
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let pool: pg.Pool;
+let pool: PgPool;
 let store: PostgresEventStore;
 
 beforeAll(async () => {
   db = await createTestDatabase("es_watermark");
-  pool = new pg.Pool({ connectionString: db.url, max: 20 });
+  pool = createPgPool({ connectionString: db.url, applicationName: "event-store-test", max: 20 });
   await migrateEventStore(pool);
   store = new PostgresEventStore(pool);
 });
