@@ -77,14 +77,18 @@ const checkValue = (def: FieldDef, v: string): FormatCheck => {
   return "ok";
 };
 
-export const validate = (msg: FixMessage): Result<ValidMessage, FixReject> => {
+/** Checks an inbound message (default) or, in tests, one the gateway sends. */
+export const validate = (
+  msg: FixMessage,
+  direction: "in" | "out" = "in",
+): Result<ValidMessage, FixReject> => {
   const msgType = msg.fields.find((fl) => fl.tag === Tag.MsgType)?.value;
   if (msgType === undefined)
     return err(sessionReject(R.RequiredTagMissing, "MsgType (35) missing", Tag.MsgType));
   if (msgType === "")
     return err(sessionReject(R.TagSpecifiedWithoutValue, "MsgType (35) empty", Tag.MsgType));
   const def = MESSAGE_BY_TYPE.get(msgType);
-  if (!def || def.direction === "out") {
+  if (!def || def.direction !== direction) {
     if (def || OTHER_FIX_MSG_TYPES.has(msgType))
       return err(
         businessReject(

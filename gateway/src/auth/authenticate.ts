@@ -1,0 +1,92 @@
+// Verifies a signed request: headers present, timestamp within the window
+// (a distinct error carrying server time), key known and active, signature
+// right, signature never seen. Checks are ordered cheapest first; the replay
+// cache is written only for a request that is otherwise valid.
+
+import type { Principal } from "./principal.ts";
+import type { ReplayCache } from "./replay-cache.ts";
+import {
+  HEADER_KEY,
+  HEADER_SIGNATURE,
+  HEADER_TIMESTAMP,
+  SIGNATURE_WINDOW_MS,
+  sign,
+  signatureMatches,
+} from "./signing.ts";
+
+export interface ActiveKey {
+  readonly principal: Principal;
+  readonly secret: Buffer;
+}
+
+export interface KeyLookup {
+  find(keyId: string): Promise<ActiveKey | null>;
+}
+
+export type AuthError =
+  | { readonly code: "MISSING_CREDENTIALS"; readonly message: string }
+  | { readonly code: "CLOCK_SKEW"; readonly message: string; readonly serverTime: number }
+  | { readonly code: "UNKNOWN_KEY"; readonly message: string }
+  | { readonly code: "BAD_SIGNATURE"; readonly message: string }
+  | { readonly code: "REPLAYED_SIGNATURE"; readonly message: string }
+  | { readonly code: "REPLAY_CACHE_FULL"; readonly message: string };
+
+export interface SignedRequest {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly method: string;
+  /** Path and query exactly as sent on the request line. */
+  readonly url: string;
+  readonly body: string | Buffer;
+}
+
+const header = (h: SignedRequest["headers"], name: string): string | undefined => {
+  const v = h[name];
+  return Array.isArray(v) ? undefined : v; // a repeated auth header is not credentials
+};
+
+export const authenticate = async (
+  req: SignedRequest,
+  keys: KeyLookup,
+  replay: ReplayCache,
+  nowMs: number,
+): Promise<{ ok: true; principal: Principal } | { ok: false; error: AuthError }> => {
+  const keyId = header(req.headers, HEADER_KEY);
+  const ts = header(req.headers, HEADER_TIMESTAMP);
+  const sig = header(req.headers, HEADER_SIGNATURE);
+  if (!keyId || !ts || !sig) {
+    return fail({
+      code: "MISSING_CREDENTIALS",
+      message: `signed requests need the ${HEADER_KEY}, ${HEADER_TIMESTAMP} and ${HEADER_SIGNATURE} headers`,
+    });
+  }
+  if (!/^[0-9]{1,15}$/.test(ts)) {
+    return fail({
+      code: "BAD_SIGNATURE",
+      message: `${HEADER_TIMESTAMP} must be milliseconds since the epoch`,
+    });
+  }
+  if (Math.abs(Number(ts) - nowMs) > SIGNATURE_WINDOW_MS) {
+    return fail({
+      code: "CLOCK_SKEW",
+      message: `timestamp ${ts} is more than ${SIGNATURE_WINDOW_MS} ms from server time ${nowMs}`,
+      serverTime: nowMs,
+    });
+  }
+  const key = keyId.length <= 64 ? await keys.find(keyId) : null;
+  if (!key) return fail({ code: "UNKNOWN_KEY", message: "unknown or revoked API key" });
+  const expected = sign(key.secret, ts, req.method, req.url, req.body);
+  if (!signatureMatches(expected, sig)) {
+    return fail({ code: "BAD_SIGNATURE", message: "signature does not match the request" });
+  }
+  const seen = replay.check(`${keyId}:${sig}`, nowMs);
+  if (seen === "replayed")
+    return fail({ code: "REPLAYED_SIGNATURE", message: "this signature was already used" });
+  if (seen === "full")
+    return fail({
+      code: "REPLAY_CACHE_FULL",
+      message: "too many signed requests in flight; retry shortly",
+    });
+  return { ok: true, principal: key.principal };
+};
+
+const fail = (error: AuthError) => ({ ok: false as const, error });
