@@ -8,7 +8,8 @@ import type { Brand } from "@fxcore/domain";
 import type { EnvelopeMeta, PayloadOf, PayloadType } from "./envelope/envelope.ts";
 import type { EnvelopeMetaRecord, PayloadRecords } from "./generated/records.ts";
 
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Equals<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 type Unbrand<V> =
   V extends Brand<number, string>

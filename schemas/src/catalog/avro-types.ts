@@ -19,8 +19,7 @@ const bigintLong = avro.types.LongType.__with({
   },
   fromJSON: (v: unknown) => BigInt(v as string | number | bigint),
   toJSON: (n: bigint) => n.toString(),
-  isValid: (v: unknown) =>
-    typeof v === "bigint" && v >= -(2n ** 63n) && v < 2n ** 63n,
+  isValid: (v: unknown) => typeof v === "bigint" && v >= -(2n ** 63n) && v < 2n ** 63n,
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
@@ -112,8 +111,7 @@ class FixCodeType extends avro.types.LogicalType {
     writer: avro.Type,
     opts?: unknown,
   ): void {
-    const writerEnum =
-      writer instanceof avro.types.LogicalType ? writer.underlyingType : writer;
+    const writerEnum = writer instanceof avro.types.LogicalType ? writer.underlyingType : writer;
     const inner = this.underlyingType.createResolver(writerEnum, opts as object) as unknown as {
       _read: (tap: unknown) => string;
     };

@@ -46,7 +46,10 @@ export function loadCatalog(dir: URL = defaultAvroDir): SchemaCatalog {
       if (m === null) continue;
       const url = new URL(`${entry.name}/${file}`, dir);
       const schema = JSON.parse(readFileSync(url, "utf8")) as SchemaVersion["schema"];
-      if (schema.name !== entry.name || (schema as { namespace?: string }).namespace !== NAMESPACE) {
+      if (
+        schema.name !== entry.name ||
+        (schema as { namespace?: string }).namespace !== NAMESPACE
+      ) {
         throw new Error(`${url.pathname}: record must be ${NAMESPACE}.${entry.name}`);
       }
       versions.push({
@@ -59,7 +62,8 @@ export function loadCatalog(dir: URL = defaultAvroDir): SchemaCatalog {
     }
     versions.sort((a, b) => a.version - b.version);
     versions.forEach((v, i) => {
-      if (v.version !== i + 1) throw new Error(`${entry.name}: versions must be v1..vN without gaps`);
+      if (v.version !== i + 1)
+        throw new Error(`${entry.name}: versions must be v1..vN without gaps`);
     });
     if (versions.length > 0) byName.set(entry.name, versions);
   }

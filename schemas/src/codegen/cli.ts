@@ -6,7 +6,9 @@ import { loadCatalog } from "../catalog/catalog.ts";
 import { formatTs } from "./format.ts";
 import { generateRecordTypes } from "./record-types.ts";
 
-export const generatedRecordsPath = fileURLToPath(new URL("../generated/records.ts", import.meta.url));
+export const generatedRecordsPath = fileURLToPath(
+  new URL("../generated/records.ts", import.meta.url),
+);
 
 if (import.meta.main) {
   const source = formatTs(generateRecordTypes(loadCatalog()), generatedRecordsPath);

@@ -32,7 +32,9 @@ function tsType(schema: unknown, named: Named): string {
   if (Array.isArray(schema)) {
     const branches = schema.map((s) => tsType(s, named));
     // null last reads like the domain's `X | null`.
-    return [...branches.filter((b) => b !== "null"), ...branches.filter((b) => b === "null")].join(" | ");
+    return [...branches.filter((b) => b !== "null"), ...branches.filter((b) => b === "null")].join(
+      " | ",
+    );
   }
   const s = schema as {
     type: unknown;
@@ -92,14 +94,30 @@ export function generateRecordTypes(catalog: SchemaCatalog): string {
       tsType(metaSchema, named);
       if (!metaDone) {
         out.push(`/** ${metaSchema.name} (as in every record). */`);
-        out.push(`export interface ${metaSchema.name}Record {`, ...fieldLines(metaSchema.fields, named), "}", "");
+        out.push(
+          `export interface ${metaSchema.name}Record {`,
+          ...fieldLines(metaSchema.fields, named),
+          "}",
+          "",
+        );
         metaDone = true;
       }
     }
     out.push(`/** ${current.fullName} v${current.version} without its meta field. */`);
-    out.push(`export interface ${name}Record {`, ...fieldLines(current.schema.fields, named, ["meta"]), "}", "");
+    out.push(
+      `export interface ${name}Record {`,
+      ...fieldLines(current.schema.fields, named, ["meta"]),
+      "}",
+      "",
+    );
     map.push(`  readonly ${name}: ${name}Record;`);
   }
-  out.push("/** Record type by payload type name. */", "export interface PayloadRecords {", ...map, "}", "");
+  out.push(
+    "/** Record type by payload type name. */",
+    "export interface PayloadRecords {",
+    ...map,
+    "}",
+    "",
+  );
   return out.join("\n");
 }

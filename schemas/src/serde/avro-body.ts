@@ -23,7 +23,13 @@ export function planRead(
   const version = catalog.current(name);
   const codec = catalog.codec(name);
   if (version === undefined || codec === undefined) {
-    return err(decodeError("UNKNOWN_RECORD_TYPE", `no reader schema for ${fullName || writer.typeName}`, schemaId));
+    return err(
+      decodeError(
+        "UNKNOWN_RECORD_TYPE",
+        `no reader schema for ${fullName || writer.typeName}`,
+        schemaId,
+      ),
+    );
   }
   try {
     return ok({ version, codec, resolver: codec.createResolver(writer) });

@@ -33,7 +33,9 @@ export function unframe(bytes: Buffer | null | undefined): Result<Framed, Decode
   }
   const schemaId = bytes.readInt32BE(1);
   if (schemaId <= 0) {
-    return err(decodeError("UNKNOWN_SCHEMA_ID", `schema id ${schemaId} is not a registry id`, schemaId));
+    return err(
+      decodeError("UNKNOWN_SCHEMA_ID", `schema id ${schemaId} is not a registry id`, schemaId),
+    );
   }
   return ok({ schemaId, body: bytes.subarray(HEADER_BYTES) });
 }

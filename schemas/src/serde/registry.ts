@@ -1,0 +1,98 @@
+// The registry as the serde needs it, through @kafkajs/confluent-schema-registry
+// (Confluent API; locally Apicurio's ccompat API). Registration goes through
+// the library so the subject's compatibility is pinned on first use.
+
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
+import { err, ok, type Result } from "@fxcore/domain";
+import type { AvroType } from "../catalog/avro-types.ts";
+import type { SchemaVersion } from "../catalog/catalog.ts";
+import { RegistryUnavailableError } from "./decode-error.ts";
+
+/** Every subject is checked against ALL its earlier versions (ADR 021). */
+export const COMPATIBILITY_LEVEL = COMPATIBILITY.BACKWARD_TRANSITIVE;
+
+/** TopicRecordNameStrategy: several record types share a topic, each evolves on its own (ADR 021). */
+export const subjectName = (topic: string, recordFullName: string): string =>
+  `${topic}-${recordFullName}`;
+
+export function createRegistryClient(url: string): SchemaRegistry {
+  return new SchemaRegistry({
+    host: url.replace(/\/+$/, ""),
+    clientId: "fxcore-schemas",
+    retry: { retries: 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 2 },
+  });
+}
+
+const statusOf = (e: unknown): number | undefined =>
+  typeof e === "object" && e !== null && typeof (e as { status?: unknown }).status === "number"
+    ? (e as { status: number }).status
+    : undefined;
+
+export interface RegistrationRefused {
+  readonly status: 409 | 422;
+  readonly message: string;
+}
+
+/** Registers one schema version under a subject; a refusal (e.g. 409 incompatible) is a value. */
+export async function registerSchema(
+  registry: SchemaRegistry,
+  subject: string,
+  version: Pick<SchemaVersion, "schema">,
+): Promise<Result<number, RegistrationRefused>> {
+  try {
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(version.schema) },
+      { subject, compatibility: COMPATIBILITY_LEVEL },
+    );
+    return ok(id);
+  } catch (e) {
+    const status = statusOf(e);
+    // 409: incompatible with earlier versions; 422: not a valid schema. Anything else is the registry, not the schema.
+    if (status !== 409 && status !== 422) {
+      throw new RegistryUnavailableError(`registering ${subject}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    return err({ status, message: (e as Error).message });
+  }
+}
+
+/** The writer's schema for an id (the library caches by id); undefined when the registry has no such id. */
+export async function writerSchemaById(
+  registry: SchemaRegistry,
+  id: number,
+): Promise<AvroType | undefined> {
+  try {
+    return (await registry.getSchema(id)) as unknown as AvroType;
+  } catch (e) {
+    if (statusOf(e) === 404) return undefined;
+    throw new RegistryUnavailableError(`fetching schema id ${id}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/** PUT /config (global) or /config/{subject}: the compatibility the registry enforces. */
+export async function setCompatibility(
+  url: string,
+  level: COMPATIBILITY = COMPATIBILITY_LEVEL,
+  subject?: string,
+): Promise<void> {
+  const path = subject === undefined ? "/config" : `/config/${encodeURIComponent(subject)}`;
+  const res = await fetch(`${url.replace(/\/+$/, "")}${path}`, {
+    method: "PUT",
+    headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+    body: JSON.stringify({ compatibility: level }),
+  });
+  if (!res.ok) {
+    throw new RegistryUnavailableError(`PUT ${path}: ${res.status} ${await res.text()}`);
+  }
+}
+
+export async function getCompatibility(url: string, subject?: string): Promise<string | undefined> {
+  const path = subject === undefined ? "/config" : `/config/${encodeURIComponent(subject)}`;
+  const res = await fetch(`${url.replace(/\/+$/, "")}${path}`);
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new RegistryUnavailableError(`GET ${path}: ${res.status}`);
+  return ((await res.json()) as { compatibilityLevel?: string }).compatibilityLevel;
+}
