@@ -71,7 +71,7 @@ export async function acquireInfra(env: NodeJS.ProcessEnv = process.env): Promis
     settings: up.settings,
     started: up.started,
     release: async (o) => {
-      await releaseLease({ keep: o?.keep ?? false });
+      if (up.lease) await releaseLease(up.lease, { keep: o?.keep ?? false });
     },
   };
 }

@@ -117,6 +117,8 @@ async function ensurePortFree(port: number, what: string): Promise<void> {
 
 export interface UpResult {
   readonly settings: InfraSettings;
+  /** Set when a lease was taken; pass it to releaseLease. */
+  readonly lease?: string;
   /** Components started by this call (the others were reused). */
   readonly started: readonly ("kafka" | "registry" | "postgres")[];
   readonly ms: number;
@@ -153,13 +155,18 @@ export async function upLocal(
       ...(pOk ? { postgres: prev!.postgres } : {}),
     };
     if (owner === "cli") state.owner = "cli";
+    // All ports checked before anything starts, so a clash fails fast and clean.
+    if (!kOk) {
+      await ensurePortFree(ports.kafka, "kafka");
+      await ensurePortFree(ports.kafka + 1, "kafka controller");
+    }
+    if (!rOk) await ensurePortFree(ports.registry, "schema registry");
+    if (!pOk) await ensurePortFree(ports.postgres, "postgres");
     const started: ("kafka" | "registry" | "postgres")[] = [];
     const tasks: Promise<void>[] = [];
     if (!kOk) {
       tasks.push(
         (async () => {
-          await ensurePortFree(ports.kafka, "kafka");
-          await ensurePortFree(ports.kafka + 1, "kafka controller");
           const c: KafkaCluster = await startKafkaCluster({
             nodes: 1,
             basePort: ports.kafka,
@@ -180,7 +187,6 @@ export async function upLocal(
     if (!rOk) {
       tasks.push(
         (async () => {
-          await ensurePortFree(ports.registry, "schema registry");
           const dir = join(infraDir(), "registry");
           rmSync(dir, { recursive: true, force: true });
           state.registry = await startSchemaRegistry({ port: ports.registry, dir });
@@ -191,7 +197,6 @@ export async function upLocal(
     if (!pOk) {
       tasks.push(
         (async () => {
-          await ensurePortFree(ports.postgres, "postgres");
           state.postgres = await startPostgres({
             port: ports.postgres,
             dir: join(infraDir(), "postgres"),
@@ -211,8 +216,13 @@ export async function upLocal(
     }
     writeState(state);
     // Taken under the same lock, so a run finishing now cannot stop what we just got.
-    if (options.lease) takeLease();
-    return { settings: settingsOf(state), started, ms: Date.now() - t0 };
+    const lease = options.lease ? takeLease() : undefined;
+    return {
+      settings: settingsOf(state),
+      started,
+      ms: Date.now() - t0,
+      ...(lease ? { lease } : {}),
+    };
   });
 }
 
@@ -261,7 +271,7 @@ export interface ComponentStatus {
 export async function statusLocal(): Promise<{
   owner?: InfraOwner;
   components: ComponentStatus[];
-  leases: number[];
+  leases: string[];
 }> {
   const state = readState();
   if (!state) return { components: [], leases: [] };
@@ -301,25 +311,33 @@ export async function statusLocal(): Promise<{
 // Leases: one file per process using harness-owned infra, so the last one out
 // stops it and nobody stops it under a run that still needs it.
 
-function liveLeases(): number[] {
+// A lease file is named <pid>.<n>: one process (a vitest run with several
+// projects) may hold several; a lease whose process died does not count.
+
+let leaseCounter = 0;
+
+function liveLeases(): string[] {
   if (!existsSync(leaseDir())) return [];
-  return readdirSync(leaseDir())
-    .map(Number)
-    .filter((pid) => Number.isInteger(pid) && isAlive(pid));
+  return readdirSync(leaseDir()).filter((name) => {
+    const pid = Number(name.split(".")[0]);
+    return Number.isInteger(pid) && isAlive(pid);
+  });
 }
 
-function takeLease(): void {
+function takeLease(): string {
   mkdirSync(leaseDir(), { recursive: true });
-  writeFileSync(join(leaseDir(), String(process.pid)), "");
+  const lease = `${process.pid}.${++leaseCounter}`;
+  writeFileSync(join(leaseDir(), lease), "");
+  return lease;
 }
 
 /**
  * Drops this process's lease. Harness-owned infra is stopped when no live
  * lease remains, unless `keep`. Returns true when it stopped the infra.
  */
-export async function releaseLease(options: { keep: boolean }): Promise<boolean> {
+export async function releaseLease(lease: string, options: { keep: boolean }): Promise<boolean> {
   return withLock(lockDir(), async () => {
-    rmSync(join(leaseDir(), String(process.pid)), { force: true });
+    rmSync(join(leaseDir(), lease), { force: true });
     const state = readState();
     if (state?.owner !== "harness" || options.keep || liveLeases().length > 0) return false;
     await downUnlocked();

@@ -1,0 +1,205 @@
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConsumer, createKafka, createProducer, ensureTopics } from "../../src/index.ts";
+import {
+  type KafkaCluster,
+  kafkaAnswers,
+  restartKafkaNode,
+  startKafkaCluster,
+  stopKafkaCluster,
+  stopKafkaNode,
+} from "../../src/local/kafka-broker.ts";
+import {
+  downLocal,
+  readState,
+  releaseLease,
+  statusLocal,
+  upLocal,
+} from "../../src/local/local-infra.ts";
+import { stateRoot } from "../../src/local/paths.ts";
+import { postgresAnswers } from "../../src/local/postgres-server.ts";
+import { isAlive, portOpen, stopPid } from "../../src/local/process.ts";
+import { registryAnswers } from "../../src/local/schema-registry.ts";
+
+// The launcher itself, on ports of its own (19192-19197) and a state dir of
+// its own, so the shared infra other suites use is not disturbed. The tests
+// in this file run one after another (they share the port range).
+
+const saved = { ...process.env };
+const ports = { kafka: 19192, registry: 19194, postgres: 19195 };
+
+beforeAll(() => {
+  process.env.FXCORE_STATE_DIR = join(stateRoot(), `test-launcher-${process.pid}`);
+  process.env.FXCORE_KAFKA_PORT = String(ports.kafka);
+  process.env.FXCORE_REGISTRY_PORT = String(ports.registry);
+  process.env.FXCORE_PG_PORT = String(ports.postgres);
+});
+afterAll(async () => {
+  await downLocal();
+  process.env = saved;
+});
+
+describe("local infrastructure lifecycle", () => {
+  it("starts all three, reuses them, restarts only a dead one, and stops them on the last release", async () => {
+    const first = await upLocal("harness", { lease: true });
+    expect([...first.started].sort()).toEqual(["kafka", "postgres", "registry"]);
+    expect(first.settings).toEqual({
+      KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+      SCHEMA_REGISTRY_URL: `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
+      DATABASE_URL: `postgres://fxcore:fxcore@127.0.0.1:${ports.postgres}/fxcore`,
+    });
+    expect(await kafkaAnswers(first.settings.KAFKA_BROKERS)).toBe(true);
+    expect(await registryAnswers(first.settings.SCHEMA_REGISTRY_URL)).toBe(true);
+    expect(await postgresAnswers(first.settings.DATABASE_URL)).toBe(true);
+    // The registry speaks the Confluent API: register a schema and read it back.
+    const subject = `${first.settings.SCHEMA_REGISTRY_URL}/subjects/lifecycle-value/versions`;
+    const schema = JSON.stringify({
+      type: "record",
+      name: "T",
+      namespace: "fx.events",
+      fields: [{ name: "a", type: "long" }],
+    });
+    const reg = await fetch(subject, {
+      method: "POST",
+      headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+      body: JSON.stringify({ schema }),
+    });
+    expect(reg.status).toBe(200);
+    expect(typeof ((await reg.json()) as { id: unknown }).id).toBe("number");
+
+    const pidsBefore = readState()!;
+    const second = await upLocal("harness", { lease: true });
+    expect(second.started).toEqual([]);
+    expect(readState()).toEqual(pidsBefore);
+
+    // A dead component is restarted; the healthy ones are kept.
+    await stopPid(pidsBefore.registry!.pid);
+    const third = await upLocal("harness", { lease: true });
+    expect(third.started).toEqual(["registry"]);
+    expect(readState()!.kafka).toEqual(pidsBefore.kafka);
+    expect(readState()!.registry!.pid).not.toBe(pidsBefore.registry!.pid);
+
+    const status = await statusLocal();
+    expect(status.components.map((c) => [c.name, c.healthy])).toEqual([
+      ["kafka", true],
+      ["schema-registry", true],
+      ["postgres", true],
+    ]);
+    expect(status.leases.length).toBe(3);
+
+    // Releasing leases: infra stays while any is held, stops with the last one.
+    expect(await releaseLease(first.lease!, { keep: false })).toBe(false);
+    expect(await releaseLease(second.lease!, { keep: false })).toBe(false);
+    const running = readState()!;
+    expect(await releaseLease(third.lease!, { keep: false })).toBe(true);
+    expect(readState()).toBeUndefined();
+    for (const pid of [...running.kafka!.pids, running.registry!.pid, running.postgres!.pid]) {
+      expect(isAlive(pid)).toBe(false);
+    }
+    for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+  }, 180_000);
+
+  it("infra started by the CLI is never stopped by a test run's release", async () => {
+    await upLocal("cli");
+    const run = await upLocal("harness", { lease: true });
+    expect(run.started).toEqual([]);
+    expect(await releaseLease(run.lease!, { keep: false })).toBe(false);
+    expect((await statusLocal()).components.every((c) => c.healthy)).toBe(true);
+    const stopped = await downLocal();
+    expect(stopped?.owner).toBe("cli");
+    for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+  }, 180_000);
+
+  it("fails with a clear error when a port is taken, and leaves nothing running", async () => {
+    const squatter: Server = createServer();
+    await new Promise<void>((r) => squatter.listen(ports.registry, "127.0.0.1", r));
+    try {
+      await expect(upLocal("harness")).rejects.toThrow(
+        `port ${ports.registry} (schema registry) is taken`,
+      );
+      expect(await portOpen(ports.kafka)).toBe(false);
+      expect(await portOpen(ports.postgres)).toBe(false);
+      const state = readState();
+      expect(state?.kafka).toBeUndefined();
+      expect(state?.postgres).toBeUndefined();
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+  }, 180_000);
+});
+
+describe("three brokers on one host", () => {
+  let cluster: KafkaCluster | undefined;
+  afterAll(async () => {
+    if (cluster) await stopKafkaCluster(cluster, { wipe: true });
+  });
+
+  it("keeps every acked record, once and in order, when the partition leader crashes", async () => {
+    cluster = await startKafkaCluster({
+      nodes: 3,
+      basePort: 19192,
+      dir: join(stateRoot(), `test-kafka-3-${process.pid}`),
+    });
+    const kafka = createKafka({
+      brokers: cluster.brokers,
+      clientId: "three-broker-test",
+      retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 40 },
+      requestTimeoutMs: 5000,
+    });
+    const topic = "replicated.test";
+    await ensureTopics(kafka, [
+      { name: topic, partitions: 1, replicationFactor: 3, config: { "min.insync.replicas": "2" } },
+    ]);
+    const admin = kafka.admin();
+    await admin.connect();
+    expect((await admin.describeCluster()).brokers.length).toBe(3);
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    await admin.disconnect();
+    const p0 = meta.topics[0]!.partitions[0]!;
+    expect(p0.replicas.length).toBe(3);
+    const leader = cluster.nodes.find((n) => n.nodeId === p0.leader)!;
+
+    const producer = await createProducer(kafka);
+    const total = 400;
+    let sent = 0;
+    const producing = (async () => {
+      while (sent < total) {
+        await producer.send(
+          topic,
+          Array.from({ length: 4 }, (_, i) => ({ key: "EURUSD", value: String(sent + i) })),
+        );
+        sent += 4;
+      }
+    })();
+    while (sent < total / 4) await new Promise((r) => setTimeout(r, 5));
+    await stopKafkaNode(leader, { crash: true });
+    const sentAtCrash = sent;
+    await producing;
+    await producer.disconnect();
+    expect(sentAtCrash).toBeLessThan(total);
+
+    const consumer = createConsumer(kafka, { groupId: "three-broker-reader" });
+    const seen: number[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 30_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(Number(message.value?.toString()));
+          if (seen.length >= total) {
+            clearTimeout(timer);
+            setTimeout(resolve, 500);
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
+
+    // The crashed node comes back and rejoins the cluster.
+    await restartKafkaNode(cluster, leader);
+    expect(await kafkaAnswers(`127.0.0.1:${leader.port}`, 3)).toBe(true);
+  }, 180_000);
+});
