@@ -66,7 +66,6 @@ const RISK_REASON: Record<RiskRule, OrdRejReason> = {
   CREDIT_LIMIT: OrdRejReason.OrderExceedsLimit,
 };
 
-const SIDES = new Set<string>(["BUY", "SELL"]);
 const ORD_TYPES = new Set<string>(["LIMIT", "MARKET"]);
 const TIFS = new Set<string>(["DAY", "GTC", "IOC", "FOK", "GTD"]);
 const STP_MODES = new Set<string>(["NONE", "CANCEL_NEWEST", "CANCEL_OLDEST", "CANCEL_BOTH"]);
@@ -82,11 +81,11 @@ const reject = (reason: OrdRejReason, text: string): Result<never, Rejection> =>
  * The order's characteristics, before any number is converted. FIX's default
  * TimeInForce is DAY, so a MARKET order may say DAY (it never rests anyway);
  * GTC/GTD on a MARKET order is refused rather than silently reinterpreted.
+ * Side is not re-checked: OrderRejected must carry a valid one, so an invalid
+ * side is the gateway's session-level reject (373=5) before any command exists.
  */
 const checkCharacteristics = (c: PlaceOrder): Result<void, Rejection> => {
   const U = OrdRejReason.UnsupportedOrderCharacteristic;
-  if (!SIDES.has(c.side))
-    return reject(OrdRejReason.Other, `invalid side ${JSON.stringify(c.side)}`);
   if (!ORD_TYPES.has(c.ordType))
     return reject(U, `unsupported OrdType ${JSON.stringify(c.ordType)}`);
   if (!TIFS.has(c.tif)) return reject(U, `unsupported TimeInForce ${JSON.stringify(c.tif)}`);

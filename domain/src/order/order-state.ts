@@ -360,6 +360,7 @@ export const evolve = (
     }
     case "OrderReplaced": {
       if (
+        event.qty <= 0 ||
         event.cumQty !== state.cumQty ||
         event.qty < state.cumQty ||
         event.leavesQty !== event.qty - state.cumQty

@@ -27,6 +27,7 @@ export const given = (...history: DomainEvent[]) => {
       const events = decide(command, state, context);
       return {
         events,
+        // biome-ignore lint/suspicious/noThenProperty: the scenario reads given/when/then; never awaited.
         then: (...expected: unknown[]) => {
           expect(events).toEqual(expected);
           // What was decided must also fold: the decider never emits an event its own stream refuses.
