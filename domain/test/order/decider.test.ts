@@ -466,7 +466,7 @@ describe("CancelOrder", () => {
   ] as const)("rejects: %s", (_name, history, command, reason, text, id) => {
     const events =
       history === "REJECTED"
-        ? [{ ...rejected(OrdRejReason.Other, "x"), symbol: "EURUSD", text: "x" } as never]
+        ? [{ ...rejected(OrdRejReason.Other), symbol: "EURUSD", text: "x" } as never]
         : [...history];
     given(...events)
       .when(command, cancelContext())
