@@ -1,24 +1,12 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readerType, writerType } from "../src/catalog/avro-types.ts";
 import { loadCatalog, type SchemaVersion } from "../src/catalog/catalog.ts";
 import { checkHistory, checkReadable } from "../src/evolution/avro-compat.ts";
 import { planRead, readBody } from "../src/serde/avro-body.ts";
+import { incompatibleFixture } from "./fixtures/incompatible.ts";
 import { sampleMeta, samples } from "./samples.ts";
 
 const catalog = loadCatalog();
-
-/** The committed incompatible change, kept so both checks are shown to refuse it. */
-export const incompatibleFixture: SchemaVersion = (() => {
-  const url = new URL("./fixtures/incompatible/OrderAccepted/v3.avsc", import.meta.url);
-  return {
-    name: "OrderAccepted",
-    fullName: "fx.events.OrderAccepted",
-    version: 3,
-    path: url.pathname,
-    schema: JSON.parse(readFileSync(url, "utf8")),
-  };
-})();
 
 type Mutable = { fields: { name: string; type: unknown; default?: unknown }[] };
 const schemaOf = (name: string, version: number) =>
