@@ -36,23 +36,23 @@ const fail = (
  */
 export const parseScaled = (input: string, scale: number): Result<number, DecimalError> => {
   if (typeof input !== "string" || input.length === 0 || input.length > MAX_INPUT_LENGTH) {
-    return fail("MALFORMED", String(input), "not a decimal number");
+    return fail("MALFORMED", String(input), "is not a decimal number");
   }
   const m = DECIMAL.exec(input);
-  if (!m) return fail("MALFORMED", input, `not a plain decimal number: ${JSON.stringify(input)}`);
+  if (!m) return fail("MALFORMED", input, `${JSON.stringify(input)} is not a plain decimal number`);
   const negative = m[1] === "-";
   const whole = m[2] ?? "";
   const fraction = (m[3] ?? "").replace(/0+$/, "");
   const isZero = /^0*$/.test(whole) && fraction.length === 0;
   if (negative || isZero) {
-    return fail("NOT_POSITIVE", input, `must be greater than zero: ${input}`);
+    return fail("NOT_POSITIVE", input, `${input} is not greater than zero`);
   }
   if (fraction.length > scale) {
-    return fail("TOO_MANY_DECIMALS", input, `at most ${scale} decimals allowed: ${input}`);
+    return fail("TOO_MANY_DECIMALS", input, `${input} has more than ${scale} decimals`);
   }
   const digits = (whole + fraction.padEnd(scale, "0")).replace(/^0+/, "");
   if (BigInt(digits) > MAX_SAFE) {
-    return fail("BEYOND_SAFE_INTEGER", input, `too large: ${input}`);
+    return fail("BEYOND_SAFE_INTEGER", input, `${input} is too large`);
   }
   // An integer digit string within 2^53 converts to Number exactly.
   return ok(Number(digits));
