@@ -6,19 +6,21 @@ import type { DomainEvent } from "../events.ts";
 import { type CxlRejReason, ExecType, type OrdRejReason, OrdStatus } from "../fix.ts";
 import { formatRatio } from "../money/decimal.ts";
 import type { Notional } from "../money/notional.ts";
-import type {
-  AccountId,
-  ClOrdId,
-  ExecId,
-  OrderId,
-  OrdType,
-  PriceTicks,
-  Qty,
-  Side,
-  TimeInForce,
-  TimestampNs,
+import {
+  type AccountId,
+  type ClOrdId,
+  type ExecId,
+  type OrderId,
+  type OrdType,
+  ok,
+  type PriceTicks,
+  type Qty,
+  type Result,
+  type Side,
+  type TimeInForce,
+  type TimestampNs,
 } from "../values.ts";
-import type { OrderState } from "./order-state.ts";
+import { evolve, type OrderState, type OrderViolation } from "./order-state.ts";
 
 /** AvgPx as the exact ratio Σ(LastPx × LastQty) / CumQty, in ticks. */
 export interface AvgPx {
@@ -175,4 +177,16 @@ export const executionReport = (event: DomainEvent, after: OrderState): FixRepor
     case "OrderReplaced":
       return { ...base, execType: ExecType.Replaced };
   }
+};
+
+/**
+ * evolve + executionReport in one step, for the gateway and projections: the
+ * order's next state and the message its owner gets, or the violation.
+ */
+export const applyAndReport = (
+  before: OrderState,
+  event: DomainEvent,
+): Result<{ readonly state: OrderState; readonly report: FixReport | null }, OrderViolation> => {
+  const next = evolve(before, event);
+  return next.ok ? ok({ state: next.value, report: executionReport(event, next.value) }) : next;
 };

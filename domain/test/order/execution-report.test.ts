@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  applyAndReport,
   CxlRejReason,
   type DomainEvent,
   evolveAll,
@@ -180,5 +181,19 @@ describe("execution reports", () => {
         transactTime: a.transactTime,
       }),
     ).toEqual([]);
+  });
+});
+
+describe("applyAndReport", () => {
+  it("evolves and reports in one step, or returns the violation untouched", () => {
+    const a = accepted();
+    const first = applyAndReport(initialOrderState, a);
+    expect(first).toMatchObject({
+      ok: true,
+      value: { state: { status: OrdStatus.New }, report: { execType: ExecType.New } },
+    });
+    if (!first.ok) return;
+    const again = applyAndReport(first.value.state, a);
+    expect(again).toMatchObject({ ok: false, error: { kind: "ALREADY_EXISTS" } });
   });
 });

@@ -166,7 +166,7 @@ describe("decide(PlaceOrder)", () => {
 type Step =
   | {
       readonly op: "fill";
-      readonly fraction: number;
+      readonly pick: number;
       readonly role: "MAKER" | "TAKER";
       readonly price: number;
     }
@@ -186,7 +186,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   {
     arbitrary: fc.record({
       op: fc.constant("fill" as const),
-      fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+      pick: fc.nat(),
       role: fc.constantFrom("MAKER" as const, "TAKER" as const),
       price: fc.integer({ min: 109_000, max: 111_000 }),
     }),
@@ -216,8 +216,8 @@ const consistentEvent = (s: OrderState, st: Step, n: number): DomainEvent => {
   const lots = s.leavesQty / 1000;
   switch (st.op) {
     case "fill": {
-      // fraction picks 1..leaves lots; test-only arithmetic on whole lots.
-      const fill = (1 + Math.floor(st.fraction * (lots - 1))) * 1000;
+      // 1..leaves whole lots.
+      const fill = (1 + (st.pick % lots)) * 1000;
       const cum = s.cumQty + fill;
       return trade(fill, cum, s.orderQty - cum, {
         role: st.role,
