@@ -1,6 +1,7 @@
 // Event builders for tests: realistic defaults, override what the test is about.
 import {
   accountId,
+  type CancelRejected,
   clOrdId,
   execId,
   type OrderAccepted,
@@ -8,7 +9,6 @@ import {
   type OrderExpired,
   type OrderRejected,
   type OrderReplaced,
-  type CancelRejected,
   orderId,
   pairSeq,
   priceTicks,

@@ -1,0 +1,192 @@
+// The audit trail in Postgres: append inside the projection's transaction,
+// record digests, verify the whole trail.
+import type { PgClient, PgPool } from "@fxcore/infra";
+import { AUDIT_WRITER_ROLE } from "../store/audit-ddl.ts";
+import {
+  type AuditRecord,
+  type BrokenLink,
+  type ChainHead,
+  extendChain,
+  merkleRoot,
+  verifySegment,
+} from "./chain.ts";
+
+type Queryable = Pick<PgClient, "query">;
+
+export const loadHeads = async (
+  db: Queryable,
+  pairs?: readonly string[],
+): Promise<Map<string, ChainHead>> => {
+  const { rows } = await db.query<{ pair: string; chain_seq: string; hash: Buffer }>(
+    `SELECT DISTINCT ON (pair) pair, chain_seq, hash FROM audit.records
+     ${pairs ? "WHERE pair = ANY($1)" : ""} ORDER BY pair, chain_seq DESC`,
+    pairs ? [pairs] : [],
+  );
+  return new Map(
+    rows.map((r) => [r.pair, { pair: r.pair, chainSeq: Number(r.chain_seq), hash: r.hash }]),
+  );
+};
+
+/**
+ * Appends events to their pairs' chains. Must be the last statement group of
+ * the caller's transaction: it switches to the append-only role for the rest of it.
+ */
+export const appendAudit = async (
+  tx: Queryable,
+  events: readonly { pair: string; eventId: string; eventType: string; canonical: Buffer }[],
+): Promise<AuditRecord[]> => {
+  if (events.length === 0) return [];
+  const byPair = new Map<string, (typeof events)[number][]>();
+  for (const e of events) byPair.set(e.pair, [...(byPair.get(e.pair) ?? []), e]);
+  const heads = await loadHeads(tx, [...byPair.keys()]);
+  const records = [...byPair].flatMap(([pair, es]) => extendChain(heads.get(pair), pair, es));
+  await tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
+  await tx.query(
+    `INSERT INTO audit.records (pair, chain_seq, event_id, event_type, canonical, prev_hash, hash)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[])`,
+    [
+      records.map((r) => r.pair),
+      records.map((r) => r.chainSeq),
+      records.map((r) => r.eventId),
+      records.map((r) => r.eventType),
+      records.map((r) => r.canonical),
+      records.map((r) => r.prevHash),
+      records.map((r) => r.hash),
+    ],
+  );
+  return records;
+};
+
+export interface Digest {
+  readonly id: number;
+  readonly merkleRoot: Buffer;
+  readonly heads: ChainHead[];
+}
+
+/** Records the Merkle root over every chain head now. */
+export const recordDigest = async (pool: PgPool): Promise<Digest> => {
+  const heads = [...(await loadHeads(pool)).values()];
+  const root = merkleRoot(heads);
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
+    const { rows } = await client.query<{ id: string }>(
+      "INSERT INTO audit.digests (heads, merkle_root) VALUES ($1, $2) RETURNING id",
+      [
+        JSON.stringify(
+          heads.map((h) => ({ pair: h.pair, chainSeq: h.chainSeq, hash: h.hash.toString("hex") })),
+        ),
+        root,
+      ],
+    );
+    await client.query("COMMIT");
+    return { id: Number(rows[0]?.id), merkleRoot: root, heads };
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+};
+
+export type VerifyReport =
+  | {
+      readonly ok: true;
+      readonly records: number;
+      readonly pairs: number;
+      readonly digests: number;
+    }
+  | { readonly ok: false; readonly broken: BrokenLink | DigestMismatch };
+
+export interface DigestMismatch {
+  readonly digestId: number;
+  readonly problem: "DIGEST_ROOT_MISMATCH" | "DIGEST_HEAD_MISMATCH";
+  readonly detail: string;
+}
+
+/** Re-hashes every chain and checks every digest against the chains; reports the first problem. */
+export const verifyAuditTrail = async (
+  db: Queryable,
+  options: { readonly pairs?: readonly string[]; readonly pageSize?: number } = {},
+): Promise<VerifyReport> => {
+  const pageSize = options.pageSize ?? 5_000;
+  const { rows: allPairs } = await db.query<{ pair: string }>(
+    "SELECT DISTINCT pair FROM audit.records ORDER BY pair",
+  );
+  const pairRows = options.pairs
+    ? allPairs.filter((p) => options.pairs?.includes(p.pair))
+    : allPairs;
+  let count = 0;
+  const verifiedHashes = new Map<string, Map<number, string>>();
+  for (const { pair } of pairRows) {
+    let head: ChainHead | undefined;
+    const seen = new Map<number, string>();
+    for (;;) {
+      const { rows } = await db.query<{
+        chain_seq: string;
+        event_id: string;
+        event_type: string;
+        canonical: Buffer;
+        prev_hash: Buffer;
+        hash: Buffer;
+      }>(
+        `SELECT chain_seq, event_id, event_type, canonical, prev_hash, hash FROM audit.records
+         WHERE pair = $1 AND chain_seq > $2 ORDER BY chain_seq LIMIT $3`,
+        [pair, head?.chainSeq ?? 0, pageSize],
+      );
+      if (rows.length === 0) break;
+      const records: AuditRecord[] = rows.map((r) => ({
+        pair,
+        chainSeq: Number(r.chain_seq),
+        eventId: r.event_id,
+        eventType: r.event_type,
+        canonical: r.canonical,
+        prevHash: r.prev_hash,
+        hash: r.hash,
+      }));
+      const v = verifySegment(head, pair, records);
+      if (!v.ok) return { ok: false, broken: v.broken };
+      for (const r of records) seen.set(r.chainSeq, r.hash.toString("hex"));
+      head = v.head;
+      count += records.length;
+    }
+    verifiedHashes.set(pair, seen);
+  }
+  const { rows: digests } = await db.query<{
+    id: string;
+    heads: { pair: string; chainSeq: number; hash: string }[];
+    merkle_root: Buffer;
+  }>("SELECT id, heads, merkle_root FROM audit.digests ORDER BY id");
+  for (const d of digests) {
+    const heads = d.heads.map((h) => ({
+      pair: h.pair,
+      chainSeq: h.chainSeq,
+      hash: Buffer.from(h.hash, "hex"),
+    }));
+    if (!merkleRoot(heads).equals(d.merkle_root)) {
+      return {
+        ok: false,
+        broken: {
+          digestId: Number(d.id),
+          problem: "DIGEST_ROOT_MISMATCH",
+          detail: "heads do not hash to the recorded root",
+        },
+      };
+    }
+    for (const h of d.heads) {
+      if (!verifiedHashes.has(h.pair) && options.pairs) continue;
+      if (verifiedHashes.get(h.pair)?.get(h.chainSeq) !== h.hash) {
+        return {
+          ok: false,
+          broken: {
+            digestId: Number(d.id),
+            problem: "DIGEST_HEAD_MISMATCH",
+            detail: `${h.pair}#${h.chainSeq} no longer has the digested hash`,
+          },
+        };
+      }
+    }
+  }
+  return { ok: true, records: count, pairs: pairRows.length, digests: digests.length };
+};

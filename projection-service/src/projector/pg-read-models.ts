@@ -1,0 +1,332 @@
+// Postgres side of the read models: load the rows a batch touches into the
+// in-memory working set, and write what the batch changed back.
+import type { DomainEvent, OrdStatus, OrdType, Side, TimeInForce } from "@fxcore/domain";
+import type { PgClient } from "@fxcore/infra";
+import type { EventEnvelope } from "../models/envelope.ts";
+import type { Pending } from "../models/memory.ts";
+import type { OrderView } from "../models/orders.ts";
+import { orderIdsOf } from "../models/orders.ts";
+import type { PositionView } from "../models/positions.ts";
+
+type Queryable = Pick<PgClient, "query">;
+
+const big = (v: string | null): bigint => BigInt(v ?? "0");
+const num = (v: string | null): number | null => (v === null ? null : Number(v));
+
+interface OrderRow {
+  order_id: string;
+  account: string;
+  symbol: string;
+  side: string;
+  cl_ord_id: string;
+  orig_cl_ord_id: string | null;
+  ord_type: string | null;
+  tif: string | null;
+  price: string | null;
+  order_qty: string | null;
+  ord_status: string;
+  cum_qty: string;
+  leaves_qty: string;
+  notional: string;
+  accepted: boolean;
+  replaced: boolean;
+  last_seq: string | null;
+  text: string | null;
+  created_at: string | null;
+  updated_at: string;
+}
+
+export const orderFromRow = (r: OrderRow): OrderView => ({
+  orderId: r.order_id,
+  account: r.account,
+  symbol: r.symbol,
+  side: r.side as Side,
+  clOrdId: r.cl_ord_id,
+  origClOrdId: r.orig_cl_ord_id,
+  ordType: r.ord_type as OrdType | null,
+  tif: r.tif as TimeInForce | null,
+  price: num(r.price),
+  orderQty: num(r.order_qty),
+  ordStatus: r.ord_status as OrdStatus,
+  cumQty: Number(r.cum_qty),
+  leavesQty: Number(r.leaves_qty),
+  notional: big(r.notional),
+  accepted: r.accepted,
+  replaced: r.replaced,
+  lastSeq: num(r.last_seq),
+  text: r.text,
+  createdAt: r.created_at === null ? null : BigInt(r.created_at),
+  updatedAt: BigInt(r.updated_at),
+});
+
+/** Keys of the rows a batch of events reads. */
+export const keysOf = (events: readonly DomainEvent[]) => {
+  const orderIds = new Set<string>();
+  const accounts = new Set<string>();
+  const positions = new Set<string>();
+  for (const e of events) {
+    for (const id of orderIdsOf(e)) orderIds.add(id);
+    if ("account" in e) accounts.add(e.account);
+    if (e.type === "TradeExecuted") {
+      accounts.add(e.makerAccount).add(e.takerAccount);
+      positions.add(`${e.makerAccount}|${e.symbol}`).add(`${e.takerAccount}|${e.symbol}`);
+    }
+  }
+  return { orderIds: [...orderIds], accounts: [...accounts], positions: [...positions] };
+};
+
+export const loadWorkingSet = async (
+  db: Queryable,
+  schema: string,
+  events: readonly EventEnvelope[],
+) => {
+  const k = keysOf(events.map((e) => e.event));
+  // One client: its queries run one after another.
+  const [orders, seqs, positions] = [
+    k.orderIds.length
+      ? await db.query<OrderRow>(`SELECT * FROM ${schema}.orders WHERE order_id = ANY($1)`, [
+          k.orderIds,
+        ])
+      : { rows: [] as OrderRow[] },
+    k.accounts.length
+      ? await db.query<{ account: string; last_seq: string }>(
+          `SELECT account, last_seq FROM ${schema}.account_seqs WHERE account = ANY($1)`,
+          [k.accounts],
+        )
+      : { rows: [] },
+    k.positions.length
+      ? await db.query<{
+          account: string;
+          symbol: string;
+          net_qty: string;
+          cost: string;
+          realised_pnl: string;
+          bought_qty: string;
+          sold_qty: string;
+          updated_at: string;
+        }>(`SELECT * FROM ${schema}.positions WHERE account || '|' || symbol = ANY($1)`, [
+          k.positions,
+        ])
+      : { rows: [] },
+  ];
+  return {
+    orders: orders.rows.map(orderFromRow),
+    accountSeqs: seqs.rows.map((r): [string, number] => [r.account, Number(r.last_seq)]),
+    positions: positions.rows.map(
+      (r): PositionView => ({
+        account: r.account,
+        symbol: r.symbol,
+        netQty: BigInt(r.net_qty),
+        cost: BigInt(r.cost),
+        realisedPnl: BigInt(r.realised_pnl),
+        boughtQty: BigInt(r.bought_qty),
+        soldQty: BigInt(r.sold_qty),
+        updatedAt: BigInt(r.updated_at),
+      }),
+    ),
+  };
+};
+
+const s = (v: bigint | number | null | undefined): string | null =>
+  v === null || v === undefined ? null : v.toString();
+
+/** Writes a batch's changes. Statements are set-based (unnest): a handful of round trips per batch. */
+export const flushPending = async (db: Queryable, schema: string, p: Pending): Promise<void> => {
+  const orders = [...p.orders.values()];
+  if (orders.length) {
+    await db.query(
+      `INSERT INTO ${schema}.orders (order_id, account, symbol, side, cl_ord_id, orig_cl_ord_id, ord_type, tif, price,
+         order_qty, ord_status, cum_qty, leaves_qty, notional, accepted, replaced, last_seq, text, created_at, updated_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+         $9::bigint[], $10::bigint[], $11::text[], $12::bigint[], $13::bigint[], $14::numeric[], $15::boolean[], $16::boolean[],
+         $17::bigint[], $18::text[], $19::bigint[], $20::bigint[])
+       ON CONFLICT (order_id) DO UPDATE SET account = EXCLUDED.account, symbol = EXCLUDED.symbol, side = EXCLUDED.side,
+         cl_ord_id = EXCLUDED.cl_ord_id, orig_cl_ord_id = EXCLUDED.orig_cl_ord_id, ord_type = EXCLUDED.ord_type,
+         tif = EXCLUDED.tif, price = EXCLUDED.price, order_qty = EXCLUDED.order_qty, ord_status = EXCLUDED.ord_status,
+         cum_qty = EXCLUDED.cum_qty, leaves_qty = EXCLUDED.leaves_qty, notional = EXCLUDED.notional,
+         accepted = EXCLUDED.accepted, replaced = EXCLUDED.replaced, last_seq = EXCLUDED.last_seq, text = EXCLUDED.text,
+         created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at`,
+      [
+        orders.map((o) => o.orderId),
+        orders.map((o) => o.account),
+        orders.map((o) => o.symbol),
+        orders.map((o) => o.side),
+        orders.map((o) => o.clOrdId),
+        orders.map((o) => o.origClOrdId),
+        orders.map((o) => o.ordType),
+        orders.map((o) => o.tif),
+        orders.map((o) => s(o.price)),
+        orders.map((o) => s(o.orderQty)),
+        orders.map((o) => o.ordStatus),
+        orders.map((o) => s(o.cumQty)),
+        orders.map((o) => s(o.leavesQty)),
+        orders.map((o) => s(o.notional)),
+        orders.map((o) => o.accepted),
+        orders.map((o) => o.replaced),
+        orders.map((o) => s(o.lastSeq)),
+        orders.map((o) => o.text),
+        orders.map((o) => s(o.createdAt)),
+        orders.map((o) => s(o.updatedAt)),
+      ],
+    );
+  }
+  if (p.clOrdIdLinks.length) {
+    await db.query(
+      `INSERT INTO ${schema}.order_cl_ord_ids (account, cl_ord_id, order_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+      [
+        p.clOrdIdLinks.map((l) => l.account),
+        p.clOrdIdLinks.map((l) => l.clOrdId),
+        p.clOrdIdLinks.map((l) => l.orderId),
+      ],
+    );
+  }
+  const r = p.reports;
+  if (r.length) {
+    await db.query(
+      `INSERT INTO ${schema}.executions (account, account_seq, exec_id, msg_type, exec_type, ord_status, order_id, cl_ord_id,
+         orig_cl_ord_id, symbol, side, ord_type, price, order_qty, last_qty, last_px, cum_qty, leaves_qty, notional,
+         reject_reason, cxl_rej_response_to, text, transact_time, pair_seq, event_id)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+         $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[],
+         $17::bigint[], $18::bigint[], $19::numeric[], $20::int[], $21::smallint[], $22::text[], $23::bigint[], $24::bigint[], $25::text[])`,
+      [
+        r.map((x) => x.account),
+        r.map((x) => x.accountSeq),
+        r.map((x) => x.execId),
+        r.map((x) => x.msgType),
+        r.map((x) => x.execType),
+        r.map((x) => x.ordStatus),
+        r.map((x) => x.orderId),
+        r.map((x) => x.clOrdId),
+        r.map((x) => x.origClOrdId),
+        r.map((x) => x.symbol),
+        r.map((x) => x.side),
+        r.map((x) => x.ordType),
+        r.map((x) => s(x.price)),
+        r.map((x) => s(x.orderQty)),
+        r.map((x) => s(x.lastQty)),
+        r.map((x) => s(x.lastPx)),
+        r.map((x) => s(x.cumQty)),
+        r.map((x) => s(x.leavesQty)),
+        r.map((x) => s(x.notional)),
+        r.map((x) => x.rejectReason),
+        r.map((x) => x.cxlRejResponseTo),
+        r.map((x) => x.text),
+        r.map((x) => s(x.transactTime)),
+        r.map((x) => s(x.pairSeq)),
+        r.map((x) => x.eventId),
+      ],
+    );
+  }
+  if (p.accountSeqs.size) {
+    await db.query(
+      `INSERT INTO ${schema}.account_seqs (account, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])
+       ON CONFLICT (account) DO UPDATE SET last_seq = EXCLUDED.last_seq`,
+      [[...p.accountSeqs.keys()], [...p.accountSeqs.values()]],
+    );
+  }
+  const t = p.trades;
+  if (t.length) {
+    await db.query(
+      `INSERT INTO ${schema}.trades (symbol, seq, exec_id, price, qty, aggressor_side, transact_time)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[])`,
+      [
+        t.map((x) => x.symbol),
+        t.map((x) => x.seq),
+        t.map((x) => x.execId),
+        t.map((x) => x.price),
+        t.map((x) => x.qty),
+        t.map((x) => x.aggressorSide),
+        t.map((x) => s(x.transactTime)),
+      ],
+    );
+  }
+  const pos = [...p.positions.values()];
+  if (pos.length) {
+    await db.query(
+      `INSERT INTO ${schema}.positions (account, symbol, net_qty, cost, realised_pnl, bought_qty, sold_qty, updated_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::bigint[])
+       ON CONFLICT (account, symbol) DO UPDATE SET net_qty = EXCLUDED.net_qty, cost = EXCLUDED.cost,
+         realised_pnl = EXCLUDED.realised_pnl, bought_qty = EXCLUDED.bought_qty, sold_qty = EXCLUDED.sold_qty,
+         updated_at = EXCLUDED.updated_at`,
+      [
+        pos.map((x) => x.account),
+        pos.map((x) => x.symbol),
+        pos.map((x) => s(x.netQty)),
+        pos.map((x) => s(x.cost)),
+        pos.map((x) => s(x.realisedPnl)),
+        pos.map((x) => s(x.boughtQty)),
+        pos.map((x) => s(x.soldQty)),
+        pos.map((x) => s(x.updatedAt)),
+      ],
+    );
+  }
+  const bal = [...p.balances.values()];
+  if (bal.length) {
+    await db.query(
+      `INSERT INTO ${schema}.balances (account, currency, amount) SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[])
+       ON CONFLICT (account, currency) DO UPDATE SET amount = ${schema}.balances.amount + EXCLUDED.amount`,
+      [bal.map((x) => x.account), bal.map((x) => x.currency), bal.map((x) => s(x.amount))],
+    );
+  }
+  // Depth: net the batch's deltas per level first, then add; empty levels are removed.
+  const levels = new Map<
+    string,
+    { symbol: string; side: string; price: number; qty: bigint; orders: number }
+  >();
+  for (const d of p.depth) {
+    const k = `${d.symbol}|${d.side}|${d.price}`;
+    const cur = levels.get(k);
+    levels.set(k, { ...d, qty: (cur?.qty ?? 0n) + d.qty, orders: (cur?.orders ?? 0) + d.orders });
+  }
+  const dl = [...levels.values()].filter((l) => l.qty !== 0n || l.orders !== 0);
+  if (dl.length) {
+    await db.query(
+      `INSERT INTO ${schema}.depth (symbol, side, price, qty, orders)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[], $5::int[])
+       ON CONFLICT (symbol, side, price) DO UPDATE SET qty = ${schema}.depth.qty + EXCLUDED.qty,
+         orders = ${schema}.depth.orders + EXCLUDED.orders`,
+      [
+        dl.map((l) => l.symbol),
+        dl.map((l) => l.side),
+        dl.map((l) => l.price),
+        dl.map((l) => s(l.qty)),
+        dl.map((l) => l.orders),
+      ],
+    );
+    await db.query(
+      `DELETE FROM ${schema}.depth WHERE qty = 0 AND orders = 0 AND symbol = ANY($1)`,
+      [[...new Set(dl.map((l) => l.symbol))]],
+    );
+  }
+  const c = [...p.candles.values()];
+  if (c.length) {
+    await db.query(
+      `INSERT INTO ${schema}.candles AS k (symbol, interval, start_ns, open, high, low, close, volume, notional, trades, first_seq, last_seq)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
+         $8::numeric[], $9::numeric[], $10::int[], $11::bigint[], $12::bigint[])
+       ON CONFLICT (symbol, interval, start_ns) DO UPDATE SET
+         open = CASE WHEN EXCLUDED.first_seq < k.first_seq THEN EXCLUDED.open ELSE k.open END,
+         close = CASE WHEN EXCLUDED.last_seq > k.last_seq THEN EXCLUDED.close ELSE k.close END,
+         high = GREATEST(k.high, EXCLUDED.high), low = LEAST(k.low, EXCLUDED.low),
+         volume = k.volume + EXCLUDED.volume, notional = k.notional + EXCLUDED.notional,
+         trades = k.trades + EXCLUDED.trades, first_seq = LEAST(k.first_seq, EXCLUDED.first_seq),
+         last_seq = GREATEST(k.last_seq, EXCLUDED.last_seq)`,
+      [
+        c.map((x) => x.symbol),
+        c.map((x) => x.interval),
+        c.map((x) => s(x.start)),
+        c.map((x) => x.open),
+        c.map((x) => x.high),
+        c.map((x) => x.low),
+        c.map((x) => x.close),
+        c.map((x) => s(x.volume)),
+        c.map((x) => s(x.notional)),
+        c.map((x) => x.trades),
+        c.map((x) => x.firstSeq),
+        c.map((x) => x.lastSeq),
+      ],
+    );
+  }
+};
