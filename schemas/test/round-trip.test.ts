@@ -29,7 +29,7 @@ describe("Avro round trip of every payload type", () => {
   it("keeps an optional field absent, not null, when it was absent", () => {
     const env = { meta: sampleMeta(1), payload: samples.CancelRejected[0]! };
     expect("seq" in roundTrip(env).payload).toBe(false);
-    const withSeq = { meta: sampleMeta(1), payload: samples.CancelRejected[1]! };
+    const withSeq = { meta: sampleMeta(2), payload: samples.CancelRejected[1]! };
     expect(roundTrip(withSeq).payload).toMatchObject({ seq: 11 });
   });
 
@@ -82,6 +82,17 @@ describe("encoding refuses values the schema cannot carry", () => {
       payload: { ...samples.OrderRejected[0]!, reason: 42 as OrdRejReason },
     };
     expect(() => writeBody(catalog, env)).toThrow(/reason/);
+  });
+
+  it("a meta.pairSeq that contradicts the event's seq", () => {
+    const env = {
+      meta: { ...sampleMeta(1), pairSeq: pairSeq(6) },
+      payload: samples.TradeExecuted[0]!,
+    };
+    expect(() => writeBody(catalog, env)).toThrow(/pairSeq 6 differs from the event's seq 7/);
+    expect(() =>
+      writeBody(catalog, { ...env, meta: { ...env.meta, pairSeq: pairSeq(7) } }),
+    ).not.toThrow();
   });
 
   it("a payload type without a schema", () => {

@@ -9,6 +9,7 @@ import {
   execId,
   OrdRejReason,
   orderId,
+  type PairSeq,
   pairSeq,
   priceTicks,
   qty,
@@ -279,4 +280,9 @@ export const sampleMeta = (n: number): EnvelopeMeta => ({
 export const sampleEnvelopes = (): Envelope[] =>
   Object.values(samples)
     .flat()
-    .map((payload, i) => ({ meta: sampleMeta(i + 1), payload }));
+    .map((payload, i) => {
+      const meta = sampleMeta(i + 1);
+      // Matcher output: the envelope's pair sequence is the event's seq.
+      const seq = (payload as { seq?: PairSeq }).seq;
+      return { meta: seq === undefined ? meta : { ...meta, pairSeq: seq }, payload };
+    });

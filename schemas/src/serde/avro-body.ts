@@ -62,6 +62,13 @@ export function writeBody(catalog: SchemaCatalog, envelope: Envelope): Buffer {
   if (version === undefined || codec === undefined) {
     throw new EncodeError(`no schema for payload type ${String(type)}`, []);
   }
+  const seq = (envelope.payload as { seq?: number }).seq;
+  if (seq !== undefined && envelope.meta.pairSeq !== null && envelope.meta.pairSeq !== seq) {
+    throw new EncodeError(
+      `meta.pairSeq ${envelope.meta.pairSeq} differs from the event's seq ${seq}`,
+      ["meta.pairSeq"],
+    );
+  }
   const record = toAvroRecord(envelope, version);
   const paths: string[] = [];
   if (!codec.isValid(record, { errorHook: (path) => paths.push(path.join(".")) })) {
