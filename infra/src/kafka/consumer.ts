@@ -12,7 +12,9 @@ import { type ConsumedRecord, consumedRecord } from "./records.ts";
 // arrived in its headers. Offsets are committed only after the handler (or the
 // dead-letter write) finished, so nothing is skipped on a crash.
 
-const tracer = trace.getTracer("@fxcore/infra/kafka");
+// Looked up per use: a tracer taken at import time would stay a no-op when the
+// SDK registers later through another copy of @opentelemetry/api.
+const tracer = () => trace.getTracer("@fxcore/infra/kafka");
 
 export type DecodeResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -94,7 +96,7 @@ export async function runConsumer<T>(
     eachMessage: async ({ topic, partition, message }) => {
       const record = consumedRecord(topic, partition, message);
       const parent = extractTraceContext(record.headers);
-      await tracer.startActiveSpan(
+      await tracer().startActiveSpan(
         `${topic} process`,
         {
           kind: SpanKind.CONSUMER,

@@ -7,7 +7,9 @@ import { headerValue, type OutgoingRecord } from "./records.ts";
 // flight (kafkajs needs that for idempotence to keep order across retries).
 // The active trace context rides along in each record's headers.
 
-const tracer = trace.getTracer("@fxcore/infra/kafka");
+// Looked up per use: a tracer taken at import time would stay a no-op when the
+// SDK registers later through another copy of @opentelemetry/api.
+const tracer = () => trace.getTracer("@fxcore/infra/kafka");
 
 export interface FxProducer {
   send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordMetadata[]>;
@@ -36,7 +38,7 @@ export function sendTraced(
   topic: string,
   records: readonly OutgoingRecord[],
 ): Promise<RecordMetadata[]> {
-  return tracer.startActiveSpan(
+  return tracer().startActiveSpan(
     `${topic} publish`,
     {
       kind: SpanKind.PRODUCER,

@@ -3,6 +3,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { settingsFromEnv } from "./infra-source.ts";
 import { downLocal, type InfraSettings, statusLocal, upLocal } from "./local-infra.ts";
+import { quietKafkajsTimerWarning } from "./process.ts";
+
+quietKafkajsTimerWarning();
 
 const [command = "status", ...flags] = process.argv.slice(2);
 

@@ -149,3 +149,22 @@ export function tail(file: string, lines = 40): string {
     return "(no log)";
   }
 }
+
+/**
+ * kafkajs 2.2.4 passes a negative delay to setTimeout when idle, which Node
+ * 24 reports as a TimeoutNegativeWarning (harmless: it becomes 1 ms). The CLI
+ * and the test harness drop that one warning; every other warning still prints.
+ */
+export function quietKafkajsTimerWarning(): void {
+  const listeners = process.listeners("warning");
+  if (listeners.some((l) => (l as { fxcoreQuiet?: boolean }).fxcoreQuiet)) return;
+  process.removeAllListeners("warning");
+  const filtered = Object.assign(
+    (warning: Error) => {
+      if (warning.name === "TimeoutNegativeWarning") return;
+      for (const l of listeners) (l as (w: Error) => void)(warning);
+    },
+    { fxcoreQuiet: true },
+  );
+  process.on("warning", filtered);
+}

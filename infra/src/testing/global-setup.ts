@@ -1,6 +1,7 @@
 import type { TestProject } from "vitest/node";
 import { acquireInfra } from "../local/infra-source.ts";
 import type { InfraSettings } from "../local/local-infra.ts";
+import { quietKafkajsTimerWarning } from "../local/process.ts";
 
 // vitest globalSetup for workspaces with *.it.test.ts: starts (or reuses) the
 // shared Kafka, schema registry and Postgres once per run and provides their
@@ -19,6 +20,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  quietKafkajsTimerWarning();
   const handle = await acquireInfra();
   const settings: InfraSettings = handle.settings;
   for (const [key, value] of Object.entries(settings)) {
