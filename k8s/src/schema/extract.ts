@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { collectRefs, type JsonSchema, sanitize } from "./sanitize.ts";
+import { collectRefs, hoistRepeats, type JsonSchema, sanitize } from "./sanitize.ts";
 
 // Core kinds the manifests may use (group/version → kinds).
 export const coreKinds: Record<string, readonly string[]> = {
@@ -93,9 +93,11 @@ function extractCrd(path: string, outDir: string, index: SchemaIndex): void {
       properties.metadata = { $ref: objectMetaRef };
       schema.properties = properties;
       schema.additionalProperties = false;
-      const file = `crds/${group}_${names.kind}_${version.name}.json`;
-      writeFileSync(join(outDir, file), `${JSON.stringify({ $id: file, ...schema })}\n`);
-      index.kinds[`${group}/${version.name} ${names.kind}`] = file;
+      // The id is the file name under crds/; ids resolve against each other flatly.
+      const id = `${group}_${names.kind}_${version.name}.json`;
+      const compact = hoistRepeats(schema);
+      writeFileSync(join(outDir, "crds", id), `${JSON.stringify({ $id: id, ...compact })}\n`);
+      index.kinds[`${group}/${version.name} ${names.kind}`] = id;
     }
   }
 }

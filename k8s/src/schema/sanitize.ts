@@ -68,3 +68,55 @@ export function collectRefs(node: unknown, into: Set<string>): void {
     else collectRefs(value, into);
   }
 }
+
+// Sub-schemas that repeat (the ApplicationSet CRD repeats the whole
+// Application template once per generator kind) are moved to `definitions`
+// and referenced, so the file stays small and ajv compiles each one once.
+export function hoistRepeats(root: JsonSchema, minChars = 400): JsonSchema {
+  const definitions: Record<string, unknown> = {};
+  for (let n = 0; ; n++) {
+    const counts = new Map<string, number>();
+    visitSubschemas(root, definitions, (s) => {
+      const key = JSON.stringify(s);
+      if (key.length >= minChars) counts.set(key, (counts.get(key) ?? 0) + 1);
+      return s;
+    });
+    let best: string | undefined;
+    for (const [key, count] of counts) {
+      if (count > 1 && (best === undefined || key.length > best.length)) best = key;
+    }
+    if (best === undefined) break;
+    const name = `s${n}`;
+    definitions[name] = JSON.parse(best);
+    const replacement = { $ref: `#/definitions/${name}` };
+    visitSubschemas(root, definitions, (s) => (JSON.stringify(s) === best ? replacement : s), name);
+  }
+  return Object.keys(definitions).length === 0 ? root : { ...root, definitions };
+}
+
+type Rewrite = (schema: unknown) => unknown;
+
+// Applies `rewrite` bottom-up to every sub-schema position (not the root, and
+// not the definition being introduced, which would turn into a self-reference).
+function visitSubschemas(root: JsonSchema, definitions: Record<string, unknown>, rewrite: Rewrite, skip?: string): void {
+  const walk = (node: unknown): unknown => {
+    if (!isRecord(node)) return node;
+    for (const key of ["items", "additionalProperties", "not"]) {
+      if (isRecord(node[key])) node[key] = rewrite(walk(node[key]));
+    }
+    for (const key of ["anyOf", "allOf", "oneOf"]) {
+      const list = node[key];
+      if (Array.isArray(list)) node[key] = list.map((s) => rewrite(walk(s)));
+    }
+    const props = node.properties;
+    if (isRecord(props)) {
+      for (const [field, s] of Object.entries(props)) props[field] = rewrite(walk(s));
+    }
+    return node;
+  };
+  walk(root);
+  for (const [name, s] of Object.entries(definitions)) {
+    if (name === skip) walk(s);
+    else definitions[name] = rewrite(walk(s));
+  }
+}
