@@ -127,6 +127,7 @@ export const FIELDS: readonly FieldDef[] = [
   f(379, "BusinessRejectRefID", "STRING"),
   f(380, "BusinessRejectReason", "INT", {
     "0": "Other",
+    "1": "UnknownID",
     "3": "UnsupportedMessageType",
     "4": "ApplicationNotAvailable",
     "5": "ConditionallyRequiredFieldMissing",

@@ -23,6 +23,7 @@ export type SessionRejectReason = (typeof SessionRejectReason)[keyof typeof Sess
 /** Tag 380 values used here. */
 export const BusinessRejectReason = {
   Other: 0,
+  UnknownId: 1,
   UnsupportedMessageType: 3,
   ApplicationNotAvailable: 4,
   ConditionallyRequiredFieldMissing: 5,

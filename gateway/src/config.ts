@@ -1,0 +1,40 @@
+// The gateway's environment, through infra's one config loader.
+
+import {
+  databaseConfig,
+  httpConfig,
+  int,
+  observabilityConfig,
+  oneOf,
+  regionConfig,
+  str,
+  url,
+} from "@fxcore/infra";
+
+export const gatewayConfigSpec = {
+  ...httpConfig(8080),
+  ...databaseConfig,
+  ...observabilityConfig,
+  ...regionConfig,
+  COMMAND_SERVICE_URL: url({ default: "http://127.0.0.1:8081", protocols: ["http"] }),
+  /** 32 bytes, base64 or hex: seals API secrets at rest. From a secret store, never the repo. */
+  GATEWAY_MASTER_KEY: str(),
+  GATEWAY_RATE_ORDER_PER_S: int({ default: 1_000, min: 1 }),
+  GATEWAY_RATE_QUERY_PER_S: int({ default: 100, min: 1 }),
+  GATEWAY_BODY_LIMIT_BYTES: int({ default: 16 * 1024, min: 256, max: 1024 * 1024 }),
+  GATEWAY_UPSTREAM_TIMEOUT_MS: int({ default: 5_000, min: 100 }),
+  GATEWAY_KEY_CACHE_MS: int({ default: 5_000, min: 0 }),
+  /** Where execution reports are read from: projection-service's read model, or none (503). */
+  GATEWAY_EXECUTIONS: oneOf(["read-model", "none"], { default: "read-model" }),
+};
+
+export const rateLimitsFrom = (orderPerSec: number, queryPerSec: number) => ({
+  perKey: {
+    order: { ratePerSec: orderPerSec, burst: 2 * orderPerSec },
+    query: { ratePerSec: queryPerSec, burst: 2 * queryPerSec },
+  },
+  perAccount: {
+    order: { ratePerSec: orderPerSec, burst: 2 * orderPerSec },
+    query: { ratePerSec: queryPerSec, burst: 2 * queryPerSec },
+  },
+});

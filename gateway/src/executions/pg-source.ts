@@ -1,0 +1,128 @@
+// ExecutionSource over the read model projection-service maintains
+// (rm.executions, read-only here), rendered with the instrument catalog.
+
+import type {
+  AccountId,
+  ClOrdId,
+  CxlRejReason,
+  ExecType,
+  FixReport,
+  InstrumentCatalog,
+  Notional,
+  OrderId,
+  OrdRejReason,
+  OrdStatus,
+  OrdType,
+  PriceTicks,
+  Qty,
+  Side,
+  TimestampNs,
+} from "@fxcore/domain";
+import type { PgPool } from "@fxcore/infra";
+import { renderReport } from "../orders/render.ts";
+import type { ExecutionRecord, ExecutionSource } from "./source.ts";
+
+interface Row {
+  account: string;
+  account_seq: string;
+  exec_id: string;
+  msg_type: "8" | "9";
+  exec_type: string | null;
+  ord_status: string | null;
+  order_id: string | null;
+  cl_ord_id: string;
+  orig_cl_ord_id: string | null;
+  symbol: string;
+  side: string | null;
+  ord_type: string | null;
+  price: string | null;
+  order_qty: string | null;
+  last_qty: string | null;
+  last_px: string | null;
+  cum_qty: string;
+  leaves_qty: string;
+  notional: string;
+  reject_reason: number | null;
+  cxl_rej_response_to: number | null;
+  text: string | null;
+  transact_time: string;
+}
+
+const num = (s: string | null): number | null => (s === null ? null : Number(s));
+
+export const rowToReport = (r: Row): FixReport =>
+  r.msg_type === "9"
+    ? {
+        msgType: "9",
+        orderId: r.order_id as OrderId | null,
+        clOrdId: r.cl_ord_id as ClOrdId,
+        origClOrdId: (r.orig_cl_ord_id ?? "") as ClOrdId,
+        ordStatus: (r.ord_status ?? "8") as OrdStatus,
+        cxlRejResponseTo: r.cxl_rej_response_to === 2 ? "2" : "1",
+        cxlRejReason: (r.reject_reason ?? 99) as CxlRejReason,
+        account: r.account as AccountId,
+        symbol: r.symbol,
+        text: r.text ?? "",
+        transactTime: BigInt(r.transact_time) as TimestampNs,
+      }
+    : {
+        msgType: "8",
+        orderId: r.order_id as OrderId | null,
+        clOrdId: r.cl_ord_id as ClOrdId,
+        origClOrdId: r.orig_cl_ord_id as ClOrdId | null,
+        execId: null,
+        execType: r.exec_type as ExecType,
+        ordStatus: r.ord_status as OrdStatus,
+        account: r.account as AccountId,
+        symbol: r.symbol,
+        side: (r.side ?? "BUY") as Side,
+        ordType: r.ord_type as OrdType | null,
+        price: num(r.price) as PriceTicks | null,
+        orderQty: (num(r.order_qty) ?? 0) as Qty,
+        timeInForce: null,
+        expireTime: null,
+        lastQty: num(r.last_qty) as Qty | null,
+        lastPx: num(r.last_px) as PriceTicks | null,
+        cumQty: Number(r.cum_qty) as Qty,
+        leavesQty: Number(r.leaves_qty) as Qty,
+        avgPx: {
+          tradedNotional: BigInt(r.notional.split(".")[0]!) as Notional,
+          cumQty: Number(r.cum_qty) as Qty,
+        },
+        ordRejReason: r.exec_type === "8" ? ((r.reject_reason ?? 99) as OrdRejReason) : null,
+        text: r.text,
+        transactTime: BigInt(r.transact_time) as TimestampNs,
+      };
+
+export const pgExecutionSource = (
+  pool: PgPool,
+  catalog: InstrumentCatalog,
+  schema = "rm",
+): ExecutionSource => ({
+  async after(account, afterSeq, limit) {
+    const { rows } = await pool.query<Row>(
+      `SELECT account, account_seq::text, exec_id, msg_type, exec_type, ord_status, order_id, cl_ord_id,
+              orig_cl_ord_id, symbol, side, ord_type, price::text, order_qty::text, last_qty::text,
+              last_px::text, cum_qty::text, leaves_qty::text, notional::text, reject_reason,
+              cxl_rej_response_to, text, transact_time::text
+         FROM ${schema}.executions WHERE account = $1 AND account_seq > $2
+        ORDER BY account_seq LIMIT $3`,
+      [account, afterSeq, limit],
+    );
+    return rows.map(
+      (r): ExecutionRecord => ({
+        account: r.account,
+        accountSeq: Number(r.account_seq),
+        report: renderReport(rowToReport(r), { catalog, execId: r.exec_id }),
+      }),
+    );
+  },
+  async ready() {
+    try {
+      await pool.query(`SELECT 1 FROM ${schema}.executions LIMIT 0`);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+});

@@ -1,0 +1,541 @@
+// The gateway's HTTP shell: Fastify routes around the pure pieces (codecs,
+// dictionary, signing, account policy, buckets). Every answer goes through
+// `send`, which renders one Answer as FIX (tag=value or FIX JSON) or as the
+// error body, so the HTTP status, the error code and the FIX reject agree.
+
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import type { Logger, Registry } from "@fxcore/infra";
+import { Counter, Histogram } from "@fxcore/infra";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
+import { type AuthError, authenticate, type KeyLookup } from "../auth/authenticate.ts";
+import { type Principal, readableAccounts, resolveAccount } from "../auth/principal.ts";
+import { createReplayCache, type ReplayCache } from "../auth/replay-cache.ts";
+import { SIGNATURE_WINDOW_MS } from "../auth/signing.ts";
+import type { ExecutionSource } from "../executions/source.ts";
+import { Tag } from "../fix/fields.ts";
+import { decodeFixJson, encodeFixJson, toFixJson } from "../fix/json.ts";
+import { type FixMessage, fixMessage, getField } from "../fix/message.ts";
+import { BusinessRejectReason as B, businessReject, type FixReject } from "../fix/rejects.ts";
+import {
+  type Delimiter,
+  decodeTagValue,
+  detectDelimiter,
+  encodeTagValue,
+} from "../fix/tag-value.ts";
+import { formatUtcTimestamp } from "../fix/timestamp.ts";
+import { validate } from "../fix/validate.ts";
+import { bucketOf, type GatewayRequest } from "../orders/requests.ts";
+import { accountOf, toRequest } from "../orders/translate.ts";
+import {
+  type BucketClass,
+  createRateLimiter,
+  type RateDecision,
+  type RateLimitConfig,
+} from "../rate-limit/limiter.ts";
+import type { OrderEntry, UpstreamOutcome } from "../upstream/order-entry.ts";
+import { type Answer, plainError, rejectAnswer, reportAnswer } from "./answers.ts";
+import { openApiDocument } from "./openapi.ts";
+import { streamExecutions } from "./sse.ts";
+
+export interface GatewayOptions {
+  readonly keys: KeyLookup;
+  readonly orderEntry: OrderEntry;
+  /** The read side; null answers the execution endpoints with 503. */
+  readonly executions: ExecutionSource | null;
+  readonly rateLimits: RateLimitConfig;
+  readonly replay?: ReplayCache;
+  readonly now?: () => number;
+  readonly logger?: Logger;
+  readonly metrics?: Registry;
+  readonly bodyLimitBytes?: number;
+  readonly requestTimeoutMs?: number;
+  readonly sse?: { readonly heartbeatMs: number; readonly pollMs: number };
+  readonly readyChecks?: ReadonlyArray<() => Promise<boolean>>;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  perKey: { order: { ratePerSec: 1_000, burst: 2_000 }, query: { ratePerSec: 100, burst: 200 } },
+  perAccount: {
+    order: { ratePerSec: 1_000, burst: 2_000 },
+    query: { ratePerSec: 100, burst: 200 },
+  },
+};
+
+type Format = { readonly kind: "json" } | { readonly kind: "fix"; readonly delimiter: Delimiter };
+
+const AUTH_STATUS: Readonly<Record<AuthError["code"], number>> = {
+  MISSING_CREDENTIALS: 401,
+  CLOCK_SKEW: 401,
+  UNKNOWN_KEY: 401,
+  BAD_SIGNATURE: 401,
+  REPLAYED_SIGNATURE: 401,
+  REPLAY_CACHE_FULL: 503,
+};
+
+const isFixType = (ct: string | undefined) =>
+  (ct ?? "").split(";")[0]!.trim().toLowerCase() === "application/fix";
+
+const formatOf = (req: FastifyRequest): Format => {
+  if (req.method === "POST") {
+    return isFixType(req.headers["content-type"])
+      ? { kind: "fix", delimiter: detectDelimiter(typeof req.body === "string" ? req.body : "") }
+      : { kind: "json" };
+  }
+  return (req.headers.accept ?? "").includes("application/fix")
+    ? { kind: "fix", delimiter: "|" }
+    : { kind: "json" };
+};
+
+const send = (reply: FastifyReply, a: Answer, format: Format): FastifyReply => {
+  reply.code(a.status);
+  for (const [k, v] of Object.entries(a.headers ?? {})) reply.header(k, v);
+  if (a.code) reply.header("fx-error-code", a.code);
+  if (a.fix && format.kind === "fix") {
+    return reply.type("application/fix").send(encodeTagValue(a.fix, format.delimiter));
+  }
+  if (!a.code && a.fix) return reply.type("application/json").send(encodeFixJson(a.fix));
+  const error = {
+    code: a.code ?? "ERROR",
+    message: a.message ?? "",
+    ...(a.details ?? {}),
+    ...(a.fix ? { fix: toFixJson(a.fix) } : {}),
+  };
+  return reply.type("application/json").send(JSON.stringify({ error }));
+};
+
+const rateHeaders = (d: RateDecision): Record<string, string> => ({
+  "ratelimit-limit": String(d.limit),
+  "ratelimit-remaining": String(d.remaining),
+  "ratelimit-reset": String(d.resetSec),
+  ...(d.allowed ? {} : { "retry-after": String(d.retryAfterSec) }),
+});
+
+export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
+  const now = o.now ?? Date.now;
+  const replay =
+    o.replay ?? createReplayCache({ retentionMs: 2 * SIGNATURE_WINDOW_MS, maxEntries: 1_000_000 });
+  const limiter = createRateLimiter(o.rateLimits);
+  const app = Fastify({
+    ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: o.bodyLimitBytes ?? 16 * 1024,
+    requestTimeout: o.requestTimeoutMs ?? 10_000,
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  });
+
+  const requests = o.metrics
+    ? new Counter({
+        name: "gateway_requests_total",
+        help: "HTTP requests by route, status and error code",
+        labelNames: ["route", "status", "code"],
+        registers: [o.metrics],
+      })
+    : null;
+  const latency = o.metrics
+    ? new Histogram({
+        name: "gateway_request_duration_seconds",
+        help: "HTTP request latency by route",
+        labelNames: ["route"],
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+        registers: [o.metrics],
+      })
+    : null;
+  app.addHook("onResponse", async (req, reply) => {
+    const route = req.routeOptions.url ?? "unmatched";
+    requests?.inc({
+      route,
+      status: reply.statusCode,
+      code: String(reply.getHeader("fx-error-code") ?? ""),
+    });
+    latency?.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  // Raw bodies: the signature covers the exact bytes, and FIX JSON needs a
+  // parser that sees repeated keys.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    ["application/json", "application/fix"],
+    { parseAs: "string" },
+    (_req, body, done) => done(null, body),
+  );
+  app.decorateRequest("principal", null);
+
+  app.setErrorHandler((e: Error & { code?: string; statusCode?: number }, req, reply) => {
+    const fmt: Format = { kind: "json" };
+    if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE")
+      return send(
+        reply,
+        plainError(413, "PAYLOAD_TOO_LARGE", `body exceeds ${o.bodyLimitBytes ?? 16 * 1024} bytes`),
+        fmt,
+      );
+    if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
+      return send(
+        reply,
+        plainError(
+          415,
+          "UNSUPPORTED_MEDIA_TYPE",
+          "send application/json (FIX JSON) or application/fix (tag=value)",
+        ),
+        fmt,
+      );
+    if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)
+      return send(reply, plainError(e.statusCode, "BAD_REQUEST", e.message), fmt);
+    req.log.error({ err: e }, "unhandled gateway error");
+    return send(reply, plainError(500, "INTERNAL", "internal error"), fmt);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    send(reply, plainError(404, "NOT_FOUND", `no route ${req.method} ${req.url.split("?")[0]}`), {
+      kind: "json",
+    }),
+  );
+
+  const requireSignature = async (req: FastifyRequest, reply: FastifyReply) => {
+    const result = await authenticate(
+      {
+        headers: req.headers,
+        method: req.method,
+        url: req.url,
+        body: typeof req.body === "string" ? req.body : "",
+      },
+      o.keys,
+      replay,
+      now(),
+    );
+    if (result.ok) {
+      req.principal = result.principal;
+      return;
+    }
+    const e = result.error;
+    const details = e.code === "CLOCK_SKEW" ? { serverTime: e.serverTime } : undefined;
+    const answer = plainError(AUTH_STATUS[e.code], e.code, e.message, details);
+    return send(
+      reply,
+      e.code === "REPLAY_CACHE_FULL" ? { ...answer, headers: { "retry-after": "1" } } : answer,
+      {
+        kind: "json",
+      },
+    );
+  };
+
+  const limit = (
+    cls: BucketClass,
+    p: Principal,
+    accounts: readonly string[],
+    refMsgType: string,
+    refId?: string,
+  ): Answer | Record<string, string> => {
+    const d = limiter.take(cls, p.keyId, accounts, now());
+    const headers = rateHeaders(d);
+    if (d.allowed) return headers;
+    return rejectAnswer(
+      businessReject(
+        B.ThrottleLimitExceeded,
+        refMsgType,
+        `${cls} rate limit exceeded for this ${d.scope}; retry after ${d.retryAfterSec} s`,
+        refId,
+      ),
+      { headers, details: { retryAfter: d.retryAfterSec } },
+    );
+  };
+  const isAnswer = (x: Answer | Record<string, string>): x is Answer =>
+    typeof (x as Answer).status === "number";
+
+  const outcomeAnswer = (
+    out: UpstreamOutcome,
+    refMsgType: string,
+    refId: string,
+    statusReqId?: string | null,
+  ): Answer => {
+    switch (out.kind) {
+      case "answer": {
+        const report =
+          refMsgType === "H" && getField(out.answer.report, Tag.MsgType) === "8"
+            ? asStatusReport(out.answer.report, statusReqId ?? null)
+            : out.answer.report;
+        return reportAnswer(report, out.answer.position);
+      }
+      case "not-found":
+        return rejectAnswer(
+          businessReject(B.UnknownId, refMsgType, `unknown ClOrdID ${refId}`, refId),
+        );
+      case "unavailable":
+        return rejectAnswer(
+          businessReject(
+            B.ApplicationNotAvailable,
+            refMsgType,
+            `order entry unavailable: ${out.reason}`,
+            refId,
+          ),
+          {
+            headers: { "retry-after": "1" },
+          },
+        );
+      case "invalid":
+        return rejectAnswer(
+          businessReject(B.Other, refMsgType, `refused by order entry: ${out.reason}`, refId),
+        );
+      case "unknown":
+        return plainError(
+          504,
+          "OUTCOME_UNKNOWN",
+          `no answer from order entry (${out.reason}); the request may have been applied: resend the same ClOrdID or GET /v1/orders/${encodeURIComponent(refId)}`,
+        );
+    }
+  };
+
+  const dispatch = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> => {
+    switch (r.type) {
+      case "PlaceOrder":
+        return o.orderEntry.place(r, p);
+      case "CancelOrder":
+        return o.orderEntry.cancel(r, p);
+      case "ReplaceOrder":
+        return o.orderEntry.replace(r, p);
+      case "OrderStatus":
+        return o.orderEntry.status(r, p);
+    }
+  };
+
+  const authorizationReject = (
+    why: "role" | "account" | "ambiguous",
+    msgType: string,
+    named: string | undefined,
+    refId?: string,
+  ): FixReject =>
+    why === "ambiguous"
+      ? businessReject(
+          B.ConditionallyRequiredFieldMissing,
+          msgType,
+          "Account (1) is required: this key is bound to several accounts",
+          refId,
+        )
+      : businessReject(
+          B.NotAuthorized,
+          msgType,
+          why === "role"
+            ? "this API key's roles do not allow this message"
+            : `not authorised for account ${named}`,
+          refId,
+        );
+
+  // ---- FIX order entry ----
+  app.post(
+    "/v1/fix",
+    { preHandler: requireSignature, schema: { hide: true } },
+    async (req, reply) => {
+      const fmt = formatOf(req);
+      const p = req.principal!;
+      const body = typeof req.body === "string" ? req.body : "";
+      const decoded = fmt.kind === "fix" ? decodeTagValue(body) : decodeFixJson(body);
+      if (!decoded.ok) return send(reply, rejectAnswer(decoded.error), fmt);
+      const valid = validate(decoded.value);
+      if (!valid.ok) return send(reply, rejectAnswer(valid.error), fmt);
+      const msgType = valid.value.def.msgType;
+      const refId = valid.value.values.get(Tag.ClOrdID);
+      const named = accountOf(valid.value);
+      const decision = resolveAccount(p, msgType === "H" ? "read" : "trade", named);
+      if (!decision.ok)
+        return send(
+          reply,
+          rejectAnswer(authorizationReject(decision.why, msgType, named, refId)),
+          fmt,
+        );
+      const request = toRequest(valid.value, decision.account as never);
+      if (!request.ok) return send(reply, rejectAnswer(request.error), fmt);
+      const limited = limit(bucketOf(request.value), p, [decision.account], msgType, refId);
+      if (isAnswer(limited)) return send(reply, limited, fmt);
+      const out = await dispatch(request.value, p);
+      const statusReqId =
+        request.value.type === "OrderStatus" ? request.value.ordStatusReqId : null;
+      const a = outcomeAnswer(out, msgType, refId ?? "", statusReqId);
+      return send(reply, { ...a, headers: { ...limited, ...(a.headers ?? {}) } }, fmt);
+    },
+  );
+
+  // ---- recovery of a lost answer ----
+  app.get<{ Params: { clOrdId: string }; Querystring: { account?: string } }>(
+    "/v1/orders/:clOrdId",
+    { preHandler: requireSignature, schema: { hide: true } },
+    async (req, reply) => {
+      const fmt = formatOf(req);
+      const p = req.principal!;
+      const { clOrdId } = req.params;
+      const named = typeof req.query.account === "string" ? req.query.account : undefined;
+      const decision = resolveAccount(p, "read", named);
+      if (!decision.ok)
+        return send(
+          reply,
+          rejectAnswer(authorizationReject(decision.why, "H", named, clOrdId)),
+          fmt,
+        );
+      const limited = limit("query", p, [decision.account], "H", clOrdId);
+      if (isAnswer(limited)) return send(reply, limited, fmt);
+      const out = await o.orderEntry.status({ account: decision.account, clOrdId }, p);
+      const a = outcomeAnswer(out, "H", clOrdId);
+      return send(reply, { ...a, headers: { ...limited, ...(a.headers ?? {}) } }, fmt);
+    },
+  );
+
+  // ---- executions: gap fill and stream ----
+  const readAccounts = (
+    p: Principal,
+    named: string | undefined,
+  ): { ok: true; accounts: string[] } | { ok: false; answer: Answer } => {
+    if (named !== undefined) {
+      const d = resolveAccount(p, "read", named);
+      return d.ok
+        ? { ok: true, accounts: [d.account] }
+        : { ok: false, answer: rejectAnswer(authorizationReject(d.why, "H", named)) };
+    }
+    const all = readableAccounts(p);
+    if (all === null)
+      return {
+        ok: false,
+        answer: plainError(
+          400,
+          "ACCOUNT_REQUIRED",
+          "a key bound to every account must name ?account=",
+        ),
+      };
+    if (all.length === 0)
+      return { ok: false, answer: rejectAnswer(authorizationReject("role", "H", undefined)) };
+    return { ok: true, accounts: [...all] };
+  };
+
+  app.get<{ Querystring: { account?: string; after?: string; limit?: string } }>(
+    "/v1/executions",
+    { preHandler: requireSignature, schema: { hide: true } },
+    async (req, reply) => {
+      const fmt: Format = { kind: "json" };
+      const p = req.principal!;
+      if (!o.executions)
+        return send(
+          reply,
+          plainError(503, "APPLICATION_NOT_AVAILABLE", "the read side is not configured"),
+          fmt,
+        );
+      const accounts = readAccounts(p, req.query.account);
+      if (!accounts.ok) return send(reply, accounts.answer, fmt);
+      if (accounts.accounts.length !== 1)
+        return send(
+          reply,
+          plainError(400, "ACCOUNT_REQUIRED", "name one ?account= (sequences are per account)"),
+          fmt,
+        );
+      const after = req.query.after ?? "0";
+      const max = req.query.limit ?? "500";
+      if (
+        !/^[0-9]{1,15}$/.test(after) ||
+        !/^[0-9]{1,4}$/.test(max) ||
+        Number(max) < 1 ||
+        Number(max) > 1000
+      )
+        return send(
+          reply,
+          plainError(400, "BAD_REQUEST", "after must be a sequence number, limit 1..1000"),
+          fmt,
+        );
+      const account = accounts.accounts[0]!;
+      const limited = limit("query", p, [account], "H");
+      if (isAnswer(limited)) return send(reply, limited, fmt);
+      const rows = await o.executions.after(account, Number(after), Number(max));
+      reply.headers(limited);
+      return reply
+        .type("application/json")
+        .send(
+          `{"account":${JSON.stringify(account)},"executions":[${rows
+            .map((r) => `{"seq":${r.accountSeq},"report":${encodeFixJson(r.report)}}`)
+            .join(",")}],"last":${rows.at(-1)?.accountSeq ?? Number(after)}}`,
+        );
+    },
+  );
+
+  app.get<{ Querystring: { account?: string; cursor?: string } }>(
+    "/v1/executions/stream",
+    { preHandler: requireSignature, schema: { hide: true } },
+    async (req, reply) => {
+      const fmt: Format = { kind: "json" };
+      const p = req.principal!;
+      const source = o.executions;
+      if (!source)
+        return send(
+          reply,
+          plainError(503, "APPLICATION_NOT_AVAILABLE", "the read side is not configured"),
+          fmt,
+        );
+      const accounts = readAccounts(p, req.query.account);
+      if (!accounts.ok) return send(reply, accounts.answer, fmt);
+      const lastEventId = req.headers["last-event-id"];
+      const cursorText = typeof lastEventId === "string" ? lastEventId : req.query.cursor;
+      const limited = limit("query", p, accounts.accounts, "H");
+      if (isAnswer(limited)) return send(reply, limited, fmt);
+      const started = streamExecutions(req, reply, {
+        source,
+        accounts: accounts.accounts,
+        cursorText,
+        heartbeatMs: o.sse?.heartbeatMs ?? 5_000,
+        pollMs: o.sse?.pollMs ?? 250,
+        now,
+      });
+      if (!started.ok) return send(reply, plainError(400, "BAD_CURSOR", started.message), fmt);
+      return reply;
+    },
+  );
+
+  // ---- service endpoints (unsigned) ----
+  app.get("/v1/time", { schema: { hide: true } }, async (_req, reply) => {
+    const t = now();
+    return reply.send({
+      serverTime: t,
+      iso: new Date(t).toISOString(),
+      fix: formatUtcTimestamp(BigInt(t) * 1_000_000n),
+    });
+  });
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
+    const checks = await Promise.all([
+      o.orderEntry.ready(),
+      ...(o.readyChecks ?? []).map((c) => c().catch(() => false)),
+    ]);
+    const ready = checks.every(Boolean);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready" });
+  });
+  if (o.metrics) {
+    const registry = o.metrics;
+    app.get("/metrics", { schema: { hide: true } }, async (_req, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    );
+  }
+
+  await app.register(fastifySwagger, {
+    mode: "static",
+    specification: { document: openApiDocument as never },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  return app;
+};
+
+/** An order's current state as a status answer: ExecType I, echoing OrdStatusReqID. */
+const asStatusReport = (report: FixMessage, statusReqId: string | null): FixMessage => {
+  const fields = report.fields
+    .filter((f) => f.tag !== Tag.OrdStatusReqID && f.tag !== Tag.LastQty && f.tag !== Tag.LastPx)
+    .map((f) => (f.tag === Tag.ExecType ? { tag: f.tag, value: "I" } : f));
+  return fixMessage(
+    statusReqId === null ? fields : [...fields, { tag: Tag.OrdStatusReqID, value: statusReqId }],
+  );
+};

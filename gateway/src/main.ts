@@ -1,0 +1,80 @@
+// The gateway process: config, telemetry, key store, command-service client,
+// read side, HTTP server; SIGINT/SIGTERM close it cleanly.
+
+import { REFERENCE_CATALOG } from "@fxcore/domain";
+import {
+  createLogger,
+  createMetricsRegistry,
+  createPgPool,
+  redact,
+  requireConfig,
+  startTelemetry,
+} from "@fxcore/infra";
+import { migrateKeyStore, pgKeyLookup } from "./auth/key-store.ts";
+import { parseMasterKey } from "./auth/secret-box.ts";
+import { gatewayConfigSpec, rateLimitsFrom } from "./config.ts";
+import { pgExecutionSource } from "./executions/pg-source.ts";
+import { buildApp } from "./http/app.ts";
+import { commandServiceClient } from "./upstream/command-client.ts";
+
+const config = requireConfig(gatewayConfigSpec);
+const telemetry = startTelemetry({
+  serviceName: "gateway",
+  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+const logger = createLogger({
+  service: "gateway",
+  level: config.LOG_LEVEL,
+  region: config.FXCORE_REGION,
+});
+const master = parseMasterKey(config.GATEWAY_MASTER_KEY);
+if (!master.ok) {
+  logger.fatal(master.problem);
+  process.exit(1);
+}
+
+const pool = createPgPool({
+  connectionString: config.DATABASE_URL,
+  applicationName: "gateway",
+  max: 5,
+});
+await migrateKeyStore(pool);
+const metrics = createMetricsRegistry({ service: "gateway", region: config.FXCORE_REGION });
+const app = await buildApp({
+  keys: pgKeyLookup(pool, master.key, { cacheMs: config.GATEWAY_KEY_CACHE_MS }),
+  orderEntry: commandServiceClient({
+    baseUrl: config.COMMAND_SERVICE_URL,
+    catalog: REFERENCE_CATALOG,
+    timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+  }),
+  executions:
+    config.GATEWAY_EXECUTIONS === "read-model" ? pgExecutionSource(pool, REFERENCE_CATALOG) : null,
+  rateLimits: rateLimitsFrom(config.GATEWAY_RATE_ORDER_PER_S, config.GATEWAY_RATE_QUERY_PER_S),
+  logger,
+  metrics,
+  bodyLimitBytes: config.GATEWAY_BODY_LIMIT_BYTES,
+  readyChecks: [() => pool.query("SELECT 1").then(() => true)],
+});
+
+await app.listen({ host: "0.0.0.0", port: config.PORT });
+logger.info(
+  {
+    port: config.PORT,
+    commandService: config.COMMAND_SERVICE_URL,
+    database: redact(config.DATABASE_URL),
+  },
+  "gateway listening",
+);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "gateway stopping");
+  await app.close();
+  await pool.end();
+  await telemetry.shutdown();
+  process.exit(0);
+};
+process.once("SIGINT", () => void stop("SIGINT"));
+process.once("SIGTERM", () => void stop("SIGTERM"));
