@@ -41,7 +41,8 @@ import type {
 } from "../values.ts";
 import { err, ok } from "../values.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
-import { BUY, DONE, NIL, OrderBook, SELL } from "./order-book.ts";
+import { BUY, NIL, OrderBook, SELL } from "./order-book.ts";
+import { TerminalIds } from "./terminal-ids.ts";
 import {
   decodeSnapshot,
   encodeSnapshot,
@@ -100,20 +101,37 @@ export type OrderStatusView =
   | { readonly state: "DONE" }
   | { readonly state: "UNKNOWN" };
 
+export interface MatchingEngineOptions {
+  /** Order slots allocated up front (the book grows by doubling beyond). Default 1024. */
+  readonly initialOrderCapacity?: number;
+  /**
+   * Terminal order ids are remembered in two generations of this many ids, so
+   * a cancel/replace of an order that ended less than this many terminal orders
+   * ago is "too late" rather than "unknown". Part of the state: a snapshot
+   * carries it. Default 65,536: small tables stay in cache (ADR 031).
+   */
+  readonly terminalIdGeneration?: number;
+}
+
+export const DEFAULT_TERMINAL_ID_GENERATION = 1 << 16;
+
 export class MatchingEngine {
   readonly instrument: Instrument;
   readonly symbol: Symbol;
   private readonly collar: number;
-  private readonly book = new OrderBook();
+  private readonly book: OrderBook;
   private readonly expiry = new ExpiryQueue();
+  private terminal: TerminalIds;
   private expiryCompactAt = 4096;
   private seqNo = 0;
   private nextPrio = 1;
 
-  constructor(instrument: Instrument) {
+  constructor(instrument: Instrument, options: MatchingEngineOptions = {}) {
     this.instrument = instrument;
     this.symbol = instrument.symbol;
     this.collar = instrument.marketCollarTicks;
+    this.book = new OrderBook(options.initialOrderCapacity);
+    this.terminal = new TerminalIds(options.terminalIdGeneration ?? DEFAULT_TERMINAL_ID_GENERATION);
   }
 
   /** Seq of the last event produced (0 before the first). */
@@ -165,7 +183,7 @@ export class MatchingEngine {
     }
     const q = a.qty as number;
     if (!Number.isSafeInteger(q) || q <= 0) {
-      b.index.set(a.orderId, DONE);
+      this.terminal.add(a.orderId);
       out.push(
         this.rejected(a, OrdRejReason.IncorrectQuantity, "quantity must be a positive integer"),
       );
@@ -178,7 +196,7 @@ export class MatchingEngine {
     let limit: number;
     if (isMarket) {
       if (bestOpp === NIL) {
-        b.index.set(a.orderId, DONE);
+        this.terminal.add(a.orderId);
         out.push(this.expiredNew(a, q, tif === TIF_FOK ? "FOK_UNFILLED" : "MARKET_REMAINDER"));
         return;
       }
@@ -187,7 +205,7 @@ export class MatchingEngine {
     } else {
       const p = a.price as number | null;
       if (p === null || !Number.isSafeInteger(p) || p <= 0) {
-        b.index.set(a.orderId, DONE);
+        this.terminal.add(a.orderId);
         out.push(this.rejected(a, OrdRejReason.Other, "limit order needs a positive price"));
         return;
       }
@@ -197,7 +215,7 @@ export class MatchingEngine {
       bestOpp !== NIL &&
       (side === BUY ? b.lvPrice[bestOpp]! <= limit : b.lvPrice[bestOpp]! >= limit);
     if (a.postOnly && crosses) {
-      b.index.set(a.orderId, DONE);
+      this.terminal.add(a.orderId);
       out.push(this.rejected(a, OrdRejReason.Other, "post-only order would take liquidity"));
       return;
     }
@@ -206,7 +224,7 @@ export class MatchingEngine {
     if (tif === TIF_FOK) need = q;
     else if (a.minQty !== null && a.minQty > 0) need = Math.min(a.minQty, q);
     if (need > 0 && (!crosses || this.fillable(side, limit, a.account, stp, need) < need)) {
-      b.index.set(a.orderId, DONE);
+      this.terminal.add(a.orderId);
       out.push(this.expiredNew(a, q, tif === TIF_FOK ? "FOK_UNFILLED" : "MIN_QTY_NOT_MET"));
       return;
     }
@@ -225,13 +243,13 @@ export class MatchingEngine {
     b.expire[o] = a.expireTime;
 
     if (crosses && this.match(o, limit, a.transactTime, out)) {
-      b.index.set(a.orderId, DONE);
+      this.terminal.add(a.orderId);
       b.freeOrder(o);
       return;
     }
     const leaves = b.qty[o]! - b.cum[o]!;
     if (leaves === 0) {
-      b.index.set(a.orderId, DONE);
+      this.terminal.add(a.orderId);
       b.freeOrder(o);
     } else if (isMarket || tif === TIF_IOC || tif === TIF_FOK) {
       out.push(
@@ -241,7 +259,7 @@ export class MatchingEngine {
           a.transactTime,
         ),
       );
-      b.index.set(a.orderId, DONE);
+      this.terminal.add(a.orderId);
       b.freeOrder(o);
     } else {
       this.rest(o, limit);
@@ -362,7 +380,7 @@ export class MatchingEngine {
           transactTime: time,
         });
         if (q === mLeaves) {
-          b.index.set(b.ids[m]!, DONE);
+          this.retire(m);
           b.unlink(m);
           b.freeOrder(m);
         }
@@ -370,6 +388,13 @@ export class MatchingEngine {
       }
     }
     return false;
+  }
+
+  /** A live order became terminal: out of the live index, into the terminal ids. */
+  private retire(o: number): void {
+    const id = this.book.ids[o]!;
+    this.book.index.delete(id);
+    this.terminal.add(id);
   }
 
   /** Expires a resting order and removes it from the book. */
@@ -381,7 +406,7 @@ export class MatchingEngine {
   ): void {
     const b = this.book;
     out.push(this.expiredSlot(m, reason, time));
-    b.index.set(b.ids[m]!, DONE);
+    this.retire(m);
     b.unlink(m);
     b.freeOrder(m);
   }
@@ -391,8 +416,8 @@ export class MatchingEngine {
   private onCancel(c: OrderCancelRequested, out: MatcherOutput[]): void {
     const b = this.book;
     const o = b.index.get(c.orderId);
-    if (o === undefined || o === DONE) {
-      const unknown = o === undefined;
+    if (o === undefined) {
+      const unknown = !this.terminal.has(c.orderId);
       const rej: CancelRejected = {
         type: "CancelRejected",
         orderId: c.orderId,
@@ -422,7 +447,7 @@ export class MatchingEngine {
       reason: "REQUESTED",
       transactTime: c.transactTime,
     });
-    b.index.set(c.orderId, DONE);
+    this.retire(o);
     b.unlink(o);
     b.freeOrder(o);
   }
@@ -433,16 +458,14 @@ export class MatchingEngine {
     const b = this.book;
     const o = b.index.get(r.orderId);
     if (o === undefined) {
-      out.push(this.replaceRejected(r, CxlRejReason.UnknownOrder, "unknown order"));
-      return;
-    }
-    if (o === DONE) {
       out.push(
-        this.replaceRejected(
-          r,
-          CxlRejReason.TooLateToCancel,
-          "too late to replace: order is no longer open",
-        ),
+        this.terminal.has(r.orderId)
+          ? this.replaceRejected(
+              r,
+              CxlRejReason.TooLateToCancel,
+              "too late to replace: order is no longer open",
+            )
+          : this.replaceRejected(r, CxlRejReason.UnknownOrder, "unknown order"),
       );
       return;
     }
@@ -464,7 +487,7 @@ export class MatchingEngine {
     // Down to or below what is filled: the order is done (ADR 034).
     if (newQty <= cum) {
       out.push(this.replaced(r, o, origClOrdId, newPrice, cum, 0, false));
-      b.index.set(r.orderId, DONE);
+      this.retire(o);
       b.unlink(o);
       b.freeOrder(o);
       return;
@@ -493,12 +516,12 @@ export class MatchingEngine {
     b.clOrdIds[o] = r.clOrdId;
     out.push(this.replaced(r, o, origClOrdId, newPrice, newQty, newQty - cum, false));
     if (crosses && this.match(o, newPrice, r.transactTime, out)) {
-      b.index.set(r.orderId, DONE);
+      this.retire(o);
       b.freeOrder(o);
       return;
     }
     if (b.qty[o]! === b.cum[o]!) {
-      b.index.set(r.orderId, DONE);
+      this.retire(o);
       b.freeOrder(o);
       return;
     }
@@ -663,8 +686,8 @@ export class MatchingEngine {
   /** What the book knows about an order id. */
   orderStatus(orderId: OrderId): OrderStatusView {
     const o = this.book.index.get(orderId);
-    if (o === undefined) return { state: "UNKNOWN" };
-    if (o === DONE) return { state: "DONE" };
+    if (o === undefined)
+      return this.terminal.has(orderId) ? { state: "DONE" } : { state: "UNKNOWN" };
     return { state: "LIVE", order: this.view(o) };
   }
 
@@ -714,9 +737,15 @@ export class MatchingEngine {
         }
       }
     }
-    const done: string[] = [];
-    for (const [id, v] of b.index) if (v === DONE) done.push(id);
-    return { symbol: this.symbol, seq: this.seqNo, nextPrio: this.nextPrio, orders, done };
+    return {
+      symbol: this.symbol,
+      seq: this.seqNo,
+      nextPrio: this.nextPrio,
+      orders,
+      terminalGeneration: this.terminal.generationSize,
+      terminalPrevious: [...this.terminal.previous],
+      terminalCurrent: [...this.terminal.current],
+    };
   }
 
   /** The book as versioned bytes (restoreMatchingEngine reads them back). */
@@ -779,10 +808,14 @@ export class MatchingEngine {
     const ask = b.best(SELL);
     if (bid !== NIL && ask !== NIL && b.lvPrice[bid]! >= b.lvPrice[ask]!)
       return bad("crossed book");
-    for (const id of state.done) {
-      if (b.index.has(id)) return bad(`order ${id} both live and done`);
-      b.index.set(id, DONE);
+    const g = state.terminalGeneration;
+    if (!Number.isSafeInteger(g) || g < 1) return bad("terminal id generation");
+    if (state.terminalCurrent.length >= g || state.terminalPrevious.length > g) {
+      return bad("terminal id generation overfull");
     }
+    this.terminal = new TerminalIds(g);
+    this.terminal.previous = new Set(state.terminalPrevious);
+    this.terminal.current = new Set(state.terminalCurrent);
     this.seqNo = state.seq;
     this.nextPrio = state.nextPrio;
     return ok(this);
@@ -837,16 +870,20 @@ function stpName(c: number): StpMode {
 }
 
 /** A fresh, empty engine for one instrument. */
-export function createMatchingEngine(instrument: Instrument): MatchingEngine {
-  return new MatchingEngine(instrument);
+export function createMatchingEngine(
+  instrument: Instrument,
+  options: MatchingEngineOptions = {},
+): MatchingEngine {
+  return new MatchingEngine(instrument, options);
 }
 
 /** An engine in the state captured by `snapshot()`; a typed error for bytes it cannot trust. */
 export function restoreMatchingEngine(
   instrument: Instrument,
   bytes: Uint8Array,
+  options: Pick<MatchingEngineOptions, "initialOrderCapacity"> = {},
 ): Result<MatchingEngine, SnapshotError> {
   const decoded = decodeSnapshot(bytes);
   if (!decoded.ok) return decoded;
-  return new MatchingEngine(instrument).load(decoded.value);
+  return new MatchingEngine(instrument, options).load(decoded.value);
 }

@@ -14,9 +14,6 @@ export const NIL = -1;
 export const BUY = 0;
 export const SELL = 1;
 
-/** Index value for an id that was seen but is no longer live (filled, cancelled, expired, rejected). */
-export const DONE = -1;
-
 const INITIAL_ORDERS = 1024;
 const INITIAL_LEVELS = 256;
 
@@ -60,11 +57,11 @@ export class OrderBook {
   readonly len = new Int32Array(2);
   readonly byPrice: Map<number, number>[] = [new Map(), new Map()];
 
-  /** orderId → slot while live, DONE once terminal. Never forgets an id (ADR 031). */
+  /** orderId → slot, live orders only: small and cache-friendly (terminal ids live elsewhere). */
   readonly index = new Map<string, number>();
 
-  constructor() {
-    this.growOrders(INITIAL_ORDERS);
+  constructor(initialOrders = INITIAL_ORDERS) {
+    this.growOrders(Math.max(16, initialOrders));
     this.growLevels(INITIAL_LEVELS);
   }
 

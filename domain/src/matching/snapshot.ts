@@ -4,12 +4,14 @@
 // worst, then asks, FIFO within a level), the ids of terminal orders sorted,
 // so two engines in the same state encode to the same bytes whatever their
 // internal slot layout. The state hash is SHA-256 of those bytes.
+// The ids of terminal orders are kept per generation (see terminal-ids.ts),
+// each sorted.
 //
 // Layout, little-endian (v1):
 //   "FXMB" u16 version  str symbol  f64 seq  f64 nextPrio
 //   u32 nOrders, each: str orderId str clOrdId str account u8 side u8 tif u8 stp
 //     u8 postOnly f64 price f64 qty f64 cumQty f64 prio u8 hasExpire i64 expireTime
-//   u32 nDone, each: str orderId
+//   u32 terminalGeneration  u32 nPrevious, str each  u32 nCurrent, str each
 // where str = u32 byte length + UTF-8.
 
 import { createHash } from "node:crypto";
@@ -39,8 +41,11 @@ export interface SnapshotState {
   readonly seq: number;
   readonly nextPrio: number;
   readonly orders: readonly SnapshotOrder[];
-  /** Terminal order ids, any order: encoding sorts them. */
-  readonly done: readonly string[];
+  /** Size of a generation of remembered terminal ids. */
+  readonly terminalGeneration: number;
+  /** Terminal ids of the previous and the current generation, any order: encoding sorts them. */
+  readonly terminalPrevious: readonly string[];
+  readonly terminalCurrent: readonly string[];
 }
 
 export type SnapshotError =
@@ -181,10 +186,13 @@ export function encodeSnapshot(state: SnapshotState): Uint8Array {
     w.u8(o.expireTime === null ? 0 : 1);
     w.i64(o.expireTime ?? 0n);
   }
-  // Code-unit order, not locale order: canonical everywhere.
-  const done = [...state.done].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  w.u32(done.length);
-  for (const id of done) w.str(id);
+  w.u32(state.terminalGeneration);
+  for (const ids of [state.terminalPrevious, state.terminalCurrent]) {
+    // Code-unit order, not locale order: canonical everywhere.
+    const sorted = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    w.u32(sorted.length);
+    for (const id of sorted) w.str(id);
+  }
   return w.bytes();
 }
 
@@ -234,11 +242,27 @@ export function decodeSnapshot(
         expireTime: hasExpire ? exp : null,
       });
     }
-    const nDone = r.u32();
-    const done: string[] = [];
-    for (let i = 0; i < nDone; i++) done.push(r.str());
+    const terminalGeneration = r.u32();
+    const gens: string[][] = [];
+    for (let g = 0; g < 2; g++) {
+      const n = r.u32();
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) ids.push(r.str());
+      gens.push(ids);
+    }
     if (r.remaining !== 0) return { ok: false, error: { kind: "TRAILING_BYTES" } };
-    return { ok: true, value: { symbol, seq, nextPrio, orders, done } };
+    return {
+      ok: true,
+      value: {
+        symbol,
+        seq,
+        nextPrio,
+        orders,
+        terminalGeneration,
+        terminalPrevious: gens[0]!,
+        terminalCurrent: gens[1]!,
+      },
+    };
   } catch (e) {
     if (e instanceof Truncated) return { ok: false, error: { kind: "TRUNCATED" } };
     if (e instanceof TypeError) {

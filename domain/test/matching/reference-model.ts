@@ -105,8 +105,7 @@ export class ReferenceMatcher {
           transactTime: a.transactTime,
           seq: ++this.seq,
         });
-        const known = this.done.has(a.orderId) || this.book.some((o) => o.id === a.orderId);
-        if (known) {
+        if (this.book.some((o) => o.id === a.orderId)) {
           out.push(rej(6, "duplicate order id"));
           break;
         }
