@@ -219,6 +219,31 @@ const concerns = (event: DomainEvent, orderId: OrderId | null): boolean => {
   }
 };
 
+/** An event naming this order but another account, symbol or side is as foreign as another order id. */
+const identityMismatch = (event: DomainEvent, s: OrderState): string | null => {
+  if (event.type === "TimeAdvanced") return null;
+  if (event.symbol !== s.symbol) return `symbol ${event.symbol}, order is on ${s.symbol}`;
+  if (event.type === "TradeExecuted") {
+    const maker = event.makerOrderId === s.orderId;
+    const account = maker ? event.makerAccount : event.takerAccount;
+    if (account !== s.account) return `account ${account}, order belongs to ${s.account}`;
+    // The taker is the aggressor; the maker is on the other side.
+    if ((event.aggressorSide === s.side) === maker) {
+      return `${maker ? "maker" : "taker"} of a ${event.aggressorSide}-aggressor trade cannot be a ${s.side} order`;
+    }
+    return null;
+  }
+  if (event.account !== s.account) return `account ${event.account}, order belongs to ${s.account}`;
+  if (
+    event.type !== "CancelRejected" &&
+    event.type !== "ReplaceRejected" &&
+    event.side !== s.side
+  ) {
+    return `side ${event.side}, order is ${s.side}`;
+  }
+  return null;
+};
+
 /**
  * Applies one event to the order. Returns the new state, or the violation the
  * event would cause: an event for another order, anything but a request or a
@@ -234,6 +259,8 @@ export const evolve = (
   if (!concerns(event, state.orderId)) {
     return violation("WRONG_ORDER", event, state, `event is not about order ${state.orderId}`);
   }
+  const mismatch = identityMismatch(event, state);
+  if (mismatch !== null) return violation("WRONG_ORDER", event, state, mismatch);
   if (isTerminal(state)) {
     return NON_CHANGING.has(event.type)
       ? ok(state)

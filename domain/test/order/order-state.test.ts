@@ -174,7 +174,7 @@ describe("terminal orders never change", () => {
     filled: [accepted(), trade(1_000_000, 1_000_000, 0)],
     cancelled: [accepted(), cancelRequested(), cancelled(1_000_000, 0)],
     expired: [accepted(), expired(1_000_000, 0)],
-    rejected: [rejectedAtEntry],
+    rejected: [{ ...rejectedAtEntry, symbol: "EURUSD", reason: OrdRejReason.OrderExceedsLimit }],
   };
   const changing = {
     OrderAccepted: accepted(),
@@ -270,5 +270,29 @@ describe("violations are values", () => {
       error: { index: 2, kind: "ALREADY_EXISTS", orderId: "O-1" },
     });
     expect(evolveAll([])).toEqual({ ok: true, value: initialOrderState });
+  });
+});
+
+describe("identity", () => {
+  it("an event naming this order id but another account, symbol or side is refused", () => {
+    given(accepted())
+      .whenEvent(cancelled(1_000_000, 0, { account: "ACC-2" as never }))
+      .thenViolation("WRONG_ORDER");
+    given(accepted())
+      .whenEvent(expired(1_000_000, 0, { symbol: "GBPUSD" as never }))
+      .thenViolation("WRONG_ORDER");
+    given(accepted())
+      .whenEvent(cancelRequested({ side: "SELL" }))
+      .thenViolation("WRONG_ORDER");
+    given(accepted())
+      .whenEvent(trade(1_000, 1_000, 999_000, { makerAccount: "ACC-2" as never }))
+      .thenViolation("WRONG_ORDER");
+    // A resting BUY is hit by a SELL aggressor; as taker, a BUY order is the aggressor.
+    given(accepted())
+      .whenEvent(trade(1_000, 1_000, 999_000, { aggressorSide: "BUY" }))
+      .thenViolation("WRONG_ORDER");
+    given(accepted())
+      .whenEvent(trade(1_000, 1_000, 999_000, { role: "TAKER", aggressorSide: "SELL" }))
+      .thenViolation("WRONG_ORDER");
   });
 });
