@@ -1,0 +1,44 @@
+// Kafka record → what the projector needs. A record the serde cannot read, or
+// one carrying a command or an unknown event, is a poison record for the DLQ.
+import type { DomainEvent } from "@fxcore/domain";
+import type { ConsumedRecord, DecodeResult } from "@fxcore/infra";
+import type { Serde } from "@fxcore/schemas";
+import { describeDecodeError, unframe } from "@fxcore/schemas";
+import type { DecodedEvent } from "../projector/project-batch.ts";
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<DomainEvent["type"]>([
+  "OrderAccepted",
+  "OrderRejected",
+  "OrderCancelRequested",
+  "OrderReplaceRequested",
+  "TimeAdvanced",
+  "TradeExecuted",
+  "OrderCancelled",
+  "OrderExpired",
+  "OrderReplaced",
+  "CancelRejected",
+  "ReplaceRejected",
+]);
+
+export const decodeWith =
+  (serde: Serde) =>
+  async (record: ConsumedRecord): Promise<DecodeResult<DecodedEvent>> => {
+    const r = await serde.decode(record.value);
+    if (!r.ok) return { ok: false, reason: describeDecodeError(r.error) };
+    const { meta, payload } = r.value;
+    if (!EVENT_TYPES.has(payload.type))
+      return { ok: false, reason: `NOT_AN_EVENT: ${payload.type} on ${record.topic}` };
+    const framed = unframe(record.value);
+    const schemaId = framed.ok ? framed.value.schemaId : 0;
+    return {
+      ok: true,
+      value: {
+        envelope: { eventId: meta.eventId, event: payload as DomainEvent, position: null },
+        raw: {
+          value: record.value as Buffer,
+          schemaId,
+          schemaVersion: serde.catalog.current(payload.type)?.version ?? 0,
+        },
+      },
+    };
+  };

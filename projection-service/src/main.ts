@@ -1,0 +1,122 @@
+// projection-service: consumes fx.orders + fx.executions into the read models,
+// the event store and the audit trail; ops endpoints on PORT (default 8084).
+import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
+import {
+  createKafka,
+  createLogger,
+  createMetricsRegistry,
+  createPgPool,
+  databaseConfig,
+  httpConfig,
+  int,
+  kafkaConfig,
+  observabilityConfig,
+  regionConfig,
+  requireConfig,
+  schemaRegistryConfig,
+  startTelemetry,
+  str,
+} from "@fxcore/infra";
+import { createSerde } from "@fxcore/schemas";
+import { recordDigest } from "./audit/audit-store.ts";
+import { decodeWith } from "./consumer/decode.ts";
+import { PROJECTION_TOPICS, startProjectionConsumer } from "./consumer/projection-consumer.ts";
+import { startOpsServer } from "./http-server.ts";
+import { pairLookup } from "./reference-pairs.ts";
+import { projectionMetrics } from "./service-metrics.ts";
+import { activeSchema } from "./store/active.ts";
+import { migrateProjection } from "./store/migrate.ts";
+
+const config = requireConfig({
+  ...databaseConfig,
+  ...kafkaConfig,
+  ...schemaRegistryConfig,
+  ...observabilityConfig,
+  ...regionConfig,
+  ...httpConfig(8084),
+  PROJECTION_GROUP_ID: str({ default: "projection-service" }),
+  AUDIT_DIGEST_INTERVAL_MS: int({ default: 60_000, min: 1_000 }),
+  // Overridable for tests that run on per-suite topics.
+  PROJECTION_TOPICS: str({ default: PROJECTION_TOPICS.join(",") }),
+  DLQ_TOPIC: str({ default: "fx.dlq" }),
+});
+const telemetry = startTelemetry({
+  serviceName: "projection-service",
+  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+const logger = createLogger({
+  service: "projection-service",
+  level: config.LOG_LEVEL,
+  region: config.FXCORE_REGION,
+});
+const registry = createMetricsRegistry({
+  service: "projection-service",
+  region: config.FXCORE_REGION,
+});
+const metrics = projectionMetrics(registry);
+const pool = createPgPool({
+  connectionString: config.DATABASE_URL,
+  applicationName: "projection-service",
+  max: 6,
+});
+
+await migrateEventStore(pool);
+await migrateProjection(pool);
+const schema = await activeSchema(pool);
+const kafka = createKafka({
+  brokers: config.KAFKA_BROKERS,
+  clientId: "projection-service",
+  logger,
+});
+let consumerJoined = false;
+const server = await startOpsServer(config.PORT, registry, async () => {
+  await pool.query("SELECT 1");
+  return { ok: consumerJoined, detail: { schema, consumerJoined } };
+});
+const consumer = await startProjectionConsumer({
+  kafka,
+  pool,
+  groupId: config.PROJECTION_GROUP_ID,
+  topics: config.PROJECTION_TOPICS.split(",").map((t) => t.trim()),
+  dlqTopic: config.DLQ_TOPIC,
+  decode: decodeWith(createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL })),
+  projector: {
+    schema,
+    pairs: pairLookup(),
+    eventStore: new PostgresEventStore(pool),
+    audit: true,
+    onProblem: (eventId, problem) => {
+      metrics.problems.inc();
+      logger.error({ eventId, problem }, "event not fully projected");
+    },
+  },
+  logger,
+  onBatch: (b) =>
+    metrics.recordBatch(b.topic, b.partition, b.size, b.result.applied, b.result.duplicates, b.lag),
+});
+void consumer.joined.then(() => {
+  consumerJoined = true;
+  logger.info({ port: config.PORT, schema }, "projection-service consuming");
+});
+const digestTimer = setInterval(() => {
+  recordDigest(pool).then(
+    (d) =>
+      logger.info(
+        { digest: d.id, root: d.merkleRoot.toString("hex"), chains: d.heads.length },
+        "audit digest recorded",
+      ),
+    (err: unknown) => logger.error({ err }, "audit digest failed"),
+  );
+}, config.AUDIT_DIGEST_INTERVAL_MS);
+
+const shutdown = async (signal: string) => {
+  logger.info({ signal }, "shutting down");
+  clearInterval(digestTimer);
+  server.close();
+  await consumer.stop().catch(() => {});
+  await pool.end().catch(() => {});
+  await telemetry.shutdown().catch(() => {});
+  process.exit(0);
+};
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,151 @@
+import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
+import {
+  createKafka,
+  createPgPool,
+  createProducer,
+  type FxProducer,
+  type Kafka,
+  type PgPool,
+} from "@fxcore/infra";
+import {
+  createTestDatabase,
+  createTestTopics,
+  infraSettings,
+  type TestDatabase,
+  type TestTopics,
+  testGroupId,
+} from "@fxcore/infra/testing";
+import { createSerde, type Serde } from "@fxcore/schemas";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
+import { decodeWith } from "../../src/consumer/decode.ts";
+import {
+  type ProjectionConsumer,
+  startProjectionConsumer,
+} from "../../src/consumer/projection-consumer.ts";
+import type { EventEnvelope } from "../../src/models/envelope.ts";
+import { MemoryReadModels } from "../../src/models/memory.ts";
+import { migrateProjection } from "../../src/store/migrate.ts";
+import { readModelSnapshot } from "../../src/store/snapshot.ts";
+import { pairs } from "../fixtures.ts";
+import { scriptedSession } from "../session.ts";
+
+let db: TestDatabase;
+let pool: PgPool;
+let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.dlq">;
+let kafka: Kafka;
+let producer: FxProducer;
+let serde: Serde;
+
+beforeAll(async () => {
+  db = await createTestDatabase("projcons");
+  pool = createPgPool({ connectionString: db.url, applicationName: "projection-consumer-it" });
+  await migrateEventStore(pool);
+  await migrateProjection(pool);
+  topics = await createTestTopics({
+    "fx.orders": { partitions: 2 },
+    "fx.executions": { partitions: 2 },
+    "fx.dlq": {},
+  });
+  kafka = createKafka({ brokers: infraSettings().KAFKA_BROKERS, clientId: "projection-it" });
+  producer = await createProducer(kafka);
+  serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
+}, 60_000);
+afterAll(async () => {
+  await producer?.disconnect();
+  await topics?.delete().catch(() => {});
+  await pool?.end();
+  await db?.drop();
+});
+
+const publish = async (events: readonly EventEnvelope[]) => {
+  for (const e of events) {
+    const matcher = e.position === null;
+    const topic = matcher ? topics.names["fx.executions"] : topics.names["fx.orders"];
+    const value = await serde.encode(topic, {
+      meta: {
+        eventId: e.eventId,
+        occurredAt: (e.event as { transactTime: bigint }).transactTime as never,
+        correlationId: e.eventId,
+        causationId: null,
+        traceparent: null,
+        tracestate: null,
+        pairSeq: matcher ? ((e.event as { seq: number }).seq as never) : null,
+        writerEpoch: null,
+      },
+      payload: e.event,
+    });
+    await producer.send(topic, [{ key: (e.event as { symbol: string }).symbol, value }]);
+  }
+};
+
+const start = (groupId: string) =>
+  startProjectionConsumer({
+    kafka,
+    pool,
+    groupId,
+    topics: [topics.names["fx.orders"], topics.names["fx.executions"]],
+    dlqTopic: topics.names["fx.dlq"],
+    decode: decodeWith(serde),
+    projector: { schema: "rm_v1", pairs, eventStore: new PostgresEventStore(pool), audit: true },
+  });
+
+const processed = async () =>
+  Number((await pool.query("SELECT count(*) AS n FROM rm_v1.processed_events")).rows[0]?.n);
+const waitFor = async (cond: () => Promise<boolean>, ms = 60_000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("timed out");
+};
+
+describe("projection consumer on real Kafka, registry and Postgres", () => {
+  it("given a session on both topics and a poison record, then read models match, the poison goes to the DLQ, and a restart resumes from stored offsets without double counting", async () => {
+    const session = scriptedSession(150, 11);
+    const half = Math.floor(session.length / 2);
+    await publish(session.slice(0, half));
+    await producer.send(topics.names["fx.orders"], [
+      { key: "EURUSD", value: Buffer.from("not avro at all") },
+    ]);
+
+    let c: ProjectionConsumer = await start(testGroupId("proj"));
+    await c.joined;
+    await waitFor(async () => (await processed()) === half);
+    await c.stop();
+
+    // A new group has no Kafka offsets: only the offsets stored in Postgres keep it from re-reading.
+    await publish(session.slice(half));
+    c = await start(testGroupId("proj"));
+    await c.joined;
+    await waitFor(async () => (await processed()) === session.length);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await c.stop();
+    expect(await processed()).toBe(session.length);
+
+    const expected = new MemoryReadModels(pairs);
+    for (const e of session) expected.apply(e);
+    const snap = await readModelSnapshot(pool, "rm_v1");
+    expect(snap.orders).toEqual(
+      [...expected.orders.values()].sort((a, b) => (a.orderId < b.orderId ? -1 : 1)),
+    );
+    expect(snap.trades.length).toBe([...expected.trades.values()].flat().length);
+    for (const p of snap.positions) expect(p).toEqual(expected.position(p.account, p.symbol));
+    expect(snap.executions.length).toBe([...expected.reports.values()].flat().length);
+    expect(await verifyAuditTrail(pool)).toMatchObject({ ok: true, records: session.length });
+
+    const dlqConsumer = kafka.consumer({ groupId: testGroupId("dlq") });
+    await dlqConsumer.connect();
+    await dlqConsumer.subscribe({ topic: topics.names["fx.dlq"], fromBeginning: true });
+    const reasons: string[] = [];
+    await dlqConsumer.run({
+      eachMessage: async ({ message }) =>
+        void reasons.push(String(message.headers?.["fx-dlq-reason"])),
+    });
+    await waitFor(async () => reasons.length > 0, 20_000);
+    await dlqConsumer.disconnect();
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatch(/MAGIC|magic/);
+  }, 120_000);
+});
