@@ -40,6 +40,7 @@ export {
   createRegistryClient,
   getCompatibility,
   type RegistrationRefused,
+  type RegistryClient,
   registerSchema,
   setCompatibility,
   subjectName,

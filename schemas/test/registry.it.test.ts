@@ -1,5 +1,6 @@
 // Against the real schema registry (Apicurio ccompat locally).
 import { infraSettings, uniqueSuffix } from "@fxcore/infra/testing";
+import { COMPATIBILITY } from "@kafkajs/confluent-schema-registry";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readerType } from "../src/catalog/avro-types.ts";
 import { loadCatalog } from "../src/catalog/catalog.ts";
@@ -40,6 +41,36 @@ describe("registry compatibility (BACKWARD_TRANSITIVE)", () => {
     expect(await getCompatibility(url, subjectName(topic, "fx.events.TimeAdvanced"))).toBe(
       COMPATIBILITY_LEVEL,
     );
+  });
+
+  it("refuses to register under a subject pinned to another compatibility level", async () => {
+    const subject = subjectName(`fx.pinned.t-${uniqueSuffix()}`, "fx.events.TimeAdvanced");
+    const registry = createRegistryClient(url);
+    expect((await registerSchema(registry, subject, catalog.current("TimeAdvanced")!)).ok).toBe(
+      true,
+    );
+    await setCompatibility(url, COMPATIBILITY.FORWARD, subject);
+    await expect(
+      registerSchema(createRegistryClient(url), subject, catalog.current("TimeAdvanced")!),
+    ).rejects.toThrow(/expected BACKWARD_TRANSITIVE/);
+  });
+
+  it("pins a subject that exists unpinned (Apicurio reports NONE) and registers", async () => {
+    const subject = subjectName(`fx.unpinned.t-${uniqueSuffix()}`, "fx.events.TimeAdvanced");
+    const raw = await fetch(`${url}/subjects/${subject}/versions`, {
+      method: "POST",
+      headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+      body: JSON.stringify({ schema: JSON.stringify(catalog.current("TimeAdvanced")!.schema) }),
+    });
+    expect(raw.ok).toBe(true);
+    expect(await getCompatibility(url, subject)).toBe("NONE");
+    const r = await registerSchema(
+      createRegistryClient(url),
+      subject,
+      catalog.current("TimeAdvanced")!,
+    );
+    expect(r.ok).toBe(true);
+    expect(await getCompatibility(url, subject)).toBe(COMPATIBILITY_LEVEL);
   });
 
   it("accepts every committed version of every type, registered in order", async () => {

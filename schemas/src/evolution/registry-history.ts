@@ -2,9 +2,13 @@
 // version of every type in order under its subject; with BACKWARD_TRANSITIVE
 // each registration is checked against all earlier ones by the registry itself.
 
-import type { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import type { SchemaCatalog, SchemaVersion } from "../catalog/catalog.ts";
-import { type RegistrationRefused, registerSchema, subjectName } from "../serde/registry.ts";
+import {
+  type RegistrationRefused,
+  type RegistryClient,
+  registerSchema,
+  subjectName,
+} from "../serde/registry.ts";
 
 export interface RegistrationOutcome {
   readonly subject: string;
@@ -15,7 +19,7 @@ export interface RegistrationOutcome {
 }
 
 export async function registerVersions(
-  registry: SchemaRegistry,
+  registry: RegistryClient,
   topic: string,
   versions: readonly SchemaVersion[],
 ): Promise<RegistrationOutcome[]> {
@@ -28,7 +32,7 @@ export async function registerVersions(
 }
 
 export async function registerHistory(
-  registry: SchemaRegistry,
+  registry: RegistryClient,
   topic: string,
   catalog: SchemaCatalog,
 ): Promise<RegistrationOutcome[]> {

@@ -36,6 +36,8 @@ export const describeDecodeError = (e: DecodeError): string => `${e.kind}: ${e.m
 /** Thrown (not returned) when the registry cannot be asked: transient, retry the record. */
 export class RegistryUnavailableError extends Error {
   override readonly name = "RegistryUnavailableError";
+  /** For consumer loops: rethrow (kafkajs retries the record) instead of dead-lettering. */
+  readonly retryable = true;
 }
 
 /** Thrown by encode: the value does not fit the current schema (a bug in the writer). */

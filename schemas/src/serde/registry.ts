@@ -15,12 +15,21 @@ export const COMPATIBILITY_LEVEL = COMPATIBILITY.BACKWARD_TRANSITIVE;
 export const subjectName = (topic: string, recordFullName: string): string =>
   `${topic}-${recordFullName}`;
 
-export function createRegistryClient(url: string): SchemaRegistry {
-  return new SchemaRegistry({
-    host: url.replace(/\/+$/, ""),
-    clientId: "fxcore-schemas",
-    retry: { retries: 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 2 },
-  });
+export interface RegistryClient {
+  readonly url: string;
+  readonly api: SchemaRegistry;
+}
+
+export function createRegistryClient(url: string): RegistryClient {
+  const base = url.replace(/\/+$/, "");
+  return {
+    url: base,
+    api: new SchemaRegistry({
+      host: base,
+      clientId: "fxcore-schemas",
+      retry: { retries: 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 2 },
+    }),
+  };
 }
 
 const statusOf = (e: unknown): number | undefined =>
@@ -35,17 +44,33 @@ export interface RegistrationRefused {
 
 /** Registers one schema version under a subject; a refusal (e.g. 409 incompatible) is a value. */
 export async function registerSchema(
-  registry: SchemaRegistry,
+  registry: RegistryClient,
   subject: string,
   version: Pick<SchemaVersion, "schema">,
 ): Promise<Result<number, RegistrationRefused>> {
-  try {
-    const { id } = await registry.register(
+  const attempt = () =>
+    registry.api.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(version.schema) },
       { subject, compatibility: COMPATIBILITY_LEVEL },
     );
-    return ok(id);
+  try {
+    try {
+      return ok((await attempt()).id);
+    } catch (e) {
+      // Apicurio reports NONE for a subject that exists but was never pinned
+      // (e.g. a concurrent first registration that has not pinned it yet): pin it and retry.
+      if (!isLevelMismatch(e) || (await getCompatibility(registry.url, subject)) !== "NONE")
+        throw e;
+      await setCompatibility(registry.url, COMPATIBILITY_LEVEL, subject);
+      return ok((await attempt()).id);
+    }
   } catch (e) {
+    if (isLevelMismatch(e)) {
+      // Pinned to another level on purpose: a deployment error, not a transient one.
+      throw new Error(`${subject}: ${(e as Error).message}; expected ${COMPATIBILITY_LEVEL}`, {
+        cause: e,
+      });
+    }
     const status = statusOf(e);
     // 409: incompatible with earlier versions; 422: not a valid schema. Anything else is the registry, not the schema.
     if (status !== 409 && status !== 422) {
@@ -57,13 +82,16 @@ export async function registerSchema(
   }
 }
 
+const isLevelMismatch = (e: unknown): boolean =>
+  (e as Error | undefined)?.name === "ConfluentSchemaRegistryCompatibilityError";
+
 /** The writer's schema for an id (the library caches by id); undefined when the registry has no such id. */
 export async function writerSchemaById(
-  registry: SchemaRegistry,
+  registry: RegistryClient,
   id: number,
 ): Promise<AvroType | undefined> {
   try {
-    return (await registry.getSchema(id)) as unknown as AvroType;
+    return (await registry.api.getSchema(id)) as unknown as AvroType;
   } catch (e) {
     if (statusOf(e) === 404) return undefined;
     throw new RegistryUnavailableError(`fetching schema id ${id}: ${(e as Error).message}`, {
