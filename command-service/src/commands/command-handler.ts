@@ -1,0 +1,395 @@
+// The imperative shell around the domain decider: look up what the decider
+// needs, decide, encode, write (group commit), answer. Every outcome is a
+// value; only an unreachable store (StoreUnavailable) or a bug throws.
+import { createHash } from "node:crypto";
+import {
+  type AccountId,
+  type CancelOrder,
+  type ClOrdId,
+  type DomainEvent,
+  decideCancel,
+  decidePlace,
+  decideReplace,
+  evolve,
+  evolveAll,
+  executionReport,
+  type FixReport,
+  type InstrumentCatalog,
+  initialOrderState,
+  type OrderId,
+  type OrderState,
+  type PlaceOrder,
+  type ReplaceOrder,
+  type TimestampNs,
+} from "@fxcore/domain";
+import { eventId, type PostgresEventStore, type StreamId, streamId } from "@fxcore/event-store";
+import type { RiskInputs } from "../risk/risk-inputs.ts";
+import type { Claim, CommandWriter } from "../write/command-writer.ts";
+import type { EventCodec, EventEnvelope } from "./event-codec.ts";
+import { schemaIdOf } from "./event-codec.ts";
+import type { CancelRequest, PlaceRequest, ReplaceRequest } from "./requests.ts";
+import { statusReport } from "./status-report.ts";
+
+export interface CommandHandlerDeps {
+  readonly writer: CommandWriter;
+  readonly store: PostgresEventStore;
+  readonly codec: EventCodec;
+  readonly risk: RiskInputs;
+  readonly instruments: InstrumentCatalog;
+  /** fx.orders (per-suite names in tests). */
+  readonly topic: string;
+  readonly newId: () => string;
+  readonly nowNs: () => TimestampNs;
+}
+
+/** Per-request context from the HTTP edge. */
+export interface RequestContext {
+  readonly correlationId: string;
+  readonly traceparent: string | null;
+  readonly tracestate: string | null;
+  readonly receivedAtNs: TimestampNs;
+}
+
+export interface CommandAnswer {
+  /** ExecutionReport (35=8) or OrderCancelReject (35=9); null for an accepted cancel/replace request (pending). */
+  readonly report: FixReport | null;
+  /** Global position of the stored event: a read-your-writes token. null when nothing was stored. */
+  readonly position: string | null;
+  readonly orderId: string | null;
+  /** True when this repeats the answer to an earlier identical request. */
+  readonly resent: boolean;
+  /** For a cancel/replace request taken: what the matcher will now answer. */
+  readonly pending?: "CANCEL" | "REPLACE";
+}
+
+export type StatusAnswer =
+  | { readonly found: false }
+  | { readonly found: true; readonly report: FixReport; readonly position: string | null };
+
+const orderStream = (orderId: string): StreamId => streamId(`order-${orderId}`);
+/** Where a reject about no known order lives: its own request's stream. */
+const requestStream = (account: string, clOrdId: string): StreamId =>
+  streamId(`request-${account}-${clOrdId}`);
+
+/** Canonical JSON (sorted keys) of the request as sent: a resend must hash the same. */
+export const requestHash = (kind: string, body: object): string => {
+  const canonical = (v: unknown): unknown =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v as Record<string, unknown>)
+            .sort()
+            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+        )
+      : v;
+  return createHash("sha256")
+    .update(kind)
+    .update(JSON.stringify(canonical(body)))
+    .digest("base64url");
+};
+
+/** JSON-safe copy of a report (bigints as decimal strings). */
+export const toJson = <T>(value: T): unknown =>
+  JSON.parse(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+
+const MAX_ATTEMPTS = 5;
+
+export class CommandHandler {
+  readonly #d: CommandHandlerDeps;
+  constructor(deps: CommandHandlerDeps) {
+    this.#d = deps;
+  }
+
+  async place(req: PlaceRequest, ctx: RequestContext): Promise<CommandAnswer> {
+    const hash = requestHash("PLACE", req);
+    for (let attempt = 1; ; attempt++) {
+      const command: PlaceOrder = {
+        type: "PlaceOrder",
+        orderId: this.#d.newId() as OrderId,
+        clOrdId: req.clOrdId as ClOrdId,
+        account: req.account as AccountId,
+        symbol: req.symbol,
+        side: req.side,
+        ordType: req.ordType,
+        price: req.price ?? null,
+        orderQty: req.orderQty,
+        tif: req.timeInForce ?? "DAY",
+        expireTime: req.expireTime === undefined ? null : (BigInt(req.expireTime) as TimestampNs),
+        minQty: req.minQty ?? null,
+        postOnly: req.postOnly ?? false,
+        stpMode: req.stpMode ?? "NONE",
+        transactTime: this.#d.nowNs(),
+      };
+      const [event] = decidePlace(command, initialOrderState, {
+        instruments: this.#d.instruments,
+        duplicateClOrdId: false,
+        risk: this.#d.risk.context(req.account, req.symbol),
+      });
+      const report = reportOf(event, initialOrderState);
+      const orderId = event.type === "OrderAccepted" ? event.orderId : command.orderId;
+      const outcome = await this.#write({
+        kind: "PLACE",
+        account: req.account,
+        clOrdId: req.clOrdId,
+        hash,
+        orderId,
+        stream: orderStream(orderId),
+        expected: "no-stream",
+        event,
+        report,
+        ctx,
+      });
+      if (outcome.type === "Written")
+        return { report, position: outcome.position, orderId, resent: false };
+      if (outcome.type === "Taken") {
+        if (outcome.sameRequest) return outcome.answer;
+        // Answered, not stored: storing it would give a second order this ClOrdID.
+        const [dup] = decidePlace(command, initialOrderState, {
+          instruments: this.#d.instruments,
+          duplicateClOrdId: true,
+          risk: this.#d.risk.context(req.account, req.symbol),
+        });
+        return {
+          report: reportOf(dup, initialOrderState),
+          position: null,
+          orderId: null,
+          resent: false,
+        };
+      }
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`place ${req.clOrdId}: stream kept moving`);
+    }
+  }
+
+  async cancel(req: CancelRequest, ctx: RequestContext): Promise<CommandAnswer> {
+    return this.#amend("CANCEL", req, ctx, (state, transactTime) => {
+      const command: CancelOrder = {
+        type: "CancelOrder",
+        clOrdId: req.clOrdId as ClOrdId,
+        origClOrdId: req.origClOrdId as ClOrdId,
+        account: req.account as AccountId,
+        symbol: req.symbol,
+        side: req.side,
+        transactTime,
+      };
+      return {
+        decide: (duplicate) => decideCancel(command, state, { duplicateClOrdId: duplicate })[0],
+      };
+    });
+  }
+
+  async replace(req: ReplaceRequest, ctx: RequestContext): Promise<CommandAnswer> {
+    return this.#amend("REPLACE", req, ctx, (state, transactTime) => {
+      const command: ReplaceOrder = {
+        type: "ReplaceOrder",
+        clOrdId: req.clOrdId as ClOrdId,
+        origClOrdId: req.origClOrdId as ClOrdId,
+        account: req.account as AccountId,
+        symbol: req.symbol,
+        side: req.side,
+        ordType: req.ordType,
+        price: req.price ?? null,
+        orderQty: req.orderQty,
+        transactTime,
+      };
+      return {
+        decide: (duplicate) =>
+          decideReplace(command, state, {
+            instruments: this.#d.instruments,
+            duplicateClOrdId: duplicate,
+            risk: this.#d.risk.context(req.account, req.symbol),
+          })[0],
+      };
+    });
+  }
+
+  /** The order's state as the event store knows it, by any ClOrdID of its chain. */
+  async status(account: string, clOrdId: string): Promise<StatusAnswer> {
+    const claim = await this.#d.writer.findClaim(account, clOrdId);
+    if (claim === null) return { found: false };
+    if (claim.orderId === null)
+      return {
+        found: true,
+        report: claim.response as FixReport,
+        position: positionText(claim.globalPosition),
+      };
+    const { state, lastPosition } = await this.#load(claim.orderId);
+    if (state.status === null) return { found: false };
+    return { found: true, report: statusReport(state), position: lastPosition };
+  }
+
+  async #amend(
+    kind: "CANCEL" | "REPLACE",
+    req: CancelRequest | ReplaceRequest,
+    ctx: RequestContext,
+    make: (
+      state: OrderState,
+      transactTime: TimestampNs,
+    ) => { decide: (duplicate: boolean) => DomainEvent },
+  ): Promise<CommandAnswer> {
+    const hash = requestHash(kind, req);
+    for (let attempt = 1; ; attempt++) {
+      const target = await this.#d.writer.findClaim(req.account, req.origClOrdId);
+      const orderId = target?.orderId ?? null;
+      const loaded =
+        orderId === null
+          ? { state: initialOrderState, version: -1n, lastPosition: null }
+          : await this.#load(orderId);
+      const decision = make(loaded.state, this.#d.nowNs());
+      const event = decision.decide(false);
+      const report = reportOf(event, loaded.state);
+      const known = orderId !== null && loaded.version >= 0n;
+      const outcome = await this.#write({
+        kind,
+        account: req.account,
+        clOrdId: req.clOrdId,
+        hash,
+        orderId,
+        stream: known ? orderStream(orderId) : requestStream(req.account, req.clOrdId),
+        expected: known ? loaded.version : "no-stream",
+        event,
+        report,
+        ctx,
+      });
+      if (outcome.type === "Written")
+        return {
+          report,
+          position: outcome.position,
+          orderId,
+          resent: false,
+          ...(report === null ? { pending: kind } : {}),
+        };
+      if (outcome.type === "Taken") {
+        if (outcome.sameRequest) return outcome.answer;
+        const dup = decision.decide(true);
+        return { report: reportOf(dup, loaded.state), position: null, orderId, resent: false };
+      }
+      if (attempt >= MAX_ATTEMPTS)
+        throw new Error(`${kind} ${req.clOrdId}: order stream kept moving`);
+    }
+  }
+
+  /** Folds an order's stream. Events the state machine refuses are skipped, not fatal, here. */
+  async #load(
+    orderId: string,
+  ): Promise<{ state: OrderState; version: bigint; lastPosition: string | null }> {
+    const recorded = await this.#d.store.readStream(orderStream(orderId));
+    const events: DomainEvent[] = [];
+    for (const r of recorded) {
+      const decoded = await this.#d.codec.decode(Buffer.from(r.payload));
+      if (!decoded.ok)
+        throw new Error(
+          `order ${orderId}: undecodable event ${r.eventId}: ${decoded.error.message}`,
+        );
+      events.push(decoded.value.payload as DomainEvent);
+    }
+    const folded = evolveAll(events);
+    if (!folded.ok) throw new Error(`order ${orderId}: ${folded.error.text}`);
+    const last = recorded.at(-1);
+    return {
+      state: folded.value,
+      version: last?.streamVersion ?? -1n,
+      lastPosition: last === undefined ? null : last.globalPosition.toString(),
+    };
+  }
+
+  async #write(w: {
+    kind: Claim["kind"];
+    account: string;
+    clOrdId: string;
+    hash: string;
+    orderId: string | null;
+    stream: StreamId;
+    expected: bigint | "no-stream";
+    event: DomainEvent;
+    report: FixReport | null;
+    ctx: RequestContext;
+  }): Promise<
+    | { type: "Written"; position: string }
+    | { type: "Taken"; sameRequest: true; answer: CommandAnswer }
+    | { type: "Taken"; sameRequest: false }
+    | { type: "Conflict" }
+  > {
+    const id = this.#d.newId();
+    const envelope: EventEnvelope = {
+      meta: {
+        eventId: id,
+        occurredAt: w.event.transactTime,
+        correlationId: w.ctx.correlationId,
+        causationId: null,
+        traceparent: w.ctx.traceparent,
+        tracestate: w.ctx.tracestate,
+        pairSeq: null,
+        writerEpoch: null,
+      },
+      payload: w.event,
+    };
+    const bytes = await this.#d.codec.encode(this.#d.topic, envelope);
+    const answer = toJson({ report: w.report, orderId: w.orderId }) as Pick<
+      CommandAnswer,
+      "report" | "orderId"
+    >;
+    const outcome = await this.#d.writer.write({
+      claim: {
+        account: w.account,
+        clOrdId: w.clOrdId,
+        requestHash: w.hash,
+        kind: w.kind,
+        orderId: w.orderId,
+        eventId: id,
+        response: answer,
+      },
+      append: {
+        stream: w.stream,
+        expected: w.expected,
+        events: [
+          {
+            eventId: eventId(id),
+            type: w.event.type,
+            schemaId: schemaIdOf(bytes),
+            schemaVersion: this.#d.codec.catalog.current(w.event.type)?.version ?? 0,
+            payload: bytes,
+            metadata: {
+              correlationId: w.ctx.correlationId,
+              clOrdId: w.clOrdId,
+              account: w.account,
+              receivedAtNs: w.ctx.receivedAtNs.toString(),
+              ...(w.ctx.traceparent === null ? {} : { traceparent: w.ctx.traceparent }),
+              ...(w.ctx.tracestate === null ? {} : { tracestate: w.ctx.tracestate }),
+            },
+            publish: { topic: this.#d.topic, key: w.event.symbol },
+          },
+        ],
+      },
+    });
+    switch (outcome.type) {
+      case "Written":
+        return { type: "Written", position: outcome.globalPosition.toString() };
+      case "StreamConflict":
+        return { type: "Conflict" };
+      case "ClOrdIdTaken": {
+        if (outcome.existing.requestHash !== w.hash) return { type: "Taken", sameRequest: false };
+        const stored = outcome.existing.response as Pick<CommandAnswer, "report" | "orderId">;
+        return {
+          type: "Taken",
+          sameRequest: true,
+          answer: {
+            report: stored.report,
+            orderId: stored.orderId,
+            position: positionText(outcome.existing.globalPosition),
+            resent: true,
+            ...(stored.report === null
+              ? { pending: w.kind === "CANCEL" ? "CANCEL" : "REPLACE" }
+              : {}),
+          },
+        };
+      }
+    }
+  }
+}
+
+const positionText = (p: bigint | null): string | null => (p === null ? null : p.toString());
+
+/** The report an event implies for the order it creates or answers. */
+const reportOf = (event: DomainEvent, before: OrderState): FixReport | null => {
+  const after = evolve(before, event);
+  return executionReport(event, after.ok ? after.value : before);
+};

@@ -1,0 +1,37 @@
+import {
+  ExecType,
+  type ExecutionReport,
+  type AccountId,
+  type ClOrdId,
+  type OrderState,
+  type Side,
+  type TimestampNs,
+  qty,
+} from "@fxcore/domain";
+
+/** ExecutionReport with ExecType I (order status) for the state the event store knows. */
+export const statusReport = (s: OrderState): ExecutionReport => ({
+  msgType: "8",
+  orderId: s.orderId,
+  clOrdId: (s.clOrdId ?? "") as ClOrdId,
+  origClOrdId: s.origClOrdId,
+  execId: null,
+  execType: ExecType.OrderStatus,
+  ordStatus: s.status ?? "8",
+  account: (s.account ?? "") as AccountId,
+  symbol: s.symbol ?? "",
+  side: (s.side ?? "BUY") as Side,
+  ordType: s.ordType,
+  price: s.price,
+  orderQty: s.orderQty,
+  timeInForce: s.tif,
+  expireTime: s.expireTime,
+  lastQty: null,
+  lastPx: null,
+  cumQty: s.cumQty,
+  leavesQty: s.leavesQty ?? qty(0),
+  avgPx: { tradedNotional: s.tradedNotional, cumQty: s.cumQty },
+  ordRejReason: s.ordRejReason,
+  text: s.text,
+  transactTime: (s.transactTime ?? 0n) as TimestampNs,
+});

@@ -1,0 +1,210 @@
+// The internal JSON API the gateway calls. Caller identity comes from the
+// gateway in headers; every error body is machine-readable:
+// { "error": { "code": "...", "message": "...", "details"?: [...] } }.
+import { randomUUID } from "node:crypto";
+import type { TimestampNs } from "@fxcore/domain";
+import { type Registry, Counter, Histogram } from "@fxcore/infra";
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { CommandAnswer, CommandHandler, RequestContext } from "../commands/command-handler.ts";
+import { toJson } from "../commands/command-handler.ts";
+import {
+  type CancelRequest,
+  cancelSchema,
+  type PlaceRequest,
+  placeSchema,
+  type ReplaceRequest,
+  replaceSchema,
+} from "../commands/requests.ts";
+import { isUnavailable } from "../write/command-writer.ts";
+
+/** Accounts the caller may trade for, comma-separated (set by the gateway after authentication). */
+export const ACCOUNTS_HEADER = "x-fxcore-accounts";
+export const ROLES_HEADER = "x-fxcore-roles";
+export const CORRELATION_HEADER = "x-correlation-id";
+
+export interface AppOptions {
+  readonly handler: CommandHandler;
+  readonly metrics: Registry;
+  /** Readiness: can we serve commands now? */
+  readonly ready: () => Promise<boolean>;
+  readonly nowNs: () => TimestampNs;
+  /** Largest accepted body, bytes (default 16 KiB). */
+  readonly bodyLimit?: number;
+  readonly logger?: boolean;
+}
+
+const errorBody = (code: string, message: string, details?: unknown) => ({
+  error: { code, message, ...(details === undefined ? {} : { details }) },
+});
+
+const tracer = trace.getTracer("@fxcore/command-service");
+
+export function buildApp(o: AppOptions): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: o.bodyLimit ?? 16 * 1024,
+    logger: o.logger ?? false,
+    // Validation problems are reported all at once.
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
+  });
+
+  const commands = new Counter({
+    name: "command_service_commands_total",
+    help: "Commands answered, by kind and outcome",
+    labelNames: ["kind", "outcome"],
+    registers: [o.metrics],
+  });
+  const latency = new Histogram({
+    name: "command_service_command_seconds",
+    help: "Time from request to answer",
+    labelNames: ["kind"],
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [o.metrics],
+  });
+
+  app.setErrorHandler(
+    (err: Error & { code?: string; statusCode?: number; validation?: unknown }, _req, reply) => {
+      if (isUnavailable(err)) {
+        return reply
+          .code(503)
+          .header("retry-after", "1")
+          .send(
+            errorBody(
+              "STORE_UNAVAILABLE",
+              "the event store is unavailable; nothing was written, retry later",
+            ),
+          );
+      }
+      if (err.validation !== undefined)
+        return reply.code(400).send(errorBody("INVALID_REQUEST", err.message, err.validation));
+      switch (err.code) {
+        case "FST_ERR_CTP_BODY_TOO_LARGE":
+          return reply.code(413).send(errorBody("PAYLOAD_TOO_LARGE", err.message));
+        case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+          return reply.code(415).send(errorBody("UNSUPPORTED_MEDIA_TYPE", err.message));
+        case "FST_ERR_CTP_EMPTY_JSON_BODY":
+        case "FST_ERR_CTP_INVALID_JSON_BODY":
+          return reply.code(400).send(errorBody("MALFORMED_JSON", err.message));
+      }
+      if (err instanceof SyntaxError || err.statusCode === 400)
+        return reply.code(400).send(errorBody("MALFORMED_JSON", err.message));
+      if (err.statusCode !== undefined && err.statusCode < 500)
+        return reply.code(err.statusCode).send(errorBody("BAD_REQUEST", err.message));
+      app.log.error({ err }, "command failed");
+      return reply.code(500).send(errorBody("INTERNAL", "internal error"));
+    },
+  );
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(errorBody("NOT_FOUND", `no route ${req.method} ${req.url}`)),
+  );
+
+  /** The caller's accounts, or the reply already sent (401/403). */
+  const authorise = (req: FastifyRequest, reply: FastifyReply, account: string): boolean => {
+    const raw = req.headers[ACCOUNTS_HEADER];
+    const header = Array.isArray(raw) ? raw.join(",") : raw;
+    if (header === undefined || header.trim() === "") {
+      void reply.code(401).send(errorBody("UNAUTHENTICATED", `missing ${ACCOUNTS_HEADER} header`));
+      return false;
+    }
+    const accounts = new Set(header.split(",").map((a) => a.trim()));
+    if (!accounts.has(account)) {
+      void reply
+        .code(403)
+        .send(errorBody("ACCOUNT_NOT_AUTHORISED", `caller may not act for account ${account}`));
+      return false;
+    }
+    return true;
+  };
+
+  /** Runs a command inside a SERVER span continuing the gateway's trace; its context rides on the event. */
+  const run = async (
+    kind: "place" | "cancel" | "replace",
+    req: FastifyRequest,
+    reply: FastifyReply,
+    account: string,
+    exec: (ctx: RequestContext) => Promise<CommandAnswer>,
+  ) => {
+    const receivedAtNs = o.nowNs();
+    if (!authorise(req, reply, account)) {
+      commands.inc({ kind, outcome: "refused" });
+      return reply;
+    }
+    const parent = propagation.extract(context.active(), req.headers);
+    const started = performance.now();
+    return tracer.startActiveSpan(
+      `command ${kind}`,
+      { kind: SpanKind.SERVER },
+      parent,
+      async (span) => {
+        try {
+          const carrier: Record<string, string> = {};
+          propagation.inject(context.active(), carrier);
+          const corr = req.headers[CORRELATION_HEADER];
+          const answer = await exec({
+            correlationId: typeof corr === "string" && corr !== "" ? corr : randomUUID(),
+            traceparent:
+              carrier.traceparent ?? (req.headers.traceparent as string | undefined) ?? null,
+            tracestate:
+              carrier.tracestate ?? (req.headers.tracestate as string | undefined) ?? null,
+            receivedAtNs,
+          });
+          const rejected =
+            answer.report !== null &&
+            (answer.report.msgType === "9" || answer.report.ordStatus === "8");
+          commands.inc({
+            kind,
+            outcome: answer.resent ? "resent" : rejected ? "rejected" : "accepted",
+          });
+          return reply.code(200).send(toJson(answer));
+        } catch (e) {
+          commands.inc({ kind, outcome: isUnavailable(e) ? "unavailable" : "error" });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+          throw e;
+        } finally {
+          latency.observe({ kind }, (performance.now() - started) / 1000);
+          span.end();
+        }
+      },
+    );
+  };
+
+  app.post<{ Body: PlaceRequest }>("/orders", { schema: { body: placeSchema } }, (req, reply) =>
+    run("place", req, reply, req.body.account, (ctx) => o.handler.place(req.body, ctx)),
+  );
+  app.post<{ Body: CancelRequest }>(
+    "/orders/cancel",
+    { schema: { body: cancelSchema } },
+    (req, reply) =>
+      run("cancel", req, reply, req.body.account, (ctx) => o.handler.cancel(req.body, ctx)),
+  );
+  app.post<{ Body: ReplaceRequest }>(
+    "/orders/replace",
+    { schema: { body: replaceSchema } },
+    (req, reply) =>
+      run("replace", req, reply, req.body.account, (ctx) => o.handler.replace(req.body, ctx)),
+  );
+  app.get<{ Params: { account: string; clOrdId: string } }>(
+    "/orders/:account/:clOrdId",
+    async (req, reply) => {
+      const { account, clOrdId } = req.params;
+      if (!authorise(req, reply, account)) return reply;
+      const answer = await o.handler.status(account, clOrdId);
+      if (!answer.found)
+        return reply
+          .code(404)
+          .send(errorBody("UNKNOWN_ORDER", `no order ${clOrdId} for ${account}`));
+      return reply.code(200).send(toJson({ report: answer.report, position: answer.position }));
+    },
+  );
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) =>
+    (await o.ready().catch(() => false))
+      ? reply.send({ status: "ready" })
+      : reply.code(503).header("retry-after", "1").send(errorBody("NOT_READY", "not ready")),
+  );
+  app.get("/metrics", async (_req, reply) =>
+    reply.header("content-type", o.metrics.contentType).send(await o.metrics.metrics()),
+  );
+  return app;
+}

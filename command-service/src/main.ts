@@ -1,0 +1,74 @@
+// command-service: the internal command API (PORT, default 8081) and, unless
+// OUTBOX_RELAY=off, the outbox relay in the same process.
+import {
+  createKafka,
+  createLogger,
+  createPgPool,
+  createProducer,
+  databaseConfig,
+  httpConfig,
+  kafkaConfig,
+  observabilityConfig,
+  oneOf,
+  regionConfig,
+  requireConfig,
+  schemaRegistryConfig,
+  startTelemetry,
+} from "@fxcore/infra";
+import { createSerde } from "@fxcore/schemas";
+import { OutboxRelay } from "./outbox-relay/relay.ts";
+import { createCommandService } from "./service.ts";
+
+const config = requireConfig({
+  ...databaseConfig,
+  ...kafkaConfig,
+  ...schemaRegistryConfig,
+  ...observabilityConfig,
+  ...regionConfig,
+  ...httpConfig(8081),
+  OUTBOX_RELAY: oneOf(["inline", "off"], { default: "inline" }),
+});
+const telemetry = startTelemetry({
+  serviceName: "command-service",
+  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+const logger = createLogger({
+  service: "command-service",
+  level: config.LOG_LEVEL,
+  region: config.FXCORE_REGION,
+});
+const pool = createPgPool({
+  connectionString: config.DATABASE_URL,
+  applicationName: "command-service",
+  max: 16,
+});
+const service = await createCommandService({
+  pool,
+  codec: createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL }),
+});
+
+let relay: OutboxRelay | undefined;
+let disconnect: (() => Promise<void>) | undefined;
+if (config.OUTBOX_RELAY === "inline") {
+  const producer = await createProducer(
+    createKafka({ brokers: config.KAFKA_BROKERS, clientId: "command-service-relay", logger }),
+  );
+  disconnect = () => producer.disconnect();
+  relay = new OutboxRelay({ pool, producer, logger });
+  relay.start();
+}
+
+await service.app.listen({ host: "0.0.0.0", port: config.PORT });
+logger.info({ port: config.PORT, relay: config.OUTBOX_RELAY }, "command-service listening");
+
+const shutdown = async (signal: string) => {
+  logger.info({ signal }, "command-service stopping");
+  await service.close();
+  await relay?.stop();
+  await disconnect?.();
+  await pool.end();
+  await telemetry.shutdown();
+  process.exit(0);
+};
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,273 @@
+// Group commit (ADR 054): commands arriving while a batch is being written
+// queue up and go together in the next transaction. One transaction claims
+// each command's ClOrdID, appends its events with their outbox rows, and
+// commits; every command still gets its own outcome.
+import type { AppendItem, PostgresEventStore } from "@fxcore/event-store";
+import type { PgClient, PgPool } from "@fxcore/infra";
+
+/** The ClOrdID claim written with a command's events (table cs_client_order_ids). */
+export interface Claim {
+  readonly account: string;
+  readonly clOrdId: string;
+  /** Hash of the request as the client sent it: a resend must match it exactly. */
+  readonly requestHash: string;
+  readonly kind: "PLACE" | "CANCEL" | "REPLACE";
+  readonly orderId: string | null;
+  /** The event whose global position answers a resend. */
+  readonly eventId: string;
+  /** The answer, repeated as-is to a resend. */
+  readonly response: unknown;
+}
+
+export interface WriteRequest {
+  readonly claim: Claim;
+  readonly append: AppendItem;
+}
+
+export interface ExistingClaim {
+  readonly requestHash: string;
+  readonly response: unknown;
+  readonly globalPosition: bigint | null;
+}
+
+export type WriteOutcome =
+  | { readonly type: "Written"; readonly globalPosition: bigint }
+  /** The account used this ClOrdID before (or a concurrent request just did). */
+  | { readonly type: "ClOrdIdTaken"; readonly existing: ExistingClaim }
+  /** The order stream moved since the command was decided: decide again. */
+  | { readonly type: "StreamConflict" };
+
+/** Postgres cannot be reached or gave up on the transaction: nothing was written, retrying is safe. */
+export class StoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`event store unavailable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = "StoreUnavailable";
+  }
+}
+
+// SQLSTATE classes that mean "the database, not the request": connection
+// exceptions (08), insufficient resources (53), prerequisite state (55: e.g.
+// the database does not accept connections), operator intervention (57), plus
+// serialization failure / deadlock (40), which a retry resolves.
+const UNAVAILABLE_CLASSES = new Set(["08", "40", "53", "55", "57"]);
+/** Does this error mean Postgres is unreachable or refused the transaction (not a bug, not bad input)? */
+export const isUnavailable = (e: unknown): boolean => {
+  if (e instanceof StoreUnavailable) return true;
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code))
+    return UNAVAILABLE_CLASSES.has(code.slice(0, 2));
+  // Socket-level failures from the driver carry errno codes (ECONNREFUSED ...) or none.
+  if (typeof code === "string") return /^E[A-Z]+$/.test(code);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    (e as Error)?.message ?? "",
+  );
+};
+
+interface Pending {
+  readonly request: WriteRequest;
+  readonly resolve: (o: WriteOutcome) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+export interface CommandWriterOptions {
+  /** Most commands in one transaction. */
+  readonly maxBatch?: number;
+  /** Transactions in flight at once (each holds a pool connection). */
+  readonly concurrency?: number;
+  /** Observes each committed batch's size (for metrics). */
+  readonly onBatch?: (size: number, ms: number) => void;
+}
+
+const claimKey = (c: Claim): string => `${c.account}\u0000${c.clOrdId}`;
+
+export class CommandWriter {
+  readonly #pool: PgPool;
+  readonly #store: PostgresEventStore;
+  readonly #maxBatch: number;
+  readonly #concurrency: number;
+  readonly #onBatch: ((size: number, ms: number) => void) | undefined;
+  #queue: Pending[] = [];
+  #inFlight = 0;
+  #scheduled = false;
+
+  constructor(pool: PgPool, store: PostgresEventStore, options: CommandWriterOptions = {}) {
+    this.#pool = pool;
+    this.#store = store;
+    this.#maxBatch = options.maxBatch ?? 512;
+    this.#concurrency = options.concurrency ?? 4;
+    this.#onBatch = options.onBatch;
+  }
+
+  write(request: WriteRequest): Promise<WriteOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight >= this.#concurrency || this.#queue.length === 0) return;
+    this.#scheduled = true;
+    // Let the current tick's requests join the batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      while (this.#inFlight < this.#concurrency && this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#maxBatch);
+        this.#inFlight++;
+        const started = performance.now();
+        this.#flush(batch)
+          .then(() => this.#onBatch?.(batch.length, performance.now() - started))
+          .finally(() => {
+            this.#inFlight--;
+            this.#schedule();
+          });
+      }
+    });
+  }
+
+  async #flush(batch: readonly Pending[]): Promise<void> {
+    // Two requests with one ClOrdID in a batch: the first goes, the other is a resend or a duplicate.
+    const first = new Map<string, Pending>();
+    const later: Pending[] = [];
+    for (const p of batch) {
+      const k = claimKey(p.request.claim);
+      if (first.has(k)) later.push(p);
+      else first.set(k, p);
+    }
+    // One lock order for all writers: claims sorted by key.
+    const candidates = [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const losers: Pending[] = [...later];
+    let client: PgClient | undefined;
+    try {
+      client = await this.#pool.connect();
+      await client.query("BEGIN");
+      const claims = candidates.map(([, p]) => p.request.claim);
+      const inserted = await client.query<{ account: string; cl_ord_id: string }>(
+        `INSERT INTO cs_client_order_ids (account, cl_ord_id, request_hash, kind, order_id, event_id, response)
+         SELECT a, c, h, k, o, e, r::jsonb
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[])
+              AS t(a, c, h, k, o, e, r)
+         ON CONFLICT DO NOTHING RETURNING account, cl_ord_id`,
+        [
+          claims.map((c) => c.account),
+          claims.map((c) => c.clOrdId),
+          claims.map((c) => c.requestHash),
+          claims.map((c) => c.kind),
+          claims.map((c) => c.orderId),
+          claims.map((c) => c.eventId),
+          claims.map((c) => JSON.stringify(c.response)),
+        ],
+      );
+      const claimed = new Set(inserted.rows.map((r) => `${r.account}\u0000${r.cl_ord_id}`));
+      const winners: Pending[] = [];
+      for (const [k, p] of candidates) (claimed.has(k) ? winners : losers).push(p);
+
+      const results =
+        winners.length === 0
+          ? []
+          : await this.#store.appendBatch(
+              winners.map((p) => p.request.append),
+              { via: client },
+            );
+      const conflicted = winners.filter((_, i) => !results[i]?.ok);
+      if (conflicted.length > 0) {
+        // Free their ClOrdIDs again: the command was not written.
+        await client.query(
+          `DELETE FROM cs_client_order_ids c USING unnest($1::text[], $2::text[]) AS t(a, o)
+           WHERE c.account = t.a AND c.cl_ord_id = t.o`,
+          [
+            conflicted.map((p) => p.request.claim.account),
+            conflicted.map((p) => p.request.claim.clOrdId),
+          ],
+        );
+      }
+      await client.query("COMMIT");
+      client.release();
+      client = undefined;
+      winners.forEach((p, i) => {
+        const r = results[i];
+        if (r?.ok)
+          p.resolve({ type: "Written", globalPosition: r.value.globalPositions[0] ?? -1n });
+        else p.resolve({ type: "StreamConflict" });
+      });
+    } catch (e) {
+      if (client !== undefined) {
+        await client.query("ROLLBACK").catch(() => {});
+        client.release(isUnavailable(e) ? (e as Error) : undefined);
+      }
+      const failure = isUnavailable(e) ? new StoreUnavailable(e) : e;
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    if (losers.length > 0) await this.#answerLosers(losers);
+  }
+
+  /** After commit: the claims that beat ours are visible now. */
+  async #answerLosers(losers: readonly Pending[]): Promise<void> {
+    try {
+      const { rows } = await this.#pool.query<{
+        account: string;
+        cl_ord_id: string;
+        request_hash: string;
+        response: unknown;
+        global_position: string | null;
+      }>(
+        `SELECT c.account, c.cl_ord_id, c.request_hash, c.response, e.global_position
+         FROM unnest($1::text[], $2::text[]) AS t(a, o)
+         JOIN cs_client_order_ids c ON c.account = t.a AND c.cl_ord_id = t.o
+         LEFT JOIN es_events e ON e.event_id = c.event_id`,
+        [losers.map((p) => p.request.claim.account), losers.map((p) => p.request.claim.clOrdId)],
+      );
+      const byKey = new Map(rows.map((r) => [`${r.account}\u0000${r.cl_ord_id}`, r]));
+      for (const p of losers) {
+        const r = byKey.get(claimKey(p.request.claim));
+        // The winner was itself rolled back (its stream conflicted): try again.
+        if (r === undefined) p.resolve({ type: "StreamConflict" });
+        else
+          p.resolve({
+            type: "ClOrdIdTaken",
+            existing: {
+              requestHash: r.request_hash,
+              response: r.response,
+              globalPosition: r.global_position === null ? null : BigInt(r.global_position),
+            },
+          });
+      }
+    } catch (e) {
+      const failure = isUnavailable(e) ? new StoreUnavailable(e) : e;
+      for (const p of losers) p.reject(failure);
+    }
+  }
+
+  /** Looks up an earlier command by its ClOrdID (for status and cancel/replace targets). */
+  async findClaim(
+    account: string,
+    clOrdId: string,
+  ): Promise<(ExistingClaim & { orderId: string | null; kind: string }) | null> {
+    try {
+      const { rows } = await this.#pool.query<{
+        request_hash: string;
+        response: unknown;
+        global_position: string | null;
+        order_id: string | null;
+        kind: string;
+      }>(
+        `SELECT c.request_hash, c.response, c.order_id, c.kind, e.global_position
+         FROM cs_client_order_ids c LEFT JOIN es_events e ON e.event_id = c.event_id
+         WHERE c.account = $1 AND c.cl_ord_id = $2`,
+        [account, clOrdId],
+      );
+      const r = rows[0];
+      if (r === undefined) return null;
+      return {
+        requestHash: r.request_hash,
+        response: r.response,
+        globalPosition: r.global_position === null ? null : BigInt(r.global_position),
+        orderId: r.order_id,
+        kind: r.kind,
+      };
+    } catch (e) {
+      throw isUnavailable(e) ? new StoreUnavailable(e) : e;
+    }
+  }
+}
