@@ -26,7 +26,7 @@ import {
   type RiskRule,
 } from "../risk/pre-trade.ts";
 import { nextSessionClose } from "../session/session-close.ts";
-import type { PriceTicks, Qty, Result, Symbol, TimestampNs } from "../values.ts";
+import type { ClOrdId, PriceTicks, Qty, Result, Symbol, TimestampNs } from "../values.ts";
 import { err, ok } from "../values.ts";
 import { evolve, initialOrderState, type OrderState } from "./order-state.ts";
 
@@ -219,6 +219,10 @@ interface CxlRejection {
   readonly text: string;
 }
 
+/** FIX: OrigClOrdID is the previous non-rejected ClOrdID, so a still-pending request's counts too. */
+const namesOrder = (state: OrderState, origClOrdId: ClOrdId): boolean =>
+  state.clOrdIdChain.includes(origClOrdId) || state.pending.some((p) => p.clOrdId === origClOrdId);
+
 /**
  * What cancel and replace share: the request must name an order this account
  * owns (by any ClOrdID in its chain) and match its symbol and side. An order
@@ -239,7 +243,7 @@ const checkTarget = (
   });
   // ordType is set only by OrderAccepted: a stream with no acceptance is no order.
   if (state.status === null || state.orderId === null || state.ordType === null) return unknown;
-  if (state.account !== c.account || !state.clOrdIdChain.includes(c.origClOrdId)) return unknown;
+  if (state.account !== c.account || !namesOrder(state, c.origClOrdId)) return unknown;
   if (state.symbol !== c.symbol) {
     return err({
       reason: CxlRejReason.Other,

@@ -12,7 +12,7 @@ import {
   qty,
   timestampNs,
 } from "../../src/index.ts";
-import { accepted, cancelled, trade } from "../support/events.ts";
+import { accepted, cancelled, replaced, replaceRequested, trade } from "../support/events.ts";
 import {
   ACCOUNT,
   cancel,
@@ -410,15 +410,23 @@ describe("CancelOrder", () => {
       .then(requested);
   });
 
-  it("by any ClOrdID of the order's chain", () => {
-    given(accepted(), {
-      ...requested,
-      type: "OrderReplaceRequested",
-      price: priceTicks(110_010),
-      qty: qty(1_000_000),
-    } as never)
-      .when(cancel({ clOrdId: clOrdId("C-3") }), cancelContext())
-      .then({ ...requested, clOrdId: "C-3" });
+  it("by any ClOrdID of the order's chain, or of a request still pending", () => {
+    const c3 = clOrdId("C-3");
+    const c4 = clOrdId("C-4");
+    // C-1 accepted, replaced by C-2; C-3 is a replace still pending.
+    const history = [
+      accepted(),
+      replaced(2_000_000, 0),
+      replaceRequested({ clOrdId: c3, origClOrdId: clOrdId("C-2") }),
+    ];
+    for (const orig of ["C-1", "C-2", "C-3"]) {
+      given(...history)
+        .when(cancel({ clOrdId: c4, origClOrdId: clOrdId(orig) }), cancelContext())
+        .then({ ...requested, clOrdId: c4, origClOrdId: orig });
+    }
+    given(...history)
+      .when(cancel({ clOrdId: c4, origClOrdId: clOrdId("C-9") }), cancelContext())
+      .then(expect.objectContaining({ type: "CancelRejected", reason: CxlRejReason.UnknownOrder }));
   });
 
   it.each([
