@@ -1,0 +1,83 @@
+import { createServer } from "node:http";
+import {
+  createKafka,
+  createLogger,
+  createMetricsRegistry,
+  metricsHandler,
+  requireConfig,
+  startTelemetry,
+} from "@fxcore/infra";
+import { REFERENCE_CATALOG } from "@fxcore/domain";
+import { createSerde } from "@fxcore/schemas";
+import { homePairsOf, matcherConfigSpec } from "./matcher-config.ts";
+import { createMatcherMetrics } from "./matcher-metrics.ts";
+import { startMatcher } from "./matcher-worker.ts";
+
+// Matcher process: one consumer-group member. Health and metrics on PORT.
+
+const config = requireConfig(matcherConfigSpec);
+const telemetry = startTelemetry({
+  serviceName: "matcher",
+  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+const logger = createLogger({
+  service: "matcher",
+  level: config.LOG_LEVEL,
+  region: config.FXCORE_REGION,
+});
+const registry = createMetricsRegistry({ service: "matcher", region: config.FXCORE_REGION });
+const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: "fxcore-matcher", logger });
+const serde = createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL });
+
+const matcher = await startMatcher({
+  kafka,
+  serde,
+  logger,
+  groupId: config.MATCHER_GROUP_ID,
+  inputTopic: config.MATCHER_INPUT_TOPIC,
+  outputTopic: config.MATCHER_OUTPUT_TOPIC,
+  snapshotTopic: config.MATCHER_SNAPSHOT_TOPIC,
+  dlqTopic: config.MATCHER_DLQ_TOPIC,
+  snapshotEvery: config.MATCHER_SNAPSHOT_EVERY,
+  transactionalIdPrefix: config.MATCHER_GROUP_ID,
+  concurrency: config.MATCHER_CONCURRENCY,
+  metrics: createMatcherMetrics(registry),
+  matcher: {
+    catalog: REFERENCE_CATALOG,
+    writerEpoch: config.FXCORE_WRITER_EPOCH,
+    homePairs: homePairsOf(config.FXCORE_HOME_PAIRS),
+  },
+});
+
+const metrics = metricsHandler(registry);
+const server = createServer((req, res) => {
+  const json = (status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  if (req.url === "/healthz") return json(200, { status: "ok" });
+  if (req.url === "/readyz") {
+    return matcher.ready()
+      ? json(200, { status: "ready", partitions: matcher.owned() })
+      : json(503, { status: "joining" });
+  }
+  if (req.url === "/metrics") return metrics(req, res);
+  json(404, { error: { code: "NOT_FOUND", message: "no such endpoint" } });
+});
+server.listen(config.PORT, "0.0.0.0", () =>
+  logger.info({ port: config.PORT }, "matcher listening"),
+);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "matcher stopping");
+  server.close();
+  await matcher.stop();
+  await telemetry.shutdown().catch(() => {});
+  logger.flush();
+  process.exit(0);
+};
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

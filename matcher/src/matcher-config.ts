@@ -1,0 +1,39 @@
+import {
+  int,
+  kafkaConfig,
+  observabilityConfig,
+  optional,
+  regionConfig,
+  schemaRegistryConfig,
+  str,
+  httpConfig,
+} from "@fxcore/infra";
+
+export const matcherConfigSpec = {
+  ...kafkaConfig,
+  ...schemaRegistryConfig,
+  ...observabilityConfig,
+  ...regionConfig,
+  ...httpConfig(8083),
+  /** Comma-separated pairs this region is home for; unset = every pair. */
+  FXCORE_HOME_PAIRS: optional(str()),
+  /** Generation of this writer; raise it on every switchover of a pair. */
+  FXCORE_WRITER_EPOCH: int({ default: 1, min: 0 }),
+  MATCHER_GROUP_ID: str({ default: "fxcore.matcher" }),
+  MATCHER_INPUT_TOPIC: str({ default: "fx.orders" }),
+  MATCHER_OUTPUT_TOPIC: str({ default: "fx.executions" }),
+  MATCHER_SNAPSHOT_TOPIC: str({ default: "fx.snapshots" }),
+  MATCHER_DLQ_TOPIC: str({ default: "fx.dlq" }),
+  MATCHER_SNAPSHOT_EVERY: int({ default: 10_000, min: 1 }),
+  MATCHER_CONCURRENCY: int({ default: 1, min: 1, max: 64 }),
+};
+
+export const homePairsOf = (raw: string | undefined): ReadonlySet<string> | undefined =>
+  raw === undefined
+    ? undefined
+    : new Set(
+        raw
+          .split(",")
+          .map((s) => s.trim().toUpperCase())
+          .filter(Boolean),
+      );
