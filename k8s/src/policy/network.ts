@@ -80,8 +80,10 @@ function policiesFor(nps: readonly K8sObject[], node: Node, type: "Ingress" | "E
   });
 }
 
+// A pod no policy selects for a direction is not isolated in that direction.
 function egressAllows(nps: readonly K8sObject[], from: Node, to: Node, port: number): boolean {
-  return policiesFor(nps, from, "Egress").some((np) =>
+  const selecting = policiesFor(nps, from, "Egress");
+  return selecting.length === 0 || selecting.some((np) =>
     ((at(np, "spec", "egress") ?? []) as Rule[]).some((r) => peerMatches(r.to, to) && portAllowed(r.ports, to, port)),
   );
 }
@@ -93,7 +95,8 @@ function ingressAllows(objects: readonly K8sObject[], nps: readonly K8sObject[],
     const listeners = (at(kafka, "spec", "kafka", "listeners") ?? []) as { port: number; networkPolicyPeers?: Peer[] }[];
     return listeners.some((l) => l.port === port && peerMatches(l.networkPolicyPeers, from));
   }
-  return policiesFor(nps, to, "Ingress").some((np) =>
+  const selecting = policiesFor(nps, to, "Ingress");
+  return selecting.length === 0 || selecting.some((np) =>
     ((at(np, "spec", "ingress") ?? []) as Rule[]).some((r) => peerMatches(r.from, from) && portAllowed(r.ports, to, port)),
   );
 }
@@ -133,9 +136,14 @@ export function checkNetworkPolicies(objects: readonly K8sObject[], expected: re
     );
   });
   if (denyAll === undefined) out.push(violation("network", "namespace", "has no default-deny NetworkPolicy"));
-  for (const node of workloadNodes(objects)) {
+  const nodes = workloadNodes(objects);
+  for (const node of nodes) {
     for (const type of ["Ingress", "Egress"] as const) {
-      const own = policiesFor(nps, node, type).filter((np) => np !== denyAll && Object.keys(at(np, "spec", "podSelector") ?? {}).length > 0);
+      // A policy of its own selects this workload and no other one.
+      const own = policiesFor(nps, node, type).filter((np) => {
+        const selector = at(np, "spec", "podSelector") as LabelSelector;
+        return nodes.every((other) => other === node || !matches(selector, other.labels));
+      });
       if (own.length === 0) out.push(violation("network", node.name, `no NetworkPolicy of its own governs ${type.toLowerCase()}`));
     }
   }

@@ -39,7 +39,7 @@ export function createSchemaValidator(schemaDir: string): SchemaValidator {
     const key = kindKey(object);
     const schemaRef = index.kinds[key];
     if (schemaRef === undefined) {
-      return [{ object: ref(object), path: "", message: `no schema for ${key}` }];
+      return [{ object: ref(object), path: "/", message: `no schema for ${key}` }];
     }
     let validate = compiled.get(schemaRef);
     if (validate === undefined) {
