@@ -10,5 +10,7 @@ export default defineProject({
     name: "gateway",
     include: ["test/**/*.test.ts"],
     globalSetup: existsSync(new URL(globalSetup, import.meta.url)) ? [globalSetup] : [],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

@@ -6,8 +6,10 @@
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Logger, Registry } from "@fxcore/infra";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { Counter, Histogram } from "@fxcore/infra";
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
@@ -133,7 +135,8 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     requestTimeout: o.requestTimeoutMs ?? 10_000,
     connectionTimeout: 30_000,
     keepAliveTimeout: 72_000,
-    disableRequestLogging: true,
+    // Two info lines per request would dominate at order-entry rates; metrics count them instead.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
 
@@ -297,7 +300,22 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     }
   };
 
-  const dispatch = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> => {
+  // One span per order-entry call; the command-service client injects its
+  // context as traceparent, so the trace runs on into the event store.
+  const tracer = trace.getTracer("@fxcore/gateway");
+  const dispatch = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> =>
+    tracer.startActiveSpan(`gateway ${r.type}`, { kind: SpanKind.SERVER }, async (span) => {
+      try {
+        const out = await call(r, p);
+        span.setAttribute("fx.outcome", out.kind);
+        if (out.kind === "unknown")
+          span.setStatus({ code: SpanStatusCode.ERROR, message: out.reason });
+        return out;
+      } finally {
+        span.end();
+      }
+    });
+  const call = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> => {
     switch (r.type) {
       case "PlaceOrder":
         return o.orderEntry.place(r, p);
@@ -384,7 +402,17 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
         );
       const limited = limit("query", p, [decision.account], "H", clOrdId);
       if (isAnswer(limited)) return send(reply, limited, fmt);
-      const out = await o.orderEntry.status({ account: decision.account, clOrdId }, p);
+      const out = await dispatch(
+        {
+          type: "OrderStatus",
+          account: decision.account,
+          clOrdId,
+          symbol: "",
+          side: "BUY",
+          ordStatusReqId: null,
+        },
+        p,
+      );
       const a = outcomeAnswer(out, "H", clOrdId);
       return send(reply, { ...a, headers: { ...limited, ...(a.headers ?? {}) } }, fmt);
     },

@@ -8,21 +8,13 @@
 // or a 503 STORE_UNAVAILABLE ("nothing was written") is definitely not applied.
 
 import http from "node:http";
-import type {
-  FixReport,
-  InstrumentCatalog,
-  Notional,
-  TimestampNs,
-} from "@fxcore/domain";
+import type { FixReport, InstrumentCatalog, Notional, TimestampNs } from "@fxcore/domain";
 import { injectTraceContext } from "@fxcore/infra";
 import type { Principal } from "../auth/principal.ts";
 import { Tag } from "../fix/fields.ts";
 import { type FixMessage, fixMessage, getField } from "../fix/message.ts";
 import { renderReport } from "../orders/render.ts";
-import type {
-  CancelOrderRequest,
-  ReplaceOrderRequest,
-} from "../orders/requests.ts";
+import type { CancelOrderRequest, ReplaceOrderRequest } from "../orders/requests.ts";
 import type { OrderEntry, UpstreamOutcome } from "./order-entry.ts";
 
 export interface CommandClientOptions {
