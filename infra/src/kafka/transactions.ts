@@ -46,6 +46,11 @@ export async function createTransactionalProducer(
     transactionTimeout: options.transactionTimeoutMs ?? 60_000,
   });
   await raw.connect();
+  // kafkajs registers the transactional id (InitProducerId) lazily, at the
+  // first transaction. Do it now with an empty transaction, so creating the
+  // producer fences any older owner of this id at once, not on first use.
+  const init = await retryConcurrentTransactions(() => raw.transaction());
+  await init.abort();
   return {
     transactionalId: options.transactionalId,
     raw,

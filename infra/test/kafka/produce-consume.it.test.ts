@@ -129,4 +129,50 @@ describe("kafkajs against the real broker", () => {
     await own.delete();
     expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
+
+  it("runs back-to-back transactions with sendOffsets without losing a commit", async () => {
+    const own = await createTestTopics({ "smoke.txin": {}, "smoke.txout": {} });
+    const groupId = testGroupId("txloop");
+    const tx = await createTransactionalProducer(kafka, {
+      transactionalId: `txloop-${Date.now()}`,
+    });
+    // Each commit is followed at once by the next AddOffsetsToTxn: the case where
+    // the coordinator answers CONCURRENT_TRANSACTIONS and we must retry.
+    for (let i = 0; i < 20; i++) {
+      await tx.transaction(async (t) => {
+        await t.send(own.names["smoke.txout"], [{ key: "k", value: `out-${i}` }]);
+        await t.sendOffsets(groupId, [
+          { topic: own.names["smoke.txin"], partition: 0, offset: String(i + 1) },
+        ]);
+      });
+    }
+    await tx.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchOffsets({ groupId, topics: [own.names["smoke.txin"]] });
+    await admin.disconnect();
+    expect(offsets[0]?.partitions[0]?.offset).toBe("20");
+    const out = await collect(own.names["smoke.txout"], 20, true);
+    expect(out).toEqual(Array.from({ length: 20 }, (_, i) => `out-${i}`));
+    await own.delete();
+  });
+
+  it("fences a zombie: creating a producer with the same transactional id fences the older one", async () => {
+    const id = `fence-${Date.now()}`;
+    const zombie = await createTransactionalProducer(kafka, { transactionalId: id });
+    await zombie.transaction(async (t) => {
+      await t.send(topics.names["smoke.out"], [{ key: "fence", value: "zombie-before" }]);
+    });
+    const successor = await createTransactionalProducer(kafka, { transactionalId: id });
+    await expect(
+      zombie.transaction(async (t) => {
+        await t.send(topics.names["smoke.out"], [{ key: "fence", value: "zombie-after" }]);
+      }),
+    ).rejects.toThrow();
+    await successor.transaction(async (t) => {
+      await t.send(topics.names["smoke.out"], [{ key: "fence", value: "successor" }]);
+    });
+    await zombie.disconnect().catch(() => {});
+    await successor.disconnect();
+  });
 });
