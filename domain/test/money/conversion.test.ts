@@ -202,6 +202,22 @@ describe("properties", () => {
     );
   });
 
+  it("a valid number with any foreign character inserted is always MALFORMED", () => {
+    const foreign = fc
+      .string({ minLength: 1, maxLength: 1, unit: "grapheme" })
+      .filter((ch) => !/^[0-9.-]$/.test(ch));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000 }), foreign, fc.nat(), (k, ch, at) => {
+        const valid = formatScaled(k, 5);
+        const i = at % (valid.length + 1);
+        const bad = valid.slice(0, i) + ch + valid.slice(i);
+        expect(reasonOf(parsePrice(bad, EURUSD))).toBe("MALFORMED");
+        expect(reasonOf(parseQty(bad, EURUSD))).toBe("MALFORMED");
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("too many significant decimals are always rejected, never rounded", () => {
     fc.assert(
       fc.property(
