@@ -1,7 +1,8 @@
 // How avsc turns our schemas into codecs. Readers (the schemas in this repo)
-// get two logical types; writers (schemas fetched by id) are parsed plainly:
-// avsc resolution reads every value with the reader's type, so only the
-// reader needs to know that a timestamp is a bigint or that an enum is a FIX code.
+// get custom longs and a FIX-code enum type; writers (schemas fetched by id)
+// are parsed plainly: avsc resolution reads every value with the reader's
+// type, so only the reader needs to know that a timestamp is a bigint or that
+// an enum is a FIX code.
 
 import avro from "avsc";
 import { CxlRejReason, OrdRejReason } from "@fxcore/domain";
