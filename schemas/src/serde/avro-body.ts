@@ -70,9 +70,15 @@ export function writeBody(catalog: SchemaCatalog, envelope: Envelope): Buffer {
     );
   }
   const record = toAvroRecord(envelope, version);
-  const paths: string[] = [];
-  if (!codec.isValid(record, { errorHook: (path) => paths.push(path.join(".")) })) {
-    throw new EncodeError(`${version.fullName} v${version.version} refuses the value`, paths);
+  try {
+    return codec.toBuffer(record); // avsc checks every value as it writes
+  } catch (e) {
+    // Only on failure: walk the value again to name every offending field.
+    const paths: string[] = [];
+    codec.isValid(record, { errorHook: (path) => paths.push(path.join(".")) });
+    throw new EncodeError(
+      `${version.fullName} v${version.version} refuses the value (${(e as Error).message})`,
+      paths,
+    );
   }
-  return codec.toBuffer(record);
 }
