@@ -416,7 +416,7 @@ export class MatchingEngine {
   private onCancel(c: OrderCancelRequested, out: MatcherOutput[]): void {
     const b = this.book;
     const o = b.index.get(c.orderId);
-    if (o === undefined) {
+    if (o < 0) {
       const unknown = !this.terminal.has(c.orderId);
       const rej: CancelRejected = {
         type: "CancelRejected",
@@ -457,7 +457,7 @@ export class MatchingEngine {
   private onReplace(r: OrderReplaceRequested, out: MatcherOutput[]): void {
     const b = this.book;
     const o = b.index.get(r.orderId);
-    if (o === undefined) {
+    if (o < 0) {
       out.push(
         this.terminal.has(r.orderId)
           ? this.replaceRejected(
@@ -686,8 +686,7 @@ export class MatchingEngine {
   /** What the book knows about an order id. */
   orderStatus(orderId: OrderId): OrderStatusView {
     const o = this.book.index.get(orderId);
-    if (o === undefined)
-      return this.terminal.has(orderId) ? { state: "DONE" } : { state: "UNKNOWN" };
+    if (o < 0) return this.terminal.has(orderId) ? { state: "DONE" } : { state: "UNKNOWN" };
     return { state: "LIVE", order: this.view(o) };
   }
 
@@ -743,8 +742,8 @@ export class MatchingEngine {
       nextPrio: this.nextPrio,
       orders,
       terminalGeneration: this.terminal.generationSize,
-      terminalPrevious: [...this.terminal.previous],
-      terminalCurrent: [...this.terminal.current],
+      terminalPrevious: this.terminal.previous.keyList(),
+      terminalCurrent: this.terminal.current.keyList(),
     };
   }
 
@@ -814,8 +813,8 @@ export class MatchingEngine {
       return bad("terminal id generation overfull");
     }
     this.terminal = new TerminalIds(g);
-    this.terminal.previous = new Set(state.terminalPrevious);
-    this.terminal.current = new Set(state.terminalCurrent);
+    for (const id of state.terminalPrevious) this.terminal.previous.set(id, 0);
+    for (const id of state.terminalCurrent) this.terminal.current.set(id, 0);
     this.seqNo = state.seq;
     this.nextPrio = state.nextPrio;
     return ok(this);

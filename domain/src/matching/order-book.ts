@@ -10,6 +10,8 @@
 //
 // This class knows nothing about matching rules; the engine drives it.
 
+import { StringTable } from "./string-table.ts";
+
 export const NIL = -1;
 export const BUY = 0;
 export const SELL = 1;
@@ -58,9 +60,10 @@ export class OrderBook {
   readonly byPrice: Map<number, number>[] = [new Map(), new Map()];
 
   /** orderId → slot, live orders only: small and cache-friendly (terminal ids live elsewhere). */
-  readonly index = new Map<string, number>();
+  readonly index: StringTable;
 
   constructor(initialOrders = INITIAL_ORDERS) {
+    this.index = new StringTable(initialOrders);
     this.growOrders(Math.max(16, initialOrders));
     this.growLevels(INITIAL_LEVELS);
   }

@@ -4,21 +4,29 @@
 // full it becomes the previous one and the oldest generation is forgotten
 // (ADR 031). Purely count-driven, so it is as deterministic as the rest.
 
+import { StringTable } from "./string-table.ts";
+
 export class TerminalIds {
   readonly generationSize: number;
-  current = new Set<string>();
-  previous = new Set<string>();
+  current: StringTable;
+  previous: StringTable;
 
   constructor(generationSize: number) {
     this.generationSize = generationSize;
+    // Tables start small and grow to the generation size once, then are reused.
+    this.current = new StringTable();
+    this.previous = new StringTable();
   }
 
   add(id: string): void {
     const cur = this.current;
-    cur.add(id);
+    cur.set(id, 0);
     if (cur.size >= this.generationSize) {
+      // Reuse the forgotten generation's table: no allocation on rotation.
+      const old = this.previous;
+      old.clear();
       this.previous = cur;
-      this.current = new Set();
+      this.current = old;
     }
   }
 
