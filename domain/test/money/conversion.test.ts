@@ -138,7 +138,7 @@ describe("formatting", () => {
   });
 });
 
-describe("properties", () => {
+describe("properties", { timeout: 30_000 }, () => {
   const scale = fc.integer({ min: 0, max: 8 });
 
   it("format(parse(x)) is x in canonical form, parse(format(n)) is n", () => {

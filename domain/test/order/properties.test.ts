@@ -1,6 +1,7 @@
 // Properties of decide + evolve over random input: the decider never throws and
 // always answers; random event streams never break the FIX invariants; a
 // terminal order never changes.
+// Property runs are CPU-bound: generous timeouts keep them green on a loaded machine.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -108,7 +109,7 @@ const placeOrder: fc.Arbitrary<PlaceOrder> = fc
   .tuple(validOrder, fc.array(mutation, { maxLength: 2 }))
   .map(([order, mutations]) => Object.assign({}, order, ...mutations) as PlaceOrder);
 
-describe("decide(PlaceOrder)", () => {
+describe("decide(PlaceOrder)", { timeout: 30_000 }, () => {
   it("always answers with exactly one event, accepted only when every rule holds", () => {
     const reasons = new Set<number>(Object.values(OrdRejReason));
     const seen = new Map<string, number>();
@@ -293,7 +294,7 @@ const CHANGING = new Set([
   "OrderReplaced",
 ]);
 
-describe("evolve over random streams", () => {
+describe("evolve over random streams", { timeout: 30_000 }, () => {
   it("never throws; every accepted step keeps the invariants; terminal states never change", () => {
     fc.assert(
       fc.property(

@@ -13,20 +13,21 @@ const at = (iso: string): TimestampNs => timestampNs(BigInt(Date.parse(iso)) * N
 const iso = (t: TimestampNs): string => new Date(Number(t / NS)).toISOString();
 
 // Intl is the oracle here only: the domain itself uses no tz data.
+const NEW_YORK = new Intl.DateTimeFormat("en-US", {
+  timeZone: "America/New_York",
+  hourCycle: "h23",
+  weekday: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
 const nyParts = (t: TimestampNs) => {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: "America/New_York",
-    hourCycle: "h23",
-    weekday: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(new Date(Number(t / NS)));
+  const parts = NEW_YORK.formatToParts(new Date(Number(t / NS)));
   const get = (type: string) => parts.find((p) => p.type === type)?.value;
   return { weekday: get("weekday"), time: `${get("hour")}:${get("minute")}:${get("second")}` };
 };
 
-describe("nextSessionClose", () => {
+describe("nextSessionClose", { timeout: 30_000 }, () => {
   it.each([
     // Winter (EST, UTC-5): 17:00 NY = 22:00 UTC.
     ["2024-01-10T12:00:00Z", "2024-01-10T22:00:00.000Z"],
