@@ -10,6 +10,7 @@ import {
   type AccountId,
   type ClOrdId,
   type ExecId,
+  execId,
   type OrderId,
   type OrdType,
   ok,
@@ -43,7 +44,11 @@ export interface ExecutionReport {
   readonly orderId: OrderId | null;
   readonly clOrdId: ClOrdId;
   readonly origClOrdId: ClOrdId | null;
-  /** The trade's ExecID; null for non-trade reports (the shell derives one from the event's id). */
+  /**
+   * Trades: the trade's ExecID suffixed "-M" (maker's report) or "-T" (taker's),
+   * so the two reports of one trade never share an ExecID (a self-trade sends
+   * both to one account). null for other reports: the shell derives one from the event's id.
+   */
   readonly execId: ExecId | null;
   readonly execType: ExecType;
   readonly ordStatus: OrdStatus;
@@ -166,7 +171,7 @@ export const executionReport = (event: DomainEvent, after: OrderState): FixRepor
       return {
         ...base,
         execType: ExecType.Trade,
-        execId: event.execId,
+        execId: execId(`${event.execId}-${event.makerOrderId === after.orderId ? "M" : "T"}`),
         lastQty: event.qty,
         lastPx: event.price,
       };

@@ -48,6 +48,12 @@ describe("execution reports", () => {
     });
   });
 
+  it("a trade gives maker and taker distinct ExecIDs", () => {
+    const f = trade(1_000, 1_000, 999_000, { role: "TAKER" });
+    const r = executionReport(f, after(accepted(), f));
+    expect(r).toMatchObject({ execId: `${f.execId}-T` });
+  });
+
   it("a trade gives each involved order its own report with LastQty/LastPx and AvgPx", () => {
     const a = accepted();
     const f1 = trade(400_000, 400_000, 600_000, { price: priceTicks(110_000) });
@@ -57,7 +63,7 @@ describe("execution reports", () => {
     expect(first).toMatchObject({
       execType: ExecType.Trade,
       ordStatus: OrdStatus.PartiallyFilled,
-      execId: f1.execId,
+      execId: `${f1.execId}-M`,
       lastQty: 400_000,
       lastPx: 110_000,
       cumQty: 400_000,
@@ -65,6 +71,7 @@ describe("execution reports", () => {
     });
     const second = executionReport(f2, after(a, f1, f2));
     expect(second).toMatchObject({
+      execId: `${f2.execId}-M`,
       ordStatus: OrdStatus.Filled,
       leavesQty: 0,
       cumQty: 1_000_000,
