@@ -73,7 +73,8 @@ const stop = async (signal: string) => {
   logger.info({ signal }, "gateway stopping");
   await app.close();
   await pool.end();
-  await telemetry.shutdown();
+  // A collector that is gone must not turn a clean stop into a crash.
+  await telemetry.shutdown().catch(() => {});
   process.exit(0);
 };
 process.once("SIGINT", () => void stop("SIGINT"));

@@ -1,0 +1,216 @@
+// npm run bench:gateway — signed NewOrderSingle requests end to end on loopback:
+// load generator (this process) → gateway (child process) → command-service
+// (child process) → Postgres event store. Closed loop: CONCURRENCY requests in
+// flight over keep-alive connections, each a fresh ClOrdID, signed per request.
+//
+// Workload: EURUSD limit GTC orders of 1,000 units, buys at 1.00000–1.00099
+// and sells at 1.20000–1.20099 (never crossing; no matcher is needed), spread
+// over ACCOUNTS accounts with one trader key each. Warm-up WARMUP_S seconds,
+// then DURATION_S measured. Latency = request sent → ExecutionReport received.
+//
+// Env: DATABASE_URL, SCHEMA_REGISTRY_URL, KAFKA_BROKERS (default: the local
+// infra of `npm run infra:up`), BENCH_CONCURRENCY (64), BENCH_DURATION_S (20),
+// BENCH_WARMUP_S (5), BENCH_ACCOUNTS (8). Ports 18184 (gateway), 18185 (command-service).
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createPgPool } from "@fxcore/infra";
+import * as hdr from "hdr-histogram-js";
+import pg from "pg";
+import { createKey, migrateKeyStore } from "../src/auth/key-store.ts";
+import { signedHeaders } from "../src/auth/signing.ts";
+
+const env = (k: string, d: string) => process.env[k] ?? d;
+const DATABASE_URL = env("DATABASE_URL", "postgres://fxcore:fxcore@127.0.0.1:15432/fxcore");
+const SCHEMA_REGISTRY_URL = env("SCHEMA_REGISTRY_URL", "http://127.0.0.1:18081/apis/ccompat/v7");
+const KAFKA_BROKERS = env("KAFKA_BROKERS", "127.0.0.1:19092");
+const CONCURRENCY = Number(env("BENCH_CONCURRENCY", "64"));
+const DURATION_S = Number(env("BENCH_DURATION_S", "20"));
+const WARMUP_S = Number(env("BENCH_WARMUP_S", "5"));
+const ACCOUNTS = Number(env("BENCH_ACCOUNTS", "8"));
+const GW_PORT = 18184;
+const CS_PORT = 18185;
+
+const dbName = `gwbench_${Date.now().toString(36)}`;
+const admin = new pg.Client({ connectionString: DATABASE_URL });
+await admin.connect();
+await admin.query(`CREATE DATABASE "${dbName}"`);
+const dbUrl = new URL(DATABASE_URL);
+dbUrl.pathname = `/${dbName}`;
+const master = randomBytes(32);
+const children: ChildProcess[] = [];
+
+const start = (name: string, script: string, extra: Record<string, string>, port: number) => {
+  const child = spawn(process.execPath, [script], {
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl.toString(),
+      SCHEMA_REGISTRY_URL,
+      KAFKA_BROKERS,
+      LOG_LEVEL: "warn",
+      PORT: String(port),
+      OTEL_TRACES_EXPORTER: "none",
+      ...extra,
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  child.on("exit", (code, signal) => {
+    if (!stopping) console.error(`${name} exited (${code ?? signal})`);
+  });
+  children.push(child);
+};
+const waitReady = async (port: number) => {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) return;
+    } catch {}
+    await sleep(100);
+  }
+  throw new Error(`port ${port} never became ready`);
+};
+
+let stopping = false;
+const cleanup = async () => {
+  stopping = true;
+  for (const c of children) c.kill("SIGTERM");
+  await Promise.all(
+    children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)),
+  );
+  await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
+  await admin.end();
+};
+process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
+
+try {
+  start(
+    "command-service",
+    new URL("../../command-service/src/main.ts", import.meta.url).pathname,
+    { OUTBOX_RELAY: "off" },
+    CS_PORT,
+  );
+  await waitReady(CS_PORT);
+  const pool = createPgPool({
+    connectionString: dbUrl.toString(),
+    applicationName: "gateway-bench",
+    max: 2,
+  });
+  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `BENCH-${i + 1}`);
+  await pool.query(
+    `INSERT INTO cs_accounts (account, enabled, max_order_qty, max_notional, credit_limit)
+     SELECT a, true, 50000000, 1000000000000, 1000000000000000 FROM unnest($1::text[]) AS a`,
+    [accounts],
+  );
+  await migrateKeyStore(pool);
+  const keys = await Promise.all(
+    accounts.map(async (a) => {
+      const k = await createKey(pool, master, { accounts: [a], roles: ["trader"] });
+      return { id: k.keyId, secret: Buffer.from(k.secret, "base64url") };
+    }),
+  );
+  await pool.end();
+  start(
+    "gateway",
+    new URL("../src/main.ts", import.meta.url).pathname,
+    {
+      GATEWAY_MASTER_KEY: master.toString("base64"),
+      COMMAND_SERVICE_URL: `http://127.0.0.1:${CS_PORT}`,
+      GATEWAY_RATE_ORDER_PER_S: "1000000",
+      GATEWAY_EXECUTIONS: "none",
+    },
+    GW_PORT,
+  );
+  await waitReady(GW_PORT);
+  await sleep(1_500); // command-service's risk inputs refresh every second: let it see the accounts
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  const statuses = new Map<number, number>();
+  let seq = 0;
+  let measuring = false;
+  let done = 0;
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      const n = seq++;
+      const k = keys[n % keys.length]!;
+      const buy = n % 2 === 0;
+      const px = (buy ? 100_000 : 120_000) + (n % 100);
+      const body = JSON.stringify({
+        MsgType: "D",
+        ClOrdID: `b${n}`,
+        Symbol: "EURUSD",
+        Side: buy ? "1" : "2",
+        TransactTime: "20260101-10:00:00.000",
+        OrderQty: "1000",
+        OrdType: "2",
+        Price: (px / 100_000).toFixed(5),
+        TimeInForce: "1",
+      });
+      const t0 = process.hrtime.bigint();
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port: GW_PORT,
+          method: "POST",
+          path: "/v1/fix",
+          agent,
+          headers: {
+            ...signedHeaders(k.id, k.secret, "POST", "/v1/fix", body, Date.now()),
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            if (measuring) {
+              histogram.recordValue(Number((process.hrtime.bigint() - t0) / 1000n));
+              statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+              done++;
+            }
+            resolve();
+          });
+        },
+      );
+      req.on("error", () => {
+        if (measuring) statuses.set(-1, (statuses.get(-1) ?? 0) + 1);
+        resolve();
+      });
+      req.end(body);
+    });
+
+  let running = true;
+  const worker = async () => {
+    while (running) await one();
+  };
+  const workers = Array.from({ length: CONCURRENCY }, worker);
+  await sleep(WARMUP_S * 1000);
+  measuring = true;
+  const t0 = performance.now();
+  await sleep(DURATION_S * 1000);
+  measuring = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  running = false;
+  await Promise.all(workers);
+  agent.destroy();
+
+  const ms = (us: number) => (us / 1000).toFixed(2);
+  const ok = statuses.get(200) ?? 0;
+  console.log(
+    `gateway bench: ${CONCURRENCY} in flight, ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up`,
+  );
+  console.log(
+    `  throughput ${(done / elapsed).toFixed(0)} req/s (${(ok / elapsed).toFixed(0)} acked New/s), ${done} requests`,
+  );
+  console.log(
+    `  ack latency p50 ${ms(histogram.getValueAtPercentile(50))} ms, p99 ${ms(histogram.getValueAtPercentile(99))} ms, p99.9 ${ms(histogram.getValueAtPercentile(99.9))} ms, max ${ms(histogram.maxValue)} ms`,
+  );
+  console.log(`  statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+} finally {
+  await cleanup();
+}
