@@ -22,8 +22,13 @@ export type CheckReport = {
   violations: Violation[];
 };
 
-export function schemaViolations(validate: SchemaValidator, objects: readonly K8sObject[]): Violation[] {
-  return objects.flatMap((o) => validate(o).map((i) => violation("schema", i.object, `${i.path}: ${i.message}`)));
+export function schemaViolations(
+  validate: SchemaValidator,
+  objects: readonly K8sObject[],
+): Violation[] {
+  return objects.flatMap((o) =>
+    validate(o).map((i) => violation("schema", i.object, `${i.path}: ${i.message}`)),
+  );
 }
 
 /** Checks one region's rendered objects on their own. */
@@ -53,10 +58,17 @@ export function checkDeployment(opts: {
       continue;
     }
     rendered.push({ region, objects: r.value });
-    violations.push(...checkRegion(validate, r.value).map((v) => ({ ...v, object: `${region}: ${v.object}` })));
+    violations.push(
+      ...checkRegion(validate, r.value).map((v) => ({ ...v, object: `${region}: ${v.object}` })),
+    );
     if (opts.topicsJson !== undefined && existsSync(opts.topicsJson)) {
       const declared = parseTopicList(JSON.parse(readFileSync(opts.topicsJson, "utf8")));
-      violations.push(...compareTopics(r.value, declared).map((v) => ({ ...v, object: `${region}: ${v.object}` })));
+      violations.push(
+        ...compareTopics(r.value, declared).map((v) => ({
+          ...v,
+          object: `${region}: ${v.object}`,
+        })),
+      );
     }
   }
   violations.push(...checkHomes(rendered));
@@ -67,7 +79,8 @@ export function checkDeployment(opts: {
     violations.push(...schemaViolations(validate, argo.value));
     for (const appSet of byKind(argo.value, "ApplicationSet")) {
       const expanded = expandApplicationSet(appSet);
-      if (!expanded.ok) violations.push(violation("applicationset", appSet.metadata.name, expanded.error.message));
+      if (!expanded.ok)
+        violations.push(violation("applicationset", appSet.metadata.name, expanded.error.message));
       else applications.push(...expanded.value);
     }
     violations.push(...schemaViolations(validate, applications));

@@ -5,7 +5,10 @@ import { at, find, type K8sObject } from "./manifest.ts";
 type EnvVar = {
   name: string;
   value?: string;
-  valueFrom?: { configMapKeyRef?: { name: string; key: string }; secretKeyRef?: { name: string; key: string } };
+  valueFrom?: {
+    configMapKeyRef?: { name: string; key: string };
+    secretKeyRef?: { name: string; key: string };
+  };
 };
 type EnvFrom = { configMapRef?: { name: string }; secretRef?: { name: string } };
 export type Container = {
@@ -17,7 +20,10 @@ export type Container = {
 };
 
 /** Values from ConfigMaps and literals; secret-backed variables map to "<secret:name/key>". */
-export function resolveEnv(container: Container, objects: readonly K8sObject[]): Map<string, string> {
+export function resolveEnv(
+  container: Container,
+  objects: readonly K8sObject[],
+): Map<string, string> {
   const env = new Map<string, string>();
   const configMapData = (name: string): Record<string, string> =>
     (at(find(objects, "ConfigMap", name), "data") ?? {}) as Record<string, string>;

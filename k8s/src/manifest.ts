@@ -37,14 +37,20 @@ export function parseManifests(text: string): Result<K8sObject[], ManifestError>
   const objects: K8sObject[] = [];
   for (const [i, doc] of parseAllDocuments(text).entries()) {
     if (doc.errors.length > 0) {
-      return { ok: false, error: { kind: "manifest-error", message: `document ${i}: ${doc.errors[0]?.message}` } };
+      return {
+        ok: false,
+        error: { kind: "manifest-error", message: `document ${i}: ${doc.errors[0]?.message}` },
+      };
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
     if (!isK8sObject(value)) {
       return {
         ok: false,
-        error: { kind: "manifest-error", message: `document ${i} is not a Kubernetes object (apiVersion, kind, metadata.name)` },
+        error: {
+          kind: "manifest-error",
+          message: `document ${i} is not a Kubernetes object (apiVersion, kind, metadata.name)`,
+        },
       };
     }
     objects.push(value);
@@ -60,7 +66,11 @@ export function byKind(objects: readonly K8sObject[], kind: string): K8sObject[]
   return objects.filter((o) => o.kind === kind);
 }
 
-export function find(objects: readonly K8sObject[], kind: string, name: string): K8sObject | undefined {
+export function find(
+  objects: readonly K8sObject[],
+  kind: string,
+  name: string,
+): K8sObject | undefined {
   return objects.find((o) => o.kind === kind && o.metadata.name === name);
 }
 

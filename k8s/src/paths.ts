@@ -8,4 +8,10 @@ export const regions = ["eu-west", "us-east"] as const;
 export const overlayDir = (region: string): string => `${k8sDir}overlays/${region}`;
 export const argocdDir = `${repoDir}argocd`;
 export const topicsJson = `${repoDir}schemas/topics.json`;
-export const services = ["gateway", "command-service", "matcher", "projection-service", "query-api"] as const;
+export const services = [
+  "gateway",
+  "command-service",
+  "matcher",
+  "projection-service",
+  "query-api",
+] as const;

@@ -14,9 +14,13 @@ export function renderKustomization(dir: string): Result<K8sObject[], RenderErro
     });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    return { ok: false, error: { kind: "render-error", dir, message: (err.stderr || err.message).trim() } };
+    return {
+      ok: false,
+      error: { kind: "render-error", dir, message: (err.stderr || err.message).trim() },
+    };
   }
   const parsed = parseManifests(out);
-  if (!parsed.ok) return { ok: false, error: { kind: "render-error", dir, message: parsed.error.message } };
+  if (!parsed.ok)
+    return { ok: false, error: { kind: "render-error", dir, message: parsed.error.message } };
   return parsed;
 }

@@ -13,14 +13,21 @@ export type TopicSpec = {
 
 export function parseTopicList(json: unknown): TopicSpec[] {
   const list = Array.isArray(json) ? json : (json as { topics?: unknown }).topics;
-  if (!Array.isArray(list)) throw new Error("topics.json holds neither a list nor { topics: [...] }");
+  if (!Array.isArray(list))
+    throw new Error("topics.json holds neither a list nor { topics: [...] }");
   return list as TopicSpec[];
 }
 
-export function compareTopics(objects: readonly K8sObject[], declared: readonly TopicSpec[]): Violation[] {
+export function compareTopics(
+  objects: readonly K8sObject[],
+  declared: readonly TopicSpec[],
+): Violation[] {
   const out: Violation[] = [];
   const rendered = new Map(
-    byKind(objects, "KafkaTopic").map((t) => [String(at(t, "spec", "topicName") ?? t.metadata.name), t]),
+    byKind(objects, "KafkaTopic").map((t) => [
+      String(at(t, "spec", "topicName") ?? t.metadata.name),
+      t,
+    ]),
   );
   for (const spec of declared) {
     const t = rendered.get(spec.name);
@@ -32,19 +39,40 @@ export function compareTopics(objects: readonly K8sObject[], declared: readonly 
     const expect: [string, unknown, unknown][] = [
       ["partitions", spec.partitions, at(t, "spec", "partitions")],
       ["replicas", spec.replicationFactor, at(t, "spec", "replicas")],
-      ["min.insync.replicas", String(spec.minInsyncReplicas), config["min.insync.replicas"] === undefined ? undefined : String(config["min.insync.replicas"])],
+      [
+        "min.insync.replicas",
+        String(spec.minInsyncReplicas),
+        config["min.insync.replicas"] === undefined
+          ? undefined
+          : String(config["min.insync.replicas"]),
+      ],
     ];
     for (const [key, value] of Object.entries(spec.config)) {
-      expect.push([`config ${key}`, String(value), config[key] === undefined ? undefined : String(config[key])]);
+      expect.push([
+        `config ${key}`,
+        String(value),
+        config[key] === undefined ? undefined : String(config[key]),
+      ]);
     }
     for (const [what, want, got] of expect) {
-      if (want !== got) out.push(violation("topics", spec.name, `${what} is ${String(got)}, topics.json says ${String(want)}`));
+      if (want !== got)
+        out.push(
+          violation(
+            "topics",
+            spec.name,
+            `${what} is ${String(got)}, topics.json says ${String(want)}`,
+          ),
+        );
     }
-    const extra = Object.keys(config).filter((k) => k !== "min.insync.replicas" && !(k in spec.config));
-    for (const key of extra) out.push(violation("topics", spec.name, `config ${key} is not in topics.json`));
+    const extra = Object.keys(config).filter(
+      (k) => k !== "min.insync.replicas" && !(k in spec.config),
+    );
+    for (const key of extra)
+      out.push(violation("topics", spec.name, `config ${key} is not in topics.json`));
   }
   for (const name of rendered.keys()) {
-    if (!declared.some((d) => d.name === name)) out.push(violation("topics", name, "has a KafkaTopic but is not in topics.json"));
+    if (!declared.some((d) => d.name === name))
+      out.push(violation("topics", name, "has a KafkaTopic but is not in topics.json"));
   }
   return out;
 }

@@ -30,12 +30,18 @@ describe("ApplicationSet fxcore", () => {
     expect(at(app, "spec", "project")).toBe("fxcore");
     expect(at(app, "spec", "source", "path")).toBe(`k8s/overlays/${region}`);
     expect(existsSync(`${repoDir}k8s/overlays/${region}/kustomization.yaml`)).toBe(true);
-    expect(at(app, "spec", "destination")).toEqual({ name: `fxcore-${region}`, namespace: "fxcore" });
+    expect(at(app, "spec", "destination")).toEqual({
+      name: `fxcore-${region}`,
+      namespace: "fxcore",
+    });
     expect(at(app, "metadata", "labels", "fxcore.io/region")).toBe(region);
   });
 
   it("deploys only to destinations and from the repository the project allows", () => {
-    const destinations = at(project, "spec", "destinations") as { name: string; namespace: string }[];
+    const destinations = at(project, "spec", "destinations") as {
+      name: string;
+      namespace: string;
+    }[];
     const repos = at(project, "spec", "sourceRepos") as string[];
     for (const app of apps) {
       expect(destinations).toContainEqual(at(app, "spec", "destination"));
@@ -43,13 +49,20 @@ describe("ApplicationSet fxcore", () => {
     }
     expect(repos).not.toContain("*");
     expect(destinations.every((d) => d.namespace === "fxcore")).toBe(true);
-    expect(at(project, "spec", "clusterResourceWhitelist")).toEqual([{ group: "", kind: "Namespace" }]);
+    expect(at(project, "spec", "clusterResourceWhitelist")).toEqual([
+      { group: "", kind: "Namespace" },
+    ]);
   });
 
   it("syncs regions one step at a time: secondary role first, then primary", () => {
     const steps = at(appSet, "spec", "strategy", "rollingSync", "steps") as Loose[];
     const stepOf = (region: string) => {
-      const label = at(apps.find((a) => a.metadata.name === `fxcore-${region}`), "metadata", "labels", "fxcore.io/sync-step");
+      const label = at(
+        apps.find((a) => a.metadata.name === `fxcore-${region}`),
+        "metadata",
+        "labels",
+        "fxcore.io/sync-step",
+      );
       return steps.findIndex((s) => s.matchExpressions[0].values.includes(label));
     };
     expect(stepOf("us-east")).toBe(0);
@@ -59,7 +72,9 @@ describe("ApplicationSet fxcore", () => {
 
   it("allows every kind the overlays render, and nothing cluster-wide but the Namespace", () => {
     const allowed = new Set(
-      (at(project, "spec", "namespaceResourceWhitelist") as { group: string; kind: string }[]).map((k) => `${k.group}/${k.kind}`),
+      (at(project, "spec", "namespaceResourceWhitelist") as { group: string; kind: string }[]).map(
+        (k) => `${k.group}/${k.kind}`,
+      ),
     );
     for (const region of regions) {
       for (const o of rendered(`${repoDir}k8s/overlays/${region}`)) {
@@ -82,7 +97,11 @@ describe("ApplicationSet expansion", () => {
 
   it("fails on two elements that render the same Application name", () => {
     const bad = copy(appSet) as Loose;
-    bad.spec.generators[0].list.elements.push({ region: "eu-west", cluster: "other", syncStep: "3" });
+    bad.spec.generators[0].list.elements.push({
+      region: "eu-west",
+      cluster: "other",
+      syncStep: "3",
+    });
     const r = expandApplicationSet(bad);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.message).toBe("two Applications are named fxcore-eu-west");
@@ -91,9 +110,15 @@ describe("ApplicationSet expansion", () => {
   it("refuses what it cannot render faithfully", () => {
     const fn = copy(appSet) as Loose;
     fn.spec.template.metadata.name = "fxcore-{{ .region | upper }}";
-    expect(expandApplicationSet(fn)).toMatchObject({ ok: false, error: { message: "unsupported template expression {{ .region | upper }}" } });
+    expect(expandApplicationSet(fn)).toMatchObject({
+      ok: false,
+      error: { message: "unsupported template expression {{ .region | upper }}" },
+    });
     const git = copy(appSet) as Loose;
     git.spec.generators.push({ git: { repoURL: "x", revision: "main" } });
-    expect(expandApplicationSet(git)).toMatchObject({ ok: false, error: { message: "unsupported generator git" } });
+    expect(expandApplicationSet(git)).toMatchObject({
+      ok: false,
+      error: { message: "unsupported generator git" },
+    });
   });
 });

@@ -2,9 +2,9 @@
 // with kubectl kustomize, and validation reports exactly that mistake.
 import { describe, expect, it } from "vitest";
 import { checkRegion } from "../src/check.ts";
+import { k8sDir, schemaDir } from "../src/paths.ts";
 import { checkHomes } from "../src/policy/homes.ts";
 import type { Violation } from "../src/policy/violation.ts";
-import { k8sDir, schemaDir } from "../src/paths.ts";
 import { createSchemaValidator } from "../src/schema/validate.ts";
 import { region, rendered } from "./support/rendered.ts";
 

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { repoDir, services } from "../src/paths.ts";
 
 const read = (service: string) => readFileSync(`${repoDir}${service}/Dockerfile`, "utf8");
-const withoutService = (text: string) => text.replace(/^ARG SERVICE=.*$/gm, "ARG SERVICE=<service>");
+const withoutService = (text: string) =>
+  text.replace(/^ARG SERVICE=.*$/gm, "ARG SERVICE=<service>");
 
 describe("service Dockerfiles", () => {
   it.each(services)("%s has one, naming its own folder", (service) => {
@@ -32,11 +33,14 @@ describe("service Dockerfiles", () => {
     const install = read("gateway").match(/^RUN npm ci .*$/m)?.[0] ?? "";
     expect(install).toContain("--omit=dev");
     expect(install).toContain("--ignore-scripts");
-    expect(install).toContain('--workspace "${SERVICE}"');
+    expect(install).toContain(`--workspace "\${SERVICE}"`);
   });
 
   it("run node on the service's main.ts as an unprivileged user", () => {
-    const finalStage = read("gateway").split(/^FROM /m).at(-1) ?? "";
+    const finalStage =
+      read("gateway")
+        .split(/^FROM /m)
+        .at(-1) ?? "";
     expect(finalStage).toMatch(/^USER 10001:10001$/m);
     expect(finalStage).toMatch(/^WORKDIR \/app\/\$\{SERVICE\}$/m);
     expect(finalStage).toMatch(/^CMD \["node", "src\/main.ts"\]$/m);

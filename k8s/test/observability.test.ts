@@ -8,8 +8,12 @@ import { get, region } from "./support/rendered.ts";
 
 const eu = region("eu-west");
 type Rule = { alert?: string; expr: string; for?: string; labels?: Record<string, string> };
-const rules = (at(get(eu, "PrometheusRule", "fxcore"), "spec", "groups") as { rules: Rule[] }[]).flatMap((g) => g.rules);
-const dashboard = JSON.parse(readFileSync(`${k8sDir}base/observability/dashboards/fxcore-overview.json`, "utf8")) as {
+const rules = (
+  at(get(eu, "PrometheusRule", "fxcore"), "spec", "groups") as { rules: Rule[] }[]
+).flatMap((g) => g.rules);
+const dashboard = JSON.parse(
+  readFileSync(`${k8sDir}base/observability/dashboards/fxcore-overview.json`, "utf8"),
+) as {
   uid: string;
   panels: { id: number; title: string; targets: { expr: string }[] }[];
 };
@@ -19,10 +23,18 @@ describe("alerts", () => {
     ["consumer lag", "FxConsumerLagHigh", "kafka_consumergroup_lag"],
     ["matcher stalled", "FxMatcherStalled", "fxcore_matcher_events_processed_total"],
     ["projection lag", "FxProjectionLagHigh", "fxcore_projection_lag_seconds"],
-    ["audit chain verification failed", "FxAuditChainVerificationFailed", "fxcore_audit_chain_verification_failures_total"],
+    [
+      "audit chain verification failed",
+      "FxAuditChainVerificationFailed",
+      "fxcore_audit_chain_verification_failures_total",
+    ],
     ["error rate", "FxErrorRateHigh", "fxcore_http_requests_total"],
     ["p99 latency", "FxLatencyP99High", "fxcore_http_request_duration_seconds_bucket"],
-    ["cross-region replication (RPO)", "FxMirrorLagHigh", "kafka_connect_mirror_source_connector_replication_latency_ms_max"],
+    [
+      "cross-region replication (RPO)",
+      "FxMirrorLagHigh",
+      "kafka_connect_mirror_source_connector_replication_latency_ms_max",
+    ],
   ])("covers %s", (_, alert, metric) => {
     const rule = rules.find((r) => r.alert === alert);
     expect(rule?.expr).toContain(metric);
@@ -37,7 +49,9 @@ describe("alerts", () => {
 
 describe("dashboard", () => {
   it("ships as a ConfigMap the Grafana sidecar picks up", () => {
-    const cm = byKind(eu, "ConfigMap").find((c) => c.metadata.name.startsWith("fxcore-dashboards-"));
+    const cm = byKind(eu, "ConfigMap").find((c) =>
+      c.metadata.name.startsWith("fxcore-dashboards-"),
+    );
     expect(at(cm, "metadata", "labels", "grafana_dashboard")).toBe("1");
     expect(JSON.parse(String(at(cm, "data", "fxcore-overview.json"))).uid).toBe("fxcore-overview");
   });

@@ -15,7 +15,12 @@ const eu = region("eu-west");
 const both: RegionRender[] = regions.map((r) => ({ region: r, objects: region(r) }));
 
 /** The objects with one of them replaced by a mutated copy. */
-function mutate(objects: readonly K8sObject[], kind: string, name: string, change: (o: Loose) => void): K8sObject[] {
+function mutate(
+  objects: readonly K8sObject[],
+  kind: string,
+  name: string,
+  change: (o: Loose) => void,
+): K8sObject[] {
   const changed = copy(get(objects, kind, name)) as Loose;
   change(changed);
   return objects.map((o) => (o.kind === kind && o.metadata.name === name ? changed : o));
@@ -24,10 +29,14 @@ const text = (vs: Violation[]) => vs.map((v) => `${v.object}: ${v.message}`);
 
 describe.each(regions)("overlay %s passes", (name) => {
   const objects = region(name);
-  it("containers: limits, probes, non-root read-only, pinned images", () => expect(checkContainers(objects)).toEqual([]));
-  it("workloads: PDBs, zone spread, own ServiceAccounts, autoscaling", () => expect(checkWorkloads(objects)).toEqual([]));
-  it("network: exactly the design's flows", () => expect(checkNetworkPolicies(objects)).toEqual([]));
-  it("sync: waves and no pruning of stateful resources", () => expect(checkSyncPolicy(objects)).toEqual([]));
+  it("containers: limits, probes, non-root read-only, pinned images", () =>
+    expect(checkContainers(objects)).toEqual([]));
+  it("workloads: PDBs, zone spread, own ServiceAccounts, autoscaling", () =>
+    expect(checkWorkloads(objects)).toEqual([]));
+  it("network: exactly the design's flows", () =>
+    expect(checkNetworkPolicies(objects)).toEqual([]));
+  it("sync: waves and no pruning of stateful resources", () =>
+    expect(checkSyncPolicy(objects)).toEqual([]));
 });
 
 it("homes: every pair has exactly one home region", () => {
@@ -88,7 +97,9 @@ describe("workloads policy", () => {
       d.spec.template.spec.topologySpreadConstraints = [];
       d.spec.template.spec.serviceAccountName = "query-api";
     });
-    objects = objects.filter((o) => !(o.kind === "PodDisruptionBudget" && o.metadata.name === "gateway"));
+    objects = objects.filter(
+      (o) => !(o.kind === "PodDisruptionBudget" && o.metadata.name === "gateway"),
+    );
     expect(text(checkWorkloads(objects))).toEqual([
       "Deployment/gateway: sets replicas although an autoscaler owns them",
       "Deployment/gateway: has no PodDisruptionBudget",
@@ -106,29 +117,42 @@ describe("network policy", () => {
 
   it("flags a flow the design does not have", () => {
     let objects = mutate(eu, "NetworkPolicy", "matcher", (np) => {
-      np.spec.egress.push({ to: [{ podSelector: { matchLabels: { "cnpg.io/cluster": "fxcore-pg" } } }], ports: [{ port: 5432 }] });
+      np.spec.egress.push({
+        to: [{ podSelector: { matchLabels: { "cnpg.io/cluster": "fxcore-pg" } } }],
+        ports: [{ port: 5432 }],
+      });
     });
     // One side alone opens nothing: Postgres does not admit the matcher yet.
     expect(checkNetworkPolicies(objects)).toEqual([]);
     objects = mutate(objects, "NetworkPolicy", "postgres", (np) => {
-      np.spec.ingress[0].from.push({ podSelector: { matchLabels: { "app.kubernetes.io/name": "matcher" } } });
+      np.spec.ingress[0].from.push({
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "matcher" } },
+      });
     });
-    expect(text(checkNetworkPolicies(objects))).toEqual(["matcher -> postgres:5432: is allowed but is not a flow of the design"]);
+    expect(text(checkNetworkPolicies(objects))).toEqual([
+      "matcher -> postgres:5432: is allowed but is not a flow of the design",
+    ]);
   });
 
   it("flags a design flow that is blocked, on either side", () => {
     const egress = mutate(eu, "NetworkPolicy", "gateway", (np) => {
       np.spec.egress = np.spec.egress.filter((r: Loose) => r.ports[0].port !== 8082);
     });
-    expect(text(checkNetworkPolicies(egress))).toEqual(["gateway -> query-api:8082: is a flow of the design but is blocked"]);
+    expect(text(checkNetworkPolicies(egress))).toEqual([
+      "gateway -> query-api:8082: is a flow of the design but is blocked",
+    ]);
     const kafka = mutate(eu, "Kafka", "fxcore-kafka", (k) => {
       k.spec.kafka.listeners[0].networkPolicyPeers.pop();
     });
-    expect(text(checkNetworkPolicies(kafka))).toEqual(["projection-service -> kafka:9092: is a flow of the design but is blocked"]);
+    expect(text(checkNetworkPolicies(kafka))).toEqual([
+      "projection-service -> kafka:9092: is a flow of the design but is blocked",
+    ]);
   });
 
   it("flags a workload no policy of its own covers, and a missing default deny", () => {
-    const objects = eu.filter((o) => !(o.kind === "NetworkPolicy" && ["matcher", "default-deny"].includes(o.metadata.name)));
+    const objects = eu.filter(
+      (o) => !(o.kind === "NetworkPolicy" && ["matcher", "default-deny"].includes(o.metadata.name)),
+    );
     expect(text(checkNetworkPolicies(objects))).toEqual([
       "namespace: has no default-deny NetworkPolicy",
       "matcher: no NetworkPolicy of its own governs ingress",
@@ -158,46 +182,80 @@ describe("sync policy", () => {
     objects = mutate(objects, "Service", "gateway", (s) => {
       delete s.metadata.annotations;
     });
-    expect(text(checkSyncPolicy(objects))).toEqual([
-      "Deployment/matcher: is in wave 1, expected 3",
-      "Service/gateway: has no numeric argocd.argoproj.io/sync-wave annotation",
-      "KafkaTopic/fx-orders: is stateful but lacks Prune=false",
-      "KafkaTopic/fx-orders: is stateful but lacks Delete=false",
-    ].sort((a, b) => objects.findIndex((o) => a.startsWith(ref(o))) - objects.findIndex((o) => b.startsWith(ref(o)))));
+    expect(text(checkSyncPolicy(objects))).toEqual(
+      [
+        "Deployment/matcher: is in wave 1, expected 3",
+        "Service/gateway: has no numeric argocd.argoproj.io/sync-wave annotation",
+        "KafkaTopic/fx-orders: is stateful but lacks Prune=false",
+        "KafkaTopic/fx-orders: is stateful but lacks Delete=false",
+      ].sort(
+        (a, b) =>
+          objects.findIndex((o) => a.startsWith(ref(o))) -
+          objects.findIndex((o) => b.startsWith(ref(o))),
+      ),
+    );
   });
 });
 
 describe("homes policy", () => {
-  const withHomes = (pairsByRegion: Record<string, string>, epochs: Record<string, string> = {}, replicas: Record<string, number> = {}) =>
+  const withHomes = (
+    pairsByRegion: Record<string, string>,
+    epochs: Record<string, string> = {},
+    replicas: Record<string, number> = {},
+  ) =>
     both.map(({ region: r, objects }) => {
       let changed = objects.map((o) => {
-        if (o.kind === "ConfigMap" && o.metadata.name.startsWith("fxcore-region-") && pairsByRegion[r] !== undefined) {
+        if (
+          o.kind === "ConfigMap" &&
+          o.metadata.name.startsWith("fxcore-region-") &&
+          pairsByRegion[r] !== undefined
+        ) {
           return { ...o, data: { ...(o.data as object), FXCORE_HOME_PAIRS: pairsByRegion[r] } };
         }
-        if (o.kind === "ConfigMap" && o.metadata.name.startsWith("fxcore-writer-") && epochs[r] !== undefined) {
+        if (
+          o.kind === "ConfigMap" &&
+          o.metadata.name.startsWith("fxcore-writer-") &&
+          epochs[r] !== undefined
+        ) {
           return { ...o, data: { FXCORE_WRITER_EPOCH: epochs[r] } };
         }
         return o;
       });
-      if (replicas[r] !== undefined) changed = mutate(changed, "Deployment", "matcher", (d) => (d.spec.replicas = replicas[r]));
+      if (replicas[r] !== undefined)
+        changed = mutate(changed, "Deployment", "matcher", (d) => (d.spec.replicas = replicas[r]));
       return { region: r, objects: changed };
     });
 
   it("flags a pair homed in both regions and a pair homed nowhere", () => {
     const found = text(checkHomes(withHomes({ "us-east": "USDJPY,AUDUSD,USDCAD,EURUSD" })));
-    expect(found).toEqual(["EURUSD: is homed in eu-west and us-east", "NZDUSD: has no home region"]);
+    expect(found).toEqual([
+      "EURUSD: is homed in eu-west and us-east",
+      "NZDUSD: has no home region",
+    ]);
   });
 
   it("flags unknown and repeated symbols", () => {
-    const found = text(checkHomes(withHomes({ "eu-west": "EURUSD,GBPUSD,USDCHF,EURGBP,EURUSD,EUR/USD" })));
-    expect(found).toEqual(["eu-west: EURUSD is listed twice", "eu-west: FXCORE_HOME_PAIRS names unknown pair EUR/USD"]);
+    const found = text(
+      checkHomes(withHomes({ "eu-west": "EURUSD,GBPUSD,USDCHF,EURGBP,EURUSD,EUR/USD" })),
+    );
+    expect(found).toEqual([
+      "eu-west: EURUSD is listed twice",
+      "eu-west: FXCORE_HOME_PAIRS names unknown pair EUR/USD",
+    ]);
   });
 
   it("flags a matcher running where no pair is homed, and more matchers than partitions", () => {
     const all = instruments.join(",");
-    const found = text(checkHomes(withHomes({ "eu-west": all, "us-east": "" }, {}, { "eu-west": 17 })));
-    expect(found).toEqual(["eu-west: runs 17 matchers for 16 partitions", "us-east: is home for no pair but runs 2 matcher(s)"]);
-    expect(checkHomes(withHomes({ "eu-west": all, "us-east": "" }, {}, { "us-east": 0 }))).toEqual([]);
+    const found = text(
+      checkHomes(withHomes({ "eu-west": all, "us-east": "" }, {}, { "eu-west": 17 })),
+    );
+    expect(found).toEqual([
+      "eu-west: runs 17 matchers for 16 partitions",
+      "us-east: is home for no pair but runs 2 matcher(s)",
+    ]);
+    expect(checkHomes(withHomes({ "eu-west": all, "us-east": "" }, {}, { "us-east": 0 }))).toEqual(
+      [],
+    );
   });
 
   it("flags regions that disagree on the writer epoch", () => {

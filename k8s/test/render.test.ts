@@ -15,7 +15,9 @@ describe.each(regions)("overlay %s", (name) => {
   const peer = peerOf[name];
 
   it("puts every namespaced object in namespace fxcore", () => {
-    const stray = objects.filter((o) => o.kind !== "Namespace" && o.metadata.namespace !== "fxcore");
+    const stray = objects.filter(
+      (o) => o.kind !== "Namespace" && o.metadata.namespace !== "fxcore",
+    );
     expect(stray.map(ref)).toEqual([]);
   });
 
@@ -26,7 +28,13 @@ describe.each(regions)("overlay %s", (name) => {
   });
 
   it("gives every service its region, peer and the hashed ConfigMaps", () => {
-    for (const svc of ["gateway", "command-service", "matcher", "projection-service", "query-api"]) {
+    for (const svc of [
+      "gateway",
+      "command-service",
+      "matcher",
+      "projection-service",
+      "query-api",
+    ]) {
       const c = containersOf(get(objects, "Deployment", svc))[0]!;
       const env = resolveEnv(c, objects);
       expect(env.get("FXCORE_REGION")).toBe(name);
@@ -40,7 +48,9 @@ describe.each(regions)("overlay %s", (name) => {
     for (const svc of ["command-service", "projection-service", "query-api"]) {
       const env = resolveEnv(containersOf(get(objects, "Deployment", svc))[0]!, objects);
       expect(env.get("DATABASE_URL")).toBe(`<secret:${svc}-db/DATABASE_URL>`);
-      expect(objects.some((o) => o.kind === "ExternalSecret" && o.metadata.name === `${svc}-db`)).toBe(true);
+      expect(
+        objects.some((o) => o.kind === "ExternalSecret" && o.metadata.name === `${svc}-db`),
+      ).toBe(true);
     }
     expect(objects.filter((o) => o.kind === "Secret")).toEqual([]);
   });
@@ -50,18 +60,29 @@ describe.each(regions)("overlay %s", (name) => {
     expect(at(mm2, "spec", "connectCluster")).toBe(name);
     expect(at(mm2, "spec", "clusters", 0, "alias")).toBe(name);
     expect(at(mm2, "spec", "clusters", 1, "alias")).toBe(peer);
-    expect(at(mm2, "spec", "clusters", 1, "bootstrapServers")).toBe(`kafka.fxcore.${peer}.fxcore.internal:9094`);
-    expect(at(mm2, "spec", "mirrors", 0)).toMatchObject({ sourceCluster: peer, targetCluster: name });
+    expect(at(mm2, "spec", "clusters", 1, "bootstrapServers")).toBe(
+      `kafka.fxcore.${peer}.fxcore.internal:9094`,
+    );
+    expect(at(mm2, "spec", "mirrors", 0)).toMatchObject({
+      sourceCluster: peer,
+      targetCluster: name,
+    });
   });
 
   it("points Postgres backups at its own bucket path and the replica cluster at the peer", () => {
     const pg = get(objects, "Cluster", "fxcore-pg");
-    expect(at(pg, "spec", "backup", "barmanObjectStore", "destinationPath")).toBe(`s3://fxcore-pg-backups/${name}`);
+    expect(at(pg, "spec", "backup", "barmanObjectStore", "destinationPath")).toBe(
+      `s3://fxcore-pg-backups/${name}`,
+    );
     expect(at(pg, "spec", "replica")).toBeUndefined();
     const replica = get(objects, "Cluster", "fxcore-pg-peer");
     expect(at(replica, "spec", "replica")).toEqual({ enabled: true, source: "peer" });
-    expect(at(replica, "spec", "externalClusters", 0, "connectionParameters", "host")).toBe(`pg.fxcore.${peer}.fxcore.internal`);
-    expect(at(replica, "spec", "externalClusters", 0, "barmanObjectStore", "destinationPath")).toBe(`s3://fxcore-pg-backups/${peer}`);
+    expect(at(replica, "spec", "externalClusters", 0, "connectionParameters", "host")).toBe(
+      `pg.fxcore.${peer}.fxcore.internal`,
+    );
+    expect(at(replica, "spec", "externalClusters", 0, "barmanObjectStore", "destinationPath")).toBe(
+      `s3://fxcore-pg-backups/${peer}`,
+    );
   });
 
   it("opens cross-region ports only to the peer's address range", () => {
@@ -71,25 +92,40 @@ describe.each(regions)("overlay %s", (name) => {
     expect(at(np("postgres"), "spec", "egress", 1, "to", 0, "ipBlock", "cidr")).toBe(cidr);
     expect(at(np("mirror-maker"), "spec", "egress", 2, "to", 0, "ipBlock", "cidr")).toBe(cidr);
     const kafka = get(objects, "Kafka", "fxcore-kafka");
-    expect(at(kafka, "spec", "kafka", "listeners", 2, "networkPolicyPeers", 0, "ipBlock", "cidr")).toBe(cidr);
-    const placeholders = JSON.stringify(objects).match(/0\.0\.0\.0\/32|peer\.invalid|\/REGION|\/PEER"/g);
+    expect(
+      at(kafka, "spec", "kafka", "listeners", 2, "networkPolicyPeers", 0, "ipBlock", "cidr"),
+    ).toBe(cidr);
+    const placeholders = JSON.stringify(objects).match(
+      /0\.0\.0\.0\/32|peer\.invalid|\/REGION|\/PEER"/g,
+    );
     expect(placeholders).toBeNull();
   });
 
   it("keeps one schema-registry writer: the primary-role region", () => {
-    const env = resolveEnv(containersOf(get(objects, "Deployment", "schema-registry"))[0]!, objects);
-    const role = resolveEnv(containersOf(get(objects, "Deployment", "gateway"))[0]!, objects).get("FXCORE_REGION_ROLE");
+    const env = resolveEnv(
+      containersOf(get(objects, "Deployment", "schema-registry"))[0]!,
+      objects,
+    );
+    const role = resolveEnv(containersOf(get(objects, "Deployment", "gateway"))[0]!, objects).get(
+      "FXCORE_REGION_ROLE",
+    );
     expect(["primary", "secondary"]).toContain(role);
-    expect(env.get("APICURIO_STORAGE_READ_ONLY_ENABLED")).toBe(role === "primary" ? "false" : "true");
+    expect(env.get("APICURIO_STORAGE_READ_ONLY_ENABLED")).toBe(
+      role === "primary" ? "false" : "true",
+    );
     expect(env.get("APICURIO_DATASOURCE_URL")).toBe(
-      role === "primary" ? "jdbc:postgresql://fxcore-pg-rw:5432/registry" : "jdbc:postgresql://fxcore-pg-peer-r:5432/registry",
+      role === "primary"
+        ? "jdbc:postgresql://fxcore-pg-rw:5432/registry"
+        : "jdbc:postgresql://fxcore-pg-peer-r:5432/registry",
     );
   });
 });
 
 it("has exactly one primary-role region", () => {
-  const roles = regions.map(
-    (r) => resolveEnv(containersOf(get(region(r), "Deployment", "gateway"))[0]!, region(r)).get("FXCORE_REGION_ROLE"),
+  const roles = regions.map((r) =>
+    resolveEnv(containersOf(get(region(r), "Deployment", "gateway"))[0]!, region(r)).get(
+      "FXCORE_REGION_ROLE",
+    ),
   );
   expect(roles.filter((r) => r === "primary")).toHaveLength(1);
 });

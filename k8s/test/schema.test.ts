@@ -71,7 +71,9 @@ describe("the validator", () => {
   it("rejects unknown fields inside the shared (hoisted) parts of the ApplicationSet schema", () => {
     const appSet = copy(get(argo, "ApplicationSet", "fxcore")) as Loose;
     appSet.spec.template.spec.syncPolicy.automated.prun = true;
-    expect(messages(appSet)).toContain('/spec/template/spec/syncPolicy/automated unknown field "prun"');
+    expect(messages(appSet)).toContain(
+      '/spec/template/spec/syncPolicy/automated unknown field "prun"',
+    );
     const bad = copy(get(argo, "ApplicationSet", "fxcore")) as Loose;
     bad.spec.generators[0].list.element = [];
     expect(messages(bad)).toContain('/spec/generators/0/list unknown field "element"');
@@ -79,8 +81,12 @@ describe("the validator", () => {
 
   it("rejects a wrong apiVersion/kind pairing and kinds it has no schema for", () => {
     const t = copy(get(eu, "KafkaTopic", "fx-orders"));
-    expect(messages({ ...t, apiVersion: "kafka.strimzi.io/v1alpha1" })).toEqual(["/ no schema for kafka.strimzi.io/v1alpha1 KafkaTopic"]);
-    expect(messages({ apiVersion: "v1", kind: "Secret", metadata: { name: "x" } })).toEqual(["/ no schema for v1 Secret"]);
+    expect(messages({ ...t, apiVersion: "kafka.strimzi.io/v1alpha1" })).toEqual([
+      "/ no schema for kafka.strimzi.io/v1alpha1 KafkaTopic",
+    ]);
+    expect(messages({ apiVersion: "v1", kind: "Secret", metadata: { name: "x" } })).toEqual([
+      "/ no schema for v1 Secret",
+    ]);
   });
 
   it("accepts int-or-string and quantity fields in both spellings", () => {

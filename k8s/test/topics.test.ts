@@ -13,7 +13,12 @@ describe.skipIf(!present)("KafkaTopics against schemas/topics.json", () => {
   const eu = region("eu-west");
 
   it("declares the agreed topics", () => {
-    expect(declared.map((t) => t.name).sort()).toEqual(["fx.dlq", "fx.executions", "fx.orders", "fx.snapshots"]);
+    expect(declared.map((t) => t.name).sort()).toEqual([
+      "fx.dlq",
+      "fx.executions",
+      "fx.orders",
+      "fx.snapshots",
+    ]);
   });
 
   it.each(["eu-west", "us-east"] as const)("matches in %s", (name) => {
@@ -21,7 +26,9 @@ describe.skipIf(!present)("KafkaTopics against schemas/topics.json", () => {
   });
 
   it("keeps fx.snapshots compacted", () => {
-    expect(get(eu, "KafkaTopic", "fx-snapshots")).toMatchObject({ spec: { config: { "cleanup.policy": "compact" } } });
+    expect(get(eu, "KafkaTopic", "fx-snapshots")).toMatchObject({
+      spec: { config: { "cleanup.policy": "compact" } },
+    });
   });
 
   it("reports every difference", () => {
@@ -40,6 +47,8 @@ describe.skipIf(!present)("KafkaTopics against schemas/topics.json", () => {
       "fx.orders: config segment.bytes is not in topics.json",
     ]);
     const missing = eu.filter((o) => !(o.kind === "KafkaTopic" && o.metadata.name === "fx-dlq"));
-    expect(compareTopics(missing, declared).map((v) => v.message)).toEqual(["is declared in topics.json but has no KafkaTopic"]);
+    expect(compareTopics(missing, declared).map((v) => v.message)).toEqual([
+      "is declared in topics.json but has no KafkaTopic",
+    ]);
   });
 });

@@ -26,7 +26,9 @@ function substitute(text: string, params: Params): Result<string, ExpandError> {
     }
     return String(value);
   });
-  return failure === undefined ? { ok: true, value: out } : { ok: false, error: { kind: "expand-error", message: failure } };
+  return failure === undefined
+    ? { ok: true, value: out }
+    : { ok: false, error: { kind: "expand-error", message: failure } };
 }
 
 function render(node: unknown, params: Params): Result<unknown, ExpandError> {
@@ -55,18 +57,24 @@ function render(node: unknown, params: Params): Result<unknown, ExpandError> {
 }
 
 export function expandApplicationSet(appSet: K8sObject): Result<K8sObject[], ExpandError> {
-  const fail = (message: string): Result<K8sObject[], ExpandError> => ({ ok: false, error: { kind: "expand-error", message } });
+  const fail = (message: string): Result<K8sObject[], ExpandError> => ({
+    ok: false,
+    error: { kind: "expand-error", message },
+  });
   if (appSet.kind !== "ApplicationSet") return fail(`${appSet.kind} is not an ApplicationSet`);
-  if (at(appSet, "spec", "goTemplate") !== true) return fail("only goTemplate ApplicationSets are supported");
+  if (at(appSet, "spec", "goTemplate") !== true)
+    return fail("only goTemplate ApplicationSets are supported");
   const options = (at(appSet, "spec", "goTemplateOptions") ?? []) as string[];
-  if (!options.includes("missingkey=error")) return fail("goTemplateOptions must include missingkey=error");
+  if (!options.includes("missingkey=error"))
+    return fail("goTemplateOptions must include missingkey=error");
   const generators = (at(appSet, "spec", "generators") ?? []) as Record<string, unknown>[];
   const template = at(appSet, "spec", "template") as Record<string, unknown> | undefined;
   if (template === undefined) return fail("has no template");
   const apps: K8sObject[] = [];
   for (const generator of generators) {
     const kinds = Object.keys(generator);
-    if (kinds.length !== 1 || kinds[0] !== "list") return fail(`unsupported generator ${kinds.join(",")}`);
+    if (kinds.length !== 1 || kinds[0] !== "list")
+      return fail(`unsupported generator ${kinds.join(",")}`);
     const elements = (at(generator, "list", "elements") ?? []) as Params[];
     for (const params of elements) {
       const rendered = render(template, params);

@@ -7,25 +7,40 @@ import { type Violation, violation } from "./violation.ts";
 
 const probes = ["startupProbe", "livenessProbe", "readinessProbe"] as const;
 
-export function imageProblem(image: string | undefined, mustPinDigest: boolean): string | undefined {
+export function imageProblem(
+  image: string | undefined,
+  mustPinDigest: boolean,
+): string | undefined {
   if (image === undefined || image === "") return "has no image";
   const [name = "", digest] = image.split("@");
   const lastSegment = name.split("/").at(-1) ?? "";
   const tag = lastSegment.includes(":") ? lastSegment.split(":").at(-1) : undefined;
   if (tag === "latest") return `uses the floating tag "latest" (${image})`;
-  if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest)) return `has a malformed digest (${image})`;
+  if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest))
+    return `has a malformed digest (${image})`;
   if (mustPinDigest && digest === undefined) return `is not pinned by digest (${image})`;
   if (tag === undefined && digest === undefined) return `has neither tag nor digest (${image})`;
   return undefined;
 }
 
-function checkContainer(o: K8sObject, c: Container, podSecurity: unknown, pinDigest: boolean): Violation[] {
+function checkContainer(
+  o: K8sObject,
+  c: Container,
+  podSecurity: unknown,
+  pinDigest: boolean,
+): Violation[] {
   const where = `${ref(o)} container ${c.name}`;
   const out: Violation[] = [];
   for (const kind of ["requests", "limits"] as const) {
     for (const resource of ["cpu", "memory"]) {
       if (at(c, "resources", kind, resource) === undefined) {
-        out.push(violation("resources", where, `has no ${resource} ${kind === "limits" ? "limit" : "request"}`));
+        out.push(
+          violation(
+            "resources",
+            where,
+            `has no ${resource} ${kind === "limits" ? "limit" : "request"}`,
+          ),
+        );
       }
     }
   }
@@ -35,12 +50,16 @@ function checkContainer(o: K8sObject, c: Container, podSecurity: unknown, pinDig
   const sc = (c.securityContext ?? {}) as Record<string, unknown>;
   const runAsNonRoot = sc.runAsNonRoot ?? at(podSecurity, "runAsNonRoot");
   const runAsUser = sc.runAsUser ?? at(podSecurity, "runAsUser");
-  if (runAsNonRoot !== true) out.push(violation("security", where, "does not set runAsNonRoot: true"));
+  if (runAsNonRoot !== true)
+    out.push(violation("security", where, "does not set runAsNonRoot: true"));
   if (runAsUser === 0) out.push(violation("security", where, "runs as uid 0"));
-  if (sc.readOnlyRootFilesystem !== true) out.push(violation("security", where, "root filesystem is writable"));
-  if (sc.allowPrivilegeEscalation !== false) out.push(violation("security", where, "allows privilege escalation"));
+  if (sc.readOnlyRootFilesystem !== true)
+    out.push(violation("security", where, "root filesystem is writable"));
+  if (sc.allowPrivilegeEscalation !== false)
+    out.push(violation("security", where, "allows privilege escalation"));
   const dropped = (at(sc, "capabilities", "drop") ?? []) as string[];
-  if (!dropped.includes("ALL")) out.push(violation("security", where, "does not drop ALL capabilities"));
+  if (!dropped.includes("ALL"))
+    out.push(violation("security", where, "does not drop ALL capabilities"));
   if (sc.privileged === true) out.push(violation("security", where, "is privileged"));
   const problem = imageProblem(c.image, pinDigest);
   if (problem !== undefined) out.push(violation("images", where, problem));

@@ -28,11 +28,23 @@ export const expectedWave: Record<string, number> = {
 };
 
 /** Deleting any of these loses data or the log. */
-export const statefulKinds = new Set(["Namespace", "Kafka", "KafkaNodePool", "KafkaTopic", "Cluster"]);
+export const statefulKinds = new Set([
+  "Namespace",
+  "Kafka",
+  "KafkaNodePool",
+  "KafkaTopic",
+  "Cluster",
+]);
 
 // fxcore's services start once their data plane is there.
 const serviceWave = 3;
-const services = new Set(["gateway", "command-service", "matcher", "projection-service", "query-api"]);
+const services = new Set([
+  "gateway",
+  "command-service",
+  "matcher",
+  "projection-service",
+  "query-api",
+]);
 
 export function waveOf(o: K8sObject): number | undefined {
   const raw = at(o, "metadata", "annotations", waveAnnotation);
@@ -47,12 +59,17 @@ export function checkSyncPolicy(objects: readonly K8sObject[]): Violation[] {
       out.push(violation("sync", ref(o), `has no numeric ${waveAnnotation} annotation`));
       continue;
     }
-    const want = o.kind === "Deployment" && services.has(o.metadata.name) ? serviceWave : expectedWave[o.kind];
-    if (want !== undefined && wave !== want) out.push(violation("sync", ref(o), `is in wave ${wave}, expected ${want}`));
+    const want =
+      o.kind === "Deployment" && services.has(o.metadata.name) ? serviceWave : expectedWave[o.kind];
+    if (want !== undefined && wave !== want)
+      out.push(violation("sync", ref(o), `is in wave ${wave}, expected ${want}`));
     if (statefulKinds.has(o.kind)) {
-      const options = String(at(o, "metadata", "annotations", syncOptionsAnnotation) ?? "").split(",");
+      const options = String(at(o, "metadata", "annotations", syncOptionsAnnotation) ?? "").split(
+        ",",
+      );
       for (const needed of ["Prune=false", "Delete=false"]) {
-        if (!options.includes(needed)) out.push(violation("sync", ref(o), `is stateful but lacks ${needed}`));
+        if (!options.includes(needed))
+          out.push(violation("sync", ref(o), `is stateful but lacks ${needed}`));
       }
     }
   }

@@ -33,7 +33,9 @@ export function readRegionHomes(r: RegionRender): { homes?: RegionHomes; violati
   }
   const container = containersOf(matcher).find((c) => c.name === "matcher");
   if (container === undefined) {
-    return { violations: [violation(policy, r.region, "matcher Deployment has no matcher container")] };
+    return {
+      violations: [violation(policy, r.region, "matcher Deployment has no matcher container")],
+    };
   }
   const env = resolveEnv(container, r.objects);
   const violations: Violation[] = [];
@@ -43,7 +45,8 @@ export function readRegionHomes(r: RegionRender): { homes?: RegionHomes; violati
     );
   }
   const raw = env.get("FXCORE_HOME_PAIRS");
-  if (raw === undefined) violations.push(violation(policy, r.region, "matcher has no FXCORE_HOME_PAIRS"));
+  if (raw === undefined)
+    violations.push(violation(policy, r.region, "matcher has no FXCORE_HOME_PAIRS"));
   const homePairs = (raw ?? "")
     .split(",")
     .map((s) => s.trim())
@@ -90,25 +93,42 @@ export function checkHomes(regions: readonly RegionRender[]): Violation[] {
   for (const h of homes) {
     const objects = regions.find((r) => r.region === h.region)?.objects ?? [];
     if (h.homePairs.length === 0 && h.matcherReplicas !== 0) {
-      out.push(violation(policy, h.region, `is home for no pair but runs ${h.matcherReplicas} matcher(s)`));
+      out.push(
+        violation(policy, h.region, `is home for no pair but runs ${h.matcherReplicas} matcher(s)`),
+      );
     }
     if (h.homePairs.length > 0 && h.matcherReplicas === 0) {
-      out.push(violation(policy, h.region, `is home for ${h.homePairs.join(",")} but runs no matcher`));
+      out.push(
+        violation(policy, h.region, `is home for ${h.homePairs.join(",")} but runs no matcher`),
+      );
     }
     const partitions = partitionsOf(objects, "fx.orders");
-    if (partitions === undefined) out.push(violation(policy, h.region, "renders no fx.orders KafkaTopic"));
+    if (partitions === undefined)
+      out.push(violation(policy, h.region, "renders no fx.orders KafkaTopic"));
     else if (h.matcherReplicas > partitions) {
       out.push(
-        violation(policy, h.region, `runs ${h.matcherReplicas} matchers for ${partitions} partitions`),
+        violation(
+          policy,
+          h.region,
+          `runs ${h.matcherReplicas} matchers for ${partitions} partitions`,
+        ),
       );
     }
     if (h.writerEpoch === undefined || !/^[1-9][0-9]*$/.test(h.writerEpoch)) {
-      out.push(violation(policy, h.region, `writer epoch ${h.writerEpoch} is not a positive integer`));
+      out.push(
+        violation(policy, h.region, `writer epoch ${h.writerEpoch} is not a positive integer`),
+      );
     }
   }
   const epochs = new Set(homes.map((h) => h.writerEpoch));
   if (epochs.size > 1) {
-    out.push(violation(policy, "writer-epoch", `regions disagree on the writer epoch: ${[...epochs].join(", ")}`));
+    out.push(
+      violation(
+        policy,
+        "writer-epoch",
+        `regions disagree on the writer epoch: ${[...epochs].join(", ")}`,
+      ),
+    );
   }
   return out;
 }

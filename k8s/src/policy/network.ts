@@ -33,14 +33,31 @@ export const designFlows: readonly Flow[] = [
 const operatorPods: readonly Node[] = [
   {
     name: "kafka",
-    labels: { "strimzi.io/cluster": "fxcore-kafka", "strimzi.io/kind": "Kafka", "strimzi.io/broker-role": "true" },
-    ports: new Map([["tcp-clients", 9092], ["tcp-clientstls", 9093]]),
+    labels: {
+      "strimzi.io/cluster": "fxcore-kafka",
+      "strimzi.io/kind": "Kafka",
+      "strimzi.io/broker-role": "true",
+    },
+    ports: new Map([
+      ["tcp-clients", 9092],
+      ["tcp-clientstls", 9093],
+    ]),
   },
-  { name: "postgres", labels: { "cnpg.io/cluster": "fxcore-pg" }, ports: new Map([["postgresql", 5432], ["status", 8000]]) },
+  {
+    name: "postgres",
+    labels: { "cnpg.io/cluster": "fxcore-pg" },
+    ports: new Map([
+      ["postgresql", 5432],
+      ["status", 8000],
+    ]),
+  },
   {
     name: "postgres-peer",
     labels: { "cnpg.io/cluster": "fxcore-pg-peer" },
-    ports: new Map([["postgresql", 5432], ["status", 8000]]),
+    ports: new Map([
+      ["postgresql", 5432],
+      ["status", 8000],
+    ]),
   },
 ];
 
@@ -58,46 +75,85 @@ function workloadNodes(objects: readonly K8sObject[]): Node[] {
           ports.set(p.name ?? String(p.containerPort), p.containerPort);
         }
       }
-      return { name: o.metadata.name, labels: (at(o, "spec", "template", "metadata", "labels") ?? {}) as Labels, ports };
+      return {
+        name: o.metadata.name,
+        labels: (at(o, "spec", "template", "metadata", "labels") ?? {}) as Labels,
+        ports,
+      };
     });
 }
 
 function portAllowed(ports: Port[] | undefined, target: Node, port: number): boolean {
   if (ports === undefined || ports.length === 0) return true;
-  return ports.some((p) => p.port === undefined || p.port === port || (typeof p.port === "string" && target.ports.get(p.port) === port));
+  return ports.some(
+    (p) =>
+      p.port === undefined ||
+      p.port === port ||
+      (typeof p.port === "string" && target.ports.get(p.port) === port),
+  );
 }
 
 // Same-namespace pod peers only: a namespaceSelector or ipBlock never matches a pod of ours.
 function peerMatches(peers: Peer[] | undefined, node: Node): boolean {
   if (peers === undefined || peers.length === 0) return true;
-  return peers.some((p) => p.namespaceSelector === undefined && p.ipBlock === undefined && matches(p.podSelector ?? {}, node.labels));
+  return peers.some(
+    (p) =>
+      p.namespaceSelector === undefined &&
+      p.ipBlock === undefined &&
+      matches(p.podSelector ?? {}, node.labels),
+  );
 }
 
-function policiesFor(nps: readonly K8sObject[], node: Node, type: "Ingress" | "Egress"): K8sObject[] {
+function policiesFor(
+  nps: readonly K8sObject[],
+  node: Node,
+  type: "Ingress" | "Egress",
+): K8sObject[] {
   return nps.filter((np) => {
     const types = (at(np, "spec", "policyTypes") ?? ["Ingress"]) as string[];
-    return types.includes(type) && matches(at(np, "spec", "podSelector") as LabelSelector, node.labels);
+    return (
+      types.includes(type) && matches(at(np, "spec", "podSelector") as LabelSelector, node.labels)
+    );
   });
 }
 
 // A pod no policy selects for a direction is not isolated in that direction.
 function egressAllows(nps: readonly K8sObject[], from: Node, to: Node, port: number): boolean {
   const selecting = policiesFor(nps, from, "Egress");
-  return selecting.length === 0 || selecting.some((np) =>
-    ((at(np, "spec", "egress") ?? []) as Rule[]).some((r) => peerMatches(r.to, to) && portAllowed(r.ports, to, port)),
+  return (
+    selecting.length === 0 ||
+    selecting.some((np) =>
+      ((at(np, "spec", "egress") ?? []) as Rule[]).some(
+        (r) => peerMatches(r.to, to) && portAllowed(r.ports, to, port),
+      ),
+    )
   );
 }
 
-function ingressAllows(objects: readonly K8sObject[], nps: readonly K8sObject[], from: Node, to: Node, port: number): boolean {
+function ingressAllows(
+  objects: readonly K8sObject[],
+  nps: readonly K8sObject[],
+  from: Node,
+  to: Node,
+  port: number,
+): boolean {
   if (to.name === "kafka") {
     // Strimzi writes the brokers' ingress policy from each listener's networkPolicyPeers.
     const kafka = byKind(objects, "Kafka")[0];
-    const listeners = (at(kafka, "spec", "kafka", "listeners") ?? []) as { port: number; networkPolicyPeers?: Peer[] }[];
+    const listeners = (at(kafka, "spec", "kafka", "listeners") ?? []) as {
+      port: number;
+      networkPolicyPeers?: Peer[];
+    }[];
     return listeners.some((l) => l.port === port && peerMatches(l.networkPolicyPeers, from));
   }
   const selecting = policiesFor(nps, to, "Ingress");
-  return selecting.length === 0 || selecting.some((np) =>
-    ((at(np, "spec", "ingress") ?? []) as Rule[]).some((r) => peerMatches(r.from, from) && portAllowed(r.ports, to, port)),
+  return (
+    selecting.length === 0 ||
+    selecting.some((np) =>
+      ((at(np, "spec", "ingress") ?? []) as Rule[]).some(
+        (r) => peerMatches(r.from, from) && portAllowed(r.ports, to, port),
+      ),
+    )
   );
 }
 
@@ -120,7 +176,10 @@ export function allowedFlows(objects: readonly K8sObject[]): Set<Flow> {
   return flows;
 }
 
-export function checkNetworkPolicies(objects: readonly K8sObject[], expected: readonly Flow[] = designFlows): Violation[] {
+export function checkNetworkPolicies(
+  objects: readonly K8sObject[],
+  expected: readonly Flow[] = designFlows,
+): Violation[] {
   const out: Violation[] = [];
   const nps = byKind(objects, "NetworkPolicy");
   const denyAll = nps.find((np) => {
@@ -135,7 +194,8 @@ export function checkNetworkPolicies(objects: readonly K8sObject[], expected: re
       at(np, "spec", "egress") === undefined
     );
   });
-  if (denyAll === undefined) out.push(violation("network", "namespace", "has no default-deny NetworkPolicy"));
+  if (denyAll === undefined)
+    out.push(violation("network", "namespace", "has no default-deny NetworkPolicy"));
   const nodes = workloadNodes(objects);
   for (const node of nodes) {
     for (const type of ["Ingress", "Egress"] as const) {
@@ -144,16 +204,24 @@ export function checkNetworkPolicies(objects: readonly K8sObject[], expected: re
         const selector = at(np, "spec", "podSelector") as LabelSelector;
         return nodes.every((other) => other === node || !matches(selector, other.labels));
       });
-      if (own.length === 0) out.push(violation("network", node.name, `no NetworkPolicy of its own governs ${type.toLowerCase()}`));
+      if (own.length === 0)
+        out.push(
+          violation(
+            "network",
+            node.name,
+            `no NetworkPolicy of its own governs ${type.toLowerCase()}`,
+          ),
+        );
     }
   }
   const actual = allowedFlows(objects);
   for (const flow of actual) {
-    if (!expected.includes(flow)) out.push(violation("network", flow, "is allowed but is not a flow of the design"));
+    if (!expected.includes(flow))
+      out.push(violation("network", flow, "is allowed but is not a flow of the design"));
   }
   for (const flow of expected) {
-    if (!actual.has(flow)) out.push(violation("network", flow, "is a flow of the design but is blocked"));
+    if (!actual.has(flow))
+      out.push(violation("network", flow, "is a flow of the design but is blocked"));
   }
   return out;
 }
-

@@ -1,6 +1,9 @@
 // Kubernetes label selectors (matchLabels + matchExpressions).
 type Expression = { key: string; operator: string; values?: string[] };
-export type LabelSelector = { matchLabels?: Record<string, string>; matchExpressions?: Expression[] };
+export type LabelSelector = {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Expression[];
+};
 export type Labels = Record<string, string>;
 
 export function matches(selector: LabelSelector | undefined, labels: Labels): boolean {

@@ -14,10 +14,22 @@ export function checkWorkloads(objects: readonly K8sObject[]): Violation[] {
   for (const hpa of hpas) {
     const target = at(hpa, "spec", "scaleTargetRef") as { kind: string; name: string };
     if (neverAutoscaled.has(target.name)) {
-      out.push(violation("autoscaling", ref(hpa), `autoscales ${target.name}, whose parallelism is its partition count`));
+      out.push(
+        violation(
+          "autoscaling",
+          ref(hpa),
+          `autoscales ${target.name}, whose parallelism is its partition count`,
+        ),
+      );
     }
     if (find(objects, target.kind, target.name) === undefined) {
-      out.push(violation("autoscaling", ref(hpa), `targets ${target.kind}/${target.name}, which is not rendered`));
+      out.push(
+        violation(
+          "autoscaling",
+          ref(hpa),
+          `targets ${target.kind}/${target.name}, which is not rendered`,
+        ),
+      );
     }
   }
   for (const w of objects.filter((o) => workloadKinds.has(o.kind))) {
@@ -27,13 +39,20 @@ export function checkWorkloads(objects: readonly K8sObject[]): Violation[] {
     if (hpa && at(w, "spec", "replicas") !== undefined) {
       out.push(violation("autoscaling", ref(w), "sets replicas although an autoscaler owns them"));
     }
-    const pdb = byKind(objects, "PodDisruptionBudget").find((p) => matches(at(p, "spec", "selector") as LabelSelector, labels));
-    if (pdb === undefined) out.push(violation("availability", ref(w), "has no PodDisruptionBudget"));
+    const pdb = byKind(objects, "PodDisruptionBudget").find((p) =>
+      matches(at(p, "spec", "selector") as LabelSelector, labels),
+    );
+    if (pdb === undefined)
+      out.push(violation("availability", ref(w), "has no PodDisruptionBudget"));
     const spread = (at(w, "spec", "template", "spec", "topologySpreadConstraints") ?? []) as {
       topologyKey: string;
       labelSelector?: LabelSelector;
     }[];
-    if (!spread.some((s) => s.topologyKey === "topology.kubernetes.io/zone" && matches(s.labelSelector, labels))) {
+    if (
+      !spread.some(
+        (s) => s.topologyKey === "topology.kubernetes.io/zone" && matches(s.labelSelector, labels),
+      )
+    ) {
       out.push(violation("availability", ref(w), "is not spread across zones"));
     }
     const sa = at(w, "spec", "template", "spec", "serviceAccountName");
@@ -41,7 +60,14 @@ export function checkWorkloads(objects: readonly K8sObject[]): Violation[] {
       out.push(violation("identity", ref(w), "runs as the default ServiceAccount"));
     } else if (find(objects, "ServiceAccount", sa) === undefined) {
       out.push(violation("identity", ref(w), `uses ServiceAccount ${sa}, which is not rendered`));
-    } else if (objects.some((o) => workloadKinds.has(o.kind) && o !== w && at(o, "spec", "template", "spec", "serviceAccountName") === sa)) {
+    } else if (
+      objects.some(
+        (o) =>
+          workloadKinds.has(o.kind) &&
+          o !== w &&
+          at(o, "spec", "template", "spec", "serviceAccountName") === sa,
+      )
+    ) {
       out.push(violation("identity", ref(w), `shares ServiceAccount ${sa} with another workload`));
     }
     if (at(w, "spec", "template", "spec", "automountServiceAccountToken") !== false) {

@@ -26,13 +26,17 @@ export const crdKinds: Record<string, readonly string[]> = {
   "argoproj.io": ["AppProject", "ApplicationSet", "Application"],
 };
 
-const objectMetaRef = "kubernetes.json#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+const objectMetaRef =
+  "kubernetes.json#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 type SchemaIndex = { kinds: Record<string, string>; sources: Record<string, string> };
 
 type Gvk = { group: string; version: string; kind: string };
 
-function extractKubernetes(swaggerPath: string): { file: JsonSchema; kinds: Record<string, string> } {
+function extractKubernetes(swaggerPath: string): {
+  file: JsonSchema;
+  kinds: Record<string, string>;
+} {
   const swagger = JSON.parse(readFileSync(swaggerPath, "utf8")) as {
     definitions: Record<string, JsonSchema>;
   };

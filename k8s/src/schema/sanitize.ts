@@ -98,7 +98,12 @@ type Rewrite = (schema: unknown) => unknown;
 
 // Applies `rewrite` bottom-up to every sub-schema position (not the root, and
 // not the definition being introduced, which would turn into a self-reference).
-function visitSubschemas(root: JsonSchema, definitions: Record<string, unknown>, rewrite: Rewrite, skip?: string): void {
+function visitSubschemas(
+  root: JsonSchema,
+  definitions: Record<string, unknown>,
+  rewrite: Rewrite,
+  skip?: string,
+): void {
   const walk = (node: unknown): unknown => {
     if (!isRecord(node)) return node;
     for (const key of ["items", "additionalProperties", "not"]) {

@@ -27,7 +27,12 @@ export function createSchemaValidator(schemaDir: string): SchemaValidator {
   const read = (file: string): unknown => JSON.parse(readFileSync(join(schemaDir, file), "utf8"));
   const index = read("index.json") as SchemaIndex;
   // Formats are dropped from the schemas; CEL rules (x-kubernetes-validations) are not evaluated.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, inlineRefs: false });
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: true,
+    validateFormats: false,
+    inlineRefs: false,
+  });
   ajv.addSchema(read("kubernetes.json") as object);
   // Index values are schema ids: "kubernetes.json#/definitions/..." or a file in crds/.
   for (const id of new Set(Object.values(index.kinds))) {
@@ -44,13 +49,16 @@ export function createSchemaValidator(schemaDir: string): SchemaValidator {
     let validate = compiled.get(schemaRef);
     if (validate === undefined) {
       validate = ajv.getSchema(schemaRef);
-      if (validate === undefined) throw new Error(`schema ${schemaRef} is missing from ${schemaDir}`);
+      if (validate === undefined)
+        throw new Error(`schema ${schemaRef} is missing from ${schemaDir}`);
       compiled.set(schemaRef, validate);
     }
     if (validate(object)) return [];
-    return (validate.errors ?? [])
-      // anyOf/oneOf repeat their branches' errors; the branch errors say more.
-      .filter((e) => e.keyword !== "anyOf" && e.keyword !== "oneOf")
-      .map((e) => ({ object: ref(object), path: e.instancePath || "/", message: describe(e) }));
+    return (
+      (validate.errors ?? [])
+        // anyOf/oneOf repeat their branches' errors; the branch errors say more.
+        .filter((e) => e.keyword !== "anyOf" && e.keyword !== "oneOf")
+        .map((e) => ({ object: ref(object), path: e.instancePath || "/", message: describe(e) }))
+    );
   };
 }

@@ -1,6 +1,6 @@
 // Renders each overlay once per test file.
-import { type K8sObject, find } from "../../src/manifest.ts";
-import { overlayDir, regions } from "../../src/paths.ts";
+import { find, type K8sObject } from "../../src/manifest.ts";
+import { overlayDir, type regions } from "../../src/paths.ts";
 import { renderKustomization } from "../../src/render.ts";
 
 const cache = new Map<string, K8sObject[]>();
