@@ -258,6 +258,18 @@ describe("homes policy", () => {
     );
   });
 
+  it("flags a forced takeover of a pair the region is not home for", () => {
+    const forced = both.map(({ region: r, objects }) => ({
+      region: r,
+      objects: objects.map((o) =>
+        r === "us-east" && o.kind === "ConfigMap" && o.metadata.name.startsWith("fxcore-region-")
+          ? { ...o, data: { ...(o.data as object), FXCORE_FORCED_PAIRS: "USDJPY,EURUSD" } }
+          : o,
+      ),
+    }));
+    expect(text(checkHomes(forced))).toEqual(["us-east: forces a takeover of EURUSD, which is not homed here"]);
+  });
+
   it("flags regions that disagree on the writer epoch", () => {
     const found = text(checkHomes(withHomes({}, { "us-east": "2" })));
     expect(found).toEqual(["writer-epoch: regions disagree on the writer epoch: 1, 2"]);

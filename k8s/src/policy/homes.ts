@@ -20,6 +20,7 @@ export type RegionRender = { region: string; objects: readonly K8sObject[] };
 export type RegionHomes = {
   region: string;
   homePairs: string[];
+  forcedPairs: string[];
   matcherReplicas: number;
   writerEpoch: string | undefined;
 };
@@ -47,10 +48,18 @@ export function readRegionHomes(r: RegionRender): { homes?: RegionHomes; violati
   const raw = env.get("FXCORE_HOME_PAIRS");
   if (raw === undefined)
     violations.push(violation(policy, r.region, "matcher has no FXCORE_HOME_PAIRS"));
-  const homePairs = (raw ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
+  const list = (value: string | undefined) =>
+    (value ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+  const homePairs = list(raw);
+  const forcedPairs = list(env.get("FXCORE_FORCED_PAIRS"));
+  for (const pair of forcedPairs) {
+    if (!homePairs.includes(pair)) {
+      violations.push(violation(policy, r.region, `forces a takeover of ${pair}, which is not homed here`));
+    }
+  }
   const seen = new Set<string>();
   for (const pair of homePairs) {
     if (!(instruments as readonly string[]).includes(pair)) {
@@ -64,6 +73,7 @@ export function readRegionHomes(r: RegionRender): { homes?: RegionHomes; violati
     homes: {
       region: r.region,
       homePairs,
+      forcedPairs,
       matcherReplicas: typeof replicas === "number" ? replicas : 1,
       writerEpoch: env.get("FXCORE_WRITER_EPOCH"),
     },
