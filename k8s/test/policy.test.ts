@@ -267,7 +267,9 @@ describe("homes policy", () => {
           : o,
       ),
     }));
-    expect(text(checkHomes(forced))).toEqual(["us-east: forces a takeover of EURUSD, which is not homed here"]);
+    expect(text(checkHomes(forced))).toEqual([
+      "us-east: forces a takeover of EURUSD, which is not homed here",
+    ]);
   });
 
   it("flags regions that disagree on the writer epoch", () => {

@@ -57,7 +57,9 @@ export function readRegionHomes(r: RegionRender): { homes?: RegionHomes; violati
   const forcedPairs = list(env.get("FXCORE_FORCED_PAIRS"));
   for (const pair of forcedPairs) {
     if (!homePairs.includes(pair)) {
-      violations.push(violation(policy, r.region, `forces a takeover of ${pair}, which is not homed here`));
+      violations.push(
+        violation(policy, r.region, `forces a takeover of ${pair}, which is not homed here`),
+      );
     }
   }
   const seen = new Set<string>();
