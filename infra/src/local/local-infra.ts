@@ -65,7 +65,14 @@ function envPort(name: string, fallback: number): number {
   return port;
 }
 
-/** Kafka's controller listens on the Kafka port + 1. */
+/** 1 by default; FXCORE_KAFKA_NODES=3 runs three brokers (ports base..base+5). */
+export function localKafkaNodes(): number {
+  const nodes = envPort("FXCORE_KAFKA_NODES", 1);
+  if (nodes !== 1 && nodes !== 3) throw new Error(`FXCORE_KAFKA_NODES=${nodes}: use 1 or 3`);
+  return nodes;
+}
+
+/** Kafka's controller listens on the Kafka port + 1 (node i: base + 2i, base + 2i + 1). */
 export function localPorts(): LocalPorts {
   return {
     kafka: envPort("FXCORE_KAFKA_PORT", 19092),
@@ -98,7 +105,9 @@ export function settingsOf(state: InfraState): InfraSettings {
 }
 
 async function kafkaHealthy(k: KafkaState | undefined): Promise<boolean> {
-  return !!k && k.pids.every(isAlive) && (await kafkaAnswers(k.brokers.split(",")[0]!));
+  return (
+    !!k && k.pids.every(isAlive) && (await kafkaAnswers(k.brokers.split(",")[0]!, k.pids.length))
+  );
 }
 async function registryHealthy(r: RegistryState | undefined): Promise<boolean> {
   return !!r && isAlive(r.pid) && (await registryAnswers(r.url));
@@ -156,9 +165,10 @@ export async function upLocal(
     };
     if (owner === "cli") state.owner = "cli";
     // All ports checked before anything starts, so a clash fails fast and clean.
+    const kafkaNodes = localKafkaNodes();
     if (!kOk) {
-      await ensurePortFree(ports.kafka, "kafka");
-      await ensurePortFree(ports.kafka + 1, "kafka controller");
+      for (let p = ports.kafka; p < ports.kafka + 2 * kafkaNodes; p++)
+        await ensurePortFree(p, "kafka");
     }
     if (!rOk) await ensurePortFree(ports.registry, "schema registry");
     if (!pOk) await ensurePortFree(ports.postgres, "postgres");
@@ -168,7 +178,7 @@ export async function upLocal(
       tasks.push(
         (async () => {
           const c: KafkaCluster = await startKafkaCluster({
-            nodes: 1,
+            nodes: kafkaNodes,
             basePort: ports.kafka,
             dir: join(infraDir(), "kafka"),
           });

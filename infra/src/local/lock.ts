@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isAlive } from "./process.ts";
@@ -23,7 +23,10 @@ export async function withLock<T>(
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const pid = Number.parseInt(readOr(owner, ""), 10);
-      if (Number.isFinite(pid) && pid !== process.pid && !isAlive(pid)) {
+      const ownerDied = Number.isFinite(pid) && pid !== process.pid && !isAlive(pid);
+      // No owner file long after the mkdir: its creator died in between.
+      const ownerNeverWritten = !Number.isFinite(pid) && ageMs(dir) > 10_000;
+      if (ownerDied || ownerNeverWritten) {
         rmSync(dir, { recursive: true, force: true });
         continue;
       }
@@ -43,5 +46,13 @@ function readOr(file: string, fallback: string): string {
     return readFileSync(file, "utf8");
   } catch {
     return fallback;
+  }
+}
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
   }
 }

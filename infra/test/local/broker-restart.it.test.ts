@@ -21,6 +21,7 @@ beforeAll(async () => {
     nodes: 1,
     basePort: 19198,
     dir: join(stateRoot(), "test-kafka-restart"),
+    quickStart: true,
   });
 }, 120_000);
 afterAll(async () => {

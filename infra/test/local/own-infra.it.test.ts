@@ -140,6 +140,7 @@ describe("three brokers on one host", () => {
       nodes: 3,
       basePort: 19192,
       dir: join(stateRoot(), `test-kafka-3-${process.pid}`),
+      quickStart: true,
     });
     const kafka = createKafka({
       brokers: cluster.brokers,
