@@ -1,0 +1,187 @@
+// The SSE stream over a real socket (port 18180) with an in-memory read side:
+// events carry the multi-account cursor as id, Last-Event-ID resumes exactly
+// after it, heartbeats flow when idle, and other accounts never leak in.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signedHeaders } from "../../src/auth/signing.ts";
+import { formatCursor, parseCursor } from "../../src/executions/source.ts";
+import { fixMessage } from "../../src/fix/message.ts";
+import { makeHarness, type TestKey } from "../support/harness.ts";
+
+const PORT = 18180;
+let h: Awaited<ReturnType<typeof makeHarness>>;
+let both: TestKey;
+let one: TestKey;
+
+const report = (account: string, seq: number) =>
+  fixMessage([
+    { tag: 35, value: "8" },
+    { tag: 37, value: `O-${account}-${seq}` },
+    { tag: 17, value: `E-${account}-${seq}` },
+    { tag: 150, value: "0" },
+    { tag: 39, value: "0" },
+    { tag: 1, value: account },
+    { tag: 55, value: "EURUSD" },
+    { tag: 54, value: "1" },
+    { tag: 151, value: "1000" },
+    { tag: 14, value: "0" },
+    { tag: 6, value: "0" },
+  ]);
+
+beforeAll(async () => {
+  h = await makeHarness({ now: () => Date.now(), sse: { heartbeatMs: 100, pollMs: 20 } });
+  both = h.addKey({ accounts: ["ACC1", "ACC2"], roles: ["dashboard"] });
+  one = h.addKey({ accounts: ["ACC2"], roles: ["trader"] });
+  for (let s = 1; s <= 3; s++)
+    h.executions.push({ account: "ACC1", accountSeq: s, report: report("ACC1", s) });
+  h.executions.push({ account: "ACC2", accountSeq: 1, report: report("ACC2", 1) });
+  await h.app.listen({ host: "127.0.0.1", port: PORT });
+});
+afterAll(() => h.app.close());
+
+interface Event {
+  id?: string;
+  event?: string;
+  data?: string;
+  comment?: string;
+}
+
+/** Reads SSE events until `until` holds, then aborts the connection. */
+const readStream = async (
+  key: TestKey,
+  path: string,
+  until: (evs: Event[]) => boolean,
+  extra: Record<string, string> = {},
+) => {
+  const ac = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
+    headers: { ...signedHeaders(key.id, key.secret, "GET", path, "", Date.now()), ...extra },
+    signal: ac.signal,
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+  const events: Event[] = [];
+  const decoder = new TextDecoder();
+  let buf = "";
+  const reader = res.body!.getReader();
+  const deadline = Date.now() + 5_000;
+  while (!until(events) && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    let i = buf.indexOf("\n\n");
+    while (i >= 0) {
+      const ev: Event = {};
+      for (const line of buf.slice(0, i).split("\n")) {
+        if (line.startsWith(":")) ev.comment = line.slice(1).trim();
+        else {
+          const [k, ...rest] = line.split(":");
+          (ev as Record<string, string>)[k!] = rest.join(":").trimStart();
+        }
+      }
+      events.push(ev);
+      buf = buf.slice(i + 2);
+      i = buf.indexOf("\n\n");
+    }
+  }
+  ac.abort();
+  return events;
+};
+
+describe("execution report stream", () => {
+  it("streams every readable account with a cursor id, then heartbeats", async () => {
+    const evs = await readStream(both, "/v1/executions/stream", (e) =>
+      e.some((x) => x.comment?.startsWith("heartbeat")),
+    );
+    const data = evs.filter((e) => e.event === "executionReport");
+    expect(data.map((e) => JSON.parse(e.data!).ExecID)).toEqual([
+      "E-ACC1-1",
+      "E-ACC1-2",
+      "E-ACC1-3",
+      "E-ACC2-1",
+    ]);
+    expect(data.at(-1)!.id).toBe("ACC1:3,ACC2:1");
+    expect(parseCursor(data[1]!.id)).toEqual(
+      new Map([
+        ["ACC1", 2],
+        ["ACC2", 0],
+      ]),
+    );
+  });
+
+  it("resumes after Last-Event-ID without gaps or repeats, and pushes new reports", async () => {
+    setTimeout(
+      () => h.executions.push({ account: "ACC1", accountSeq: 4, report: report("ACC1", 4) }),
+      150,
+    );
+    const evs = await readStream(
+      both,
+      "/v1/executions/stream",
+      (e) => e.filter((x) => x.event).length >= 2,
+      {
+        "last-event-id": "ACC1:2,ACC2:1",
+      },
+    );
+    const ids = evs
+      .filter((e) => e.event === "executionReport")
+      .map((e) => JSON.parse(e.data!).ExecID);
+    expect(ids).toEqual(["E-ACC1-3", "E-ACC1-4"]);
+  });
+
+  it("shows a key only its own accounts, whatever the cursor names", async () => {
+    const evs = await readStream(one, "/v1/executions/stream?cursor=ACC1:0", (e) =>
+      e.some((x) => x.comment?.startsWith("heartbeat")),
+    );
+    const accounts = evs.filter((e) => e.event).map((e) => JSON.parse(e.data!).Account);
+    expect(accounts).toEqual(["ACC2"]);
+    const refused = await fetch(`http://127.0.0.1:${PORT}/v1/executions/stream?account=ACC1`, {
+      headers: signedHeaders(
+        one.id,
+        one.secret,
+        "GET",
+        "/v1/executions/stream?account=ACC1",
+        "",
+        Date.now(),
+      ),
+    });
+    expect(refused.status).toBe(403);
+  });
+
+  it("rejects a malformed cursor", async () => {
+    const path = "/v1/executions/stream";
+    const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
+      headers: {
+        ...signedHeaders(both.id, both.secret, "GET", path, "", Date.now()),
+        "last-event-id": "garbage",
+      },
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe("BAD_CURSOR");
+  });
+
+  it("gap-fills by sequence", async () => {
+    const path = "/v1/executions?account=ACC1&after=1&limit=2";
+    const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
+      headers: signedHeaders(both.id, both.secret, "GET", path, "", Date.now()),
+    });
+    expect(res.status).toBe(200);
+    const page = await res.json();
+    expect(page.executions.map((e: { seq: number }) => e.seq)).toEqual([2, 3]);
+    expect(page.last).toBe(3);
+    expect(page.executions[0].report).toMatchObject({ MsgType: "8", ExecID: "E-ACC1-2" });
+    const amb = await fetch(`http://127.0.0.1:${PORT}/v1/executions`, {
+      headers: signedHeaders(both.id, both.secret, "GET", "/v1/executions", "", Date.now()),
+    });
+    expect((await amb.json()).error.code).toBe("ACCOUNT_REQUIRED");
+  });
+
+  it("formats and parses cursors symmetrically, with escaped account names", () => {
+    const c = new Map([
+      ["A:B,C", 5],
+      ["X", 0],
+    ]);
+    expect(parseCursor(formatCursor(c))).toEqual(c);
+    expect(parseCursor("A:")).toBeNull();
+    expect(parseCursor("A:-1")).toBeNull();
+  });
+});
