@@ -23,7 +23,18 @@ function describe(error: ErrorObject): string {
   return error.message ?? error.keyword;
 }
 
+const validators = new Map<string, SchemaValidator>();
+
+/** One validator per schema folder and process: compiling the CRD schemas is the slow part. */
 export function createSchemaValidator(schemaDir: string): SchemaValidator {
+  const cached = validators.get(schemaDir);
+  if (cached) return cached;
+  const validator = buildValidator(schemaDir);
+  validators.set(schemaDir, validator);
+  return validator;
+}
+
+function buildValidator(schemaDir: string): SchemaValidator {
   const read = (file: string): unknown => JSON.parse(readFileSync(join(schemaDir, file), "utf8"));
   const index = read("index.json") as SchemaIndex;
   // Formats are dropped from the schemas; CEL rules (x-kubernetes-validations) are not evaluated.
