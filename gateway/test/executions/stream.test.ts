@@ -156,7 +156,7 @@ describe("execution report stream", () => {
       },
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.code).toBe("BAD_CURSOR");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_CURSOR");
   });
 
   it("gap-fills by sequence", async () => {
@@ -165,14 +165,17 @@ describe("execution report stream", () => {
       headers: signedHeaders(both.id, both.secret, "GET", path, "", Date.now()),
     });
     expect(res.status).toBe(200);
-    const page = await res.json();
+    const page = (await res.json()) as {
+      executions: Array<{ seq: number; report: Record<string, string> }>;
+      last: number;
+    };
     expect(page.executions.map((e: { seq: number }) => e.seq)).toEqual([2, 3]);
     expect(page.last).toBe(3);
     expect(page.executions[0].report).toMatchObject({ MsgType: "8", ExecID: "E-ACC1-2" });
     const amb = await fetch(`http://127.0.0.1:${PORT}/v1/executions`, {
       headers: signedHeaders(both.id, both.secret, "GET", "/v1/executions", "", Date.now()),
     });
-    expect((await amb.json()).error.code).toBe("ACCOUNT_REQUIRED");
+    expect(((await amb.json()) as { error: { code: string } }).error.code).toBe("ACCOUNT_REQUIRED");
   });
 
   it("formats and parses cursors symmetrically, with escaped account names", () => {
