@@ -171,7 +171,7 @@ describe("execution report stream", () => {
     };
     expect(page.executions.map((e: { seq: number }) => e.seq)).toEqual([2, 3]);
     expect(page.last).toBe(3);
-    expect(page.executions[0].report).toMatchObject({ MsgType: "8", ExecID: "E-ACC1-2" });
+    expect(page.executions[0]?.report).toMatchObject({ MsgType: "8", ExecID: "E-ACC1-2" });
     const amb = await fetch(`http://127.0.0.1:${PORT}/v1/executions`, {
       headers: signedHeaders(both.id, both.secret, "GET", "/v1/executions", "", Date.now()),
     });
