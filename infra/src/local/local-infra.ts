@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { type KafkaCluster, kafkaAnswers, startKafkaCluster } from "./kafka-broker.ts";
 import { withLock } from "./lock.ts";
 import { infraDir } from "./paths.ts";
-import { postgresAnswers, startPostgres, stopPostgres } from "./postgres-server.ts";
-import { isAlive, portOpen, stopPid } from "./process.ts";
+import { postgresAnswers, postgresHome, startPostgres, stopPostgres } from "./postgres-server.ts";
+import { isAlive, isOurProcess, portOpen, stopPid } from "./process.ts";
 import { registryAnswers, startSchemaRegistry } from "./schema-registry.ts";
 
 // The shared local infrastructure: one Kafka broker, one schema registry, one
@@ -104,16 +104,35 @@ export function settingsOf(state: InfraState): InfraSettings {
   };
 }
 
+// What a recorded pid's command line must contain to be treated as ours.
+const kafkaMarkers = (k: KafkaState) => ["kafka.Kafka", k.dir];
+const registryMarkers = (r: RegistryState) => [
+  "apicurio-registry",
+  `-Dquarkus.http.port=${r.port}`,
+];
+const postgresMarkers = (p: PostgresState) => ["postgres", p.dataDir];
+
+async function stopKafka(k: KafkaState): Promise<void> {
+  await Promise.all(
+    k.pids.filter((p) => isOurProcess(p, kafkaMarkers(k))).map((p) => stopPid(p, 30_000)),
+  );
+}
+async function stopRegistry(r: RegistryState): Promise<void> {
+  if (isOurProcess(r.pid, registryMarkers(r))) await stopPid(r.pid);
+}
+
 async function kafkaHealthy(k: KafkaState | undefined): Promise<boolean> {
   return (
-    !!k && k.pids.every(isAlive) && (await kafkaAnswers(k.brokers.split(",")[0]!, k.pids.length))
+    !!k &&
+    k.pids.every((p) => isOurProcess(p, kafkaMarkers(k))) &&
+    (await kafkaAnswers(k.brokers.split(",")[0]!, k.pids.length))
   );
 }
 async function registryHealthy(r: RegistryState | undefined): Promise<boolean> {
-  return !!r && isAlive(r.pid) && (await registryAnswers(r.url));
+  return !!r && isOurProcess(r.pid, registryMarkers(r)) && (await registryAnswers(r.url));
 }
 async function postgresHealthy(p: PostgresState | undefined): Promise<boolean> {
-  return !!p && isAlive(p.pid) && (await postgresAnswers(p.url));
+  return !!p && isOurProcess(p.pid, postgresMarkers(p)) && (await postgresAnswers(p.url));
 }
 
 async function ensurePortFree(port: number, what: string): Promise<void> {
@@ -154,8 +173,8 @@ export async function upLocal(
       postgresHealthy(prev?.postgres),
     ]);
     // Half-dead leftovers are cleared before starting afresh.
-    if (!kOk && prev?.kafka) await Promise.all(prev.kafka.pids.map((p) => stopPid(p)));
-    if (!rOk && prev?.registry) await stopPid(prev.registry.pid);
+    if (!kOk && prev?.kafka) await stopKafka(prev.kafka);
+    if (!rOk && prev?.registry) await stopRegistry(prev.registry);
     if (!pOk && prev?.postgres) await stopPostgres(prev.postgres.dataDir);
     const state: InfraState = {
       owner: prev && (kOk || rOk || pOk) && prev.owner === "cli" ? "cli" : owner,
@@ -209,7 +228,7 @@ export async function upLocal(
         (async () => {
           state.postgres = await startPostgres({
             port: ports.postgres,
-            dir: join(infraDir(), "postgres"),
+            dir: postgresHome(join(infraDir(), "postgres")),
           });
           started.push("postgres");
         })(),
@@ -246,10 +265,8 @@ function withoutComponents(state: InfraState, names: readonly string[]): InfraSt
 
 async function stopComponents(state: InfraState, names: readonly string[]): Promise<void> {
   await Promise.all([
-    names.includes("kafka") && state.kafka
-      ? Promise.all(state.kafka.pids.map((p) => stopPid(p, 30_000)))
-      : undefined,
-    names.includes("registry") && state.registry ? stopPid(state.registry.pid) : undefined,
+    names.includes("kafka") && state.kafka ? stopKafka(state.kafka) : undefined,
+    names.includes("registry") && state.registry ? stopRegistry(state.registry) : undefined,
     names.includes("postgres") && state.postgres ? stopPostgres(state.postgres.dataDir) : undefined,
   ]);
 }
@@ -264,7 +281,9 @@ async function downUnlocked(): Promise<InfraState | undefined> {
   const state = readState();
   if (!state) return undefined;
   await stopComponents(state, ["kafka", "registry", "postgres"]);
-  if (state.postgres && isAlive(state.postgres.pid)) await stopPid(state.postgres.pid);
+  if (state.postgres && isOurProcess(state.postgres.pid, postgresMarkers(state.postgres))) {
+    await stopPid(state.postgres.pid);
+  }
   rmSync(stateFile(), { force: true });
   rmSync(leaseDir(), { recursive: true, force: true });
   return state;

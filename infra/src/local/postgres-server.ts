@@ -1,5 +1,15 @@
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import pg from "pg";
 import { run, StartError } from "./process.ts";
 
@@ -143,5 +153,27 @@ export async function postgresAnswers(url: string): Promise<boolean> {
     return false;
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/**
+ * The postgres system user must be able to reach its data dir. A checkout
+ * under a private home (e.g. /root) is not traversable by it; then the data
+ * dir goes under the system temp dir instead, keyed by the preferred path.
+ */
+export function postgresHome(preferred: string): string {
+  if (process.getuid?.() !== 0 || traversableByOthers(dirname(preferred))) return preferred;
+  const key = createHash("sha1").update(preferred).digest("hex").slice(0, 12);
+  return join(tmpdir(), `fxcore-pg-${key}`);
+}
+
+function traversableByOthers(dir: string): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      if ((statSync(d).mode & 0o001) === 0) return false;
+    } catch {
+      // Not created yet: it will be created with the default (traversable) mode.
+    }
+    if (d === dirname(d)) return true;
   }
 }

@@ -168,3 +168,18 @@ export function quietKafkajsTimerWarning(): void {
   );
   process.on("warning", filtered);
 }
+
+/**
+ * True when `pid` is alive and its command line contains every marker (a data
+ * dir, a port flag). Recorded pids can be reused by unrelated processes after
+ * a reboot; we only ever signal processes that are provably ours.
+ */
+export function isOurProcess(pid: number, markers: readonly string[]): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    return markers.every((m) => cmdline.includes(m));
+  } catch {
+    return false;
+  }
+}
