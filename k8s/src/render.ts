@@ -13,7 +13,17 @@ export function renderKustomization(dir: string): Result<K8sObject[], RenderErro
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
+    const err = e as { stderr?: string; message: string; code?: string };
+    if (err.code === "ENOENT") {
+      return {
+        ok: false,
+        error: {
+          kind: "render-error",
+          dir,
+          message: "kubectl is not on PATH (its built-in kustomize renders the overlays)",
+        },
+      };
+    }
     return {
       ok: false,
       error: { kind: "render-error", dir, message: (err.stderr || err.message).trim() },
