@@ -41,6 +41,8 @@ const matcher = await startMatcher({
   snapshotEvery: config.MATCHER_SNAPSHOT_EVERY,
   transactionalIdPrefix: config.MATCHER_GROUP_ID,
   concurrency: config.MATCHER_CONCURRENCY,
+  sessionTimeoutMs: config.MATCHER_SESSION_TIMEOUT_MS,
+  heartbeatMs: config.MATCHER_HEARTBEAT_MS,
   metrics: createMatcherMetrics(registry),
   matcher: {
     catalog: REFERENCE_CATALOG,

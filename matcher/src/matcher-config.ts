@@ -26,6 +26,9 @@ export const matcherConfigSpec = {
   MATCHER_DLQ_TOPIC: str({ default: "fx.dlq" }),
   MATCHER_SNAPSHOT_EVERY: int({ default: 10_000, min: 1 }),
   MATCHER_CONCURRENCY: int({ default: 1, min: 1, max: 64 }),
+  /** Group liveness: how soon a crashed instance's partitions move to another. */
+  MATCHER_SESSION_TIMEOUT_MS: int({ default: 30_000, min: 1_000 }),
+  MATCHER_HEARTBEAT_MS: int({ default: 3_000, min: 100 }),
 };
 
 export const homePairsOf = (raw: string | undefined): ReadonlySet<string> | undefined =>

@@ -42,6 +42,8 @@ export interface MatcherWorkerOptions {
   readonly metrics?: MatcherMetrics;
   /** Partitions processed in parallel by this instance. */
   readonly concurrency?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatMs?: number;
 }
 
 interface PartitionState {
@@ -71,6 +73,8 @@ export async function startMatcher(o: MatcherWorkerOptions): Promise<RunningMatc
     groupId: o.groupId,
     readCommitted: true,
     maxBytesPerPartition: 4 * 1024 * 1024,
+    ...(o.sessionTimeoutMs !== undefined ? { sessionTimeout: o.sessionTimeoutMs } : {}),
+    ...(o.heartbeatMs !== undefined ? { heartbeatInterval: o.heartbeatMs } : {}),
   });
   const states = new Map<number, PartitionState>();
   let joined = false;
@@ -205,10 +209,40 @@ function snapshotOf(o: MatcherWorkerOptions, state: PartitionState): OutgoingRec
   });
 }
 
+/** Inputs per Kafka transaction: bounds the produce request (broker message.max.bytes) and the redo after a failure. */
+const MAX_INPUTS_PER_TRANSACTION = 500;
+/** Records per send call inside a transaction. */
+const MAX_RECORDS_PER_SEND = 1_000;
+
 async function processBatch(
   o: MatcherWorkerOptions,
   state: PartitionState,
   batch: Batch,
+  ctl: {
+    resolveOffset: (offset: string) => void;
+    heartbeat: () => Promise<void>;
+    isRunning: () => boolean;
+    isStale: () => boolean;
+  },
+): Promise<void> {
+  const messages = batch.messages;
+  for (let from = 0; from < messages.length; from += MAX_INPUTS_PER_TRANSACTION) {
+    if (!ctl.isRunning() || ctl.isStale()) return;
+    await processSlice(
+      o,
+      state,
+      batch,
+      messages.slice(from, from + MAX_INPUTS_PER_TRANSACTION),
+      ctl,
+    );
+  }
+}
+
+async function processSlice(
+  o: MatcherWorkerOptions,
+  state: PartitionState,
+  batch: Batch,
+  messages: Batch["messages"],
   ctl: {
     resolveOffset: (offset: string) => void;
     heartbeat: () => Promise<void>;
@@ -221,7 +255,7 @@ async function processBatch(
   const dead: OutgoingRecord[] = [];
   let lastOffset: string | undefined;
   let liveInputs = 0;
-  for (const message of batch.messages) {
+  for (const message of messages) {
     if (!ctl.isRunning() || ctl.isStale()) break;
     const offset = BigInt(message.offset);
     if (offset < state.nextOffset) continue;
@@ -262,7 +296,9 @@ async function processBatch(
   }
   const snapshotDue = state.sinceSnapshot >= o.snapshotEvery;
   await state.producer.transaction(async (tx) => {
-    if (outputs.length > 0) await tx.send(o.outputTopic, outputs);
+    for (let i = 0; i < outputs.length; i += MAX_RECORDS_PER_SEND) {
+      await tx.send(o.outputTopic, outputs.slice(i, i + MAX_RECORDS_PER_SEND));
+    }
     if (dead.length > 0) await tx.send(o.dlqTopic, dead);
     if (snapshotDue) await tx.send(o.snapshotTopic, [snapshotOf(o, state)]);
     await tx.sendOffsets(o.groupId, [
@@ -280,8 +316,7 @@ async function processBatch(
     m.outputs.inc(labels, outputs.length);
     m.deadLettered.inc(labels, dead.length);
     m.batchSeconds.observe((performance.now() - started) / 1000);
-    const lag = Number(BigInt(batch.highWatermark) - state.nextOffset);
-    m.inputLag.set(labels, lag < 0 ? 0 : lag);
+    m.inputLag.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - state.nextOffset)));
     if (snapshotDue) m.snapshots.inc(labels);
   }
 }

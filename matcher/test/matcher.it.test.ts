@@ -1,0 +1,182 @@
+import { REFERENCE_CATALOG } from "@fxcore/domain";
+import { createKafka, createLogger, DLQ_HEADERS, headerValue } from "@fxcore/infra";
+import {
+  createTestTopics,
+  infraSettings,
+  testGroupId,
+  type TestTopics,
+} from "@fxcore/infra/testing";
+import { createSerde, type Envelope, type Serde } from "@fxcore/schemas";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { PartitionMatcher } from "../src/partition-matcher.ts";
+import { type RunningMatcher, startMatcher } from "../src/matcher-worker.ts";
+import { generateInputs } from "./support/input-stream.ts";
+import { collect, publishInputs, waitFor } from "./support/kafka-io.ts";
+
+// The matcher against a real broker and registry: outputs equal an in-process
+// run of the same inputs byte for byte, across a stop/restart (snapshot +
+// silent replay), and poison inputs go to the dead-letter topic.
+
+const PAIRS = ["EURUSD", "USDJPY", "GBPUSD", "EURGBP"];
+const partitionOf = (s: string) => PAIRS.indexOf(s);
+
+let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.snapshots" | "fx.dlq">;
+let serde: Serde;
+const settings = () => infraSettings();
+const kafka = () => createKafka({ brokers: settings().KAFKA_BROKERS, clientId: "matcher-it" });
+const logger = createLogger({ service: "matcher-it", level: "warn" });
+
+beforeAll(async () => {
+  topics = await createTestTopics({
+    "fx.orders": { partitions: 4 },
+    "fx.executions": { partitions: 4 },
+    "fx.snapshots": { partitions: 4, config: { "cleanup.policy": "compact" } },
+    "fx.dlq": { partitions: 1 },
+  });
+  serde = createSerde({ registryUrl: settings().SCHEMA_REGISTRY_URL });
+});
+afterAll(async () => {
+  await topics?.delete();
+});
+
+function expectedOutputs(inputs: readonly Envelope[]): Map<number, Envelope[]> {
+  const matchers = new Map<number, PartitionMatcher>();
+  const out = new Map<number, Envelope[]>();
+  for (const input of inputs) {
+    const p = partitionOf(input.payload.symbol);
+    let m = matchers.get(p);
+    if (!m)
+      matchers.set(p, (m = new PartitionMatcher({ catalog: REFERENCE_CATALOG, writerEpoch: 1 })));
+    const r = m.apply(input);
+    if (r.kind === "outputs") out.set(p, [...(out.get(p) ?? []), ...r.outputs]);
+  }
+  return out;
+}
+
+const start = (groupId: string): Promise<RunningMatcher> =>
+  startMatcher({
+    kafka: kafka(),
+    serde,
+    logger,
+    groupId,
+    inputTopic: topics.names["fx.orders"],
+    outputTopic: topics.names["fx.executions"],
+    snapshotTopic: topics.names["fx.snapshots"],
+    dlqTopic: topics.names["fx.dlq"],
+    snapshotEvery: 700,
+    transactionalIdPrefix: groupId,
+    matcher: { catalog: REFERENCE_CATALOG, writerEpoch: 1 },
+  });
+
+describe("matcher on real Kafka", () => {
+  test("outputs are byte-identical to an in-process run, across a restart", async () => {
+    const inputs = generateInputs({ seed: 2026, count: 4_000, pairs: PAIRS });
+    const firstHalf = inputs.slice(0, 2_500);
+    const expected = expectedOutputs(inputs);
+    const expectedTotal = [...expected.values()].reduce((n, l) => n + l.length, 0);
+    const expectedFirst = [...expectedOutputs(firstHalf).values()].reduce(
+      (n, l) => n + l.length,
+      0,
+    );
+
+    const out = await collect(kafka(), topics.names["fx.executions"]);
+    const groupId = testGroupId("matcher");
+    await publishInputs(kafka(), serde, topics.names["fx.orders"], firstHalf, partitionOf);
+    let matcher = await start(groupId);
+    await waitFor(
+      "first half answered",
+      () => out.total() >= expectedFirst,
+      90_000,
+      () => `${out.total()}/${expectedFirst}`,
+    );
+    await matcher.stop();
+
+    // A new instance recovers each partition from its snapshot and re-applies
+    // the inputs after it silently, then answers only what is new.
+    await publishInputs(
+      kafka(),
+      serde,
+      topics.names["fx.orders"],
+      inputs.slice(2_500),
+      partitionOf,
+    );
+    matcher = await start(groupId);
+    await waitFor(
+      "all answered",
+      () => out.total() >= expectedTotal,
+      90_000,
+      () => `${out.total()}/${expectedTotal}`,
+    );
+    await new Promise((r) => setTimeout(r, 1_500)); // would-be duplicates would arrive now
+    await matcher.stop();
+    await out.stop();
+
+    expect(out.total()).toBe(expectedTotal);
+    for (const [p, envelopes] of expected) {
+      const got = out.byPartition.get(p) ?? [];
+      const want = await Promise.all(
+        envelopes.map((e) => serde.encode(topics.names["fx.executions"], e)),
+      );
+      expect(got.map((m) => m.value?.toString("hex"))).toEqual(want.map((b) => b.toString("hex")));
+      expect(got.every((m) => m.key?.toString() === PAIRS[p])).toBe(true);
+    }
+  });
+
+  test("poison inputs go to the dead-letter topic with the reason; the partition keeps moving", async () => {
+    const t = await createTestTopics({
+      "fx.orders": { partitions: 1 },
+      "fx.executions": { partitions: 1 },
+      "fx.snapshots": { partitions: 1, config: { "cleanup.policy": "compact" } },
+      "fx.dlq": { partitions: 1 },
+    });
+    try {
+      const good = generateInputs({ seed: 5, count: 50, pairs: ["EURUSD"] });
+      const k = kafka();
+      const producer = k.producer();
+      await producer.connect();
+      const enc = (e: Envelope) => serde.encode(t.names["fx.orders"], e);
+      const unknownPair = {
+        ...good[0]!,
+        payload: { ...good[0]!.payload, symbol: "XAUUSD" },
+      } as Envelope;
+      await producer.send({
+        topic: t.names["fx.orders"],
+        messages: [
+          { key: "EURUSD", value: Buffer.from([9, 9, 9, 9, 9, 1, 2]) }, // bad magic byte
+          { key: "EURUSD", value: await enc(unknownPair) },
+          ...(await Promise.all(good.map(async (e) => ({ key: "EURUSD", value: await enc(e) })))),
+        ],
+      });
+      await producer.disconnect();
+      const expected = expectedOutputs(good).get(0) ?? [];
+      const out = await collect(k, t.names["fx.executions"]);
+      const dlq = await collect(k, t.names["fx.dlq"]);
+      const groupId = testGroupId("matcher-poison");
+      const m = await startMatcher({
+        kafka: k,
+        serde,
+        logger,
+        groupId,
+        inputTopic: t.names["fx.orders"],
+        outputTopic: t.names["fx.executions"],
+        snapshotTopic: t.names["fx.snapshots"],
+        dlqTopic: t.names["fx.dlq"],
+        snapshotEvery: 1_000,
+        transactionalIdPrefix: groupId,
+        matcher: { catalog: REFERENCE_CATALOG, writerEpoch: 1 },
+      });
+      await waitFor("outputs", () => out.total() >= expected.length && dlq.total() >= 2, 60_000);
+      await m.stop();
+      await out.stop();
+      await dlq.stop();
+      const dead = dlq.byPartition.get(0) ?? [];
+      expect(dead).toHaveLength(2);
+      expect(headerValue(dead[0]!.headers, DLQ_HEADERS.reason)).toMatch(/magic/i);
+      expect(headerValue(dead[0]!.headers, DLQ_HEADERS.sourceOffset)).toBe("0");
+      expect(headerValue(dead[1]!.headers, DLQ_HEADERS.reason)).toContain("unknown symbol XAUUSD");
+      expect(out.total()).toBe(expected.length);
+    } finally {
+      await t.delete();
+    }
+  });
+});
