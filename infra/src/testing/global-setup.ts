@@ -2,6 +2,7 @@ import type { TestProject } from "vitest/node";
 import { acquireInfra } from "../local/infra-source.ts";
 import type { InfraSettings } from "../local/local-infra.ts";
 import { quietKafkajsTimerWarning } from "../local/process.ts";
+import "./provided-context.ts";
 
 // vitest globalSetup for workspaces with *.it.test.ts: starts (or reuses) the
 // shared Kafka, schema registry and Postgres once per run and provides their
@@ -9,15 +10,6 @@ import { quietKafkajsTimerWarning } from "../local/process.ts";
 // "@fxcore/infra/testing"); process.env is set too, for child processes.
 // At the end, infra the harness started is stopped by the last run using it,
 // unless FXCORE_KEEP_INFRA=1 (then `npm run infra:down` stops it).
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    KAFKA_BROKERS: string;
-    SCHEMA_REGISTRY_URL: string;
-    DATABASE_URL: string;
-    FXCORE_INFRA_SOURCE: string;
-  }
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   quietKafkajsTimerWarning();

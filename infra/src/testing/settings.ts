@@ -1,5 +1,6 @@
 import { inject } from "vitest";
 import type { InfraSettings } from "../local/local-infra.ts";
+import "./provided-context.ts";
 
 export type { InfraSettings };
 
