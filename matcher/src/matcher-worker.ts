@@ -1,5 +1,5 @@
 import { SpanKind, context, trace } from "@opentelemetry/api";
-import type { Admin, Batch, Consumer, IHeaders, Kafka } from "kafkajs";
+import type { Batch, Consumer, IHeaders, Kafka } from "kafkajs";
 import {
   type ConsumedRecord,
   consumedRecord,

@@ -45,8 +45,10 @@ function expectedOutputs(inputs: readonly Envelope[]): Map<number, Envelope[]> {
   for (const input of inputs) {
     const p = partitionOf(input.payload.symbol);
     let m = matchers.get(p);
-    if (!m)
-      matchers.set(p, (m = new PartitionMatcher({ catalog: REFERENCE_CATALOG, writerEpoch: 1 })));
+    if (!m) {
+      m = new PartitionMatcher({ catalog: REFERENCE_CATALOG, writerEpoch: 1 });
+      matchers.set(p, m);
+    }
     const r = m.apply(input);
     if (r.kind === "outputs") out.set(p, [...(out.get(p) ?? []), ...r.outputs]);
   }
