@@ -42,6 +42,7 @@ import type {
 import { err, ok } from "../values.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
 import { BUY, NIL, OrderBook, SELL } from "./order-book.ts";
+import { hashString } from "./string-table.ts";
 import { TerminalIds } from "./terminal-ids.ts";
 import {
   decodeSnapshot,
@@ -119,6 +120,7 @@ export class MatchingEngine {
   readonly instrument: Instrument;
   readonly symbol: Symbol;
   private readonly collar: number;
+  private readonly execPrefix: string;
   private readonly book: OrderBook;
   private readonly expiry = new ExpiryQueue();
   private terminal: TerminalIds;
@@ -130,6 +132,7 @@ export class MatchingEngine {
     this.instrument = instrument;
     this.symbol = instrument.symbol;
     this.collar = instrument.marketCollarTicks;
+    this.execPrefix = `${instrument.symbol}-`;
     this.book = new OrderBook(options.initialOrderCapacity);
     this.terminal = new TerminalIds(options.terminalIdGeneration ?? DEFAULT_TERMINAL_ID_GENERATION);
   }
@@ -177,13 +180,14 @@ export class MatchingEngine {
       out.push(this.rejected(a, OrdRejReason.UnknownSymbol, "order is for another book"));
       return;
     }
-    if (b.index.has(a.orderId)) {
+    const h = hashString(a.orderId);
+    if (b.index.hasHashed(a.orderId, h)) {
       out.push(this.rejected(a, OrdRejReason.DuplicateOrder, "duplicate order id"));
       return;
     }
     const q = a.qty as number;
     if (!Number.isSafeInteger(q) || q <= 0) {
-      this.terminal.add(a.orderId);
+      this.terminal.addHashed(a.orderId, h);
       out.push(
         this.rejected(a, OrdRejReason.IncorrectQuantity, "quantity must be a positive integer"),
       );
@@ -196,7 +200,7 @@ export class MatchingEngine {
     let limit: number;
     if (isMarket) {
       if (bestOpp === NIL) {
-        this.terminal.add(a.orderId);
+        this.terminal.addHashed(a.orderId, h);
         out.push(this.expiredNew(a, q, tif === TIF_FOK ? "FOK_UNFILLED" : "MARKET_REMAINDER"));
         return;
       }
@@ -205,7 +209,7 @@ export class MatchingEngine {
     } else {
       const p = a.price as number | null;
       if (p === null || !Number.isSafeInteger(p) || p <= 0) {
-        this.terminal.add(a.orderId);
+        this.terminal.addHashed(a.orderId, h);
         out.push(this.rejected(a, OrdRejReason.Other, "limit order needs a positive price"));
         return;
       }
@@ -215,7 +219,7 @@ export class MatchingEngine {
       bestOpp !== NIL &&
       (side === BUY ? b.lvPrice[bestOpp]! <= limit : b.lvPrice[bestOpp]! >= limit);
     if (a.postOnly && crosses) {
-      this.terminal.add(a.orderId);
+      this.terminal.addHashed(a.orderId, h);
       out.push(this.rejected(a, OrdRejReason.Other, "post-only order would take liquidity"));
       return;
     }
@@ -224,7 +228,7 @@ export class MatchingEngine {
     if (tif === TIF_FOK) need = q;
     else if (a.minQty !== null && a.minQty > 0) need = Math.min(a.minQty, q);
     if (need > 0 && (!crosses || this.fillable(side, limit, a.account, stp, need) < need)) {
-      this.terminal.add(a.orderId);
+      this.terminal.addHashed(a.orderId, h);
       out.push(this.expiredNew(a, q, tif === TIF_FOK ? "FOK_UNFILLED" : "MIN_QTY_NOT_MET"));
       return;
     }
@@ -238,18 +242,19 @@ export class MatchingEngine {
     b.stp[o] = stp;
     b.postOnly[o] = a.postOnly ? 1 : 0;
     b.ids[o] = a.orderId;
+    b.idHash[o] = h;
     b.clOrdIds[o] = a.clOrdId;
     b.accounts[o] = a.account;
     b.expire[o] = a.expireTime;
 
     if (crosses && this.match(o, limit, a.transactTime, out)) {
-      this.terminal.add(a.orderId);
+      this.terminal.addHashed(a.orderId, h);
       b.freeOrder(o);
       return;
     }
     const leaves = b.qty[o]! - b.cum[o]!;
     if (leaves === 0) {
-      this.terminal.add(a.orderId);
+      this.terminal.addHashed(a.orderId, h);
       b.freeOrder(o);
     } else if (isMarket || tif === TIF_IOC || tif === TIF_FOK) {
       out.push(
@@ -259,7 +264,7 @@ export class MatchingEngine {
           a.transactTime,
         ),
       );
-      this.terminal.add(a.orderId);
+      this.terminal.addHashed(a.orderId, h);
       b.freeOrder(o);
     } else {
       this.rest(o, limit);
@@ -269,7 +274,7 @@ export class MatchingEngine {
   private rest(o: number, price: number): void {
     const b = this.book;
     b.link(o, price);
-    b.index.set(b.ids[o]!, o);
+    b.index.setHashed(b.ids[o]!, b.idHash[o]!, o);
     const exp = b.expire[o]!;
     const tif = b.tif[o]!;
     if (exp !== null && (tif === TIF_DAY || tif === TIF_GTD)) {
@@ -392,9 +397,11 @@ export class MatchingEngine {
 
   /** A live order became terminal: out of the live index, into the terminal ids. */
   private retire(o: number): void {
-    const id = this.book.ids[o]!;
-    this.book.index.delete(id);
-    this.terminal.add(id);
+    const b = this.book;
+    const id = b.ids[o]!;
+    const h = b.idHash[o]!;
+    b.index.deleteHashed(id, h);
+    this.terminal.addHashed(id, h);
   }
 
   /** Expires a resting order and removes it from the book. */
@@ -549,8 +556,7 @@ export class MatchingEngine {
 
   private execId(seq: number): ExecId {
     const s = String(seq);
-    return (this.symbol +
-      (s.length < 10 ? "-" + ZEROS.substring(s.length) + s : "-" + s)) as ExecId;
+    return (this.execPrefix + (s.length < 10 ? ZEROS.substring(s.length) + s : s)) as ExecId;
   }
 
   private rejected(a: OrderAccepted, reason: OrdRejReason, text: string): OrderRejected {
@@ -798,6 +804,7 @@ export class MatchingEngine {
       b.stp[o] = x.stp;
       b.postOnly[o] = x.postOnly ? 1 : 0;
       b.ids[o] = x.orderId;
+      b.idHash[o] = hashString(x.orderId);
       b.clOrdIds[o] = x.clOrdId;
       b.accounts[o] = x.account;
       b.expire[o] = x.expireTime;

@@ -33,6 +33,8 @@ export class OrderBook {
   tif = new Uint8Array(0);
   stp = new Uint8Array(0);
   postOnly = new Uint8Array(0);
+  /** hashString(ids[o]), computed once when the order arrives. */
+  idHash = new Int32Array(0);
   ids: string[] = [];
   clOrdIds: string[] = [];
   accounts: string[] = [];
@@ -98,6 +100,7 @@ export class OrderBook {
     this.tif = grow8(this.tif, cap);
     this.stp = grow8(this.stp, cap);
     this.postOnly = grow8(this.postOnly, cap);
+    this.idHash = grow32(this.idHash, cap);
     this.freeOrders = grow32(this.freeOrders, cap);
     this.level.fill(NIL, old);
     for (let i = old; i < cap; i++) {

@@ -4,7 +4,7 @@
 // full it becomes the previous one and the oldest generation is forgotten
 // (ADR 031). Purely count-driven, so it is as deterministic as the rest.
 
-import { StringTable } from "./string-table.ts";
+import { hashString, StringTable } from "./string-table.ts";
 
 export class TerminalIds {
   readonly generationSize: number;
@@ -19,8 +19,12 @@ export class TerminalIds {
   }
 
   add(id: string): void {
+    this.addHashed(id, hashString(id));
+  }
+
+  addHashed(id: string, h: number): void {
     const cur = this.current;
-    cur.set(id, 0);
+    cur.setHashed(id, h, 0);
     if (cur.size >= this.generationSize) {
       // Reuse the forgotten generation's table: no allocation on rotation.
       const old = this.previous;
@@ -31,6 +35,7 @@ export class TerminalIds {
   }
 
   has(id: string): boolean {
-    return this.current.has(id) || this.previous.has(id);
+    const h = hashString(id);
+    return this.current.hasHashed(id, h) || this.previous.hasHashed(id, h);
   }
 }
