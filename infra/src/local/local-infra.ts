@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type KafkaCluster, kafkaAnswers, startKafkaCluster } from "./kafka-broker.ts";
 import { withLock } from "./lock.ts";
 import { infraDir } from "./paths.ts";
@@ -121,18 +122,49 @@ async function stopRegistry(r: RegistryState): Promise<void> {
   if (isOurProcess(r.pid, registryMarkers(r))) await stopPid(r.pid);
 }
 
-async function kafkaHealthy(k: KafkaState | undefined): Promise<boolean> {
-  return (
-    !!k &&
-    k.pids.every((p) => isOurProcess(p, kafkaMarkers(k))) &&
-    (await kafkaAnswers(k.brokers.split(",")[0]!, k.pids.length))
+/**
+ * Healthy = our process is alive and answers. A process that is alive but
+ * slow to answer (a busy machine, still starting) is given `patienceMs`
+ * before it counts as broken: others may be using it, so we must not replace
+ * it on one slow probe.
+ */
+async function answersWhileAlive(
+  alive: () => boolean,
+  probe: () => Promise<boolean>,
+  patienceMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + patienceMs;
+  while (alive()) {
+    if (await probe()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(500);
+  }
+  return false;
+}
+
+async function kafkaHealthy(k: KafkaState | undefined, patienceMs = 0): Promise<boolean> {
+  if (!k) return false;
+  return answersWhileAlive(
+    () => k.pids.every((p) => isOurProcess(p, kafkaMarkers(k))),
+    () => kafkaAnswers(k.brokers.split(",")[0]!, k.pids.length),
+    patienceMs,
   );
 }
-async function registryHealthy(r: RegistryState | undefined): Promise<boolean> {
-  return !!r && isOurProcess(r.pid, registryMarkers(r)) && (await registryAnswers(r.url));
+async function registryHealthy(r: RegistryState | undefined, patienceMs = 0): Promise<boolean> {
+  if (!r) return false;
+  return answersWhileAlive(
+    () => isOurProcess(r.pid, registryMarkers(r)),
+    () => registryAnswers(r.url),
+    patienceMs,
+  );
 }
-async function postgresHealthy(p: PostgresState | undefined): Promise<boolean> {
-  return !!p && isOurProcess(p.pid, postgresMarkers(p)) && (await postgresAnswers(p.url));
+async function postgresHealthy(p: PostgresState | undefined, patienceMs = 0): Promise<boolean> {
+  if (!p) return false;
+  return answersWhileAlive(
+    () => isOurProcess(p.pid, postgresMarkers(p)),
+    () => postgresAnswers(p.url),
+    patienceMs,
+  );
 }
 
 async function ensurePortFree(port: number, what: string): Promise<void> {
@@ -167,10 +199,11 @@ export async function upLocal(
   return withLock(lockDir(), async () => {
     const ports = localPorts();
     const prev = readState();
+    const patience = 60_000;
     const [kOk, rOk, pOk] = await Promise.all([
-      kafkaHealthy(prev?.kafka),
-      registryHealthy(prev?.registry),
-      postgresHealthy(prev?.postgres),
+      kafkaHealthy(prev?.kafka, patience),
+      registryHealthy(prev?.registry, patience),
+      postgresHealthy(prev?.postgres, patience),
     ]);
     // Half-dead leftovers are cleared before starting afresh.
     if (!kOk && prev?.kafka) await stopKafka(prev.kafka);
