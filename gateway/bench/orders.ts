@@ -10,7 +10,9 @@
 //
 // Env: DATABASE_URL, SCHEMA_REGISTRY_URL, KAFKA_BROKERS (default: the local
 // infra of `npm run infra:up`), BENCH_CONCURRENCY (64), BENCH_DURATION_S (20),
-// BENCH_WARMUP_S (5), BENCH_ACCOUNTS (8). Ports 18184 (gateway), 18185 (command-service).
+// BENCH_WARMUP_S (5), BENCH_ACCOUNTS (8), BENCH_UPSTREAM (command-service | stub:
+// a canned answerer instead of command-service, to see the gateway's own
+// ceiling). Ports 18184 (gateway), 18185 (command-service).
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -30,6 +32,7 @@ const CONCURRENCY = Number(env("BENCH_CONCURRENCY", "64"));
 const DURATION_S = Number(env("BENCH_DURATION_S", "20"));
 const WARMUP_S = Number(env("BENCH_WARMUP_S", "5"));
 const ACCOUNTS = Number(env("BENCH_ACCOUNTS", "8"));
+const UPSTREAM = env("BENCH_UPSTREAM", "command-service");
 const GW_PORT = 18184;
 const CS_PORT = 18185;
 
@@ -84,9 +87,13 @@ const cleanup = async () => {
 process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
 
 try {
+  const stub = UPSTREAM === "stub";
   start(
-    "command-service",
-    new URL("../../command-service/src/main.ts", import.meta.url).pathname,
+    UPSTREAM,
+    new URL(
+      stub ? "./stub-command-service.ts" : "../../command-service/src/main.ts",
+      import.meta.url,
+    ).pathname,
     { OUTBOX_RELAY: "off" },
     CS_PORT,
   );
@@ -97,11 +104,13 @@ try {
     max: 2,
   });
   const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `BENCH-${i + 1}`);
-  await pool.query(
-    `INSERT INTO cs_accounts (account, enabled, max_order_qty, max_notional, credit_limit)
+  if (!stub) {
+    await pool.query(
+      `INSERT INTO cs_accounts (account, enabled, max_order_qty, max_notional, credit_limit)
      SELECT a, true, 50000000, 1000000000000, 1000000000000000 FROM unnest($1::text[]) AS a`,
-    [accounts],
-  );
+      [accounts],
+    );
+  }
   await migrateKeyStore(pool);
   const keys = await Promise.all(
     accounts.map(async (a) => {
@@ -202,7 +211,7 @@ try {
   const ms = (us: number) => (us / 1000).toFixed(2);
   const ok = statuses.get(200) ?? 0;
   console.log(
-    `gateway bench: ${CONCURRENCY} in flight, ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up`,
+    `gateway bench (upstream: ${UPSTREAM}): ${CONCURRENCY} in flight, ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up`,
   );
   console.log(
     `  throughput ${(done / elapsed).toFixed(0)} req/s (${(ok / elapsed).toFixed(0)} acked New/s), ${done} requests`,

@@ -6,6 +6,7 @@
 import type { Principal } from "./principal.ts";
 import type { ReplayCache } from "./replay-cache.ts";
 import {
+  type HmacKey,
   HEADER_KEY,
   HEADER_SIGNATURE,
   HEADER_TIMESTAMP,
@@ -16,7 +17,7 @@ import {
 
 export interface ActiveKey {
   readonly principal: Principal;
-  readonly secret: Buffer;
+  readonly secret: HmacKey;
 }
 
 export interface KeyLookup {

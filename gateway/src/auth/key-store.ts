@@ -2,7 +2,7 @@
 // and the lookup the authenticator uses, cached in memory for `cacheMs` so the
 // hot path does not query per request (a revocation takes effect within it).
 
-import { randomBytes } from "node:crypto";
+import { createSecretKey, randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import type { PgPool } from "@fxcore/infra";
 import { withTransaction } from "@fxcore/infra";
@@ -111,7 +111,10 @@ export const pgKeyLookup = (
       tag: row.secret_tag,
     });
     if (!secret) return null; // wrong master key or tampered row: the key is unusable, not an error to leak
-    return { principal: { keyId: row.key_id, accounts: row.accounts, roles: row.roles }, secret };
+    return {
+      principal: { keyId: row.key_id, accounts: row.accounts, roles: row.roles },
+      secret: createSecretKey(secret),
+    };
   };
   return {
     find(keyId) {

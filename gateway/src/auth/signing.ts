@@ -3,7 +3,10 @@
 // with HMAC-SHA256 under its API secret and sends the hex digest. Binding the
 // body hash, not the body, keeps the string short and the scheme streamable.
 
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, type KeyObject, timingSafeEqual } from "node:crypto";
+
+/** A secret as bytes, or pre-imported (cheaper per request). */
+export type HmacKey = Buffer | KeyObject;
 
 export const HEADER_KEY = "fx-key";
 export const HEADER_TIMESTAMP = "fx-timestamp";
@@ -23,7 +26,7 @@ export const canonicalString = (
 ): string => `${timestampMs}\n${method.toUpperCase()}\n${pathWithQuery}\n${sha256Hex(body)}`;
 
 export const sign = (
-  secret: Buffer,
+  secret: HmacKey,
   timestampMs: string,
   method: string,
   pathWithQuery: string,
@@ -41,7 +44,7 @@ export const signatureMatches = (expectedHex: string, givenHex: string): boolean
 /** Headers a client sends: the one helper the README, tests and the benchmark use. */
 export const signedHeaders = (
   keyId: string,
-  secret: Buffer,
+  secret: HmacKey,
   method: string,
   pathWithQuery: string,
   body: string | Buffer,
