@@ -12,7 +12,9 @@ source scripts/ensure-node.sh
 stamp=node_modules/.fxcore-installed
 want="$(node --version) $(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: this registry leaves other platforms' optional
+  # binaries (biome, turbo) out of the lockfile, which `npm ci` refuses.
+  npm install --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
 cmd="${1:-test}"; shift || true
