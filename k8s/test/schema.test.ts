@@ -68,6 +68,21 @@ describe("the validator", () => {
     expect(messages(mm2)).toContain('/spec/mirrors/0 unknown field "topicPattern"');
   });
 
+  it("checks Strimzi's polymorphic fields by their type (storage, authentication)", () => {
+    const pool = copy(get(eu, "KafkaNodePool", "brokers")) as Loose;
+    pool.spec.storage.volumes[0].deleteClam = true;
+    expect(messages(pool)).toEqual(['/spec/storage/volumes/0 unknown field "deleteClam"']);
+    pool.spec.storage.volumes[0] = { id: 0, type: "persistent-clam", size: "1Gi" };
+    expect(messages(pool)).toEqual([
+      '/spec/storage/volumes/0 value of tag "type" must be in oneOf',
+    ]);
+    const mm2 = copy(get(eu, "KafkaMirrorMaker2", "fxcore-mirror")) as Loose;
+    mm2.spec.clusters[1].authentication.certificateAndKey.cert = "user.crt";
+    expect(messages(mm2)).toEqual([
+      '/spec/clusters/1/authentication/certificateAndKey unknown field "cert"',
+    ]);
+  });
+
   it("rejects unknown fields inside the shared (hoisted) parts of the ApplicationSet schema", () => {
     const appSet = copy(get(argo, "ApplicationSet", "fxcore")) as Loose;
     appSet.spec.template.spec.syncPolicy.automated.prun = true;

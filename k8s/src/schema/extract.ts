@@ -90,7 +90,6 @@ function extractCrd(path: string, outDir: string, index: SchemaIndex): void {
     for (const version of versions) {
       if (!version.served || version.schema === undefined) continue;
       const schema = sanitize(version.schema.openAPIV3Schema) as JsonSchema;
-      if (group === "kafka.strimzi.io") openPolymorphic(schema);
       const properties = (schema.properties ?? {}) as Record<string, unknown>;
       properties.apiVersion = { const: `${group}/${version.name}` };
       properties.kind = { const: names.kind };
@@ -104,24 +103,6 @@ function extractCrd(path: string, outDir: string, index: SchemaIndex): void {
       index.kinds[`${group}/${version.name} ${names.kind}`] = id;
     }
   }
-}
-
-// fabric8's generator writes Strimzi's polymorphic types (storage, listener
-// authentication, logging, metrics config, ...) as their base class, which
-// only has the `type` discriminator. Those objects cannot be checked for
-// unknown fields; everything around them still is.
-function openPolymorphic(node: unknown): void {
-  if (Array.isArray(node)) {
-    for (const item of node) openPolymorphic(item);
-    return;
-  }
-  if (typeof node !== "object" || node === null) return;
-  const schema = node as JsonSchema;
-  const properties = schema.properties as Record<string, unknown> | undefined;
-  if (properties !== undefined && Object.keys(properties).join() === "type") {
-    delete schema.additionalProperties;
-  }
-  for (const value of Object.values(schema)) openPolymorphic(value);
 }
 
 function main(argv: readonly string[]): void {

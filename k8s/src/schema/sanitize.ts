@@ -36,15 +36,6 @@ export function sanitize(node: unknown): unknown {
   if (isRecord(out.properties) && out.additionalProperties === undefined && !preserves) {
     out.additionalProperties = false;
   }
-  // fabric8's generator writes Map<String, Object> as {type: object}; the value
-  // of such a map (e.g. a Kafka config entry) may be any scalar.
-  if (
-    isRecord(out.additionalProperties) &&
-    out.additionalProperties.type === "object" &&
-    Object.keys(out.additionalProperties).length === 1
-  ) {
-    out.additionalProperties = {};
-  }
   return out;
 }
 

@@ -38,11 +38,13 @@ function buildValidator(schemaDir: string): SchemaValidator {
   const read = (file: string): unknown => JSON.parse(readFileSync(join(schemaDir, file), "utf8"));
   const index = read("index.json") as SchemaIndex;
   // Formats are dropped from the schemas; CEL rules (x-kubernetes-validations) are not evaluated.
+  // `discriminator` picks the branch of Strimzi's polymorphic types by their `type`.
   const ajv = new Ajv({
     strict: false,
     allErrors: true,
     validateFormats: false,
     inlineRefs: false,
+    discriminator: true,
   });
   ajv.addSchema(read("kubernetes.json") as object);
   // Index values are schema ids: "kubernetes.json#/definitions/..." or a file in crds/.

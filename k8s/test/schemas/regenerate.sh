@@ -6,8 +6,8 @@
 #   Argo CD        github.com/argoproj/argo-cd/v3 v3.6.1            manifests/crds/*.yaml
 #   Prometheus Op. github.com/prometheus-operator/prometheus-operator v0.85.0 example/prometheus-operator-crd/*.yaml
 #   ESO            github.com/external-secrets/external-secrets v1.3.2 config/crds/bases/*.yaml
-#   Strimzi        io.strimzi:api 0.48.0 (Maven Central), CRDs generated from its
-#                  model classes by fabric8's CRD generator (StrimziCrds.java)
+#   Strimzi        io.strimzi:api 0.48.0 (Maven Central), CRD schemas derived from
+#                  its model classes with Jackson (strimzi/StrimziCrds.java)
 # Run from the repo root:  bash k8s/test/schemas/regenerate.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -47,7 +47,7 @@ FXCORE_SCHEMA_SOURCES="$(cat <<JSON
   "argoproj.io": "github.com/argoproj/argo-cd/v3@v3.6.1 manifests/crds (Go module proxy)",
   "monitoring.coreos.com": "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd (Go module proxy)",
   "external-secrets.io": "github.com/external-secrets/external-secrets@v1.3.2 config/crds/bases (Go module proxy)",
-  "kafka.strimzi.io": "io.strimzi:api:0.48.0 (Maven Central) through fabric8 crd-generator-api-v2 7.4.0 (StrimziCrds.java)"
+  "kafka.strimzi.io": "io.strimzi:api:0.48.0 (Maven Central), model classes read with Jackson (strimzi/StrimziCrds.java)"
 }
 JSON
 )" node k8s/src/schema/extract.ts "$here" "$k8s/api/openapi-spec/swagger.json" \
