@@ -181,7 +181,7 @@ export class MatchingEngine {
       return;
     }
     const h = hashString(a.orderId);
-    if (b.index.hasHashed(a.orderId, h)) {
+    if (b.find(a.orderId, h) !== NIL) {
       out.push(this.rejected(a, OrdRejReason.DuplicateOrder, "duplicate order id"));
       return;
     }
@@ -234,17 +234,14 @@ export class MatchingEngine {
     }
 
     const o = b.allocOrder();
-    b.qty[o] = q;
-    b.cum[o] = 0;
-    b.prio[o] = this.nextPrio++;
-    b.side[o] = side;
-    b.tif[o] = tif;
-    b.stp[o] = stp;
-    b.postOnly[o] = a.postOnly ? 1 : 0;
-    b.ids[o] = a.orderId;
-    b.idHash[o] = h;
-    b.clOrdIds[o] = a.clOrdId;
-    b.accounts[o] = a.account;
+    b.F[o * 4] = q;
+    b.F[o * 4 + 1] = 0;
+    b.F[o * 4 + 2] = this.nextPrio++;
+    b.I[o * 4 + 3] = packFlags(side, tif, stp, a.postOnly);
+    b.R[o * 3] = a.orderId;
+    b.F[o * 4 + 3] = h;
+    b.R[o * 3 + 1] = a.clOrdId;
+    b.R[o * 3 + 2] = a.account;
     b.expire[o] = a.expireTime;
 
     if (crosses && this.match(o, limit, a.transactTime, out)) {
@@ -252,7 +249,7 @@ export class MatchingEngine {
       b.freeOrder(o);
       return;
     }
-    const leaves = b.qty[o]! - b.cum[o]!;
+    const leaves = b.F[o * 4]! - b.F[o * 4 + 1]!;
     if (leaves === 0) {
       this.terminal.addHashed(a.orderId, h);
       b.freeOrder(o);
@@ -271,21 +268,27 @@ export class MatchingEngine {
     }
   }
 
+  /** A new order starts resting: into its level, the live index and (DAY/GTD) the expiry queue. */
   private rest(o: number, price: number): void {
+    this.book.index.insert(this.book.F[o * 4 + 3]!, o);
+    this.relink(o, price);
+  }
+
+  /** Links an order already in the live index (a replace that lost priority). */
+  private relink(o: number, price: number): void {
     const b = this.book;
     b.link(o, price);
-    b.index.setHashed(b.ids[o]!, b.idHash[o]!, o);
     const exp = b.expire[o]!;
-    const tif = b.tif[o]!;
+    const tif = (b.I[o * 4 + 3]! >> 1) & 7;
     if (exp !== null && (tif === TIF_DAY || tif === TIF_GTD)) {
-      this.expiry.push(exp, b.prio[o]!, o);
+      this.expiry.push(exp, b.F[o * 4 + 2]!, o);
       if (this.expiry.size > this.expiryCompactAt) this.compactExpiry();
     }
   }
 
   private compactExpiry(): void {
     const b = this.book;
-    this.expiry.compactIfStale((p, s) => b.level[s] !== NIL && b.prio[s] === p);
+    this.expiry.compactIfStale((p, s) => b.I[s * 4 + 2] !== NIL && b.F[s * 4 + 2] === p);
     this.expiryCompactAt = Math.max(4096, this.expiry.size * 2);
   }
 
@@ -315,12 +318,12 @@ export class MatchingEngine {
         if (acc >= need) return acc;
         continue;
       }
-      for (let m = b.lvHead[lv]!; m !== NIL; m = b.next[m]!) {
-        if (b.accounts[m] === account) {
+      for (let m = b.lvHead[lv]!; m !== NIL; m = b.I[m * 4]!) {
+        if (b.R[m * 3 + 2] === account) {
           if (stp !== STP_CANCEL_OLDEST) return acc;
           continue;
         }
-        acc += b.qty[m]! - b.cum[m]!;
+        acc += b.F[m * 4]! - b.F[m * 4 + 1]!;
         if (acc >= need) return acc;
       }
     }
@@ -333,22 +336,21 @@ export class MatchingEngine {
    */
   private match(t: number, limit: number, time: TimestampNs, out: MatcherOutput[]): boolean {
     const b = this.book;
-    const side = b.side[t]!;
+    const side = b.I[t * 4 + 3]! & 1;
     const opp = 1 - side;
-    const stp = b.stp[t]!;
-    const account = b.accounts[t]!;
+    const stp = (b.I[t * 4 + 3]! >> 4) & 3;
+    const account = b.R[t * 3 + 2]!;
     const aggressor: Side = side === BUY ? "BUY" : "SELL";
-    const qty = b.qty;
-    const cum = b.cum;
-    while (qty[t]! > cum[t]!) {
+    const F = b.F;
+    while (F[t * 4]! > F[t * 4 + 1]!) {
       const lv = b.best(opp);
       if (lv === NIL) return false;
       const price = b.lvPrice[lv]!;
       if (side === BUY ? price > limit : price < limit) return false;
       let m = b.lvHead[lv]!;
-      while (m !== NIL && qty[t]! > cum[t]!) {
-        const nextM = b.next[m]!;
-        if (stp !== STP_NONE && b.accounts[m] === account) {
+      while (m !== NIL && F[t * 4]! > F[t * 4 + 1]!) {
+        const nextM = b.I[m * 4]!;
+        if (stp !== STP_NONE && b.R[m * 3 + 2] === account) {
           if (stp !== STP_CANCEL_NEWEST) this.endResting(m, "SELF_TRADE", time, out);
           if (stp !== STP_CANCEL_OLDEST) {
             out.push(this.expiredSlot(t, "SELF_TRADE", time));
@@ -357,11 +359,11 @@ export class MatchingEngine {
           m = nextM;
           continue;
         }
-        const mLeaves = qty[m]! - cum[m]!;
-        const tLeaves = qty[t]! - cum[t]!;
+        const mLeaves = F[m * 4]! - F[m * 4 + 1]!;
+        const tLeaves = F[t * 4]! - F[t * 4 + 1]!;
         const q = Math.min(mLeaves, tLeaves);
-        cum[m] = cum[m]! + q;
-        cum[t] = cum[t]! + q;
+        F[m * 4 + 1] = F[m * 4 + 1]! + q;
+        F[t * 4 + 1] = F[t * 4 + 1]! + q;
         b.lvQty[lv] = b.lvQty[lv]! - q;
         const seq = ++this.seqNo;
         out.push({
@@ -372,16 +374,16 @@ export class MatchingEngine {
           price: price as PriceTicks,
           qty: q as Qty,
           aggressorSide: aggressor,
-          makerOrderId: b.ids[m] as OrderId,
-          makerClOrdId: b.clOrdIds[m] as ClOrdId,
-          makerAccount: b.accounts[m] as AccountId,
+          makerOrderId: b.R[m * 3] as OrderId,
+          makerClOrdId: b.R[m * 3 + 1] as ClOrdId,
+          makerAccount: b.R[m * 3 + 2] as AccountId,
           makerLeavesQty: (mLeaves - q) as Qty,
-          makerCumQty: cum[m] as Qty,
-          takerOrderId: b.ids[t] as OrderId,
-          takerClOrdId: b.clOrdIds[t] as ClOrdId,
+          makerCumQty: F[m * 4 + 1] as Qty,
+          takerOrderId: b.R[t * 3] as OrderId,
+          takerClOrdId: b.R[t * 3 + 1] as ClOrdId,
           takerAccount: account as AccountId,
           takerLeavesQty: (tLeaves - q) as Qty,
-          takerCumQty: cum[t] as Qty,
+          takerCumQty: F[t * 4 + 1] as Qty,
           transactTime: time,
         });
         if (q === mLeaves) {
@@ -398,9 +400,9 @@ export class MatchingEngine {
   /** A live order became terminal: out of the live index, into the terminal ids. */
   private retire(o: number): void {
     const b = this.book;
-    const id = b.ids[o]!;
-    const h = b.idHash[o]!;
-    b.index.deleteHashed(id, h);
+    const id = b.R[o * 3]!;
+    const h = b.F[o * 4 + 3]!;
+    b.index.remove(h, o);
     this.terminal.addHashed(id, h);
   }
 
@@ -422,7 +424,7 @@ export class MatchingEngine {
 
   private onCancel(c: OrderCancelRequested, out: MatcherOutput[]): void {
     const b = this.book;
-    const o = b.index.get(c.orderId);
+    const o = b.find(c.orderId, hashString(c.orderId));
     if (o < 0) {
       const unknown = !this.terminal.has(c.orderId);
       const rej: CancelRejected = {
@@ -445,12 +447,12 @@ export class MatchingEngine {
       seq: ++this.seqNo as PairSeq,
       orderId: c.orderId,
       clOrdId: c.clOrdId,
-      origClOrdId: b.clOrdIds[o] as ClOrdId,
-      account: b.accounts[o] as AccountId,
+      origClOrdId: b.R[o * 3 + 1] as ClOrdId,
+      account: b.R[o * 3 + 2] as AccountId,
       symbol: this.symbol,
-      side: b.side[o] === BUY ? "BUY" : "SELL",
-      cancelledQty: (b.qty[o]! - b.cum[o]!) as Qty,
-      cumQty: b.cum[o] as Qty,
+      side: (b.I[o * 4 + 3]! & 1) === BUY ? "BUY" : "SELL",
+      cancelledQty: (b.F[o * 4]! - b.F[o * 4 + 1]!) as Qty,
+      cumQty: b.F[o * 4 + 1] as Qty,
       reason: "REQUESTED",
       transactTime: c.transactTime,
     });
@@ -463,7 +465,7 @@ export class MatchingEngine {
 
   private onReplace(r: OrderReplaceRequested, out: MatcherOutput[]): void {
     const b = this.book;
-    const o = b.index.get(r.orderId);
+    const o = b.find(r.orderId, hashString(r.orderId));
     if (o < 0) {
       out.push(
         this.terminal.has(r.orderId)
@@ -481,15 +483,15 @@ export class MatchingEngine {
       out.push(this.replaceRejected(r, CxlRejReason.Other, "quantity must be a positive integer"));
       return;
     }
-    const oldPrice = b.lvPrice[b.level[o]!]!;
+    const oldPrice = b.lvPrice[b.I[o * 4 + 2]!]!;
     const newPrice = r.price === null ? oldPrice : (r.price as number);
     if (!Number.isSafeInteger(newPrice) || newPrice <= 0) {
       out.push(this.replaceRejected(r, CxlRejReason.Other, "price must be a positive integer"));
       return;
     }
-    const side = b.side[o]!;
-    const cum = b.cum[o]!;
-    const origClOrdId = b.clOrdIds[o] as ClOrdId;
+    const side = b.I[o * 4 + 3]! & 1;
+    const cum = b.F[o * 4 + 1]!;
+    const origClOrdId = b.R[o * 3 + 1] as ClOrdId;
 
     // Down to or below what is filled: the order is done (ADR 034).
     if (newQty <= cum) {
@@ -500,11 +502,11 @@ export class MatchingEngine {
       return;
     }
     // Same price, not more quantity: amend in place, keep the queue position.
-    if (newPrice === oldPrice && newQty <= b.qty[o]!) {
-      const lv = b.level[o]!;
-      b.lvQty[lv] = b.lvQty[lv]! - (b.qty[o]! - newQty);
-      b.qty[o] = newQty;
-      b.clOrdIds[o] = r.clOrdId;
+    if (newPrice === oldPrice && newQty <= b.F[o * 4]!) {
+      const lv = b.I[o * 4 + 2]!;
+      b.lvQty[lv] = b.lvQty[lv]! - (b.F[o * 4]! - newQty);
+      b.F[o * 4] = newQty;
+      b.R[o * 3 + 1] = r.clOrdId;
       out.push(this.replaced(r, o, origClOrdId, newPrice, newQty, newQty - cum, true));
       return;
     }
@@ -512,27 +514,27 @@ export class MatchingEngine {
     const crosses =
       bestOpp !== NIL &&
       (side === BUY ? b.lvPrice[bestOpp]! <= newPrice : b.lvPrice[bestOpp]! >= newPrice);
-    if (crosses && b.postOnly[o] === 1) {
+    if (crosses && ((b.I[o * 4 + 3]! >> 6) & 1) === 1) {
       out.push(this.replaceRejected(r, CxlRejReason.Other, "post-only order would take liquidity"));
       return;
     }
     // Loses priority: leaves its level, may trade as an aggressor, rests at the back.
     b.unlink(o);
-    b.qty[o] = newQty;
-    b.prio[o] = this.nextPrio++;
-    b.clOrdIds[o] = r.clOrdId;
+    b.F[o * 4] = newQty;
+    b.F[o * 4 + 2] = this.nextPrio++;
+    b.R[o * 3 + 1] = r.clOrdId;
     out.push(this.replaced(r, o, origClOrdId, newPrice, newQty, newQty - cum, false));
     if (crosses && this.match(o, newPrice, r.transactTime, out)) {
       this.retire(o);
       b.freeOrder(o);
       return;
     }
-    if (b.qty[o]! === b.cum[o]!) {
+    if (b.F[o * 4]! === b.F[o * 4 + 1]!) {
       this.retire(o);
       b.freeOrder(o);
       return;
     }
-    this.rest(o, newPrice);
+    this.relink(o, newPrice);
   }
 
   // ---- time ----
@@ -546,8 +548,8 @@ export class MatchingEngine {
       const s = q.topSlot();
       const p = q.topPrio();
       q.pop();
-      if (b.level[s] !== NIL && b.prio[s] === p) {
-        this.endResting(s, b.tif[s] === TIF_DAY ? "DAY" : "GTD", now, out);
+      if (b.I[s * 4 + 2] !== NIL && b.F[s * 4 + 2] === p) {
+        this.endResting(s, ((b.I[s * 4 + 3]! >> 1) & 7) === TIF_DAY ? "DAY" : "GTD", now, out);
       }
     }
   }
@@ -595,13 +597,13 @@ export class MatchingEngine {
     return {
       type: "OrderExpired",
       seq: ++this.seqNo as PairSeq,
-      orderId: b.ids[o] as OrderId,
-      clOrdId: b.clOrdIds[o] as ClOrdId,
-      account: b.accounts[o] as AccountId,
+      orderId: b.R[o * 3] as OrderId,
+      clOrdId: b.R[o * 3 + 1] as ClOrdId,
+      account: b.R[o * 3 + 2] as AccountId,
       symbol: this.symbol,
-      side: b.side[o] === BUY ? "BUY" : "SELL",
-      expiredQty: (b.qty[o]! - b.cum[o]!) as Qty,
-      cumQty: b.cum[o] as Qty,
+      side: (b.I[o * 4 + 3]! & 1) === BUY ? "BUY" : "SELL",
+      expiredQty: (b.F[o * 4]! - b.F[o * 4 + 1]!) as Qty,
+      cumQty: b.F[o * 4 + 1] as Qty,
       reason,
       transactTime: time,
     };
@@ -623,13 +625,13 @@ export class MatchingEngine {
       orderId: r.orderId,
       clOrdId: r.clOrdId,
       origClOrdId,
-      account: b.accounts[o] as AccountId,
+      account: b.R[o * 3 + 2] as AccountId,
       symbol: this.symbol,
-      side: b.side[o] === BUY ? "BUY" : "SELL",
+      side: (b.I[o * 4 + 3]! & 1) === BUY ? "BUY" : "SELL",
       price: price as PriceTicks,
       qty: qty as Qty,
       leavesQty: leaves as Qty,
-      cumQty: b.cum[o] as Qty,
+      cumQty: b.F[o * 4 + 1] as Qty,
       priorityKept,
       transactTime: r.transactTime,
     };
@@ -683,7 +685,7 @@ export class MatchingEngine {
       for (let i = 0; ; i++) {
         const lv = b.levelAt(s, i);
         if (lv === NIL) break;
-        for (let o = b.lvHead[lv]!; o !== NIL; o = b.next[o]!) res.push(this.view(o));
+        for (let o = b.lvHead[lv]!; o !== NIL; o = b.I[o * 4]!) res.push(this.view(o));
       }
     }
     return res;
@@ -691,7 +693,7 @@ export class MatchingEngine {
 
   /** What the book knows about an order id. */
   orderStatus(orderId: OrderId): OrderStatusView {
-    const o = this.book.index.get(orderId);
+    const o = this.book.find(orderId, hashString(orderId));
     if (o < 0) return this.terminal.has(orderId) ? { state: "DONE" } : { state: "UNKNOWN" };
     return { state: "LIVE", order: this.view(o) };
   }
@@ -699,17 +701,17 @@ export class MatchingEngine {
   private view(o: number): RestingOrder {
     const b = this.book;
     return {
-      orderId: b.ids[o] as OrderId,
-      clOrdId: b.clOrdIds[o] as ClOrdId,
-      account: b.accounts[o] as AccountId,
-      side: b.side[o] === BUY ? "BUY" : "SELL",
-      price: b.lvPrice[b.level[o]!] as PriceTicks,
-      qty: b.qty[o] as Qty,
-      leavesQty: (b.qty[o]! - b.cum[o]!) as Qty,
-      cumQty: b.cum[o] as Qty,
-      tif: tifName(b.tif[o]!),
-      stpMode: stpName(b.stp[o]!),
-      postOnly: b.postOnly[o] === 1,
+      orderId: b.R[o * 3] as OrderId,
+      clOrdId: b.R[o * 3 + 1] as ClOrdId,
+      account: b.R[o * 3 + 2] as AccountId,
+      side: (b.I[o * 4 + 3]! & 1) === BUY ? "BUY" : "SELL",
+      price: b.lvPrice[b.I[o * 4 + 2]!] as PriceTicks,
+      qty: b.F[o * 4] as Qty,
+      leavesQty: (b.F[o * 4]! - b.F[o * 4 + 1]!) as Qty,
+      cumQty: b.F[o * 4 + 1] as Qty,
+      tif: tifName((b.I[o * 4 + 3]! >> 1) & 7),
+      stpMode: stpName((b.I[o * 4 + 3]! >> 4) & 3),
+      postOnly: ((b.I[o * 4 + 3]! >> 6) & 1) === 1,
       expireTime: b.expire[o] as TimestampNs | null,
     };
   }
@@ -724,19 +726,19 @@ export class MatchingEngine {
       for (let i = 0; ; i++) {
         const lv = b.levelAt(s, i);
         if (lv === NIL) break;
-        for (let o = b.lvHead[lv]!; o !== NIL; o = b.next[o]!) {
+        for (let o = b.lvHead[lv]!; o !== NIL; o = b.I[o * 4]!) {
           orders.push({
-            orderId: b.ids[o]!,
-            clOrdId: b.clOrdIds[o]!,
-            account: b.accounts[o]!,
+            orderId: b.R[o * 3]!,
+            clOrdId: b.R[o * 3 + 1]!,
+            account: b.R[o * 3 + 2]!,
             side: s,
-            tif: b.tif[o]!,
-            stp: b.stp[o]!,
-            postOnly: b.postOnly[o] === 1,
+            tif: (b.I[o * 4 + 3]! >> 1) & 7,
+            stp: (b.I[o * 4 + 3]! >> 4) & 3,
+            postOnly: ((b.I[o * 4 + 3]! >> 6) & 1) === 1,
             price: b.lvPrice[lv]!,
-            qty: b.qty[o]!,
-            cumQty: b.cum[o]!,
-            prio: b.prio[o]!,
+            qty: b.F[o * 4]!,
+            cumQty: b.F[o * 4 + 1]!,
+            prio: b.F[o * 4 + 2]!,
             expireTime: b.expire[o]!,
           });
         }
@@ -786,7 +788,9 @@ export class MatchingEngine {
       if (x.cumQty >= x.qty) return bad("resting order with nothing left");
       if (!Number.isSafeInteger(x.prio) || x.prio < 1 || x.prio >= state.nextPrio)
         return bad("prio");
-      if (b.index.has(x.orderId)) return bad(`duplicate order ${x.orderId}`);
+      if (b.find(x.orderId, hashString(x.orderId)) !== NIL) {
+        return bad(`duplicate order ${x.orderId}`);
+      }
       // Canonical order: bids descending, then asks ascending.
       if (x.side !== lastSide) {
         if (x.side < lastSide) return bad("order sequence");
@@ -796,17 +800,14 @@ export class MatchingEngine {
       if (x.side === BUY ? x.price > lastPrice : x.price < lastPrice) return bad("order sequence");
       lastPrice = x.price;
       const o = b.allocOrder();
-      b.qty[o] = x.qty;
-      b.cum[o] = x.cumQty;
-      b.prio[o] = x.prio;
-      b.side[o] = x.side;
-      b.tif[o] = x.tif;
-      b.stp[o] = x.stp;
-      b.postOnly[o] = x.postOnly ? 1 : 0;
-      b.ids[o] = x.orderId;
-      b.idHash[o] = hashString(x.orderId);
-      b.clOrdIds[o] = x.clOrdId;
-      b.accounts[o] = x.account;
+      b.F[o * 4] = x.qty;
+      b.F[o * 4 + 1] = x.cumQty;
+      b.F[o * 4 + 2] = x.prio;
+      b.I[o * 4 + 3] = packFlags(x.side, x.tif, x.stp, x.postOnly);
+      b.R[o * 3] = x.orderId;
+      b.F[o * 4 + 3] = hashString(x.orderId);
+      b.R[o * 3 + 1] = x.clOrdId;
+      b.R[o * 3 + 2] = x.account;
       b.expire[o] = x.expireTime;
       this.rest(o, x.price);
     }
@@ -826,6 +827,11 @@ export class MatchingEngine {
     this.nextPrio = state.nextPrio;
     return ok(this);
   }
+}
+
+/** side (1 bit) | TIF code (3 bits) | STP (2 bits) | post-only (1 bit), one int per order. */
+function packFlags(side: number, tif: number, stp: number, postOnly: boolean): number {
+  return side | (tif << 1) | (stp << 4) | (postOnly ? 64 : 0);
 }
 
 function tifCode(t: TimeInForce): number {

@@ -10,7 +10,7 @@
 //
 // This class knows nothing about matching rules; the engine drives it.
 
-import { StringTable } from "./string-table.ts";
+import { IdIndex } from "./id-index.ts";
 
 export const NIL = -1;
 export const BUY = 0;
@@ -22,22 +22,17 @@ const INITIAL_LEVELS = 256;
 export class OrderBook {
   // ---- order slots ----
   orderCap = 0;
-  qty = new Float64Array(0);
-  cum = new Float64Array(0);
-  prio = new Float64Array(0);
-  next = new Int32Array(0);
-  prev = new Int32Array(0);
-  /** Level the order rests on, NIL when not resting (free, or an aggressor in flight). */
-  level = new Int32Array(0);
-  side = new Uint8Array(0);
-  tif = new Uint8Array(0);
-  stp = new Uint8Array(0);
-  postOnly = new Uint8Array(0);
-  /** hashString(ids[o]), computed once when the order arrives. */
-  idHash = new Int32Array(0);
-  ids: string[] = [];
-  clOrdIds: string[] = [];
-  accounts: string[] = [];
+  // Array-of-structs per order, so one order is one or two cache lines in each
+  // array (a cancel of a random order must not touch a dozen arrays):
+  /** F[4o..4o+3]: qty, cumQty, priority, hashString(orderId) (computed once on arrival). */
+  F = new Float64Array(0);
+  /**
+   * I[4o..4o+3]: next, prev, level (NIL when not resting: free, or an aggressor
+   * in flight), flags = side | tif << 1 | stp << 4 | postOnly << 6.
+   */
+  I = new Int32Array(0);
+  /** R[3o..3o+2]: orderId, clOrdId, account. */
+  R: string[] = [];
   expire: (bigint | null)[] = [];
   private freeOrders = new Int32Array(0);
   private freeOrderTop = 0;
@@ -62,10 +57,10 @@ export class OrderBook {
   readonly byPrice: Map<number, number>[] = [new Map(), new Map()];
 
   /** orderId → slot, live orders only: small and cache-friendly (terminal ids live elsewhere). */
-  readonly index: StringTable;
+  readonly index: IdIndex;
 
   constructor(initialOrders = INITIAL_ORDERS) {
-    this.index = new StringTable(initialOrders);
+    this.index = new IdIndex(initialOrders);
     this.growOrders(Math.max(16, initialOrders));
     this.growLevels(INITIAL_LEVELS);
   }
@@ -79,34 +74,23 @@ export class OrderBook {
   }
 
   freeOrder(o: number): void {
-    this.level[o] = NIL;
+    this.I[o * 4 + 2] = NIL;
     // Drop string references so a freed slot pins nothing.
-    this.ids[o] = "";
-    this.clOrdIds[o] = "";
-    this.accounts[o] = "";
+    this.R[o * 3] = "";
+    this.R[o * 3 + 1] = "";
+    this.R[o * 3 + 2] = "";
     this.expire[o] = null;
     this.freeOrders[this.freeOrderTop++] = o;
   }
 
   private growOrders(cap: number): void {
     const old = this.orderCap;
-    this.qty = grow64(this.qty, cap);
-    this.cum = grow64(this.cum, cap);
-    this.prio = grow64(this.prio, cap);
-    this.next = grow32(this.next, cap);
-    this.prev = grow32(this.prev, cap);
-    this.level = grow32(this.level, cap);
-    this.side = grow8(this.side, cap);
-    this.tif = grow8(this.tif, cap);
-    this.stp = grow8(this.stp, cap);
-    this.postOnly = grow8(this.postOnly, cap);
-    this.idHash = grow32(this.idHash, cap);
+    this.F = grow64(this.F, cap * 4);
+    this.I = grow32(this.I, cap * 4);
     this.freeOrders = grow32(this.freeOrders, cap);
-    this.level.fill(NIL, old);
     for (let i = old; i < cap; i++) {
-      this.ids.push("");
-      this.clOrdIds.push("");
-      this.accounts.push("");
+      this.I[i * 4 + 2] = NIL;
+      this.R.push("", "", "");
       this.expire.push(null);
     }
     this.orderCap = cap;
@@ -151,38 +135,43 @@ export class OrderBook {
     return i < n ? this.levels[side]![n - 1 - i]! : NIL;
   }
 
+  /** Live order with this id (hash = hashString(id)), or NIL. */
+  find(id: string, h: number): number {
+    return this.index.find(id, h, this.R);
+  }
+
   /** Appends a slot (fields already set) to the back of its price level. */
   link(o: number, price: number): void {
-    const side = this.side[o]!;
+    const side = this.I[o * 4 + 3]! & 1;
     let lv = this.byPrice[side]!.get(price);
     if (lv === undefined) lv = this.insertLevel(side, price);
     const tail = this.lvTail[lv]!;
-    this.prev[o] = tail;
-    this.next[o] = NIL;
+    this.I[o * 4 + 1] = tail;
+    this.I[o * 4] = NIL;
     if (tail === NIL) this.lvHead[lv] = o;
-    else this.next[tail] = o;
+    else this.I[tail * 4] = o;
     this.lvTail[lv] = o;
     this.lvCount[lv] = this.lvCount[lv]! + 1;
-    this.lvQty[lv] = this.lvQty[lv]! + this.qty[o]! - this.cum[o]!;
-    this.level[o] = lv;
+    this.lvQty[lv] = this.lvQty[lv]! + this.F[o * 4]! - this.F[o * 4 + 1]!;
+    this.I[o * 4 + 2] = lv;
     this.liveOrders++;
   }
 
   /** Removes a resting order from its level (dropping the level when it empties). Slot stays allocated. */
   unlink(o: number): void {
-    const lv = this.level[o]!;
-    const p = this.prev[o]!;
-    const n = this.next[o]!;
+    const lv = this.I[o * 4 + 2]!;
+    const p = this.I[o * 4 + 1]!;
+    const n = this.I[o * 4]!;
     if (p === NIL) this.lvHead[lv] = n;
-    else this.next[p] = n;
+    else this.I[p * 4] = n;
     if (n === NIL) this.lvTail[lv] = p;
-    else this.prev[n] = p;
-    this.lvQty[lv] = this.lvQty[lv]! - (this.qty[o]! - this.cum[o]!);
-    this.level[o] = NIL;
+    else this.I[n * 4 + 1] = p;
+    this.lvQty[lv] = this.lvQty[lv]! - (this.F[o * 4]! - this.F[o * 4 + 1]!);
+    this.I[o * 4 + 2] = NIL;
     this.liveOrders--;
     const left = this.lvCount[lv]! - 1;
     this.lvCount[lv] = left;
-    if (left === 0) this.removeLevel(this.side[o]!, lv);
+    if (left === 0) this.removeLevel(this.I[o * 4 + 3]! & 1, lv);
   }
 
   private insertLevel(side: number, price: number): number {
@@ -247,11 +236,6 @@ function grow64(a: Float64Array, cap: number): Float64Array<ArrayBuffer> {
 }
 function grow32(a: Int32Array, cap: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(cap);
-  b.set(a.subarray(0, Math.min(a.length, cap)));
-  return b;
-}
-function grow8(a: Uint8Array, cap: number): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(cap);
   b.set(a.subarray(0, Math.min(a.length, cap)));
   return b;
 }
