@@ -1,8 +1,14 @@
-// npm run infra:up [-- --foreground] | infra:down | infra:status
+// npm run infra:up [-- --foreground] | infra:down [-- --force] | infra:status
 // Starts, stops and shows the shared local infrastructure (see infra/README.md).
 import { setTimeout as sleep } from "node:timers/promises";
 import { settingsFromEnv } from "./infra-source.ts";
-import { downLocal, type InfraSettings, statusLocal, upLocal } from "./local-infra.ts";
+import {
+  downLocal,
+  downWhenUnused,
+  type InfraSettings,
+  statusLocal,
+  upLocal,
+} from "./local-infra.ts";
 import { quietKafkajsTimerWarning } from "./process.ts";
 
 quietKafkajsTimerWarning();
@@ -65,16 +71,31 @@ async function status(): Promise<void> {
 }
 
 async function down(): Promise<void> {
-  const state = await downLocal();
-  console.log(
-    state ? "local infrastructure stopped" : "local infrastructure: nothing recorded to stop",
-  );
+  if (flags.includes("--force")) {
+    const state = await downLocal();
+    console.log(
+      state ? "local infrastructure stopped" : "local infrastructure: nothing recorded to stop",
+    );
+    return;
+  }
+  const result = await downWhenUnused();
+  if ("handedOver" in result) {
+    console.log(
+      `${result.handedOver} test run(s) still use the local infrastructure: it stops when the last one ends (--force stops it now)`,
+    );
+  } else {
+    console.log(
+      result.stopped
+        ? "local infrastructure stopped"
+        : "local infrastructure: nothing recorded to stop",
+    );
+  }
 }
 
 const commands: Record<string, () => Promise<void>> = { up, down, status };
 const fn = commands[command];
 if (!fn) {
-  console.error(`usage: node infra/src/local/cli.ts up [--foreground] | down | status`);
+  console.error(`usage: node infra/src/local/cli.ts up [--foreground] | down [--force] | status`);
   process.exit(2);
 }
 fn().catch((err: unknown) => {

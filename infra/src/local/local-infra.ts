@@ -310,6 +310,26 @@ export async function downLocal(): Promise<InfraState | undefined> {
   return withLock(lockDir(), () => downUnlocked());
 }
 
+/**
+ * `infra:down` while test runs still hold leases: instead of pulling the
+ * infra from under them, hand it to the harness, so the last run stops it.
+ * Without leases it stops at once.
+ */
+export async function downWhenUnused(): Promise<
+  { readonly stopped: InfraState | undefined } | { readonly handedOver: number }
+> {
+  mkdirSync(infraDir(), { recursive: true });
+  return withLock(lockDir(), async () => {
+    const state = readState();
+    const leases = liveLeases().length;
+    if (state && leases > 0) {
+      writeState({ ...state, owner: "harness" });
+      return { handedOver: leases };
+    }
+    return { stopped: await downUnlocked() };
+  });
+}
+
 async function downUnlocked(): Promise<InfraState | undefined> {
   const state = readState();
   if (!state) return undefined;

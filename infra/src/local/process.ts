@@ -5,12 +5,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 // Small process-management primitives for the local launcher.
 
+/** Alive = exists and is not a zombie (an exited child its parent has not reaped yet). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return true;
   }
 }
 

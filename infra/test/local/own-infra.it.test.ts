@@ -12,6 +12,7 @@ import {
 } from "../../src/local/kafka-broker.ts";
 import {
   downLocal,
+  downWhenUnused,
   readState,
   releaseLease,
   statusLocal,
@@ -106,9 +107,15 @@ describe("local infrastructure lifecycle", () => {
     expect(run.started).toEqual([]);
     expect(await releaseLease(run.lease!, { keep: false })).toBe(false);
     expect((await statusLocal()).components.every((c) => c.healthy)).toBe(true);
-    const stopped = await downLocal();
-    expect(stopped?.owner).toBe("cli");
+    // `infra:down` while a run holds a lease hands the infra to the harness;
+    // the run's release then stops it.
+    const user = await upLocal("harness", { lease: true });
+    expect(await downWhenUnused()).toEqual({ handedOver: 1 });
+    expect(readState()?.owner).toBe("harness");
+    expect((await statusLocal()).components.every((c) => c.healthy)).toBe(true);
+    expect(await releaseLease(user.lease!, { keep: false })).toBe(true);
     for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+    expect(await downWhenUnused()).toEqual({ stopped: undefined });
   }, 180_000);
 
   it("fails with a clear error when a port is taken, and leaves nothing running", async () => {
