@@ -53,6 +53,8 @@ const app = await buildApp({
   logger,
   metrics,
   bodyLimitBytes: config.GATEWAY_BODY_LIMIT_BYTES,
+  // Streams wake on the read model's NOTIFYs; the poll is only a fallback.
+  sse: { heartbeatMs: 5_000, pollMs: 1_000 },
   readyChecks: [() => pool.query("SELECT 1").then(() => true)],
 });
 

@@ -18,7 +18,7 @@ import type {
   Side,
   TimestampNs,
 } from "@fxcore/domain";
-import type { PgPool } from "@fxcore/infra";
+import type { PgClient, PgPool } from "@fxcore/infra";
 import { renderReport } from "../orders/render.ts";
 import type { ExecutionRecord, ExecutionSource } from "./source.ts";
 
@@ -94,11 +94,67 @@ export const rowToReport = (r: Row): FixReport =>
         transactTime: BigInt(r.transact_time) as TimestampNs,
       };
 
+/** projection-service NOTIFYs this channel with {"accounts":[…]} (or {"all":true}) after each committed batch. */
+const NOTIFY_CHANNEL = "fx_read_models";
+
+/**
+ * One LISTEN connection for the whole process, fanned out to every stream;
+ * reconnects after a second when the connection drops.
+ */
+const notifications = (pool: PgPool) => {
+  const listeners = new Set<(accounts: readonly string[] | null) => void>();
+  let client: PgClient | null = null;
+  let connecting = false;
+  const emit = (accounts: readonly string[] | null) => {
+    for (const l of listeners) l(accounts);
+  };
+  const connect = async () => {
+    if (client || connecting || listeners.size === 0) return;
+    connecting = true;
+    try {
+      const c = await pool.connect();
+      c.on("notification", (n) => {
+        try {
+          const p = JSON.parse(n.payload ?? "{}") as { accounts?: string[]; all?: boolean };
+          emit(p.all || !Array.isArray(p.accounts) ? null : p.accounts);
+        } catch {
+          emit(null);
+        }
+      });
+      c.on("error", () => {
+        c.release(true);
+        if (client === c) client = null;
+        emit(null); // whatever was missed is read by the next poll
+        setTimeout(() => void connect(), 1_000).unref();
+      });
+      await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      client = c;
+    } catch {
+      setTimeout(() => void connect(), 1_000).unref();
+    } finally {
+      connecting = false;
+    }
+  };
+  return (listener: (accounts: readonly string[] | null) => void) => {
+    listeners.add(listener);
+    void connect();
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && client) {
+        const c = client;
+        client = null;
+        void c.query(`UNLISTEN ${NOTIFY_CHANNEL}`).finally(() => c.release());
+      }
+    };
+  };
+};
+
 export const pgExecutionSource = (
   pool: PgPool,
   catalog: InstrumentCatalog,
   schema = "rm",
 ): ExecutionSource => ({
+  changes: notifications(pool),
   async after(account, afterSeq, limit) {
     const { rows } = await pool.query<Row>(
       `SELECT account, account_seq::text, exec_id, msg_type, exec_type, ord_status, order_id, cl_ord_id,

@@ -15,6 +15,11 @@ export interface ExecutionSource {
   /** Reports of `account` with accountSeq > afterSeq, oldest first, at most `limit`. */
   after(account: string, afterSeq: number, limit: number): Promise<readonly ExecutionRecord[]>;
   ready(): Promise<boolean>;
+  /**
+   * Optional push: calls `listener` when reports for these accounts (null:
+   * possibly any) may have arrived, so streams poll only as a fallback.
+   */
+  changes?(listener: (accounts: readonly string[] | null) => void): () => void;
 }
 
 /**

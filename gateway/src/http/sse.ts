@@ -1,10 +1,9 @@
 // Execution reports over Server-Sent Events. The event id is the multi-account
 // cursor ("ACC1:15,ACC2:7"), so a browser's or client's Last-Event-ID resumes
 // every account exactly after the last report it saw. The read side is
-// polled (it is a Postgres read model); a comment line every heartbeat keeps
+// polled (it is a Postgres read model), and woken early by its NOTIFYs; a comment line every heartbeat keeps
 // proxies from closing an idle stream and tells the client the link is alive.
 
-import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type ExecutionSource, formatCursor, parseCursor } from "../executions/source.ts";
 import { encodeFixJson } from "../fix/json.ts";
@@ -39,8 +38,16 @@ export const streamExecutions = (
     "x-accel-buffering": "no",
   });
   let closed = false;
+  // Woken early by the read side's notifications for these accounts; polling stays as the fallback.
+  let wake: (() => void) | null = null;
+  const mine = new Set(o.accounts);
+  const unsubscribe = o.source.changes?.((accounts) => {
+    if (accounts === null || accounts.some((a) => mine.has(a))) wake?.();
+  });
   req.raw.on("close", () => {
     closed = true;
+    unsubscribe?.();
+    wake?.();
   });
   const write = async (chunk: string) => {
     if (!raw.write(chunk)) await new Promise((resolve) => raw.once("drain", resolve));
@@ -76,7 +83,14 @@ export const streamExecutions = (
         await write(`: heartbeat ${o.now()}\n\n`);
         lastWrite = o.now();
       }
-      await sleep(o.pollMs);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, o.pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
     }
     raw.end();
   })();

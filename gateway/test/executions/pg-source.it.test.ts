@@ -209,4 +209,29 @@ describe("read-model execution source", () => {
     });
     expect(await src.after("C", 0, 10)).toEqual([]);
   });
+
+  it("relays projection-service's NOTIFYs to stream listeners", async () => {
+    const src = pgExecutionSource(pool, REFERENCE_CATALOG);
+    const seen: Array<readonly string[] | null> = [];
+    const got = new Promise<void>((resolve) => {
+      const stop = src.changes!((accounts) => {
+        seen.push(accounts);
+        if (seen.length === 2) {
+          stop();
+          resolve();
+        }
+      });
+    });
+    // The LISTEN is set up asynchronously: notify until both arrive.
+    for (let i = 0; i < 50 && seen.length < 2; i++) {
+      await pool.query("SELECT pg_notify('fx_read_models', $1)", [
+        seen.length === 0
+          ? '{"schema":"rm_v1","accounts":["A","B"],"symbols":[]}'
+          : '{"schema":"rm_v1","all":true}',
+      ]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await got;
+    expect(seen.slice(0, 2)).toEqual([["A", "B"], null]);
+  });
 });
