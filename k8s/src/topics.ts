@@ -76,3 +76,41 @@ export function compareTopics(
   }
   return out;
 }
+
+const topicPurpose: Record<string, string> = {
+  "fx.orders":
+    "Accepted commands and expiry ticks, keyed by currency pair; a pair's partition is its sequencer.",
+  "fx.executions":
+    "Matcher output (execution reports, cancel rejects), written in the matcher's Kafka transaction.",
+  "fx.dlq": "Poison records with the reason, so a partition keeps moving.",
+  "fx.snapshots":
+    "Matcher order-book snapshots per pair, compacted: the latest per key is enough to recover.",
+};
+
+/** The text of base/data/topics.yaml for a topic list (node k8s/src/write-topics.ts). */
+export function renderKafkaTopics(declared: readonly TopicSpec[]): string {
+  const docs = declared.map((t) => {
+    const config = { "min.insync.replicas": String(t.minInsyncReplicas), ...t.config };
+    const lines = Object.entries(config).map(([k, v]) => `    ${k}: "${String(v)}"`);
+    return [
+      `# ${topicPurpose[t.name] ?? t.name}`,
+      "apiVersion: kafka.strimzi.io/v1beta2",
+      "kind: KafkaTopic",
+      "metadata:",
+      `  name: ${t.name.replaceAll(".", "-")}`,
+      "  labels:",
+      "    strimzi.io/cluster: fxcore-kafka",
+      "  annotations:",
+      '    argocd.argoproj.io/sync-wave: "2"',
+      "    argocd.argoproj.io/sync-options: Prune=false,Delete=false",
+      "spec:",
+      `  topicName: ${t.name}`,
+      `  partitions: ${t.partitions}`,
+      `  replicas: ${t.replicationFactor}`,
+      "  config:",
+      ...lines,
+      "",
+    ].join("\n");
+  });
+  return `# Generated from schemas/topics.json by node k8s/src/write-topics.ts; a test compares the two.\n${docs.join("---\n")}`;
+}

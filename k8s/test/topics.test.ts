@@ -1,8 +1,8 @@
 // The Strimzi KafkaTopics declare what schemas/topics.json declares.
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { topicsJson } from "../src/paths.ts";
-import { compareTopics, parseTopicList } from "../src/topics.ts";
+import { k8sDir, topicsJson } from "../src/paths.ts";
+import { compareTopics, parseTopicList, renderKafkaTopics } from "../src/topics.ts";
 import { copy, get, type Loose, region } from "./support/rendered.ts";
 
 const present = existsSync(topicsJson);
@@ -23,6 +23,12 @@ describe.skipIf(!present)("KafkaTopics against schemas/topics.json", () => {
 
   it.each(["eu-west", "us-east"] as const)("matches in %s", (name) => {
     expect(compareTopics(region(name), declared)).toEqual([]);
+  });
+
+  it("is what write-topics.ts generates (run it after changing topics.json)", () => {
+    expect(readFileSync(`${k8sDir}base/data/topics.yaml`, "utf8")).toBe(
+      renderKafkaTopics(declared),
+    );
   });
 
   it("keeps fx.snapshots compacted", () => {
