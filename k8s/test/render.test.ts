@@ -44,6 +44,13 @@ describe.each(regions)("overlay %s", (name) => {
     }
   });
 
+  it("gives the writers and the projections the writer epoch", () => {
+    for (const svc of ["command-service", "matcher", "projection-service"]) {
+      const env = resolveEnv(containersOf(get(objects, "Deployment", svc))[0]!, objects);
+      expect(env.get("FXCORE_WRITER_EPOCH"), svc).toMatch(/^[1-9][0-9]*$/);
+    }
+  });
+
   it("reads DATABASE_URL only from Secrets, by reference", () => {
     for (const svc of ["command-service", "projection-service", "query-api"]) {
       const env = resolveEnv(containersOf(get(objects, "Deployment", svc))[0]!, objects);
