@@ -28,6 +28,7 @@ import { signedHeaders } from "../../src/auth/signing.ts";
 import { pgExecutionSource } from "../../src/executions/pg-source.ts";
 import { buildApp, DEFAULT_RATE_LIMITS } from "../../src/http/app.ts";
 import { commandServiceClient } from "../../src/upstream/command-client.ts";
+import { readSse } from "../support/sse.ts";
 
 const GW = 18186;
 const CS = 18187;
@@ -332,5 +333,24 @@ describe("two accounts cross on EUR/USD through every service", () => {
       expect(late.status).toBe(409);
       expect(late.body.error.fix).toMatchObject({ MsgType: "9", CxlRejReason: "0" });
     }
+  });
+
+  it("streams the same reports over SSE, resumable from Last-Event-ID", async () => {
+    const path = "/v1/executions/stream";
+    const url = `http://127.0.0.1:${GW}${path}`;
+    const sign = () => signedHeaders(buyer.keyId, buyer.secret, "GET", path, "", Date.now());
+    const all = await readSse(url, sign(), (e) => e.filter((x) => x.event).length >= 4);
+    const evs = all.events.filter((e) => e.event === "executionReport");
+    expect(evs.map((e) => JSON.parse(e.data!).ExecType)).toEqual(["0", "F", "5", "4"]);
+    expect(evs.map((e) => e.id)).toEqual(["ACC-B:1", "ACC-B:2", "ACC-B:3", "ACC-B:4"]);
+    const resumed = await readSse(
+      url,
+      { ...sign(), "last-event-id": "ACC-B:2" },
+      (e) => e.filter((x) => x.event).length >= 2,
+    );
+    expect(resumed.events.filter((e) => e.event).map((e) => JSON.parse(e.data!).ExecType)).toEqual([
+      "5",
+      "4",
+    ]);
   });
 });

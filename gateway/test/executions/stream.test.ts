@@ -7,6 +7,7 @@ import { signedHeaders } from "../../src/auth/signing.ts";
 import { formatCursor, parseCursor } from "../../src/executions/source.ts";
 import { fixMessage } from "../../src/fix/message.ts";
 import { makeHarness, type TestKey } from "../support/harness.ts";
+import { readSse, type SseEvent } from "../support/sse.ts";
 
 const PORT = 18180;
 let h: Awaited<ReturnType<typeof makeHarness>>;
@@ -39,53 +40,21 @@ beforeAll(async () => {
 });
 afterAll(() => h.app.close());
 
-interface Event {
-  id?: string;
-  event?: string;
-  data?: string;
-  comment?: string;
-}
-
 /** Reads SSE events until `until` holds, then aborts the connection. */
 const readStream = async (
   key: TestKey,
   path: string,
-  until: (evs: Event[]) => boolean,
+  until: (evs: SseEvent[]) => boolean,
   extra: Record<string, string> = {},
 ) => {
-  const ac = new AbortController();
-  const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
-    headers: { ...signedHeaders(key.id, key.secret, "GET", path, "", Date.now()), ...extra },
-    signal: ac.signal,
-  });
-  expect(res.status).toBe(200);
-  expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
-  const events: Event[] = [];
-  const decoder = new TextDecoder();
-  let buf = "";
-  const reader = res.body!.getReader();
-  const deadline = Date.now() + 5_000;
-  while (!until(events) && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += decoder.decode(value, { stream: true });
-    let i = buf.indexOf("\n\n");
-    while (i >= 0) {
-      const ev: Event = {};
-      for (const line of buf.slice(0, i).split("\n")) {
-        if (line.startsWith(":")) ev.comment = line.slice(1).trim();
-        else {
-          const [k, ...rest] = line.split(":");
-          (ev as Record<string, string>)[k!] = rest.join(":").trimStart();
-        }
-      }
-      events.push(ev);
-      buf = buf.slice(i + 2);
-      i = buf.indexOf("\n\n");
-    }
-  }
-  ac.abort();
-  return events;
+  const r = await readSse(
+    `http://127.0.0.1:${PORT}${path}`,
+    { ...signedHeaders(key.id, key.secret, "GET", path, "", Date.now()), ...extra },
+    until,
+  );
+  expect(r.status).toBe(200);
+  expect(r.contentType).toMatch(/text\/event-stream/);
+  return r.events;
 };
 
 describe("execution report stream", () => {
