@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { at, byKind } from "../src/manifest.ts";
 import { k8sDir } from "../src/paths.ts";
-import { get, region } from "./support/rendered.ts";
+import { get, type Loose, region } from "./support/rendered.ts";
 
 const eu = region("eu-west");
 type Rule = { alert?: string; expr: string; for?: string; labels?: Record<string, string> };
@@ -21,15 +21,15 @@ const dashboard = JSON.parse(
 describe("alerts", () => {
   it.each([
     ["consumer lag", "FxConsumerLagHigh", "kafka_consumergroup_lag"],
-    ["matcher stalled", "FxMatcherStalled", "fxcore_matcher_events_processed_total"],
-    ["projection lag", "FxProjectionLagHigh", "fxcore_projection_lag_seconds"],
+    ["matcher stalled", "FxMatcherStalled", "fx_matcher_inputs_total"],
+    ["projection lag", "FxProjectionLagHigh", "fx_projection_lag"],
     [
       "audit chain verification failed",
       "FxAuditChainVerificationFailed",
-      "fxcore_audit_chain_verification_failures_total",
+      "fx_audit_chain_verification_failures_total",
     ],
-    ["error rate", "FxErrorRateHigh", "fxcore_http_requests_total"],
-    ["p99 latency", "FxLatencyP99High", "fxcore_http_request_duration_seconds_bucket"],
+    ["error rate", "FxErrorRateHigh", "gateway_requests_total"],
+    ["p99 latency", "FxLatencyP99High", "gateway_request_duration_seconds_bucket"],
     [
       "cross-region replication (RPO)",
       "FxMirrorLagHigh",
@@ -39,6 +39,20 @@ describe("alerts", () => {
     const rule = rules.find((r) => r.alert === alert);
     expect(rule?.expr).toContain(metric);
     expect(["warning", "critical"]).toContain(rule?.labels?.severity);
+  });
+
+  it("match the consumer groups the services are configured with", () => {
+    const lag = rules.find((r) => r.alert === "FxConsumerLagHigh")!;
+    const pattern = /consumergroup=~"(.+?)"/.exec(lag.expr)?.[1]?.replaceAll("\\\\", "\\");
+    const groups = ["matcher", "projection-service"].map((svc) => {
+      const env = (get(eu, "Deployment", svc) as Loose).spec.template.spec.containers[0].env as {
+        name: string;
+        value?: string;
+      }[];
+      return env.find((e) => e.name.endsWith("_GROUP_ID"))?.value;
+    });
+    expect(groups).toEqual(["fxcore.matcher", "fxcore.projection"]);
+    for (const g of groups) expect(g).toMatch(new RegExp(`^(?:${pattern})$`));
   });
 
   it("have unique names", () => {
@@ -65,11 +79,11 @@ describe("dashboard", () => {
   it("plots the metrics the alerts fire on", () => {
     const plotted = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join("\n");
     for (const metric of [
-      "fxcore_matcher_events_processed_total",
+      "fx_matcher_inputs_total",
       "kafka_consumergroup_lag",
-      "fxcore_projection_lag_seconds",
-      "fxcore_http_request_duration_seconds_bucket",
-      "fxcore_audit_chain_verification_failures_total",
+      "fx_projection_lag",
+      "gateway_request_duration_seconds_bucket",
+      "fx_audit_chain_verification_failures_total",
     ]) {
       expect(plotted).toContain(metric);
     }
