@@ -12,10 +12,12 @@ export type Flow = `${string} -> ${string}:${number}`;
 
 // DESIGN.md "The flow": gateway -> command-service -> event store + outbox ->
 // Kafka; matcher Kafka -> Kafka; projection Kafka -> Postgres; query-api ->
-// Postgres; serdes -> schema registry -> its storage.
+// Postgres; serdes -> schema registry -> its storage. Besides: the gateway's
+// own API-key store and execution-report reads (GATEWAY_EXECUTIONS=read-model).
 export const designFlows: readonly Flow[] = [
   "gateway -> command-service:8081",
   "gateway -> query-api:8082",
+  "gateway -> postgres:5432",
   "command-service -> postgres:5432",
   "command-service -> kafka:9092",
   "command-service -> schema-registry:8080",
