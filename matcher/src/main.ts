@@ -43,6 +43,7 @@ const matcher = await startMatcher({
   concurrency: config.MATCHER_CONCURRENCY,
   sessionTimeoutMs: config.MATCHER_SESSION_TIMEOUT_MS,
   heartbeatMs: config.MATCHER_HEARTBEAT_MS,
+  maxInputsPerTransaction: config.MATCHER_MAX_TXN_INPUTS,
   metrics: createMatcherMetrics(registry),
   matcher: {
     catalog: REFERENCE_CATALOG,
