@@ -52,14 +52,31 @@ describe.each(regions)("overlay %s", (name) => {
   });
 
   it("reads DATABASE_URL only from Secrets, by reference", () => {
-    for (const svc of ["command-service", "projection-service", "query-api"]) {
+    for (const svc of ["gateway", "command-service", "projection-service", "query-api"]) {
       const env = resolveEnv(containersOf(get(objects, "Deployment", svc))[0]!, objects);
       expect(env.get("DATABASE_URL")).toBe(`<secret:${svc}-db/DATABASE_URL>`);
       expect(
         objects.some((o) => o.kind === "ExternalSecret" && o.metadata.name === `${svc}-db`),
       ).toBe(true);
     }
+    const gateway = resolveEnv(containersOf(get(objects, "Deployment", "gateway"))[0]!, objects);
+    expect(gateway.get("GATEWAY_MASTER_KEY")).toBe(
+      "<secret:gateway-master-key/GATEWAY_MASTER_KEY>",
+    );
     expect(objects.filter((o) => o.kind === "Secret")).toEqual([]);
+  });
+
+  it("projects local and mirrored topics, so read models cover every pair", () => {
+    const env = resolveEnv(
+      containersOf(get(objects, "Deployment", "projection-service"))[0]!,
+      objects,
+    );
+    expect(env.get("PROJECTION_TOPICS")?.split(",")).toEqual([
+      "fx.orders",
+      "fx.executions",
+      `${peer}.fx.orders`,
+      `${peer}.fx.executions`,
+    ]);
   });
 
   it("mirrors the peer's topics into this region under the peer's name", () => {
