@@ -1,0 +1,290 @@
+// Avro Object Container Files, written and read in constant memory. The file
+// header carries the full writer schema (every event record, with its logical
+// types and FIX-code enums), so the export describes itself; any Avro reader
+// can read it back with the embedded schema alone.
+import { randomBytes } from "node:crypto";
+import type { Readable } from "node:stream";
+import { type AvroType, readerType, type SchemaCatalog } from "@fxcore/schemas";
+
+const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]); // "Obj" 1
+const SYNC_BYTES = 16;
+
+/** Event record types exported (the domain events; commands never reach the event store). */
+export const EVENT_TYPES = [
+  "OrderAccepted",
+  "OrderRejected",
+  "OrderCancelRequested",
+  "OrderReplaceRequested",
+  "TimeAdvanced",
+  "TradeExecuted",
+  "OrderCancelled",
+  "OrderExpired",
+  "OrderReplaced",
+  "CancelRejected",
+  "ReplaceRejected",
+] as const;
+
+/** The export's record: where the event sits in the log, and the event itself (a union of every event record). */
+export function exportSchema(catalog: SchemaCatalog): Record<string, unknown> {
+  const events = EVENT_TYPES.map((t) => {
+    const v = catalog.current(t);
+    if (v === undefined) throw new Error(`no schema for ${t}`);
+    return v.schema;
+  });
+  return {
+    type: "record",
+    name: "ExportedEvent",
+    namespace: "fx.replay",
+    doc: "One event of the fxcore event log as exported by the regulator replay.",
+    fields: [
+      { name: "globalPosition", type: "long" },
+      { name: "streamId", type: "string" },
+      { name: "streamVersion", type: "long" },
+      { name: "recordedAt", type: { type: "long", logicalType: "timestamp-micros" } },
+      { name: "eventId", type: "string" },
+      { name: "eventType", type: "string" },
+      {
+        name: "schemaId",
+        type: "int",
+        doc: "Registry id of the schema the stored bytes were written with.",
+      },
+      { name: "regulatoryCode", type: "string" },
+      { name: "event", type: dedupeNamedTypes(events) },
+    ],
+  };
+}
+
+/** Avro allows a named type to be defined once per schema: later definitions become references. */
+function dedupeNamedTypes(schemas: readonly unknown[]): unknown[] {
+  const defined = new Map<string, string>();
+  const walk = (s: unknown, ns: string | undefined): unknown => {
+    if (Array.isArray(s)) return s.map((x) => walk(x, ns));
+    if (s === null || typeof s !== "object") return s;
+    const o = s as Record<string, unknown>;
+    const named =
+      o.type === "record" || o.type === "enum" || o.type === "fixed" || o.type === "error";
+    if (!named) {
+      const out: Record<string, unknown> = { ...o };
+      if (o.items !== undefined) out.items = walk(o.items, ns);
+      if (o.values !== undefined) out.values = walk(o.values, ns);
+      if (typeof o.type === "object") out.type = walk(o.type, ns);
+      return out;
+    }
+    const name = String(o.name);
+    const space = name.includes(".") ? undefined : ((o.namespace as string | undefined) ?? ns);
+    const full = name.includes(".") ? name : space ? `${space}.${name}` : name;
+    const text = JSON.stringify(o);
+    const seen = defined.get(full);
+    if (seen !== undefined) {
+      if (seen !== text)
+        throw new Error(`named type ${full} is defined differently in two event schemas`);
+      return full;
+    }
+    defined.set(full, text);
+    const innerNs = full.includes(".") ? full.slice(0, full.lastIndexOf(".")) : undefined;
+    const out: Record<string, unknown> = { ...o };
+    if (Array.isArray(o.fields)) {
+      out.fields = (o.fields as Record<string, unknown>[]).map((f) => ({
+        ...f,
+        type: walk(f.type, innerNs),
+      }));
+    }
+    return out;
+  };
+  return schemas.map((s) => walk(s, undefined));
+}
+
+// ---- zig-zag varint longs (safe-integer range) ----
+
+function writeLong(n: number, out: number[]): void {
+  let z = n >= 0 ? n * 2 : -n * 2 - 1;
+  while (z >= 0x80) {
+    out.push((z % 0x80) | 0x80);
+    z = Math.floor(z / 0x80);
+  }
+  out.push(z);
+}
+
+function longBytes(n: number): Buffer {
+  const out: number[] = [];
+  writeLong(n, out);
+  return Buffer.from(out);
+}
+
+/** Reads a zig-zag long at `pos`; undefined when the buffer ends first. */
+function readLong(buf: Buffer, pos: number): { value: number; pos: number } | undefined {
+  let z = 0;
+  let mul = 1;
+  for (let i = pos; i < buf.length; i++) {
+    const b = buf[i]!;
+    z += (b & 0x7f) * mul;
+    mul *= 0x80;
+    if ((b & 0x80) === 0) {
+      const value = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      return { value, pos: i + 1 };
+    }
+  }
+  return undefined;
+}
+
+/** Streams records into an OCF: `write` per record, blocks flushed at ~64 KiB. */
+export class OcfWriter {
+  readonly type: AvroType;
+  readonly #sink: (chunk: Buffer) => Promise<void>;
+  readonly #sync = randomBytes(SYNC_BYTES);
+  readonly #blockBytes: number;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #count = 0;
+
+  constructor(
+    schema: Record<string, unknown>,
+    sink: (chunk: Buffer) => Promise<void>,
+    blockBytes = 64 * 1024,
+  ) {
+    this.type = readerType(schema as never);
+    this.#sink = sink;
+    this.#blockBytes = blockBytes;
+    this.#header = this.#encodeHeader(JSON.stringify(schema));
+  }
+  #header: Buffer | null;
+
+  #encodeHeader(schemaJson: string): Buffer {
+    const parts: Buffer[] = [MAGIC];
+    const meta: [string, Buffer][] = [
+      ["avro.schema", Buffer.from(schemaJson, "utf8")],
+      ["avro.codec", Buffer.from("null", "utf8")],
+    ];
+    parts.push(longBytes(meta.length));
+    for (const [k, v] of meta) {
+      const key = Buffer.from(k, "utf8");
+      parts.push(longBytes(key.length), key, longBytes(v.length), v);
+    }
+    parts.push(longBytes(0), this.#sync);
+    return Buffer.concat(parts);
+  }
+
+  async write(record: unknown): Promise<void> {
+    if (this.#header !== null) {
+      await this.#sink(this.#header);
+      this.#header = null;
+    }
+    const bytes = this.type.toBuffer(record);
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+    this.#count++;
+    if (this.#pendingBytes >= this.#blockBytes) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.#header !== null) {
+      await this.#sink(this.#header);
+      this.#header = null;
+    }
+    if (this.#count === 0) return;
+    const block = Buffer.concat([
+      longBytes(this.#count),
+      longBytes(this.#pendingBytes),
+      ...this.#pending,
+      this.#sync,
+    ]);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#count = 0;
+    await this.#sink(block);
+  }
+}
+
+/** Reads an OCF from a byte stream, yielding records block by block; the schema comes from the file. */
+export async function* readOcf(
+  input: Readable,
+  makeType: (schema: unknown) => AvroType = (s) => readerType(s as never),
+): AsyncGenerator<unknown[]> {
+  let buf: Buffer = Buffer.alloc(0);
+  let type: AvroType | undefined;
+  let sync: Buffer | undefined;
+  const chunks = input[Symbol.asyncIterator]();
+  const more = async (): Promise<boolean> => {
+    const next = await chunks.next();
+    if (next.done) return false;
+    buf = buf.length === 0 ? (next.value as Buffer) : Buffer.concat([buf, next.value as Buffer]);
+    return true;
+  };
+  // Header.
+  for (;;) {
+    const h = parseHeader(buf);
+    if (h === "bad") throw new Error("not an Avro object container file");
+    if (h !== undefined) {
+      const codec = h.meta.get("avro.codec")?.toString() ?? "null";
+      if (codec !== "null") throw new Error(`unsupported OCF codec ${codec}`);
+      type = makeType(JSON.parse(h.meta.get("avro.schema")?.toString() ?? "null"));
+      sync = h.sync;
+      buf = buf.subarray(h.end);
+      break;
+    }
+    if (!(await more())) throw new Error("truncated OCF header");
+  }
+  // Blocks.
+  for (;;) {
+    const count = readLong(buf, 0);
+    const size = count && readLong(buf, count.pos);
+    if (
+      count !== undefined &&
+      size !== undefined &&
+      buf.length >= size.pos + size.value + SYNC_BYTES
+    ) {
+      const data = buf.subarray(size.pos, size.pos + size.value);
+      if (!buf.subarray(size.pos + size.value, size.pos + size.value + SYNC_BYTES).equals(sync!)) {
+        throw new Error("OCF sync marker mismatch (corrupt file)");
+      }
+      const records: unknown[] = new Array(count.value);
+      let pos = 0;
+      for (let i = 0; i < count.value; i++) {
+        const r = type!.decode(data, pos);
+        if (r.offset < 0) throw new Error("OCF block ends inside a record");
+        records[i] = r.value;
+        pos = r.offset;
+      }
+      buf = buf.subarray(size.pos + size.value + SYNC_BYTES);
+      yield records;
+      continue;
+    }
+    if (!(await more())) {
+      if (buf.length > 0) throw new Error("truncated OCF block");
+      return;
+    }
+  }
+}
+
+function parseHeader(
+  buf: Buffer,
+): { meta: Map<string, Buffer>; sync: Buffer; end: number } | undefined | "bad" {
+  if (buf.length < 4) return undefined;
+  if (!buf.subarray(0, 4).equals(MAGIC)) return "bad";
+  const meta = new Map<string, Buffer>();
+  let pos = 4;
+  for (;;) {
+    const n = readLong(buf, pos);
+    if (n === undefined) return undefined;
+    pos = n.pos;
+    if (n.value === 0) break;
+    let count = n.value;
+    if (count < 0) {
+      const size = readLong(buf, pos);
+      if (size === undefined) return undefined;
+      pos = size.pos;
+      count = -count;
+    }
+    for (let i = 0; i < count; i++) {
+      const k = readLong(buf, pos);
+      if (k === undefined || buf.length < k.pos + k.value) return undefined;
+      const key = buf.subarray(k.pos, k.pos + k.value).toString("utf8");
+      const v = readLong(buf, k.pos + k.value);
+      if (v === undefined || buf.length < v.pos + v.value) return undefined;
+      meta.set(key, Buffer.from(buf.subarray(v.pos, v.pos + v.value)));
+      pos = v.pos + v.value;
+    }
+  }
+  if (buf.length < pos + SYNC_BYTES) return undefined;
+  return { meta, sync: Buffer.from(buf.subarray(pos, pos + SYNC_BYTES)), end: pos + SYNC_BYTES };
+}
