@@ -1,6 +1,7 @@
 // A stand-alone outbox relay process (several may run: lanes are shared out
 // by advisory locks). Env: DATABASE_URL, KAFKA_BROKERS, LOG_LEVEL,
-// RELAY_MAX_LANES (optional cap on lanes this instance takes).
+// RELAY_MAX_LANES (optional cap on lanes this instance takes),
+// RELAY_FAILPOINT_KILL_AFTER_SEND_PERMILLE (crash tests only).
 import {
   createKafka,
   createLogger,
@@ -21,7 +22,12 @@ const config = requireConfig({
   ...kafkaConfig,
   ...observabilityConfig,
   RELAY_MAX_LANES: optional(int({ min: 1 })),
+  // Crash tests only: die by SIGKILL after a publish, before its ack, with this chance (per mille).
+  RELAY_FAILPOINT_KILL_AFTER_SEND_PERMILLE: int({ min: 0, max: 1000, default: 0 }),
 });
+// Without an OTLP endpoint the SDK would still try localhost:4318 and crash the
+// process on the failed export (reported to infra): export nothing instead.
+if (config.OTEL_EXPORTER_OTLP_ENDPOINT === undefined) process.env.OTEL_TRACES_EXPORTER ??= "none";
 const telemetry = startTelemetry({
   serviceName: "outbox-relay",
   otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
@@ -40,6 +46,16 @@ const relay = new OutboxRelay({
   producer,
   logger,
   ...(config.RELAY_MAX_LANES === undefined ? {} : { maxLanes: config.RELAY_MAX_LANES }),
+  ...(config.RELAY_FAILPOINT_KILL_AFTER_SEND_PERMILLE > 0
+    ? {
+        afterSend: () => {
+          if (Math.random() * 1000 < config.RELAY_FAILPOINT_KILL_AFTER_SEND_PERMILLE) {
+            process.stderr.write("outbox relay failpoint: SIGKILL after send\n");
+            process.kill(process.pid, "SIGKILL");
+          }
+        },
+      }
+    : {}),
 });
 relay.start();
 logger.info("outbox relay running");

@@ -23,6 +23,8 @@ export interface RelayOptions {
   readonly logger?: Logger;
   /** Most rows read per lane per round. */
   readonly perLane?: number;
+  /** Most records in one produce request (default 500). */
+  readonly maxPerSend?: number;
   /** Most lanes this instance owns (default all it can get). */
   readonly maxLanes?: number;
   /** Sleep when there is nothing to publish. */
@@ -30,6 +32,8 @@ export interface RelayOptions {
   /** How often to try to take over lanes nobody owns. */
   readonly claimEveryMs?: number;
   readonly onPublished?: (count: number) => void;
+  /** Failpoint for crash tests: runs after the broker acknowledged a send, before the outbox ack. */
+  readonly afterSend?: () => void;
 }
 
 export const toRecord = (m: OutboxMessage): OutgoingRecord => {
@@ -107,7 +111,7 @@ export class OutboxRelay {
   }
 
   async #pump(session: OutboxSession): Promise<void> {
-    const perLane = this.#o.perLane ?? 1000;
+    const perLane = this.#o.perLane ?? 250;
     let lastClaim = 0;
     while (this.#running) {
       if (!session.healthy) throw new Error("outbox session connection lost");
@@ -129,7 +133,13 @@ export class OutboxRelay {
         if (list === undefined) byTopic.set(m.topic, [m]);
         else list.push(m);
       }
-      for (const [topic, list] of byTopic) await this.#o.producer.send(topic, list.map(toRecord));
+      // Sequential sends in bounded chunks: a produce request stays under the
+      // broker's message.max.bytes, and order per key holds across chunks.
+      const chunk = this.#o.maxPerSend ?? 500;
+      for (const [topic, list] of byTopic)
+        for (let i = 0; i < list.length; i += chunk)
+          await this.#o.producer.send(topic, list.slice(i, i + chunk).map(toRecord));
+      this.#o.afterSend?.();
       const last = new Map<number, OutboxMessage>();
       const counts = new Map<number, number>();
       for (const m of messages) {
