@@ -242,7 +242,7 @@ export class MatchingEngine {
     b.F[o * 4 + 3] = h;
     b.R[o * 3 + 1] = a.clOrdId;
     b.R[o * 3 + 2] = a.account;
-    b.expire[o] = a.expireTime;
+    b.setExpire(o, a.expireTime);
 
     if (crosses && this.match(o, limit, a.transactTime, out)) {
       this.terminal.addHashed(a.orderId, h);
@@ -278,7 +278,7 @@ export class MatchingEngine {
   private relink(o: number, price: number): void {
     const b = this.book;
     b.link(o, price);
-    const exp = b.expire[o]!;
+    const exp = b.expireOf(o);
     const tif = (b.I[o * 4 + 3]! >> 1) & 7;
     if (exp !== null && (tif === TIF_DAY || tif === TIF_GTD)) {
       this.expiry.push(exp, b.F[o * 4 + 2]!, o);
@@ -712,7 +712,7 @@ export class MatchingEngine {
       tif: tifName((b.I[o * 4 + 3]! >> 1) & 7),
       stpMode: stpName((b.I[o * 4 + 3]! >> 4) & 3),
       postOnly: ((b.I[o * 4 + 3]! >> 6) & 1) === 1,
-      expireTime: b.expire[o] as TimestampNs | null,
+      expireTime: b.expireOf(o) as TimestampNs | null,
     };
   }
 
@@ -739,7 +739,7 @@ export class MatchingEngine {
             qty: b.F[o * 4]!,
             cumQty: b.F[o * 4 + 1]!,
             prio: b.F[o * 4 + 2]!,
-            expireTime: b.expire[o]!,
+            expireTime: b.expireOf(o),
           });
         }
       }
@@ -808,7 +808,7 @@ export class MatchingEngine {
       b.F[o * 4 + 3] = hashString(x.orderId);
       b.R[o * 3 + 1] = x.clOrdId;
       b.R[o * 3 + 2] = x.account;
-      b.expire[o] = x.expireTime;
+      b.setExpire(o, x.expireTime);
       this.rest(o, x.price);
     }
     const bid = b.best(BUY);

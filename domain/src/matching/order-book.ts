@@ -13,6 +13,8 @@
 import { IdIndex } from "./id-index.ts";
 
 export const NIL = -1;
+/** Flag bit: the slot has an expireTime (kept in a side map). */
+const HAS_EXPIRE = 128;
 export const BUY = 0;
 export const SELL = 1;
 
@@ -28,12 +30,13 @@ export class OrderBook {
   F = new Float64Array(0);
   /**
    * I[4o..4o+3]: next, prev, level (NIL when not resting: free, or an aggressor
-   * in flight), flags = side | tif << 1 | stp << 4 | postOnly << 6.
+   * in flight), flags = side | tif << 1 | stp << 4 | postOnly << 6 | hasExpire << 7.
    */
   I = new Int32Array(0);
   /** R[3o..3o+2]: orderId, clOrdId, account. */
   R: string[] = [];
-  expire: (bigint | null)[] = [];
+  /** expireTime by slot, only for orders that have one (flag bit 7): GTC books pay nothing. */
+  private readonly expireTimes = new Map<number, bigint>();
   private freeOrders = new Int32Array(0);
   private freeOrderTop = 0;
   private orderHigh = 0;
@@ -79,7 +82,7 @@ export class OrderBook {
     this.R[o * 3] = "";
     this.R[o * 3 + 1] = "";
     this.R[o * 3 + 2] = "";
-    this.expire[o] = null;
+    if ((this.I[o * 4 + 3]! & HAS_EXPIRE) !== 0) this.expireTimes.delete(o);
     this.freeOrders[this.freeOrderTop++] = o;
   }
 
@@ -88,11 +91,11 @@ export class OrderBook {
     this.F = grow64(this.F, cap * 4);
     this.I = grow32(this.I, cap * 4);
     this.freeOrders = grow32(this.freeOrders, cap);
-    for (let i = old; i < cap; i++) {
-      this.I[i * 4 + 2] = NIL;
-      this.R.push("", "", "");
-      this.expire.push(null);
-    }
+    // Exact-size reference arrays (push would over-allocate by half again).
+    const R = new Array<string>(cap * 3).fill("");
+    for (let i = 0; i < old * 3; i++) R[i] = this.R[i]!;
+    this.R = R;
+    for (let i = old; i < cap; i++) this.I[i * 4 + 2] = NIL;
     this.orderCap = cap;
   }
 
@@ -133,6 +136,17 @@ export class OrderBook {
   levelAt(side: number, i: number): number {
     const n = this.len[side]!;
     return i < n ? this.levels[side]![n - 1 - i]! : NIL;
+  }
+
+  /** Call after the slot's flags are written (it sets the has-expire bit). */
+  setExpire(o: number, t: bigint | null): void {
+    if (t === null) return;
+    this.I[o * 4 + 3] = this.I[o * 4 + 3]! | HAS_EXPIRE;
+    this.expireTimes.set(o, t);
+  }
+
+  expireOf(o: number): bigint | null {
+    return (this.I[o * 4 + 3]! & HAS_EXPIRE) === 0 ? null : (this.expireTimes.get(o) ?? null);
   }
 
   /** Live order with this id (hash = hashString(id)), or NIL. */
