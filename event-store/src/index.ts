@@ -13,3 +13,4 @@ export {
   type PostgresEventStoreOptions,
   type PublishedEvent,
 } from "./postgres/postgres-event-store.ts";
+export { KurrentDbEventStore } from "./kurrentdb/kurrentdb-event-store.ts";
