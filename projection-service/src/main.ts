@@ -39,6 +39,7 @@ const config = requireConfig({
   // Overridable for tests that run on per-suite topics.
   PROJECTION_TOPICS: str({ default: PROJECTION_TOPICS.join(",") }),
   DLQ_TOPIC: str({ default: "fx.dlq" }),
+  KAFKA_SESSION_TIMEOUT_MS: int({ default: 30_000, min: 6_000 }),
 });
 const telemetry = startTelemetry({
   serviceName: "projection-service",
@@ -79,6 +80,7 @@ const consumer = await startProjectionConsumer({
   groupId: config.PROJECTION_GROUP_ID,
   topics: config.PROJECTION_TOPICS.split(",").map((t) => t.trim()),
   dlqTopic: config.DLQ_TOPIC,
+  sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
   decode: decodeWith(createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL })),
   projector: {
     schema,

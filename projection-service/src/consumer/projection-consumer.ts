@@ -31,6 +31,8 @@ export interface ProjectionConsumerOptions {
   readonly projector: ProjectorOptions;
   readonly logger?: Logger;
   readonly dlqTopic?: string;
+  /** How long a dead member (kill -9) holds its partitions before the group moves on. */
+  readonly sessionTimeoutMs?: number;
   /** Called after each committed batch (metrics, SSE fan-out). */
   readonly onBatch?: (info: {
     topic: string;
