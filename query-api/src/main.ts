@@ -1,0 +1,57 @@
+// query-api: read endpoints, SSE and OpenAPI on PORT (default 8082).
+import {
+  createLogger,
+  createPgPool,
+  databaseConfig,
+  httpConfig,
+  int,
+  observabilityConfig,
+  regionConfig,
+  requireConfig,
+  startTelemetry,
+} from "@fxcore/infra";
+import { buildApp } from "./http/app.ts";
+import { startNotificationHub } from "./live/hub.ts";
+
+const config = requireConfig({
+  ...databaseConfig,
+  ...observabilityConfig,
+  ...regionConfig,
+  ...httpConfig(8082),
+  READ_YOUR_WRITES_TIMEOUT_MS: int({ default: 2_000, min: 0, max: 30_000 }),
+  SSE_HEARTBEAT_MS: int({ default: 15_000, min: 100 }),
+});
+const telemetry = startTelemetry({
+  serviceName: "query-api",
+  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+const logger = createLogger({
+  service: "query-api",
+  level: config.LOG_LEVEL,
+  region: config.FXCORE_REGION,
+});
+const pool = createPgPool({
+  connectionString: config.DATABASE_URL,
+  applicationName: "query-api",
+  max: 10,
+});
+const hub = await startNotificationHub(config.DATABASE_URL, logger);
+const app = await buildApp({
+  pool,
+  hub,
+  logger,
+  readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
+  heartbeatMs: config.SSE_HEARTBEAT_MS,
+});
+await app.listen({ port: config.PORT, host: "0.0.0.0" });
+logger.info({ port: config.PORT }, "query-api listening");
+
+const shutdown = async () => {
+  await app.close().catch(() => {});
+  await hub.close();
+  await pool.end().catch(() => {});
+  await telemetry.shutdown().catch(() => {});
+  process.exit(0);
+};
+process.once("SIGTERM", () => void shutdown());
+process.once("SIGINT", () => void shutdown());
