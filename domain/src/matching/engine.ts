@@ -65,6 +65,7 @@ const STP_CANCEL_OLDEST = 2;
 const STP_CANCEL_BOTH = 3;
 
 const ZEROS = "0000000000";
+const TRIPLES = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
 
 /** One resting order as the book holds it (priority order when listed). */
 export interface RestingOrder {
@@ -121,6 +122,8 @@ export class MatchingEngine {
   readonly symbol: Symbol;
   private readonly collar: number;
   private readonly execPrefix: string;
+  private execBlock = -1;
+  private execBlockPrefix = "";
   private readonly book: OrderBook;
   private readonly expiry = new ExpiryQueue();
   private terminal: TerminalIds;
@@ -556,9 +559,16 @@ export class MatchingEngine {
 
   // ---- event builders ----
 
+  /** symbol-seq, seq zero-padded to 10 digits. The prefix up to the last 3 digits is cached. */
   private execId(seq: number): ExecId {
-    const s = String(seq);
-    return (this.execPrefix + (s.length < 10 ? ZEROS.substring(s.length) + s : s)) as ExecId;
+    const block = Math.floor(seq / 1000);
+    if (block !== this.execBlock) {
+      this.execBlock = block;
+      const s = String(block);
+      this.execBlockPrefix =
+        this.execPrefix + (s.length < 7 ? ZEROS.substring(s.length + 3) + s : s);
+    }
+    return (this.execBlockPrefix + TRIPLES[seq - block * 1000]!) as ExecId;
   }
 
   private rejected(a: OrderAccepted, reason: OrdRejReason, text: string): OrderRejected {
