@@ -179,6 +179,8 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
 
   app.setErrorHandler((e: Error & { code?: string; statusCode?: number }, req, reply) => {
     const fmt: Format = { kind: "json" };
+    // Body parsing runs before routing: a body on a method no route takes is a routing answer.
+    if (!req.routeOptions.url) return unrouted(req, reply);
     if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE")
       return send(
         reply,
@@ -200,11 +202,22 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     req.log.error({ err: e }, "unhandled gateway error");
     return send(reply, plainError(500, "INTERNAL", "internal error"), fmt);
   });
-  app.setNotFoundHandler((req, reply) =>
-    send(reply, plainError(404, "NOT_FOUND", `no route ${req.method} ${req.url.split("?")[0]}`), {
-      kind: "json",
-    }),
-  );
+  const unrouted = (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split("?")[0] ?? "";
+    const allow = allowedMethods(path);
+    const json: Format = { kind: "json" };
+    return allow
+      ? send(
+          reply,
+          {
+            ...plainError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}`),
+            headers: { allow },
+          },
+          json,
+        )
+      : send(reply, plainError(404, "NOT_FOUND", `no route ${req.method} ${path}`), json);
+  };
+  app.setNotFoundHandler((req, reply) => unrouted(req, reply));
 
   const requireSignature = async (req: FastifyRequest, reply: FastifyReply) => {
     const result = await authenticate(
@@ -557,6 +570,16 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 };
+
+/** Methods each route path takes, for 405 + Allow on the others. */
+const ROUTE_METHODS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^\/v1\/fix$/, "POST"],
+  [/^\/v1\/orders\/[^/]+$/, "GET, HEAD"],
+  [/^\/v1\/(executions|executions\/stream|time)$/, "GET, HEAD"],
+  [/^\/(healthz|readyz|metrics|openapi\.json)$/, "GET, HEAD"],
+];
+const allowedMethods = (path: string): string | undefined =>
+  ROUTE_METHODS.find(([re]) => re.test(path))?.[1];
 
 /** An order's current state as a status answer: ExecType I, echoing OrdStatusReqID. */
 const asStatusReport = (report: FixMessage, statusReqId: string | null): FixMessage => {

@@ -1,11 +1,73 @@
 // The OpenAPI 3 document of the gateway, written by hand: bodies are parsed by
 // the FIX codecs, not by route schemas, so this is the contract clients and
 // the schemathesis fuzz read. Served at /openapi.json, browsable at /docs.
+// The request schemas are generated from the data dictionary, so they cannot
+// drift from what the validator enforces (conditional rules, e.g. Price for a
+// limit order, are beyond OpenAPI 3.0 and stay in the descriptions).
+
+import { FIELD_BY_TAG, type FieldType } from "../fix/fields.ts";
+import { MESSAGES } from "../fix/messages.ts";
+
+const PATTERNS: Readonly<Record<FieldType, string>> = {
+  STRING: "^[^\\x00-\\x1f\\x7f]{1,256}$",
+  CHAR: "^.$",
+  INT: "^-?[0-9]{1,9}$",
+  SEQNUM: "^[0-9]{1,9}$",
+  LENGTH: "^[0-9]{1,9}$",
+  QTY: "^[0-9]{1,12}(\\.[0-9]{1,6})?$",
+  PRICE: "^[0-9]{1,6}(\\.[0-9]{1,6})?$",
+  UTCTIMESTAMP:
+    "^20[2-9][0-9](0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])-([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{3})?$",
+  BOOLEAN: "^[YN]$",
+  CURRENCY: "^[A-Z]{3}$",
+  MULTIPLECHARVALUE: "^[!-~]( [!-~])*$",
+};
+const ID_PATTERN = "^[!-~]{1,64}$";
+const ID_TAGS = new Set([1, 11, 37, 41, 790]);
+
+const fieldSchema = (tag: number) => {
+  const d = FIELD_BY_TAG.get(tag)!;
+  if (d.values)
+    return { type: "string", enum: Object.keys(d.values), description: `${d.tag} ${d.name}` };
+  return {
+    type: "string",
+    pattern: ID_TAGS.has(tag) ? ID_PATTERN : PATTERNS[d.type],
+    description: `${d.tag} ${d.name}`,
+  };
+};
+
+/** One schema per inbound message (flat FIX JSON), straight from the dictionary. */
+const inboundSchemas = Object.fromEntries(
+  MESSAGES.filter((m) => m.direction === "in").map((m) => [
+    m.name,
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["MsgType", ...m.required.map((t) => FIELD_BY_TAG.get(t)!.name)],
+      properties: {
+        MsgType: { type: "string", enum: [m.msgType] },
+        ...Object.fromEntries(
+          [...m.required, ...m.optional].map((t) => [FIELD_BY_TAG.get(t)!.name, fieldSchema(t)]),
+        ),
+      },
+      ...(m.conditional.length === 0
+        ? {}
+        : {
+            description: `Also required: ${m.conditional.map((c) => `${FIELD_BY_TAG.get(c.tag)!.name} when ${FIELD_BY_TAG.get(c.when)!.name} is ${c.in.join("/")}`).join("; ")} (else 422, 35=j 380=5).`,
+          }),
+    },
+  ]),
+);
 
 const fixJson = { $ref: "#/components/schemas/FixJsonMessage" };
 const errorBody = { $ref: "#/components/schemas/ErrorBody" };
 const json = (schema: unknown) => ({ "application/json": { schema } });
 const errorResponse = (description: string) => ({ description, content: json(errorBody) });
+/** Order entry answers a tag=value request with the FIX reject itself. */
+const fixErrorResponse = (description: string) => ({
+  description,
+  content: { ...json(errorBody), "application/fix": { schema: { type: "string" } } },
+});
 const rateHeaders = {
   "RateLimit-Limit": { schema: { type: "integer" }, description: "bucket size (burst)" },
   "RateLimit-Remaining": { schema: { type: "integer" } },
@@ -53,10 +115,12 @@ export const openApiDocument = {
       },
     },
     schemas: {
+      ...inboundSchemas,
       FixJsonMessage: {
         type: "object",
         description:
           "A FIX message in FIX JSON encoding (flat), or with Header/Body/Trailer objects.",
+        required: ["MsgType"],
         additionalProperties: { type: "string" },
         example: {
           MsgType: "D",
@@ -116,7 +180,13 @@ export const openApiDocument = {
         requestBody: {
           required: true,
           content: {
-            "application/json": { schema: fixJson },
+            "application/json": {
+              schema: {
+                oneOf: Object.keys(inboundSchemas).map((n) => ({
+                  $ref: `#/components/schemas/${n}`,
+                })),
+              },
+            },
             "application/fix": {
               schema: {
                 type: "string",
@@ -136,23 +206,25 @@ export const openApiDocument = {
               "application/fix": { schema: { type: "string" } },
             },
           },
-          "400": errorResponse(
+          "400": fixErrorResponse(
             "Reject (35=3, 373/371/58) or unsupported message type (35=j 380=3)",
           ),
           ...authErrors,
-          "404": errorResponse(
+          "403": fixErrorResponse("NOT_AUTHORIZED (BusinessMessageReject 380=6)"),
+          "429": { ...authErrors["429"], content: fixErrorResponse("").content },
+          "404": fixErrorResponse(
             "UNKNOWN_ORDER: OrderCancelReject 102=1 or BusinessMessageReject 380=1",
           ),
-          "409": errorResponse("CANCEL_REJECTED: OrderCancelReject (35=9)"),
-          "413": errorResponse("PAYLOAD_TOO_LARGE"),
-          "415": errorResponse("UNSUPPORTED_MEDIA_TYPE"),
-          "422": errorResponse(
+          "409": fixErrorResponse("CANCEL_REJECTED: OrderCancelReject (35=9)"),
+          "413": fixErrorResponse("PAYLOAD_TOO_LARGE"),
+          "415": fixErrorResponse("UNSUPPORTED_MEDIA_TYPE"),
+          "422": fixErrorResponse(
             "ORDER_REJECTED (ExecutionReport 150=8 with 103), CONDITIONALLY_REQUIRED_FIELD_MISSING (35=j 380=5), BUSINESS_REJECT (35=j 380=0)",
           ),
-          "503": errorResponse(
+          "503": fixErrorResponse(
             "APPLICATION_NOT_AVAILABLE (35=j 380=4): not applied, safe to resend",
           ),
-          "504": errorResponse(
+          "504": fixErrorResponse(
             "OUTCOME_UNKNOWN: may have been applied; resend the same ClOrdID or GET it",
           ),
         },

@@ -397,6 +397,10 @@ describe("service endpoints", () => {
       ]),
     );
     expect((await h.app.inject({ url: "/docs/" })).statusCode).toBe(200);
+    const wrong = await h.app.inject({ method: "DELETE", url: "/v1/fix" });
+    expect(wrong.statusCode).toBe(405);
+    expect(wrong.headers.allow).toBe("POST");
+    expect(wrong.json().error.code).toBe("METHOD_NOT_ALLOWED");
     const nf = await h.app.inject({ url: "/nope" });
     expect(nf.statusCode).toBe(404);
     expect(nf.json().error.code).toBe("NOT_FOUND");

@@ -1,0 +1,82 @@
+// Fuzz the gateway from its own OpenAPI document with Schemathesis (PyPI):
+//   python3 -m venv ~/.cache/fxcore/st && ~/.cache/fxcore/st/bin/pip install schemathesis
+//   SCHEMATHESIS=~/.cache/fxcore/st/bin/st node gateway/fuzz/schemathesis.ts [extra st args]
+// st_hooks.py teaches Schemathesis the application/fix body. The gateway (port 18188) runs with the domain-backed order entry of the
+// tests; a signing proxy (18189) signs every request with a trader key, so
+// the fuzz reaches the FIX layer instead of stopping at 401. Schemathesis
+// checks: no 5xx, responses conform to the documented schemas and statuses.
+
+import { spawn } from "node:child_process";
+import http from "node:http";
+import { signedHeaders } from "../src/auth/signing.ts";
+import { makeHarness } from "../test/support/harness.ts";
+
+const GW = 18188;
+const PROXY = 18189;
+const st = process.env.SCHEMATHESIS ?? "st";
+const examples = process.env.SCHEMATHESIS_EXAMPLES ?? "200";
+
+const h = await makeHarness({ now: () => Date.now() });
+const key = h.addKey({ accounts: ["ACC1"], roles: ["trader"] });
+await h.app.listen({ host: "127.0.0.1", port: GW });
+
+const proxy = http.createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    const body = Buffer.concat(chunks);
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined && k !== "host") headers[k] = v;
+    // Signed on the path as sent, so a fuzzed query string is covered too.
+    Object.assign(
+      headers,
+      signedHeaders(key.id, key.secret, req.method ?? "GET", req.url ?? "/", body, Date.now()),
+    );
+    const up = http.request(
+      { host: "127.0.0.1", port: GW, method: req.method, path: req.url, headers },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      },
+    );
+    up.on("error", (e) => res.writeHead(502).end(String(e)));
+    up.end(body);
+  });
+});
+await new Promise<void>((r) => proxy.listen(PROXY, "127.0.0.1", r));
+
+const run = spawn(
+  st,
+  [
+    "run",
+    `http://127.0.0.1:${GW}/openapi.json`,
+    "--url",
+    `http://127.0.0.1:${PROXY}`,
+    "--checks",
+    "all",
+    "--exclude-checks",
+    // The proxy signs requests, so auth-header checks cannot be judged here
+    // (signatures are covered by the gateway's own tests); and a schema-valid
+    // order may still be refused by business rules the schema cannot express
+    // (Price for a limit order, lot size, unknown symbol → 422).
+    "ignored_auth,missing_required_header,negative_data_rejection,positive_data_acceptance",
+    "--max-examples",
+    examples,
+    "--exclude-path",
+    "/v1/executions/stream",
+    ...process.argv.slice(2),
+  ],
+  {
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      SCHEMATHESIS_HOOKS: "st_hooks",
+      PYTHONPATH: new URL(".", import.meta.url).pathname,
+    },
+  },
+);
+const code: number = await new Promise((r) => run.on("exit", (c) => r(c ?? 1)));
+proxy.close();
+await h.app.close();
+process.exit(code);
