@@ -7,7 +7,9 @@
 // checks: no 5xx, responses conform to the documented schemas and statuses.
 
 import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import http from "node:http";
+import { homedir } from "node:os";
 import { signedHeaders } from "../src/auth/signing.ts";
 import { makeHarness } from "../test/support/harness.ts";
 
@@ -46,6 +48,9 @@ const proxy = http.createServer((req, res) => {
 });
 await new Promise<void>((r) => proxy.listen(PROXY, "127.0.0.1", r));
 
+// Hypothesis and Schemathesis keep their databases in the working directory: not the repo.
+const workDir = `${process.env.FXCORE_CACHE ?? `${homedir()}/.cache/fxcore`}/schemathesis`;
+mkdirSync(workDir, { recursive: true });
 const run = spawn(
   st,
   [
@@ -68,6 +73,7 @@ const run = spawn(
     ...process.argv.slice(2),
   ],
   {
+    cwd: workDir,
     stdio: "inherit",
     env: {
       ...process.env,
