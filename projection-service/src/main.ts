@@ -63,7 +63,7 @@ const pool = createPgPool({
 
 await migrateEventStore(pool);
 await migrateProjection(pool);
-const schema = await activeSchema(pool);
+let schema = await activeSchema(pool);
 const kafka = createKafka({
   brokers: config.KAFKA_BROKERS,
   clientId: "projection-service",
@@ -74,32 +74,61 @@ const server = await startOpsServer(config.PORT, registry, async () => {
   await pool.query("SELECT 1");
   return { ok: consumerJoined, detail: { schema, consumerJoined } };
 });
-const consumer = await startProjectionConsumer({
-  kafka,
-  pool,
-  groupId: config.PROJECTION_GROUP_ID,
-  topics: config.PROJECTION_TOPICS.split(",").map((t) => t.trim()),
-  dlqTopic: config.DLQ_TOPIC,
-  sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-  decode: decodeWith(createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL })),
-  projector: {
-    schema,
-    pairs: pairLookup(),
-    eventStore: new PostgresEventStore(pool),
-    audit: true,
-    onProblem: (eventId, problem) => {
-      metrics.problems.inc();
-      logger.error({ eventId, problem }, "event not fully projected");
+const startOn = (readModels: string) =>
+  startProjectionConsumer({
+    kafka,
+    pool,
+    groupId: config.PROJECTION_GROUP_ID,
+    topics: config.PROJECTION_TOPICS.split(",").map((t) => t.trim()),
+    dlqTopic: config.DLQ_TOPIC,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    decode: decodeWith(createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL })),
+    projector: {
+      schema: readModels,
+      pairs: pairLookup(),
+      eventStore: new PostgresEventStore(pool),
+      audit: true,
+      onProblem: (eventId, problem) => {
+        metrics.problems.inc();
+        logger.error({ eventId, problem }, "event not fully projected");
+      },
     },
-  },
-  logger,
-  onBatch: (b) =>
-    metrics.recordBatch(b.topic, b.partition, b.size, b.result.applied, b.result.duplicates, b.lag),
-});
+    logger,
+    onBatch: (b) =>
+      metrics.recordBatch(
+        b.topic,
+        b.partition,
+        b.size,
+        b.result.applied,
+        b.result.duplicates,
+        b.lag,
+      ),
+  });
+let consumer = await startOn(schema);
 void consumer.joined.then(() => {
   consumerJoined = true;
   logger.info({ port: config.PORT, schema }, "projection-service consuming");
 });
+// A rebuild switches the readers to a new version and hands it the offsets: follow it.
+let switching = false;
+const versionTimer = setInterval(() => {
+  if (switching) return;
+  activeSchema(pool).then(
+    async (active) => {
+      if (active === schema || switching) return;
+      switching = true;
+      logger.info({ from: schema, to: active }, "read-model version switched: moving the consumer");
+      schema = active;
+      consumerJoined = false;
+      await consumer.stop();
+      consumer = await startOn(active);
+      await consumer.joined;
+      consumerJoined = true;
+      switching = false;
+    },
+    (err: unknown) => logger.warn({ err }, "active version check failed"),
+  );
+}, 5_000);
 const digestTimer = setInterval(() => {
   recordDigest(pool).then(
     (d) =>
@@ -114,6 +143,7 @@ const digestTimer = setInterval(() => {
 const shutdown = async (signal: string) => {
   logger.info({ signal }, "shutting down");
   clearInterval(digestTimer);
+  clearInterval(versionTimer);
   server.close();
   await consumer.stop().catch(() => {});
   await pool.end().catch(() => {});

@@ -6,7 +6,7 @@ import type { Serde } from "@fxcore/schemas";
 import { describeDecodeError, unframe } from "@fxcore/schemas";
 import type { DecodedEvent } from "../projector/project-batch.ts";
 
-const EVENT_TYPES: ReadonlySet<string> = new Set<DomainEvent["type"]>([
+export const EVENT_TYPES: ReadonlySet<string> = new Set<DomainEvent["type"]>([
   "OrderAccepted",
   "OrderRejected",
   "OrderCancelRequested",
