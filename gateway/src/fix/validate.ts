@@ -38,6 +38,14 @@ const MAX_STRING = 256;
 
 type FormatCheck = "ok" | "format" | "range";
 
+/** Tags each message may carry, computed once. */
+const ALLOWED: ReadonlyMap<string, ReadonlySet<number>> = new Map(
+  [...MESSAGE_BY_TYPE.values()].map((m) => [
+    m.msgType,
+    new Set([...HEADER_TAGS, ...m.required, ...m.optional]),
+  ]),
+);
+
 const checkValue = (def: FieldDef, v: string): FormatCheck => {
   if (ID_TAGS.has(def.tag) && !ID_RE.test(v)) return "format";
   switch (def.type) {
@@ -105,7 +113,7 @@ export const validate = (
       ),
     );
   }
-  const allowed = new Set([...HEADER_TAGS, ...def.required, ...def.optional]);
+  const allowed = ALLOWED.get(def.msgType)!;
   const values = new Map<number, string>();
   for (const { tag, value } of msg.fields) {
     const known = FIELD_BY_TAG.get(tag);
