@@ -24,6 +24,8 @@ export async function withReadSession<T>(
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     // A long export may take longer than a service's statement budget per FETCH batch.
     await client.query("SET LOCAL statement_timeout = 0");
+    // Replay reads its cursors to the end: plan them for the whole result, not a fast start.
+    await client.query("SET LOCAL cursor_tuple_fraction = 1.0");
     const session: ReadSession = {
       raw: client,
       async query<R>(sql: string, params: readonly unknown[] = []) {
