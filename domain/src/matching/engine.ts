@@ -42,7 +42,7 @@ import type {
 import { err, ok } from "../values.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
 import { BUY, NIL, OrderBook, SELL } from "./order-book.ts";
-import { hashString } from "./string-table.ts";
+import { hashString } from "./string-set.ts";
 import { TerminalIds } from "./terminal-ids.ts";
 import {
   decodeSnapshot,
@@ -190,7 +190,7 @@ export class MatchingEngine {
     }
     const q = a.qty as number;
     if (!Number.isSafeInteger(q) || q <= 0) {
-      this.terminal.addHashed(a.orderId, h);
+      this.terminal.add(a.orderId, h);
       out.push(
         this.rejected(a, OrdRejReason.IncorrectQuantity, "quantity must be a positive integer"),
       );
@@ -203,7 +203,7 @@ export class MatchingEngine {
     let limit: number;
     if (isMarket) {
       if (bestOpp === NIL) {
-        this.terminal.addHashed(a.orderId, h);
+        this.terminal.add(a.orderId, h);
         out.push(this.expiredNew(a, q, tif === TIF_FOK ? "FOK_UNFILLED" : "MARKET_REMAINDER"));
         return;
       }
@@ -212,7 +212,7 @@ export class MatchingEngine {
     } else {
       const p = a.price as number | null;
       if (p === null || !Number.isSafeInteger(p) || p <= 0) {
-        this.terminal.addHashed(a.orderId, h);
+        this.terminal.add(a.orderId, h);
         out.push(this.rejected(a, OrdRejReason.Other, "limit order needs a positive price"));
         return;
       }
@@ -222,7 +222,7 @@ export class MatchingEngine {
       bestOpp !== NIL &&
       (side === BUY ? b.lvPrice[bestOpp]! <= limit : b.lvPrice[bestOpp]! >= limit);
     if (a.postOnly && crosses) {
-      this.terminal.addHashed(a.orderId, h);
+      this.terminal.add(a.orderId, h);
       out.push(this.rejected(a, OrdRejReason.Other, "post-only order would take liquidity"));
       return;
     }
@@ -231,7 +231,7 @@ export class MatchingEngine {
     if (tif === TIF_FOK) need = q;
     else if (a.minQty !== null && a.minQty > 0) need = Math.min(a.minQty, q);
     if (need > 0 && (!crosses || this.fillable(side, limit, a.account, stp, need) < need)) {
-      this.terminal.addHashed(a.orderId, h);
+      this.terminal.add(a.orderId, h);
       out.push(this.expiredNew(a, q, tif === TIF_FOK ? "FOK_UNFILLED" : "MIN_QTY_NOT_MET"));
       return;
     }
@@ -248,13 +248,13 @@ export class MatchingEngine {
     b.setExpire(o, a.expireTime);
 
     if (crosses && this.match(o, limit, a.transactTime, out)) {
-      this.terminal.addHashed(a.orderId, h);
+      this.terminal.add(a.orderId, h);
       b.freeOrder(o);
       return;
     }
     const leaves = b.F[o * 4]! - b.F[o * 4 + 1]!;
     if (leaves === 0) {
-      this.terminal.addHashed(a.orderId, h);
+      this.terminal.add(a.orderId, h);
       b.freeOrder(o);
     } else if (isMarket || tif === TIF_IOC || tif === TIF_FOK) {
       out.push(
@@ -264,7 +264,7 @@ export class MatchingEngine {
           a.transactTime,
         ),
       );
-      this.terminal.addHashed(a.orderId, h);
+      this.terminal.add(a.orderId, h);
       b.freeOrder(o);
     } else {
       this.rest(o, limit);
@@ -406,7 +406,7 @@ export class MatchingEngine {
     const id = b.R[o * 3]!;
     const h = b.F[o * 4 + 3]!;
     b.index.remove(h, o);
-    this.terminal.addHashed(id, h);
+    this.terminal.add(id, h);
   }
 
   /** Expires a resting order and removes it from the book. */
@@ -831,8 +831,8 @@ export class MatchingEngine {
       return bad("terminal id generation overfull");
     }
     this.terminal = new TerminalIds(g);
-    for (const id of state.terminalPrevious) this.terminal.previous.set(id, 0);
-    for (const id of state.terminalCurrent) this.terminal.current.set(id, 0);
+    for (const id of state.terminalPrevious) this.terminal.previous.add(id, hashString(id));
+    for (const id of state.terminalCurrent) this.terminal.current.add(id, hashString(id));
     this.seqNo = state.seq;
     this.nextPrio = state.nextPrio;
     return ok(this);

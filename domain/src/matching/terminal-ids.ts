@@ -4,29 +4,23 @@
 // full it becomes the previous one and the oldest generation is forgotten
 // (ADR 031). Purely count-driven, so it is as deterministic as the rest.
 
-import { hashString, StringTable } from "./string-table.ts";
+import { hashString, StringSet } from "./string-set.ts";
 
 export class TerminalIds {
   readonly generationSize: number;
-  current: StringTable;
-  previous: StringTable;
+  current = new StringSet();
+  previous = new StringSet();
 
   constructor(generationSize: number) {
     this.generationSize = generationSize;
-    // Tables start small and grow to the generation size once, then are reused.
-    this.current = new StringTable();
-    this.previous = new StringTable();
   }
 
-  add(id: string): void {
-    this.addHashed(id, hashString(id));
-  }
-
-  addHashed(id: string, h: number): void {
+  /** Records a terminal id whose hashString is `h`. */
+  add(id: string, h: number): void {
     const cur = this.current;
-    cur.setHashed(id, h, 0);
+    cur.add(id, h);
     if (cur.size >= this.generationSize) {
-      // Reuse the forgotten generation's table: no allocation on rotation.
+      // Reuse the forgotten generation's set: no allocation on rotation.
       const old = this.previous;
       old.clear();
       this.previous = cur;
@@ -36,6 +30,6 @@ export class TerminalIds {
 
   has(id: string): boolean {
     const h = hashString(id);
-    return this.current.hasHashed(id, h) || this.previous.hasHashed(id, h);
+    return this.current.has(id, h) || this.previous.has(id, h);
   }
 }
