@@ -3,6 +3,7 @@
 // `send`, which renders one Answer as FIX (tag=value or FIX JSON) or as the
 // error body, so the HTTP status, the error code and the FIX reject agree.
 
+import { randomUUID } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Logger, Registry } from "@fxcore/infra";
@@ -585,7 +586,14 @@ const allowedMethods = (path: string): string | undefined =>
 const asStatusReport = (report: FixMessage, statusReqId: string | null): FixMessage => {
   const fields = report.fields
     .filter((f) => f.tag !== Tag.OrdStatusReqID && f.tag !== Tag.LastQty && f.tag !== Tag.LastPx)
-    .map((f) => (f.tag === Tag.ExecType ? { tag: f.tag, value: "I" } : f));
+    .map((f) =>
+      f.tag === Tag.ExecType
+        ? { tag: f.tag, value: "I" }
+        : // Each status answer is its own report: its ExecID must not repeat.
+          f.tag === Tag.ExecID
+          ? { tag: f.tag, value: `${getField(report, Tag.OrderID) ?? "NONE"}-I-${randomUUID()}` }
+          : f,
+    );
   return fixMessage(
     statusReqId === null ? fields : [...fields, { tag: Tag.OrdStatusReqID, value: statusReqId }],
   );

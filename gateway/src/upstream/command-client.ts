@@ -30,6 +30,11 @@ interface WireAnswer {
   readonly position: string | null;
   readonly orderId?: string | null;
   readonly pending?: "CANCEL" | "REPLACE";
+  /**
+   * The stored event's id, when command-service sends it: the read side uses
+   * it as the ExecID, so the live answer and the stream then agree.
+   */
+  readonly eventId?: string;
 }
 
 interface HttpResult {
@@ -144,7 +149,10 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
   const render = (w: WireAnswer): FixMessage | null =>
     w.report === null
       ? null
-      : renderReport(reviveReport(w.report as Record<string, unknown>), { catalog: o.catalog });
+      : renderReport(reviveReport(w.report as Record<string, unknown>), {
+          catalog: o.catalog,
+          ...(w.eventId ? { execId: w.eventId } : {}),
+        });
 
   const statusPath = (account: string, clOrdId: string) =>
     `/orders/${encodeURIComponent(account)}/${encodeURIComponent(clOrdId)}`;
