@@ -155,7 +155,7 @@ it("kill -9 at random points during a 10,000-command burst: every committed even
   // What was committed, in commit (outbox) order.
   const committed = await h.pool.query<{ event_id: string; message_key: string }>(
     `SELECT e.event_id, o.message_key FROM es_outbox o JOIN es_events e USING (global_position)
-     ORDER BY o.transaction_id, o.id`,
+     ORDER BY o.transaction_id, o.global_position`,
   );
   expect(committed.rows).toHaveLength(COMMANDS);
 

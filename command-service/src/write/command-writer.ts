@@ -184,6 +184,7 @@ export class CommandWriter {
       await client.query("COMMIT");
       client.release();
       client = undefined;
+      if (results.some((r) => r.ok)) this.#store.notifyAppended();
       winners.forEach((p, i) => {
         const r = results[i];
         if (r?.ok)

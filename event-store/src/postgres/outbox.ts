@@ -15,7 +15,8 @@ const LOCK_NAMESPACE = 0x0b0c;
 
 export interface OutboxMessage {
   readonly lane: number;
-  readonly id: bigint;
+  /** The event's global position: with transactionId, the row's place in its lane. */
+  readonly position: bigint;
   readonly transactionId: bigint;
   readonly topic: string;
   readonly key: string;
@@ -24,7 +25,7 @@ export interface OutboxMessage {
 
 interface LaneCheckpoint {
   transactionId: bigint;
-  id: bigint;
+  position: bigint;
 }
 
 export class PostgresOutbox {
@@ -43,7 +44,7 @@ export class PostgresOutbox {
   async backlog(): Promise<number> {
     const { rows } = await this.#pool.query<{ n: string }>(
       `SELECT count(*)::bigint AS n FROM es_outbox o JOIN es_outbox_lanes l ON l.lane = o.lane
-       WHERE (o.transaction_id, o.id) > (l.last_transaction_id, l.last_id)`,
+       WHERE (o.transaction_id, o.global_position) > (l.last_transaction_id, l.last_position)`,
     );
     return Number(rows[0]?.n ?? 0);
   }
@@ -90,15 +91,15 @@ export class OutboxSession {
     const { rows } = await this.#client.query<{
       lane: number;
       last_transaction_id: string;
-      last_id: string;
+      last_position: string;
     }>(
-      "SELECT lane, last_transaction_id, last_id FROM es_outbox_lanes WHERE lane = ANY($1::int[])",
+      "SELECT lane, last_transaction_id, last_position FROM es_outbox_lanes WHERE lane = ANY($1::int[])",
       [won.rows.map((r) => r.lane)],
     );
     for (const r of rows)
       this.#lanes.set(r.lane, {
         transactionId: BigInt(r.last_transaction_id),
-        id: BigInt(r.last_id),
+        position: BigInt(r.last_position),
       });
     return rows.map((r) => r.lane);
   }
@@ -108,28 +109,28 @@ export class OutboxSession {
     if (this.#lanes.size === 0) return [];
     const lanes = [...this.#lanes];
     const { rows } = await this.#client.query(
-      `SELECT o.lane, o.id, o.transaction_id AS outbox_transaction_id, o.topic, o.message_key,
+      `SELECT o.lane, o.transaction_id AS outbox_transaction_id, o.topic, o.message_key,
               e.global_position, e.transaction_id, e.stream_id, e.stream_version, e.event_id, e.event_type,
               e.schema_id, e.schema_version, e.payload, e.metadata, e.recorded_at
-       FROM unnest($1::int[], $2::xid8[], $3::bigint[]) AS c(lane, tx, id)
+       FROM unnest($1::int[], $2::xid8[], $3::bigint[]) AS c(lane, tx, pos)
        CROSS JOIN LATERAL (
          SELECT * FROM es_outbox o
-         WHERE o.lane = c.lane AND (o.transaction_id, o.id) > (c.tx, c.id)
+         WHERE o.lane = c.lane AND (o.transaction_id, o.global_position) > (c.tx, c.pos)
            AND o.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-         ORDER BY o.transaction_id, o.id LIMIT $4
+         ORDER BY o.transaction_id, o.global_position LIMIT $4
        ) o
        JOIN es_events e ON e.global_position = o.global_position
-       ORDER BY o.lane, o.transaction_id, o.id`,
+       ORDER BY o.lane, o.transaction_id, o.global_position`,
       [
         lanes.map(([l]) => l),
         lanes.map(([, c]) => c.transactionId.toString()),
-        lanes.map(([, c]) => c.id.toString()),
+        lanes.map(([, c]) => c.position.toString()),
         perLane,
       ],
     );
     return rows.map((r) => ({
       lane: r.lane,
-      id: BigInt(r.id),
+      position: BigInt(r.global_position),
       transactionId: BigInt(r.outbox_transaction_id),
       topic: r.topic,
       key: r.message_key,
@@ -147,19 +148,19 @@ export class OutboxSession {
   ): Promise<void> {
     if (lastPerLane.length === 0) return;
     await this.#client.query(
-      `UPDATE es_outbox_lanes l SET last_transaction_id = c.tx, last_id = c.id,
+      `UPDATE es_outbox_lanes l SET last_transaction_id = c.tx, last_position = c.pos,
               published = l.published + c.n, updated_at = now()
-       FROM unnest($1::int[], $2::xid8[], $3::bigint[], $4::bigint[]) AS c(lane, tx, id, n)
+       FROM unnest($1::int[], $2::xid8[], $3::bigint[], $4::bigint[]) AS c(lane, tx, pos, n)
        WHERE l.lane = c.lane`,
       [
         lastPerLane.map((m) => m.lane),
         lastPerLane.map((m) => m.transactionId.toString()),
-        lastPerLane.map((m) => m.id.toString()),
+        lastPerLane.map((m) => m.position.toString()),
         lastPerLane.map((m) => counts.get(m.lane) ?? 0),
       ],
     );
     for (const m of lastPerLane)
-      this.#lanes.set(m.lane, { transactionId: m.transactionId, id: m.id });
+      this.#lanes.set(m.lane, { transactionId: m.transactionId, position: m.position });
   }
 
   /** Gives up every lane (the connection closes, so do its locks). */

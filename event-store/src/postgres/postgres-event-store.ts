@@ -1,5 +1,5 @@
-// The Postgres adapter of the EventStore port. Appends go through the
-// es_append function (one statement per batch, ADR 051); the global log is
+// The Postgres adapter of the EventStore port. Appends are one statement
+// per batch (ADR 051); the global log is
 // read below the transaction-id watermark (ADR 050).
 import type pg from "pg";
 import type {
@@ -16,6 +16,7 @@ import type {
   Subscription,
 } from "../port/event-store.ts";
 import { logStart } from "../port/event-store.ts";
+import { APPEND_SQL, CURRENT_VERSIONS_SQL, UNDO_PARTIAL_SQL } from "./append-statement.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
 import { subscribeByPolling, type Wakeups } from "./subscription.ts";
 
@@ -40,6 +41,8 @@ export interface PostgresEventStoreOptions {
 }
 
 const LISTEN_CHANNEL = "es_events";
+/** Named: each connection parses and plans it once (planning the CTE costs more than running it). */
+const APPEND = { name: "fxcore_es_append_v1", text: APPEND_SQL } as const;
 
 const expectedCode = (e: ExpectedVersion): string =>
   e === "any" ? "-2" : e === "no-stream" ? "-1" : e.toString();
@@ -47,12 +50,10 @@ const expectedCode = (e: ExpectedVersion): string =>
 const toBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
-interface AppendRow {
+interface EventResultRow {
   item: number;
-  ok: boolean;
-  next_version: string | null;
-  positions: string[];
-  actual: string | null;
+  global_position: string | null;
+  stream_version: string | null;
 }
 
 interface EventRow {
@@ -92,6 +93,7 @@ export class PostgresEventStore implements EventStore {
   #listener: Promise<pg.PoolClient> | undefined;
   readonly #waiters = new Set<() => void>();
   #closed = false;
+  #notifyPending = false;
 
   constructor(pool: pg.Pool, options: PostgresEventStoreOptions = {}) {
     this.#pool = pool;
@@ -147,32 +149,67 @@ export class PostgresEventStore implements EventStore {
         cols.key.push(e.publish?.key ?? null);
       }
     });
-    const { rows } = await (options.via ?? this.#pool).query<AppendRow>(
-      "SELECT * FROM es_append($1::int[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::int[], $7::int[], $8::bytea[], $9::text[], $10::text[], $11::text[])",
-      [
-        cols.item,
-        cols.expected,
-        cols.stream,
-        cols.eventId,
-        cols.type,
-        cols.schemaId,
-        cols.schemaVersion,
-        cols.payload,
-        cols.metadata,
-        cols.topic,
-        cols.key,
-      ],
+    const params = [
+      cols.item,
+      cols.expected,
+      cols.stream,
+      cols.eventId,
+      cols.type,
+      cols.schemaId,
+      cols.schemaVersion,
+      cols.payload,
+      cols.metadata,
+      cols.topic,
+      cols.key,
+    ];
+    // Single-event items cannot be half-written: autocommit, one round trip.
+    // A multi-event item may lose a race after its first event: then the undo
+    // must happen in the same transaction.
+    const multi = items.some((it) => it.events.length > 1);
+    let rows: EventResultRow[];
+    if (options.via !== undefined) rows = await this.#appendIn(options.via, params);
+    else if (!multi)
+      rows = (await this.#pool.query<EventResultRow>({ ...APPEND, values: params })).rows;
+    else {
+      const client = await this.#pool.connect();
+      try {
+        await client.query("BEGIN");
+        rows = await this.#appendIn(client, params);
+        await client.query("COMMIT");
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    }
+    const byItem = new Map<number, EventResultRow[]>();
+    for (const r of rows) {
+      const list = byItem.get(r.item);
+      if (list === undefined) byItem.set(r.item, [r]);
+      else list.push(r);
+    }
+    const failed = items.filter(
+      (_, i) => byItem.get(i)?.some((r) => r.global_position === null) ?? true,
     );
+    const actual = new Map<string, bigint>();
+    if (failed.length > 0) {
+      const { rows: versions } = await (options.via ?? this.#pool).query<{
+        stream_id: string;
+        version: string;
+      }>(CURRENT_VERSIONS_SQL, [failed.map((it) => it.stream)]);
+      for (const v of versions) actual.set(v.stream_id, BigInt(v.version));
+    }
+    // In the caller's transaction the caller notifies after its COMMIT.
+    if (options.via === undefined && failed.length < items.length) this.notifyAppended();
     return items.map((it, i): AppendResult => {
-      const row = rows[i];
-      if (row === undefined || row.item !== i)
-        throw new Error(`es_append: missing result for item ${i}`);
-      if (row.ok)
+      const results = byItem.get(i) ?? [];
+      if (results.length > 0 && results.every((r) => r.global_position !== null))
         return {
           ok: true,
           value: {
-            nextExpectedVersion: BigInt(row.next_version ?? "-1"),
-            globalPositions: row.positions.map(BigInt),
+            nextExpectedVersion: BigInt(results.at(-1)?.stream_version ?? "-1"),
+            globalPositions: results.map((r) => BigInt(r.global_position ?? "0")),
           },
         };
       return {
@@ -181,10 +218,23 @@ export class PostgresEventStore implements EventStore {
           type: "WrongExpectedVersion",
           streamId: it.stream,
           expected: it.expected,
-          actual: BigInt(row.actual ?? "-1"),
+          actual: actual.get(it.stream) ?? -1n,
         },
       };
     });
+  }
+
+  /** The statement plus the undo of half-written items, on a client inside a transaction. */
+  async #appendIn(via: Queryable, params: unknown[]): Promise<EventResultRow[]> {
+    const { rows } = await via.query<EventResultRow>({ ...APPEND, values: params });
+    const losers = new Set(rows.filter((r) => r.global_position === null).map((r) => r.item));
+    if (losers.size === 0) return rows;
+    const partial = rows.filter((r) => losers.has(r.item) && r.global_position !== null);
+    if (partial.length > 0)
+      await via.query(UNDO_PARTIAL_SQL, [partial.map((r) => r.global_position)]);
+    return rows.map((r) =>
+      losers.has(r.item) ? { ...r, global_position: null, stream_version: null } : r,
+    );
   }
 
   async readStream(
@@ -211,6 +261,21 @@ export class PostgresEventStore implements EventStore {
       [at.transactionId.toString(), at.position.toString(), limit],
     );
     return rows.map(toRecordedEvent);
+  }
+
+  /**
+   * Wakes subscribers (in any process) after events were committed. Sent
+   * outside the writing transaction and coalesced: a NOTIFY inside it would
+   * take Postgres's global notify lock through the commit and serialize every
+   * writer's commit (ADR 051). Losing one only delays readers to their poll.
+   */
+  notifyAppended(): void {
+    if (this.#notifyPending || this.#closed) return;
+    this.#notifyPending = true;
+    setTimeout(() => {
+      this.#notifyPending = false;
+      this.#pool.query(`SELECT pg_notify('${LISTEN_CHANNEL}', '')`).catch(() => {});
+    }, 2);
   }
 
   subscribeToAll(

@@ -34,9 +34,9 @@ export const newEvent = (n: number, type = "TestEvent"): NewEvent => ({
 });
 
 /** Waits until `pred` holds over what a subscription delivered. */
-const until = async (pred: () => boolean, ms = 10_000): Promise<void> => {
+const until = async (pred: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
   const end = Date.now() + ms;
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() > end) throw new Error("timed out waiting for events");
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -155,8 +155,13 @@ export function eventStoreContract(
       await h.store.append(a, "no-stream", [newEvent(1), newEvent(2)]);
       await h.store.append(b, "no-stream", [newEvent(3)]);
       await h.store.append(a, 1n, [newEvent(4)]);
-      const all = await readAllFromStart(h.store);
-      const ours = all.filter((e) => e.streamId === a || e.streamId === b);
+      // The log may trail by whatever transactions are still open (the watermark): wait for ours.
+      let ours: RecordedEvent[] = [];
+      await until(async () => {
+        const all = await readAllFromStart(h.store);
+        ours = all.filter((e) => e.streamId === a || e.streamId === b);
+        return ours.length >= 4;
+      });
       expect(ours.map((e) => [e.streamId, e.streamVersion])).toEqual([
         [a, 0n],
         [a, 1n],

@@ -1,0 +1,56 @@
+// The append of a whole batch as ONE SQL statement (ADR 051): one round trip,
+// one plan, and in autocommit one transaction. Per event it returns the
+// global position, or NULL when the event was not written.
+import { OUTBOX_LANES } from "./migrations/1700000000001_events-and-outbox.ts";
+
+// $2 expected per event (its item's): -2 any, -1 no stream, >= 0 revision.
+// Events of one item are contiguous in the arrays, so k = ord - first ord.
+export const APPEND_SQL = `
+WITH input AS (
+  SELECT u.*, (u.ord - min(u.ord) OVER (PARTITION BY u.it))::int AS k
+  FROM unnest($1::int[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::int[], $7::int[],
+              $8::bytea[], $9::text[], $10::text[], $11::text[])
+       WITH ORDINALITY AS u(it, expected, stream_id, event_id, event_type, schema_id, schema_version,
+                            payload, metadata, topic, message_key, ord)
+),
+-- The revision each item builds on; NULL when an exact expectation already fails.
+bases AS (
+  SELECT i.it, CASE
+      WHEN i.expected = -1 THEN -1
+      WHEN i.expected = -2 THEN COALESCE(
+        (SELECT max(e.stream_version) FROM es_events e WHERE e.stream_id = i.stream_id), -1)
+      WHEN EXISTS (SELECT 1 FROM es_events e
+                   WHERE e.stream_id = i.stream_id AND e.stream_version = i.expected) THEN i.expected
+    END AS base
+  FROM input i WHERE i.k = 0
+),
+-- A concurrent writer of the same revision makes ON CONFLICT wait for it, then
+-- skip. One lock order for every writer (stream, revision): no deadlocks.
+ins AS (
+  INSERT INTO es_events (stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata)
+  SELECT i.stream_id, b.base + 1 + i.k, i.event_id, i.event_type, i.schema_id, i.schema_version, i.payload, i.metadata::jsonb
+  FROM input i JOIN bases b ON b.it = i.it WHERE b.base IS NOT NULL
+  ORDER BY i.stream_id, i.k
+  ON CONFLICT DO NOTHING
+  RETURNING event_id, global_position, stream_version
+),
+outbox AS (
+  INSERT INTO es_outbox (lane, topic, message_key, global_position)
+  SELECT (hashtextextended(i.message_key, 0) & ${OUTBOX_LANES - 1})::smallint, i.topic, i.message_key, ins.global_position
+  FROM ins JOIN input i ON i.event_id = ins.event_id
+  WHERE i.topic IS NOT NULL
+  ORDER BY ins.global_position
+)
+SELECT i.it AS item, ins.global_position, ins.stream_version
+FROM input i LEFT JOIN ins ON ins.event_id = i.event_id
+ORDER BY i.ord`;
+
+/** Removes what a losing multi-event item managed to write (same transaction). */
+export const UNDO_PARTIAL_SQL = `
+WITH gone AS (DELETE FROM es_outbox WHERE global_position = ANY($1::bigint[]))
+DELETE FROM es_events WHERE global_position = ANY($1::bigint[])`;
+
+export const CURRENT_VERSIONS_SQL = `
+SELECT s.stream_id, COALESCE(max(e.stream_version), -1) AS version
+FROM unnest($1::text[]) AS s(stream_id) LEFT JOIN es_events e ON e.stream_id = s.stream_id
+GROUP BY s.stream_id`;
