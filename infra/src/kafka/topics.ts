@@ -1,4 +1,5 @@
-import type { Kafka } from "kafkajs";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Admin, Kafka } from "kafkajs";
 
 // Topics from a declarative list. Locally the replication factor is capped to
 // the number of brokers (one by default), and min.insync.replicas with it.
@@ -27,8 +28,11 @@ export async function ensureTopics(
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.name));
     if (missing.length > 0) {
+      // kafkajs treats "already exists" (a parallel run was first) as success.
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft
+        // broker answers until the new topic's metadata reaches it; we wait below.
+        waitForLeaders: false,
         topics: missing
           .map((s) => fitToCluster(s, brokers))
           .map((s) => ({
@@ -38,6 +42,7 @@ export async function ensureTopics(
             configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
           })),
       });
+      await waitForLeaders(admin, missing);
     }
     return {
       created: missing.map((s) => s.name),
@@ -45,6 +50,38 @@ export async function ensureTopics(
     };
   } finally {
     await admin.disconnect();
+  }
+}
+
+const RETRIABLE_METADATA = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
+
+async function waitForLeaders(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+      const ready = specs.every((spec) => {
+        const t = topics.find((x) => x.name === spec.name);
+        return (
+          t !== undefined &&
+          t.partitions.length >= spec.partitions &&
+          t.partitions.every((p) => p.leader >= 0)
+        );
+      });
+      if (ready) return;
+    } catch (err) {
+      if (!RETRIABLE_METADATA.has((err as { type?: string }).type ?? "")) throw err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `topics ${specs.map((s) => s.name).join(", ")} have no leaders after ${timeoutMs} ms`,
+      );
+    }
+    await sleep(100);
   }
 }
 
