@@ -31,11 +31,11 @@ const instrument = (base: string, quote: string, priceScale: number) => ({
 });
 
 /** Deterministic pseudo-random session: `n` orders over EURUSD and USDJPY, four accounts. */
-export const scriptedSession = (n: number, seed = 7): EventEnvelope[] =>
-  scriptedSessionWithBooks(n, seed).events;
+export const scriptedSession = (n: number, seed = 7, tag = 0): EventEnvelope[] =>
+  scriptedSessionWithBooks(n, seed, tag).events;
 
 /** The session plus each pair's final L2 book according to the engine itself. */
-export const scriptedSessionWithBooks = (n: number, seed = 7) => {
+export const scriptedSessionWithBooks = (n: number, seed = 7, tag = 0) => {
   let s = seed;
   const rnd = () => {
     s = (s * 1103515245 + 12345) % 2147483648;
@@ -47,7 +47,9 @@ export const scriptedSessionWithBooks = (n: number, seed = 7) => {
   };
   const out: EventEnvelope[] = [];
   let cmdId = 0;
-  const uuid = () => `00000000-0000-4000-8000-${(++cmdId).toString(16).padStart(12, "0")}`;
+  // `tag` (0-15) keeps ids of separate sessions apart
+  const uuid = () =>
+    `0000000${tag.toString(16)}-0000-4000-8000-${(++cmdId).toString(16).padStart(12, "0")}`;
   const live: {
     id: string;
     sym: keyof typeof engines;
@@ -68,7 +70,7 @@ export const scriptedSessionWithBooks = (n: number, seed = 7) => {
       input = {
         type: "OrderCancelRequested",
         orderId: orderId(o.id),
-        clOrdId: clOrdId(`cx${i}`),
+        clOrdId: clOrdId(tag ? `cx${tag}-${i}` : `cx${i}`),
         origClOrdId: clOrdId(o.clOrdId),
         account: accountId(o.account),
         symbol: symbol(o.sym),
@@ -81,8 +83,8 @@ export const scriptedSessionWithBooks = (n: number, seed = 7) => {
       const price = mid + Math.floor((rnd() - 0.5) * 20);
       const accepted: OrderAccepted = {
         type: "OrderAccepted",
-        orderId: orderId(`O${i}`),
-        clOrdId: clOrdId(`c${i}`),
+        orderId: orderId(tag ? `O${tag}-${i}` : `O${i}`),
+        clOrdId: clOrdId(tag ? `c${tag}-${i}` : `c${i}`),
         account: accountId(account),
         symbol: symbol(sym),
         side,

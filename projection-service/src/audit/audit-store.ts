@@ -37,21 +37,32 @@ export const appendAudit = async (
 ): Promise<AuditRecord[]> => {
   if (events.length === 0) return [];
   const byPair = new Map<string, (typeof events)[number][]>();
-  for (const e of events) byPair.set(e.pair, [...(byPair.get(e.pair) ?? []), e]);
+  for (const e of events) {
+    const list = byPair.get(e.pair);
+    if (list) list.push(e);
+    else byPair.set(e.pair, [e]);
+  }
   const heads = await loadHeads(tx, [...byPair.keys()]);
   const records = [...byPair].flatMap(([pair, es]) => extendChain(heads.get(pair), pair, es));
   await tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
+  // One JSON parameter with hex bytes: array parameters of bytea cost far more to serialise.
   await tx.query(
     `INSERT INTO audit.records (pair, chain_seq, event_id, event_type, canonical, prev_hash, hash)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[])`,
+     SELECT pair, chain_seq, event_id, event_type, decode(canonical, 'hex'), decode(prev_hash, 'hex'), decode(hash, 'hex')
+     FROM json_to_recordset($1::json) AS x(pair text, chain_seq bigint, event_id text, event_type text,
+                                          canonical text, prev_hash text, hash text)`,
     [
-      records.map((r) => r.pair),
-      records.map((r) => r.chainSeq),
-      records.map((r) => r.eventId),
-      records.map((r) => r.eventType),
-      records.map((r) => r.canonical),
-      records.map((r) => r.prevHash),
-      records.map((r) => r.hash),
+      JSON.stringify(
+        records.map((r) => ({
+          pair: r.pair,
+          chain_seq: r.chainSeq,
+          event_id: r.eventId,
+          event_type: r.eventType,
+          canonical: r.canonical.toString("hex"),
+          prev_hash: r.prevHash.toString("hex"),
+          hash: r.hash.toString("hex"),
+        })),
+      ),
     ],
   );
   return records;

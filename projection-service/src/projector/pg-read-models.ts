@@ -127,6 +127,10 @@ export const loadWorkingSet = async (
   };
 };
 
+/** Rows as one JSON parameter (json_populate_recordset): far cheaper than many array parameters. bigints travel as strings. */
+const jsonRows = (rows: readonly object[]): string =>
+  JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+
 const s = (v: bigint | number | null | undefined): string | null =>
   v === null || v === undefined ? null : v.toString();
 
@@ -134,12 +138,11 @@ const s = (v: bigint | number | null | undefined): string | null =>
 export const flushPending = async (db: Queryable, schema: string, p: Pending): Promise<void> => {
   const orders = [...p.orders.values()];
   if (orders.length) {
+    const cols =
+      "order_id, account, symbol, side, cl_ord_id, orig_cl_ord_id, ord_type, tif, price, order_qty, ord_status, cum_qty, leaves_qty, notional, accepted, replaced, last_seq, text, created_at, updated_at";
     await db.query(
-      `INSERT INTO ${schema}.orders (order_id, account, symbol, side, cl_ord_id, orig_cl_ord_id, ord_type, tif, price,
-         order_qty, ord_status, cum_qty, leaves_qty, notional, accepted, replaced, last_seq, text, created_at, updated_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::bigint[], $10::bigint[], $11::text[], $12::bigint[], $13::bigint[], $14::numeric[], $15::boolean[], $16::boolean[],
-         $17::bigint[], $18::text[], $19::bigint[], $20::bigint[])
+      `INSERT INTO ${schema}.orders (${cols})
+       SELECT ${cols} FROM json_populate_recordset(NULL::${schema}.orders, $1::json)
        ON CONFLICT (order_id) DO UPDATE SET account = EXCLUDED.account, symbol = EXCLUDED.symbol, side = EXCLUDED.side,
          cl_ord_id = EXCLUDED.cl_ord_id, orig_cl_ord_id = EXCLUDED.orig_cl_ord_id, ord_type = EXCLUDED.ord_type,
          tif = EXCLUDED.tif, price = EXCLUDED.price, order_qty = EXCLUDED.order_qty, ord_status = EXCLUDED.ord_status,
@@ -147,26 +150,30 @@ export const flushPending = async (db: Queryable, schema: string, p: Pending): P
          accepted = EXCLUDED.accepted, replaced = EXCLUDED.replaced, last_seq = EXCLUDED.last_seq, text = EXCLUDED.text,
          created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at`,
       [
-        orders.map((o) => o.orderId),
-        orders.map((o) => o.account),
-        orders.map((o) => o.symbol),
-        orders.map((o) => o.side),
-        orders.map((o) => o.clOrdId),
-        orders.map((o) => o.origClOrdId),
-        orders.map((o) => o.ordType),
-        orders.map((o) => o.tif),
-        orders.map((o) => s(o.price)),
-        orders.map((o) => s(o.orderQty)),
-        orders.map((o) => o.ordStatus),
-        orders.map((o) => s(o.cumQty)),
-        orders.map((o) => s(o.leavesQty)),
-        orders.map((o) => s(o.notional)),
-        orders.map((o) => o.accepted),
-        orders.map((o) => o.replaced),
-        orders.map((o) => s(o.lastSeq)),
-        orders.map((o) => o.text),
-        orders.map((o) => s(o.createdAt)),
-        orders.map((o) => s(o.updatedAt)),
+        jsonRows(
+          orders.map((o) => ({
+            order_id: o.orderId,
+            account: o.account,
+            symbol: o.symbol,
+            side: o.side,
+            cl_ord_id: o.clOrdId,
+            orig_cl_ord_id: o.origClOrdId,
+            ord_type: o.ordType,
+            tif: o.tif,
+            price: o.price,
+            order_qty: o.orderQty,
+            ord_status: o.ordStatus,
+            cum_qty: o.cumQty,
+            leaves_qty: o.leavesQty,
+            notional: o.notional,
+            accepted: o.accepted,
+            replaced: o.replaced,
+            last_seq: o.lastSeq,
+            text: o.text,
+            created_at: o.createdAt,
+            updated_at: o.updatedAt,
+          })),
+        ),
       ],
     );
   }
@@ -184,38 +191,37 @@ export const flushPending = async (db: Queryable, schema: string, p: Pending): P
   const r = p.reports;
   if (r.length) {
     await db.query(
-      `INSERT INTO ${schema}.executions (account, account_seq, exec_id, msg_type, exec_type, ord_status, order_id, cl_ord_id,
-         orig_cl_ord_id, symbol, side, ord_type, price, order_qty, last_qty, last_px, cum_qty, leaves_qty, notional,
-         reject_reason, cxl_rej_response_to, text, transact_time, pair_seq, event_id)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[],
-         $17::bigint[], $18::bigint[], $19::numeric[], $20::int[], $21::smallint[], $22::text[], $23::bigint[], $24::bigint[], $25::text[])`,
+      `INSERT INTO ${schema}.executions SELECT * FROM json_populate_recordset(NULL::${schema}.executions, $1::json)`,
       [
-        r.map((x) => x.account),
-        r.map((x) => x.accountSeq),
-        r.map((x) => x.execId),
-        r.map((x) => x.msgType),
-        r.map((x) => x.execType),
-        r.map((x) => x.ordStatus),
-        r.map((x) => x.orderId),
-        r.map((x) => x.clOrdId),
-        r.map((x) => x.origClOrdId),
-        r.map((x) => x.symbol),
-        r.map((x) => x.side),
-        r.map((x) => x.ordType),
-        r.map((x) => s(x.price)),
-        r.map((x) => s(x.orderQty)),
-        r.map((x) => s(x.lastQty)),
-        r.map((x) => s(x.lastPx)),
-        r.map((x) => s(x.cumQty)),
-        r.map((x) => s(x.leavesQty)),
-        r.map((x) => s(x.notional)),
-        r.map((x) => x.rejectReason),
-        r.map((x) => x.cxlRejResponseTo),
-        r.map((x) => x.text),
-        r.map((x) => s(x.transactTime)),
-        r.map((x) => s(x.pairSeq)),
-        r.map((x) => x.eventId),
+        jsonRows(
+          r.map((x) => ({
+            account: x.account,
+            account_seq: x.accountSeq,
+            exec_id: x.execId,
+            msg_type: x.msgType,
+            exec_type: x.execType,
+            ord_status: x.ordStatus,
+            order_id: x.orderId,
+            cl_ord_id: x.clOrdId,
+            orig_cl_ord_id: x.origClOrdId,
+            symbol: x.symbol,
+            side: x.side,
+            ord_type: x.ordType,
+            price: x.price,
+            order_qty: x.orderQty,
+            last_qty: x.lastQty,
+            last_px: x.lastPx,
+            cum_qty: x.cumQty,
+            leaves_qty: x.leavesQty,
+            notional: x.notional,
+            reject_reason: x.rejectReason,
+            cxl_rej_response_to: x.cxlRejResponseTo,
+            text: x.text,
+            transact_time: x.transactTime,
+            pair_seq: x.pairSeq,
+            event_id: x.eventId,
+          })),
+        ),
       ],
     );
   }

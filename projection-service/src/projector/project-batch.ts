@@ -47,6 +47,8 @@ export interface ProjectorOptions {
 export interface BatchResult {
   readonly applied: number;
   readonly duplicates: number;
+  /** Ids of the events this batch applied (duplicates excluded). */
+  readonly eventIds: readonly string[];
   readonly accounts: readonly string[];
   readonly symbols: readonly string[];
 }
@@ -137,6 +139,7 @@ export async function projectBatch(
     return {
       applied: fresh.length,
       duplicates: batch.events.length - fresh.length,
+      eventIds: fresh.map((d) => d.envelope.eventId),
       accounts,
       symbols,
     };
