@@ -16,7 +16,9 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPgPool } from "@fxcore/infra";
 import * as hdr from "hdr-histogram-js";
@@ -44,6 +46,20 @@ const dbUrl = new URL(DATABASE_URL);
 dbUrl.pathname = `/${dbName}`;
 const master = randomBytes(32);
 const children: ChildProcess[] = [];
+
+/**
+ * CPU time (user + system, ms) a process has used, from /proc. Per-request CPU
+ * is far less sensitive to a busy machine than throughput is.
+ */
+const cpuMs = (pid: number | undefined): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ = 100
+  } catch {
+    return Number.NaN;
+  }
+};
 
 const start = (name: string, script: string, extra: Record<string, string>, port: number) => {
   const child = spawn(process.execPath, [script], {
@@ -199,11 +215,23 @@ try {
   };
   const workers = Array.from({ length: CONCURRENCY }, worker);
   await sleep(WARMUP_S * 1000);
+  const [upstreamChild, gatewayChild] = children;
+  const cpu0 = {
+    gw: cpuMs(gatewayChild?.pid),
+    up: cpuMs(upstreamChild?.pid),
+    self: process.cpuUsage(),
+  };
   measuring = true;
   const t0 = performance.now();
   await sleep(DURATION_S * 1000);
   measuring = false;
   const elapsed = (performance.now() - t0) / 1000;
+  const selfCpu = process.cpuUsage(cpu0.self);
+  const cpu = {
+    gw: cpuMs(gatewayChild?.pid) - cpu0.gw,
+    up: cpuMs(upstreamChild?.pid) - cpu0.up,
+    self: (selfCpu.user + selfCpu.system) / 1000,
+  };
   running = false;
   await Promise.all(workers);
   agent.destroy();
@@ -220,6 +248,15 @@ try {
     `  ack latency p50 ${ms(histogram.getValueAtPercentile(50))} ms, p99 ${ms(histogram.getValueAtPercentile(99))} ms, p99.9 ${ms(histogram.getValueAtPercentile(99.9))} ms, max ${ms(histogram.maxValue)} ms`,
   );
   console.log(`  statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+  const per = (ms: number) => `${((ms * 1000) / Math.max(1, done)).toFixed(0)} µs`;
+  console.log(
+    `  CPU per request: gateway ${per(cpu.gw)}, ${UPSTREAM} ${per(cpu.up)}, load generator ${per(cpu.self)} (Postgres not counted)`,
+  );
+  console.log(
+    `  machine load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 } finally {
   await cleanup();
 }

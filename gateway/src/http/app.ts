@@ -4,6 +4,7 @@
 // error body, so the HTTP status, the error code and the FIX reject agree.
 
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Logger, Registry } from "@fxcore/infra";
@@ -177,6 +178,10 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     (_req, body, done) => done(null, body),
   );
   app.decorateRequest("principal", null);
+  // Streams are hijacked replies: end them first, or close() waits for every client.
+  const streams = new AbortController();
+  setMaxListeners(100_000, streams.signal); // one listener per open stream
+  app.addHook("preClose", async () => streams.abort());
 
   app.setErrorHandler((e: Error & { code?: string; statusCode?: number }, req, reply) => {
     const fmt: Format = { kind: "json" };
@@ -532,6 +537,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
         heartbeatMs: o.sse?.heartbeatMs ?? 5_000,
         pollMs: o.sse?.pollMs ?? 250,
         now,
+        signal: streams.signal,
       });
       if (!started.ok) return send(reply, plainError(400, "BAD_CURSOR", started.message), fmt);
       return reply;

@@ -15,6 +15,8 @@ export interface StreamOptions {
   readonly heartbeatMs: number;
   readonly pollMs: number;
   readonly now: () => number;
+  /** Aborted when the server shuts down: every stream ends so close() can finish. */
+  readonly signal: AbortSignal;
 }
 
 const PAGE = 200;
@@ -44,13 +46,30 @@ export const streamExecutions = (
   const unsubscribe = o.source.changes?.((accounts) => {
     if (accounts === null || accounts.some((a) => mine.has(a))) wake?.();
   });
-  req.raw.on("close", () => {
+  const waiters = new Set<() => void>();
+  const stop = () => {
+    if (closed) return;
     closed = true;
     unsubscribe?.();
     wake?.();
-  });
+    for (const w of waiters) w();
+  };
+  req.raw.on("close", stop);
+  o.signal.addEventListener("abort", stop, { once: true });
   const write = async (chunk: string) => {
-    if (!raw.write(chunk)) await new Promise((resolve) => raw.once("drain", resolve));
+    if (closed || raw.write(chunk)) return;
+    // A stalled client must not pin the loop: closing or stopping also releases it.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        raw.off("drain", done);
+        raw.off("close", done);
+        waiters.delete(done);
+        resolve();
+      };
+      raw.on("drain", done);
+      raw.on("close", done);
+      waiters.add(done);
+    });
   };
   void (async () => {
     let lastWrite = o.now();
@@ -92,6 +111,7 @@ export const streamExecutions = (
       });
       wake = null;
     }
+    o.signal.removeEventListener("abort", stop);
     raw.end();
   })();
   return { ok: true };

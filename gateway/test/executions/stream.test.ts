@@ -157,3 +157,29 @@ describe("execution report stream", () => {
     expect(parseCursor("A:-1")).toBeNull();
   });
 });
+
+describe("shutdown", () => {
+  it("ends open streams so the server closes promptly", async () => {
+    const local = await makeHarness({
+      now: () => Date.now(),
+      sse: { heartbeatMs: 1_000, pollMs: 50 },
+    });
+    const k = local.addKey({ accounts: ["ACC1"], roles: ["trader"] });
+    // An ephemeral port: every fixed one of 18180-18189 is taken by another suite.
+    const address = await local.app.listen({ host: "127.0.0.1", port: 0 });
+    const path = "/v1/executions/stream";
+    const res = await fetch(`${address}${path}`, {
+      headers: signedHeaders(k.id, k.secret, "GET", path, "", Date.now()),
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read(); // the stream is open
+    const t0 = Date.now();
+    await local.app.close();
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    // The client sees the end of the stream.
+    let done = false;
+    for (let i = 0; i < 10 && !done; i++) done = (await reader.read()).done;
+    expect(done).toBe(true);
+  });
+});
