@@ -31,6 +31,8 @@ export interface ProjectionConsumerOptions {
   readonly projector: ProjectorOptions;
   readonly logger?: Logger;
   readonly dlqTopic?: string;
+  /** Events per Postgres transaction: a fetched batch is projected in chunks of at most this many (default 2000). */
+  readonly maxEventsPerTransaction?: number;
   /** How long a dead member (kill -9) holds its partitions before the group moves on. */
   readonly sessionTimeoutMs?: number;
   /** Called after each committed batch (metrics, SSE fan-out). */
@@ -86,43 +88,50 @@ export async function startProjectionConsumer(
   await consumer.run({
     eachBatchAutoResolve: true,
     eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-      if (!isRunning() || isStale() || batch.messages.length === 0) return;
       const { topic, partition } = batch;
-      const floor = stored.get(`${topic}/${partition}`) ?? 0n;
-      const events: DecodedEvent[] = [];
-      for (const m of batch.messages) {
-        if (BigInt(m.offset) < floor) continue; // before the stored position: already in the read models
-        const record = consumedRecord(topic, partition, m);
-        const d = await o
-          .decode(record)
-          .catch((err: unknown) => ({ ok: false as const, reason: String(err) }));
-        if (d.ok) events.push(d.value);
-        else {
-          o.logger?.warn(
-            { topic, partition, offset: m.offset, reason: d.reason },
-            "poison record to the dead-letter topic",
-          );
-          await sendToDeadLetter(producer, record, d.reason, {
-            consumerGroup: o.groupId,
-            topic: o.dlqTopic,
-          });
+      const key = `${topic}/${partition}`;
+      const chunk = o.maxEventsPerTransaction ?? 2_000;
+      for (let i = 0; i < batch.messages.length; i += chunk) {
+        if (!isRunning() || isStale()) return;
+        const messages = batch.messages.slice(i, i + chunk);
+        const floor = stored.get(key) ?? 0n;
+        const events: DecodedEvent[] = [];
+        for (const m of messages) {
+          if (BigInt(m.offset) < floor) continue; // before the stored position: already in the read models
+          const record = consumedRecord(topic, partition, m);
+          const d = await o
+            .decode(record)
+            .catch((err: unknown) => ({ ok: false as const, reason: String(err) }));
+          if (d.ok) events.push(d.value);
+          else {
+            o.logger?.warn(
+              { topic, partition, offset: m.offset, reason: d.reason },
+              "poison record to the dead-letter topic",
+            );
+            await sendToDeadLetter(producer, record, d.reason, {
+              consumerGroup: o.groupId,
+              topic: o.dlqTopic,
+            });
+          }
         }
+        const last = messages[messages.length - 1];
+        if (last === undefined) continue;
+        const nextOffset = BigInt(last.offset) + 1n;
+        if (nextOffset <= floor) continue;
+        const result = await projectBatch(o.pool, o.projector, {
+          source: { topic, partition, nextOffset },
+          events,
+        });
+        stored.set(key, nextOffset);
+        await heartbeat();
+        o.onBatch?.({
+          topic,
+          partition,
+          size: messages.length,
+          lag: BigInt(batch.highWatermark) - nextOffset,
+          result,
+        });
       }
-      const last = batch.messages[batch.messages.length - 1]!;
-      const nextOffset = BigInt(last.offset) + 1n;
-      const result = await projectBatch(o.pool, o.projector, {
-        source: { topic, partition, nextOffset },
-        events,
-      });
-      stored.set(`${topic}/${partition}`, nextOffset);
-      await heartbeat();
-      o.onBatch?.({
-        topic,
-        partition,
-        size: batch.messages.length,
-        lag: BigInt(batch.highWatermark) - nextOffset,
-        result,
-      });
     },
   });
   return {
