@@ -2,6 +2,7 @@
 // straight from the event store and re-run through the live matcher's code.
 export { type AsOf, type BookAtOptions, type BookAtT, bookAt, formatNs } from "./book/book-at.ts";
 export { bookFromOcf, type OcfReplay } from "./book/book-from-ocf.ts";
+export { type ApiAnswer, type RegulatorApi, regulatorApi, STATUS_OF } from "./api/regulator-api.ts";
 export { parseAsOf, parseInstant, parsePair, parseSeq } from "./cli/arguments.ts";
 export { EXIT, runCli, USAGE } from "./cli/run.ts";
 export { createReplayContext, type ReplayContext, replayConfigSpec } from "./context.ts";

@@ -3,7 +3,7 @@
 //   - command-side events (the matcher's inputs): stream `order-<OrderID>`
 //     (or `request-<account>-<ClOrdID>` for rejects of unknown orders); the
 //     order the matcher consumed them in is the outbox order of their pair key
-//     (the relay publishes each key's rows in (transaction_id, id) order);
+//     (the relay publishes each key's rows in (transaction_id, global_position) order);
 //   - matcher outputs: stream `executions-<PAIR>`, revision = seq − 1 (the
 //     projection-service sink's layout).
 import { OUTBOX_LANES } from "@fxcore/event-store";
@@ -68,7 +68,7 @@ export function pairInputs(
       `SELECT ${COLUMNS} FROM es_outbox o JOIN es_events e ON e.global_position = o.global_position
        WHERE o.lane = (hashtextextended($1, 0) & ${OUTBOX_LANES - 1}) AND o.message_key = $1
          AND o.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY o.transaction_id, o.id`,
+       ORDER BY o.transaction_id, o.global_position`,
       [pair],
       batchSize,
     ),
@@ -148,7 +148,11 @@ export async function positionsOf(
   );
 }
 
-/** The whole log (or the part below the watermark) in log order. */
+/**
+ * Every event committed in the session's snapshot, in log order. No watermark
+ * here: an export must not leave out committed events because some unrelated
+ * transaction in the cluster is still open (the watermark is cluster-wide).
+ */
 export function logEvents(
   s: ReadSession,
   batchSize?: number,
@@ -156,7 +160,6 @@ export function logEvents(
   return mapBatches(
     s.batches<Row>(
       `SELECT ${COLUMNS} FROM es_events e
-       WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY e.transaction_id, e.global_position`,
       [],
       batchSize,
