@@ -196,9 +196,23 @@ export class MatchingEngine {
       );
       return;
     }
-    const side = a.side === "BUY" ? BUY : SELL;
+    const side = a.side === "BUY" ? BUY : a.side === "SELL" ? SELL : NIL;
     const tif = tifCode(a.tif);
+    const stp = stpCode(a.stpMode);
     const isMarket = a.ordType === "MARKET";
+    if (side === NIL || tif < 0 || stp < 0 || (!isMarket && a.ordType !== "LIMIT")) {
+      // Typed inputs make this unreachable from our own producers; a foreign
+      // record must not be read as some default (ADR 032).
+      this.terminal.add(a.orderId, h);
+      out.push(
+        this.rejected(
+          a,
+          OrdRejReason.UnsupportedOrderCharacteristic,
+          "unsupported side, order type, time in force or STP mode",
+        ),
+      );
+      return;
+    }
     const bestOpp = b.best(1 - side);
     let limit: number;
     if (isMarket) {
@@ -226,7 +240,6 @@ export class MatchingEngine {
       out.push(this.rejected(a, OrdRejReason.Other, "post-only order would take liquidity"));
       return;
     }
-    const stp = stpCode(a.stpMode);
     let need = 0;
     if (tif === TIF_FOK) need = q;
     else if (a.minQty !== null && a.minQty > 0) need = Math.min(a.minQty, q);
@@ -856,6 +869,8 @@ function tifCode(t: TimeInForce): number {
       return TIF_DAY;
     case "GTD":
       return TIF_GTD;
+    default:
+      return -1;
   }
 }
 function tifName(c: number): TimeInForce {
@@ -879,6 +894,8 @@ function stpCode(s: StpMode): number {
       return STP_CANCEL_OLDEST;
     case "CANCEL_BOTH":
       return STP_CANCEL_BOTH;
+    default:
+      return -1;
   }
 }
 function stpName(c: number): StpMode {

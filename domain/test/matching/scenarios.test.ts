@@ -231,6 +231,16 @@ describe("rejects", () => {
     expect(e.apply({ ...buy("x", 100, 1), symbol: "GBPUSD" as never })).toMatchObject([
       { type: "OrderRejected", reason: 1 },
     ]);
+    for (const bad of [
+      { side: "BID" },
+      { tif: "GTX" },
+      { stpMode: "SOMETIMES" },
+      { ordType: "STOP" },
+    ]) {
+      expect(e.apply({ ...buy(`u${Object.keys(bad)[0]}`, 100, 1), ...bad } as never)).toMatchObject(
+        [{ type: "OrderRejected", reason: 11 }],
+      );
+    }
     expect(e.size).toBe(0);
   });
 });
