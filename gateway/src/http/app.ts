@@ -8,6 +8,7 @@ import { setMaxListeners } from "node:events";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Logger, Registry } from "@fxcore/infra";
+import { accountId } from "@fxcore/domain";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { Counter, Histogram } from "@fxcore/infra";
 import Fastify, {
@@ -325,7 +326,14 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   const dispatch = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> =>
     tracer.startActiveSpan(`gateway ${r.type}`, { kind: SpanKind.SERVER }, async (span) => {
       try {
-        const out = await call(r, p);
+        // A throw after the request left (say, an unreadable answer) is not a
+        // definite failure: the order may exist. Never a 500 for it.
+        const out = await call(r, p).catch(
+          (e: unknown): UpstreamOutcome => ({
+            kind: "unknown",
+            reason: e instanceof Error ? e.message : String(e),
+          }),
+        );
         span.setAttribute("fx.outcome", out.kind);
         if (out.kind === "unknown")
           span.setStatus({ code: SpanStatusCode.ERROR, message: out.reason });
@@ -391,7 +399,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
           rejectAnswer(authorizationReject(decision.why, msgType, named, refId)),
           fmt,
         );
-      const request = toRequest(valid.value, decision.account as never);
+      const request = toRequest(valid.value, accountId(decision.account));
       if (!request.ok) return send(reply, rejectAnswer(request.error), fmt);
       const limited = limit(bucketOf(request.value), p, [decision.account], msgType, refId);
       if (isAnswer(limited)) return send(reply, limited, fmt);

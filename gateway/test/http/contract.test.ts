@@ -379,6 +379,26 @@ describe("recovery and upstream failures", () => {
     });
     h.orderEntry.failNext(null);
   });
+
+  it("an order-entry client that throws is an unknown outcome, never a 500", async () => {
+    const boom = async (): Promise<never> => {
+      throw new SyntaxError("Unexpected end of JSON input");
+    };
+    const local = await makeHarness({
+      orderEntry: {
+        place: boom,
+        cancel: boom,
+        replace: boom,
+        status: boom,
+        ready: async () => true,
+      },
+    });
+    const k = local.addKey({ accounts: ["ACC1"], roles: ["trader"] });
+    const res = await local.signed(k, "POST", "/v1/fix", nos({ ClOrdID: "t-1" }));
+    expect(res.statusCode).toBe(504);
+    expect(res.json().error.code).toBe("OUTCOME_UNKNOWN");
+    await local.app.close();
+  });
 });
 
 describe("service endpoints", () => {
