@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 describe("local infrastructure lifecycle", () => {
-  it("starts all three, reuses them, restarts only a dead one, and stops them on the last release", async () => {
+  it("starts all three, reuses them, restarts only a dead one; ownership and leases decide who stops them", async () => {
     const first = await upLocal("harness", { lease: true });
     expect([...first.started].sort()).toEqual(["kafka", "postgres", "registry"]);
     expect(first.settings).toEqual({
@@ -89,34 +89,31 @@ describe("local infrastructure lifecycle", () => {
     ]);
     expect(status.leases.length).toBe(3);
 
-    // Releasing leases: infra stays while any is held, stops with the last one.
+    // Releasing leases: infra stays while any is held.
     expect(await releaseLease(first.lease!, { keep: false })).toBe(false);
     expect(await releaseLease(second.lease!, { keep: false })).toBe(false);
+
+    // `infra:up` makes it CLI-owned: a test run's release never stops that.
+    expect((await upLocal("cli")).started).toEqual([]);
+    expect(readState()?.owner).toBe("cli");
+    expect(await releaseLease(third.lease!, { keep: false })).toBe(false);
+    expect((await statusLocal()).components.every((c) => c.healthy)).toBe(true);
+
+    // `infra:down` while a run holds a lease hands the infra to the harness;
+    // that run's release, the last one, stops it.
+    const user = await upLocal("harness", { lease: true });
+    expect(await downWhenUnused()).toEqual({ handedOver: 1 });
+    expect(readState()?.owner).toBe("harness");
+    expect((await statusLocal()).components.every((c) => c.healthy)).toBe(true);
     const running = readState()!;
-    expect(await releaseLease(third.lease!, { keep: false })).toBe(true);
+    expect(await releaseLease(user.lease!, { keep: false })).toBe(true);
     expect(readState()).toBeUndefined();
     for (const pid of [...running.kafka!.pids, running.registry!.pid, running.postgres!.pid]) {
       expect(isAlive(pid)).toBe(false);
     }
     for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
-  }, 180_000);
-
-  it("infra started by the CLI is never stopped by a test run's release", async () => {
-    await upLocal("cli");
-    const run = await upLocal("harness", { lease: true });
-    expect(run.started).toEqual([]);
-    expect(await releaseLease(run.lease!, { keep: false })).toBe(false);
-    expect((await statusLocal()).components.every((c) => c.healthy)).toBe(true);
-    // `infra:down` while a run holds a lease hands the infra to the harness;
-    // the run's release then stops it.
-    const user = await upLocal("harness", { lease: true });
-    expect(await downWhenUnused()).toEqual({ handedOver: 1 });
-    expect(readState()?.owner).toBe("harness");
-    expect((await statusLocal()).components.every((c) => c.healthy)).toBe(true);
-    expect(await releaseLease(user.lease!, { keep: false })).toBe(true);
-    for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
     expect(await downWhenUnused()).toEqual({ stopped: undefined });
-  }, 180_000);
+  }, 240_000);
 
   it("fails with a clear error when a port is taken, and leaves nothing running", async () => {
     const squatter: Server = createServer();
