@@ -29,6 +29,8 @@ type Op =
   | { k: "tick" };
 
 export interface StreamOptions {
+  /** Only fresh order ids (the command side never reuses one). */
+  freshIds?: boolean;
   stp?: boolean;
   market?: boolean;
   postOnly?: boolean;
@@ -40,10 +42,12 @@ export function opArb(opts: StreamOptions = {}): fc.Arbitrary<Op> {
   const tifs = opts.tifs ?? ["GTC", "GTC", "GTC", "DAY", "GTD", "IOC", "FOK"];
   const newOp = fc.record({
     k: fc.constant("new" as const),
-    dup: fc.oneof(
-      { weight: 15, arbitrary: fc.constant(0) },
-      { weight: 1, arbitrary: fc.integer({ min: 1, max: 20 }) },
-    ),
+    dup: opts.freshIds
+      ? fc.constant(0)
+      : fc.oneof(
+          { weight: 15, arbitrary: fc.constant(0) },
+          { weight: 1, arbitrary: fc.integer({ min: 1, max: 20 }) },
+        ),
     buy: fc.boolean(),
     market: opts.market === false ? fc.constant(false) : fc.nat(9).map((n) => n === 0),
     price: fc.integer({ min: 0, max: 8 }),
