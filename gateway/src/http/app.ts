@@ -183,6 +183,9 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   const streams = new AbortController();
   setMaxListeners(100_000, streams.signal); // one listener per open stream
   app.addHook("preClose", async () => streams.abort());
+  app.addHook("onClose", async () => {
+    await o.orderEntry.close?.();
+  });
 
   app.setErrorHandler((e: Error & { code?: string; statusCode?: number }, req, reply) => {
     const fmt: Format = { kind: "json" };

@@ -1,13 +1,12 @@
 // OrderEntry over command-service's internal JSON API (POST /orders,
 // /orders/cancel, /orders/replace; GET /orders/:account/:clOrdId). Caller
 // identity travels in x-fxcore-accounts / x-fxcore-roles, the trace in
-// traceparent. Keep-alive sockets: the gateway is a hot path.
+// traceparent. Keep-alive sockets (undici): the gateway is a hot path.
 //
 // Which failures are "unknown" matters: once the request bytes may have
 // reached command-service, only its answer is definite. A refused connection
 // or a 503 STORE_UNAVAILABLE ("nothing was written") is definitely not applied.
 
-import http from "node:http";
 import type { FixReport, InstrumentCatalog, Notional, TimestampNs } from "@fxcore/domain";
 import { injectTraceContext } from "@fxcore/infra";
 import type { Principal } from "../auth/principal.ts";
@@ -15,6 +14,7 @@ import { Tag } from "../fix/fields.ts";
 import { type FixMessage, fixMessage, getField } from "../fix/message.ts";
 import { renderReport } from "../orders/render.ts";
 import type { CancelOrderRequest, ReplaceOrderRequest } from "../orders/requests.ts";
+import { Pool } from "undici";
 import type { OrderEntry, UpstreamOutcome } from "./order-entry.ts";
 
 export interface CommandClientOptions {
@@ -59,71 +59,48 @@ export const reviveReport = (r: Record<string, unknown>): FixReport => {
   return out as unknown as FixReport;
 };
 
-export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
-  const base = new URL(o.baseUrl);
-  const agent = new http.Agent({
-    keepAlive: true,
-    maxSockets: o.maxSockets ?? 128,
-    keepAliveMsecs: 10_000,
-  });
-  const timeoutMs = o.timeoutMs ?? 5_000;
+/** Connection never made: the request cannot have reached command-service. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 
-  const call = (
+export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
+  const timeoutMs = o.timeoutMs ?? 5_000;
+  // undici: a keep-alive pool, markedly cheaper per request than node:http's client.
+  const pool = new Pool(new URL(o.baseUrl).origin, {
+    connections: o.maxSockets ?? 128,
+    keepAliveTimeout: 10_000,
+    connectTimeout: Math.min(timeoutMs, 2_000),
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+
+  const call = async (
     method: "GET" | "POST",
     path: string,
     caller: Principal | null,
     body?: unknown,
-  ): Promise<Transport> =>
-    new Promise((resolve) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (payload !== undefined) {
-        headers["content-type"] = "application/json";
-        headers["content-length"] = String(Buffer.byteLength(payload));
-      }
-      if (caller) {
-        headers["x-fxcore-accounts"] = caller.accounts.join(",");
-        headers["x-fxcore-roles"] = caller.roles.join(",");
-        headers["x-fxcore-key-id"] = caller.keyId;
-      }
-      injectTraceContext(headers);
-      let sent = false;
-      let settled = false;
-      const done = (t: Transport) => {
-        if (!settled) {
-          settled = true;
-          resolve(t);
-        }
-      };
-      const req = http.request(
-        { host: base.hostname, port: base.port || 80, method, path, headers, agent },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            done({
-              ok: true,
-              res: { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") },
-            }),
-          );
-          res.on("error", (e) => done({ ok: false, sent: true, reason: e.message }));
-        },
-      );
-      req.setTimeout(timeoutMs, () => {
-        req.destroy(new Error(`timed out after ${timeoutMs} ms`));
+  ): Promise<Transport> => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (payload !== undefined) headers["content-type"] = "application/json";
+    if (caller) {
+      headers["x-fxcore-accounts"] = caller.accounts.join(",");
+      headers["x-fxcore-roles"] = caller.roles.join(",");
+      headers["x-fxcore-key-id"] = caller.keyId;
+    }
+    injectTraceContext(headers);
+    try {
+      const res = await pool.request({
+        method,
+        path,
+        headers,
+        ...(payload === undefined ? {} : { body: payload }),
       });
-      req.on("socket", (s) => {
-        // On a reused socket the bytes go out at once; on a new one after connect.
-        if (!s.connecting) sent = true;
-        else s.once("connect", () => (sent = true));
-      });
-      req.on("error", (e: NodeJS.ErrnoException) => {
-        const refused =
-          e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || e.code === "EHOSTUNREACH";
-        done({ ok: false, sent: sent && !refused, reason: e.code ?? e.message });
-      });
-      req.end(payload);
-    });
+      return { ok: true, res: { status: res.statusCode, body: await res.body.text() } };
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? "";
+      return { ok: false, sent: !NOT_SENT.has(code), reason: code || (e as Error).message };
+    }
+  };
 
   const errorCode = (body: string): string => {
     try {
@@ -270,6 +247,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
         ? { kind: "answer", answer: { report, position: w.position } }
         : { kind: "not-found" };
     },
+    close: () => pool.close(),
     async ready() {
       const t = await call("GET", "/readyz", null);
       return t.ok && t.res.status === 200;

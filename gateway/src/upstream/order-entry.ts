@@ -39,4 +39,6 @@ export interface OrderEntry {
     caller: Principal,
   ): Promise<UpstreamOutcome>;
   ready(): Promise<boolean>;
+  /** Releases connections (called when the gateway closes). */
+  close?(): Promise<void>;
 }
