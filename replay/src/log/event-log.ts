@@ -31,8 +31,9 @@ interface Row {
   recorded_at: Date;
 }
 
+// Typed so that binary-format results parse cheaply: ids as text, bytea raw, int4, timestamptz.
 const COLUMNS =
-  "e.global_position, e.stream_id, e.stream_version, e.event_id, e.event_type, e.schema_id, e.payload, e.recorded_at";
+  "e.global_position::text AS global_position, e.stream_id, e.stream_version::text AS stream_version, e.event_id::text AS event_id, e.event_type, e.schema_id, e.payload, e.recorded_at";
 
 const toStored = (r: Row): StoredEvent => ({
   globalPosition: BigInt(r.global_position),
@@ -66,11 +67,12 @@ export function pairInputs(
   return mapBatches(
     s.batches<Row>(
       `SELECT ${COLUMNS} FROM es_outbox o JOIN es_events e ON e.global_position = o.global_position
-       WHERE o.lane = (hashtextextended($1, 0) & ${OUTBOX_LANES - 1}) AND o.message_key = $1
+       WHERE o.lane = (hashtextextended($1, 0) & ${OUTBOX_LANES - 1})::smallint AND o.message_key = $1
          AND o.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY o.transaction_id, o.global_position`,
+       ORDER BY o.lane, o.transaction_id, o.global_position`,
       [pair],
       batchSize,
+      { binary: true },
     ),
   );
 }
@@ -88,6 +90,7 @@ export function pairOutputs(
        ORDER BY e.stream_version`,
       [executionStreamOf(pair), fromSeq - 1],
       batchSize,
+      { binary: true },
     ),
   );
 }
@@ -163,6 +166,7 @@ export function logEvents(
        ORDER BY e.transaction_id, e.global_position`,
       [],
       batchSize,
+      { binary: true },
     ),
   );
 }
