@@ -1,6 +1,7 @@
 // query-api: read endpoints, SSE and OpenAPI on PORT (default 8082).
 import {
   createLogger,
+  createMetricsRegistry,
   createPgPool,
   databaseConfig,
   httpConfig,
@@ -42,6 +43,7 @@ const app = await buildApp({
   logger,
   readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
   heartbeatMs: config.SSE_HEARTBEAT_MS,
+  metrics: createMetricsRegistry({ service: "query-api", region: config.FXCORE_REGION }),
 });
 await app.listen({ port: config.PORT, host: "0.0.0.0" });
 logger.info({ port: config.PORT }, "query-api listening");

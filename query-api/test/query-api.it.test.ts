@@ -237,6 +237,15 @@ describe("executions, trades, positions, depth, candles", () => {
     );
     expect((await app.inject({ method: "GET", url: "/docs/" })).statusCode).toBe(200);
   });
+  it("serves health, readiness and Prometheus metrics without identity headers", async () => {
+    expect((await app.inject({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
+    expect((await app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
+    const m = await app.inject({ method: "GET", url: "/metrics" });
+    expect(m.statusCode).toBe(200);
+    expect(m.body).toMatch(
+      /fx_query_request_seconds_count\{[^}]*route="\/v1\/orders"[^}]*\} [1-9]/,
+    );
+  });
 });
 
 describe("read-your-writes", () => {

@@ -1,7 +1,13 @@
 // The query API: read endpoints over the read models, SSE, OpenAPI + Swagger UI.
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import type { Logger, PgPool } from "@fxcore/infra";
+import {
+  createMetricsRegistry,
+  Histogram,
+  type Logger,
+  type PgPool,
+  type Registry,
+} from "@fxcore/infra";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -31,6 +37,8 @@ export interface AppOptions {
   readonly readYourWritesTimeoutMs?: number;
   /** SSE heartbeat period (default 15000 ms). */
   readonly heartbeatMs?: number;
+  /** Prometheus registry for /metrics (default: a new one for "query-api"). */
+  readonly metrics?: Registry;
 }
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
@@ -106,6 +114,24 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       .send({ error: "NOT_FOUND", message: `no route ${req.method} ${req.url.split("?")[0]}` }),
   );
 
+  const registry =
+    o.metrics ?? createMetricsRegistry({ service: "query-api", defaultMetrics: false });
+  const durations = new Histogram({
+    name: "fx_query_request_seconds",
+    help: "Request duration by route and status (SSE streams: until the headers)",
+    labelNames: ["route", "status"],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    durations.observe(
+      { route: req.routeOptions.url ?? "unknown", status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) =>
+    reply.header("content-type", registry.contentType).send(await registry.metrics()),
+  );
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
     try {
