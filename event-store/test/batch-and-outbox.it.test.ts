@@ -6,6 +6,7 @@ import {
   migrateEventStore,
   OUTBOX_LANES,
   type OutboxMessage,
+  type OutboxSession,
   PostgresEventStore,
   PostgresOutbox,
   type PublishedEvent,
@@ -24,7 +25,14 @@ beforeAll(async () => {
   await migrateEventStore(pool); // applying twice is a no-op
   store = new PostgresEventStore(pool);
 });
+const sessions: OutboxSession[] = [];
+const openSession = async (outbox: PostgresOutbox): Promise<OutboxSession> => {
+  const session = await outbox.openSession();
+  sessions.push(session);
+  return session;
+};
 afterAll(async () => {
+  for (const s of sessions) await s.close();
   await store.close();
   await pool.end();
   await db.drop();
@@ -112,8 +120,8 @@ describe("outbox sessions", () => {
       Array.from({ length: 40 }, (_, i) => published(i, keys[i % keys.length] ?? "EURUSD")),
     );
 
-    const one = await outbox.openSession();
-    const two = await outbox.openSession();
+    const one = await openSession(outbox);
+    const two = await openSession(outbox);
     expect(await one.claimLanes(5)).toHaveLength(5);
     const got = await two.claimLanes();
     expect(got).toHaveLength(OUTBOX_LANES - 5);
@@ -124,7 +132,12 @@ describe("outbox sessions", () => {
       ...(await one.read(1000)),
       ...(await two.read(1000)),
     ];
-    const all = (await readAll()).filter((m) => m.event.streamId === s);
+    // Rows become readable once no older transaction is open in the cluster.
+    let all: OutboxMessage[] = [];
+    for (const end = Date.now() + 10_000; all.length < 40 && Date.now() < end; ) {
+      all = (await readAll()).filter((m) => m.event.streamId === s);
+      if (all.length < 40) await new Promise((r) => setTimeout(r, 50));
+    }
     expect(all).toHaveLength(40);
     // Within a key, outbox order is append order.
     for (const k of keys) {
@@ -145,7 +158,7 @@ describe("outbox sessions", () => {
     const lanesOfOne = one.ownedLanes;
     await one.close();
 
-    const three = await outbox.openSession();
+    const three = await openSession(outbox);
     expect([...(await three.claimLanes())].sort((a, b) => a - b)).toEqual(lanesOfOne);
     const resumed = (await three.read(1000)).filter((m) => m.event.streamId === s);
     const unacked = mine.filter((m) => !acked.has(m.event.eventId));

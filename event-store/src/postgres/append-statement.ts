@@ -13,24 +13,28 @@ WITH input AS (
        WITH ORDINALITY AS u(it, expected, stream_id, event_id, event_type, schema_id, schema_version,
                             payload, metadata, topic, message_key, ord)
 ),
--- The revision each item builds on; NULL when an exact expectation already fails.
-bases AS (
-  SELECT i.it, CASE
-      WHEN i.expected = -1 THEN -1
-      WHEN i.expected = -2 THEN COALESCE(
-        (SELECT max(e.stream_version) FROM es_events e WHERE e.stream_id = i.stream_id), -1)
-      WHEN EXISTS (SELECT 1 FROM es_events e
-                   WHERE e.stream_id = i.stream_id AND e.stream_version = i.expected) THEN i.expected
-    END AS base
-  FROM input i WHERE i.k = 0
+-- The revision each item builds on, computed on its first event and carried
+-- to the others by a window (a join here gets a nested loop: O(n^2) per batch);
+-- NULL when an exact expectation already fails.
+based AS (
+  SELECT i.*, first_value(CASE WHEN i.k = 0 THEN
+      CASE
+        WHEN i.expected = -1 THEN -1
+        WHEN i.expected = -2 THEN COALESCE(
+          (SELECT max(e.stream_version) FROM es_events e WHERE e.stream_id = i.stream_id), -1)
+        WHEN EXISTS (SELECT 1 FROM es_events e
+                     WHERE e.stream_id = i.stream_id AND e.stream_version = i.expected) THEN i.expected
+      END
+    END) OVER (PARTITION BY i.it ORDER BY i.ord) AS base
+  FROM input i
 ),
 -- A concurrent writer of the same revision makes ON CONFLICT wait for it, then
 -- skip. One lock order for every writer (stream, revision): no deadlocks.
 ins AS (
   INSERT INTO es_events (stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata)
-  SELECT i.stream_id, b.base + 1 + i.k, i.event_id, i.event_type, i.schema_id, i.schema_version, i.payload, i.metadata::jsonb
-  FROM input i JOIN bases b ON b.it = i.it WHERE b.base IS NOT NULL
-  ORDER BY i.stream_id, i.k
+  SELECT b.stream_id, b.base + 1 + b.k, b.event_id, b.event_type, b.schema_id, b.schema_version, b.payload, b.metadata::jsonb
+  FROM based b WHERE b.base IS NOT NULL
+  ORDER BY b.stream_id, b.k
   ON CONFLICT DO NOTHING
   RETURNING event_id, global_position, stream_version
 ),

@@ -54,6 +54,7 @@ export class OutboxSession {
   readonly #client: pg.PoolClient;
   readonly #lanes = new Map<number, LaneCheckpoint>();
   #broken = false;
+  #released = false;
 
   constructor(client: pg.PoolClient) {
     this.#client = client;
@@ -165,6 +166,8 @@ export class OutboxSession {
 
   /** Gives up every lane (the connection closes, so do its locks). */
   async close(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
     this.#lanes.clear();
     this.#client.release(true);
   }

@@ -42,7 +42,7 @@ export interface PostgresEventStoreOptions {
 
 const LISTEN_CHANNEL = "es_events";
 /** Named: each connection parses and plans it once (planning the CTE costs more than running it). */
-const APPEND = { name: "fxcore_es_append_v1", text: APPEND_SQL } as const;
+const APPEND = { name: "fxcore_es_append_v2", text: APPEND_SQL } as const;
 
 const expectedCode = (e: ExpectedVersion): string =>
   e === "any" ? "-2" : e === "no-stream" ? "-1" : e.toString();
