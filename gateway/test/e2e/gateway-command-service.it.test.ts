@@ -152,6 +152,19 @@ describe("gateway → command-service → event store", () => {
     expect(await eventsFor(id)).toEqual(["OrderRejected"]);
   });
 
+  it("risk and duplicate-ClOrdID rejects are ExecType 8 with their OrdRejReason", async () => {
+    const big = `o-${randomUUID()}`;
+    const risk = await send(keys.t1, "POST", "/v1/fix", nos(big, { OrderQty: "20000000" }));
+    expect(risk.status).toBe(422);
+    expect(risk.json().error.fix).toMatchObject({ ExecType: "8", OrdRejReason: "3" });
+    const id = `o-${randomUUID()}`;
+    expect((await send(keys.t1, "POST", "/v1/fix", nos(id))).status).toBe(200);
+    // Same ClOrdID, different order: not a resend but a duplicate.
+    const dup = await send(keys.t1, "POST", "/v1/fix", nos(id, { Price: "1.10010" }));
+    expect(dup.status).toBe(422);
+    expect(dup.json().error.fix).toMatchObject({ ExecType: "8", OrdRejReason: "6" });
+  });
+
   it("a trader never acts on another account, and nothing is stored", async () => {
     const id = `o-${randomUUID()}`;
     const res = await send(keys.t1, "POST", "/v1/fix", nos(id, { Account: "ACC-2" }));
