@@ -87,9 +87,9 @@ export const requestHash = (kind: string, body: object): string => {
     .digest("base64url");
 };
 
-/** JSON-safe copy of a report (bigints as decimal strings). */
-export const toJson = <T>(value: T): unknown =>
-  JSON.parse(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+const bigintAsString = (_: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+/** JSON text of an answer (bigints as decimal strings). */
+export const jsonText = (value: unknown): string => JSON.stringify(value, bigintAsString);
 
 const MAX_ATTEMPTS = 5;
 
@@ -323,10 +323,7 @@ export class CommandHandler {
       payload: w.event,
     };
     const bytes = await this.#d.codec.encode(this.#d.topic, envelope);
-    const answer = toJson({ report: w.report, orderId: w.orderId }) as Pick<
-      CommandAnswer,
-      "report" | "orderId"
-    >;
+    const answer = jsonText({ report: w.report, orderId: w.orderId });
     const outcome = await this.#d.writer.write({
       claim: {
         account: w.account,
@@ -335,7 +332,7 @@ export class CommandHandler {
         kind: w.kind,
         orderId: w.orderId,
         eventId: id,
-        response: answer,
+        responseJson: answer,
       },
       append: {
         stream: w.stream,

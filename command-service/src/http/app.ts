@@ -7,7 +7,7 @@ import { type Registry, Counter, Histogram } from "@fxcore/infra";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { CommandAnswer, CommandHandler, RequestContext } from "../commands/command-handler.ts";
-import { toJson } from "../commands/command-handler.ts";
+import { jsonText } from "../commands/command-handler.ts";
 import {
   type CancelRequest,
   cancelSchema,
@@ -155,7 +155,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
             kind,
             outcome: answer.resent ? "resent" : rejected ? "rejected" : "accepted",
           });
-          return reply.code(200).send(toJson(answer));
+          return reply.code(200).type("application/json").send(jsonText(answer));
         } catch (e) {
           commands.inc({ kind, outcome: isUnavailable(e) ? "unavailable" : "error" });
           span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
@@ -193,7 +193,10 @@ export function buildApp(o: AppOptions): FastifyInstance {
         return reply
           .code(404)
           .send(errorBody("UNKNOWN_ORDER", `no order ${clOrdId} for ${account}`));
-      return reply.code(200).send(toJson({ report: answer.report, position: answer.position }));
+      return reply
+        .code(200)
+        .type("application/json")
+        .send(jsonText({ report: answer.report, position: answer.position }));
     },
   );
 

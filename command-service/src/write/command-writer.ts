@@ -15,8 +15,8 @@ export interface Claim {
   readonly orderId: string | null;
   /** The event whose global position answers a resend. */
   readonly eventId: string;
-  /** The answer, repeated as-is to a resend. */
-  readonly response: unknown;
+  /** The answer as JSON text, repeated as-is to a resend. */
+  readonly responseJson: string;
 }
 
 export interface WriteRequest {
@@ -155,7 +155,7 @@ export class CommandWriter {
           claims.map((c) => c.kind),
           claims.map((c) => c.orderId),
           claims.map((c) => c.eventId),
-          claims.map((c) => JSON.stringify(c.response)),
+          claims.map((c) => c.responseJson),
         ],
       );
       const claimed = new Set(inserted.rows.map((r) => `${r.account}\u0000${r.cl_ord_id}`));
