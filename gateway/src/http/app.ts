@@ -240,7 +240,24 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
       o.keys,
       replay,
       now(),
-    );
+    ).catch((e: unknown) => {
+      req.log.warn({ err: e }, "key store unavailable");
+      return null;
+    });
+    if (result === null) {
+      return send(
+        reply,
+        {
+          ...plainError(
+            503,
+            "AUTH_UNAVAILABLE",
+            "the key store is unavailable; nothing was done, retry shortly",
+          ),
+          headers: { "retry-after": "1" },
+        },
+        { kind: "json" },
+      );
+    }
     if (result.ok) {
       req.principal = result.principal;
       return;

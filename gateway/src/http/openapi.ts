@@ -82,6 +82,9 @@ const authErrors = {
     "MISSING_CREDENTIALS, UNKNOWN_KEY, BAD_SIGNATURE, REPLAYED_SIGNATURE, or CLOCK_SKEW (with error.serverTime)",
   ),
   "403": errorResponse("NOT_AUTHORIZED (BusinessMessageReject 380=6 in error.fix)"),
+  "503": errorResponse(
+    "AUTH_UNAVAILABLE (key store down) or REPLAY_CACHE_FULL: nothing done, retry",
+  ),
   "429": {
     description: "RATE_LIMITED (BusinessMessageReject 380=8), with Retry-After",
     headers: { "Retry-After": { schema: { type: "integer" } }, ...rateHeaders },
@@ -266,7 +269,7 @@ export const openApiDocument = {
           },
           "400": errorResponse("BAD_REQUEST or ACCOUNT_REQUIRED"),
           ...authErrors,
-          "503": errorResponse("read side not configured"),
+          "503": errorResponse("read side not configured, AUTH_UNAVAILABLE or REPLAY_CACHE_FULL"),
         },
       },
     },

@@ -279,6 +279,23 @@ describe("signatures", () => {
     expect((await post(unknown, body)).json().error.code).toBe("UNKNOWN_KEY");
   });
 
+  it("answers 503 AUTH_UNAVAILABLE, not 500, when the key store is down", async () => {
+    const local = await makeHarness({
+      keys: {
+        find: async () => {
+          throw new Error("connect ECONNREFUSED 127.0.0.1:15432");
+        },
+      },
+    });
+    const k = local.addKey({ accounts: ["ACC1"], roles: ["trader"] });
+    const res = await local.signed(k, "POST", "/v1/fix", nos({ ClOrdID: "ks-1" }));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers["retry-after"]).toBe("1");
+    expect(res.json().error.code).toBe("AUTH_UNAVAILABLE");
+    expect(local.orderEntry.calls).toBe(0);
+    await local.app.close();
+  });
+
   it("serves time unsigned", async () => {
     const res = await h.app.inject({ method: "GET", url: "/v1/time" });
     expect(res.statusCode).toBe(200);
