@@ -527,7 +527,21 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
       const account = accounts.accounts[0]!;
       const limited = limit("query", p, [account], "H");
       if (isAnswer(limited)) return send(reply, limited, fmt);
-      const rows = await o.executions.after(account, Number(after), Number(max));
+      const rows = await o.executions.after(account, Number(after), Number(max)).catch(() => null);
+      if (rows === null) {
+        return send(
+          reply,
+          {
+            ...plainError(
+              503,
+              "APPLICATION_NOT_AVAILABLE",
+              "the read side is unavailable; retry shortly",
+            ),
+            headers: { "retry-after": "1" },
+          },
+          fmt,
+        );
+      }
       reply.headers(limited);
       return reply
         .type("application/json")

@@ -158,6 +158,24 @@ describe("execution report stream", () => {
   });
 });
 
+describe("read side outage", () => {
+  it("gap-fill answers 503, not 500, when the read side fails", async () => {
+    const local = await makeHarness({
+      executions: {
+        after: async () => {
+          throw new Error("relation rm.executions does not exist");
+        },
+        ready: async () => false,
+      },
+    });
+    const k = local.addKey({ accounts: ["ACC1"], roles: ["dashboard"] });
+    const res = await local.signed(k, "GET", "/v1/executions?account=ACC1");
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe("APPLICATION_NOT_AVAILABLE");
+    await local.app.close();
+  });
+});
+
 describe("shutdown", () => {
   it("ends open streams so the server closes promptly", async () => {
     const local = await makeHarness({
