@@ -598,7 +598,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
     const checks = await Promise.all([
-      o.orderEntry.ready(),
+      o.orderEntry.ready().catch(() => false),
       ...(o.readyChecks ?? []).map((c) => c().catch(() => false)),
     ]);
     const ready = checks.every(Boolean);
