@@ -58,3 +58,28 @@ export const CURRENT_VERSIONS_SQL = `
 SELECT s.stream_id, COALESCE(max(e.stream_version), -1) AS version
 FROM unnest($1::text[]) AS s(stream_id) LEFT JOIN es_events e ON e.stream_id = s.stream_id
 GROUP BY s.stream_id`;
+
+/** The same for one command of one event (the common single append): scalar parameters, no arrays or windows. */
+export const APPEND_ONE_SQL = `
+WITH base AS (
+  SELECT CASE
+      WHEN $2::bigint = -1 THEN -1::bigint
+      WHEN $2::bigint = -2 THEN COALESCE(
+        (SELECT max(e.stream_version) FROM es_events e WHERE e.stream_id = $3::text), -1)
+      WHEN EXISTS (SELECT 1 FROM es_events e
+                   WHERE e.stream_id = $3::text AND e.stream_version = $2::bigint) THEN $2::bigint
+    END AS v
+),
+ins AS (
+  INSERT INTO es_events (stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata)
+  SELECT $3::text, base.v + 1, $4::uuid, $5::text, $6::int, $7::int, $8::bytea, $9::jsonb
+  FROM base WHERE base.v IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING global_position, stream_version
+),
+outbox AS (
+  INSERT INTO es_outbox (lane, topic, message_key, global_position)
+  SELECT (hashtextextended($11::text, 0) & ${OUTBOX_LANES - 1})::smallint, $10::text, $11::text, ins.global_position
+  FROM ins WHERE $10::text IS NOT NULL
+)
+SELECT $1::int AS item, ins.global_position, ins.stream_version FROM ins`;

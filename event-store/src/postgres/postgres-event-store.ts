@@ -16,7 +16,12 @@ import type {
   Subscription,
 } from "../port/event-store.ts";
 import { logStart } from "../port/event-store.ts";
-import { APPEND_SQL, CURRENT_VERSIONS_SQL, UNDO_PARTIAL_SQL } from "./append-statement.ts";
+import {
+  APPEND_ONE_SQL,
+  APPEND_SQL,
+  CURRENT_VERSIONS_SQL,
+  UNDO_PARTIAL_SQL,
+} from "./append-statement.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
 import { subscribeByPolling, type Wakeups } from "./subscription.ts";
 
@@ -43,6 +48,7 @@ export interface PostgresEventStoreOptions {
 const LISTEN_CHANNEL = "es_events";
 /** Named: each connection parses and plans it once (planning the CTE costs more than running it). */
 const APPEND = { name: "fxcore_es_append_v2", text: APPEND_SQL } as const;
+const APPEND_ONE = { name: "fxcore_es_append_one_v1", text: APPEND_ONE_SQL } as const;
 
 const expectedCode = (e: ExpectedVersion): string =>
   e === "any" ? "-2" : e === "no-stream" ? "-1" : e.toString();
@@ -167,7 +173,15 @@ export class PostgresEventStore implements EventStore {
     // must happen in the same transaction.
     const multi = items.some((it) => it.events.length > 1);
     let rows: EventResultRow[];
-    if (options.via !== undefined) rows = await this.#appendIn(options.via, params);
+    if (cols.item.length === 1) {
+      // One event: the scalar statement; no row back means it was not written.
+      const one = await (options.via ?? this.#pool).query<EventResultRow>({
+        ...APPEND_ONE,
+        values: params.map((p) => (p as unknown[])[0] ?? null),
+      });
+      rows =
+        one.rows.length > 0 ? one.rows : [{ item: 0, global_position: null, stream_version: null }];
+    } else if (options.via !== undefined) rows = await this.#appendIn(options.via, params);
     else if (!multi)
       rows = (await this.#pool.query<EventResultRow>({ ...APPEND, values: params })).rows;
     else {
