@@ -199,6 +199,19 @@ describe("lifecycle", () => {
     }
   });
 
+  it("shows a request rejected before it got an order id, found by account and ClOrdID", async () => {
+    const step = session.steps.find((s) => s.stream.startsWith("request-"))!;
+    const rejected = step.input.payload as DomainEvent & { type: "OrderRejected" };
+    const l = unwrap(
+      await read((s) =>
+        lifecycle(s, { account: rejected.account, clOrdId: rejected.clOrdId }, decode),
+      ),
+    );
+    expect(l.orderId).toBeNull();
+    expect(l.entries.map((e) => e.eventId)).toEqual([step.input.meta.eventId]);
+    expect(l.entries[0]?.report).toMatchObject({ msgType: "8", execType: "8", ordStatus: "8" });
+  });
+
   it("rejects an unknown order with NOT_FOUND", async () => {
     const r = await read((s) => lifecycle(s, { orderId: "no-such-order" }, decode));
     expect(r).toMatchObject({ ok: false, error: { kind: "NOT_FOUND" } });
