@@ -152,6 +152,9 @@ async function decodeSafely<T>(
   try {
     return await decode(record);
   } catch (err) {
+    // A dependency that is down (e.g. the schema registry) says nothing about
+    // the record: let kafkajs retry it instead of dead-lettering a good record.
+    if ((err as { retryable?: unknown })?.retryable === true) throw err;
     return {
       ok: false,
       reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),

@@ -113,4 +113,42 @@ describe("dead-letter routing in the consumer loop", () => {
     expect(headerValue(rejected!.headers, DLQ_HEADERS.reason)).toBe('not a qty record: "garbage"');
     expect(headerValue(rejected!.headers, DLQ_HEADERS.sourceOffset)).toBe("3");
   });
+
+  it("retries a record whose decode failed for a retryable reason instead of dead-lettering it", async () => {
+    const t = await createTestTopics({ "fx.orders": { partitions: 1 }, "fx.dlq": { partitions: 1 } });
+    try {
+      const producer = await createProducer(kafka);
+      await producer.send(t.names["fx.orders"], [{ key: "EURUSD", value: "qty=7" }]);
+      await producer.disconnect();
+      let attempts = 0;
+      const handled: number[] = [];
+      const running = await runConsumer(kafka, {
+        groupId: testGroupId("dlq-retry"),
+        topics: [t.names["fx.orders"]],
+        decode: (record) => {
+          attempts++;
+          if (attempts < 3) {
+            throw Object.assign(new Error("registry unavailable"), { retryable: true });
+          }
+          return decodeQty(record);
+        },
+        handle: async ({ value }) => {
+          handled.push(value);
+        },
+        deadLetter: { topic: t.names["fx.dlq"] },
+      });
+      const deadline = Date.now() + 30_000;
+      while (handled.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await running.stop();
+      expect(handled).toEqual([7]);
+      expect(attempts).toBeGreaterThanOrEqual(3);
+      const admin = kafka.admin();
+      await admin.connect();
+      const [dlqOffsets] = await admin.fetchTopicOffsets(t.names["fx.dlq"]);
+      await admin.disconnect();
+      expect(dlqOffsets?.high).toBe("0");
+    } finally {
+      await t.delete();
+    }
+  });
 });
