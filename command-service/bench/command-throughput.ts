@@ -101,7 +101,11 @@ try {
     pool,
     codec: createSerde({ registryUrl }),
     topic: "fx.orders",
-    writer: { maxBatch: 1024, concurrency: 4 },
+    // The service's defaults (512 commands per transaction, 4 in flight) unless overridden.
+    writer: {
+      maxBatch: Number(process.env.BENCH_MAX_BATCH ?? 512),
+      concurrency: Number(process.env.BENCH_WRITERS ?? 4),
+    },
   });
   await pool.query(
     "INSERT INTO cs_accounts (account, enabled, max_order_qty, max_notional, credit_limit) VALUES ('ACC-1', true, 1000000000, 1000000000000, 1000000000000000)",
