@@ -5,6 +5,7 @@ import {
   type FixReport,
   type InstrumentCatalog,
   type OrdType,
+  type PriceTicks,
   type Side,
   type Symbol,
   type TimeInForce,
@@ -50,7 +51,7 @@ export const renderReport = (r: FixReport, ctx: RenderContext): FixMessage => {
     ]);
   }
   const inst = ctx.catalog.get(r.symbol as Symbol);
-  const px = (p: number | null) => (p === null || !inst ? null : formatPrice(p as never, inst));
+  const px = (p: PriceTicks | null) => (p === null || !inst ? null : formatPrice(p, inst));
   return build([
     [Tag.MsgType, "8"],
     [Tag.OrderID, r.orderId ?? "NONE"],

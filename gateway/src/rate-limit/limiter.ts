@@ -40,29 +40,18 @@ export const createRateLimiter = (config: RateLimitConfig): RateLimiter => {
   const buckets = new Map<string, BucketState>();
   return {
     take(cls, keyId, accounts, nowMs) {
-      const touched: Array<{
-        id: string;
-        limits: BucketLimits;
-        state: BucketState;
-        scope: "key" | "account";
-      }> = [
-        {
-          id: `k\0${cls}\0${keyId}`,
-          limits: config.perKey[cls],
-          scope: "key",
-          state: undefined as never,
-        },
+      const scopes: Array<{ id: string; limits: BucketLimits; scope: "key" | "account" }> = [
+        { id: `k\0${cls}\0${keyId}`, limits: config.perKey[cls], scope: "key" },
         ...accounts.map((a) => ({
           id: `a\0${cls}\0${a}`,
           limits: config.perAccount[cls],
           scope: "account" as const,
-          state: undefined as never,
         })),
       ];
-      for (const t of touched) {
+      const touched = scopes.map((t) => {
         const prev = buckets.get(t.id);
-        t.state = prev ? refill(prev, t.limits, nowMs) : fullBucket(t.limits, nowMs);
-      }
+        return { ...t, state: prev ? refill(prev, t.limits, nowMs) : fullBucket(t.limits, nowMs) };
+      });
       const refusing = touched.find((t) => t.state.tokens < 1);
       if (!refusing) {
         for (const t of touched) {
