@@ -6,7 +6,7 @@ export { type ApiAnswer, type RegulatorApi, regulatorApi, STATUS_OF } from "./ap
 export { parseAsOf, parseInstant, parsePair, parseSeq } from "./cli/arguments.ts";
 export { EXIT, runCli, USAGE } from "./cli/run.ts";
 export { createReplayContext, type ReplayContext, replayConfigSpec } from "./context.ts";
-export { exportSchema, OcfWriter, readOcf } from "./export/avro-ocf.ts";
+export { exportSchema, OcfWriter, readOcf, replayReaderType } from "./export/avro-ocf.ts";
 export {
   avroRecord,
   CSV_COLUMNS,

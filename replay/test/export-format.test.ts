@@ -26,6 +26,7 @@ import {
   orderCodes,
   readOcf,
   regulatoryCode,
+  replayReaderType,
 } from "../src/index.ts";
 import { csvRow } from "../src/export/export.ts";
 
@@ -146,6 +147,30 @@ describe("Avro OCF export", () => {
     expect(records.map((r) => fromAvroRecord(r, catalog).event)).toEqual(
       events.map((d) => d.event),
     );
+  });
+
+  it("the fast replay reader reads ns timestamps exactly", async () => {
+    const far = {
+      ...accepted,
+      transactTime: timestampNs(9_223_372_036_854_775_807n),
+      expireTime: timestampNs(1n),
+    };
+    const file = await write([decoded(far as DomainEvent, 1), ...events]);
+    const back: unknown[] = [];
+    for await (const block of readOcf(Readable.from([file]), replayReaderType)) back.push(...block);
+    const times = back.map((r) => {
+      const inner = Object.values(
+        (r as { event: Record<string, { transactTime: bigint; meta: { occurredAt: bigint } }> })
+          .event,
+      )[0]!;
+      return [inner.transactTime, inner.meta.occurredAt];
+    });
+    expect(times).toEqual([
+      [9_223_372_036_854_775_807n, T],
+      [T, T],
+      [T, T],
+      [T, T],
+    ]);
   });
 
   it("refuses a file that is not an OCF and a truncated one", async () => {

@@ -5,7 +5,7 @@ import type { Readable } from "node:stream";
 import type { DomainEvent, InstrumentCatalog } from "@fxcore/domain";
 import { PartitionMatcher } from "@fxcore/matcher";
 import type { EnvelopeMeta } from "@fxcore/schemas";
-import { readOcf } from "../export/avro-ocf.ts";
+import { readOcf, replayReaderType } from "../export/avro-ocf.ts";
 import type { AsOf } from "./book-at.ts";
 
 const INPUT_RECORDS = new Map([
@@ -33,7 +33,7 @@ export async function bookFromOcf(
   let records = 0;
   let applied = 0;
   const engine = () => matcher.books().find((b) => b.symbol === pair)?.engine;
-  outer: for await (const block of readOcf(input)) {
+  outer: for await (const block of readOcf(input, replayReaderType)) {
     for (const r of block as { event: Record<string, Record<string, unknown>> }[]) {
       records++;
       const union = r.event;

@@ -4,6 +4,7 @@
 // can read it back with the embedded schema alone.
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
+import avro from "avsc";
 import { type AvroType, readerType, type SchemaCatalog } from "@fxcore/schemas";
 
 const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]); // "Obj" 1
@@ -287,4 +288,55 @@ function parseHeader(
   }
   if (buf.length < pos + SYNC_BYTES) return undefined;
   return { meta, sync: Buffer.from(buf.subarray(pos, pos + SYNC_BYTES)), end: pos + SYNC_BYTES };
+}
+
+type ReadTap = { buf: Buffer; pos: number };
+
+/** A long read straight from its zig-zag varint into a bigint (avsc's own long stops at 2^53). */
+class NsLong extends (avro.types.LongType as unknown as new () => object) {
+  _read(tap: ReadTap): bigint {
+    const buf = tap.buf;
+    let low = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = buf[tap.pos++]!;
+      low |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80 && shift < 28);
+    let z = BigInt(low >>> 0);
+    if (b & 0x80) {
+      let high = 0;
+      let mul = 1;
+      do {
+        b = buf[tap.pos++]!;
+        high += (b & 0x7f) * mul;
+        mul *= 128;
+      } while (b & 0x80);
+      z += BigInt(high) << 28n;
+    }
+    return (z >> 1n) ^ -(z & 1n);
+  }
+}
+
+/**
+ * A reader for replaying an export fast: plain longs as avsc's own numbers
+ * (exact over the safe range, an error beyond), ns timestamps read straight
+ * from the varint into a bigint, FIX-code enums left as their symbols (no
+ * matcher input carries one). `readerType` stays the faithful reader.
+ */
+export function replayReaderType(schema: unknown): AvroType {
+  const ns = new NsLong();
+  return avro.Type.forSchema(schema as avro.Schema, {
+    wrapUnions: "auto",
+    typeHook: (s) => {
+      const o = s as { type?: unknown; logicalType?: unknown };
+      return typeof o === "object" &&
+        o !== null &&
+        o.type === "long" &&
+        o.logicalType === "timestamp-nanos"
+        ? (ns as unknown as AvroType)
+        : undefined;
+    },
+  });
 }
