@@ -101,6 +101,28 @@ describe("place", () => {
     expect(outbox.rows).toEqual([{ topic, message_key: "EURUSD" }]);
   });
 
+  it("the event carries the caller's trace context and correlation id into the store and the outbox metadata", async () => {
+    const body = place();
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const res = await post("/orders", body, { traceparent, "x-correlation-id": "corr-42" });
+    expect(res.statusCode).toBe(200);
+    const { rows } = await h.pool.query<{ metadata: Record<string, string> }>(
+      "SELECT metadata FROM es_events WHERE metadata->>'clOrdId' = $1",
+      [body.clOrdId],
+    );
+    expect(rows[0]?.metadata).toMatchObject({
+      correlationId: "corr-42",
+      clOrdId: body.clOrdId,
+      account: "ACC-1",
+    });
+    expect(rows[0]?.metadata.traceparent).toMatch(
+      /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/,
+    );
+    expect(BigInt(rows[0]?.metadata.receivedAtNs ?? "0")).toBeGreaterThan(
+      1_700_000_000_000_000_000n,
+    );
+  });
+
   it("a resent identical request gets the original answer and stores nothing new", async () => {
     const body = place();
     const first = (await post("/orders", body)).json();
