@@ -24,6 +24,7 @@ export const gatewayConfigSpec = {
   GATEWAY_BODY_LIMIT_BYTES: int({ default: 16 * 1024, min: 256, max: 1024 * 1024 }),
   GATEWAY_UPSTREAM_TIMEOUT_MS: int({ default: 5_000, min: 100 }),
   GATEWAY_KEY_CACHE_MS: int({ default: 5_000, min: 0 }),
+  GATEWAY_MAX_STREAMS_PER_KEY: int({ default: 4, min: 1 }),
   /** Where execution reports are read from: projection-service's read model, or none (503). */
   GATEWAY_EXECUTIONS: oneOf(["read-model", "none"], { default: "read-model" }),
 };

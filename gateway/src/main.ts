@@ -54,7 +54,7 @@ const app = await buildApp({
   metrics,
   bodyLimitBytes: config.GATEWAY_BODY_LIMIT_BYTES,
   // Streams wake on the read model's NOTIFYs; the poll is only a fallback.
-  sse: { heartbeatMs: 5_000, pollMs: 1_000 },
+  sse: { heartbeatMs: 5_000, pollMs: 1_000, maxPerKey: config.GATEWAY_MAX_STREAMS_PER_KEY },
   readyChecks: [() => pool.query("SELECT 1").then(() => true)],
 });
 

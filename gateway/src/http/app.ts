@@ -60,7 +60,11 @@ export interface GatewayOptions {
   readonly metrics?: Registry;
   readonly bodyLimitBytes?: number;
   readonly requestTimeoutMs?: number;
-  readonly sse?: { readonly heartbeatMs: number; readonly pollMs: number };
+  readonly sse?: {
+    readonly heartbeatMs: number;
+    readonly pollMs: number;
+    readonly maxPerKey?: number;
+  };
   readonly readyChecks?: ReadonlyArray<() => Promise<boolean>>;
 }
 
@@ -182,6 +186,8 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   // Streams are hijacked replies: end them first, or close() waits for every client.
   const streams = new AbortController();
   setMaxListeners(100_000, streams.signal); // one listener per open stream
+  const openStreams = new Map<string, number>();
+  const maxStreams = o.sse?.maxPerKey ?? 4;
   app.addHook("preClose", async () => streams.abort());
   app.addHook("onClose", async () => {
     await o.orderEntry.close?.();
@@ -572,6 +578,28 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
       const cursorText = typeof lastEventId === "string" ? lastEventId : req.query.cursor;
       const limited = limit("query", p, accounts.accounts, "H");
       if (isAnswer(limited)) return send(reply, limited, fmt);
+      const open = openStreams.get(p.keyId) ?? 0;
+      if (open >= maxStreams) {
+        return send(
+          reply,
+          {
+            ...plainError(
+              429,
+              "TOO_MANY_STREAMS",
+              `this key already has ${open} open streams (at most ${maxStreams})`,
+            ),
+            headers: { "retry-after": "5" },
+          },
+          fmt,
+        );
+      }
+      // Counted before the stream starts: its end (even an immediate one) releases it.
+      openStreams.set(p.keyId, open + 1);
+      const release = () => {
+        const n = (openStreams.get(p.keyId) ?? 1) - 1;
+        if (n <= 0) openStreams.delete(p.keyId);
+        else openStreams.set(p.keyId, n);
+      };
       const started = streamExecutions(req, reply, {
         source,
         accounts: accounts.accounts,
@@ -580,8 +608,12 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
         pollMs: o.sse?.pollMs ?? 250,
         now,
         signal: streams.signal,
+        onEnd: release,
       });
-      if (!started.ok) return send(reply, plainError(400, "BAD_CURSOR", started.message), fmt);
+      if (!started.ok) {
+        release();
+        return send(reply, plainError(400, "BAD_CURSOR", started.message), fmt);
+      }
       return reply;
     },
   );

@@ -295,6 +295,7 @@ export const openApiDocument = {
           },
           "400": errorResponse("BAD_CURSOR or ACCOUNT_REQUIRED"),
           ...authErrors,
+          "429": errorResponse("RATE_LIMITED, or TOO_MANY_STREAMS open for this key"),
         },
       },
     },

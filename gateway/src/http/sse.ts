@@ -17,6 +17,8 @@ export interface StreamOptions {
   readonly now: () => number;
   /** Aborted when the server shuts down: every stream ends so close() can finish. */
   readonly signal: AbortSignal;
+  /** Called once when the stream has ended, however it ended. */
+  readonly onEnd?: () => void;
 }
 
 const PAGE = 200;
@@ -113,6 +115,7 @@ export const streamExecutions = (
     }
     o.signal.removeEventListener("abort", stop);
     raw.end();
+    o.onEnd?.();
   })();
   return { ok: true };
 };

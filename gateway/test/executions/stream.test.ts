@@ -201,3 +201,38 @@ describe("shutdown", () => {
     expect(done).toBe(true);
   });
 });
+
+describe("stream limits", () => {
+  it("caps open streams per key and frees the slot when a stream ends", async () => {
+    const local = await makeHarness({
+      now: () => Date.now(),
+      sse: { heartbeatMs: 1_000, pollMs: 50, maxPerKey: 1 },
+    });
+    const k = local.addKey({ accounts: ["ACC1"], roles: ["dashboard"] });
+    const address = await local.app.listen({ host: "127.0.0.1", port: 0 });
+    const path = "/v1/executions/stream";
+    const open = (ac: AbortController) =>
+      fetch(`${address}${path}`, {
+        headers: signedHeaders(k.id, k.secret, "GET", path, "", Date.now()),
+        signal: ac.signal,
+      });
+    const first = new AbortController();
+    const a = await open(first);
+    expect(a.status).toBe(200);
+    await a.body!.getReader().read();
+    const b = await open(new AbortController());
+    expect(b.status).toBe(429);
+    expect(((await b.json()) as { error: { code: string } }).error.code).toBe("TOO_MANY_STREAMS");
+    first.abort();
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const ac = new AbortController();
+      const c = await open(ac);
+      status = c.status;
+      ac.abort();
+    }
+    expect(status).toBe(200);
+    await local.app.close();
+  });
+});
