@@ -166,6 +166,17 @@ describe("outbox sessions", () => {
       expect.arrayContaining(unacked.map((m) => m.event.eventId)),
     );
     expect(resumed.some((m) => acked.has(m.event.eventId))).toBe(false);
+
+    // Purging drops exactly the acknowledged rows; what is unacknowledged stays readable.
+    const purged = await outbox.purgePublished();
+    expect(purged).toBeGreaterThanOrEqual(acked.size);
+    const left = await pool.query<{ event_id: string }>(
+      "SELECT e.event_id FROM es_outbox o JOIN es_events e USING (global_position) WHERE e.stream_id = $1",
+      [s],
+    );
+    const leftIds = new Set(left.rows.map((r) => r.event_id));
+    expect([...acked].some((id) => leftIds.has(id))).toBe(false);
+    expect(unacked.every((m) => leftIds.has(m.event.eventId))).toBe(true);
     await two.close();
     await three.close();
   });

@@ -32,6 +32,8 @@ export interface RelayOptions {
   /** How often to try to take over lanes nobody owns. */
   readonly claimEveryMs?: number;
   readonly onPublished?: (count: number) => void;
+  /** How often to delete published outbox rows (default 10 s). */
+  readonly purgeEveryMs?: number;
   /** Failpoint for crash tests: runs after the broker acknowledged a send, before the outbox ack. */
   readonly afterSend?: () => void;
 }
@@ -113,6 +115,7 @@ export class OutboxRelay {
   async #pump(session: OutboxSession): Promise<void> {
     const perLane = this.#o.perLane ?? 250;
     let lastClaim = 0;
+    let lastPurge = Date.now();
     while (this.#running) {
       if (!session.healthy) throw new Error("outbox session connection lost");
       if (Date.now() - lastClaim >= (this.#o.claimEveryMs ?? 1000)) {
@@ -148,6 +151,10 @@ export class OutboxRelay {
       }
       await session.ack([...last.values()], counts);
       this.#o.onPublished?.(messages.length);
+      if (Date.now() - lastPurge >= (this.#o.purgeEveryMs ?? 10_000)) {
+        lastPurge = Date.now();
+        await this.#outbox.purgePublished();
+      }
     }
   }
 }

@@ -40,6 +40,18 @@ export class PostgresOutbox {
     return new OutboxSession(client);
   }
 
+  /**
+   * Deletes rows already published: at or below their lane's checkpoint (a
+   * reader resumes strictly after it). Returns how many went.
+   */
+  async purgePublished(): Promise<number> {
+    const r = await this.#pool.query(
+      `DELETE FROM es_outbox o USING es_outbox_lanes l
+       WHERE o.lane = l.lane AND (o.transaction_id, o.global_position) <= (l.last_transaction_id, l.last_position)`,
+    );
+    return r.rowCount ?? 0;
+  }
+
   /** Outbox rows not yet acknowledged, per lane (for metrics and tests). */
   async backlog(): Promise<number> {
     const { rows } = await this.#pool.query<{ n: string }>(
