@@ -88,6 +88,8 @@ describe("place", () => {
     expect(stored[0]?.type).toBe("OrderAccepted");
     expect(stored[0]?.position).toBe(answer.position);
     expect(stored[0]?.stream).toBe(`order-${answer.orderId}`);
+    const ids = await h.pool.query("SELECT 1 FROM es_events WHERE event_id = $1", [answer.eventId]);
+    expect(ids.rows).toHaveLength(1);
     expect(stored[0]?.payload).toMatchObject({
       type: "OrderAccepted",
       price: 110000,

@@ -58,6 +58,8 @@ export interface CommandAnswer {
   readonly orderId: string | null;
   /** True when this repeats the answer to an earlier identical request. */
   readonly resent: boolean;
+  /** Id of the stored event (the gateway uses it as the report's ExecID); null when nothing was stored. */
+  readonly eventId: string | null;
   /** For a cancel/replace request taken: what the matcher will now answer. */
   readonly pending?: "CANCEL" | "REPLACE";
 }
@@ -139,7 +141,13 @@ export class CommandHandler {
         ctx,
       });
       if (outcome.type === "Written")
-        return { report, position: outcome.position, orderId, resent: false };
+        return {
+          report,
+          position: outcome.position,
+          orderId,
+          resent: false,
+          eventId: outcome.eventId,
+        };
       if (outcome.type === "Taken") {
         if (outcome.sameRequest) return outcome.answer;
         // Answered, not stored: storing it would give a second order this ClOrdID.
@@ -153,6 +161,7 @@ export class CommandHandler {
           position: null,
           orderId: null,
           resent: false,
+          eventId: null,
         };
       }
       if (attempt >= MAX_ATTEMPTS) throw new Error(`place ${req.clOrdId}: stream kept moving`);
@@ -255,12 +264,19 @@ export class CommandHandler {
           position: outcome.position,
           orderId,
           resent: false,
+          eventId: outcome.eventId,
           ...(report === null ? { pending: kind } : {}),
         };
       if (outcome.type === "Taken") {
         if (outcome.sameRequest) return outcome.answer;
         const dup = decision.decide(true);
-        return { report: reportOf(dup, loaded.state), position: null, orderId, resent: false };
+        return {
+          report: reportOf(dup, loaded.state),
+          position: null,
+          orderId,
+          resent: false,
+          eventId: null,
+        };
       }
       if (attempt >= MAX_ATTEMPTS)
         throw new Error(`${kind} ${req.clOrdId}: order stream kept moving`);
@@ -303,7 +319,7 @@ export class CommandHandler {
     report: FixReport | null;
     ctx: RequestContext;
   }): Promise<
-    | { type: "Written"; position: string }
+    | { type: "Written"; position: string; eventId: string }
     | { type: "Taken"; sameRequest: true; answer: CommandAnswer }
     | { type: "Taken"; sameRequest: false }
     | { type: "Conflict" }
@@ -359,7 +375,7 @@ export class CommandHandler {
     });
     switch (outcome.type) {
       case "Written":
-        return { type: "Written", position: outcome.globalPosition.toString() };
+        return { type: "Written", position: outcome.globalPosition.toString(), eventId: id };
       case "StreamConflict":
         return { type: "Conflict" };
       case "ClOrdIdTaken": {
@@ -373,6 +389,7 @@ export class CommandHandler {
             orderId: stored.orderId,
             position: positionText(outcome.existing.globalPosition),
             resent: true,
+            eventId: outcome.existing.eventId,
             ...(stored.report === null
               ? { pending: w.kind === "CANCEL" ? "CANCEL" : "REPLACE" }
               : {}),

@@ -26,6 +26,8 @@ export interface WriteRequest {
 
 export interface ExistingClaim {
   readonly requestHash: string;
+  /** The id of the event the claim was written with. */
+  readonly eventId: string;
   readonly response: unknown;
   readonly globalPosition: bigint | null;
 }
@@ -212,8 +214,9 @@ export class CommandWriter {
         request_hash: string;
         response: unknown;
         global_position: string | null;
+        event_id: string;
       }>(
-        `SELECT c.account, c.cl_ord_id, c.request_hash, c.response, e.global_position
+        `SELECT c.account, c.cl_ord_id, c.request_hash, c.response, c.event_id, e.global_position
          FROM unnest($1::text[], $2::text[]) AS t(a, o)
          JOIN cs_client_order_ids c ON c.account = t.a AND c.cl_ord_id = t.o
          LEFT JOIN es_events e ON e.event_id = c.event_id`,
@@ -229,6 +232,7 @@ export class CommandWriter {
             type: "ClOrdIdTaken",
             existing: {
               requestHash: r.request_hash,
+              eventId: r.event_id,
               response: r.response,
               globalPosition: r.global_position === null ? null : BigInt(r.global_position),
             },
@@ -252,8 +256,9 @@ export class CommandWriter {
         global_position: string | null;
         order_id: string | null;
         kind: string;
+        event_id: string;
       }>(
-        `SELECT c.request_hash, c.response, c.order_id, c.kind, e.global_position
+        `SELECT c.request_hash, c.response, c.order_id, c.kind, c.event_id, e.global_position
          FROM cs_client_order_ids c LEFT JOIN es_events e ON e.event_id = c.event_id
          WHERE c.account = $1 AND c.cl_ord_id = $2`,
         [account, clOrdId],
@@ -262,6 +267,7 @@ export class CommandWriter {
       if (r === undefined) return null;
       return {
         requestHash: r.request_hash,
+        eventId: r.event_id,
         response: r.response,
         globalPosition: r.global_position === null ? null : BigInt(r.global_position),
         orderId: r.order_id,
