@@ -96,10 +96,25 @@ rootLogger.level = INFO
 rootLogger.appenderRef.stdout.ref = STDOUT
 logger.request.name = kafka.request.logger
 logger.request.level = WARN
-logger.controller.name = org.apache.kafka.controller
-logger.controller.level = INFO
 logger.state.name = state.change.logger
 logger.state.level = WARN
+# Per-topic/per-group chatter (thousands of lines an hour under test churn).
+logger.logmgr.name = kafka.log
+logger.logmgr.level = WARN
+logger.storage.name = org.apache.kafka.storage.internals.log
+logger.storage.level = WARN
+logger.partition.name = kafka.cluster
+logger.partition.level = WARN
+logger.group.name = org.apache.kafka.coordinator.group
+logger.group.level = WARN
+logger.replication.name = org.apache.kafka.controller.ReplicationControlManager
+logger.replication.level = WARN
+logger.configctl.name = org.apache.kafka.controller.ConfigurationControlManager
+logger.configctl.level = WARN
+logger.fetchers.name = kafka.server.ReplicaFetcherManager
+logger.fetchers.level = WARN
+logger.alterdirs.name = kafka.server.ReplicaAlterLogDirsManager
+logger.alterdirs.level = WARN
 `;
 
 /** Formats fresh storage for every node and starts them all. */
