@@ -32,7 +32,10 @@ export interface RelayOptions {
   /** How often to try to take over lanes nobody owns. */
   readonly claimEveryMs?: number;
   readonly onPublished?: (count: number) => void;
-  /** How often to delete published outbox rows (default 10 s). */
+  /**
+   * How often to delete published outbox rows. Default: never — the regulator
+   * replay reads each pair's matcher input order from es_outbox (ADR 080).
+   */
   readonly purgeEveryMs?: number;
   /** Failpoint for crash tests: runs after the broker acknowledged a send, before the outbox ack. */
   readonly afterSend?: () => void;
@@ -151,7 +154,8 @@ export class OutboxRelay {
       }
       await session.ack([...last.values()], counts);
       this.#o.onPublished?.(messages.length);
-      if (Date.now() - lastPurge >= (this.#o.purgeEveryMs ?? 10_000)) {
+      const purgeEvery = this.#o.purgeEveryMs;
+      if (purgeEvery !== undefined && Date.now() - lastPurge >= purgeEvery) {
         lastPurge = Date.now();
         await this.#outbox.purgePublished();
       }
