@@ -33,8 +33,17 @@ export const loadHeads = async (
  */
 export const appendAudit = async (
   tx: Queryable,
-  events: readonly { pair: string; eventId: string; eventType: string; canonical: Buffer }[],
+  candidates: readonly { pair: string; eventId: string; eventType: string; canonical: Buffer }[],
 ): Promise<AuditRecord[]> => {
+  if (candidates.length === 0) return [];
+  // The trail spans read-model versions: after a rebuild switch the live
+  // version may re-project events it already chained. Chain each event once.
+  const { rows: chained } = await tx.query<{ event_id: string }>(
+    "SELECT event_id FROM audit.records WHERE event_id = ANY($1)",
+    [candidates.map((e) => e.eventId)],
+  );
+  const seen = new Set(chained.map((r) => r.event_id));
+  const events = seen.size ? candidates.filter((e) => !seen.has(e.eventId)) : candidates;
   if (events.length === 0) return [];
   const byPair = new Map<string, (typeof events)[number][]>();
   for (const e of events) {
