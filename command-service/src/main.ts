@@ -66,6 +66,8 @@ logger.info({ port: config.PORT, relay: config.OUTBOX_RELAY }, "command-service 
 
 const shutdown = async (signal: string) => {
   logger.info({ signal }, "command-service stopping");
+  // A send stuck in broker retries must not keep a stopping process alive.
+  setTimeout(() => process.exit(1), 15_000).unref();
   await service.close();
   await relay?.stop();
   await disconnect?.();

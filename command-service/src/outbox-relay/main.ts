@@ -61,6 +61,8 @@ relay.start();
 logger.info("outbox relay running");
 
 const shutdown = async () => {
+  // A send stuck in broker retries must not keep a stopping process alive.
+  setTimeout(() => process.exit(1), 15_000).unref();
   await relay.stop();
   await producer.disconnect();
   await pool.end();
