@@ -7,6 +7,7 @@ import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
 import { ConfigError } from "@fxcore/infra";
+import { RegistryUnavailableError } from "@fxcore/schemas";
 import { bookAt, formatNs } from "../book/book-at.ts";
 import type { ReplayContext } from "../context.ts";
 import {
@@ -122,6 +123,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (e instanceof ConfigError) {
         io.stderr(`fxcore replay: ${e.message}\n`);
         return EXIT.usage;
+      }
+      if ((e as { code?: string }).code === "42P01") {
+        io.stderr(
+          `fxcore replay ${command}: DATABASE_URL has no event store (${(e as Error).message})\n`,
+        );
+        return EXIT.notFound;
+      }
+      if (e instanceof RegistryUnavailableError) {
+        io.stderr(`fxcore replay ${command}: schema registry unavailable: ${e.message}\n`);
+        return EXIT.internal;
       }
       io.stderr(`fxcore replay ${command}: unexpected failure: ${(e as Error).stack ?? e}\n`);
       return EXIT.internal;
