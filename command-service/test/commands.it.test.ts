@@ -250,6 +250,17 @@ describe("cancel, replace, status", () => {
     const answer = (await post("/orders/cancel", cancel)).json();
     expect(answer.report).toMatchObject({ msgType: "9", cxlRejReason: 1, cxlRejResponseTo: "1" });
     expect((await storedFor(cancel.clOrdId)).map((s) => s.type)).toEqual(["CancelRejected"]);
+    // Its status is the stored reject (there is no order to fold).
+    const status = await h.service.app.inject({
+      method: "GET",
+      url: `/orders/ACC-1/${cancel.clOrdId}`,
+      headers,
+    });
+    expect(status.statusCode).toBe(200);
+    expect(status.json()).toMatchObject({
+      report: { msgType: "9", cxlRejReason: 1 },
+      position: answer.position,
+    });
   });
 
   it("a replace becomes a request event; a cancel reusing an order's ClOrdID is a duplicate (102=6)", async () => {

@@ -217,7 +217,7 @@ export class CommandHandler {
     if (claim.orderId === null)
       return {
         found: true,
-        report: claim.response as FixReport,
+        report: (claim.response as { report: FixReport }).report,
         position: positionText(claim.globalPosition),
       };
     const { state, lastPosition } = await this.#load(claim.orderId);

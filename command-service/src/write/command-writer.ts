@@ -146,7 +146,7 @@ export class CommandWriter {
       const claims = candidates.map(([, p]) => p.request.claim);
       const inserted = await client.query<{ account: string; cl_ord_id: string }>(
         `INSERT INTO cs_client_order_ids (account, cl_ord_id, request_hash, kind, order_id, event_id, response)
-         SELECT a, c, h, k, o, e, r::jsonb
+         SELECT a, c, h, k, o, e, r
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[])
               AS t(a, c, h, k, o, e, r)
          ON CONFLICT DO NOTHING RETURNING account, cl_ord_id`,
@@ -212,7 +212,7 @@ export class CommandWriter {
         account: string;
         cl_ord_id: string;
         request_hash: string;
-        response: unknown;
+        response: string;
         global_position: string | null;
         event_id: string;
       }>(
@@ -233,7 +233,7 @@ export class CommandWriter {
             existing: {
               requestHash: r.request_hash,
               eventId: r.event_id,
-              response: r.response,
+              response: JSON.parse(r.response),
               globalPosition: r.global_position === null ? null : BigInt(r.global_position),
             },
           });
@@ -252,7 +252,7 @@ export class CommandWriter {
     try {
       const { rows } = await this.#pool.query<{
         request_hash: string;
-        response: unknown;
+        response: string;
         global_position: string | null;
         order_id: string | null;
         kind: string;
@@ -268,7 +268,7 @@ export class CommandWriter {
       return {
         requestHash: r.request_hash,
         eventId: r.event_id,
-        response: r.response,
+        response: JSON.parse(r.response),
         globalPosition: r.global_position === null ? null : BigInt(r.global_position),
         orderId: r.order_id,
         kind: r.kind,
