@@ -1,4 +1,6 @@
 // query-api: read endpoints, SSE and OpenAPI on PORT (default 8082).
+
+import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
   createLogger,
   createMetricsRegistry,
@@ -7,10 +9,14 @@ import {
   httpConfig,
   int,
   observabilityConfig,
+  optional,
   regionConfig,
   requireConfig,
   startTelemetry,
+  url,
 } from "@fxcore/infra";
+import { eventDecoder, regulatorApi } from "@fxcore/replay";
+import { createSerde } from "@fxcore/schemas";
 import { buildApp } from "./http/app.ts";
 import { startNotificationHub } from "./live/hub.ts";
 
@@ -21,6 +27,8 @@ const config = requireConfig({
   ...httpConfig(8082),
   READ_YOUR_WRITES_TIMEOUT_MS: int({ default: 2_000, min: 0, max: 30_000 }),
   SSE_HEARTBEAT_MS: int({ default: 15_000, min: 100 }),
+  // The regulator endpoints decode the event log: they need the registry.
+  SCHEMA_REGISTRY_URL: optional(url({ protocols: ["http", "https"] })),
 });
 const telemetry = startTelemetry({
   serviceName: "query-api",
@@ -44,6 +52,19 @@ const app = await buildApp({
   readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
   heartbeatMs: config.SSE_HEARTBEAT_MS,
   metrics: createMetricsRegistry({ service: "query-api", region: config.FXCORE_REGION }),
+  ...(config.SCHEMA_REGISTRY_URL
+    ? (() => {
+        const serde = createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL });
+        return {
+          regulator: regulatorApi({
+            pool,
+            serde,
+            decode: eventDecoder(serde),
+            instruments: REFERENCE_CATALOG,
+          }),
+        };
+      })()
+    : {}),
 });
 await app.listen({ port: config.PORT, host: "0.0.0.0" });
 logger.info({ port: config.PORT }, "query-api listening");

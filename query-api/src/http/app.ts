@@ -8,6 +8,7 @@ import {
   type PgPool,
   type Registry,
 } from "@fxcore/infra";
+import type { RegulatorApi } from "@fxcore/replay";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -18,6 +19,7 @@ import type { NotificationHub } from "../live/hub.ts";
 import { ReadModels } from "../read/read-models.ts";
 import { badRequest, type Problem, problemSchema } from "./problems.ts";
 import { registerReadRoutes } from "./read-routes.ts";
+import { registerRegulatorRoutes } from "./regulator-routes.ts";
 import { balance, candle, execution, level, order, position, trade } from "./schemas.ts";
 import { registerStreamRoutes } from "./stream-routes.ts";
 
@@ -39,6 +41,8 @@ export interface AppOptions {
   readonly heartbeatMs?: number;
   /** Prometheus registry for /metrics (default: a new one for "query-api"). */
   readonly metrics?: Registry;
+  /** The regulator endpoints (from @fxcore/replay); absent: not mounted. */
+  readonly regulator?: RegulatorApi;
 }
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
@@ -183,6 +187,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   registerReadRoutes(app, models);
   registerStreamRoutes(app, models, o.hub, o.heartbeatMs ?? 15_000);
+  if (o.regulator) registerRegulatorRoutes(app, o.regulator, o.pool);
   await app.ready();
   return app;
 }
