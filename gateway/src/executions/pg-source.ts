@@ -103,7 +103,8 @@ const NOTIFY_CHANNEL = "fx_read_models";
  */
 const notifications = (pool: PgPool) => {
   const listeners = new Set<(accounts: readonly string[] | null) => void>();
-  let client: PgClient | null = null;
+  /** The live LISTEN connection and the one way to give it back. */
+  let client: { readonly c: PgClient; readonly drop: (broken: boolean) => void } | null = null;
   let connecting = false;
   const emit = (accounts: readonly string[] | null) => {
     for (const l of listeners) l(accounts);
@@ -111,9 +112,18 @@ const notifications = (pool: PgPool) => {
   const connect = async () => {
     if (client || connecting || listeners.size === 0) return;
     connecting = true;
+    let c: PgClient | undefined;
+    let released = false;
+    const drop = (broken: boolean) => {
+      if (released || !c) return;
+      released = true;
+      c.release(broken);
+      if (client?.c === c) client = null;
+    };
     try {
-      const c = await pool.connect();
-      c.on("notification", (n) => {
+      c = await pool.connect();
+      const mine = c;
+      mine.on("notification", (n) => {
         try {
           const p = JSON.parse(n.payload ?? "{}") as { accounts?: string[]; all?: boolean };
           emit(p.all || !Array.isArray(p.accounts) ? null : p.accounts);
@@ -121,15 +131,24 @@ const notifications = (pool: PgPool) => {
           emit(null);
         }
       });
-      c.on("error", () => {
-        c.release(true);
-        if (client === c) client = null;
-        emit(null); // whatever was missed is read by the next poll
-        setTimeout(() => void connect(), 1_000).unref();
+      mine.on("error", () => {
+        const wasActive = client?.c === mine;
+        drop(true);
+        if (wasActive) {
+          emit(null); // whatever was missed is read by the next poll
+          setTimeout(() => void connect(), 1_000).unref();
+        }
       });
-      await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
-      client = c;
+      await mine.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      if (listeners.size === 0) {
+        // Everyone left while we connected: do not keep (and leak) the connection.
+        await mine.query(`UNLISTEN ${NOTIFY_CHANNEL}`).catch(() => {});
+        drop(false);
+        return;
+      }
+      client = { c: mine, drop };
     } catch {
+      drop(true);
       setTimeout(() => void connect(), 1_000).unref();
     } finally {
       connecting = false;
@@ -141,9 +160,12 @@ const notifications = (pool: PgPool) => {
     return () => {
       listeners.delete(listener);
       if (listeners.size === 0 && client) {
-        const c = client;
+        const { c, drop } = client;
         client = null;
-        void c.query(`UNLISTEN ${NOTIFY_CHANNEL}`).finally(() => c.release());
+        void c.query(`UNLISTEN ${NOTIFY_CHANNEL}`).then(
+          () => drop(false),
+          () => drop(true),
+        );
       }
     };
   };

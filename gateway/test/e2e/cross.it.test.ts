@@ -145,11 +145,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.close();
+  // SIGTERM, then SIGKILL after 10 s: a slow shutdown must not hang the suite.
   await Promise.all(
     [...children].map(
       (c) =>
         new Promise<void>((r) => {
-          c.once("exit", () => r());
+          const kill = setTimeout(() => c.kill("SIGKILL"), 10_000);
+          c.once("exit", () => {
+            clearTimeout(kill);
+            r();
+          });
           c.kill("SIGTERM");
         }),
     ),
@@ -265,6 +270,45 @@ describe("two accounts cross on EUR/USD through every service", () => {
     expect(br[1]!.ExecID!.slice(0, -2)).toBe(sr[1]!.ExecID!.slice(0, -2));
   });
 
+  it("a second fill at another price: CumQty, LeavesQty and AvgPx across fills", async () => {
+    // The seller's 1.10005 offer meets the buyer's resting 1.10010 bid: it trades at the maker's 1.10010.
+    const s2 = await send(
+      seller,
+      "POST",
+      "/v1/fix",
+      fix({
+        MsgType: "D",
+        ClOrdID: `${sellId}-2`,
+        Side: "2",
+        OrderQty: "500000",
+        OrdType: "2",
+        Price: "1.10005",
+        TimeInForce: "3",
+      }),
+    );
+    expect(s2.status).toBe(200);
+    const sr = await reports(seller, "ACC-S", 4);
+    expect(sr[3]).toMatchObject({
+      ClOrdID: `${sellId}-2`,
+      ExecType: "F",
+      OrdStatus: "2",
+      LastPx: "1.10010",
+      CumQty: "500000",
+      LeavesQty: "0",
+    });
+    const br = await reports(buyer, "ACC-B", 3);
+    // (2,000,000 × 1.10000 + 500,000 × 1.10010) / 2,500,000 = 1.10002
+    expect(br[2]).toMatchObject({
+      ExecType: "F",
+      OrdStatus: "1",
+      LastQty: "500000",
+      LastPx: "1.10010",
+      CumQty: "2500000",
+      LeavesQty: "500000",
+      AvgPx: "1.10002",
+    });
+  });
+
   it("replace, cancel, and a cancel that is too late", async () => {
     const rep = await send(
       buyer,
@@ -276,21 +320,22 @@ describe("two accounts cross on EUR/USD through every service", () => {
         ClOrdID: `${buyId}-r`,
         Side: "1",
         OrdType: "2",
-        OrderQty: "2500000",
+        OrderQty: "3200000",
         Price: "1.09990",
       }),
     );
     expect(rep.status).toBe(200);
     expect(rep.body).toMatchObject({ ExecType: "E", OrdStatus: "E" });
-    let br = await reports(buyer, "ACC-B", 3);
-    expect(br[2]).toMatchObject({
+    let br = await reports(buyer, "ACC-B", 4);
+    expect(br[3]).toMatchObject({
       ExecType: "5",
       ClOrdID: `${buyId}-r`,
       OrigClOrdID: buyId,
-      OrderQty: "2500000",
-      CumQty: "2000000",
-      LeavesQty: "500000",
+      OrderQty: "3200000",
+      CumQty: "2500000",
+      LeavesQty: "700000",
       Price: "1.09990",
+      AvgPx: "1.10002",
     });
 
     const cx = await send(
@@ -301,11 +346,11 @@ describe("two accounts cross on EUR/USD through every service", () => {
     );
     expect(cx.status).toBe(200);
     expect(cx.body).toMatchObject({ ExecType: "6", OrdStatus: "6" });
-    br = await reports(buyer, "ACC-B", 4);
-    expect(br[3]).toMatchObject({
+    br = await reports(buyer, "ACC-B", 5);
+    expect(br[4]).toMatchObject({
       ExecType: "4",
       OrdStatus: "4",
-      CumQty: "2000000",
+      CumQty: "2500000",
       LeavesQty: "0",
       ClOrdID: `${buyId}-c`,
     });
@@ -318,10 +363,10 @@ describe("two accounts cross on EUR/USD through every service", () => {
       fix({ MsgType: "F", OrigClOrdID: sellId, ClOrdID: `${sellId}-c`, Side: "2" }),
     );
     if (late.status === 200) {
-      const sr = await reports(seller, "ACC-S", 3);
+      const sr = await reports(seller, "ACC-S", 5);
       // OrdStatus here should be the order's (2, filled); the read model currently
       // stores none for this reject (reported to projection-service), so it is not asserted.
-      expect(sr[2]).toMatchObject({
+      expect(sr[4]).toMatchObject({
         MsgType: "9",
         CxlRejReason: "0",
         CxlRejResponseTo: "1",
@@ -339,13 +384,13 @@ describe("two accounts cross on EUR/USD through every service", () => {
     const path = "/v1/executions/stream";
     const url = `http://127.0.0.1:${GW}${path}`;
     const sign = () => signedHeaders(buyer.keyId, buyer.secret, "GET", path, "", Date.now());
-    const all = await readSse(url, sign(), (e) => e.filter((x) => x.event).length >= 4);
+    const all = await readSse(url, sign(), (e) => e.filter((x) => x.event).length >= 5);
     const evs = all.events.filter((e) => e.event === "executionReport");
-    expect(evs.map((e) => JSON.parse(e.data!).ExecType)).toEqual(["0", "F", "5", "4"]);
-    expect(evs.map((e) => e.id)).toEqual(["ACC-B:1", "ACC-B:2", "ACC-B:3", "ACC-B:4"]);
+    expect(evs.map((e) => JSON.parse(e.data!).ExecType)).toEqual(["0", "F", "F", "5", "4"]);
+    expect(evs.map((e) => e.id)).toEqual(["ACC-B:1", "ACC-B:2", "ACC-B:3", "ACC-B:4", "ACC-B:5"]);
     const resumed = await readSse(
       url,
-      { ...sign(), "last-event-id": "ACC-B:2" },
+      { ...sign(), "last-event-id": "ACC-B:3" },
       (e) => e.filter((x) => x.event).length >= 2,
     );
     expect(resumed.events.filter((e) => e.event).map((e) => JSON.parse(e.data!).ExecType)).toEqual([
