@@ -4,18 +4,21 @@
 // distinct ClOrdIDs on one account), each decided by the domain, encoded by the
 // real serde (schema registry at SCHEMA_REGISTRY_URL) and written with its
 // ClOrdID claim, event and outbox row by the group-commit writer, on a fresh
-// database of the Postgres at DATABASE_URL. Two entry points, BENCH_SECONDS each
+// database of the Postgres at DATABASE_URL. Three entry points, BENCH_SECONDS each
 // after a 1 s warm-up:
 //   handler — CommandHandler.place, 1,024 commands in flight (the service minus HTTP);
-//   http    — Fastify's full request path (routing, JSON schema validation,
-//             serialization) via app.inject, 256 in flight; no socket, so the
-//             client's cost does not eat the service's two cores.
+//   inject  — Fastify's full request path (routing, JSON schema validation,
+//             serialization) via app.inject, 1,024 in flight, no socket;
+//   socket  — real HTTP on 127.0.0.1:PORT (8081) from a node:http keep-alive
+//             agent (256 sockets, 1,024 in flight) in the same process: the
+//             client shares the two cores, as a co-located gateway would.
 // The relay is not running: publishing is measured by the relay crash test.
 import { randomUUID } from "node:crypto";
 import { cpus, loadavg, totalmem } from "node:os";
 import { createPgPool } from "@fxcore/infra";
 import { createSerde } from "@fxcore/schemas";
 import * as hdr from "hdr-histogram-js";
+import { Agent, request } from "node:http";
 import pg from "pg";
 import { ACCOUNTS_HEADER, createCommandService, type PlaceRequest } from "../src/index.ts";
 
@@ -128,7 +131,7 @@ try {
     if (a.report?.msgType !== "8" || a.report.ordStatus !== "0")
       throw new Error(`not accepted: ${JSON.stringify(a.report)}`);
   });
-  const httpRate = await measure("HTTP POST /orders (inject, 256)", 256, async () => {
+  const httpRate = await measure("HTTP POST /orders (inject, 1024)", 1024, async () => {
     const res = await service.app.inject({
       method: "POST",
       url: "/orders",
@@ -137,9 +140,45 @@ try {
     });
     if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${res.body}`);
   });
+  // Real sockets: the service listening on PORT (default 8081), a keep-alive client in this process.
+  const port = Number(process.env.PORT ?? 8081);
+  await service.app.listen({ host: "127.0.0.1", port });
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const post = (body: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          agent,
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: "/orders",
+          headers: {
+            [ACCOUNTS_HEADER]: "ACC-1",
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            res.statusCode === 200
+              ? resolve()
+              : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks)}`)),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  const socketRate = await measure("HTTP POST /orders (socket, 1024)", 1024, () =>
+    post(JSON.stringify(order())),
+  );
+  agent.destroy();
   const stored = await pool.query<{ n: string }>("SELECT count(*) AS n FROM es_events");
   console.log(
-    `(stored ${stored.rows[0]?.n} events; target >= 15000 cmd/s: handler ${handlerRate >= 15000 ? "met" : "NOT met"}, http ${httpRate >= 15000 ? "met" : "NOT met"})`,
+    `(stored ${stored.rows[0]?.n} events; target >= 15000 cmd/s: handler ${handlerRate >= 15000 ? "met" : "NOT met"}, inject ${httpRate >= 15000 ? "met" : "NOT met"}, socket ${socketRate >= 15000 ? "met" : "NOT met"})`,
   );
   await service.close();
 } finally {
