@@ -4,6 +4,7 @@ export interface MatcherMetrics {
   readonly inputs: Counter<"partition">;
   readonly outputs: Counter<"partition">;
   readonly deadLettered: Counter<"partition">;
+  readonly duplicates: Counter<"partition">;
   readonly snapshots: Counter<"partition">;
   readonly recoveries: Counter;
   readonly inputLag: Gauge<"partition">;
@@ -28,6 +29,12 @@ export function createMatcherMetrics(registry: Registry): MatcherMetrics {
     deadLettered: new Counter({
       name: "fx_matcher_dead_lettered_total",
       help: "Poison inputs sent to the dead-letter topic",
+      labelNames: ["partition"],
+      registers,
+    }),
+    duplicates: new Counter({
+      name: "fx_matcher_duplicate_inputs_total",
+      help: "Republished inputs dropped by event id",
       labelNames: ["partition"],
       registers,
     }),

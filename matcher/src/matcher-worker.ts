@@ -119,7 +119,7 @@ export async function startMatcher(o: MatcherWorkerOptions): Promise<RunningMatc
       const matcher = new PartitionMatcher(o.matcher);
       let start: bigint;
       if (snapshot !== undefined) {
-        const problem = matcher.restore(snapshot.books);
+        const problem = matcher.restore(snapshot.books, snapshot.recentInputIds);
         if (problem !== undefined) throw new Error(problem);
         start = snapshot.nextOffset;
       } else {
@@ -208,6 +208,7 @@ function snapshotOf(o: MatcherWorkerOptions, state: PartitionState): OutgoingRec
     books: state.matcher
       .books()
       .map(({ symbol, engine }) => ({ symbol, bytes: engine.snapshot() })),
+    recentInputIds: state.matcher.recentInputIds(),
   });
 }
 
@@ -252,6 +253,7 @@ async function processSlice(
   const dead: OutgoingRecord[] = [];
   let lastOffset: string | undefined;
   let liveInputs = 0;
+  let duplicates = 0;
   for (const message of messages) {
     if (!ctl.isRunning() || ctl.isStale()) break;
     const offset = BigInt(message.offset);
@@ -264,6 +266,7 @@ async function processSlice(
         dead.push(deadLetterRecord(record, describeDecodeError(decoded.error), o.groupId));
     } else {
       const outcome = state.matcher.apply(decoded.value);
+      if (outcome.kind === "duplicate" && !silent) duplicates++;
       if (outcome.kind === "poison") {
         if (!silent) dead.push(deadLetterRecord(record, outcome.reason, o.groupId));
       } else if (outcome.kind === "outputs" && !silent && outcome.outputs.length > 0) {
@@ -312,6 +315,7 @@ async function processSlice(
     m.inputs.inc(labels, liveInputs);
     m.outputs.inc(labels, outputs.length);
     m.deadLettered.inc(labels, dead.length);
+    m.duplicates.inc(labels, duplicates);
     m.batchSeconds.observe((performance.now() - started) / 1000);
     m.inputLag.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - state.nextOffset)));
     if (snapshotDue) m.snapshots.inc(labels);

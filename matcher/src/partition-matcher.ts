@@ -15,11 +15,24 @@ import type { Envelope, EnvelopeMeta } from "@fxcore/schemas";
 // envelope of every output derived only from the input (no clock, no random
 // ids), so a replay of the same inputs yields byte-identical output records.
 
-/** What one input record does. `skip`: a command-side event the matcher has nothing to do with. */
+/**
+ * What one input record does. `skip`: a command-side event the matcher has
+ * nothing to do with. `duplicate`: an input event id seen recently (the outbox
+ * relay republishes after a crash), dropped without a trace in the books.
+ */
 export type InputOutcome =
   | { readonly kind: "outputs"; readonly symbol: Symbol; readonly outputs: readonly Envelope[] }
   | { readonly kind: "skip" }
+  | { readonly kind: "duplicate" }
   | { readonly kind: "poison"; readonly reason: string };
+
+/**
+ * Input event ids remembered per partition to drop republished inputs. A relay
+ * republishes at most its last unacknowledged send (hundreds of records), so
+ * this window is far wider than any real duplicate distance. Part of the state:
+ * it travels in snapshots, so dropping stays deterministic across recoveries.
+ */
+export const DEDUPE_WINDOW = 8_192;
 
 const MATCHER_INPUT_TYPES = new Set<string>([
   "OrderAccepted",
@@ -45,6 +58,10 @@ export interface PartitionMatcherOptions {
 export class PartitionMatcher {
   private readonly engines = new Map<string, MatchingEngine>();
   private readonly options: PartitionMatcherOptions;
+  private readonly seen = new Set<string>();
+  /** Ring of the ids in `seen`, oldest at `ringAt`. */
+  private readonly ring: string[] = [];
+  private ringAt = 0;
 
   constructor(options: PartitionMatcherOptions) {
     this.options = options;
@@ -62,6 +79,8 @@ export class PartitionMatcher {
     if (invalid !== undefined) return { kind: "poison", reason: invalid };
     const engine = this.engineFor(cmd.symbol);
     if (engine === undefined) return { kind: "poison", reason: `unknown symbol ${cmd.symbol}` };
+    if (this.seen.has(input.meta.eventId)) return { kind: "duplicate" };
+    this.remember(input.meta.eventId);
     const events = engine.apply(cmd);
     const home = this.options.homePairs?.has(cmd.symbol) ?? true;
     if (!home) return { kind: "outputs", symbol: cmd.symbol, outputs: [] };
@@ -79,9 +98,21 @@ export class PartitionMatcher {
       .map(([symbol, engine]) => ({ symbol, engine }));
   }
 
-  /** Replaces the books with restored ones. */
-  restore(books: ReadonlyArray<{ symbol: string; bytes: Uint8Array }>): string | undefined {
+  /** Input ids in the dedupe window, oldest first (for snapshots). */
+  recentInputIds(): string[] {
+    return [...this.ring.slice(this.ringAt), ...this.ring.slice(0, this.ringAt)];
+  }
+
+  /** Replaces the books (and the dedupe window) with restored ones. */
+  restore(
+    books: ReadonlyArray<{ symbol: string; bytes: Uint8Array }>,
+    recentInputIds: readonly string[] = [],
+  ): string | undefined {
     this.engines.clear();
+    this.seen.clear();
+    this.ring.length = 0;
+    this.ringAt = 0;
+    for (const id of recentInputIds) this.remember(id);
     for (const { symbol, bytes } of books) {
       const instrument = this.options.catalog.get(symbol as Symbol);
       if (instrument === undefined) return `snapshot names unknown symbol ${symbol}`;
@@ -91,6 +122,17 @@ export class PartitionMatcher {
       this.engines.set(symbol, restored.value);
     }
     return undefined;
+  }
+
+  private remember(id: string): void {
+    if (this.ring.length < DEDUPE_WINDOW) {
+      this.ring.push(id);
+    } else {
+      this.seen.delete(this.ring[this.ringAt]!);
+      this.ring[this.ringAt] = id;
+      this.ringAt = (this.ringAt + 1) % DEDUPE_WINDOW;
+    }
+    this.seen.add(id);
   }
 
   private engineFor(symbol: string): MatchingEngine | undefined {

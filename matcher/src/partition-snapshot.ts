@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 //
 // Layout: "FXPS" | u8 version | u16 offset length | offset (ASCII decimal)
 //         | u16 book count | per book: u8 symbol length | symbol | u32 length | bytes
+//         | u32 id count | per recent input id: u8 length | id (UTF-8)
 //         | 32-byte SHA-256 of everything before it.
 
 const MAGIC = "FXPS";
@@ -15,6 +16,8 @@ export interface PartitionSnapshot {
   /** Next input offset to apply: every input below it is in the books. */
   readonly nextOffset: bigint;
   readonly books: ReadonlyArray<{ readonly symbol: string; readonly bytes: Uint8Array }>;
+  /** The matcher's dedupe window of input event ids, oldest first. */
+  readonly recentInputIds: readonly string[];
 }
 
 export function encodePartitionSnapshot(snapshot: PartitionSnapshot): Buffer {
@@ -34,6 +37,12 @@ export function encodePartitionSnapshot(snapshot: PartitionSnapshot): Buffer {
       u32(book.bytes.length),
       Buffer.from(book.bytes),
     );
+  }
+  parts.push(u32(snapshot.recentInputIds.length));
+  for (const id of snapshot.recentInputIds) {
+    const bytes = Buffer.from(id, "utf8");
+    if (bytes.length > 255) throw new Error(`input event id longer than 255 bytes: ${id}`);
+    parts.push(Buffer.from([bytes.length]), bytes);
   }
   const body = Buffer.concat(parts);
   return Buffer.concat([body, createHash("sha256").update(body).digest()]);
@@ -77,8 +86,20 @@ export function decodePartitionSnapshot(
     books.push({ symbol, bytes: new Uint8Array(body.subarray(at, at + len)) });
     at += len;
   }
+  if (!need(4)) return fail("truncated ids");
+  const idCount = body.readUInt32BE(at);
+  at += 4;
+  const recentInputIds: string[] = [];
+  for (let i = 0; i < idCount; i++) {
+    if (!need(1)) return fail("truncated id");
+    const len = body[at]!;
+    at += 1;
+    if (!need(len)) return fail("truncated id");
+    recentInputIds.push(body.toString("utf8", at, at + len));
+    at += len;
+  }
   if (at !== body.length) return fail("trailing bytes");
-  return { ok: true, value: { nextOffset: BigInt(offText), books } };
+  return { ok: true, value: { nextOffset: BigInt(offText), books, recentInputIds } };
 }
 
 function u16(n: number): Buffer {

@@ -23,6 +23,7 @@ function snapshotOf(m: PartitionMatcher, nextOffset: bigint): Buffer {
   return encodePartitionSnapshot({
     nextOffset,
     books: m.books().map(({ symbol, engine }) => ({ symbol, bytes: engine.snapshot() })),
+    recentInputIds: m.recentInputIds(),
   });
 }
 
@@ -68,7 +69,7 @@ describe("PartitionMatcher", () => {
     if (!decoded.ok) return;
     expect(decoded.value.nextOffset).toBe(BigInt(cut));
     const second = fresh();
-    expect(second.restore(decoded.value.books)).toBeUndefined();
+    expect(second.restore(decoded.value.books, decoded.value.recentInputIds)).toBeUndefined();
     const tail = run(second, inputs.slice(cut));
     expect([...head, ...tail]).toEqual(whole);
   });
@@ -82,7 +83,7 @@ describe("PartitionMatcher", () => {
     const promoted = fresh();
     const snap = decodePartitionSnapshot(snapshotOf(standby, BigInt(cut)));
     if (!snap.ok) throw new Error(snap.error.reason);
-    promoted.restore(snap.value.books);
+    promoted.restore(snap.value.books, snap.value.recentInputIds);
     const tail = run(promoted, inputs.slice(cut));
     const afterCut = new Set(inputs.slice(cut).map((i) => i.meta.eventId));
     const expected = whole.filter(
@@ -90,6 +91,24 @@ describe("PartitionMatcher", () => {
     );
     expect(expected.length).toBeGreaterThan(100);
     expect(tail.filter((e) => e.payload.symbol === "EURUSD")).toEqual(expected);
+  });
+
+  test("a republished input (same event id) is dropped, also after a snapshot/restore", () => {
+    const m = fresh();
+    const head = inputs.slice(0, 1_000);
+    const withDuplicates = head.flatMap((input, i) => (i % 7 === 3 ? [input, input] : [input]));
+    expect(run(m, withDuplicates)).toEqual(run(fresh(), head));
+    const duplicate = head[head.length - 1]!;
+    expect(m.apply(duplicate)).toEqual({ kind: "duplicate" });
+    const restored = fresh();
+    const snap = decodePartitionSnapshot(snapshotOf(m, 1_000n));
+    if (!snap.ok) throw new Error(snap.error.reason);
+    restored.restore(snap.value.books, snap.value.recentInputIds);
+    expect(restored.apply(duplicate)).toEqual({ kind: "duplicate" });
+    const tail = inputs.slice(1_000, 1_500);
+    const reference = fresh();
+    run(reference, head);
+    expect(run(restored, tail)).toEqual(run(reference, tail));
   });
 
   test("inputs the matcher cannot trust are poison; command-side outcomes are skipped", () => {
