@@ -30,7 +30,6 @@ const config = requireConfig({
 });
 // Without an OTLP endpoint the SDK would still try localhost:4318 and crash the
 // process on the failed export (reported to infra): export nothing instead.
-if (config.OTEL_EXPORTER_OTLP_ENDPOINT === undefined) process.env.OTEL_TRACES_EXPORTER ??= "none";
 const telemetry = startTelemetry({
   serviceName: "command-service",
   otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,

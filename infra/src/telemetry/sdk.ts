@@ -22,6 +22,9 @@ export interface Telemetry {
 }
 
 export function startTelemetry(options: TelemetryOptions): Telemetry {
+  // Without an endpoint the SDK would fall back to OTLP on localhost:4318 and
+  // fail on every export (and on shutdown): export nothing unless told to.
+  if (!options.otlpEndpoint) process.env.OTEL_TRACES_EXPORTER ??= "none";
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     textMapPropagator: new W3CTraceContextPropagator(),
