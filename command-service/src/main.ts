@@ -28,8 +28,6 @@ const config = requireConfig({
   ...httpConfig(8081),
   OUTBOX_RELAY: oneOf(["inline", "off"], { default: "inline" }),
 });
-// Without an OTLP endpoint the SDK would still try localhost:4318 and crash the
-// process on the failed export (reported to infra): export nothing instead.
 const telemetry = startTelemetry({
   serviceName: "command-service",
   otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -25,8 +25,6 @@ const config = requireConfig({
   // Crash tests only: die by SIGKILL after a publish, before its ack, with this chance (per mille).
   RELAY_FAILPOINT_KILL_AFTER_SEND_PERMILLE: int({ min: 0, max: 1000, default: 0 }),
 });
-// Without an OTLP endpoint the SDK would still try localhost:4318 and crash the
-// process on the failed export (reported to infra): export nothing instead.
 const telemetry = startTelemetry({
   serviceName: "outbox-relay",
   otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
