@@ -14,11 +14,11 @@
 //             client shares the two cores, as a co-located gateway would.
 // The relay is not running: publishing is measured by the relay crash test.
 import { randomUUID } from "node:crypto";
+import { Agent, request } from "node:http";
 import { cpus, loadavg, totalmem } from "node:os";
 import { createPgPool } from "@fxcore/infra";
 import { createSerde } from "@fxcore/schemas";
 import * as hdr from "hdr-histogram-js";
-import { Agent, request } from "node:http";
 import pg from "pg";
 import { ACCOUNTS_HEADER, createCommandService, type PlaceRequest } from "../src/index.ts";
 

@@ -1,6 +1,8 @@
 // Public API of @fxcore/event-store: the EventStore port, its Postgres
 // adapter (with the outbox used by command-service's relay) and the KurrentDB
 // adapter. The contract test suite is exported from "@fxcore/event-store/testing".
+
+export { KurrentDbEventStore } from "./kurrentdb/kurrentdb-event-store.ts";
 export * from "./port/event-store.ts";
 export { decodeCheckpoint, encodeCheckpoint } from "./postgres/checkpoint.ts";
 export { migrateEventStore } from "./postgres/migrate.ts";
@@ -13,4 +15,3 @@ export {
   type PostgresEventStoreOptions,
   type PublishedEvent,
 } from "./postgres/postgres-event-store.ts";
-export { KurrentDbEventStore } from "./kurrentdb/kurrentdb-event-store.ts";

@@ -1,12 +1,12 @@
 import {
-  ExecType,
-  type ExecutionReport,
   type AccountId,
   type ClOrdId,
+  ExecType,
+  type ExecutionReport,
   type OrderState,
+  qty,
   type Side,
   type TimestampNs,
-  qty,
 } from "@fxcore/domain";
 
 /** ExecutionReport with ExecType I (order status) for the state the event store knows. */

@@ -3,7 +3,7 @@
 // { "error": { "code": "...", "message": "...", "details"?: [...] } }.
 import { randomUUID } from "node:crypto";
 import type { TimestampNs } from "@fxcore/domain";
-import { type Registry, Counter, Histogram } from "@fxcore/infra";
+import { Counter, Histogram, type Registry } from "@fxcore/infra";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { CommandAnswer, CommandHandler, RequestContext } from "../commands/command-handler.ts";
