@@ -149,6 +149,21 @@ export function eventStoreContract(
       expect(read.map((e) => e.streamVersion)).toEqual([0n, 1n, 2n]);
     });
 
+    it("parallel single-event appends: exactly one wins, for no-stream and for a revision", async () => {
+      const s = freshStream();
+      const first = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => h.store.append(s, "no-stream", [newEvent(i)])),
+      );
+      expect(first.filter((r) => r.ok)).toHaveLength(1);
+      const next = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => h.store.append(s, 0n, [newEvent(10 + i)])),
+      );
+      expect(next.filter((r) => r.ok)).toHaveLength(1);
+      for (const r of next.filter((x) => !x.ok))
+        expect(r).toMatchObject({ ok: false, error: { type: "WrongExpectedVersion", actual: 1n } });
+      expect((await h.store.readStream(s)).map((e) => e.streamVersion)).toEqual([0n, 1n]);
+    });
+
     it("reads the global log in order and resumes after a checkpoint", async () => {
       const a = freshStream();
       const b = freshStream();
