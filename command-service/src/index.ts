@@ -6,6 +6,19 @@ export type { CancelRequest, PlaceRequest, ReplaceRequest } from "./commands/req
 export { ACCOUNTS_HEADER, CORRELATION_HEADER, ROLES_HEADER } from "./http/app.ts";
 export { migrateCommandService } from "./migrate.ts";
 export { EVENT_HEADERS, OutboxRelay, type RelayOptions } from "./outbox-relay/relay.ts";
+export { sessionClockConfig } from "./session-clock/config.ts";
+export {
+  type DueExpiry,
+  expiryOf,
+  type PlannedTick,
+  planTicks,
+} from "./session-clock/due-ticks.ts";
+export {
+  clockStream,
+  type PassOutcome,
+  SessionClock,
+  type SessionClockOptions,
+} from "./session-clock/session-clock.ts";
 export {
   type CommandService,
   type CommandServiceOptions,

@@ -1,5 +1,6 @@
 // command-service: the internal command API (PORT, default 8081) and, unless
 // OUTBOX_RELAY=off, the outbox relay in the same process.
+import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
   createKafka,
   createLogger,
@@ -17,6 +18,8 @@ import {
 } from "@fxcore/infra";
 import { createSerde } from "@fxcore/schemas";
 import { OutboxRelay } from "./outbox-relay/relay.ts";
+import { sessionClockConfig } from "./session-clock/config.ts";
+import { SessionClock } from "./session-clock/session-clock.ts";
 import { createCommandService } from "./service.ts";
 
 const config = requireConfig({
@@ -27,6 +30,7 @@ const config = requireConfig({
   ...regionConfig,
   ...httpConfig(8081),
   OUTBOX_RELAY: oneOf(["inline", "off"], { default: "inline" }),
+  ...sessionClockConfig,
 });
 const telemetry = startTelemetry({
   serviceName: "command-service",
@@ -42,10 +46,24 @@ const pool = createPgPool({
   applicationName: "command-service",
   max: 16,
 });
-const service = await createCommandService({
-  pool,
-  codec: createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL }),
-});
+const codec = createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL });
+const service = await createCommandService({ pool, codec });
+
+const clock =
+  config.SESSION_CLOCK === "on"
+    ? new SessionClock({
+        pool,
+        store: service.store,
+        codec,
+        topic: "fx.orders",
+        intervalMs: config.SESSION_CLOCK_INTERVAL_MS,
+        heartbeatMs: config.SESSION_CLOCK_HEARTBEAT_MS,
+        symbols: [...REFERENCE_CATALOG.keys()],
+        logger,
+        metrics: service.metrics,
+      })
+    : undefined;
+clock?.start();
 
 let relay: OutboxRelay | undefined;
 let disconnect: (() => Promise<void>) | undefined;
@@ -59,12 +77,16 @@ if (config.OUTBOX_RELAY === "inline") {
 }
 
 await service.app.listen({ host: "0.0.0.0", port: config.PORT });
-logger.info({ port: config.PORT, relay: config.OUTBOX_RELAY }, "command-service listening");
+logger.info(
+  { port: config.PORT, relay: config.OUTBOX_RELAY, sessionClock: config.SESSION_CLOCK },
+  "command-service listening",
+);
 
 const shutdown = async (signal: string) => {
   logger.info({ signal }, "command-service stopping");
   // A send stuck in broker retries must not keep a stopping process alive.
   setTimeout(() => process.exit(1), 15_000).unref();
+  await clock?.stop();
   await service.close();
   await relay?.stop();
   await disconnect?.();

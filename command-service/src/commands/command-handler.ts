@@ -24,6 +24,7 @@ import {
 } from "@fxcore/domain";
 import { eventId, type PostgresEventStore, type StreamId, streamId } from "@fxcore/event-store";
 import type { RiskInputs } from "../risk/risk-inputs.ts";
+import { expiryOf } from "../session-clock/due-ticks.ts";
 import type { Claim, CommandWriter } from "../write/command-writer.ts";
 import type { EventCodec, EventEnvelope } from "./event-codec.ts";
 import { schemaIdOf } from "./event-codec.ts";
@@ -340,7 +341,9 @@ export class CommandHandler {
     };
     const bytes = await this.#d.codec.encode(this.#d.topic, envelope);
     const answer = jsonText({ report: w.report, orderId: w.orderId });
+    const expiry = expiryOf(w.event);
     const outcome = await this.#d.writer.write({
+      ...(expiry === null ? {} : { expiry }),
       claim: {
         account: w.account,
         clOrdId: w.clOrdId,

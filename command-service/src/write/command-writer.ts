@@ -4,6 +4,8 @@
 // commits; every command still gets its own outcome.
 import type { AppendItem, PostgresEventStore } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
+import type { DueExpiry } from "../session-clock/due-ticks.ts";
+import { recordExpiries } from "../session-clock/pending-expiries.ts";
 
 /** The ClOrdID claim written with a command's events (table cs_client_order_ids). */
 export interface Claim {
@@ -22,6 +24,8 @@ export interface Claim {
 export interface WriteRequest {
   readonly claim: Claim;
   readonly append: AppendItem;
+  /** An accepted order that can expire: recorded for the session clock in the same transaction. */
+  readonly expiry?: DueExpiry;
 }
 
 export interface ExistingClaim {
@@ -183,6 +187,12 @@ export class CommandWriter {
           ],
         );
       }
+      await recordExpiries(
+        client,
+        winners.flatMap((p, i) =>
+          results[i]?.ok && p.request.expiry !== undefined ? [p.request.expiry] : [],
+        ),
+      );
       await client.query("COMMIT");
       client.release();
       client = undefined;
