@@ -34,7 +34,11 @@ export function spawnDetached(
       detached: true,
       stdio: ["ignore", fd, fd],
     });
-    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    // A failed spawn (e.g. ENOENT) also arrives as an event; the missing pid reports it.
+    child.on("error", () => {});
+    if (child.pid === undefined) {
+      throw new Error(`could not start ${command}: not on PATH? (${missingHint(command)})`);
+    }
     child.unref();
     return child.pid;
   } finally {
@@ -53,8 +57,11 @@ export function run(
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
-      timeout: options.timeoutMs ?? 10 * 60_000,
     });
+    // Our own timer (unref'd, cleared on every outcome): spawn's `timeout`
+    // option keeps the process alive after a failed spawn.
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 10 * 60_000);
+    timer.unref();
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
@@ -62,8 +69,16 @@ export function run(
     child.stderr.on("data", (d: Buffer) => {
       out += d.toString();
     });
-    child.on("error", reject);
+    child.on("error", (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(
+        err.code === "ENOENT"
+          ? new Error(`${command} is not installed or not on PATH (${missingHint(command)})`)
+          : err,
+      );
+    });
     child.on("close", (code, signal) => {
+      clearTimeout(timer);
       if (code === 0) resolve(out);
       else
         reject(
@@ -73,6 +88,15 @@ export function run(
         );
     });
   });
+}
+
+function missingHint(command: string): string {
+  if (command === "mvn")
+    return "Kafka and Apicurio jars come from Maven Central: apt-get install maven";
+  if (command === "java")
+    return "Kafka and Apicurio need Java 17: apt-get install openjdk-17-jre-headless";
+  if (command === "runuser") return "util-linux provides runuser";
+  return "see infra/README.md";
 }
 
 /** SIGTERM, then SIGKILL after a grace period. Resolves once the pid is gone. */

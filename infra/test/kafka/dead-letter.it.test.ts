@@ -115,7 +115,10 @@ describe("dead-letter routing in the consumer loop", () => {
   });
 
   it("retries a record whose decode failed for a retryable reason instead of dead-lettering it", async () => {
-    const t = await createTestTopics({ "fx.orders": { partitions: 1 }, "fx.dlq": { partitions: 1 } });
+    const t = await createTestTopics({
+      "fx.orders": { partitions: 1 },
+      "fx.dlq": { partitions: 1 },
+    });
     try {
       const producer = await createProducer(kafka);
       await producer.send(t.names["fx.orders"], [{ key: "EURUSD", value: "qty=7" }]);
@@ -138,7 +141,8 @@ describe("dead-letter routing in the consumer loop", () => {
         deadLetter: { topic: t.names["fx.dlq"] },
       });
       const deadline = Date.now() + 30_000;
-      while (handled.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (handled.length < 1 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       await running.stop();
       expect(handled).toEqual([7]);
       expect(attempts).toBeGreaterThanOrEqual(3);
