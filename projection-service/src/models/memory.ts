@@ -5,6 +5,7 @@ import { type Candle, candleKey, mergeCandle } from "./candles.ts";
 import { applyDepth, type DepthDelta, type DepthLevel } from "./depth.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import type { ExecutionReport } from "./executions.ts";
+import { applyExposure, type Exposure, type ExposureDelta } from "./open-exposure.ts";
 import type { OrderView } from "./orders.ts";
 import type { BalanceDelta, PositionView } from "./positions.ts";
 import {
@@ -15,6 +16,7 @@ import {
   project,
   type ReadModelLookup,
 } from "./project.ts";
+import { laterReference, type ReferencePrice } from "./reference-prices.ts";
 import type { TapeTrade } from "./trades.ts";
 
 export interface Pending {
@@ -27,6 +29,8 @@ export interface Pending {
   readonly depth: DepthDelta[];
   readonly candles: Map<string, Candle>;
   readonly accountSeqs: Map<string, number>;
+  readonly referencePrices: Map<string, ReferencePrice>;
+  readonly exposure: ExposureDelta[];
 }
 
 const emptyPending = (): Pending => ({
@@ -39,6 +43,8 @@ const emptyPending = (): Pending => ({
   depth: [],
   candles: new Map(),
   accountSeqs: new Map(),
+  referencePrices: new Map(),
+  exposure: [],
 });
 
 const posKey = (account: string, symbol: string) => `${account}|${symbol}`;
@@ -52,6 +58,8 @@ export class MemoryReadModels implements ReadModelLookup {
   readonly balances = new Map<string, bigint>();
   depth = new Map<string, DepthLevel>();
   readonly candles = new Map<string, Candle>();
+  readonly referencePrices = new Map<string, ReferencePrice>();
+  exposure = new Map<string, Exposure>();
   readonly seen = new Set<string>();
   private readonly accountSeqs = new Map<string, number>();
   private pending: Pending = emptyPending();
@@ -143,6 +151,12 @@ export class MemoryReadModels implements ReadModelLookup {
       const pc = p.candles.get(k);
       p.candles.set(k, pc ? mergeCandle(pc, cd) : cd);
     }
+    for (const r of c.referencePrices) {
+      this.referencePrices.set(r.symbol, laterReference(this.referencePrices.get(r.symbol), r));
+      p.referencePrices.set(r.symbol, laterReference(p.referencePrices.get(r.symbol), r));
+    }
+    this.exposure = applyExposure(this.exposure, c.exposure);
+    p.exposure.push(...c.exposure);
   }
 
   /** Everything changed since the last drain, for a flush to storage. */

@@ -5,6 +5,7 @@ import { type Candle, tradeCandles } from "./candles.ts";
 import { type DepthDelta, depthDeltas } from "./depth.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import { type ExecutionReport, reportsFor, sequence } from "./executions.ts";
+import { type ExposureDelta, exposureDeltas } from "./open-exposure.ts";
 import { clOrdIdLinksOf, evolveOrder, type OrderView, orderIdsOf } from "./orders.ts";
 import {
   applyFill,
@@ -13,6 +14,7 @@ import {
   emptyPosition,
   type PositionView,
 } from "./positions.ts";
+import { type ReferencePrice, referencePriceOf } from "./reference-prices.ts";
 import { type TapeTrade, tapeTrade } from "./trades.ts";
 
 export interface ReadModelLookup {
@@ -45,6 +47,8 @@ export interface Changes {
   readonly balances: readonly BalanceDelta[];
   readonly depth: readonly DepthDelta[];
   readonly candles: readonly Candle[];
+  readonly referencePrices: readonly ReferencePrice[];
+  readonly exposure: readonly ExposureDelta[];
 }
 
 export const noChanges: Changes = {
@@ -56,6 +60,8 @@ export const noChanges: Changes = {
   balances: [],
   depth: [],
   candles: [],
+  referencePrices: [],
+  exposure: [],
 };
 
 export type ProjectError = { readonly type: "UnknownPair"; readonly symbol: string };
@@ -79,12 +85,14 @@ export const project = (
   const e = env.event;
   const orders = new Map<string, OrderView>();
   const depth: DepthDelta[] = [];
+  const exposure: ExposureDelta[] = [];
   for (const id of orderIdsOf(e)) {
     const before = lookup.order(id);
     const after = evolveOrder(before, id, e);
     if (after === undefined) continue;
     orders.set(id, after);
     depth.push(...depthDeltas(before, after));
+    exposure.push(...exposureDeltas(before, after));
   }
   const afterOf = (id: string) => orders.get(id) ?? lookup.order(id);
   // A re-applied matcher output changes no order: it must not report twice either.
@@ -126,6 +134,8 @@ export const project = (
       balances,
       depth,
       candles,
+      referencePrices: e.type === "TradeExecuted" && !replay ? [referencePriceOf(e)] : [],
+      exposure,
     },
   };
 };

@@ -306,6 +306,54 @@ export const flushPending = async (db: Queryable, schema: string, p: Pending): P
       [[...new Set(dl.map((l) => l.symbol))]],
     );
   }
+  const refs = [...p.referencePrices.values()];
+  if (refs.length) {
+    await db.query(
+      `INSERT INTO ${schema}.reference_prices AS r (symbol, price, seq, transact_time)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
+       ON CONFLICT (symbol) DO UPDATE SET price = EXCLUDED.price, seq = EXCLUDED.seq,
+         transact_time = EXCLUDED.transact_time WHERE EXCLUDED.seq > r.seq`,
+      [
+        refs.map((x) => x.symbol),
+        refs.map((x) => x.price),
+        refs.map((x) => x.seq),
+        refs.map((x) => s(x.transactTime)),
+      ],
+    );
+  }
+  // Exposure: net per (account, pair), add, drop rows back at zero (like depth).
+  const exp = new Map<
+    string,
+    { account: string; symbol: string; notional: bigint; orders: number }
+  >();
+  for (const d of p.exposure) {
+    const k = `${d.account}|${d.symbol}`;
+    const cur = exp.get(k);
+    exp.set(k, {
+      ...d,
+      notional: (cur?.notional ?? 0n) + d.notional,
+      orders: (cur?.orders ?? 0) + d.orders,
+    });
+  }
+  const ex = [...exp.values()].filter((x) => x.notional !== 0n || x.orders !== 0);
+  if (ex.length) {
+    await db.query(
+      `INSERT INTO ${schema}.open_exposure AS x (account, symbol, notional, orders)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::int[])
+       ON CONFLICT (account, symbol) DO UPDATE SET notional = x.notional + EXCLUDED.notional,
+         orders = x.orders + EXCLUDED.orders`,
+      [
+        ex.map((x) => x.account),
+        ex.map((x) => x.symbol),
+        ex.map((x) => s(x.notional)),
+        ex.map((x) => x.orders),
+      ],
+    );
+    await db.query(
+      `DELETE FROM ${schema}.open_exposure WHERE notional = 0 AND orders = 0 AND account = ANY($1)`,
+      [[...new Set(ex.map((x) => x.account))]],
+    );
+  }
   const c = [...p.candles.values()];
   if (c.length) {
     await db.query(

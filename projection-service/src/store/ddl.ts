@@ -16,6 +16,8 @@ export const READ_MODEL_TABLES = [
   "balances",
   "depth",
   "candles",
+  "reference_prices",
+  "open_exposure",
   "processed_events",
   "consumer_offsets",
 ] as const;
@@ -146,6 +148,7 @@ CREATE TABLE ${schema}.candles (
   PRIMARY KEY (symbol, interval, start_ns)
 );
 
+${riskInputsDdl(schema)}
 -- Idempotency by event id; position = event-store global position (read-your-writes).
 CREATE TABLE ${schema}.processed_events (
   event_id text PRIMARY KEY,
@@ -161,6 +164,28 @@ CREATE TABLE ${schema}.consumer_offsets (
   next_offset bigint NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (topic, partition)
+);
+`;
+
+/**
+ * Inputs of the command side's pre-trade risk (ADR 075). IF NOT EXISTS: a
+ * later migration adds them to versions created before they existed.
+ */
+export const riskInputsDdl = (schema: string): string => `
+-- Last trade per pair: the price collar's reference.
+CREATE TABLE IF NOT EXISTS ${schema}.reference_prices (
+  symbol text PRIMARY KEY,
+  price bigint NOT NULL,
+  seq bigint NOT NULL,
+  transact_time bigint NOT NULL
+);
+-- Σ leaves × limit price (ticks × units) of live accepted LIMIT orders per account and pair.
+CREATE TABLE IF NOT EXISTS ${schema}.open_exposure (
+  account text NOT NULL,
+  symbol text NOT NULL,
+  notional numeric NOT NULL,
+  orders integer NOT NULL,
+  PRIMARY KEY (account, symbol)
 );
 `;
 

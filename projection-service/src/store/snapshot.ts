@@ -5,8 +5,10 @@ import type { Side } from "@fxcore/domain";
 import type { PgPool } from "@fxcore/infra";
 import type { Candle, Interval } from "../models/candles.ts";
 import type { DepthLevel } from "../models/depth.ts";
+import type { Exposure } from "../models/open-exposure.ts";
 import type { OrderView } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
+import type { ReferencePrice } from "../models/reference-prices.ts";
 import { orderFromRow } from "../projector/pg-read-models.ts";
 
 export interface ReadModelSnapshot {
@@ -23,6 +25,8 @@ export interface ReadModelSnapshot {
   readonly balances: Map<string, bigint>;
   readonly depth: DepthLevel[];
   readonly candles: Candle[];
+  readonly referencePrices: ReferencePrice[];
+  readonly exposure: Exposure[];
 }
 
 export async function readModelSnapshot(pool: PgPool, schema: string): Promise<ReadModelSnapshot> {
@@ -65,7 +69,25 @@ export async function readModelSnapshot(pool: PgPool, schema: string): Promise<R
   const candles = await q<Record<string, string>>(
     `SELECT * FROM ${schema}.candles ORDER BY symbol, interval, start_ns`,
   );
+  const refs = await q<{ symbol: string; price: string; seq: string; transact_time: string }>(
+    `SELECT * FROM ${schema}.reference_prices ORDER BY symbol COLLATE "C"`,
+  );
+  const exposure = await q<{ account: string; symbol: string; notional: string; orders: number }>(
+    `SELECT * FROM ${schema}.open_exposure ORDER BY account COLLATE "C", symbol COLLATE "C"`,
+  );
   return {
+    referencePrices: refs.map((r) => ({
+      symbol: r.symbol,
+      price: Number(r.price),
+      seq: Number(r.seq),
+      transactTime: BigInt(r.transact_time),
+    })),
+    exposure: exposure.map((r) => ({
+      account: r.account,
+      symbol: r.symbol,
+      notional: BigInt(r.notional),
+      orders: r.orders,
+    })),
     orders: orders.map(orderFromRow),
     executions: executions.map((r) => ({
       account: r.account,

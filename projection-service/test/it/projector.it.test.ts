@@ -83,6 +83,24 @@ describe("projector on Postgres", () => {
     for (const c of snap.candles)
       expect(c).toEqual(expected.candles.get(`${c.symbol}|${c.interval}|${c.start}`));
     expect(snap.candles.length).toBe(expected.candles.size);
+    const byKey = (a: { account: string; symbol: string }, b: typeof a) =>
+      `${a.account}|${a.symbol}` < `${b.account}|${b.symbol}` ? -1 : 1;
+    expect(snap.exposure.length).toBeGreaterThan(2);
+    expect(snap.exposure).toEqual([...expected.exposure.values()].sort(byKey));
+    expect(snap.referencePrices).toEqual(
+      [...expected.referencePrices.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : 1)),
+    );
+    // open exposure per pair equals Σ price × qty of the matching engine's own book
+    for (const [symbol, book] of Object.entries(books)) {
+      const resting = [...book.bids, ...book.asks].reduce(
+        (a, l) => a + BigInt(l.price) * BigInt(l.qty),
+        0n,
+      );
+      const mine = snap.exposure
+        .filter((x) => x.symbol === symbol)
+        .reduce((a, x) => a + x.notional, 0n);
+      expect(mine).toBe(resting);
+    }
 
     // depth equals the matching engine's own book
     for (const [symbol, book] of Object.entries(books)) {
@@ -122,5 +140,10 @@ describe("projector on Postgres", () => {
       "SELECT (SELECT count(*) FROM rm.orders) = (SELECT count(*) FROM rm_v1.orders) AS n",
     );
     expect(rows[0]?.n).toBe(true);
+    const { rows: risk } = await pool.query<{ refs: string; exposure: string }>(
+      "SELECT (SELECT count(*) FROM rm.reference_prices) AS refs, (SELECT count(*) FROM rm.open_exposure) AS exposure",
+    );
+    expect(Number(risk[0]?.refs)).toBe(2);
+    expect(Number(risk[0]?.exposure)).toBeGreaterThan(2);
   });
 });

@@ -107,6 +107,9 @@ describe("rebuild", () => {
     expect(rebuilt.balances).toEqual(live.balances);
     expect(rebuilt.depth).toEqual(live.depth);
     expect(rebuilt.candles).toEqual(live.candles);
+    expect(rebuilt.referencePrices).toEqual(live.referencePrices);
+    expect(rebuilt.referencePrices.length).toBeGreaterThan(0);
+    expect(rebuilt.exposure).toEqual(live.exposure);
     // The per-account sequence follows consumption order; the reports themselves are the same.
     const byAccount = (s: typeof live) => {
       const m = new Map<string, string[]>();

@@ -1,7 +1,13 @@
 // The read models against independent references: the domain's own order
 // state machine (evolve) and matching engine book, and naive recomputations of
 // candles and positions from the trade list.
-import { type DomainEvent, evolveAll, ordersInvolved, type TradeExecuted } from "@fxcore/domain";
+import {
+  type DomainEvent,
+  evolveAll,
+  OrdStatus,
+  ordersInvolved,
+  type TradeExecuted,
+} from "@fxcore/domain";
 import { describe, expect, it } from "vitest";
 import { INTERVALS, intervalNames } from "../../src/models/candles.ts";
 import { topOfBook } from "../../src/models/depth.ts";
@@ -123,5 +129,57 @@ describe("a scripted session across accounts and pairs", () => {
     expect(new Map([...m.balances].filter(([, v]) => v !== 0n))).toEqual(
       new Map([...cash].filter(([, v]) => v !== 0n)),
     );
+  });
+
+  it("reference prices equal the last trade per pair, recomputed naively from the trade list", () => {
+    const last = new Map<string, TradeExecuted>();
+    for (const t of trades) {
+      const cur = last.get(t.symbol);
+      if (!cur || t.seq > cur.seq) last.set(t.symbol, t);
+    }
+    expect(last.size).toBe(2);
+    expect(
+      new Map([...m.referencePrices].map(([k, r]) => [k, [r.price, r.seq, r.transactTime]])),
+    ).toEqual(new Map([...last].map(([k, t]) => [k, [t.price, t.seq, t.transactTime]])));
+  });
+
+  it("open exposure equals Σ leaves × price of the domain state machine's live LIMIT orders, and the engine's book per pair", () => {
+    const byOrder = new Map<string, DomainEvent[]>();
+    for (const { event } of events)
+      for (const id of ordersInvolved(event)) byOrder.set(id, [...(byOrder.get(id) ?? []), event]);
+    const naive = new Map<string, { notional: bigint; orders: number }>();
+    const terminal = new Set<string>([
+      OrdStatus.Filled,
+      OrdStatus.Canceled,
+      OrdStatus.Rejected,
+      OrdStatus.Expired,
+    ]);
+    for (const evs of byOrder.values()) {
+      const s = evolveAll(evs);
+      if (!s.ok) throw new Error(s.error.text);
+      const o = s.value;
+      if (o.status === null || terminal.has(o.status) || o.ordType !== "LIMIT") continue;
+      if (o.price === null || o.leavesQty === 0) continue;
+      const k = `${o.account}|${o.symbol}`;
+      const cur = naive.get(k) ?? { notional: 0n, orders: 0 };
+      naive.set(k, {
+        notional: cur.notional + BigInt(o.leavesQty) * BigInt(o.price),
+        orders: cur.orders + 1,
+      });
+    }
+    expect(naive.size).toBeGreaterThan(2);
+    expect(
+      new Map([...m.exposure].map(([k, x]) => [k, { notional: x.notional, orders: x.orders }])),
+    ).toEqual(naive);
+    for (const [symbol, book] of Object.entries(books)) {
+      const resting = [...book.bids, ...book.asks].reduce(
+        (a, l) => a + BigInt(l.price) * BigInt(l.qty),
+        0n,
+      );
+      const mine = [...m.exposure.values()]
+        .filter((x) => x.symbol === symbol)
+        .reduce((a, x) => a + x.notional, 0n);
+      expect(mine).toBe(resting);
+    }
   });
 });
