@@ -79,7 +79,14 @@ const waitFor = async <T>(
   }
 };
 
-const newClock = (o: { nowNs?: () => TimestampNs; intervalMs?: number } = {}) => {
+const newClock = (
+  o: {
+    nowNs?: () => TimestampNs;
+    intervalMs?: number;
+    heartbeatMs?: number;
+    symbols?: string[];
+  } = {},
+) => {
   const metrics = createMetricsRegistry({ service: "cs-clock-test", defaultMetrics: false });
   const clock = new SessionClock({
     pool: h.pool,
@@ -89,6 +96,9 @@ const newClock = (o: { nowNs?: () => TimestampNs; intervalMs?: number } = {}) =>
     intervalMs: o.intervalMs ?? 50,
     metrics,
     ...(o.nowNs ? { nowNs: o.nowNs } : {}),
+    ...(o.heartbeatMs === undefined
+      ? {}
+      : { heartbeatMs: o.heartbeatMs, symbols: o.symbols ?? [] }),
   });
   clocks.push(clock);
   return { clock, metrics };
@@ -418,5 +428,25 @@ describe("session clock", () => {
       if (i + 1 < dues.length) expect(t < (dues[i + 1] ?? 0n)).toBe(true);
     });
     expect(await pending("AUDUSD")).toEqual([]);
+  });
+
+  it("heartbeat: a pair with nothing due is ticked once per heartbeat, and not in between", async () => {
+    let now = nowNs();
+    const { clock } = newClock({ heartbeatMs: 1_000, symbols: ["USDCAD"], nowNs: () => now });
+    const first = await clock.pass();
+    expect(first).toEqual({
+      type: "Ticked",
+      ticks: [{ symbol: "USDCAD", transactTime: now, reason: "HEARTBEAT", earliestDueNs: null }],
+    });
+    now = (now + 999_000_000n) as TimestampNs;
+    expect(await clock.pass()).toEqual({ type: "Ticked", ticks: [] });
+    now = (now + 1_000_000n) as TimestampNs;
+    const third = await clock.pass();
+    expect(third.type === "Ticked" && third.ticks.map((t) => t.transactTime)).toEqual([now]);
+    const stored = await ticksOf("USDCAD");
+    expect(stored.map((t) => t.metadata.reason)).toEqual(["HEARTBEAT", "HEARTBEAT"]);
+    await waitFor("heartbeat on fx.orders", () =>
+      seen.orders.find((r) => r.meta.eventId === stored[1]?.eventId && r.key === "USDCAD"),
+    );
   });
 });
