@@ -6,7 +6,7 @@ export type { CancelRequest, PlaceRequest, ReplaceRequest } from "./commands/req
 export { ACCOUNTS_HEADER, CORRELATION_HEADER, ROLES_HEADER } from "./http/app.ts";
 export { migrateCommandService } from "./migrate.ts";
 export { EVENT_HEADERS, OutboxRelay, type RelayOptions } from "./outbox-relay/relay.ts";
-export { sessionClockConfig } from "./session-clock/config.ts";
+export { homePairs, sessionClockConfig } from "./session-clock/config.ts";
 export {
   type DueExpiry,
   expiryOf,

@@ -18,7 +18,7 @@ import {
 } from "@fxcore/infra";
 import { createSerde } from "@fxcore/schemas";
 import { OutboxRelay } from "./outbox-relay/relay.ts";
-import { sessionClockConfig } from "./session-clock/config.ts";
+import { homePairs, sessionClockConfig } from "./session-clock/config.ts";
 import { SessionClock } from "./session-clock/session-clock.ts";
 import { createCommandService } from "./service.ts";
 
@@ -49,6 +49,11 @@ const pool = createPgPool({
 const codec = createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL });
 const service = await createCommandService({ pool, codec });
 
+// Only the region's home pairs get ticks (ADR 040): a tick is an input of the pair's sequencer.
+const clockPairs = homePairs(config.FXCORE_HOME_PAIRS) ?? [...REFERENCE_CATALOG.keys()];
+const unknownPairs = clockPairs.filter((p) => !REFERENCE_CATALOG.has(p as never));
+if (unknownPairs.length > 0)
+  throw new Error(`FXCORE_HOME_PAIRS names unknown pairs: ${unknownPairs.join(", ")}`);
 const clock =
   config.SESSION_CLOCK === "on"
     ? new SessionClock({
@@ -58,7 +63,7 @@ const clock =
         topic: "fx.orders",
         intervalMs: config.SESSION_CLOCK_INTERVAL_MS,
         heartbeatMs: config.SESSION_CLOCK_HEARTBEAT_MS,
-        symbols: [...REFERENCE_CATALOG.keys()],
+        pairs: clockPairs,
         logger,
         metrics: service.metrics,
       })

@@ -17,11 +17,19 @@ export async function recordExpiries(
   );
 }
 
-/** Takes (deletes and returns) every expiry due at or before `now`, inside the caller's transaction. */
-export async function takeDueExpiries(via: Queryable, now: bigint): Promise<DueExpiry[]> {
+/**
+ * Takes (deletes and returns) every expiry due at or before `now`, of the
+ * given pairs only (null: all), inside the caller's transaction.
+ */
+export async function takeDueExpiries(
+  via: Queryable,
+  now: bigint,
+  pairs: readonly string[] | null,
+): Promise<DueExpiry[]> {
   const { rows } = await via.query<{ symbol: string; due_ns: string }>(
-    "DELETE FROM cs_pending_expiries WHERE due_ns <= $1 RETURNING symbol, due_ns",
-    [now.toString()],
+    `DELETE FROM cs_pending_expiries WHERE due_ns <= $1 AND ($2::text[] IS NULL OR symbol = ANY($2))
+     RETURNING symbol, due_ns`,
+    [now.toString(), pairs],
   );
   return rows.map((r) => ({ symbol: r.symbol, dueNs: BigInt(r.due_ns) }));
 }

@@ -35,8 +35,12 @@ export interface SessionClockOptions {
   readonly intervalMs?: number;
   /** Tick quiet pairs this often (0: never). */
   readonly heartbeatMs?: number;
-  /** Pairs the heartbeat covers. */
-  readonly symbols?: readonly string[];
+  /**
+   * The pairs this clock ticks: its region's home pairs (ADR 040), whose
+   * expiries it takes and which the heartbeat covers. Absent: every pair's
+   * expiries, no heartbeat.
+   */
+  readonly pairs?: readonly string[];
   readonly logger?: Logger;
   readonly metrics?: Registry;
   readonly nowNs?: () => TimestampNs;
@@ -119,7 +123,7 @@ export class SessionClock {
       }
       // Read after the lock: everything committed before it is visible.
       const now = this.#now();
-      const due = await takeDueExpiries(client, now);
+      const due = await takeDueExpiries(client, now, this.#o.pairs ?? null);
       const heartbeatMs = this.#o.heartbeatMs ?? 0;
       if (due.length === 0 && heartbeatMs <= 0) {
         await client.query("COMMIT");
@@ -136,7 +140,7 @@ export class SessionClock {
           ? {
               heartbeat: {
                 everyNs: BigInt(heartbeatMs) * 1_000_000n,
-                symbols: this.#o.symbols ?? [],
+                symbols: this.#o.pairs ?? [],
               },
             }
           : {}),

@@ -84,7 +84,7 @@ const newClock = (
     nowNs?: () => TimestampNs;
     intervalMs?: number;
     heartbeatMs?: number;
-    symbols?: string[];
+    pairs?: string[];
   } = {},
 ) => {
   const metrics = createMetricsRegistry({ service: "cs-clock-test", defaultMetrics: false });
@@ -96,9 +96,8 @@ const newClock = (
     intervalMs: o.intervalMs ?? 50,
     metrics,
     ...(o.nowNs ? { nowNs: o.nowNs } : {}),
-    ...(o.heartbeatMs === undefined
-      ? {}
-      : { heartbeatMs: o.heartbeatMs, symbols: o.symbols ?? [] }),
+    ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
+    ...(o.pairs === undefined ? {} : { pairs: o.pairs }),
   });
   clocks.push(clock);
   return { clock, metrics };
@@ -110,6 +109,7 @@ const PRICES: Record<string, string> = {
   USDJPY: "150.000",
   AUDUSD: "0.65000",
   NZDUSD: "0.60000",
+  USDCHF: "0.90000",
 };
 let n = 0;
 const place = async (symbol: string, tif: "GTD" | "DAY", expireTime?: bigint) => {
@@ -432,7 +432,7 @@ describe("session clock", () => {
 
   it("heartbeat: a pair with nothing due is ticked once per heartbeat, and not in between", async () => {
     let now = nowNs();
-    const { clock } = newClock({ heartbeatMs: 1_000, symbols: ["USDCAD"], nowNs: () => now });
+    const { clock } = newClock({ heartbeatMs: 1_000, pairs: ["USDCAD"], nowNs: () => now });
     const first = await clock.pass();
     expect(first).toEqual({
       type: "Ticked",
@@ -448,5 +448,18 @@ describe("session clock", () => {
     await waitFor("heartbeat on fx.orders", () =>
       seen.orders.find((r) => r.meta.eventId === stored[1]?.eventId && r.key === "USDCAD"),
     );
+  });
+
+  it("home pairs: a clock ticks only its region's pairs and leaves the others' expiries pending", async () => {
+    const expireTime = nowNs() + 200_000_000n;
+    await place("USDCHF", "GTD", expireTime);
+    await new Promise((r) => setTimeout(r, 300));
+    const { clock: elsewhere } = newClock({ pairs: ["USDJPY", "AUDUSD"] });
+    expect(await elsewhere.pass()).toEqual({ type: "Ticked", ticks: [] });
+    expect(await pending("USDCHF")).toEqual([expireTime]);
+    const { clock: home } = newClock({ pairs: ["EURUSD", "USDCHF"] });
+    const outcome = await home.pass();
+    expect(outcome.type === "Ticked" && outcome.ticks.map((t) => t.symbol)).toEqual(["USDCHF"]);
+    expect(await ticksOf("USDCHF")).toHaveLength(1);
   });
 });
