@@ -56,3 +56,33 @@ function ageMs(path: string): number {
     return 0;
   }
 }
+
+/**
+ * Holds a named cross-process lock until the returned release is called.
+ * Test suites that start brokers on fixed ports of their own use it, so two
+ * runs of the same suite (two people, two agents) wait for each other instead
+ * of colliding on ports and data dirs.
+ */
+export async function holdLock(dir: string, timeoutMs = 10 * 60_000): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  let acquired!: () => void;
+  const isAcquired = new Promise<void>((r) => {
+    acquired = r;
+  });
+  const held = withLock(
+    dir,
+    async () => {
+      acquired();
+      await released;
+    },
+    timeoutMs,
+  );
+  await Promise.race([isAcquired, held]);
+  return async () => {
+    release();
+    await held;
+  };
+}

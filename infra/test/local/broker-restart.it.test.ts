@@ -8,6 +8,7 @@ import {
   stopKafkaCluster,
   stopKafkaNode,
 } from "../../src/local/kafka-broker.ts";
+import { holdLock } from "../../src/local/lock.ts";
 import { stateRoot } from "../../src/local/paths.ts";
 
 // Broker crash and restart in the middle of production, on a broker of its own
@@ -15,17 +16,21 @@ import { stateRoot } from "../../src/local/paths.ts";
 // is there exactly once and in order afterwards.
 
 let cluster: KafkaCluster;
+// Another run of this suite (someone else's) would use the same ports: wait for it.
+let releasePorts: () => Promise<void> = async () => {};
 
 beforeAll(async () => {
+  releasePorts = await holdLock(join(stateRoot(), "test-ports-19198-19199.lock"));
   cluster = await startKafkaCluster({
     nodes: 1,
     basePort: 19198,
     dir: join(stateRoot(), "test-kafka-restart"),
     quickStart: true,
   });
-}, 120_000);
+}, 600_000);
 afterAll(async () => {
   if (cluster) await stopKafkaCluster(cluster, { wipe: true });
+  await releasePorts();
 });
 
 describe("broker restart during production", () => {

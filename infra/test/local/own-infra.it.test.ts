@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:net";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsumer, createKafka, createProducer, ensureTopics } from "../../src/index.ts";
@@ -18,6 +19,7 @@ import {
   statusLocal,
   upLocal,
 } from "../../src/local/local-infra.ts";
+import { holdLock } from "../../src/local/lock.ts";
 import { stateRoot } from "../../src/local/paths.ts";
 import { postgresAnswers } from "../../src/local/postgres-server.ts";
 import { isAlive, portOpen, stopPid } from "../../src/local/process.ts";
@@ -30,15 +32,22 @@ import { registryAnswers } from "../../src/local/schema-registry.ts";
 const saved = { ...process.env };
 const ports = { kafka: 19192, registry: 19194, postgres: 19195 };
 
-beforeAll(() => {
-  process.env.FXCORE_STATE_DIR = join(stateRoot(), `test-launcher-${process.pid}`);
+// Another run of this suite (someone else's) would use the same ports: wait for it.
+let releasePorts: () => Promise<void> = async () => {};
+const testStateDir = join(stateRoot(), `test-launcher-${process.pid}`);
+
+beforeAll(async () => {
+  releasePorts = await holdLock(join(stateRoot(), "test-ports-19192-19197.lock"));
+  process.env.FXCORE_STATE_DIR = testStateDir;
   process.env.FXCORE_KAFKA_PORT = String(ports.kafka);
   process.env.FXCORE_REGISTRY_PORT = String(ports.registry);
   process.env.FXCORE_PG_PORT = String(ports.postgres);
-});
+}, 600_000);
 afterAll(async () => {
   await downLocal();
   process.env = saved;
+  rmSync(testStateDir, { recursive: true, force: true });
+  await releasePorts();
 });
 
 describe("local infrastructure lifecycle", () => {
