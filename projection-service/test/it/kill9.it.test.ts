@@ -177,6 +177,12 @@ describe("kill -9 during a burst", () => {
     const sorted = (l: typeof snap.depth) =>
       l.map((d) => `${d.symbol}|${d.side}|${d.price}|${d.qty}|${d.orders}`).sort();
     expect(sorted(snap.depth)).toEqual(sorted([...expected.depth.values()]));
+    const risk = (l: { account: string; symbol: string; notional: bigint; orders: number }[]) =>
+      l.map((x) => `${x.account}|${x.symbol}|${x.notional}|${x.orders}`).sort();
+    expect(risk(snap.exposure)).toEqual(risk([...expected.exposure.values()]));
+    expect(snap.referencePrices).toEqual(
+      [...expected.referencePrices.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : 1)),
+    );
     for (const c of snap.candles)
       expect(c).toEqual(expected.candles.get(`${c.symbol}|${c.interval}|${c.start}`));
     expect(await verifyAuditTrail(pool)).toMatchObject({ ok: true, records: session.length });
