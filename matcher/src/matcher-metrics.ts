@@ -6,6 +6,7 @@ export interface MatcherMetrics {
   readonly deadLettered: Counter<"partition">;
   readonly duplicates: Counter<"partition">;
   readonly snapshots: Counter<"partition">;
+  readonly snapshotsSkipped: Counter<"partition">;
   readonly recoveries: Counter;
   readonly inputLag: Gauge<"partition">;
   readonly batchSeconds: Histogram;
@@ -35,6 +36,12 @@ export function createMatcherMetrics(registry: Registry): MatcherMetrics {
     duplicates: new Counter({
       name: "fx_matcher_duplicate_inputs_total",
       help: "Republished inputs dropped by event id",
+      labelNames: ["partition"],
+      registers,
+    }),
+    snapshotsSkipped: new Counter({
+      name: "fx_matcher_snapshots_skipped_total",
+      help: "Snapshots too large for the snapshot topic, not written",
       labelNames: ["partition"],
       registers,
     }),

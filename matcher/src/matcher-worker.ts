@@ -45,6 +45,8 @@ export interface MatcherWorkerOptions {
   readonly sessionTimeoutMs?: number;
   /** Inputs per Kafka transaction (default 5,000). */
   readonly maxInputsPerTransaction?: number;
+  /** Largest snapshot record (compressed) the snapshot topic accepts; default 9 MiB (topic: 10 MiB). */
+  readonly snapshotMaxBytes?: number;
   readonly heartbeatMs?: number;
 }
 
@@ -187,9 +189,11 @@ export async function startMatcher(o: MatcherWorkerOptions): Promise<RunningMatc
       await consumer.stop().catch(() => {});
       for (const state of states.values()) {
         if (state.sinceSnapshot === 0 || state.nextOffset <= state.silentUntil) continue;
+        const record = snapshotOf(o, state);
+        if (record === undefined) continue;
         await state.producer
           .transaction(async (tx) => {
-            await tx.send(o.snapshotTopic, [snapshotOf(o, state)]);
+            await tx.send(o.snapshotTopic, [record]);
           })
           .catch((err: unknown) =>
             o.logger.warn({ err, partition: state.partition }, "final snapshot failed"),
@@ -202,14 +206,27 @@ export async function startMatcher(o: MatcherWorkerOptions): Promise<RunningMatc
   };
 }
 
-function snapshotOf(o: MatcherWorkerOptions, state: PartitionState): OutgoingRecord {
-  return snapshotRecord(o.inputTopic, state.partition, {
-    nextOffset: state.nextOffset,
-    books: state.matcher
-      .books()
-      .map(({ symbol, engine }) => ({ symbol, bytes: engine.snapshot() })),
-    recentInputIds: state.matcher.recentInputIds(),
-  });
+function snapshotOf(o: MatcherWorkerOptions, state: PartitionState): OutgoingRecord | undefined {
+  const record = snapshotRecord(
+    o.inputTopic,
+    state.partition,
+    {
+      nextOffset: state.nextOffset,
+      books: state.matcher
+        .books()
+        .map(({ symbol, engine }) => ({ symbol, bytes: engine.snapshot() })),
+      recentInputIds: state.matcher.recentInputIds(),
+    },
+    o.snapshotMaxBytes ?? 9 * 1024 * 1024,
+  );
+  if (record === undefined) {
+    o.logger.warn(
+      { partition: state.partition, nextOffset: state.nextOffset.toString() },
+      "snapshot larger than the snapshot topic accepts: skipped (recovery replays from an older one)",
+    );
+    o.metrics?.snapshotsSkipped.inc({ partition: String(state.partition) });
+  }
+  return record;
 }
 
 /** Default inputs per Kafka transaction: each costs ~5 broker round trips, so bigger is faster; it also bounds the redo after a failure. */
@@ -294,13 +311,14 @@ async function processSlice(
     await ctl.heartbeat();
     return;
   }
+  const snapshot = state.sinceSnapshot >= o.snapshotEvery ? snapshotOf(o, state) : undefined;
   const snapshotDue = state.sinceSnapshot >= o.snapshotEvery;
   await state.producer.transaction(async (tx) => {
     for (let i = 0; i < outputs.length; i += MAX_RECORDS_PER_SEND) {
       await tx.send(o.outputTopic, outputs.slice(i, i + MAX_RECORDS_PER_SEND));
     }
     if (dead.length > 0) await tx.send(o.dlqTopic, dead);
-    if (snapshotDue) await tx.send(o.snapshotTopic, [snapshotOf(o, state)]);
+    if (snapshot !== undefined) await tx.send(o.snapshotTopic, [snapshot]);
     await tx.sendOffsets(o.groupId, [
       { topic: batch.topic, partition: batch.partition, offset: state.nextOffset.toString() },
     ]);
@@ -318,7 +336,7 @@ async function processSlice(
     m.duplicates.inc(labels, duplicates);
     m.batchSeconds.observe((performance.now() - started) / 1000);
     m.inputLag.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - state.nextOffset)));
-    if (snapshotDue) m.snapshots.inc(labels);
+    if (snapshot !== undefined) m.snapshots.inc(labels);
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
 import type { Admin, Kafka } from "kafkajs";
 import { createConsumer, type Logger, type OutgoingRecord } from "@fxcore/infra";
 import {
@@ -14,17 +15,26 @@ import {
 export const snapshotKey = (inputTopic: string, partition: number): string =>
   `${inputTopic}/${partition}`;
 
-/** The record to add to a transaction. Snapshot partition = input partition. */
+/**
+ * The record to add to a transaction (snapshot partition = input partition),
+ * gzip-compressed; undefined when even compressed it exceeds `maxBytes` (the
+ * topic's max.message.bytes): a snapshot that cannot be written must not
+ * stall the partition, recovery then simply replays from an older one.
+ */
 export function snapshotRecord(
   inputTopic: string,
   partition: number,
   snapshot: PartitionSnapshot,
-): OutgoingRecord {
-  return {
-    key: snapshotKey(inputTopic, partition),
-    value: encodePartitionSnapshot(snapshot),
-    partition,
-  };
+  maxBytes: number,
+): OutgoingRecord | undefined {
+  const value = gzipSync(encodePartitionSnapshot(snapshot), { level: 1 });
+  if (value.length > maxBytes) return undefined;
+  return { key: snapshotKey(inputTopic, partition), value, partition };
+}
+
+/** Raw or gzip-compressed snapshot bytes back to the snapshot format's bytes. */
+function uncompressed(value: Buffer): Buffer {
+  return value[0] === 0x1f && value[1] === 0x8b ? gunzipSync(value) : value;
 }
 
 /**
@@ -87,7 +97,14 @@ export async function loadLatestSnapshot(options: {
     await consumer.disconnect().catch(() => {});
   }
   if (latest === undefined) return undefined;
-  const decoded = decodePartitionSnapshot(latest);
+  let raw: Buffer;
+  try {
+    raw = uncompressed(latest);
+  } catch (err) {
+    options.logger?.error({ partition, err }, "snapshot not gunzippable, ignoring it");
+    return undefined;
+  }
+  const decoded = decodePartitionSnapshot(raw);
   if (!decoded.ok) {
     // A damaged snapshot cannot be trusted; replaying from the start is always correct.
     options.logger?.error(

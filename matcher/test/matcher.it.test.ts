@@ -30,7 +30,10 @@ beforeAll(async () => {
   topics = await createTestTopics({
     "fx.orders": { partitions: 4 },
     "fx.executions": { partitions: 4 },
-    "fx.snapshots": { partitions: 4, config: { "cleanup.policy": "compact" } },
+    "fx.snapshots": {
+      partitions: 4,
+      config: { "cleanup.policy": "compact", "max.message.bytes": "10485760" },
+    },
     "fx.dlq": { partitions: 1 },
   });
   serde = createSerde({ registryUrl: settings().SCHEMA_REGISTRY_URL });
@@ -55,16 +58,23 @@ function expectedOutputs(inputs: readonly Envelope[]): Map<number, Envelope[]> {
   return out;
 }
 
-const start = (groupId: string): Promise<RunningMatcher> =>
+const start = (
+  groupId: string,
+  snapshotMaxBytes?: number,
+  names: Readonly<
+    Record<"fx.orders" | "fx.executions" | "fx.snapshots" | "fx.dlq", string>
+  > = topics.names,
+): Promise<RunningMatcher> =>
   startMatcher({
+    ...(snapshotMaxBytes !== undefined ? { snapshotMaxBytes } : {}),
     kafka: kafka(),
     serde,
     logger,
     groupId,
-    inputTopic: topics.names["fx.orders"],
-    outputTopic: topics.names["fx.executions"],
-    snapshotTopic: topics.names["fx.snapshots"],
-    dlqTopic: topics.names["fx.dlq"],
+    inputTopic: names["fx.orders"],
+    outputTopic: names["fx.executions"],
+    snapshotTopic: names["fx.snapshots"],
+    dlqTopic: names["fx.dlq"],
     snapshotEvery: 700,
     transactionalIdPrefix: groupId,
     matcher: { catalog: REFERENCE_CATALOG, writerEpoch: 1 },
@@ -183,6 +193,61 @@ describe("matcher on real Kafka", () => {
       expect(out.total()).toBe(expected.length);
     } finally {
       await t.delete();
+    }
+  });
+
+  test("a snapshot too large for the topic is skipped, never stalls the partition; a restart replays further back", async () => {
+    const inputs = generateInputs({ seed: 99, count: 1_500, pairs: PAIRS });
+    const expected = expectedOutputs(inputs);
+    const total = [...expected.values()].reduce((n, l) => n + l.length, 0);
+    // Fresh topics: reuse the suite's broker but not its data.
+    const own = await createTestTopics({
+      "fx.orders": { partitions: 4 },
+      "fx.executions": { partitions: 4 },
+      "fx.snapshots": { partitions: 4, config: { "cleanup.policy": "compact" } },
+      "fx.dlq": { partitions: 1 },
+    });
+    try {
+      const out = await collect(kafka(), own.names["fx.executions"]);
+      await publishInputs(
+        kafka(),
+        serde,
+        own.names["fx.orders"],
+        inputs.slice(0, 900),
+        partitionOf,
+      );
+      const groupId = testGroupId("matcher-bigsnap");
+      let m = await start(groupId, 64, own.names); // no snapshot fits in 64 bytes
+      const first = [...expectedOutputs(inputs.slice(0, 900)).values()].reduce(
+        (n, l) => n + l.length,
+        0,
+      );
+      await waitFor(
+        "first part",
+        () => out.total() >= first,
+        60_000,
+        () => `${out.total()}/${first}`,
+      );
+      await m.stop();
+      await publishInputs(kafka(), serde, own.names["fx.orders"], inputs.slice(900), partitionOf);
+      m = await start(groupId, 64, own.names);
+      await waitFor(
+        "all",
+        () => out.total() >= total,
+        60_000,
+        () => `${out.total()}/${total}`,
+      );
+      await new Promise((r) => setTimeout(r, 1_500));
+      await m.stop();
+      await out.stop();
+      expect(out.total()).toBe(total);
+      const admin = kafka().admin();
+      await admin.connect();
+      const snaps = await admin.fetchTopicOffsets(own.names["fx.snapshots"]);
+      await admin.disconnect();
+      expect(snaps.every((p) => p.high === "0")).toBe(true);
+    } finally {
+      await own.delete();
     }
   });
 });
