@@ -773,8 +773,8 @@ export class MatchingEngine {
       nextPrio: this.nextPrio,
       orders,
       terminalGeneration: this.terminal.generationSize,
-      terminalPrevious: this.terminal.previous.keyList(),
-      terminalCurrent: this.terminal.current.keyList(),
+      terminalPrevious: this.terminal.previousKeys(),
+      terminalCurrent: this.terminal.currentKeys(),
     };
   }
 
