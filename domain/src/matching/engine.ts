@@ -250,12 +250,12 @@ export class MatchingEngine {
     }
 
     const o = b.allocOrder();
-    b.F[o * 4] = q;
-    b.F[o * 4 + 1] = 0;
-    b.F[o * 4 + 2] = this.nextPrio++;
-    b.I[o * 4 + 3] = packFlags(side, tif, stp, a.postOnly);
+    b.F[o * 6 + 2] = q;
+    b.F[o * 6 + 3] = 0;
+    b.F[o * 6 + 4] = this.nextPrio++;
+    b.I[o * 12 + 3] = packFlags(side, tif, stp, a.postOnly);
     b.R[o * 3] = a.orderId;
-    b.F[o * 4 + 3] = h;
+    b.F[o * 6 + 5] = h;
     b.R[o * 3 + 1] = a.clOrdId;
     b.R[o * 3 + 2] = a.account;
     b.setExpire(o, a.expireTime);
@@ -265,7 +265,7 @@ export class MatchingEngine {
       b.freeOrder(o);
       return;
     }
-    const leaves = b.F[o * 4]! - b.F[o * 4 + 1]!;
+    const leaves = b.F[o * 6 + 2]! - b.F[o * 6 + 3]!;
     if (leaves === 0) {
       this.terminal.add(a.orderId, h);
       b.freeOrder(o);
@@ -286,7 +286,7 @@ export class MatchingEngine {
 
   /** A new order starts resting: into its level, the live index and (DAY/GTD) the expiry queue. */
   private rest(o: number, price: number): void {
-    this.book.index.insert(this.book.F[o * 4 + 3]!, o);
+    this.book.index.insert(this.book.F[o * 6 + 5]!, o);
     this.relink(o, price);
   }
 
@@ -295,16 +295,16 @@ export class MatchingEngine {
     const b = this.book;
     b.link(o, price);
     const exp = b.expireOf(o);
-    const tif = (b.I[o * 4 + 3]! >> 1) & 7;
+    const tif = (b.I[o * 12 + 3]! >> 1) & 7;
     if (exp !== null && (tif === TIF_DAY || tif === TIF_GTD)) {
-      this.expiry.push(exp, b.F[o * 4 + 2]!, o);
+      this.expiry.push(exp, b.F[o * 6 + 4]!, o);
       if (this.expiry.size > this.expiryCompactAt) this.compactExpiry();
     }
   }
 
   private compactExpiry(): void {
     const b = this.book;
-    this.expiry.compactIfStale((p, s) => b.I[s * 4 + 2] !== NIL && b.F[s * 4 + 2] === p);
+    this.expiry.compactIfStale((p, s) => b.I[s * 12 + 2] !== NIL && b.F[s * 6 + 4] === p);
     this.expiryCompactAt = Math.max(4096, this.expiry.size * 2);
   }
 
@@ -334,12 +334,12 @@ export class MatchingEngine {
         if (acc >= need) return acc;
         continue;
       }
-      for (let m = b.lvHead[lv]!; m !== NIL; m = b.I[m * 4]!) {
+      for (let m = b.lvHead[lv]!; m !== NIL; m = b.I[m * 12]!) {
         if (b.R[m * 3 + 2] === account) {
           if (stp !== STP_CANCEL_OLDEST) return acc;
           continue;
         }
-        acc += b.F[m * 4]! - b.F[m * 4 + 1]!;
+        acc += b.F[m * 6 + 2]! - b.F[m * 6 + 3]!;
         if (acc >= need) return acc;
       }
     }
@@ -352,20 +352,20 @@ export class MatchingEngine {
    */
   private match(t: number, limit: number, time: TimestampNs, out: MatcherOutput[]): boolean {
     const b = this.book;
-    const side = b.I[t * 4 + 3]! & 1;
+    const side = b.I[t * 12 + 3]! & 1;
     const opp = 1 - side;
-    const stp = (b.I[t * 4 + 3]! >> 4) & 3;
+    const stp = (b.I[t * 12 + 3]! >> 4) & 3;
     const account = b.R[t * 3 + 2]!;
     const aggressor: Side = side === BUY ? "BUY" : "SELL";
     const F = b.F;
-    while (F[t * 4]! > F[t * 4 + 1]!) {
+    while (F[t * 6 + 2]! > F[t * 6 + 3]!) {
       const lv = b.best(opp);
       if (lv === NIL) return false;
       const price = b.lvPrice[lv]!;
       if (side === BUY ? price > limit : price < limit) return false;
       let m = b.lvHead[lv]!;
-      while (m !== NIL && F[t * 4]! > F[t * 4 + 1]!) {
-        const nextM = b.I[m * 4]!;
+      while (m !== NIL && F[t * 6 + 2]! > F[t * 6 + 3]!) {
+        const nextM = b.I[m * 12]!;
         if (stp !== STP_NONE && b.R[m * 3 + 2] === account) {
           if (stp !== STP_CANCEL_NEWEST) this.endResting(m, "SELF_TRADE", time, out);
           if (stp !== STP_CANCEL_OLDEST) {
@@ -375,11 +375,11 @@ export class MatchingEngine {
           m = nextM;
           continue;
         }
-        const mLeaves = F[m * 4]! - F[m * 4 + 1]!;
-        const tLeaves = F[t * 4]! - F[t * 4 + 1]!;
+        const mLeaves = F[m * 6 + 2]! - F[m * 6 + 3]!;
+        const tLeaves = F[t * 6 + 2]! - F[t * 6 + 3]!;
         const q = Math.min(mLeaves, tLeaves);
-        F[m * 4 + 1] = F[m * 4 + 1]! + q;
-        F[t * 4 + 1] = F[t * 4 + 1]! + q;
+        F[m * 6 + 3] = F[m * 6 + 3]! + q;
+        F[t * 6 + 3] = F[t * 6 + 3]! + q;
         b.lvQty[lv] = b.lvQty[lv]! - q;
         const seq = ++this.seqNo;
         out.push({
@@ -394,12 +394,12 @@ export class MatchingEngine {
           makerClOrdId: b.R[m * 3 + 1] as ClOrdId,
           makerAccount: b.R[m * 3 + 2] as AccountId,
           makerLeavesQty: (mLeaves - q) as Qty,
-          makerCumQty: F[m * 4 + 1] as Qty,
+          makerCumQty: F[m * 6 + 3] as Qty,
           takerOrderId: b.R[t * 3] as OrderId,
           takerClOrdId: b.R[t * 3 + 1] as ClOrdId,
           takerAccount: account as AccountId,
           takerLeavesQty: (tLeaves - q) as Qty,
-          takerCumQty: F[t * 4 + 1] as Qty,
+          takerCumQty: F[t * 6 + 3] as Qty,
           transactTime: time,
         });
         if (q === mLeaves) {
@@ -417,7 +417,7 @@ export class MatchingEngine {
   private retire(o: number): void {
     const b = this.book;
     const id = b.R[o * 3]!;
-    const h = b.F[o * 4 + 3]!;
+    const h = b.F[o * 6 + 5]!;
     b.index.remove(h, o);
     this.terminal.add(id, h);
   }
@@ -466,9 +466,9 @@ export class MatchingEngine {
       origClOrdId: b.R[o * 3 + 1] as ClOrdId,
       account: b.R[o * 3 + 2] as AccountId,
       symbol: this.symbol,
-      side: (b.I[o * 4 + 3]! & 1) === BUY ? "BUY" : "SELL",
-      cancelledQty: (b.F[o * 4]! - b.F[o * 4 + 1]!) as Qty,
-      cumQty: b.F[o * 4 + 1] as Qty,
+      side: (b.I[o * 12 + 3]! & 1) === BUY ? "BUY" : "SELL",
+      cancelledQty: (b.F[o * 6 + 2]! - b.F[o * 6 + 3]!) as Qty,
+      cumQty: b.F[o * 6 + 3] as Qty,
       reason: "REQUESTED",
       transactTime: c.transactTime,
     });
@@ -499,14 +499,14 @@ export class MatchingEngine {
       out.push(this.replaceRejected(r, CxlRejReason.Other, "quantity must be a positive integer"));
       return;
     }
-    const oldPrice = b.lvPrice[b.I[o * 4 + 2]!]!;
+    const oldPrice = b.lvPrice[b.I[o * 12 + 2]!]!;
     const newPrice = r.price === null ? oldPrice : (r.price as number);
     if (!Number.isSafeInteger(newPrice) || newPrice <= 0) {
       out.push(this.replaceRejected(r, CxlRejReason.Other, "price must be a positive integer"));
       return;
     }
-    const side = b.I[o * 4 + 3]! & 1;
-    const cum = b.F[o * 4 + 1]!;
+    const side = b.I[o * 12 + 3]! & 1;
+    const cum = b.F[o * 6 + 3]!;
     const origClOrdId = b.R[o * 3 + 1] as ClOrdId;
 
     // Down to or below what is filled: the order is done (ADR 034).
@@ -518,10 +518,10 @@ export class MatchingEngine {
       return;
     }
     // Same price, not more quantity: amend in place, keep the queue position.
-    if (newPrice === oldPrice && newQty <= b.F[o * 4]!) {
-      const lv = b.I[o * 4 + 2]!;
-      b.lvQty[lv] = b.lvQty[lv]! - (b.F[o * 4]! - newQty);
-      b.F[o * 4] = newQty;
+    if (newPrice === oldPrice && newQty <= b.F[o * 6 + 2]!) {
+      const lv = b.I[o * 12 + 2]!;
+      b.lvQty[lv] = b.lvQty[lv]! - (b.F[o * 6 + 2]! - newQty);
+      b.F[o * 6 + 2] = newQty;
       b.R[o * 3 + 1] = r.clOrdId;
       out.push(this.replaced(r, o, origClOrdId, newPrice, newQty, newQty - cum, true));
       return;
@@ -530,14 +530,14 @@ export class MatchingEngine {
     const crosses =
       bestOpp !== NIL &&
       (side === BUY ? b.lvPrice[bestOpp]! <= newPrice : b.lvPrice[bestOpp]! >= newPrice);
-    if (crosses && ((b.I[o * 4 + 3]! >> 6) & 1) === 1) {
+    if (crosses && ((b.I[o * 12 + 3]! >> 6) & 1) === 1) {
       out.push(this.replaceRejected(r, CxlRejReason.Other, "post-only order would take liquidity"));
       return;
     }
     // Loses priority: leaves its level, may trade as an aggressor, rests at the back.
     b.unlink(o);
-    b.F[o * 4] = newQty;
-    b.F[o * 4 + 2] = this.nextPrio++;
+    b.F[o * 6 + 2] = newQty;
+    b.F[o * 6 + 4] = this.nextPrio++;
     b.R[o * 3 + 1] = r.clOrdId;
     out.push(this.replaced(r, o, origClOrdId, newPrice, newQty, newQty - cum, false));
     if (crosses && this.match(o, newPrice, r.transactTime, out)) {
@@ -545,7 +545,7 @@ export class MatchingEngine {
       b.freeOrder(o);
       return;
     }
-    if (b.F[o * 4]! === b.F[o * 4 + 1]!) {
+    if (b.F[o * 6 + 2]! === b.F[o * 6 + 3]!) {
       this.retire(o);
       b.freeOrder(o);
       return;
@@ -564,8 +564,8 @@ export class MatchingEngine {
       const s = q.topSlot();
       const p = q.topPrio();
       q.pop();
-      if (b.I[s * 4 + 2] !== NIL && b.F[s * 4 + 2] === p) {
-        this.endResting(s, ((b.I[s * 4 + 3]! >> 1) & 7) === TIF_DAY ? "DAY" : "GTD", now, out);
+      if (b.I[s * 12 + 2] !== NIL && b.F[s * 6 + 4] === p) {
+        this.endResting(s, ((b.I[s * 12 + 3]! >> 1) & 7) === TIF_DAY ? "DAY" : "GTD", now, out);
       }
     }
   }
@@ -624,9 +624,9 @@ export class MatchingEngine {
       clOrdId: b.R[o * 3 + 1] as ClOrdId,
       account: b.R[o * 3 + 2] as AccountId,
       symbol: this.symbol,
-      side: (b.I[o * 4 + 3]! & 1) === BUY ? "BUY" : "SELL",
-      expiredQty: (b.F[o * 4]! - b.F[o * 4 + 1]!) as Qty,
-      cumQty: b.F[o * 4 + 1] as Qty,
+      side: (b.I[o * 12 + 3]! & 1) === BUY ? "BUY" : "SELL",
+      expiredQty: (b.F[o * 6 + 2]! - b.F[o * 6 + 3]!) as Qty,
+      cumQty: b.F[o * 6 + 3] as Qty,
       reason,
       transactTime: time,
     };
@@ -650,11 +650,11 @@ export class MatchingEngine {
       origClOrdId,
       account: b.R[o * 3 + 2] as AccountId,
       symbol: this.symbol,
-      side: (b.I[o * 4 + 3]! & 1) === BUY ? "BUY" : "SELL",
+      side: (b.I[o * 12 + 3]! & 1) === BUY ? "BUY" : "SELL",
       price: price as PriceTicks,
       qty: qty as Qty,
       leavesQty: leaves as Qty,
-      cumQty: b.F[o * 4 + 1] as Qty,
+      cumQty: b.F[o * 6 + 3] as Qty,
       priorityKept,
       transactTime: r.transactTime,
     };
@@ -708,7 +708,7 @@ export class MatchingEngine {
       for (let i = 0; ; i++) {
         const lv = b.levelAt(s, i);
         if (lv === NIL) break;
-        for (let o = b.lvHead[lv]!; o !== NIL; o = b.I[o * 4]!) res.push(this.view(o));
+        for (let o = b.lvHead[lv]!; o !== NIL; o = b.I[o * 12]!) res.push(this.view(o));
       }
     }
     return res;
@@ -727,14 +727,14 @@ export class MatchingEngine {
       orderId: b.R[o * 3] as OrderId,
       clOrdId: b.R[o * 3 + 1] as ClOrdId,
       account: b.R[o * 3 + 2] as AccountId,
-      side: (b.I[o * 4 + 3]! & 1) === BUY ? "BUY" : "SELL",
-      price: b.lvPrice[b.I[o * 4 + 2]!] as PriceTicks,
-      qty: b.F[o * 4] as Qty,
-      leavesQty: (b.F[o * 4]! - b.F[o * 4 + 1]!) as Qty,
-      cumQty: b.F[o * 4 + 1] as Qty,
-      tif: tifName((b.I[o * 4 + 3]! >> 1) & 7),
-      stpMode: stpName((b.I[o * 4 + 3]! >> 4) & 3),
-      postOnly: ((b.I[o * 4 + 3]! >> 6) & 1) === 1,
+      side: (b.I[o * 12 + 3]! & 1) === BUY ? "BUY" : "SELL",
+      price: b.lvPrice[b.I[o * 12 + 2]!] as PriceTicks,
+      qty: b.F[o * 6 + 2] as Qty,
+      leavesQty: (b.F[o * 6 + 2]! - b.F[o * 6 + 3]!) as Qty,
+      cumQty: b.F[o * 6 + 3] as Qty,
+      tif: tifName((b.I[o * 12 + 3]! >> 1) & 7),
+      stpMode: stpName((b.I[o * 12 + 3]! >> 4) & 3),
+      postOnly: ((b.I[o * 12 + 3]! >> 6) & 1) === 1,
       expireTime: b.expireOf(o) as TimestampNs | null,
     };
   }
@@ -749,19 +749,19 @@ export class MatchingEngine {
       for (let i = 0; ; i++) {
         const lv = b.levelAt(s, i);
         if (lv === NIL) break;
-        for (let o = b.lvHead[lv]!; o !== NIL; o = b.I[o * 4]!) {
+        for (let o = b.lvHead[lv]!; o !== NIL; o = b.I[o * 12]!) {
           orders.push({
             orderId: b.R[o * 3]!,
             clOrdId: b.R[o * 3 + 1]!,
             account: b.R[o * 3 + 2]!,
             side: s,
-            tif: (b.I[o * 4 + 3]! >> 1) & 7,
-            stp: (b.I[o * 4 + 3]! >> 4) & 3,
-            postOnly: ((b.I[o * 4 + 3]! >> 6) & 1) === 1,
+            tif: (b.I[o * 12 + 3]! >> 1) & 7,
+            stp: (b.I[o * 12 + 3]! >> 4) & 3,
+            postOnly: ((b.I[o * 12 + 3]! >> 6) & 1) === 1,
             price: b.lvPrice[lv]!,
-            qty: b.F[o * 4]!,
-            cumQty: b.F[o * 4 + 1]!,
-            prio: b.F[o * 4 + 2]!,
+            qty: b.F[o * 6 + 2]!,
+            cumQty: b.F[o * 6 + 3]!,
+            prio: b.F[o * 6 + 4]!,
             expireTime: b.expireOf(o),
           });
         }
@@ -823,12 +823,12 @@ export class MatchingEngine {
       if (x.side === BUY ? x.price > lastPrice : x.price < lastPrice) return bad("order sequence");
       lastPrice = x.price;
       const o = b.allocOrder();
-      b.F[o * 4] = x.qty;
-      b.F[o * 4 + 1] = x.cumQty;
-      b.F[o * 4 + 2] = x.prio;
-      b.I[o * 4 + 3] = packFlags(x.side, x.tif, x.stp, x.postOnly);
+      b.F[o * 6 + 2] = x.qty;
+      b.F[o * 6 + 3] = x.cumQty;
+      b.F[o * 6 + 4] = x.prio;
+      b.I[o * 12 + 3] = packFlags(x.side, x.tif, x.stp, x.postOnly);
       b.R[o * 3] = x.orderId;
-      b.F[o * 4 + 3] = hashString(x.orderId);
+      b.F[o * 6 + 5] = hashString(x.orderId);
       b.R[o * 3 + 1] = x.clOrdId;
       b.R[o * 3 + 2] = x.account;
       b.setExpire(o, x.expireTime);

@@ -7,7 +7,10 @@ import { TerminalIds } from "../../src/matching/terminal-ids.ts";
 class Model {
   current = new Set<string>();
   previous = new Set<string>();
-  constructor(readonly g: number) {}
+  readonly g: number;
+  constructor(g: number) {
+    this.g = g;
+  }
   add(id: string): void {
     this.current.add(id);
     if (this.current.size >= this.g) {
