@@ -161,13 +161,13 @@ export class MatchingEngine {
   applyInto(input: MatcherInput, out: MatcherOutput[]): void {
     switch (input.type) {
       case "OrderAccepted":
-        this.onAccepted(input, out);
+        this.onAccepted(input, hashString(input.orderId), out);
         return;
       case "OrderCancelRequested":
-        this.onCancel(input, out);
+        this.onCancel(input, hashString(input.orderId), out);
         return;
       case "OrderReplaceRequested":
-        this.onReplace(input, out);
+        this.onReplace(input, hashString(input.orderId), out);
         return;
       case "TimeAdvanced":
         this.onTime(input, out);
@@ -177,13 +177,13 @@ export class MatchingEngine {
 
   // ---- new orders ----
 
-  private onAccepted(a: OrderAccepted, out: MatcherOutput[]): void {
+  /** `h` = hashString(a.orderId). */
+  private onAccepted(a: OrderAccepted, h: number, out: MatcherOutput[]): void {
     const b = this.book;
     if (a.symbol !== this.symbol) {
       out.push(this.rejected(a, OrdRejReason.UnknownSymbol, "order is for another book"));
       return;
     }
-    const h = hashString(a.orderId);
     if (b.find(a.orderId, h) !== NIL) {
       out.push(this.rejected(a, OrdRejReason.DuplicateOrder, "duplicate order id"));
       return;
@@ -438,9 +438,9 @@ export class MatchingEngine {
 
   // ---- cancel ----
 
-  private onCancel(c: OrderCancelRequested, out: MatcherOutput[]): void {
+  private onCancel(c: OrderCancelRequested, h: number, out: MatcherOutput[]): void {
     const b = this.book;
-    const o = b.find(c.orderId, hashString(c.orderId));
+    const o = b.find(c.orderId, h);
     if (o < 0) {
       const unknown = !this.terminal.has(c.orderId);
       const rej: CancelRejected = {
@@ -479,9 +479,9 @@ export class MatchingEngine {
 
   // ---- replace ----
 
-  private onReplace(r: OrderReplaceRequested, out: MatcherOutput[]): void {
+  private onReplace(r: OrderReplaceRequested, h: number, out: MatcherOutput[]): void {
     const b = this.book;
-    const o = b.find(r.orderId, hashString(r.orderId));
+    const o = b.find(r.orderId, h);
     if (o < 0) {
       out.push(
         this.terminal.has(r.orderId)
