@@ -13,7 +13,7 @@
 
 import { hashString, StringSet } from "./string-set.ts";
 
-const BATCH = 128;
+const BATCH = 32;
 
 export class TerminalIds {
   readonly generationSize: number;
