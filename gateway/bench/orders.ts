@@ -1,7 +1,8 @@
 // npm run bench:gateway — signed NewOrderSingle requests end to end on loopback:
-// load generator (this process) → gateway (child process) → command-service
-// (child process) → Postgres event store. Closed loop: CONCURRENCY requests in
-// flight over keep-alive connections, each a fresh ClOrdID, signed per request.
+// load generator (child process, load-generator.ts) → gateway (child process)
+// → command-service (child process) → Postgres event store. Closed loop:
+// CONCURRENCY requests in flight over keep-alive connections, each a fresh
+// ClOrdID, signed when sent. This process only orchestrates and reads CPU.
 //
 // Workload: EURUSD limit GTC orders of 1,000 units, buys at 1.00000–1.00099
 // and sells at 1.20000–1.20099 (never crossing; no matcher is needed), spread
@@ -10,21 +11,22 @@
 //
 // Env: DATABASE_URL, SCHEMA_REGISTRY_URL, KAFKA_BROKERS (default: the local
 // infra of `npm run infra:up`), BENCH_CONCURRENCY (64), BENCH_DURATION_S (20),
-// BENCH_WARMUP_S (5), BENCH_ACCOUNTS (8), BENCH_UPSTREAM (command-service | stub:
-// a canned answerer instead of command-service, to see the gateway's own
-// ceiling). Ports 18184 (gateway), 18185 (command-service).
+// BENCH_WARMUP_S (5), BENCH_ACCOUNTS (8), BENCH_LOADGENS (1 load generator
+// process), BENCH_UPSTREAM (command-service | stub: a canned answerer instead of
+// command-service, to see the gateway's own ceiling), BENCH_PROFILE_DIR (write
+// a --cpu-prof of the gateway there), BENCH_GATEWAY_PORT (18520),
+// BENCH_UPSTREAM_PORT (18521), BENCH_GATEWAY_ENV (extra gateway env, k=v,k=v).
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import http from "node:http";
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPgPool } from "@fxcore/infra";
 import * as hdr from "hdr-histogram-js";
 import pg from "pg";
 import { createKey, migrateKeyStore } from "../src/auth/key-store.ts";
-import { signedHeaders } from "../src/auth/signing.ts";
+import type { LoadResult } from "./load-generator.ts";
 
 const env = (k: string, d: string) => process.env[k] ?? d;
 const DATABASE_URL = env("DATABASE_URL", "postgres://fxcore:fxcore@127.0.0.1:15432/fxcore");
@@ -35,8 +37,10 @@ const DURATION_S = Number(env("BENCH_DURATION_S", "20"));
 const WARMUP_S = Number(env("BENCH_WARMUP_S", "5"));
 const ACCOUNTS = Number(env("BENCH_ACCOUNTS", "8"));
 const UPSTREAM = env("BENCH_UPSTREAM", "command-service");
-const GW_PORT = 18184;
-const CS_PORT = 18185;
+const LOADGENS = Number(env("BENCH_LOADGENS", "1"));
+const runId = Date.now().toString(36);
+const GW_PORT = Number(env("BENCH_GATEWAY_PORT", "18520"));
+const CS_PORT = Number(env("BENCH_UPSTREAM_PORT", "18521"));
 
 const dbName = `gwbench_${Date.now().toString(36)}`;
 const admin = new pg.Client({ connectionString: DATABASE_URL });
@@ -61,8 +65,24 @@ const cpuMs = (pid: number | undefined): number => {
   }
 };
 
+/** CPU of the Postgres backends serving the bench database (WAL writer etc. not included). */
+const postgresCpuMs = (): number => {
+  let sum = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(` ${dbName} `))
+        sum += cpuMs(Number(pid));
+    } catch {}
+  }
+  return sum;
+};
+
 const start = (name: string, script: string, extra: Record<string, string>, port: number) => {
-  const child = spawn(process.execPath, [script], {
+  const prof = process.env.BENCH_PROFILE_DIR;
+  const args =
+    prof && name === "gateway" ? ["--cpu-prof", `--cpu-prof-dir=${prof}`, script] : [script];
+  const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
       DATABASE_URL: dbUrl.toString(),
@@ -143,114 +163,89 @@ try {
       COMMAND_SERVICE_URL: `http://127.0.0.1:${CS_PORT}`,
       GATEWAY_RATE_ORDER_PER_S: "1000000",
       GATEWAY_EXECUTIONS: "none",
+      ...Object.fromEntries(
+        env("BENCH_GATEWAY_ENV", "")
+          .split(",")
+          .filter((kv) => kv.includes("="))
+          .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+      ),
     },
     GW_PORT,
   );
   await waitReady(GW_PORT);
   await sleep(1_500); // command-service's risk inputs refresh every second: let it see the accounts
 
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const histogram = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-  const statuses = new Map<number, number>();
-  let seq = 0;
-  let measuring = false;
-  let done = 0;
-  const one = (): Promise<void> =>
-    new Promise((resolve) => {
-      const n = seq++;
-      const k = keys[n % keys.length]!;
-      const buy = n % 2 === 0;
-      const px = (buy ? 100_000 : 120_000) + (n % 100);
-      const body = JSON.stringify({
-        MsgType: "D",
-        ClOrdID: `b${n}`,
-        Symbol: "EURUSD",
-        Side: buy ? "1" : "2",
-        TransactTime: "20260101-10:00:00.000",
-        OrderQty: "1000",
-        OrdType: "2",
-        Price: (px / 100_000).toFixed(5),
-        TimeInForce: "1",
-      });
-      const t0 = process.hrtime.bigint();
-      const req = http.request(
-        {
-          host: "127.0.0.1",
-          port: GW_PORT,
-          method: "POST",
-          path: "/v1/fix",
-          agent,
-          headers: {
-            ...signedHeaders(k.id, k.secret, "POST", "/v1/fix", body, Date.now()),
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => {
-            if (measuring) {
-              histogram.recordValue(Number((process.hrtime.bigint() - t0) / 1000n));
-              statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
-              done++;
-            }
-            resolve();
-          });
-        },
-      );
-      req.on("error", () => {
-        if (measuring) statuses.set(-1, (statuses.get(-1) ?? 0) + 1);
-        resolve();
-      });
-      req.end(body);
+  // Load generators: child processes, so their CPU is measured apart and the
+  // gateway's event loop is not shared with them.
+  const loadGens = Array.from({ length: LOADGENS }, (_, i) => {
+    const child = fork(new URL("./load-generator.ts", import.meta.url).pathname, [], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-
-  let running = true;
-  const worker = async () => {
-    while (running) await one();
-  };
-  const workers = Array.from({ length: CONCURRENCY }, worker);
+    const ready = new Promise<void>((r) => child.once("message", () => r()));
+    const result = new Promise<LoadResult>((r) =>
+      child.on("message", (m) => {
+        if (typeof m === "object") r(m as LoadResult);
+      }),
+    );
+    const share = Math.floor(CONCURRENCY / LOADGENS) + (i < CONCURRENCY % LOADGENS ? 1 : 0);
+    child.send({
+      keys: keys.map((k) => ({ id: k.id, secretHex: k.secret.toString("hex") })),
+      connections: share,
+      port: GW_PORT,
+      prefix: `${runId}g${i}-`,
+    });
+    return { child, ready, result };
+  });
+  await Promise.all(loadGens.map((l) => l.ready));
   await sleep(WARMUP_S * 1000);
   const [upstreamChild, gatewayChild] = children;
   const cpu0 = {
     gw: cpuMs(gatewayChild?.pid),
     up: cpuMs(upstreamChild?.pid),
-    self: process.cpuUsage(),
+    pg: postgresCpuMs(),
   };
-  measuring = true;
+  for (const l of loadGens) l.child.send("measure");
   const t0 = performance.now();
   await sleep(DURATION_S * 1000);
-  measuring = false;
+  for (const l of loadGens) l.child.send("stop");
   const elapsed = (performance.now() - t0) / 1000;
-  const selfCpu = process.cpuUsage(cpu0.self);
   const cpu = {
     gw: cpuMs(gatewayChild?.pid) - cpu0.gw,
     up: cpuMs(upstreamChild?.pid) - cpu0.up,
-    self: (selfCpu.user + selfCpu.system) / 1000,
+    pg: postgresCpuMs() - cpu0.pg,
   };
-  running = false;
-  await Promise.all(workers);
-  agent.destroy();
+  const results = await Promise.all(loadGens.map((l) => l.result));
+  const histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  const statuses: Record<string, number> = {};
+  let done = 0;
+  let acked = 0;
+  let loadCpuUs = 0;
+  for (const r of results) {
+    histogram.add(hdr.decodeFromCompressedBase64(r.histogram));
+    for (const [s, n] of Object.entries(r.statuses)) statuses[s] = (statuses[s] ?? 0) + n;
+    done += r.done;
+    acked += r.acked;
+    loadCpuUs += r.cpuUs;
+  }
 
   const ms = (us: number) => (us / 1000).toFixed(2);
-  const ok = statuses.get(200) ?? 0;
   console.log(
-    `gateway bench (upstream: ${UPSTREAM}): ${CONCURRENCY} in flight, ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up`,
+    `gateway bench (upstream: ${UPSTREAM}): ${CONCURRENCY} in flight from ${LOADGENS} load generator process(es), ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up`,
   );
   console.log(
-    `  throughput ${(done / elapsed).toFixed(0)} req/s (${(ok / elapsed).toFixed(0)} acked New/s), ${done} requests`,
+    `  throughput ${(done / elapsed).toFixed(0)} req/s (${(acked / elapsed).toFixed(0)} acked New/s), ${done} requests`,
   );
   console.log(
     `  ack latency p50 ${ms(histogram.getValueAtPercentile(50))} ms, p99 ${ms(histogram.getValueAtPercentile(99))} ms, p99.9 ${ms(histogram.getValueAtPercentile(99.9))} ms, max ${ms(histogram.maxValue)} ms`,
   );
-  console.log(`  statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+  console.log(`  statuses ${JSON.stringify(statuses)}`);
   const per = (ms: number) => `${((ms * 1000) / Math.max(1, done)).toFixed(0)} µs`;
   console.log(
-    `  CPU per request: gateway ${per(cpu.gw)}, ${UPSTREAM} ${per(cpu.up)}, load generator ${per(cpu.self)} (Postgres not counted)`,
+    `  CPU per request: gateway ${per(cpu.gw)}, ${UPSTREAM} ${per(cpu.up)}, load generator ${per(loadCpuUs / 1000)}, Postgres backends ${per(cpu.pg)}`,
   );
   console.log(
     `  machine load average at the end: ${loadavg()

@@ -3,7 +3,7 @@
 // with HMAC-SHA256 under its API secret and sends the hex digest. Binding the
 // body hash, not the body, keeps the string short and the scheme streamable.
 
-import { createHash, createHmac, type KeyObject, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, type KeyObject, timingSafeEqual } from "node:crypto";
 
 /** A secret as bytes, or pre-imported (cheaper per request). */
 export type HmacKey = Buffer | KeyObject;
@@ -15,8 +15,8 @@ export const HEADER_SIGNATURE = "fx-signature";
 /** Accepted distance between the client's timestamp and the server clock. */
 export const SIGNATURE_WINDOW_MS = 5_000;
 
-export const sha256Hex = (body: string | Buffer): string =>
-  createHash("sha256").update(body).digest("hex");
+// One-shot hash: no Hash object per request.
+export const sha256Hex = (body: string | Buffer): string => hash("sha256", body, "hex");
 
 export const canonicalString = (
   timestampMs: string,
