@@ -13,11 +13,17 @@
 //               process.hrtime.bigint() (the ~tens-of-ns timer cost is
 //               included and printed separately), kept in a preallocated array
 //               and put in an HDR histogram after the timed loop.
+//   warm-up:    before a throughput or latency run, WARMUP operations of a
+//               differently seeded mixed workload go through a throwaway
+//               engine, so the timed run measures optimised code (a matcher is
+//               a long-running process) rather than V8's tier-up; the timed
+//               engine itself starts empty.
 //   heap:       1,000,000 resting orders (the add workload), inputs dropped,
 //               gc forced, then heapUsed and arrayBuffers (the engine's typed
 //               arrays live outside the JS heap) measured against a baseline.
 //
-// Env: BENCH_RUNS (default 5), BENCH_OPS (default 1000000).
+// Env: BENCH_RUNS (default 5), BENCH_OPS (default 1000000), BENCH_WARMUP
+// (default 200000; 0 measures a cold process).
 
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -52,6 +58,7 @@ interface ChildResult {
 
 const OPS = Number(process.env.BENCH_OPS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 200_000);
 /** Output events are appended to one array and released every BATCH events (never per op). */
 const BATCH = 8192;
 
@@ -60,6 +67,18 @@ function gc(): void {
   if (!g) throw new Error("run with --expose-gc");
   g();
   g();
+}
+
+/** Runs a differently seeded mixed workload through a throwaway engine. */
+function warmUp(out: MatcherOutput[]): void {
+  const w = mixedWorkload(WARMUP, 7, 2_000);
+  const engine = createMatchingEngine(BENCH_INSTRUMENT);
+  for (const input of w.prefill) engine.applyInto(input, out);
+  for (const input of w.ops) {
+    engine.applyInto(input, out);
+    if (out.length >= BATCH) out.length = 0;
+  }
+  out.length = 0;
 }
 
 function prepare(workload: Workload): {
@@ -98,8 +117,9 @@ function child(workload: Workload, mode: Mode): ChildResult {
   }
 
   const { prefill, ops, mix } = prepare(workload);
-  const engine = createMatchingEngine(BENCH_INSTRUMENT);
   const out: MatcherOutput[] = [];
+  if (WARMUP > 0) warmUp(out);
+  const engine = createMatchingEngine(BENCH_INSTRUMENT);
   for (const input of prefill) {
     out.length = 0;
     engine.applyInto(input, out);
@@ -218,7 +238,8 @@ function main(): void {
         .join(" ")}`,
   );
   console.log(
-    `ops per run ${fmt(OPS)}, ${RUNS} throughput runs per workload, each in a fresh process\n`,
+    `ops per run ${fmt(OPS)}, ${RUNS} throughput runs per workload, each in a fresh process ` +
+      `after a warm-up of ${fmt(WARMUP)} other operations on a throwaway engine\n`,
   );
   for (const workload of ["add", "mixed"] as const) {
     const runs: ChildResult[] = [];

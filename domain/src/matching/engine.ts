@@ -42,7 +42,7 @@ import type {
 import { err, ok } from "../values.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
 import { BUY, NIL, OrderBook, SELL } from "./order-book.ts";
-import { hashString } from "./string-set.ts";
+import { hashString } from "./id-hash.ts";
 import { TerminalIds } from "./terminal-ids.ts";
 import {
   decodeSnapshot,
@@ -844,8 +844,7 @@ export class MatchingEngine {
       return bad("terminal id generation overfull");
     }
     this.terminal = new TerminalIds(g);
-    for (const id of state.terminalPrevious) this.terminal.previous.add(id, hashString(id));
-    for (const id of state.terminalCurrent) this.terminal.current.add(id, hashString(id));
+    this.terminal.restore(state.terminalPrevious, state.terminalCurrent);
     this.seqNo = state.seq;
     this.nextPrio = state.nextPrio;
     return ok(this);

@@ -1,7 +1,9 @@
-// orderId → slot for live orders (ADR 030). Open addressing over one typed
-// array of [hash, slot] pairs. The key strings are not stored: a candidate is
-// confirmed against the book's own ids[slot], and removal of a known slot
-// matches on (hash, slot) without touching any string.
+// id → slot, by open addressing over one typed array of [hash, slot] pairs
+// (ADR 030). The key strings are not stored: a candidate is confirmed against
+// the owner's own array, ids[slot × stride], and removal of a known slot
+// matches on (hash, slot) without touching any string. Used for the book's
+// live orders (stride 3: orderId, clOrdId, account per slot) and for the
+// terminal-id generations (stride 1).
 
 const EMPTY = -1;
 
@@ -9,24 +11,27 @@ export class IdIndex {
   /** slots[2i] = hash, slots[2i + 1] = order slot or EMPTY. */
   private table = new Int32Array(0);
   private mask = 0;
+  private readonly stride: number;
   size = 0;
 
-  constructor(expected = 16) {
+  constructor(expected = 16, stride = 3) {
+    this.stride = stride;
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
     this.table = emptyTable(cap);
     this.mask = cap - 1;
   }
 
-  /** Slot of the live order with this id, or -1 (ids[3 × slot] holds each slot's order id). */
+  /** Slot holding this id, or -1 (ids[stride × slot] holds each slot's id). */
   find(key: string, h: number, ids: readonly string[]): number {
     const t = this.table;
     const mask = this.mask;
+    const stride = this.stride;
     let i = h & mask;
     for (;;) {
       const s = t[2 * i + 1]!;
       if (s === EMPTY) return EMPTY;
-      if (t[2 * i] === h && ids[s * 3] === key) return s;
+      if (t[2 * i] === h && ids[s * stride] === key) return s;
       i = (i + 1) & mask;
     }
   }
@@ -67,6 +72,14 @@ export class IdIndex {
     }
     t[2 * i + 1] = EMPTY;
     this.size--;
+  }
+
+  /** Empties the index, keeping its capacity. */
+  clear(): void {
+    if (this.size === 0) return;
+    const t = this.table;
+    for (let i = 1; i < t.length; i += 2) t[i] = EMPTY;
+    this.size = 0;
   }
 
   private grow(): void {

@@ -64,7 +64,6 @@ export class OrderBook {
   readonly keys: Float64Array[] = [new Float64Array(64), new Float64Array(64)];
   readonly levels: Int32Array[] = [new Int32Array(64), new Int32Array(64)];
   readonly len = new Int32Array(2);
-  readonly byPrice: Map<number, number>[] = [new Map(), new Map()];
 
   /** orderId → slot, live orders only: small and cache-friendly (terminal ids live elsewhere). */
   readonly index: IdIndex;
@@ -166,8 +165,7 @@ export class OrderBook {
   /** Appends a slot (fields already set) to the back of its price level. */
   link(o: number, price: number): void {
     const side = this.I[o * 12 + 3]! & 1;
-    let lv = this.byPrice[side]!.get(price);
-    if (lv === undefined) lv = this.insertLevel(side, price);
+    const lv = this.levelFor(side, price);
     const tail = this.lvTail[lv]!;
     this.I[o * 12 + 1] = tail;
     this.I[o * 12] = NIL;
@@ -197,22 +195,30 @@ export class OrderBook {
     if (left === 0) this.removeLevel(this.I[o * 12 + 3]! & 1, lv);
   }
 
-  private insertLevel(side: number, price: number): number {
-    const lv = this.allocLevel(price);
+  /**
+   * The level at `price`, created if missing. Found in the sorted side array
+   * itself: new orders land near the touch, so a short scan from the best end
+   * usually finds the spot; deeper prices take a binary search. A Map from
+   * price to level cost more than both (hashing, and an insert/delete per
+   * level created and emptied).
+   */
+  private levelFor(side: number, price: number): number {
     const key = side === BUY ? price : -price;
     let keys = this.keys[side]!;
-    let levels = this.levels[side]!;
     const n = this.len[side]!;
+    let i = n;
+    if (n > 16 && keys[n - 16]! > key) i = upperBound(keys, key, n);
+    else while (i > 0 && keys[i - 1]! > key) i--;
+    // keys[i - 1] <= key < keys[i]: an existing level sits at i - 1.
+    if (i > 0 && keys[i - 1] === key) return this.levels[side]![i - 1]!;
+    const lv = this.allocLevel(price);
+    let levels = this.levels[side]!;
     if (n === keys.length) {
       keys = grow64(keys, n * 2);
       levels = grow32(levels, n * 2);
       this.keys[side] = keys;
       this.levels[side] = levels;
     }
-    // Scan from the best end: new levels are usually near the touch.
-    let i = n;
-    if (n > 16 && keys[n - 16]! > key) i = upperBound(keys, key, n);
-    else while (i > 0 && keys[i - 1]! > key) i--;
     if (i < n) {
       keys.copyWithin(i + 1, i, n);
       levels.copyWithin(i + 1, i, n);
@@ -220,7 +226,6 @@ export class OrderBook {
     keys[i] = key;
     levels[i] = lv;
     this.len[side] = n + 1;
-    this.byPrice[side]!.set(price, lv);
     return lv;
   }
 
@@ -235,7 +240,6 @@ export class OrderBook {
       levels.copyWithin(i, i + 1, n);
     }
     this.len[side] = n - 1;
-    this.byPrice[side]!.delete(price);
     this.freeLevels[this.freeLevelTop++] = lv;
   }
 }

@@ -1,80 +1,103 @@
 // Ids of orders that are no longer live, so a late cancel/replace gets
 // "too late" (CxlRejReason 0) rather than "unknown order" (1). Memory is
-// bounded by two generations of `generationSize` ids: once the current one is
-// full it becomes the previous one and the oldest generation is forgotten
-// (ADR 031). Purely count-driven, so it is as deterministic as the rest.
+// bounded by two generations of `generationSize` terminal transitions: once
+// the current one is full it becomes the previous one and the oldest
+// generation is forgotten (ADR 031). Purely count-driven, so it is as
+// deterministic as the rest.
 //
-// Inserting one id is a cache miss in a table that does not fit in L2, paid
-// on every finished order. So ids are queued and inserted in batches, after
-// one pass that only loads their buckets (independent loads the CPU overlaps).
-// Queued ids are flushed, in arrival order and with the rotation check after
-// each, before any read: what has() answers and where a generation ends are
-// exactly as unbatched (the property test compares with the plain rule).
+// Every finished order lands here, but only a cancel/replace of an order
+// that is not live ever asks. So add() is two sequential writes, and the
+// hash index of a generation is brought up to date only when has() needs it:
+// a hash-table insert per finished order (a cache miss in a table larger than
+// L2) was one of the engine's top costs.
 
-import { hashString, StringSet } from "./string-set.ts";
+import { hashString } from "./id-hash.ts";
+import { IdIndex } from "./id-index.ts";
 
-const BATCH = 32;
+/** One generation; its arrays grow on demand, so an idle book stays small. */
+class Generation {
+  readonly ids: string[] = [];
+  hashes = new Int32Array(16);
+  size = 0;
+  /** ids[0..indexed) are in the index. */
+  indexed = 0;
+  readonly index = new IdIndex(16, 1);
+
+  push(id: string, h: number): void {
+    const n = this.size;
+    if (n < this.ids.length) this.ids[n] = id;
+    else this.ids.push(id);
+    if (n === this.hashes.length) {
+      const grown = new Int32Array(n * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[n] = h;
+    this.size = n + 1;
+  }
+
+  has(id: string, h: number): boolean {
+    const n = this.size;
+    for (let i = this.indexed; i < n; i++) this.index.insert(this.hashes[i]!, i);
+    this.indexed = n;
+    return this.index.find(id, h, this.ids) >= 0;
+  }
+
+  clear(): void {
+    this.ids.fill("", 0, this.size);
+    this.index.clear();
+    this.size = 0;
+    this.indexed = 0;
+  }
+}
 
 export class TerminalIds {
   readonly generationSize: number;
-  current = new StringSet();
-  previous = new StringSet();
-  private readonly queuedIds: string[] = new Array<string>(BATCH).fill("");
-  private readonly queuedHashes = new Int32Array(BATCH);
-  private queued = 0;
+  private current: Generation;
+  private previous: Generation;
 
   constructor(generationSize: number) {
     this.generationSize = generationSize;
+    this.current = new Generation();
+    this.previous = new Generation();
   }
 
-  /** Records a terminal id whose hashString is `h`. */
+  /** Records that the order `id` (whose hashString is `h`) became terminal. */
   add(id: string, h: number): void {
-    const n = this.queued;
-    this.queuedIds[n] = id;
-    this.queuedHashes[n] = h;
-    this.queued = n + 1;
-    if (n + 1 === BATCH) this.flush();
-  }
-
-  has(id: string): boolean {
-    this.flush();
-    const h = hashString(id);
-    return this.current.has(id, h) || this.previous.has(id, h);
-  }
-
-  /** Inserts the queued ids, in arrival order. */
-  flush(): void {
-    const n = this.queued;
-    if (n === 0) return;
-    this.queued = 0;
-    this.current.touch(this.queuedHashes, n);
-    const ids = this.queuedIds;
-    for (let i = 0; i < n; i++) {
-      this.addNow(ids[i]!, this.queuedHashes[i]!);
-      ids[i] = "";
-    }
-  }
-
-  /** Current generation's ids in insertion order (queued ones included). */
-  currentKeys(): string[] {
-    this.flush();
-    return this.current.keyList();
-  }
-
-  previousKeys(): string[] {
-    this.flush();
-    return this.previous.keyList();
-  }
-
-  private addNow(id: string, h: number): void {
     const cur = this.current;
-    cur.add(id, h);
+    cur.push(id, h);
     if (cur.size >= this.generationSize) {
-      // Reuse the forgotten generation's set: no allocation on rotation.
+      // Reuse the forgotten generation's arrays: no allocation on rotation.
       const old = this.previous;
       old.clear();
       this.previous = cur;
       this.current = old;
+    }
+  }
+
+  has(id: string): boolean {
+    const h = hashString(id);
+    return this.current.has(id, h) || this.previous.has(id, h);
+  }
+
+  /** Current generation's ids in the order they became terminal. */
+  currentKeys(): string[] {
+    return this.current.ids.slice(0, this.current.size);
+  }
+
+  previousKeys(): string[] {
+    return this.previous.ids.slice(0, this.previous.size);
+  }
+
+  /** Replaces the contents (snapshot restore); each list must fit its generation. */
+  restore(previous: readonly string[], current: readonly string[]): void {
+    this.previous.clear();
+    this.current.clear();
+    for (const [gen, ids] of [
+      [this.previous, previous],
+      [this.current, current],
+    ] as const) {
+      for (const id of ids) gen.push(id, hashString(id));
     }
   }
 }
