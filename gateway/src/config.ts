@@ -23,6 +23,10 @@ export const gatewayConfigSpec = {
   GATEWAY_RATE_QUERY_PER_S: int({ default: 100, min: 1 }),
   GATEWAY_BODY_LIMIT_BYTES: int({ default: 16 * 1024, min: 256, max: 1024 * 1024 }),
   GATEWAY_UPSTREAM_TIMEOUT_MS: int({ default: 5_000, min: 100 }),
+  /** Keep-alive connections to command-service, opened as load needs them. */
+  GATEWAY_UPSTREAM_CONNECTIONS: int({ default: 8, min: 1, max: 1024 }),
+  /** Requests in flight per upstream connection (HTTP/1.1 pipelining). */
+  GATEWAY_UPSTREAM_PIPELINING: int({ default: 16, min: 1, max: 256 }),
   GATEWAY_KEY_CACHE_MS: int({ default: 5_000, min: 0 }),
   GATEWAY_MAX_STREAMS_PER_KEY: int({ default: 4, min: 1 }),
   /** Where execution reports are read from: projection-service's read model, or none (503). */

@@ -46,6 +46,8 @@ const app = await buildApp({
     baseUrl: config.COMMAND_SERVICE_URL,
     catalog: REFERENCE_CATALOG,
     timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+    connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
+    pipelining: config.GATEWAY_UPSTREAM_PIPELINING,
   }),
   executions:
     config.GATEWAY_EXECUTIONS === "read-model" ? pgExecutionSource(pool, REFERENCE_CATALOG) : null,

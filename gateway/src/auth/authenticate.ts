@@ -11,8 +11,7 @@ import {
   HEADER_SIGNATURE,
   HEADER_TIMESTAMP,
   SIGNATURE_WINDOW_MS,
-  sign,
-  signatureMatches,
+  verifySignature,
 } from "./signing.ts";
 
 export interface ActiveKey {
@@ -45,6 +44,8 @@ const header = (h: SignedRequest["headers"], name: string): string | undefined =
   return Array.isArray(v) ? undefined : v; // a repeated auth header is not credentials
 };
 
+const TIMESTAMP = /^[0-9]{1,15}$/;
+
 export const authenticate = async (
   req: SignedRequest,
   keys: KeyLookup,
@@ -60,7 +61,7 @@ export const authenticate = async (
       message: `signed requests need the ${HEADER_KEY}, ${HEADER_TIMESTAMP} and ${HEADER_SIGNATURE} headers`,
     });
   }
-  if (!/^[0-9]{1,15}$/.test(ts)) {
+  if (!TIMESTAMP.test(ts)) {
     return fail({
       code: "BAD_SIGNATURE",
       message: `${HEADER_TIMESTAMP} must be milliseconds since the epoch`,
@@ -75,8 +76,7 @@ export const authenticate = async (
   }
   const key = keyId.length <= 64 ? await keys.find(keyId) : null;
   if (!key) return fail({ code: "UNKNOWN_KEY", message: "unknown or revoked API key" });
-  const expected = sign(key.secret, ts, req.method, req.url, req.body);
-  if (!signatureMatches(expected, sig)) {
+  if (!verifySignature(key.secret, ts, req.method, req.url, req.body, sig)) {
     return fail({ code: "BAD_SIGNATURE", message: "signature does not match the request" });
   }
   const seen = replay.check(`${keyId}:${sig}`, nowMs);

@@ -24,22 +24,37 @@ const MAX_DEPTH = 8;
 export const parseStrictJson = (text: string): Result<JsonValue, string> => {
   let i = 0;
   const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
+      i++;
+    }
   };
   const fail = (what: string): never => {
     throw new SyntaxError(`${what} at offset ${i}`);
   };
   const str = (): string => {
     const start = i;
+    let escaped = false;
     i++;
-    while (i < text.length && text[i] !== '"') {
-      if (text[i] === "\\") i++;
-      else if (text.charCodeAt(i) < 0x20) fail("control character in string");
+    for (;;) {
+      const c = text.charCodeAt(i); // NaN past the end
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        escaped = true;
+        i += 2;
+        continue;
+      }
+      if (c < 0x20 || Number.isNaN(c)) {
+        if (i >= text.length) fail("unterminated string");
+        fail("control character in string");
+      }
       i++;
     }
     if (i >= text.length) fail("unterminated string");
     i++;
-    return JSON.parse(text.slice(start, i)) as string;
+    // Escapes are rare in FIX JSON: only then does JSON.parse decode (and check) them.
+    return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
   };
   const value = (depth: number): JsonValue => {
     if (depth > MAX_DEPTH) fail("nesting too deep");
@@ -152,6 +167,20 @@ export const decodeFixJson = (text: string): Result<FixMessage, SessionReject> =
 
 export type JsonShape = "flat" | "envelope";
 
+/** What JSON.stringify would escape in a string: quote, backslash, controls, lone surrogates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what needs escaping
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const KEYS = new Map<number, string>();
+/** `"Name":` of a tag, written once. */
+const keyOf = (tag: number): string => {
+  let k = KEYS.get(tag);
+  if (k === undefined) {
+    k = `${JSON.stringify(nameOfTag(tag))}:`;
+    if (KEYS.size < 10_000) KEYS.set(tag, k);
+  }
+  return k;
+};
+
 /** A FIX JSON object. The envelope shape moves header fields into "Header". */
 export const toFixJson = (msg: FixMessage, shape: JsonShape = "flat"): Record<string, unknown> => {
   const flat = (fs: readonly FixField[]) =>
@@ -169,8 +198,16 @@ export const toFixJson = (msg: FixMessage, shape: JsonShape = "flat"): Record<st
  * ("9999") before names and break the lossless round trip.
  */
 export const encodeFixJson = (msg: FixMessage, shape: JsonShape = "flat"): string => {
-  const obj = (fs: readonly FixField[]) =>
-    `{${fs.map((fl) => `${JSON.stringify(nameOfTag(fl.tag))}:${JSON.stringify(fl.value)}`).join(",")}}`;
+  const obj = (fs: readonly FixField[]) => {
+    let out = "{";
+    for (let i = 0; i < fs.length; i++) {
+      const fl = fs[i]!;
+      if (i > 0) out += ",";
+      out += keyOf(fl.tag);
+      out += NEEDS_ESCAPE.test(fl.value) ? JSON.stringify(fl.value) : `"${fl.value}"`;
+    }
+    return `${out}}`;
+  };
   if (shape === "flat") return obj(msg.fields);
   const header = msg.fields.filter((fl) => HEADER_TAGS.includes(fl.tag));
   const body = msg.fields.filter((fl) => !HEADER_TAGS.includes(fl.tag));

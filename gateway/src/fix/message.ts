@@ -22,9 +22,10 @@ export const msgTypeOf = (msg: FixMessage): string | undefined => getField(msg, 
 /** Builds a message from [tag, value] pairs, skipping undefined/null values. */
 export const build = (
   pairs: ReadonlyArray<readonly [number, string | number | bigint | null | undefined]>,
-): FixMessage =>
-  fixMessage(
-    pairs.flatMap(([tag, value]) =>
-      value === undefined || value === null ? [] : [{ tag, value: String(value) }],
-    ),
-  );
+): FixMessage => {
+  const fields: FixField[] = [];
+  for (const [tag, value] of pairs)
+    if (value !== undefined && value !== null)
+      fields.push({ tag, value: typeof value === "string" ? value : String(value) });
+  return fixMessage(fields);
+};

@@ -4,30 +4,55 @@ import { type TimestampNs, timestampNs } from "@fxcore/domain";
 
 const RE = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}|\d{6}|\d{9}))?$/;
 
+/** Milliseconds of the whole seconds part, or null when not a valid UTCTimestamp. */
+const secondsMs = (m: RegExpExecArray): number | null => {
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const se = Number(m[6]);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return null;
+  // Day 0 of the next month is the last day of this one: refuses 20240230 and friends.
+  if (d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return null;
+  return Date.UTC(y, mo - 1, d, h, mi, se);
+};
+
+/** Validation only: no bigint work. */
+export const isUtcTimestamp = (s: string): boolean => {
+  const m = RE.exec(s);
+  return m !== null && secondsMs(m) !== null;
+};
+
 export const parseUtcTimestamp = (s: string): TimestampNs | null => {
   const m = RE.exec(s);
   if (!m) return null;
-  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return null;
-  const ms = Date.UTC(y, mo - 1, d, h, mi, se);
-  if (new Date(ms).getUTCDate() !== d) return null; // 20240230 and friends
+  const ms = secondsMs(m);
+  if (ms === null) return null;
   const frac = (m[7] ?? "").padEnd(9, "0");
   return timestampNs(BigInt(ms) * 1_000_000n + BigInt(frac));
 };
 
+// Reports of one second share their "YYYYMMDD-HH:MM:SS": format it once.
+let cachedSecond = Number.NaN;
+let cachedBase = "";
+
 /** Milliseconds when that is exact, nanoseconds otherwise. */
 export const formatUtcTimestamp = (ns: bigint): string => {
-  const ms = ns / 1_000_000n;
-  const iso = new Date(Number(ms)).toISOString(); // 2024-01-02T03:04:05.678Z
-  const base = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 19)}`;
-  const subMs = ns % 1_000_000n;
-  const nanos = (ns % 1_000_000_000n).toString().padStart(9, "0");
-  return subMs === 0n ? `${base}.${nanos.slice(0, 3)}` : `${base}.${nanos}`;
+  const sec = ns / 1_000_000_000n;
+  let nanos = Number(ns - sec * 1_000_000_000n);
+  let second = Number(sec);
+  if (nanos < 0) {
+    nanos += 1_000_000_000;
+    second -= 1;
+  }
+  if (second !== cachedSecond) {
+    const iso = new Date(second * 1000).toISOString(); // 2024-01-02T03:04:05.000Z
+    cachedBase = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 19)}`;
+    cachedSecond = second;
+  }
+  const digits = String(nanos).padStart(9, "0");
+  return nanos % 1_000_000 === 0
+    ? `${cachedBase}.${digits.slice(0, 3)}`
+    : `${cachedBase}.${digits}`;
 };

@@ -5,7 +5,7 @@
 
 import type { Result } from "@fxcore/domain";
 import { err, ok } from "@fxcore/domain";
-import { FIELD_BY_TAG, type FieldDef, OTHER_FIX_TAGS, Tag } from "./fields.ts";
+import { FIELD_BY_TAG, FIELDS, type FieldDef, OTHER_FIX_TAGS, Tag } from "./fields.ts";
 import type { FixMessage } from "./message.ts";
 import { HEADER_TAGS, MESSAGE_BY_TYPE, type MessageDef, OTHER_FIX_MSG_TYPES } from "./messages.ts";
 import {
@@ -15,7 +15,7 @@ import {
   businessReject,
   sessionReject,
 } from "./rejects.ts";
-import { parseUtcTimestamp } from "./timestamp.ts";
+import { isUtcTimestamp } from "./timestamp.ts";
 
 export interface ValidMessage {
   readonly def: MessageDef;
@@ -46,44 +46,60 @@ const ALLOWED: ReadonlyMap<string, ReadonlySet<number>> = new Map(
   ]),
 );
 
-const checkValue = (def: FieldDef, v: string): FormatCheck => {
-  if (ID_TAGS.has(def.tag) && !ID_RE.test(v)) return "format";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL = /[\x00-\x1f\x7f]/;
+const INT_RE = /^-?[0-9]{1,9}$/;
+const UINT_RE = /^[0-9]{1,9}$/;
+const CURRENCY_RE = /^[A-Z]{3}$/;
+const MULTI_RE = /^[!-~]( [!-~])*$/;
+
+/** The type's format check, chosen once per field rather than per value. */
+const formatOf = (def: FieldDef): ((v: string) => boolean) => {
   switch (def.type) {
     case "STRING":
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-      if (v.length > MAX_STRING || /[\x00-\x1f\x7f]/.test(v)) return "format";
-      break;
+      return (v) => v.length <= MAX_STRING && !CONTROL.test(v);
     case "CHAR":
-      if (v.length !== 1) return "format";
-      break;
+      return (v) => v.length === 1;
     case "INT":
-      if (!/^-?[0-9]{1,9}$/.test(v)) return "format";
-      break;
+      return (v) => INT_RE.test(v);
     case "SEQNUM":
     case "LENGTH":
-      if (!/^[0-9]{1,9}$/.test(v)) return "format";
-      break;
+      return (v) => UINT_RE.test(v);
     case "QTY":
     case "PRICE":
-      if (!DECIMAL_RE.test(v)) return "format";
-      break;
+      return (v) => DECIMAL_RE.test(v);
     case "UTCTIMESTAMP":
-      if (parseUtcTimestamp(v) === null) return "format";
-      break;
+      return isUtcTimestamp;
     case "BOOLEAN":
-      if (v !== "Y" && v !== "N") return "format";
-      break;
+      return (v) => v === "Y" || v === "N";
     case "CURRENCY":
-      if (!/^[A-Z]{3}$/.test(v)) return "format";
-      break;
+      return (v) => CURRENCY_RE.test(v);
     case "MULTIPLECHARVALUE":
-      if (!/^[!-~]( [!-~])*$/.test(v)) return "format";
-      if (def.values && v.split(" ").some((c) => !(c in def.values!))) return "range";
-      return "ok";
+      return (v) => MULTI_RE.test(v);
   }
-  if (def.values && !Object.hasOwn(def.values, v)) return "range";
-  return "ok";
 };
+
+/** A field's whole value check, compiled from the dictionary once. */
+const compileCheck = (def: FieldDef): ((v: string) => FormatCheck) => {
+  const format = formatOf(def);
+  const isId = ID_TAGS.has(def.tag);
+  const values = def.values ? new Set(Object.keys(def.values)) : null;
+  const inRange =
+    values === null
+      ? () => true
+      : def.type === "MULTIPLECHARVALUE"
+        ? (v: string) => v.split(" ").every((c) => values.has(c))
+        : (v: string) => values.has(v);
+  return (v) => {
+    if (isId && !ID_RE.test(v)) return "format";
+    if (!format(v)) return "format";
+    return inRange(v) ? "ok" : "range";
+  };
+};
+
+const CHECKS: ReadonlyMap<number, (v: string) => FormatCheck> = new Map(
+  FIELDS.map((d) => [d.tag, compileCheck(d)]),
+);
 
 /** Checks an inbound message (default) or, in tests, one the gateway sends. */
 export const validate = (
@@ -137,7 +153,7 @@ export const validate = (
       return err(
         sessionReject(R.TagSpecifiedWithoutValue, `${name} (${tag}) has no value`, tag, msgType),
       );
-    const check = checkValue(known, value);
+    const check = CHECKS.get(tag)!(value);
     if (check === "format")
       return err(
         sessionReject(

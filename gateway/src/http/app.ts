@@ -9,7 +9,7 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Logger, Registry } from "@fxcore/infra";
 import { accountId } from "@fxcore/domain";
-import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { Counter, Histogram } from "@fxcore/infra";
 import Fastify, {
   LogController,
@@ -109,7 +109,7 @@ const formatOf = (req: FastifyRequest): Format => {
 
 const send = (reply: FastifyReply, a: Answer, format: Format): FastifyReply => {
   reply.code(a.status);
-  for (const [k, v] of Object.entries(a.headers ?? {})) reply.header(k, v);
+  if (a.headers) for (const k in a.headers) reply.header(k, a.headers[k]);
   if (a.code) reply.header("fx-error-code", a.code);
   if (a.fix && format.kind === "fix") {
     return reply.type("application/fix").send(encodeTagValue(a.fix, format.delimiter));
@@ -124,12 +124,21 @@ const send = (reply: FastifyReply, a: Answer, format: Format): FastifyReply => {
   return reply.type("application/json").send(JSON.stringify({ error }));
 };
 
-const rateHeaders = (d: RateDecision): Record<string, string> => ({
-  "ratelimit-limit": String(d.limit),
-  "ratelimit-remaining": String(d.remaining),
-  "ratelimit-reset": String(d.resetSec),
-  ...(d.allowed ? {} : { "retry-after": String(d.retryAfterSec) }),
-});
+/** The answer with `extra` headers underneath its own (which win). */
+const withHeaders = (a: Answer, extra: Record<string, string>): Answer => {
+  if (a.headers) for (const k in a.headers) extra[k] = a.headers[k]!;
+  return { ...a, headers: extra };
+};
+
+const rateHeaders = (d: RateDecision): Record<string, string> => {
+  const h: Record<string, string> = {
+    "ratelimit-limit": String(d.limit),
+    "ratelimit-remaining": String(d.remaining),
+    "ratelimit-reset": String(d.resetSec),
+  };
+  if (!d.allowed) h["retry-after"] = String(d.retryAfterSec);
+  return h;
+};
 
 export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   const now = o.now ?? Date.now;
@@ -144,6 +153,9 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     keepAliveTimeout: 72_000,
     // Two info lines per request would dominate at order-entry rates; metrics count them instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // A pino child per request costs more than the rest of the routing; the
+    // few per-request log lines (errors) carry the request id themselves.
+    childLoggerFactory: (logger) => logger,
     return503OnClosing: true,
   });
 
@@ -164,15 +176,28 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
         registers: [o.metrics],
       })
     : null;
-  app.addHook("onResponse", async (req, reply) => {
-    const route = req.routeOptions.url ?? "unmatched";
-    requests?.inc({
-      route,
-      status: reply.statusCode,
-      code: String(reply.getHeader("fx-error-code") ?? ""),
+  // Label sets are few (route × status × code): bind each once, not per request.
+  const requestCounters = new Map<string, { inc(): void }>();
+  const routeLatency = new Map<string, { observe(v: number): void }>();
+  if (requests && latency)
+    app.addHook("onResponse", (req, reply, done) => {
+      const route = req.routeOptions.url ?? "unmatched";
+      const code = String(reply.getHeader("fx-error-code") ?? "");
+      const id = `${route} ${reply.statusCode} ${code}`;
+      let counter = requestCounters.get(id);
+      if (counter === undefined) {
+        counter = requests.labels({ route, status: reply.statusCode, code });
+        if (requestCounters.size < 1_000) requestCounters.set(id, counter);
+      }
+      counter.inc();
+      let observe = routeLatency.get(route);
+      if (observe === undefined) {
+        observe = latency.labels({ route });
+        if (routeLatency.size < 100) routeLatency.set(route, observe);
+      }
+      observe.observe(reply.elapsedTime / 1000);
+      done();
     });
-    latency?.observe({ route }, reply.elapsedTime / 1000);
-  });
 
   // Raw bodies: the signature covers the exact bytes, and FIX JSON needs a
   // parser that sees repeated keys.
@@ -215,7 +240,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
       );
     if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)
       return send(reply, plainError(e.statusCode, "BAD_REQUEST", e.message), fmt);
-    req.log.error({ err: e }, "unhandled gateway error");
+    req.log.error({ err: e, reqId: req.id }, "unhandled gateway error");
     return send(reply, plainError(500, "INTERNAL", "internal error"), fmt);
   });
   const unrouted = (req: FastifyRequest, reply: FastifyReply) => {
@@ -247,7 +272,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
       replay,
       now(),
     ).catch((e: unknown) => {
-      req.log.warn({ err: e }, "key store unavailable");
+      req.log.warn({ err: e, reqId: req.id }, "key store unavailable");
       return null;
     });
     if (result === null) {
@@ -347,37 +372,48 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   };
 
   // One span per order-entry call; the command-service client injects its
-  // context as traceparent, so the trace runs on into the event store.
+  // context as traceparent, so the trace runs on into the event store. The
+  // context is handed down, not made active: no async-context switch per
+  // request, and no span work beyond start/end when the sampler drops it.
   const tracer = trace.getTracer("@fxcore/gateway");
-  const dispatch = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> =>
-    tracer.startActiveSpan(`gateway ${r.type}`, { kind: SpanKind.SERVER }, async (span) => {
-      try {
-        // A throw after the request left (say, an unreadable answer) is not a
-        // definite failure: the order may exist. Never a 500 for it.
-        const out = await call(r, p).catch(
-          (e: unknown): UpstreamOutcome => ({
-            kind: "unknown",
-            reason: e instanceof Error ? e.message : String(e),
-          }),
-        );
+  const SPAN_NAMES: Readonly<Record<GatewayRequest["type"], string>> = {
+    PlaceOrder: "gateway PlaceOrder",
+    CancelOrder: "gateway CancelOrder",
+    ReplaceOrder: "gateway ReplaceOrder",
+    OrderStatus: "gateway OrderStatus",
+  };
+  const spanOptions = { kind: SpanKind.SERVER };
+  const dispatch = async (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> => {
+    const span = tracer.startSpan(SPAN_NAMES[r.type], spanOptions, ROOT_CONTEXT);
+    try {
+      // A throw after the request left (say, an unreadable answer) is not a
+      // definite failure: the order may exist. Never a 500 for it.
+      const out = await call(r, p, trace.setSpan(ROOT_CONTEXT, span)).catch(
+        (e: unknown): UpstreamOutcome => ({
+          kind: "unknown",
+          reason: e instanceof Error ? e.message : String(e),
+        }),
+      );
+      if (span.isRecording()) {
         span.setAttribute("fx.outcome", out.kind);
         if (out.kind === "unknown")
           span.setStatus({ code: SpanStatusCode.ERROR, message: out.reason });
-        return out;
-      } finally {
-        span.end();
       }
-    });
-  const call = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> => {
+      return out;
+    } finally {
+      span.end();
+    }
+  };
+  const call = (r: GatewayRequest, p: Principal, ctx: Context): Promise<UpstreamOutcome> => {
     switch (r.type) {
       case "PlaceOrder":
-        return o.orderEntry.place(r, p);
+        return o.orderEntry.place(r, p, ctx);
       case "CancelOrder":
-        return o.orderEntry.cancel(r, p);
+        return o.orderEntry.cancel(r, p, ctx);
       case "ReplaceOrder":
-        return o.orderEntry.replace(r, p);
+        return o.orderEntry.replace(r, p, ctx);
       case "OrderStatus":
-        return o.orderEntry.status(r, p);
+        return o.orderEntry.status(r, p, ctx);
     }
   };
 
@@ -432,8 +468,11 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
       const out = await dispatch(request.value, p);
       const statusReqId =
         request.value.type === "OrderStatus" ? request.value.ordStatusReqId : null;
-      const a = outcomeAnswer(out, msgType, refId ?? "", statusReqId);
-      return send(reply, { ...a, headers: { ...limited, ...(a.headers ?? {}) } }, fmt);
+      return send(
+        reply,
+        withHeaders(outcomeAnswer(out, msgType, refId ?? "", statusReqId), limited),
+        fmt,
+      );
     },
   );
 
@@ -466,8 +505,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
         },
         p,
       );
-      const a = outcomeAnswer(out, "H", clOrdId);
-      return send(reply, { ...a, headers: { ...limited, ...(a.headers ?? {}) } }, fmt);
+      return send(reply, withHeaders(outcomeAnswer(out, "H", clOrdId), limited), fmt);
     },
   );
 

@@ -2,14 +2,7 @@
 // request passes only if every bucket it touches has a token, and then takes
 // one from each: a throttled key does not drain its account's bucket.
 
-import {
-  type BucketLimits,
-  type BucketState,
-  fullBucket,
-  msUntilFull,
-  msUntilToken,
-  refill,
-} from "./token-bucket.ts";
+import { type BucketLimits, msUntilFull, msUntilToken } from "./token-bucket.ts";
 
 export type BucketClass = "order" | "query";
 
@@ -36,44 +29,111 @@ export interface RateLimiter {
 
 const MAX_BUCKETS = 100_000;
 
+/** A bucket's state, updated in place: this runs on every request. */
+interface Bucket {
+  tokens: number;
+  atMs: number;
+}
+
 export const createRateLimiter = (config: RateLimitConfig): RateLimiter => {
-  const buckets = new Map<string, BucketState>();
+  const maps = {
+    order: { key: new Map<string, Bucket>(), account: new Map<string, Bucket>() },
+    query: { key: new Map<string, Bucket>(), account: new Map<string, Bucket>() },
+  };
+  let size = 0;
+  /** The bucket refilled to now (the same arithmetic as token-bucket.ts's refill). */
+  const current = (
+    map: Map<string, Bucket>,
+    id: string,
+    limits: BucketLimits,
+    nowMs: number,
+  ): Bucket => {
+    const b = map.get(id);
+    if (b === undefined) {
+      const fresh = { tokens: limits.burst, atMs: nowMs };
+      map.set(id, fresh);
+      size++;
+      return fresh;
+    }
+    const elapsed = Math.max(0, nowMs - b.atMs);
+    b.tokens = Math.min(limits.burst, b.tokens + (elapsed * limits.ratePerSec) / 1000);
+    b.atMs = Math.max(b.atMs, nowMs);
+    return b;
+  };
+  const evictIdle = (nowMs: number) => {
+    // Idle buckets are full ones: forgetting them changes nothing.
+    size = 0;
+    for (const cls of [maps.order, maps.query])
+      for (const m of [cls.key, cls.account]) {
+        for (const [id, b] of m) if (nowMs - b.atMs > 60_000) m.delete(id);
+        size += m.size;
+      }
+  };
   return {
     take(cls, keyId, accounts, nowMs) {
-      const scopes: Array<{ id: string; limits: BucketLimits; scope: "key" | "account" }> = [
-        { id: `k\0${cls}\0${keyId}`, limits: config.perKey[cls], scope: "key" },
-        ...accounts.map((a) => ({
-          id: `a\0${cls}\0${a}`,
-          limits: config.perAccount[cls],
-          scope: "account" as const,
-        })),
-      ];
-      const touched = scopes.map((t) => {
-        const prev = buckets.get(t.id);
-        return { ...t, state: prev ? refill(prev, t.limits, nowMs) : fullBucket(t.limits, nowMs) };
-      });
-      const refusing = touched.find((t) => t.state.tokens < 1);
-      if (!refusing) {
-        for (const t of touched) {
-          t.state = { tokens: t.state.tokens - 1, atMs: t.state.atMs };
+      const keyLimits = config.perKey[cls];
+      const accountLimits = config.perAccount[cls];
+      const m = maps[cls];
+      const keyBucket = current(m.key, keyId, keyLimits, nowMs);
+      // Usually one account: no arrays on that path.
+      let refusing: Bucket | null = keyBucket.tokens < 1 ? keyBucket : null;
+      let refusingScope: "key" | "account" = "key";
+      let accountBucket: Bucket | null = null;
+      let many: Bucket[] | null = null;
+      for (let i = 0; i < accounts.length; i++) {
+        const b = current(m.account, accounts[i]!, accountLimits, nowMs);
+        if (accountBucket === null) accountBucket = b;
+        else {
+          many ??= [accountBucket];
+          many.push(b);
+        }
+        if (refusing === null && b.tokens < 1) {
+          refusing = b;
+          refusingScope = "account";
         }
       }
-      if (buckets.size > MAX_BUCKETS) {
-        // Idle buckets are full ones: forgetting them changes nothing.
-        for (const [id, s] of buckets) if (nowMs - s.atMs > 60_000) buckets.delete(id);
+      if (refusing === null) {
+        keyBucket.tokens -= 1;
+        if (many) for (const b of many) b.tokens -= 1;
+        else if (accountBucket) accountBucket.tokens -= 1;
       }
-      for (const t of touched) buckets.set(t.id, t.state);
-      const tightest = touched.reduce((a, b) => (b.state.tokens < a.state.tokens ? b : a));
-      const decisive = refusing ?? tightest;
+      if (size > MAX_BUCKETS) evictIdle(nowMs);
+      let decisive = refusing ?? keyBucket;
+      let decisiveLimits = refusing
+        ? refusingScope === "key"
+          ? keyLimits
+          : accountLimits
+        : keyLimits;
+      if (!refusing) {
+        // The tightest bucket (the first of equals) answers the RateLimit headers.
+        if (many) {
+          for (const b of many)
+            if (b.tokens < decisive.tokens) {
+              decisive = b;
+              decisiveLimits = accountLimits;
+            }
+        } else if (accountBucket && accountBucket.tokens < decisive.tokens) {
+          decisive = accountBucket;
+          decisiveLimits = accountLimits;
+        }
+      }
+      const remaining = Math.max(0, Math.floor(decisive.tokens));
+      const resetSec = Math.ceil(msUntilFull(decisive, decisiveLimits) / 1000);
+      if (refusing === null)
+        return {
+          allowed: true,
+          limit: decisiveLimits.burst,
+          remaining,
+          resetSec,
+          retryAfterSec: 0,
+        };
       return {
-        allowed: !refusing,
-        limit: decisive.limits.burst,
-        remaining: Math.max(0, Math.floor(decisive.state.tokens)),
-        resetSec: Math.ceil(msUntilFull(decisive.state, decisive.limits) / 1000),
-        retryAfterSec: refusing
-          ? Math.max(1, Math.ceil(msUntilToken(refusing.state, refusing.limits) / 1000))
-          : 0,
-        ...(refusing ? { scope: refusing.scope } : {}),
+        allowed: false,
+        limit: decisiveLimits.burst,
+        remaining,
+        resetSec,
+        retryAfterSec: Math.max(1, Math.ceil(msUntilToken(refusing, decisiveLimits) / 1000)),
+        scope: refusingScope,
       };
     },
   };

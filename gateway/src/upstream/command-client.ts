@@ -1,7 +1,8 @@
 // OrderEntry over command-service's internal JSON API (POST /orders,
 // /orders/cancel, /orders/replace; GET /orders/:account/:clOrdId). Caller
 // identity travels in x-fxcore-accounts / x-fxcore-roles, the trace in
-// traceparent. Keep-alive sockets (undici): the gateway is a hot path.
+// traceparent. Keep-alive, pipelined connections whose writes are coalesced
+// per event-loop turn (http1-client.ts, ADR 065): the gateway is a hot path.
 //
 // Which failures are "unknown" matters: once the request bytes may have
 // reached command-service, only its answer is definite. A refused connection
@@ -9,12 +10,13 @@
 
 import type { FixReport, InstrumentCatalog, Notional, TimestampNs } from "@fxcore/domain";
 import { injectTraceContext } from "@fxcore/infra";
+import type { Context } from "@opentelemetry/api";
 import type { Principal } from "../auth/principal.ts";
 import { Tag } from "../fix/fields.ts";
 import { type FixMessage, fixMessage, getField } from "../fix/message.ts";
 import { renderReport } from "../orders/render.ts";
 import type { CancelOrderRequest, ReplaceOrderRequest } from "../orders/requests.ts";
-import { Pool } from "undici";
+import { http1Client } from "./http1-client.ts";
 import type { OrderEntry, UpstreamOutcome } from "./order-entry.ts";
 
 export interface CommandClientOptions {
@@ -22,7 +24,14 @@ export interface CommandClientOptions {
   readonly baseUrl: string;
   readonly catalog: InstrumentCatalog;
   readonly timeoutMs?: number;
-  readonly maxSockets?: number;
+  /** Keep-alive connections to command-service, opened as load needs them (default 8). */
+  readonly connections?: number;
+  /**
+   * Requests in flight per connection (HTTP/1.1 pipelining; default 16). A
+   * broken connection fails all of its requests as unknown outcomes (the
+   * client resends the ClOrdID, which command-service answers idempotently).
+   */
+  readonly pipelining?: number;
 }
 
 interface WireAnswer {
@@ -44,62 +53,67 @@ interface HttpResult {
 
 type Transport = { ok: true; res: HttpResult } | { ok: false; sent: boolean; reason: string };
 
-/** Bigints travel as decimal strings; put them back. */
+const big = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as string));
+
+/** Bigints travel as decimal strings; put them back (in place: `r` is freshly parsed). */
 export const reviveReport = (r: Record<string, unknown>): FixReport => {
-  const big = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as string));
-  const out: Record<string, unknown> = { ...r, transactTime: big(r.transactTime) as TimestampNs };
+  r.transactTime = big(r.transactTime) as TimestampNs;
   if (r.msgType === "8") {
     const avg = (r.avgPx ?? {}) as { tradedNotional?: string; cumQty?: number };
-    out.expireTime = big(r.expireTime);
-    out.avgPx = {
+    r.expireTime = big(r.expireTime);
+    r.avgPx = {
       tradedNotional: (big(avg.tradedNotional) ?? 0n) as Notional,
       cumQty: avg.cumQty ?? 0,
     };
   }
-  return out as unknown as FixReport;
+  return r as unknown as FixReport;
 };
 
-/** Connection never made: the request cannot have reached command-service. */
-const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+const JSON_ACCEPT = "accept: application/json\r\n";
+
+/** A header value as sent: a CR or LF in it would split the request. */
+const headerValue = (v: string): string => {
+  if (/[\r\n]/.test(v)) throw new Error("header value with CR/LF");
+  return v;
+};
 
 export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
   const timeoutMs = o.timeoutMs ?? 5_000;
-  // undici: a keep-alive pool, markedly cheaper per request than node:http's client.
-  const pool = new Pool(new URL(o.baseUrl).origin, {
-    connections: o.maxSockets ?? 128,
-    keepAliveTimeout: 10_000,
-    connectTimeout: Math.min(timeoutMs, 2_000),
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
+  const base = new URL(o.baseUrl);
+  const client = http1Client({
+    host: base.hostname,
+    port: Number(base.port || 80),
+    connections: o.connections ?? 8,
+    pipelining: o.pipelining ?? 16,
+    timeoutMs,
+    connectTimeoutMs: Math.min(timeoutMs, 2_000),
   });
 
-  const call = async (
+  /** The caller's identity as header lines, once per principal (cached with the key). */
+  const identity = new WeakMap<Principal, string>();
+  const identityOf = (caller: Principal): string => {
+    let h = identity.get(caller);
+    if (h === undefined) {
+      h = `x-fxcore-accounts: ${headerValue(caller.accounts.join(","))}\r\nx-fxcore-roles: ${headerValue(caller.roles.join(","))}\r\nx-fxcore-key-id: ${headerValue(caller.keyId)}\r\n`;
+      identity.set(caller, h);
+    }
+    return h;
+  };
+
+  const call = (
     method: "GET" | "POST",
     path: string,
     caller: Principal | null,
     body?: unknown,
+    traceContext?: Context,
   ): Promise<Transport> => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (payload !== undefined) headers["content-type"] = "application/json";
-    if (caller) {
-      headers["x-fxcore-accounts"] = caller.accounts.join(",");
-      headers["x-fxcore-roles"] = caller.roles.join(",");
-      headers["x-fxcore-key-id"] = caller.keyId;
-    }
-    injectTraceContext(headers);
-    try {
-      const res = await pool.request({
-        method,
-        path,
-        headers,
-        ...(payload === undefined ? {} : { body: payload }),
-      });
-      return { ok: true, res: { status: res.statusCode, body: await res.body.text() } };
-    } catch (e) {
-      const code = (e as { code?: string }).code ?? "";
-      return { ok: false, sent: !NOT_SENT.has(code), reason: code || (e as Error).message };
-    }
+    let headers =
+      body === undefined ? JSON_ACCEPT : `${JSON_ACCEPT}content-type: application/json\r\n`;
+    if (caller) headers += identityOf(caller);
+    const trace: Record<string, string> = {};
+    injectTraceContext(trace, traceContext);
+    for (const k in trace) headers += `${k}: ${headerValue(trace[k]!)}\r\n`;
+    return client.request(method, path, headers, body === undefined ? null : JSON.stringify(body));
   };
 
   const errorCode = (body: string): string => {
@@ -142,8 +156,9 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     r: CancelOrderRequest | ReplaceOrderRequest,
     w: WireAnswer,
     caller: Principal,
+    ctx: Context | undefined,
   ): Promise<FixMessage | null> => {
-    const t = await call("GET", statusPath(r.account, r.origClOrdId), caller);
+    const t = await call("GET", statusPath(r.account, r.origClOrdId), caller, undefined, ctx);
     if (!t.ok || t.res.status !== 200) return null;
     const current = render(JSON.parse(t.res.body) as WireAnswer);
     if (!current) return null;
@@ -169,43 +184,40 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     path: string,
     body: Record<string, unknown>,
     caller: Principal,
+    ctx: Context | undefined,
     request?: CancelOrderRequest | ReplaceOrderRequest,
   ): Promise<UpstreamOutcome> => {
-    const t = await call("POST", path, caller, body);
+    const t = await call("POST", path, caller, body, ctx);
     if (!t.ok) return failure(t);
     if (t.res.status !== 200) return nonOk(t.res);
     const w = JSON.parse(t.res.body) as WireAnswer;
     const report =
-      w.report === null && request ? await pendingReport(request, w, caller) : render(w);
+      w.report === null && request ? await pendingReport(request, w, caller, ctx) : render(w);
     // Taken and stored, but its state could not be read back: still a definite yes.
     if (!report)
       return { kind: "unknown", reason: "accepted; fetch its state with GET /v1/orders/:clOrdId" };
     return { kind: "answer", answer: { report, position: w.position } };
   };
 
-  const defined = (o: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
-
   return {
-    place: (r, caller) =>
-      command(
-        "/orders",
-        defined({
-          clOrdId: r.clOrdId,
-          account: r.account,
-          symbol: r.symbol,
-          side: r.side,
-          ordType: r.ordType,
-          price: r.price,
-          orderQty: r.orderQty,
-          timeInForce: r.tif,
-          expireTime: r.expireTime === null ? null : r.expireTime.toString(),
-          minQty: r.minQty,
-          postOnly: r.postOnly || null,
-        }),
-        caller,
-      ),
-    cancel: (r, caller) =>
+    place: (r, caller, ctx) => {
+      // Absent, not null, for what the order does not set (command-service's schema).
+      const body: Record<string, unknown> = {
+        clOrdId: r.clOrdId,
+        account: r.account,
+        symbol: r.symbol,
+        side: r.side,
+        ordType: r.ordType,
+      };
+      if (r.price !== null) body.price = r.price;
+      body.orderQty = r.orderQty;
+      body.timeInForce = r.tif;
+      if (r.expireTime !== null) body.expireTime = r.expireTime.toString();
+      if (r.minQty !== null) body.minQty = r.minQty;
+      if (r.postOnly) body.postOnly = true;
+      return command("/orders", body, caller, ctx);
+    },
+    cancel: (r, caller, ctx) =>
       command(
         "/orders/cancel",
         {
@@ -216,26 +228,24 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
           side: r.side,
         },
         caller,
+        ctx,
         r,
       ),
-    replace: (r, caller) =>
-      command(
-        "/orders/replace",
-        defined({
-          clOrdId: r.clOrdId,
-          origClOrdId: r.origClOrdId,
-          account: r.account,
-          symbol: r.symbol,
-          side: r.side,
-          ordType: r.ordType,
-          price: r.price,
-          orderQty: r.orderQty,
-        }),
-        caller,
-        r,
-      ),
-    async status(r, caller) {
-      const t = await call("GET", statusPath(r.account, r.clOrdId), caller);
+    replace: (r, caller, ctx) => {
+      const body: Record<string, unknown> = {
+        clOrdId: r.clOrdId,
+        origClOrdId: r.origClOrdId,
+        account: r.account,
+        symbol: r.symbol,
+        side: r.side,
+        ordType: r.ordType,
+      };
+      if (r.price !== null) body.price = r.price;
+      body.orderQty = r.orderQty;
+      return command("/orders/replace", body, caller, ctx, r);
+    },
+    async status(r, caller, ctx) {
+      const t = await call("GET", statusPath(r.account, r.clOrdId), caller, undefined, ctx);
       if (!t.ok)
         return t.sent
           ? { kind: "unknown", reason: t.reason }
@@ -247,7 +257,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
         ? { kind: "answer", answer: { report, position: w.position } }
         : { kind: "not-found" };
     },
-    close: () => pool.close(),
+    close: () => client.close(),
     async ready() {
       const t = await call("GET", "/readyz", null);
       return t.ok && t.res.status === 200;

@@ -3,6 +3,7 @@
 // been committed, so the gateway must not claim it failed — the client resends
 // the same ClOrdID (idempotent) or GETs it by ClOrdID.
 
+import type { Context } from "@opentelemetry/api";
 import type { Principal } from "../auth/principal.ts";
 import type { FixMessage } from "../fix/message.ts";
 import type {
@@ -30,13 +31,15 @@ export type UpstreamOutcome =
   /** May or may not have been committed (timeout, 5xx, broken connection). */
   | { readonly kind: "unknown"; readonly reason: string };
 
+/** `trace`: the context whose span the call belongs to (default: the active one). */
 export interface OrderEntry {
-  place(r: PlaceOrderRequest, caller: Principal): Promise<UpstreamOutcome>;
-  cancel(r: CancelOrderRequest, caller: Principal): Promise<UpstreamOutcome>;
-  replace(r: ReplaceOrderRequest, caller: Principal): Promise<UpstreamOutcome>;
+  place(r: PlaceOrderRequest, caller: Principal, trace?: Context): Promise<UpstreamOutcome>;
+  cancel(r: CancelOrderRequest, caller: Principal, trace?: Context): Promise<UpstreamOutcome>;
+  replace(r: ReplaceOrderRequest, caller: Principal, trace?: Context): Promise<UpstreamOutcome>;
   status(
     r: Pick<OrderStatusRequest, "account" | "clOrdId">,
     caller: Principal,
+    trace?: Context,
   ): Promise<UpstreamOutcome>;
   ready(): Promise<boolean>;
   /** Releases connections (called when the gateway closes). */
