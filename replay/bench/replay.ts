@@ -4,122 +4,158 @@
 // inputs for one pair (EURUSD) from replay/test/support/session.ts — ~74% new
 // orders near the mid (limit GTC/GTD/IOC, some market), 12% cancels, 10%
 // replaces, 2% command-side rejects, 2% clock ticks — and the outputs the
-// live PartitionMatcher produces for them, Avro-encoded through the real
-// registry and bulk-loaded into a dedicated event-store database
-// (fxcore_replay_bench, kept between runs; BENCH_RESEED=1 rebuilds it).
-// Measured:
-//   1. book at T = the end, from Postgres: every input of the pair read
-//      through the cursor, decoded and applied (= rebuilding the pair's book
-//      from scratch); events/s, and per-batch (5,000 inputs) latency percentiles;
-//   2. book at T = the middle of the session;
-//   3. export of the pair to an Avro OCF, then the book rebuilt from the file.
+// live PartitionMatcher produces for them, Avro-encoded by the serde through
+// the real registry and bulk-loaded (COPY) into a dedicated event-store
+// database, kept between runs under a key of what the rows depend on
+// (bench-db.ts; BENCH_RESEED=1 rebuilds it). The live matcher's state hash at
+// the middle and at the end of the session is recorded at seeding, and every
+// rebuild below must reproduce it.
+// Measured (BENCH_RUNS runs each, default 3; figures of every run printed):
+//   1. book at T = the end from Postgres: every input of the pair streamed
+//      (COPY binary), decoded and applied through PartitionMatcher = the time
+//      to rebuild one pair's book from scratch; events/s, CPU µs per event of
+//      this process and of the Postgres backend, latency per 5,000 inputs;
+//   2. book at T = the middle of the session (by TransactTime);
+//   3. export of the pair to an Avro OCF (null codec), recoded with deflate;
+//      the book rebuilt from each file (every record read, inputs applied).
 // Targets: >= 200,000 events/s from Postgres, >= 1,000,000 events/s from OCF.
-import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { rm, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { readFile, rename, rm, stat } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import * as hdr from "hdr-histogram-js";
-import pg from "pg";
-import { type DomainEvent, REFERENCE_CATALOG } from "@fxcore/domain";
-import { migrateEventStore } from "@fxcore/event-store";
-import { createPgPool, type PgPool } from "@fxcore/infra";
+import { REFERENCE_CATALOG } from "@fxcore/domain";
 import { acquireInfra } from "@fxcore/infra/local";
-import { PartitionMatcher } from "@fxcore/matcher";
-import { createSerde, type Envelope, type Serde } from "@fxcore/schemas";
-import { bookAt, bookFromOcf, eventDecoder, exportLog, withReadSession } from "../src/index.ts";
-import { generateInputs, metaFor, uuidFrom, WRITER_EPOCH } from "../test/support/session.ts";
+import { createSerde } from "@fxcore/schemas";
+import {
+  type AsOf,
+  bookAt,
+  bookFromOcf,
+  eventDecoder,
+  exportLog,
+  OCF_CODECS,
+  type OcfCodec,
+  recodeOcf,
+  withReadSession,
+} from "../src/index.ts";
+import { type Checkpoint, openBenchDb } from "./bench-db.ts";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PAIR = "EURUSD";
-const DB = "fxcore_replay_bench";
+const DB = process.env.BENCH_DB ?? "fxcore_replay_bench";
 
 const infra = await acquireInfra();
 const { DATABASE_URL, SCHEMA_REGISTRY_URL } = infra.settings;
 const serde = createSerde({ registryUrl: SCHEMA_REGISTRY_URL });
-const dbUrl = new URL(DATABASE_URL);
-dbUrl.pathname = `/${DB}`;
-
-const admin = new pg.Client({ connectionString: DATABASE_URL });
-await admin.connect();
-if (process.env.BENCH_RESEED === "1")
-  await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-const exists =
-  (await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DB])).rowCount === 1;
-if (!exists) await admin.query(`CREATE DATABASE ${DB}`);
-await admin.end();
-
-const pool = createPgPool({
-  connectionString: dbUrl.toString(),
-  applicationName: "bench-replay",
-  max: 4,
-  statementTimeoutMs: 600_000,
+const db = await openBenchDb({
+  databaseUrl: DATABASE_URL,
+  database: DB,
+  events: EVENTS,
+  pair: PAIR,
+  serde,
+  reseed: process.env.BENCH_RESEED === "1",
 });
-await migrateEventStore(pool);
-await pool.query("CREATE TABLE IF NOT EXISTS bench_meta (events bigint NOT NULL)");
-const seeded = (await pool.query<{ events: string }>("SELECT events FROM bench_meta")).rows[0];
-if (seeded === undefined || Number(seeded.events) !== EVENTS) {
-  await pool.query("TRUNCATE es_outbox, es_events, bench_meta");
-  const t = performance.now();
-  const n = await seed(pool, serde);
-  await pool.query("INSERT INTO bench_meta VALUES ($1)", [EVENTS]);
-  await pool.query("VACUUM ANALYZE es_events");
-  await pool.query("VACUUM ANALYZE es_outbox");
-  console.log(
-    `seeded ${EVENTS} inputs (+ outputs: ${n} rows) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
-  );
-}
+const { pool } = db;
 const counts = (
   await pool.query<{ inputs: string; outputs: string }>(
     "SELECT (SELECT count(*) FROM es_outbox) AS inputs, (SELECT count(*) FROM es_events WHERE stream_id = $1) AS outputs",
     [`executions-${PAIR}`],
   )
 ).rows[0]!;
-console.log(`log: ${counts.inputs} inputs of ${PAIR}, ${counts.outputs} recorded outputs`);
-console.log(
-  `machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}; load ${loadavg()
+const load = () =>
+  loadavg()
     .map((l) => l.toFixed(1))
-    .join(" ")}`,
+    .join(" ");
+console.log(
+  `log: ${counts.inputs} inputs of ${PAIR} (${db.end.inputs} generated; command-side rejects are not matcher inputs), ${counts.outputs} recorded outputs; ` +
+    (db.seededSeconds > 0
+      ? `seeded this run in ${db.seededSeconds.toFixed(1)} s`
+      : "seeded database reused"),
+);
+console.log(
+  `machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}; load ${load()}`,
 );
 
-const decode = eventDecoder(serde);
+const decode = eventDecoder(serde, { registryUrl: SCHEMA_REGISTRY_URL });
+const CLOCK_TICKS_PER_S = 100; // USER_HZ
 
-// 1 and 2: book at T from Postgres.
-for (const [label, asOf] of [
-  ["end (rebuild from scratch)", { kind: "latest" } as const],
-  ["middle", { kind: "seq", seq: Math.floor(Number(counts.outputs) / 2) } as const],
-] as const) {
-  const h = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-  let lastBatchAt = performance.now();
-  const t0 = performance.now();
-  const r = await withReadSession(pool, (s) =>
-    bookAt(s, PAIR, asOf, {
-      catalog: REFERENCE_CATALOG,
-      decode,
-      onProgress: () => {
-        const now = performance.now();
-        h.recordValue(Math.round((now - lastBatchAt) * 1000));
-        lastBatchAt = now;
-      },
-    }),
-  );
-  const secs = (performance.now() - t0) / 1000;
-  if (!r.ok) throw new Error(r.error.message);
-  console.log(
-    `book at ${label}: ${r.value.inputsApplied} inputs in ${secs.toFixed(2)} s = ${Math.round(r.value.inputsApplied / secs).toLocaleString("en")} events/s; ` +
-      `${r.value.resting.length} resting, seq ${r.value.lastSeq}; per 5,000-input batch µs p50 ${h.getValueAtPercentile(50)} p99 ${h.getValueAtPercentile(99)} max ${h.maxValue}`,
-  );
-  h.destroy();
+/** CPU seconds (user + system) of a process from /proc, e.g. the Postgres backend serving the read. */
+async function cpuOf(pid: number): Promise<number> {
+  const f = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_S;
 }
 
-// 3: export to OCF, then replay from the file.
-const file = join(tmpdir(), `fxcore-replay-bench-${process.pid}.avro`);
-{
-  const out = createWriteStream(file);
+function check(what: string, got: { lastSeq: number; stateHash: string }, want: Checkpoint): void {
+  if (got.lastSeq !== want.seq || got.stateHash !== want.stateHash) {
+    throw new Error(
+      `${what}: rebuilt book (seq ${got.lastSeq}, ${got.stateHash}) differs from the live matcher's (seq ${want.seq}, ${want.stateHash})`,
+    );
+  }
+}
+
+// 1 and 2: book at T from Postgres.
+const scenarios: [string, AsOf, Checkpoint][] = [
+  ["end (rebuild from scratch)", { kind: "latest" }, db.end],
+  ["T = middle of the session", { kind: "time", ns: db.middle.transactTime }, db.middle],
+];
+for (const [label, asOf, want] of scenarios) {
+  for (let run = 1; run <= RUNS; run++) {
+    const h = hdr.build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 60_000_000,
+      numberOfSignificantValueDigits: 3,
+    });
+    let lastAt = 0;
+    let pgCpu = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await withReadSession(pool, async (s) => {
+      const pid = (await s.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"))[0]!.pid;
+      const pg0 = await cpuOf(pid);
+      lastAt = performance.now();
+      const book = await bookAt(s, PAIR, asOf, {
+        catalog: REFERENCE_CATALOG,
+        decode,
+        onProgress: () => {
+          const now = performance.now();
+          h.recordValue(Math.round((now - lastAt) * 1000));
+          lastAt = now;
+        },
+      });
+      pgCpu = (await cpuOf(pid)) - pg0;
+      return book;
+    });
+    const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    if (!r.ok) throw new Error(r.error.message);
+    check(`book at ${label}`, r.value, want);
+    const n = r.value.inputsApplied;
+    console.log(
+      `book at ${label}, run ${run}: ${n.toLocaleString("en")} inputs in ${secs.toFixed(2)} s = ${Math.round(n / secs).toLocaleString("en")} events/s; ` +
+        `CPU per event: replay ${((cpu.user + cpu.system) / n).toFixed(2)} µs, Postgres backend ${((pgCpu * 1e6) / n).toFixed(2)} µs; ` +
+        `per 5,000 inputs µs p50 ${h.getValueAtPercentile(50)} p99 ${h.getValueAtPercentile(99)} max ${h.maxValue}; ` +
+        `seq ${r.value.lastSeq}, ${r.value.resting.length} resting, state hash = live; load ${load()}`,
+    );
+    h.destroy();
+  }
+}
+console.log(
+  `decoders: schema ids ${decode.payloads.stats.compiled.join(", ")} compiled, ${decode.payloads.stats.serde.join(", ") || "none"} left to the serde`,
+);
+
+// 3: export to OCF (kept next to the database key: exporting is not what is measured), then replay from the file.
+const cacheDir = process.env.BENCH_OCF_DIR ?? tmpdir();
+const stem = join(
+  cacheDir,
+  `fxcore-replay-bench-${createHash("sha256").update(db.key).digest("hex").slice(0, 12)}`,
+);
+const files = new Map<OcfCodec, string>(OCF_CODECS.map((c) => [c, `${stem}-${c}.avro`]));
+if (!existsSync(files.get("null")!)) {
+  const tmp = `${files.get("null")!}.part`;
+  const out = createWriteStream(tmp);
   const t0 = performance.now();
   const r = await withReadSession(pool, (s) =>
     exportLog(s, {
@@ -135,110 +171,39 @@ const file = join(tmpdir(), `fxcore-replay-bench-${process.pid}.avro`);
   out.end();
   await once(out, "close");
   if (!r.ok) throw new Error(r.error.message);
-  const secs = (performance.now() - t0) / 1000;
-  const size = (await stat(file)).size;
-  console.log(
-    `export to Avro OCF: ${r.value.written} events in ${secs.toFixed(2)} s = ${Math.round(r.value.written / secs).toLocaleString("en")} events/s (${(size / 2 ** 20).toFixed(0)} MiB)`,
-  );
-}
-for (let run = 1; run <= 2; run++) {
-  const t0 = performance.now();
-  const r = await bookFromOcf(
-    createReadStream(file, { highWaterMark: 1 << 20 }),
-    PAIR,
-    { kind: "latest" },
-    REFERENCE_CATALOG,
-  );
+  await rename(tmp, files.get("null")!);
   const secs = (performance.now() - t0) / 1000;
   console.log(
-    `book from OCF (run ${run}): ${r.records} records (${r.inputsApplied} inputs applied) in ${secs.toFixed(2)} s = ${Math.round(r.records / secs).toLocaleString("en")} events/s; seq ${r.lastSeq}`,
+    `export to Avro OCF: ${r.value.written} events in ${secs.toFixed(2)} s = ${Math.round(r.value.written / secs).toLocaleString("en")} events/s`,
   );
 }
-await rm(file, { force: true });
+if (!existsSync(files.get("deflate")!)) {
+  const tmp = `${files.get("deflate")!}.part`;
+  await recodeOcf(createReadStream(files.get("null")!), createWriteStream(tmp), "deflate");
+  await rename(tmp, files.get("deflate")!);
+}
+for (const codec of OCF_CODECS) {
+  const file = files.get(codec)!;
+  console.log(`OCF ${codec}: ${((await stat(file)).size / 2 ** 20).toFixed(0)} MiB (${file})`);
+  for (let run = 1; run <= RUNS; run++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await bookFromOcf(
+      createReadStream(file, { highWaterMark: 1 << 20 }),
+      PAIR,
+      { kind: "latest" },
+      REFERENCE_CATALOG,
+    );
+    const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    check(`book from OCF (${codec})`, r, db.end);
+    console.log(
+      `book from OCF, codec ${r.codec}, ${r.reader} reader, run ${run}: ${r.records.toLocaleString("en")} records (${r.inputsApplied.toLocaleString("en")} inputs applied) in ${secs.toFixed(2)} s = ${Math.round(r.records / secs).toLocaleString("en")} events/s; ` +
+        `CPU ${((cpu.user + cpu.system) / r.records).toFixed(2)} µs per record; state hash = live; load ${load()}`,
+    );
+  }
+}
+if (process.env.BENCH_KEEP_OCF !== "1")
+  for (const f of files.values()) await rm(f, { force: true });
 await pool.end();
 await infra.release();
-
-/** Bulk-loads the session in log order: inputs with their outbox rows, each followed by its outputs. */
-async function seed(pool: PgPool, serde: Serde): Promise<number> {
-  const matcher = new PartitionMatcher({ catalog: REFERENCE_CATALOG, writerEpoch: WRITER_EPOCH });
-  const versions = new Map<string, number>();
-  let rows = 0;
-  let i = 0;
-  type Row = {
-    stream: string;
-    version: number;
-    id: string;
-    type: string;
-    schemaId: number;
-    payload: Buffer;
-    meta: string;
-    key: string | null;
-  };
-  let chunk: Row[] = [];
-  const row = async (
-    stream: string,
-    env: Envelope,
-    topic: string,
-    key: string | null,
-    version?: number,
-  ) => {
-    const bytes = await serde.encode(topic, env);
-    const v = version ?? versions.get(stream) ?? 0;
-    if (version === undefined) versions.set(stream, v + 1);
-    chunk.push({
-      stream,
-      version: v,
-      id: env.meta.eventId,
-      type: env.payload.type,
-      schemaId: bytes.readInt32BE(1),
-      payload: bytes,
-      meta: "{}",
-      key,
-    });
-  };
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    const c = chunk;
-    chunk = [];
-    rows += c.length;
-    await pool.query(
-      `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::int[], $6::bytea[], $7::jsonb[], $8::text[])
-           WITH ORDINALITY AS u(stream_id, stream_version, event_id, event_type, schema_id, payload, metadata, msg_key, ord)
-       ), ins AS (
-         INSERT INTO es_events (stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata)
-         SELECT stream_id, stream_version, event_id, event_type, schema_id, 1, payload, metadata FROM input ORDER BY ord
-         RETURNING global_position, event_id
-       )
-       INSERT INTO es_outbox (lane, topic, message_key, global_position)
-       SELECT (hashtextextended(i.msg_key, 0) & 31)::smallint, 'fx.orders', i.msg_key, ins.global_position
-       FROM ins JOIN input i ON i.event_id = ins.event_id WHERE i.msg_key IS NOT NULL ORDER BY ins.global_position`,
-      [
-        c.map((r) => r.stream),
-        c.map((r) => r.version),
-        c.map((r) => r.id),
-        c.map((r) => r.type),
-        c.map((r) => r.schemaId),
-        c.map((r) => r.payload),
-        c.map((r) => r.meta),
-        c.map((r) => r.key),
-      ],
-    );
-  };
-  for (const { input, stream } of generateInputs({ n: EVENTS, pairs: [PAIR], seed: 5 })) {
-    const env: Envelope = {
-      meta: metaFor(uuidFrom(2, i + 1), input.transactTime, `c${i}`),
-      payload: input as DomainEvent,
-    };
-    await row(stream, env, "fx.orders", PAIR);
-    const outcome = matcher.apply(env);
-    if (outcome.kind === "outputs") {
-      for (const o of outcome.outputs)
-        await row(`executions-${PAIR}`, o, "fx.executions", null, Number(o.meta.pairSeq) - 1);
-    }
-    if (chunk.length >= 20_000) await flush();
-    if (++i % 100_000 === 0) console.log(`  seeding: ${i} inputs`);
-  }
-  await flush();
-  return rows;
-}

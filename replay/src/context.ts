@@ -33,5 +33,11 @@ export function createReplayContext(
     max: 2,
   });
   const serde = createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL });
-  return { pool, serde, decode: eventDecoder(serde), instruments, close: () => pool.end() };
+  return {
+    pool,
+    serde,
+    decode: eventDecoder(serde, { registryUrl: config.SCHEMA_REGISTRY_URL }),
+    instruments,
+    close: () => pool.end(),
+  };
 }

@@ -6,7 +6,16 @@ export { type ApiAnswer, type RegulatorApi, regulatorApi, STATUS_OF } from "./ap
 export { parseAsOf, parseInstant, parsePair, parseSeq } from "./cli/arguments.ts";
 export { EXIT, runCli, USAGE } from "./cli/run.ts";
 export { createReplayContext, type ReplayContext, replayConfigSpec } from "./context.ts";
-export { exportSchema, OcfWriter, readOcf, replayReaderType } from "./export/avro-ocf.ts";
+export {
+  exportSchema,
+  OCF_CODECS,
+  type OcfCodec,
+  OcfWriter,
+  openOcf,
+  readOcf,
+  recodeOcf,
+  replayReaderType,
+} from "./export/avro-ocf.ts";
 export {
   avroRecord,
   CSV_COLUMNS,

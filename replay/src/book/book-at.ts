@@ -11,10 +11,11 @@ import type {
   RestingOrder,
 } from "@fxcore/domain";
 import { PartitionMatcher } from "@fxcore/matcher";
-import type { EventDecoder } from "../log/decoder.ts";
-import { pairInputs } from "../log/event-log.ts";
+import type { Envelope } from "@fxcore/schemas";
+import { type EventDecoder, unreadable } from "../log/decoder.ts";
+import { pairInputBlocks } from "../log/input-copy.ts";
 import type { ReadSession } from "../log/read-session.ts";
-import { type ReplayResult, replayError } from "../log/replay-error.ts";
+import { ReplayFailure, type ReplayResult, replayError } from "../log/replay-error.ts";
 
 /** Up to what the book is rebuilt: an instant (TransactTime, ns), a pair sequence number, or everything. */
 export type AsOf =
@@ -43,17 +44,13 @@ export interface BookAtT {
 export interface BookAtOptions {
   readonly catalog: InstrumentCatalog;
   readonly decode: EventDecoder;
-  /** Progress callback, every batch: inputs applied so far. */
+  /** Progress callback, about every 5,000 inputs: inputs applied so far. */
   readonly onProgress?: (applied: number) => void;
-  readonly batchSize?: number;
+  /** Rows per COPY page (a reader that stops early leaves at most one page unread). */
+  readonly pageRows?: number;
 }
 
-const INPUT_TYPES = new Set([
-  "OrderAccepted",
-  "OrderCancelRequested",
-  "OrderReplaceRequested",
-  "TimeAdvanced",
-]);
+const PROGRESS_EVERY = 5_000;
 
 export async function bookAt(
   s: ReadSession,
@@ -76,36 +73,91 @@ export async function bookAt(
   });
   let applied = 0;
   let poison = 0;
-  let lastInput: BookAtT["lastInput"] = null;
+  let lastPosition = -1;
+  let lastTime = 0n;
   let firstTime: bigint | null = null;
   let engine: MatchingEngine | undefined;
   let reached = asOf.kind === "latest";
-  outer: for await (const batch of pairInputs(s, pair, options.batchSize)) {
-    for (const stored of batch) {
-      if (!INPUT_TYPES.has(stored.eventType)) continue;
-      const d = await options.decode(stored);
-      const input = d.event as MatcherInput;
+  let reported = 0;
+  let broken: { position: number; why: string } | undefined;
+  const payloads = options.decode.payloads;
+  const serde = options.decode.serde;
+  outer: for await (const block of pairInputBlocks(s, pair, options.pageRows)) {
+    const { buf, start, end, position } = block;
+    for (let i = 0; i < block.count; i++) {
+      const from = start[i]!;
+      const to = end[i]!;
+      // Schema id of the framed bytes; anything malformed is left to the serde to name.
+      const id = to - from >= 5 && buf[from] === 0 ? buf.readInt32BE(from + 1) : -1;
+      let read = id > 0 ? payloads.readerFor(id) : null;
+      if (read === undefined) {
+        await payloads.prepare(id);
+        read = payloads.readerFor(id) ?? null;
+      }
+      let env: Envelope;
+      if (read !== null) {
+        try {
+          env = read(buf, from + 5, to);
+        } catch (e) {
+          broken = { position: position[i]!, why: `INVALID_BODY: ${(e as Error).message}` };
+          break outer;
+        }
+      } else {
+        const r = await serde.decode(buf.subarray(from, to));
+        if (!r.ok) {
+          broken = { position: position[i]!, why: `${r.error.kind}: ${r.error.message}` };
+          break outer;
+        }
+        env = r.value;
+      }
+      const input = env.payload as MatcherInput;
       firstTime ??= input.transactTime;
       // The book is a prefix of the input sequence: stop at the first input past T.
       if (asOf.kind === "time" && input.transactTime > asOf.ns) {
         reached = true;
         break outer;
       }
-      const outcome = matcher.apply({ meta: d.meta, payload: d.event });
+      const outcome = matcher.apply(env);
       if (outcome.kind === "poison") {
         poison++;
         continue;
       }
       applied++;
-      lastInput = { globalPosition: stored.globalPosition, transactTime: input.transactTime };
+      lastPosition = position[i]!;
+      lastTime = input.transactTime;
       engine ??= matcher.books().find((b) => b.symbol === pair)?.engine;
       if (asOf.kind === "seq" && (engine?.seq ?? 0) >= asOf.seq) {
         reached = true;
         break outer;
       }
     }
-    options.onProgress?.(applied);
+    if (applied - reported >= PROGRESS_EVERY) {
+      reported = applied;
+      options.onProgress?.(applied);
+    }
   }
+  if (applied !== reported) options.onProgress?.(applied);
+  if (broken !== undefined) {
+    // Named the way every replay names an unreadable event (the scan selected only the bytes).
+    const [stored] = await s.query<{ stream_id: string; stream_version: string; event_id: string }>(
+      "SELECT stream_id, stream_version::text, event_id::text FROM es_events WHERE global_position = $1",
+      [broken.position],
+    );
+    throw new ReplayFailure({
+      kind: "UNDECODABLE",
+      message: unreadable(
+        {
+          eventId: stored?.event_id ?? "?",
+          streamId: stored?.stream_id ?? "?",
+          streamVersion: BigInt(stored?.stream_version ?? -1),
+          globalPosition: BigInt(broken.position),
+        },
+        broken.why,
+      ),
+    });
+  }
+  const lastInput: BookAtT["lastInput"] =
+    lastPosition < 0 ? null : { globalPosition: BigInt(lastPosition), transactTime: lastTime };
   if (firstTime === null)
     return replayError("NOT_FOUND", `no events for pair ${pair} in the event store`);
   if (asOf.kind === "time" && asOf.ns < firstTime) {

@@ -1,26 +1,38 @@
 // The book of a pair rebuilt from an Avro OCF export instead of the database:
 // an auditor holding an export can replay it without access to the system.
 // Same engine path as bookAt (PartitionMatcher in standby), same prefix rule.
+// Records are read by a reader compiled from the file's own schema (ADR 086):
+// the export's columns and every event that is not a matcher input are
+// skipped without being decoded; inputs are resolved into the current schemas.
 import type { Readable } from "node:stream";
-import type { DomainEvent, InstrumentCatalog } from "@fxcore/domain";
+import type { DomainEvent, InstrumentCatalog, MatcherInput } from "@fxcore/domain";
 import { PartitionMatcher } from "@fxcore/matcher";
-import type { EnvelopeMeta } from "@fxcore/schemas";
-import { readOcf, replayReaderType } from "../export/avro-ocf.ts";
+import { type Envelope, type EnvelopeMeta, loadCatalog, type SchemaCatalog } from "@fxcore/schemas";
+import { compileSelectiveReader, type SelectiveReader } from "../codec/avro-compiler.ts";
+import { schemaTree, UnsupportedSchema } from "../codec/avro-schema.ts";
+import { type OcfCodec, openOcf, replayReaderType } from "../export/avro-ocf.ts";
+import { MATCHER_INPUT_TYPES } from "../log/input-copy.ts";
 import type { AsOf } from "./book-at.ts";
 
-const INPUT_RECORDS = new Map([
-  ["fx.events.OrderAccepted", "OrderAccepted"],
-  ["fx.events.OrderCancelRequested", "OrderCancelRequested"],
-  ["fx.events.OrderReplaceRequested", "OrderReplaceRequested"],
-  ["fx.events.TimeAdvanced", "TimeAdvanced"],
-]);
+const INPUT_RECORDS = new Map<string, string>(
+  MATCHER_INPUT_TYPES.map((t) => [`fx.events.${t}`, t]),
+);
 
 export interface OcfReplay {
   readonly records: number;
   readonly inputsApplied: number;
   readonly lastSeq: number;
   readonly stateHash: string;
+  readonly codec: OcfCodec;
+  /** "compiled": the file's schema compiled into a selective reader; "avsc": the generic reader. */
+  readonly reader: "compiled" | "avsc";
 }
+
+let defaultSchemas: SchemaCatalog | undefined;
+const defaultSchemaCatalog = (): SchemaCatalog => {
+  defaultSchemas ??= loadCatalog();
+  return defaultSchemas;
+};
 
 /** Applies the pair's inputs found in an export (in file order = log order) up to `asOf`. */
 export async function bookFromOcf(
@@ -28,28 +40,82 @@ export async function bookFromOcf(
   pair: string,
   asOf: AsOf,
   catalog: InstrumentCatalog,
+  schemas: SchemaCatalog = defaultSchemaCatalog(),
 ): Promise<OcfReplay> {
   const matcher = new PartitionMatcher({ catalog, writerEpoch: 0, homePairs: new Set() });
+  const ocf = await openOcf(input);
+  const compiled = compileReader(ocf.schema, schemas);
+  const generic = compiled === undefined ? replayReaderType(ocf.schema) : undefined;
   let records = 0;
   let applied = 0;
-  const engine = () => matcher.books().find((b) => b.symbol === pair)?.engine;
-  outer: for await (const block of readOcf(input, replayReaderType)) {
-    for (const r of block as { event: Record<string, Record<string, unknown>> }[]) {
-      records++;
-      const union = r.event;
-      // A wrapped union value: one own key, the record's full name.
-      const name = Object.keys(union)[0];
-      const type = name === undefined ? undefined : INPUT_RECORDS.get(name);
-      if (type === undefined) continue;
-      const inner = union[name!]!;
-      if (inner.symbol !== pair) continue;
-      const payload = { ...inner, type } as unknown as DomainEvent & { transactTime: bigint };
-      if (asOf.kind === "time" && payload.transactTime > asOf.ns) break outer;
-      matcher.apply({ meta: inner.meta as unknown as EnvelopeMeta, payload });
-      applied++;
-      if (asOf.kind === "seq" && (engine()?.seq ?? 0) >= asOf.seq) break outer;
+  let engine = matcher.books().find((b) => b.symbol === pair)?.engine;
+  // One input: false when the book is complete (past T, or at the asked seq).
+  const apply = (env: Envelope): boolean => {
+    const payload = env.payload as MatcherInput;
+    if (payload.symbol !== pair) return true;
+    if (asOf.kind === "time" && payload.transactTime > asOf.ns) return false;
+    matcher.apply(env);
+    applied++;
+    if (asOf.kind === "seq") {
+      engine ??= matcher.books().find((b) => b.symbol === pair)?.engine;
+      if ((engine?.seq ?? 0) >= asOf.seq) return false;
     }
+    return true;
+  };
+  outer: for await (const { count, data } of ocf.blocks) {
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      records++;
+      if (compiled !== undefined) {
+        const env = compiled.read(data, pos, data.length);
+        pos = compiled.end();
+        if (env !== null && !apply(env)) break outer;
+        continue;
+      }
+      const r = generic!.decode(data, pos);
+      if (r.offset < 0) throw new Error("OCF block ends inside a record");
+      pos = r.offset;
+      const env = fromGeneric(r.value as { event: Record<string, Record<string, unknown>> });
+      if (env !== undefined && !apply(env)) break outer;
+    }
+    if (pos !== data.length) throw new Error("OCF block has bytes after its last record");
   }
-  const e = engine();
-  return { records, inputsApplied: applied, lastSeq: e?.seq ?? 0, stateHash: e?.stateHash() ?? "" };
+  const e = matcher.books().find((b) => b.symbol === pair)?.engine;
+  return {
+    records,
+    inputsApplied: applied,
+    lastSeq: e?.seq ?? 0,
+    stateHash: e?.stateHash() ?? "",
+    codec: ocf.codec,
+    reader: compiled === undefined ? "avsc" : "compiled",
+  };
+}
+
+/** A reader of the export record that decodes only matcher inputs; undefined when the file's schema is not one the compiler models. */
+function compileReader(schema: unknown, schemas: SchemaCatalog): SelectiveReader | undefined {
+  try {
+    return compileSelectiveReader(schemaTree(schema), "event", (name) => {
+      const type = INPUT_RECORDS.get(name);
+      const current = type === undefined ? undefined : schemas.current(type);
+      return current === undefined ? undefined : schemaTree(current.schema);
+    });
+  } catch (e) {
+    if (e instanceof UnsupportedSchema) return undefined;
+    throw e;
+  }
+}
+
+/** A record read by the generic reader: the envelope when it is a matcher input. */
+function fromGeneric(r: { event: Record<string, Record<string, unknown>> }): Envelope | undefined {
+  const union = r.event;
+  // A wrapped union value: one own key, the record's full name.
+  const name = Object.keys(union)[0];
+  const type = name === undefined ? undefined : INPUT_RECORDS.get(name);
+  if (type === undefined) return undefined;
+  const inner = union[name!]!;
+  const { meta, ...fields } = inner;
+  return {
+    meta: meta as unknown as EnvelopeMeta,
+    payload: { ...fields, type } as unknown as DomainEvent,
+  };
 }

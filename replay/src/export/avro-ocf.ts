@@ -3,12 +3,18 @@
 // types and FIX-code enums), so the export describes itself; any Avro reader
 // can read it back with the embedded schema alone.
 import { randomBytes } from "node:crypto";
-import type { Readable } from "node:stream";
+import { once } from "node:events";
+import type { Readable, Writable } from "node:stream";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import avro from "avsc";
 import { type AvroType, readerType, type SchemaCatalog } from "@fxcore/schemas";
 
 const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]); // "Obj" 1
 const SYNC_BYTES = 16;
+
+/** Block codecs written and read: none, or raw deflate (RFC 1951) as the Avro spec defines it. */
+export type OcfCodec = "null" | "deflate";
+export const OCF_CODECS: readonly OcfCodec[] = ["null", "deflate"];
 
 /** Event record types exported (the domain events; commands never reach the event store). */
 export const EVENT_TYPES = [
@@ -134,6 +140,7 @@ export class OcfWriter {
   readonly #sink: (chunk: Buffer) => Promise<void>;
   readonly #sync = randomBytes(SYNC_BYTES);
   readonly #blockBytes: number;
+  readonly #codec: OcfCodec;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #count = 0;
@@ -142,28 +149,15 @@ export class OcfWriter {
     schema: Record<string, unknown>,
     sink: (chunk: Buffer) => Promise<void>,
     blockBytes = 64 * 1024,
+    codec: OcfCodec = "null",
   ) {
     this.type = readerType(schema as never);
     this.#sink = sink;
     this.#blockBytes = blockBytes;
-    this.#header = this.#encodeHeader(JSON.stringify(schema));
+    this.#codec = codec;
+    this.#header = encodeHeader(JSON.stringify(schema), codec, this.#sync);
   }
   #header: Buffer | null;
-
-  #encodeHeader(schemaJson: string): Buffer {
-    const parts: Buffer[] = [MAGIC];
-    const meta: [string, Buffer][] = [
-      ["avro.schema", Buffer.from(schemaJson, "utf8")],
-      ["avro.codec", Buffer.from("null", "utf8")],
-    ];
-    parts.push(longBytes(meta.length));
-    for (const [k, v] of meta) {
-      const key = Buffer.from(k, "utf8");
-      parts.push(longBytes(key.length), key, longBytes(v.length), v);
-    }
-    parts.push(longBytes(0), this.#sync);
-    return Buffer.concat(parts);
-  }
 
   async write(record: unknown): Promise<void> {
     if (this.#header !== null) {
@@ -183,12 +177,9 @@ export class OcfWriter {
       this.#header = null;
     }
     if (this.#count === 0) return;
-    const block = Buffer.concat([
-      longBytes(this.#count),
-      longBytes(this.#pendingBytes),
-      ...this.#pending,
-      this.#sync,
-    ]);
+    const data = Buffer.concat(this.#pending);
+    const body = this.#codec === "deflate" ? deflateRawSync(data) : data;
+    const block = Buffer.concat([longBytes(this.#count), longBytes(body.length), body, this.#sync]);
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#count = 0;
@@ -196,14 +187,37 @@ export class OcfWriter {
   }
 }
 
-/** Reads an OCF from a byte stream, yielding records block by block; the schema comes from the file. */
-export async function* readOcf(
-  input: Readable,
-  makeType: (schema: unknown) => AvroType = (s) => readerType(s as never),
-): AsyncGenerator<unknown[]> {
+function encodeHeader(schemaJson: string, codec: OcfCodec, sync: Buffer): Buffer {
+  const parts: Buffer[] = [MAGIC];
+  const meta: [string, Buffer][] = [
+    ["avro.schema", Buffer.from(schemaJson, "utf8")],
+    ["avro.codec", Buffer.from(codec, "utf8")],
+  ];
+  parts.push(longBytes(meta.length));
+  for (const [k, v] of meta) {
+    const key = Buffer.from(k, "utf8");
+    parts.push(longBytes(key.length), key, longBytes(v.length), v);
+  }
+  parts.push(longBytes(0), sync);
+  return Buffer.concat(parts);
+}
+
+/** One block of an OCF: its record count and its (decompressed) bytes. */
+export interface OcfBlock {
+  readonly count: number;
+  readonly data: Buffer;
+}
+
+/** The file's header (writer schema, codec) and its blocks, read in constant memory. */
+export interface OcfStream {
+  readonly schema: unknown;
+  readonly codec: OcfCodec;
+  readonly blocks: AsyncGenerator<OcfBlock>;
+}
+
+/** Opens an OCF byte stream: reads the header, then yields blocks (sync markers checked, deflate inflated). */
+export async function openOcf(input: Readable): Promise<OcfStream> {
   let buf: Buffer = Buffer.alloc(0);
-  let type: AvroType | undefined;
-  let sync: Buffer | undefined;
   const chunks = input[Symbol.asyncIterator]();
   const more = async (): Promise<boolean> => {
     const next = await chunks.next();
@@ -211,49 +225,78 @@ export async function* readOcf(
     buf = buf.length === 0 ? (next.value as Buffer) : Buffer.concat([buf, next.value as Buffer]);
     return true;
   };
-  // Header.
   for (;;) {
     const h = parseHeader(buf);
     if (h === "bad") throw new Error("not an Avro object container file");
     if (h !== undefined) {
       const codec = h.meta.get("avro.codec")?.toString() ?? "null";
-      if (codec !== "null") throw new Error(`unsupported OCF codec ${codec}`);
-      type = makeType(JSON.parse(h.meta.get("avro.schema")?.toString() ?? "null"));
-      sync = h.sync;
+      if (codec !== "null" && codec !== "deflate")
+        throw new Error(`unsupported OCF codec ${codec}`);
+      const schema = JSON.parse(h.meta.get("avro.schema")?.toString() ?? "null") as unknown;
       buf = buf.subarray(h.end);
-      break;
+      return { schema, codec, blocks: blocks(h.sync, codec) };
     }
     if (!(await more())) throw new Error("truncated OCF header");
   }
-  // Blocks.
-  for (;;) {
-    const count = readLong(buf, 0);
-    const size = count && readLong(buf, count.pos);
-    if (
-      count !== undefined &&
-      size !== undefined &&
-      buf.length >= size.pos + size.value + SYNC_BYTES
-    ) {
-      const data = buf.subarray(size.pos, size.pos + size.value);
-      if (!buf.subarray(size.pos + size.value, size.pos + size.value + SYNC_BYTES).equals(sync!)) {
-        throw new Error("OCF sync marker mismatch (corrupt file)");
+  async function* blocks(sync: Buffer, codec: OcfCodec): AsyncGenerator<OcfBlock> {
+    for (;;) {
+      const count = readLong(buf, 0);
+      const size = count && readLong(buf, count.pos);
+      if (
+        count !== undefined &&
+        size !== undefined &&
+        buf.length >= size.pos + size.value + SYNC_BYTES
+      ) {
+        const end = size.pos + size.value;
+        if (buf.compare(sync, 0, SYNC_BYTES, end, end + SYNC_BYTES) !== 0) {
+          throw new Error("OCF sync marker mismatch (corrupt file)");
+        }
+        const raw = buf.subarray(size.pos, end);
+        buf = buf.subarray(end + SYNC_BYTES);
+        yield { count: count.value, data: codec === "deflate" ? inflateRawSync(raw) : raw };
+        continue;
       }
-      const records: unknown[] = new Array(count.value);
-      let pos = 0;
-      for (let i = 0; i < count.value; i++) {
-        const r = type!.decode(data, pos);
-        if (r.offset < 0) throw new Error("OCF block ends inside a record");
-        records[i] = r.value;
-        pos = r.offset;
+      if (!(await more())) {
+        if (buf.length > 0) throw new Error("truncated OCF block");
+        return;
       }
-      buf = buf.subarray(size.pos + size.value + SYNC_BYTES);
-      yield records;
-      continue;
     }
-    if (!(await more())) {
-      if (buf.length > 0) throw new Error("truncated OCF block");
-      return;
+  }
+}
+
+/** Rewrites an OCF with another block codec: same schema, same records, same block boundaries. */
+export async function recodeOcf(input: Readable, output: Writable, codec: OcfCodec): Promise<void> {
+  const ocf = await openOcf(input);
+  const sync = randomBytes(SYNC_BYTES);
+  const write = async (b: Buffer) => {
+    if (!output.write(b)) await once(output, "drain");
+  };
+  await write(encodeHeader(JSON.stringify(ocf.schema), codec, sync));
+  for await (const { count, data } of ocf.blocks) {
+    const body = codec === "deflate" ? deflateRawSync(data) : data;
+    await write(Buffer.concat([longBytes(count), longBytes(body.length), body, sync]));
+  }
+  output.end();
+  await once(output, "finish");
+}
+
+/** Reads an OCF from a byte stream, yielding records block by block; the schema comes from the file. */
+export async function* readOcf(
+  input: Readable,
+  makeType: (schema: unknown) => AvroType = (s) => readerType(s as never),
+): AsyncGenerator<unknown[]> {
+  const ocf = await openOcf(input);
+  const type = makeType(ocf.schema);
+  for await (const { count, data } of ocf.blocks) {
+    const records: unknown[] = new Array(count);
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      const r = type.decode(data, pos);
+      if (r.offset < 0) throw new Error("OCF block ends inside a record");
+      records[i] = r.value;
+      pos = r.offset;
     }
+    yield records;
   }
 }
 

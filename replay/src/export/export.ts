@@ -7,7 +7,7 @@ import type { DecodedEvent, EventDecoder } from "../log/decoder.ts";
 import { logEvents } from "../log/event-log.ts";
 import type { ReadSession } from "../log/read-session.ts";
 import { type ReplayResult, replayError } from "../log/replay-error.ts";
-import { exportSchema, OcfWriter } from "./avro-ocf.ts";
+import { exportSchema, type OcfCodec, OcfWriter } from "./avro-ocf.ts";
 import { orderCodes, regulatoryCode } from "./regulatory-codes.ts";
 
 export type ExportFormat = "jsonl" | "csv" | "avro";
@@ -37,6 +37,8 @@ export interface ExportOptions {
   readonly sink: (chunk: Buffer) => Promise<void>;
   readonly onProgress?: (scanned: number, written: number) => void;
   readonly batchSize?: number;
+  /** Block codec of an Avro export (default null: readable by any Avro reader without zlib). */
+  readonly ocfCodec?: OcfCodec;
 }
 
 const accountsOf = (e: DomainEvent): string[] =>
@@ -65,7 +67,7 @@ export async function exportLog(
 ): Promise<ReplayResult<ExportSummary>> {
   const bad = validateFilter(o.filter);
   if (bad !== undefined) return replayError("BAD_ARGUMENT", bad);
-  const writer = formatWriter(o.format, o.catalog, o.sink);
+  const writer = formatWriter(o.format, o.catalog, o.sink, o.ocfCodec);
   let scanned = 0;
   let written = 0;
   let first: bigint | null = null;
@@ -242,9 +244,10 @@ function formatWriter(
   format: ExportFormat,
   catalog: SchemaCatalog,
   sink: (chunk: Buffer) => Promise<void>,
+  codec: OcfCodec = "null",
 ): FormatWriter {
   if (format === "avro") {
-    const ocf = new OcfWriter(exportSchema(catalog), sink);
+    const ocf = new OcfWriter(exportSchema(catalog), sink, undefined, codec);
     return { write: (d) => ocf.write(avroRecord(d, catalog)), end: () => ocf.flush() };
   }
   // Text formats: lines gathered into ~64 KiB chunks.

@@ -1,0 +1,385 @@
+// Avro readers compiled to straight-line JavaScript, once per writer schema:
+// the replay's bulk decode (ADR 084). Each reader resolves one writer schema
+// into the current reader schema by Avro's rules (fields by name, writer-only
+// fields skipped, reader-only fields from their defaults, enums by symbol,
+// nullable unions by branch) and builds exactly the value the serde builds:
+// the envelope, bigints for `timestamp-nanos`, safe-integer numbers for other
+// longs. Whatever the compiler does not model (promotions, bytes, fixed,
+// FIX-code enums, aliases, non-nullable unions in a reader) makes it refuse
+// (UnsupportedSchema), and the caller uses the serde instead.
+import type { Envelope } from "@fxcore/schemas";
+import { type AvroFieldNode, type AvroNode, UnsupportedSchema } from "./avro-schema.ts";
+
+/** Reads one envelope from `buf[start, end)`; throws on bytes that are not one (truncated, trailing data, bad index). */
+export type EnvelopeReader = (buf: Buffer, start: number, end: number) => Envelope;
+
+/** Reads one record starting at `start`; `end()` is where it stopped. Null: a record the caller did not select. */
+export interface SelectiveReader {
+  read(buf: Buffer, start: number, limit: number): Envelope | null;
+  end(): number;
+}
+
+// Runtime helpers of every generated reader. `P` is the read position, `E` the bound.
+const RUNTIME = `
+"use strict";
+let P = 0, E = 0;
+const dv = new DataView(new ArrayBuffer(8));
+function fail(m) { throw new Error(m); }
+function zz(n) { return (n >>> 1) ^ -(n & 1); }
+function rl(buf) {
+  let b = buf[P++]; let n = b & 127;
+  if (b < 128) return zz(n);
+  b = buf[P++]; n |= (b & 127) << 7; if (b < 128) return zz(n);
+  b = buf[P++]; n |= (b & 127) << 14; if (b < 128) return zz(n);
+  b = buf[P++]; n |= (b & 127) << 21; if (b < 128) return zz(n);
+  return rlWide(buf, n);
+}
+function rlWide(buf, n) {
+  let h = 0, mul = 1, b = 128;
+  for (let i = 0; b > 127; i++) {
+    if (i === 6 || P >= E) fail("truncated or overlong long");
+    b = buf[P++]; h += (b & 127) * mul; mul *= 128;
+  }
+  if (h >= 67108864) fail("long is outside the safe integer range");
+  const mag = h * 134217728 + (n >>> 1);
+  return (n & 1) === 0 ? mag : -mag - 1;
+}
+function rns(buf) {
+  let b = buf[P++]; let lo = b & 127; let s = 7;
+  while (b > 127 && s < 28) { b = buf[P++]; lo |= (b & 127) << s; s += 7; }
+  let hi = 0;
+  if (b > 127) {
+    let mul = 1;
+    for (let i = 0; b > 127; i++) {
+      if (i === 6 || P >= E) fail("truncated or overlong long");
+      b = buf[P++]; hi += (b & 127) * mul; mul *= 128;
+    }
+    if (hi >= 68719476736) fail("long overflows 64 bits");
+  }
+  const lo32 = (lo | ((hi % 16) << 28)) >>> 0;
+  const hi32 = Math.floor(hi / 16);
+  let l = (lo32 >>> 1) | ((hi32 & 1) << 31), h = hi32 >>> 1;
+  if ((lo32 & 1) === 1) { l = ~l; h = ~h; }
+  dv.setInt32(0, l, true); dv.setInt32(4, h, true);
+  return dv.getBigInt64(0, true);
+}
+function rs(buf) {
+  const n = rl(buf);
+  if (n < 0 || P + n > E) fail("truncated string");
+  const s = buf.utf8Slice(P, P + n); P += n; return s;
+}
+function sv(buf) { while (buf[P++] > 127) {} }
+function sb(buf) { const n = rl(buf); if (n < 0) fail("negative length"); P += n; }
+function rf(buf) { const v = buf.readFloatLE(P); P += 4; return v; }
+function rd(buf) { const v = buf.readDoubleLE(P); P += 8; return v; }
+function done(end) {
+  if (P > end) fail("truncated buffer");
+  if (P < end) fail("trailing data");
+}
+`;
+
+const shortName = (name: string) => name.slice(name.lastIndexOf(".") + 1);
+const sameName = (a: string, b: string) => a === b || shortName(a) === shortName(b);
+
+class Gen {
+  readonly lines: string[] = [];
+  readonly consts: unknown[] = [];
+  #n = 0;
+  v(prefix = "v"): string {
+    return `${prefix}${this.#n++}`;
+  }
+  constant(value: unknown): string {
+    this.consts.push(value);
+    return `K[${this.consts.length - 1}]`;
+  }
+
+  /** Statements that move P past one value of `w`. */
+  skip(w: AvroNode): void {
+    const L = this.lines;
+    switch (w.k) {
+      case "null":
+        return;
+      case "boolean":
+        L.push("P++;");
+        return;
+      case "int":
+      case "long":
+      case "enum":
+        L.push("sv(buf);");
+        return;
+      case "float":
+        L.push("P += 4;");
+        return;
+      case "double":
+        L.push("P += 8;");
+        return;
+      case "string":
+      case "bytes":
+        L.push("sb(buf);");
+        return;
+      case "fixed":
+        L.push(`P += ${w.size};`);
+        return;
+      case "record":
+        for (const f of w.fields) this.skip(f.type);
+        return;
+      case "union": {
+        if (w.branches.length === 0) throw new UnsupportedSchema("recursive type");
+        const i = this.v("u");
+        L.push(`const ${i} = rl(buf);`);
+        w.branches.forEach((b, n) => {
+          L.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
+          this.skip(b);
+          L.push("}");
+        });
+        L.push(`else fail("bad union index " + ${i});`);
+        return;
+      }
+      case "array":
+      case "map": {
+        const c = this.v("c");
+        L.push(`for (let ${c} = rl(buf); ${c} !== 0; ${c} = rl(buf)) {`);
+        // A negative count is followed by the block's size in bytes: jump over it.
+        L.push(`if (${c} < 0) { sb(buf); continue; }`);
+        L.push(`for (let i = 0; i < ${c}; i++) {`);
+        if (w.k === "map") L.push("sb(buf);");
+        this.skip(w.k === "map" ? w.values : w.items);
+        L.push("}}");
+        return;
+      }
+    }
+  }
+
+  /** Statements reading one value written as `w` into the reader type `r`; returns its expression. */
+  read(w: AvroNode, r: AvroNode): string {
+    const L = this.lines;
+    if (w.k === "union") {
+      if (w.branches.length === 0) throw new UnsupportedSchema("recursive type");
+      const out = this.v();
+      const i = this.v("u");
+      L.push(`let ${out};`, `const ${i} = rl(buf);`);
+      w.branches.forEach((b, n) => {
+        L.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
+        const target = r.k === "union" ? this.branchFor(b, r) : r;
+        if (target === undefined) {
+          // A writer branch this reader cannot take: an error when it occurs, as avsc's resolver.
+          L.push(`fail("union branch ${n} not readable");`);
+        } else {
+          L.push(`${out} = ${this.read(b, target)};`);
+        }
+        L.push("}");
+      });
+      L.push(`else fail("bad union index " + ${i});`);
+      return out;
+    }
+    if (r.k === "union") {
+      const target = this.branchFor(w, r);
+      if (target === undefined) throw new UnsupportedSchema(`no union branch for ${w.k}`);
+      return this.read(w, target);
+    }
+    switch (w.k) {
+      case "null":
+        if (r.k !== "null") break;
+        return "null";
+      case "boolean":
+        if (r.k !== "boolean") break;
+        return "(buf[P++] !== 0)";
+      case "int":
+      case "long":
+        if (r.k === "long")
+          return r.logical === "timestamp-nanos"
+            ? w.k === "long"
+              ? "rns(buf)"
+              : "BigInt(rl(buf))"
+            : "rl(buf)";
+        if (r.k === "int" && w.k === "int") return "rl(buf)";
+        break;
+      case "float":
+        if (r.k !== "float") break;
+        return "rf(buf)";
+      case "double":
+        if (r.k !== "double") break;
+        return "rd(buf)";
+      case "string":
+        if (r.k !== "string") break;
+        return "rs(buf)";
+      case "enum": {
+        if (r.k !== "enum" || !sameName(w.name, r.name) || r.logical !== undefined) break;
+        const table = w.symbols.map((s) => (r.symbols.includes(s) ? s : r.default));
+        const t = this.constant(table);
+        const out = this.v();
+        L.push(
+          `const ${out} = ${t}[rl(buf)];`,
+          `if (${out} === undefined) fail("enum symbol not readable");`,
+        );
+        return out;
+      }
+      case "record": {
+        if (r.k !== "record" || !sameName(w.name, r.name)) break;
+        const values = this.recordFields(w, r);
+        return `{ ${r.fields.map((f) => `${JSON.stringify(f.name)}: ${values.get(f.name)}`).join(", ")} }`;
+      }
+      default:
+        break;
+    }
+    throw new UnsupportedSchema(`cannot compile ${w.k} read as ${r.k}`);
+  }
+
+  /** Reads the writer's fields in order; returns the expression of every reader field. */
+  recordFields(
+    w: Extract<AvroNode, { k: "record" }>,
+    r: Extract<AvroNode, { k: "record" }>,
+  ): Map<string, string> {
+    const byName = new Map(r.fields.map((f) => [f.name, f]));
+    if (r.fields.some((f) => f.aliases.length > 0)) throw new UnsupportedSchema("field aliases");
+    const values = new Map<string, string>();
+    for (const wf of w.fields) {
+      const rf = byName.get(wf.name);
+      if (rf === undefined) {
+        this.skip(wf.type);
+        continue;
+      }
+      const v = this.v("f");
+      this.lines.push(`const ${v} = ${this.read(wf.type, rf.type)};`);
+      values.set(rf.name, v);
+    }
+    for (const rf of r.fields) {
+      if (values.has(rf.name)) continue;
+      if (!rf.hasDefault) throw new UnsupportedSchema(`no default for ${rf.name}`);
+      values.set(rf.name, this.defaultValue(rf));
+    }
+    return values;
+  }
+
+  private defaultValue(f: AvroFieldNode): string {
+    const t = f.type.k === "union" ? f.type.branches[0] : f.type;
+    const d = f.default;
+    if (t === undefined) throw new UnsupportedSchema("empty union");
+    if (d === null && t.k === "null") return "null";
+    if (t.k === "long" && typeof d === "number" && Number.isSafeInteger(d)) {
+      return t.logical === "timestamp-nanos" ? `${BigInt(d)}n` : String(d);
+    }
+    if (
+      (t.k === "string" || (t.k === "enum" && t.logical === undefined)) &&
+      typeof d === "string"
+    ) {
+      return JSON.stringify(d);
+    }
+    if (t.k === "boolean" && typeof d === "boolean") return String(d);
+    if (t.k === "int" && typeof d === "number") return String(d);
+    throw new UnsupportedSchema(`default of ${f.name}`);
+  }
+
+  /** The reader union branch a writer type resolves to (first match, as avsc's resolver). */
+  private branchFor(w: AvroNode, r: Extract<AvroNode, { k: "union" }>): AvroNode | undefined {
+    // A reader union other than [null, X] is wrapped by avsc ({ "type": value }): not modelled.
+    if (r.branches.filter((b) => b.k !== "null").length > 1) {
+      throw new UnsupportedSchema("reader union with several non-null branches");
+    }
+    return r.branches.find((b) => {
+      if (b.k === w.k)
+        return w.k !== "record" && w.k !== "enum"
+          ? true
+          : sameName((w as { name: string }).name, (b as { name: string }).name);
+      return w.k === "int" && b.k === "long";
+    });
+  }
+
+  /** `{ meta, payload }` for a top-level event record, as the serde's fromAvroRecord shapes it. */
+  envelope(
+    w: Extract<AvroNode, { k: "record" }>,
+    r: Extract<AvroNode, { k: "record" }>,
+    type: string,
+  ): string {
+    const values = this.recordFields(w, r);
+    const meta = values.get("meta");
+    if (meta === undefined) throw new UnsupportedSchema("no meta field");
+    const payload = this.v("p");
+    const plain = r.fields.filter((f) => f.name !== "meta" && !f.optional);
+    this.lines.push(
+      `const ${payload} = { type: ${JSON.stringify(type)}, ${plain.map((f) => `${JSON.stringify(f.name)}: ${values.get(f.name)}`).join(", ")} };`,
+    );
+    for (const f of r.fields) {
+      if (f.name === "meta" || !f.optional) continue;
+      const v = values.get(f.name)!;
+      this.lines.push(`if (${v} !== null) ${payload}[${JSON.stringify(f.name)}] = ${v};`);
+    }
+    return `{ meta: ${meta}, payload: ${payload} }`;
+  }
+}
+
+const build = <T>(gen: Gen, body: string): T =>
+  new Function("K", `${RUNTIME}\n${body}`)(gen.consts) as T;
+
+const asRecord = (n: AvroNode, what: string): Extract<AvroNode, { k: "record" }> => {
+  if (n.k !== "record") throw new UnsupportedSchema(`${what} is not a record`);
+  return n;
+};
+
+/** The envelope reader for stored bytes written with `writer`, resolved into the reader schema of `type`. */
+export function compileEnvelopeReader(
+  writer: AvroNode,
+  reader: AvroNode,
+  type: string,
+): EnvelopeReader {
+  const gen = new Gen();
+  const result = gen.envelope(asRecord(writer, "writer"), asRecord(reader, "reader"), type);
+  return build<EnvelopeReader>(
+    gen,
+    `return function read(buf, start, end) {
+      P = start; E = end;
+      ${gen.lines.join("\n")}
+      done(end);
+      return ${result};
+    };`,
+  );
+}
+
+/**
+ * For a container record whose field `unionField` is a union of event records
+ * (an export's record): a reader that skips every other field, and decodes the
+ * event into an envelope only when its record type is selected (else skips it
+ * and answers null).
+ */
+export function compileSelectiveReader(
+  container: AvroNode,
+  unionField: string,
+  readerFor: (recordName: string) => AvroNode | undefined,
+): SelectiveReader {
+  const w = asRecord(container, "container");
+  const gen = new Gen();
+  const L = gen.lines;
+  L.push("let out = null;");
+  for (const f of w.fields) {
+    if (f.name !== unionField) {
+      gen.skip(f.type);
+      continue;
+    }
+    if (f.type.k !== "union") throw new UnsupportedSchema(`${unionField} is not a union`);
+    const i = gen.v("u");
+    L.push(`const ${i} = rl(buf);`);
+    f.type.branches.forEach((b, n) => {
+      L.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
+      const r = b.k === "record" ? readerFor(b.name) : undefined;
+      if (b.k === "record" && r !== undefined) {
+        L.push(`out = ${gen.envelope(b, asRecord(r, "reader"), shortName(b.name))};`);
+      } else {
+        gen.skip(b);
+      }
+      L.push("}");
+    });
+    L.push(`else fail("bad union index " + ${i});`);
+  }
+  return build<SelectiveReader>(
+    gen,
+    `return {
+      read(buf, start, limit) {
+        P = start; E = limit;
+        ${L.join("\n")}
+        if (P > limit) fail("truncated record");
+        return out;
+      },
+      end() { return P; },
+    };`,
+  );
+}
