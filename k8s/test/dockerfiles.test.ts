@@ -5,24 +5,29 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { repoDir, services } from "../src/paths.ts";
 
-const read = (service: string) => readFileSync(`${repoDir}${service}/Dockerfile`, "utf8");
-const withoutService = (text: string) =>
-  text.replace(/^ARG SERVICE=.*$/gm, "ARG SERVICE=<service>");
+const dockerfile = readFileSync(`${repoDir}Dockerfile`, "utf8");
 
-describe("service Dockerfiles", () => {
-  it.each(services)("%s has one, naming its own folder", (service) => {
-    const text = read(service);
-    const defaults = [...text.matchAll(/^ARG SERVICE=(.*)$/gm)].map((m) => m[1]);
-    expect(defaults).toEqual([service, service]);
+describe("the service Dockerfile", () => {
+  it("is one recipe at the repo root, no per-service copies", () => {
+    for (const service of services)
+      expect(existsSync(`${repoDir}${service}/Dockerfile`)).toBe(false);
   });
 
-  it("are identical apart from the SERVICE default", () => {
-    const [first, ...rest] = services.map((s) => withoutService(read(s)));
-    for (const other of rest) expect(other).toBe(first);
+  it("takes the service folder as a required build argument in both stages", () => {
+    expect([...dockerfile.matchAll(/^ARG SERVICE(=.*)?$/gm)].map((m) => m[0])).toEqual([
+      "ARG SERVICE",
+      "ARG SERVICE",
+    ]);
+    // A build without it (or with a folder that is not a service) fails in the first stage.
+    expect(dockerfile).toMatch(/test -f "\$\{SERVICE:\?[^}]+\}\/src\/main\.ts"/);
+  });
+
+  it.each(services)("%s has the src/main.ts the image runs", (service) => {
+    expect(existsSync(`${repoDir}${service}/src/main.ts`)).toBe(true);
   });
 
   it("build in two stages from a Node 24 base pinned by digest", () => {
-    const text = read("gateway");
+    const text = dockerfile;
     expect(text).toMatch(/^ARG NODE_IMAGE=node:24[\w.-]*@sha256:[0-9a-f]{64}$/m);
     expect(text.match(/^FROM /gm)).toHaveLength(2);
     expect(text).toMatch(/^FROM \$\{NODE_IMAGE\} AS deps$/m);
@@ -30,17 +35,14 @@ describe("service Dockerfiles", () => {
   });
 
   it("install production dependencies only, without install scripts", () => {
-    const install = read("gateway").match(/^RUN npm ci .*$/m)?.[0] ?? "";
+    const install = dockerfile.match(/&& npm ci .*$/m)?.[0] ?? "";
     expect(install).toContain("--omit=dev");
     expect(install).toContain("--ignore-scripts");
     expect(install).toContain(`--workspace "\${SERVICE}"`);
   });
 
   it("run node on the service's main.ts as an unprivileged user", () => {
-    const finalStage =
-      read("gateway")
-        .split(/^FROM /m)
-        .at(-1) ?? "";
+    const finalStage = dockerfile.split(/^FROM /m).at(-1) ?? "";
     expect(finalStage).toMatch(/^USER 10001:10001$/m);
     expect(finalStage).toMatch(/^WORKDIR \/app\/\$\{SERVICE\}$/m);
     expect(finalStage).toMatch(/^CMD \["node", "src\/main.ts"\]$/m);
