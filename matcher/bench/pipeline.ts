@@ -4,39 +4,100 @@
 // pairs from matcher/test/support/input-stream.ts (~88% new orders — mostly
 // passive GTC/GTD adds near the mid, some crossing, IOC/FOK/market takers —
 // 6% cancels, 4% replaces, 2% clock ticks), Avro through the real registry.
-// The matcher runs as its own process (as deployed); this process publishes
-// and consumes.
+// The matcher runs as its own process (as deployed, default settings); this
+// process publishes and consumes, encoding every input before any clock runs.
 //   throughput: N inputs pre-published, then one matcher instance (concurrency
 //               = partitions) started; commands/s = N / (time of last output -
-//               time of first output).
+//               time of first output), done when the matcher's committed
+//               offsets reach the end of the input.
 //   latency:    matcher running and caught up; inputs published at a fixed
-//               rate (default 10,000/s, 100 per send every 10 ms) for a fixed
-//               time; latency = arrival of an input's first output at the
-//               consumer - the publish call for it. Inputs that produce no
-//               output (a passive add) are not in the histogram.
+//               rate (default 10,000/s: 20 per send every 2 ms) for a fixed
+//               time; per command, latency = arrival of its first output at a
+//               read-committed consumer - the publish call for it (HDR
+//               histogram, every command with an output). Passive adds have
+//               no output and are not in the histogram.
 // For 1 partition (all 4 pairs on it) and 4 partitions (one pair each).
-// Env: BENCH_COMMANDS (100000), BENCH_RATE (10000), BENCH_SECONDS (15).
+// CPU is counted per process: the matcher child (/proc), this process (load
+// generator + consumer) and the Kafka broker when it is found in /proc.
+// Env: BENCH_COMMANDS (200000), BENCH_RATE (10000), BENCH_SECONDS (15),
+// BENCH_PARTITIONS ("1,4"), BENCH_PHASES ("throughput,latency"),
+// BENCH_MATCHER_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/x").
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as hdr from "hdr-histogram-js";
+import type { KafkaMessage } from "kafkajs";
 import { createConsumer, createKafka, createProducer, ensureTopics } from "@fxcore/infra";
 import { acquireInfra } from "@fxcore/infra/local";
 import { createSerde, type Envelope } from "@fxcore/schemas";
 import { generateInputs } from "../test/support/input-stream.ts";
 
-const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 100_000);
+const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 200_000);
 const RATE = Number(process.env.BENCH_RATE ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const PARTITIONS = (process.env.BENCH_PARTITIONS ?? "1,4").split(",").map(Number);
+const PHASES = (process.env.BENCH_PHASES ?? "throughput,latency").split(",");
+const MATCHER_NODE_OPTIONS = process.env.BENCH_MATCHER_NODE_OPTIONS?.split(" ").filter(Boolean);
 const PAIRS = ["EURUSD", "USDJPY", "GBPUSD", "AUDUSD"];
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+/** Sends per second of the latency load generator (each send one produce request). */
+const SENDS_PER_SECOND = 500;
 
 const infra = await acquireInfra();
 const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL } = infra.settings;
 const kafka = createKafka({ brokers: KAFKA_BROKERS, clientId: "bench-pipeline" });
 const serde = createSerde({ registryUrl: SCHEMA_REGISTRY_URL });
 const run = `${Date.now().toString(36)}`;
+
+// --- CPU accounting -----------------------------------------------------------
+
+const TICK = 100; // USER_HZ
+function procCpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / TICK;
+  } catch {
+    return Number.NaN;
+  }
+}
+/** The local shared broker (infra:up), found by its command line; undefined elsewhere. */
+function brokerPid(): number | undefined {
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8");
+      if (cmd.includes("kafka.Kafka") && cmd.includes(".fxcore/infra/kafka/")) return Number(d);
+    } catch {}
+  }
+  return undefined;
+}
+const BROKER = brokerPid();
+const selfCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+interface CpuMark {
+  readonly matcher: number;
+  readonly bench: number;
+  readonly broker: number;
+  readonly at: number;
+}
+const cpuMark = (matcherPid: number): CpuMark => ({
+  matcher: procCpuSeconds(matcherPid),
+  bench: selfCpu(),
+  broker: BROKER === undefined ? Number.NaN : procCpuSeconds(BROKER),
+  at: performance.now(),
+});
+function cpuLine(a: CpuMark, b: CpuMark, commands: number): string {
+  const us = (s: number) => (Number.isNaN(s) ? "n/a" : `${((s / commands) * 1e6).toFixed(1)}`);
+  const secs = (b.at - a.at) / 1000;
+  const pct = (s: number) => (Number.isNaN(s) ? "n/a" : `${Math.round((s / secs) * 100)}%`);
+  return `cpu µs/command: matcher ${us(b.matcher - a.matcher)} (${pct(b.matcher - a.matcher)} of a core), broker ${us(b.broker - a.broker)} (${pct(b.broker - a.broker)}), bench process ${us(b.bench - a.bench)} (${pct(b.bench - a.bench)})`;
+}
+
+// --- topics, matcher process ------------------------------------------------------
 
 async function topicsFor(name: string, partitions: number) {
   const t = {
@@ -52,7 +113,7 @@ async function topicsFor(name: string, partitions: number) {
       name: t.snapshots,
       partitions,
       replicationFactor: 1,
-      config: { "cleanup.policy": "compact" },
+      config: { "cleanup.policy": "compact", "max.message.bytes": "10485760" },
     },
     { name: t.dlq, partitions: 1, replicationFactor: 1 },
   ]);
@@ -64,7 +125,7 @@ function startMatcher(
   partitions: number,
   port: number,
 ): ChildProcess {
-  return spawn(process.execPath, [MAIN], {
+  return spawn(process.execPath, [...(MATCHER_NODE_OPTIONS ?? []), MAIN], {
     env: {
       ...process.env,
       KAFKA_BROKERS,
@@ -81,6 +142,13 @@ function startMatcher(
     stdio: ["ignore", "ignore", "inherit"],
   });
 }
+
+const stopMatcher = (c: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (c.exitCode !== null) return resolve();
+    c.once("exit", () => resolve());
+    c.kill("SIGTERM");
+  });
 
 async function waitReady(port: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -99,14 +167,66 @@ async function encodeAll(
   inputs: readonly Envelope[],
   partitionOf: (s: string) => number,
 ) {
-  return Promise.all(
-    inputs.map(async (e) => ({
-      key: e.payload.symbol,
+  const out = [];
+  for (const e of inputs) {
+    out.push({
+      key: e.payload.symbol as string,
       value: await serde.encode(topic, e),
       partition: partitionOf(e.payload.symbol),
-    })),
-  );
+    });
+  }
+  return out;
 }
+
+// --- cheap causation read (the load generator must not eat the matcher's CPU) ---
+
+/** Every output type starts with the envelope meta: eventId, occurredAt, correlationId, causationId. */
+function assertMetaLayout(): void {
+  for (const type of [
+    "TradeExecuted",
+    "OrderCancelled",
+    "OrderExpired",
+    "OrderReplaced",
+    "OrderRejected",
+    "CancelRejected",
+    "ReplaceRejected",
+  ]) {
+    const fields = serde.catalog.current(type)!.schema.fields;
+    const meta = fields[0]?.type as { fields?: Array<{ name: string }> } | undefined;
+    const names = meta?.fields?.slice(0, 4).map((f) => f.name);
+    if (
+      fields[0]?.name !== "meta" ||
+      names?.join() !== "eventId,occurredAt,correlationId,causationId"
+    )
+      throw new Error(`${type}: meta layout changed, update causationOf`);
+  }
+}
+
+function varint(buf: Buffer, at: { pos: number }): number {
+  let n = 0;
+  let k = 1;
+  let b: number;
+  do {
+    b = buf[at.pos++]!;
+    n += (b & 0x7f) * k;
+    k *= 128;
+  } while (b & 0x80);
+  return n % 2 ? -(n + 1) / 2 : n / 2;
+}
+
+/** meta.causationId of an output record, reading only the bytes before it. */
+function causationOf(value: Buffer | null): string | undefined {
+  if (value === null || value[0] !== 0) return undefined;
+  const at = { pos: 5 };
+  at.pos += varint(value, at); // eventId
+  varint(value, at); // occurredAt
+  at.pos += varint(value, at); // correlationId
+  if (varint(value, at) !== 1) return undefined; // causationId: null
+  const len = varint(value, at);
+  return value.toString("utf8", at.pos, at.pos + len);
+}
+
+// --- phases ------------------------------------------------------------------
 
 async function throughput(partitions: number, port: number) {
   const partitionOf = (s: string) => (partitions === 1 ? 0 : PAIRS.indexOf(s));
@@ -121,30 +241,37 @@ async function throughput(partitions: number, port: number) {
   let outputs = 0;
   let first = 0;
   let last = 0;
-  let lastInputAnswered = 0;
   const consumer = createConsumer(kafka, {
     groupId: `bench.out.${t.executions}`,
     readCommitted: true,
+    maxWaitTimeInMs: 50,
   });
   await consumer.connect();
   await consumer.subscribe({ topic: t.executions, fromBeginning: true });
-  const offsetsDone = new Map<number, bigint>();
+  let startCpu: CpuMark | undefined;
+  let matcherPid = 0;
+  const joined = new Promise((r) => consumer.on(consumer.events.GROUP_JOIN, r));
   await consumer.run({
     eachBatch: async ({ batch }) => {
       const now = performance.now();
-      if (first === 0) first = now;
+      if (first === 0) {
+        first = now;
+        startCpu = cpuMark(matcherPid);
+      }
       last = now;
       outputs += batch.messages.length;
-      offsetsDone.set(batch.partition, BigInt(batch.lastOffset()));
     },
   });
+  await joined; // the clock starts at the first output: the consumer must already be there
   const matcher = startMatcher(t, partitions, port);
+  matcherPid = matcher.pid!;
   // Done when the matcher's committed offsets reach the end of every input partition.
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(t.orders);
+  let answeredAt = 0;
   for (;;) {
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
     const [committed] = await admin.fetchOffsets({
       groupId: `bench.matcher.${t.orders}`,
       topics: [t.orders],
@@ -153,87 +280,103 @@ async function throughput(partitions: number, port: number) {
       (e) => committed?.partitions.find((p) => p.partition === e.partition)?.offset === e.high,
     );
     if (done) {
-      lastInputAnswered = performance.now();
+      answeredAt = performance.now();
       break;
     }
   }
-  await new Promise((r) => setTimeout(r, 1_000));
-  matcher.kill("SIGTERM");
+  const endCpu = cpuMark(matcher.pid!);
+  await new Promise((r) => setTimeout(r, 500)); // the last outputs reach the consumer
+  await stopMatcher(matcher);
   await consumer.disconnect();
   await admin.disconnect();
-  const seconds = (Math.max(last, lastInputAnswered) - first) / 1000;
+  const seconds = (Math.max(last, answeredAt) - first) / 1000;
   return {
     partitions,
     commands: COMMANDS,
     outputs,
     seconds,
     commandsPerSec: Math.round(COMMANDS / seconds),
+    cpu: startCpu === undefined ? "" : cpuLine(startCpu, endCpu, COMMANDS),
   };
 }
 
 async function latency(partitions: number, port: number) {
+  assertMetaLayout();
   const partitionOf = (s: string) => (partitions === 1 ? 0 : PAIRS.indexOf(s));
   const t = await topicsFor(`lat${partitions}`, partitions);
   const total = RATE * SECONDS;
   const inputs = generateInputs({ seed: 12, count: total, pairs: PAIRS });
   const records = await encodeAll(t.orders, inputs, partitionOf);
-  const sentAt = new Map<string, number>();
+  const ids = inputs.map((e) => e.meta.eventId);
+  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  // Publish time per input, by index; NaN until sent.
+  const sentAt = new Float64Array(total).fill(Number.NaN);
+  const answered = new Uint8Array(total);
   const histogram = hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 60_000_000,
     numberOfSignificantValueDigits: 3,
   });
-  const seen = new Set<string>();
   const consumer = createConsumer(kafka, {
     groupId: `bench.out.${t.executions}`,
     readCommitted: true,
+    maxWaitTimeInMs: 100,
   });
   await consumer.connect();
   await consumer.subscribe({ topic: t.executions, fromBeginning: true });
+  const joined = new Promise((r) => consumer.on(consumer.events.GROUP_JOIN, r));
   await consumer.run({
+    partitionsConsumedConcurrently: partitions,
     eachBatch: async ({ batch }) => {
       const now = performance.now();
-      for (const m of batch.messages) {
-        const d = await serde.decode(m.value);
-        if (!d.ok) continue;
-        const cause = d.value.meta.causationId ?? "";
-        if (seen.has(cause)) continue;
-        seen.add(cause);
-        const at = sentAt.get(cause);
-        if (at !== undefined) histogram.recordValue(Math.max(1, Math.round((now - at) * 1000)));
+      for (const m of batch.messages as KafkaMessage[]) {
+        const i = indexOf.get(causationOf(m.value) ?? "");
+        if (i === undefined || answered[i] === 1) continue;
+        answered[i] = 1;
+        const at = sentAt[i]!;
+        if (!Number.isNaN(at)) histogram.recordValue(Math.max(1, Math.round((now - at) * 1000)));
       }
     },
   });
+  await joined;
   const matcher = startMatcher(t, partitions, port);
   await waitReady(port);
   await new Promise((r) => setTimeout(r, 2_000)); // assignment and recovery settle
   const producer = await createProducer(kafka);
-  const perTick = Math.max(1, Math.round(RATE / 100));
+  const perSend = Math.max(1, Math.round(RATE / SENDS_PER_SECOND));
+  const intervalMs = 1000 / SENDS_PER_SECOND;
+  const startCpu = cpuMark(matcher.pid!);
   const startedAt = performance.now();
-  for (let i = 0, tick = 0; i < records.length; i += perTick, tick++) {
-    const due = startedAt + tick * 10;
+  let late = 0;
+  for (let i = 0, tick = 0; i < records.length; i += perSend, tick++) {
+    const due = startedAt + tick * intervalMs;
     const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const slice = records.slice(i, i + perTick);
+    if (wait > 0.5) await new Promise((r) => setTimeout(r, wait));
+    else if (wait < -intervalMs) late++;
     const now = performance.now();
-    for (let j = 0; j < slice.length; j++) sentAt.set(inputs[i + j]!.meta.eventId, now);
-    await producer.send(t.orders, slice);
+    const end = Math.min(i + perSend, records.length);
+    for (let j = i; j < end; j++) sentAt[j] = now;
+    await producer.send(t.orders, records.slice(i, end));
   }
   const achieved = total / ((performance.now() - startedAt) / 1000);
   await new Promise((r) => setTimeout(r, 3_000));
+  const endCpu = cpuMark(matcher.pid!);
   await producer.disconnect();
-  matcher.kill("SIGTERM");
+  await stopMatcher(matcher);
   await consumer.disconnect();
-  const us = (p: number) => histogram.getValueAtPercentile(p) / 1000;
+  const ms = (p: number) => histogram.getValueAtPercentile(p) / 1000;
   return {
     partitions,
     offeredRate: RATE,
     achievedRate: Math.round(achieved),
+    lateSends: late,
     measured: histogram.totalCount,
-    p50ms: us(50),
-    p99ms: us(99),
-    p999ms: us(99.9),
+    p50ms: ms(50),
+    p90ms: ms(90),
+    p99ms: ms(99),
+    p999ms: ms(99.9),
     maxMs: histogram.maxValue / 1000,
+    cpu: cpuLine(startCpu, endCpu, total),
   };
 }
 
@@ -242,19 +385,25 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(" ")}`,
 );
-console.log(`infra: ${infra.source}; commands ${COMMANDS}; latency at ${RATE}/s for ${SECONDS}s`);
-const results: unknown[] = [];
-let port = 18_350;
-for (const partitions of [1, 4]) {
-  const tp = await throughput(partitions, port++);
-  console.log(
-    `throughput  partitions=${tp.partitions}  ${tp.commandsPerSec.toLocaleString("en")} commands/s  (${tp.commands} commands -> ${tp.outputs} outputs in ${tp.seconds.toFixed(2)} s)`,
-  );
-  const lat = await latency(partitions, port++);
-  console.log(
-    `latency     partitions=${lat.partitions}  offered ${lat.offeredRate}/s achieved ${lat.achievedRate}/s  p50 ${lat.p50ms.toFixed(1)} ms  p99 ${lat.p99ms.toFixed(1)} ms  p99.9 ${lat.p999ms.toFixed(1)} ms  max ${lat.maxMs.toFixed(1)} ms  (n=${lat.measured})`,
-  );
-  results.push(tp, lat);
+console.log(
+  `infra: ${infra.source}; broker pid ${BROKER ?? "not found"}; throughput ${COMMANDS} commands; latency at ${RATE}/s for ${SECONDS}s (${Math.round(RATE / SENDS_PER_SECOND)} per send every ${1000 / SENDS_PER_SECOND} ms)`,
+);
+let port = 18_580;
+for (const partitions of PARTITIONS) {
+  if (PHASES.includes("throughput")) {
+    const tp = await throughput(partitions, port++);
+    console.log(
+      `throughput  partitions=${tp.partitions}  ${tp.commandsPerSec.toLocaleString("en")} commands/s  (${tp.commands} commands -> ${tp.outputs} outputs in ${tp.seconds.toFixed(2)} s)  load ${loadavg()[0]!.toFixed(2)}`,
+    );
+    console.log(`            ${tp.cpu}`);
+  }
+  if (PHASES.includes("latency")) {
+    const lat = await latency(partitions, port++);
+    console.log(
+      `latency     partitions=${lat.partitions}  offered ${lat.offeredRate}/s achieved ${lat.achievedRate}/s  p50 ${lat.p50ms.toFixed(1)} ms  p90 ${lat.p90ms.toFixed(1)} ms  p99 ${lat.p99ms.toFixed(1)} ms  p99.9 ${lat.p999ms.toFixed(1)} ms  max ${lat.maxMs.toFixed(1)} ms  (n=${lat.measured} commands with an output; ${lat.lateSends} sends late)  load ${loadavg()[0]!.toFixed(2)}`,
+    );
+    console.log(`            ${lat.cpu}`);
+  }
 }
 await infra.release();
 process.exit(0);

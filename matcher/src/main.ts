@@ -32,6 +32,7 @@ const serde = createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL });
 const matcher = await startMatcher({
   kafka,
   serde,
+  registryUrl: config.SCHEMA_REGISTRY_URL,
   logger,
   groupId: config.MATCHER_GROUP_ID,
   inputTopic: config.MATCHER_INPUT_TOPIC,

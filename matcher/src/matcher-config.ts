@@ -24,7 +24,8 @@ export const matcherConfigSpec = {
   MATCHER_OUTPUT_TOPIC: str({ default: "fx.executions" }),
   MATCHER_SNAPSHOT_TOPIC: str({ default: "fx.snapshots" }),
   MATCHER_DLQ_TOPIC: str({ default: "fx.dlq" }),
-  MATCHER_SNAPSHOT_EVERY: int({ default: 10_000, min: 1 }),
+  /** A snapshot of a deep book costs ~100 ms; recovery replays ≤ this many inputs (~1 s at 100k). */
+  MATCHER_SNAPSHOT_EVERY: int({ default: 100_000, min: 1 }),
   MATCHER_CONCURRENCY: int({ default: 1, min: 1, max: 64 }),
   MATCHER_MAX_TXN_INPUTS: int({ default: 5_000, min: 1 }),
   /** Must stay below the snapshot topic's max.message.bytes (10 MiB in topics.json). */

@@ -1,7 +1,6 @@
 import { SpanKind, context, trace } from "@opentelemetry/api";
-import type { Batch, Consumer, IHeaders, Kafka } from "kafkajs";
+import type { Batch, Consumer, IHeaders, Kafka, KafkaMessage } from "kafkajs";
 import {
-  type ConsumedRecord,
   consumedRecord,
   createConsumer,
   createTransactionalProducer,
@@ -14,6 +13,7 @@ import {
   transactionalIdFor,
 } from "@fxcore/infra";
 import { describeDecodeError, type Serde } from "@fxcore/schemas";
+import { createMatcherCodec, type MatcherCodec } from "./matcher-codec.ts";
 import type { MatcherMetrics } from "./matcher-metrics.ts";
 import { PartitionMatcher, type PartitionMatcherOptions } from "./partition-matcher.ts";
 import { loadLatestSnapshot, snapshotRecord } from "./snapshot-store.ts";
@@ -23,12 +23,16 @@ import { loadLatestSnapshot, snapshotRecord } from "./snapshot-store.ts";
 // the input), poison records to fx.dlq, a snapshot every N inputs, and commit
 // the consumed offsets. On assignment a partition is recovered from its latest
 // snapshot plus a silent re-application of inputs up to the committed offset.
+// A slice's transaction runs while the next slice is applied (one transaction
+// in flight per partition); if it fails, the partition is recovered again.
 
 const tracer = trace.getTracer("@fxcore/matcher");
 
 export interface MatcherWorkerOptions {
   readonly kafka: Kafka;
   readonly serde: Serde;
+  /** SCHEMA_REGISTRY_URL: lets inputs written with the current schemas take the fast decode path. */
+  readonly registryUrl?: string;
   readonly logger: Logger;
   readonly groupId: string;
   readonly inputTopic: string;
@@ -59,6 +63,16 @@ interface PartitionState {
   /** Next input offset to apply. */
   nextOffset: bigint;
   sinceSnapshot: number;
+  /** The transaction of the last slice (never rejects; see `failed`). */
+  inFlight: Promise<void>;
+  /** Set when a transaction failed: the engine is ahead of what was committed. */
+  failed: boolean;
+  /** Next offset as of the last committed transaction (where to read again after a failure). */
+  committedOffset: bigint;
+}
+
+interface MatcherWorkerContext extends MatcherWorkerOptions {
+  readonly codec: MatcherCodec;
 }
 
 export interface RunningMatcher {
@@ -70,7 +84,15 @@ export interface RunningMatcher {
   stop(): Promise<void>;
 }
 
-export async function startMatcher(o: MatcherWorkerOptions): Promise<RunningMatcher> {
+export async function startMatcher(options: MatcherWorkerOptions): Promise<RunningMatcher> {
+  const o: MatcherWorkerContext = {
+    ...options,
+    codec: createMatcherCodec({
+      serde: options.serde,
+      outputTopic: options.outputTopic,
+      registryUrl: options.registryUrl,
+    }),
+  };
   const admin = o.kafka.admin();
   await admin.connect();
   const consumer: Consumer = createConsumer(o.kafka, {
@@ -84,11 +106,31 @@ export async function startMatcher(o: MatcherWorkerOptions): Promise<RunningMatc
   let joined = false;
   let stopping = false;
 
-  const drop = (p: number) => {
+  const drop = (p: number, only?: PartitionState) => {
     const s = states.get(p);
-    if (s === undefined) return;
+    if (s === undefined || (only !== undefined && s !== only)) return;
     states.delete(p);
-    void s.producer.disconnect().catch(() => {});
+    // After its transaction settled: disconnecting mid-transaction only makes it fail.
+    void s.inFlight.then(() => s.producer.disconnect()).catch(() => {});
+  };
+  /** A slice's transaction failed: drop the state and read again from the last commit. */
+  const onFailure = (state: PartitionState, err: unknown) => {
+    o.logger.warn(
+      { partition: state.partition, err },
+      "transaction failed; partition will be recovered",
+    );
+    if (states.get(state.partition) !== state) return;
+    drop(state.partition, state);
+    if (stopping) return;
+    try {
+      consumer.seek({
+        topic: o.inputTopic,
+        partition: state.partition,
+        offset: state.committedOffset.toString(),
+      });
+    } catch (e) {
+      o.logger.warn({ partition: state.partition, err: e }, "seek after a failed transaction");
+    }
   };
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -143,7 +185,17 @@ export async function startMatcher(o: MatcherWorkerOptions): Promise<RunningMatc
         "partition recovered",
       );
       o.metrics?.recoveries.inc();
-      return { partition, matcher, producer, silentUntil, nextOffset: start, sinceSnapshot: 0 };
+      return {
+        partition,
+        matcher,
+        producer,
+        silentUntil,
+        nextOffset: start,
+        sinceSnapshot: 0,
+        inFlight: Promise.resolve(),
+        failed: false,
+        committedOffset: silentUntil,
+      };
     } catch (err) {
       await producer.disconnect().catch(() => {});
       throw err;
@@ -170,12 +222,18 @@ export async function startMatcher(o: MatcherWorkerOptions): Promise<RunningMatc
         }
       }
       try {
-        await processBatch(o, state, batch, { resolveOffset, heartbeat, isRunning, isStale });
+        await processBatch(
+          o,
+          state,
+          batch,
+          { resolveOffset, heartbeat, isRunning, isStale },
+          onFailure,
+        );
       } catch (err) {
         // The engine already applied inputs whose transaction did not commit:
         // its state is no longer the committed one. Recover it from scratch.
         o.logger.warn({ partition: p, err }, "batch failed; partition will be recovered");
-        drop(p);
+        drop(p, state);
         throw err;
       }
     },
@@ -187,9 +245,12 @@ export async function startMatcher(o: MatcherWorkerOptions): Promise<RunningMatc
     async stop() {
       stopping = true;
       await consumer.stop().catch(() => {});
+      await Promise.all([...states.values()].map((s) => s.inFlight));
       for (const state of states.values()) {
+        // A failed transaction leaves the engine ahead of the committed offset: no snapshot of that.
+        if (state.failed) continue;
         if (state.sinceSnapshot === 0 || state.nextOffset <= state.silentUntil) continue;
-        const record = snapshotOf(o, state);
+        const record = await snapshotOf(o, state);
         if (record === undefined) continue;
         await state.producer
           .transaction(async (tx) => {
@@ -206,8 +267,11 @@ export async function startMatcher(o: MatcherWorkerOptions): Promise<RunningMatc
   };
 }
 
-function snapshotOf(o: MatcherWorkerOptions, state: PartitionState): OutgoingRecord | undefined {
-  const record = snapshotRecord(
+async function snapshotOf(
+  o: MatcherWorkerContext,
+  state: PartitionState,
+): Promise<OutgoingRecord | undefined> {
+  const record = await snapshotRecord(
     o.inputTopic,
     state.partition,
     {
@@ -231,70 +295,134 @@ function snapshotOf(o: MatcherWorkerOptions, state: PartitionState): OutgoingRec
 
 /** Default inputs per Kafka transaction: each costs ~5 broker round trips, so bigger is faster; it also bounds the redo after a failure. */
 const DEFAULT_INPUTS_PER_TRANSACTION = 5_000;
-/** Records per send call inside a transaction: one produce request stays under the broker's message.max.bytes. */
-const MAX_RECORDS_PER_SEND = 1_000;
+/**
+ * Bytes per send inside a transaction: kafkajs puts one partition's records of
+ * a send into one record batch, which must stay under the topic's
+ * max.message.bytes (broker default 1 MiB). Per record we count key, value,
+ * headers and 96 bytes of framing and trace header.
+ */
+const MAX_SEND_BYTES = 900_000;
+/**
+ * Records per send: kafkajs groups a send's records per partition by copying
+ * the list once per record (quadratic), so a send of n records costs ~n²/2
+ * element copies; at 1,000 that is still well below one broker round trip.
+ */
+const MAX_SEND_RECORDS = 1_000;
 
+interface BatchControl {
+  resolveOffset: (offset: string) => void;
+  heartbeat: () => Promise<void>;
+  isRunning: () => boolean;
+  isStale: () => boolean;
+}
+
+/** One slice of inputs, applied, with what its transaction must write. */
+interface ComputedSlice {
+  readonly partition: number;
+  readonly topic: string;
+  readonly outputs: OutgoingRecord[];
+  readonly outputBytes: number[];
+  readonly dead: OutgoingRecord[];
+  readonly snapshot: OutgoingRecord | undefined;
+  /** Offset to commit: the next input to read after this slice. */
+  readonly nextOffset: bigint;
+  readonly lastOffset: string;
+  readonly liveInputs: number;
+  readonly duplicates: number;
+  readonly highWatermark: string;
+  readonly started: number;
+}
+
+/**
+ * Applies a fetched batch slice by slice. The transaction of a slice runs while
+ * the next slice (or the next fetch) is decoded and applied: at most one
+ * transaction per partition is in flight, the next one starts only after it
+ * committed. A failed transaction marks the partition state failed (see
+ * `commitInBackground`); the loop notices and stops.
+ */
 async function processBatch(
-  o: MatcherWorkerOptions,
+  o: MatcherWorkerContext,
   state: PartitionState,
   batch: Batch,
-  ctl: {
-    resolveOffset: (offset: string) => void;
-    heartbeat: () => Promise<void>;
-    isRunning: () => boolean;
-    isStale: () => boolean;
-  },
+  ctl: BatchControl,
+  onFailure: (state: PartitionState, err: unknown) => void,
 ): Promise<void> {
   const messages = batch.messages;
   const step = o.maxInputsPerTransaction ?? DEFAULT_INPUTS_PER_TRANSACTION;
   for (let from = 0; from < messages.length; from += step) {
-    if (!ctl.isRunning() || ctl.isStale()) return;
-    await processSlice(o, state, batch, messages.slice(from, from + step), ctl);
+    if (!ctl.isRunning() || ctl.isStale() || state.failed) return;
+    const slice = await computeSlice(o, state, batch, from, Math.min(from + step, messages.length));
+    if (slice === undefined) continue;
+    if (slice.liveInputs === 0 && slice.nextOffset <= state.silentUntil) {
+      // Pure recovery replay: nothing to emit and nothing new to commit.
+      ctl.resolveOffset(slice.lastOffset);
+      continue;
+    }
+    await state.inFlight;
+    if (state.failed) return;
+    state.inFlight = commitInBackground(o, state, slice, onFailure);
+    ctl.resolveOffset(slice.lastOffset);
   }
+  await ctl.heartbeat();
 }
 
-async function processSlice(
-  o: MatcherWorkerOptions,
+/** Decodes and applies messages [from, to) of the batch; undefined when all were already applied. */
+async function computeSlice(
+  o: MatcherWorkerContext,
   state: PartitionState,
   batch: Batch,
-  messages: Batch["messages"],
-  ctl: {
-    resolveOffset: (offset: string) => void;
-    heartbeat: () => Promise<void>;
-    isRunning: () => boolean;
-    isStale: () => boolean;
-  },
-): Promise<void> {
+  from: number,
+  to: number,
+): Promise<ComputedSlice | undefined> {
   const started = performance.now();
+  const messages = batch.messages;
   const outputs: OutgoingRecord[] = [];
+  const outputBytes: number[] = [];
   const dead: OutgoingRecord[] = [];
+  const codec = o.codec;
   let lastOffset: string | undefined;
   let liveInputs = 0;
   let duplicates = 0;
-  for (const message of messages) {
-    if (!ctl.isRunning() || ctl.isStale()) break;
+  for (let i = from; i < to; i++) {
+    const message = messages[i]!;
     const offset = BigInt(message.offset);
     if (offset < state.nextOffset) continue;
-    const record = consumedRecord(batch.topic, batch.partition, message);
     const silent = offset < state.silentUntil;
-    const decoded = await o.serde.decode(message.value);
+    const decoded = codec.decode(message.value) ?? (await codec.decodeSlow(message.value));
     if (!decoded.ok) {
       if (!silent)
-        dead.push(deadLetterRecord(record, describeDecodeError(decoded.error), o.groupId));
+        dead.push(
+          deadLetterRecord(
+            consumedRecord(batch.topic, batch.partition, message),
+            describeDecodeError(decoded.error),
+            o.groupId,
+          ),
+        );
     } else {
       const outcome = state.matcher.apply(decoded.value);
       if (outcome.kind === "duplicate" && !silent) duplicates++;
       if (outcome.kind === "poison") {
-        if (!silent) dead.push(deadLetterRecord(record, outcome.reason, o.groupId));
+        if (!silent)
+          dead.push(
+            deadLetterRecord(
+              consumedRecord(batch.topic, batch.partition, message),
+              outcome.reason,
+              o.groupId,
+            ),
+          );
       } else if (outcome.kind === "outputs" && !silent && outcome.outputs.length > 0) {
-        const headers = traceHeadersFor(record);
+        const trace = traceHeadersFor(batch.topic, batch.partition, message);
         for (const envelope of outcome.outputs) {
+          const value = codec.encode(envelope) ?? (await codec.encodeSlow(envelope));
+          const type = envelope.payload.type;
           outputs.push({
             key: outcome.symbol,
-            value: await o.serde.encode(o.outputTopic, envelope),
+            value,
             partition: batch.partition,
-            headers: { ...headers, "fx-event-type": envelope.payload.type },
+            headers:
+              trace === undefined ? { "fx-event-type": type } : { ...trace, "fx-event-type": type },
           });
+          outputBytes.push(value.length + outcome.symbol.length + type.length + 96);
         }
       }
     }
@@ -303,64 +431,112 @@ async function processSlice(
     state.sinceSnapshot++;
     lastOffset = message.offset;
   }
-  if (lastOffset === undefined) return;
-
-  if (liveInputs === 0 && state.nextOffset <= state.silentUntil) {
-    // Pure recovery replay: nothing to emit and nothing new to commit.
-    ctl.resolveOffset(lastOffset);
-    await ctl.heartbeat();
-    return;
+  if (lastOffset === undefined) return undefined;
+  let snapshot: OutgoingRecord | undefined;
+  if (state.sinceSnapshot >= o.snapshotEvery && state.nextOffset > state.silentUntil) {
+    snapshot = await snapshotOf(o, state);
+    state.sinceSnapshot = 0;
   }
-  const snapshot = state.sinceSnapshot >= o.snapshotEvery ? snapshotOf(o, state) : undefined;
-  const snapshotDue = state.sinceSnapshot >= o.snapshotEvery;
-  await state.producer.transaction(async (tx) => {
-    for (let i = 0; i < outputs.length; i += MAX_RECORDS_PER_SEND) {
-      await tx.send(o.outputTopic, outputs.slice(i, i + MAX_RECORDS_PER_SEND));
-    }
-    if (dead.length > 0) await tx.send(o.dlqTopic, dead);
-    if (snapshot !== undefined) await tx.send(o.snapshotTopic, [snapshot]);
-    await tx.sendOffsets(o.groupId, [
-      { topic: batch.topic, partition: batch.partition, offset: state.nextOffset.toString() },
-    ]);
-  });
-  if (snapshotDue) state.sinceSnapshot = 0;
-  ctl.resolveOffset(lastOffset);
-  await ctl.heartbeat();
+  return {
+    partition: batch.partition,
+    topic: batch.topic,
+    outputs,
+    outputBytes,
+    dead,
+    snapshot,
+    nextOffset: state.nextOffset,
+    lastOffset,
+    liveInputs,
+    duplicates,
+    highWatermark: batch.highWatermark,
+    started,
+  };
+}
 
-  const m = o.metrics;
-  if (m !== undefined) {
-    const labels = { partition: String(batch.partition) };
-    m.inputs.inc(labels, liveInputs);
-    m.outputs.inc(labels, outputs.length);
-    m.deadLettered.inc(labels, dead.length);
-    m.duplicates.inc(labels, duplicates);
-    m.batchSeconds.observe((performance.now() - started) / 1000);
-    m.inputLag.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - state.nextOffset)));
-    if (snapshot !== undefined) m.snapshots.inc(labels);
-  }
+/**
+ * Starts the slice's transaction (outputs, dead letters, snapshot, offsets)
+ * and returns a promise that settles when it is done and never rejects: a
+ * failure is handed to `onFailure`, which drops the partition's state (its
+ * engine is ahead of what was committed) so it is recovered again.
+ */
+function commitInBackground(
+  o: MatcherWorkerContext,
+  state: PartitionState,
+  slice: ComputedSlice,
+  onFailure: (state: PartitionState, err: unknown) => void,
+): Promise<void> {
+  return state.producer
+    .transaction(async (tx) => {
+      const { outputs, outputBytes } = slice;
+      for (let i = 0; i < outputs.length; ) {
+        let end = i;
+        for (
+          let bytes = 0;
+          end < outputs.length &&
+          (end === i ||
+            (bytes + outputBytes[end]! <= MAX_SEND_BYTES && end - i < MAX_SEND_RECORDS));
+          end++
+        )
+          bytes += outputBytes[end]!;
+        await tx.send(
+          o.outputTopic,
+          i === 0 && end === outputs.length ? outputs : outputs.slice(i, end),
+        );
+        i = end;
+      }
+      if (slice.dead.length > 0) await tx.send(o.dlqTopic, slice.dead);
+      if (slice.snapshot !== undefined) await tx.send(o.snapshotTopic, [slice.snapshot]);
+      await tx.sendOffsets(o.groupId, [
+        { topic: slice.topic, partition: slice.partition, offset: slice.nextOffset.toString() },
+      ]);
+    })
+    .then(
+      () => {
+        state.committedOffset = slice.nextOffset;
+        const m = o.metrics;
+        if (m === undefined) return;
+        const labels = { partition: String(slice.partition) };
+        m.inputs.inc(labels, slice.liveInputs);
+        m.outputs.inc(labels, slice.outputs.length);
+        m.deadLettered.inc(labels, slice.dead.length);
+        m.duplicates.inc(labels, slice.duplicates);
+        m.batchSeconds.observe((performance.now() - slice.started) / 1000);
+        m.inputLag.set(labels, Math.max(0, Number(BigInt(slice.highWatermark) - slice.nextOffset)));
+        if (slice.snapshot !== undefined) m.snapshots.inc(labels);
+      },
+      (err: unknown) => {
+        state.failed = true;
+        onFailure(state, err);
+      },
+    );
 }
 
 /**
  * Headers that continue the producer's trace: a short CONSUMER span per input
  * carrying the record's trace context, whose context rides on the outputs.
  */
-function traceHeadersFor(record: ConsumedRecord): IHeaders {
-  if (record.headers.traceparent === undefined) return {};
-  const parent = extractTraceContext(record.headers);
+function traceHeadersFor(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): IHeaders | undefined {
+  const headers = message.headers;
+  if (headers === undefined || headers.traceparent === undefined) return undefined;
+  const parent = extractTraceContext(headers);
   const span = tracer.startSpan(
-    `${record.topic} match`,
+    `${topic} match`,
     {
       kind: SpanKind.CONSUMER,
       attributes: {
         "messaging.system": "kafka",
-        "messaging.destination.name": record.topic,
-        "messaging.kafka.destination.partition": record.partition,
-        "messaging.kafka.message.offset": record.offset,
+        "messaging.destination.name": topic,
+        "messaging.kafka.destination.partition": partition,
+        "messaging.kafka.message.offset": message.offset,
       },
     },
     parent,
   );
-  const headers = injectTraceContext({}, trace.setSpan(context.active(), span));
+  const out = injectTraceContext({}, trace.setSpan(context.active(), span));
   span.end();
-  return headers;
+  return out;
 }

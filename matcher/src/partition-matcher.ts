@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   createMatchingEngine,
   type InstrumentCatalog,
@@ -167,7 +167,7 @@ export class PartitionMatcher {
 
 /** A UUID-shaped id derived from (pair, seq): the same output always gets the same id. */
 export function outputEventId(symbol: string, seq: number): string {
-  const h = createHash("sha256").update(`fx.executions/${symbol}/${seq}`).digest("hex");
+  const h = hash("sha256", `fx.executions/${symbol}/${seq}`, "hex");
   // Version-5-like layout (name-based) so it reads as a UUID everywhere.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }

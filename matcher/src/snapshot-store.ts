@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gunzipSync, gzip } from "node:zlib";
 import type { Admin, Kafka } from "kafkajs";
 import { createConsumer, type Logger, type OutgoingRecord } from "@fxcore/infra";
 import {
@@ -15,19 +16,22 @@ import {
 export const snapshotKey = (inputTopic: string, partition: number): string =>
   `${inputTopic}/${partition}`;
 
+const gzipAsync = promisify(gzip);
+
 /**
  * The record to add to a transaction (snapshot partition = input partition),
- * gzip-compressed; undefined when even compressed it exceeds `maxBytes` (the
- * topic's max.message.bytes): a snapshot that cannot be written must not
- * stall the partition, recovery then simply replays from an older one.
+ * gzip-compressed (on libuv's thread pool, off the event loop); undefined when
+ * even compressed it exceeds `maxBytes` (the topic's max.message.bytes): a
+ * snapshot that cannot be written must not stall the partition, recovery then
+ * simply replays from an older one.
  */
-export function snapshotRecord(
+export async function snapshotRecord(
   inputTopic: string,
   partition: number,
   snapshot: PartitionSnapshot,
   maxBytes: number,
-): OutgoingRecord | undefined {
-  const value = gzipSync(encodePartitionSnapshot(snapshot), { level: 1 });
+): Promise<OutgoingRecord | undefined> {
+  const value = await gzipAsync(encodePartitionSnapshot(snapshot), { level: 1 });
   if (value.length > maxBytes) return undefined;
   return { key: snapshotKey(inputTopic, partition), value, partition };
 }

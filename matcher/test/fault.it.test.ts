@@ -63,7 +63,7 @@ test(`${COMMANDS} commands, SIGKILLs and scaling 1→3→1: outputs equal one un
   const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL } = infraSettings();
   const kafka = createKafka({ brokers: KAFKA_BROKERS, clientId: "matcher-fault" });
   const groupId = testGroupId("matcher-fault");
-  let nextPort = 18_300;
+  let nextPort = 18_590; // this suite's ports: 18590-18599
   const startInstance = (name: string): ChildProcess => {
     const log = createWriteStream(`${LOG_DIR}matcher-fault-${name}.log`, { flags: "a" });
     const child = spawn(process.execPath, [MAIN], {

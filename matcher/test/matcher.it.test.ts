@@ -69,6 +69,7 @@ const start = (
     ...(snapshotMaxBytes !== undefined ? { snapshotMaxBytes } : {}),
     kafka: kafka(),
     serde,
+    registryUrl: settings().SCHEMA_REGISTRY_URL,
     logger,
     groupId,
     inputTopic: names["fx.orders"],

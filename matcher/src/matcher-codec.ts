@@ -1,0 +1,137 @@
+import type { Result } from "@fxcore/domain";
+import {
+  createRegistryClient,
+  type DecodeError,
+  type Envelope,
+  type Serde,
+  writerType,
+} from "@fxcore/schemas";
+import { compileEnvelopeCodec, createSink, type EnvelopeCodec, type Sink } from "./fast-avro.ts";
+
+// The matcher's serde: the shared serde's contract (same bytes, same envelopes,
+// same errors) with a synchronous fast path for the common case, so the hot
+// loop does not pay a promise, a resolver and two object copies per record.
+//
+// Decode: fast only for schema ids whose writer schema is the current reader
+// schema (checked once per id against the registry, in Parsing Canonical
+// Form); everything else, and anything the fast reader declines, goes through
+// the shared serde. Encode: fast once the output subject's schema id is known
+// (the first record of each type registers it through the serde).
+
+export interface MatcherCodec {
+  /** The envelope, or undefined: call `decodeSlow` (unknown schema id, bytes the fast reader declines). */
+  decode(bytes: Buffer | null): Result<Envelope, DecodeError> | undefined;
+  decodeSlow(bytes: Buffer | null): Promise<Result<Envelope, DecodeError>>;
+  /** Confluent-framed bytes, or undefined: call `encodeSlow` (first of its type, or a value only the serde may judge). */
+  encode(envelope: Envelope): Buffer | undefined;
+  encodeSlow(envelope: Envelope): Promise<Buffer>;
+}
+
+export interface MatcherCodecOptions {
+  readonly serde: Serde;
+  readonly outputTopic: string;
+  /** SCHEMA_REGISTRY_URL: to compare writer schemas with the reader's; without it every decode takes the serde. */
+  readonly registryUrl?: string | undefined;
+}
+
+const HEADER = 5;
+/** A fresh output slab when less than this is left: records are views into slabs (no copy per record). */
+const SLAB_BYTES = 1024 * 1024;
+const SLAB_HEADROOM = 16 * 1024;
+
+export function createMatcherCodec(o: MatcherCodecOptions): MatcherCodec {
+  const { serde, outputTopic } = o;
+  const catalog = serde.catalog;
+  const compiled = new Map<string, EnvelopeCodec>();
+  const codecOf = (type: string): EnvelopeCodec | undefined => {
+    let c = compiled.get(type);
+    if (c === undefined) {
+      const version = catalog.current(type);
+      const reader = catalog.codec(type);
+      if (version === undefined || reader === undefined) return undefined;
+      c = compileEnvelopeCodec(version, reader);
+      compiled.set(type, c);
+    }
+    return c;
+  };
+
+  // --- decode
+  const registry = o.registryUrl === undefined ? undefined : createRegistryClient(o.registryUrl);
+  /** Schema id → the fast reader, or null when the writer is not the current reader schema. */
+  const readers = new Map<number, EnvelopeCodec | null>();
+  const learn = async (id: number): Promise<void> => {
+    if (registry === undefined) {
+      readers.set(id, null);
+      return;
+    }
+    let writer: { name?: string; schema(): unknown } | undefined;
+    try {
+      writer = (await registry.api.getSchema(id)) as unknown as typeof writer;
+    } catch {
+      return; // unknown id or registry trouble: the serde decides (and reports) per record
+    }
+    const fullName = writer?.name ?? "";
+    const type = fullName.slice(fullName.lastIndexOf(".") + 1);
+    const current = catalog.current(type);
+    const same =
+      writer !== undefined &&
+      current !== undefined &&
+      fullName === current.fullName &&
+      JSON.stringify(writer.schema()) === JSON.stringify(writerType(current.schema).schema());
+    readers.set(id, same ? (codecOf(type) ?? null) : null);
+  };
+  const fast = (bytes: Buffer | null): Result<Envelope, DecodeError> | undefined => {
+    if (bytes === null || bytes.length < HEADER || bytes[0] !== 0) return undefined;
+    const reader = readers.get(bytes.readInt32BE(1));
+    if (reader === undefined || reader === null) return undefined;
+    const envelope = reader.read(bytes, HEADER);
+    return envelope === undefined ? undefined : { ok: true, value: envelope };
+  };
+
+  // --- encode
+  const ids = new Map<string, number>();
+  let sink: Sink = createSink(SLAB_BYTES);
+
+  return {
+    decode: fast,
+    async decodeSlow(bytes) {
+      if (bytes !== null && bytes.length >= HEADER && bytes[0] === 0) {
+        const id = bytes.readInt32BE(1);
+        if (!readers.has(id)) {
+          await learn(id);
+          const again = fast(bytes);
+          if (again !== undefined) return again;
+        }
+      }
+      return serde.decode(bytes);
+    },
+    encode(envelope) {
+      const type = envelope.payload.type;
+      const id = ids.get(type);
+      if (id === undefined) return undefined;
+      // The serde refuses an event whose seq contradicts meta.pairSeq: let it.
+      const seq = (envelope.payload as { seq?: number }).seq;
+      if (seq !== undefined && envelope.meta.pairSeq !== null && envelope.meta.pairSeq !== seq) {
+        return undefined;
+      }
+      const codec = codecOf(type);
+      if (codec === undefined) return undefined;
+      if (sink.buf.length - sink.pos < SLAB_HEADROOM) sink = createSink(SLAB_BYTES);
+      const start = sink.pos;
+      sink.buf[sink.pos++] = 0;
+      sink.buf.writeInt32BE(id, sink.pos);
+      sink.pos += 4;
+      if (!codec.write(sink, envelope)) {
+        sink.pos = start;
+        return undefined;
+      }
+      return sink.buf.subarray(start, sink.pos);
+    },
+    async encodeSlow(envelope) {
+      const bytes = await serde.encode(outputTopic, envelope);
+      const type = envelope.payload.type;
+      if (!ids.has(type)) ids.set(type, await serde.register(outputTopic, type));
+      return bytes;
+    },
+  };
+}
