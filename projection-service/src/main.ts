@@ -94,15 +94,10 @@ const startOn = (readModels: string) =>
       },
     },
     logger,
-    onBatch: (b) =>
-      metrics.recordBatch(
-        b.topic,
-        b.partition,
-        b.size,
-        b.result.applied,
-        b.result.duplicates,
-        b.lag,
-      ),
+    onBatch: (b) => {
+      for (const p of b.partitions) metrics.recordPartition(p.topic, p.partition, p.applied, p.lag);
+      metrics.recordBatch(b.size, b.result.duplicates);
+    },
   });
 let consumer = await startOn(schema);
 void consumer.joined.then(() => {

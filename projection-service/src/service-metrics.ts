@@ -10,7 +10,7 @@ export const projectionMetrics = (registry: Registry) => {
   });
   const batchSize = new Histogram({
     name: "fx_projection_batch_size",
-    help: "Records per projected batch",
+    help: "Records per projected batch (one Postgres transaction)",
     buckets: [1, 5, 10, 50, 100, 500, 1000, 5000],
     registers: [registry],
   });
@@ -49,19 +49,16 @@ export const projectionMetrics = (registry: Registry) => {
     duplicates,
     problems,
     rate,
-    recordBatch(
-      topic: string,
-      partition: number,
-      size: number,
-      applied: number,
-      dup: number,
-      lagNow: bigint,
-    ) {
+    /** One partition's share of a committed batch. */
+    recordPartition(topic: string, partition: number, applied: number, lagNow: bigint) {
       lag.set({ topic, partition: String(partition) }, Number(lagNow));
-      batchSize.observe(size);
       events.inc({ topic }, applied);
-      if (dup) duplicates.inc(dup);
       window.push({ at: Date.now(), n: applied });
+    },
+    /** A committed batch (one Postgres transaction, possibly several partitions). */
+    recordBatch(size: number, dup: number) {
+      batchSize.observe(size);
+      if (dup) duplicates.inc(dup);
     },
   };
 };

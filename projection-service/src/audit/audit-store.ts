@@ -1,6 +1,7 @@
 // The audit trail in Postgres: append inside the projection's transaction,
 // record digests, verify the whole trail.
 import type { PgClient, PgPool } from "@fxcore/infra";
+import { copyField, copyLines } from "../projector/copy-rows.ts";
 import { AUDIT_WRITER_ROLE } from "../store/audit-ddl.ts";
 import {
   type AuditRecord,
@@ -27,53 +28,75 @@ export const loadHeads = async (
   );
 };
 
+export interface AuditCandidate {
+  readonly pair: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly canonical: Buffer;
+}
+
 /**
- * Appends events to their pairs' chains. Must be the last statement group of
- * the caller's transaction: it switches to the append-only role for the rest of it.
+ * The records that append `candidates` to their pairs' chains (nothing is
+ * written). `heads`: chain heads the caller knows to be current (its own
+ * earlier batches); other pairs' heads are read from the table. A stale head
+ * cannot fork a chain: its next chain_seq is taken, and the primary key fails
+ * the insert.
  */
-export const appendAudit = async (
-  tx: Queryable,
-  candidates: readonly { pair: string; eventId: string; eventType: string; canonical: Buffer }[],
+export const chainAudit = async (
+  db: Queryable,
+  candidates: readonly AuditCandidate[],
+  heads?: ReadonlyMap<string, ChainHead>,
 ): Promise<AuditRecord[]> => {
   if (candidates.length === 0) return [];
   // The trail spans read-model versions: after a rebuild switch the live
   // version may re-project events it already chained. Chain each event once.
-  const { rows: chained } = await tx.query<{ event_id: string }>(
+  const { rows: chained } = await db.query<{ event_id: string }>(
     "SELECT event_id FROM audit.records WHERE event_id = ANY($1)",
     [candidates.map((e) => e.eventId)],
   );
   const seen = new Set(chained.map((r) => r.event_id));
   const events = seen.size ? candidates.filter((e) => !seen.has(e.eventId)) : candidates;
   if (events.length === 0) return [];
-  const byPair = new Map<string, (typeof events)[number][]>();
+  const byPair = new Map<string, AuditCandidate[]>();
   for (const e of events) {
     const list = byPair.get(e.pair);
     if (list) list.push(e);
     else byPair.set(e.pair, [e]);
   }
-  const heads = await loadHeads(tx, [...byPair.keys()]);
-  const records = [...byPair].flatMap(([pair, es]) => extendChain(heads.get(pair), pair, es));
-  await tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
-  // One JSON parameter with hex bytes: array parameters of bytea cost far more to serialise.
-  await tx.query(
-    `INSERT INTO audit.records (pair, chain_seq, event_id, event_type, canonical, prev_hash, hash)
-     SELECT pair, chain_seq, event_id, event_type, decode(canonical, 'hex'), decode(prev_hash, 'hex'), decode(hash, 'hex')
-     FROM json_to_recordset($1::json) AS x(pair text, chain_seq bigint, event_id text, event_type text,
-                                          canonical text, prev_hash text, hash text)`,
-    [
-      JSON.stringify(
-        records.map((r) => ({
-          pair: r.pair,
-          chain_seq: r.chainSeq,
-          event_id: r.eventId,
-          event_type: r.eventType,
-          canonical: r.canonical.toString("hex"),
-          prev_hash: r.prevHash.toString("hex"),
-          hash: r.hash.toString("hex"),
-        })),
-      ),
-    ],
+  const missing = [...byPair.keys()].filter((p) => !heads?.has(p));
+  const loaded = missing.length ? await loadHeads(db, missing) : undefined;
+  return [...byPair].flatMap(([pair, es]) =>
+    extendChain(heads?.get(pair) ?? loaded?.get(pair), pair, es),
   );
+};
+
+/**
+ * Inserts chained records. Must be the last statement group of the caller's
+ * transaction: it switches to the append-only role for the rest of it.
+ */
+export const writeAudit = async (tx: Queryable, records: readonly AuditRecord[]): Promise<void> => {
+  if (records.length === 0) return;
+  await tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
+  // COPY: the cheapest way in for append-only rows (ADR 076).
+  let lines = "";
+  for (const r of records) {
+    lines += `${copyField(r.pair)}\t${r.chainSeq}\t${copyField(r.eventId)}\t${copyField(r.eventType)}\t${copyField(r.canonical)}\t${copyField(r.prevHash)}\t${copyField(r.hash)}\n`;
+  }
+  await copyLines(
+    tx,
+    "audit.records",
+    ["pair", "chain_seq", "event_id", "event_type", "canonical", "prev_hash", "hash"],
+    lines,
+  );
+};
+
+/** Chains and inserts in the caller's transaction (see writeAudit: last statement group). */
+export const appendAudit = async (
+  tx: Queryable,
+  candidates: readonly AuditCandidate[],
+): Promise<AuditRecord[]> => {
+  const records = await chainAudit(tx, candidates);
+  await writeAudit(tx, records);
   return records;
 };
 

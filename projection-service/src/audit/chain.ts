@@ -8,19 +8,51 @@ export const GENESIS_HASH: Buffer = Buffer.alloc(32);
 /** Canonical JSON: keys sorted, bigints as decimal strings, no whitespace; UTF-8. */
 export const canonicalBytes = (value: unknown): Buffer => Buffer.from(canonicalJson(value), "utf8");
 
+// Same bytes as JSON of the key-sorted value, built without the intermediate
+// entry arrays (it runs once per projected event).
+const quotedKeys = new Map<string, string>();
+const quoteKey = (k: string): string => {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quotedKeys.size < 10_000) quotedKeys.set(k, q);
+  }
+  return q;
+};
+
 const canonicalJson = (v: unknown): string => {
   if (v === null || v === undefined) return "null";
-  if (typeof v === "bigint") return JSON.stringify(v.toString());
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "string")
-    return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
+  switch (typeof v) {
+    case "string":
+      return JSON.stringify(v);
+    case "number":
+      return Number.isFinite(v) ? String(v) : "null";
+    case "boolean":
+      return v ? "true" : "false";
+    case "bigint":
+      return `"${v}"`;
+    case "object": {
+      if (Array.isArray(v)) {
+        let out = "[";
+        for (let i = 0; i < v.length; i++) out += (i ? "," : "") + canonicalJson(v[i]);
+        return `${out}]`;
+      }
+      const o = v as Record<string, unknown>;
+      // Default sort = UTF-16 code unit order, as the < comparison.
+      const keys = Object.keys(o).sort();
+      let out = "{";
+      let first = true;
+      for (const k of keys) {
+        const x = o[k];
+        if (x === undefined) continue;
+        out += `${first ? "" : ","}${quoteKey(k)}:${canonicalJson(x)}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw new Error(`not canonicalisable: ${typeof v}`);
   }
-  throw new Error(`not canonicalisable: ${typeof v}`);
 };
 
 export const chainHash = (prev: Buffer, canonical: Buffer): Buffer =>

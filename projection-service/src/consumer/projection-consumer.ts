@@ -1,8 +1,17 @@
-// The imperative shell around projectBatch: a read_committed consumer of
+// The imperative shell around the projector: a read_committed consumer of
 // fx.orders + fx.executions whose positions live in Postgres, not Kafka.
-// On every partition assignment it seeks to the offsets stored with the read
-// models; each batch commits its changes and its next offset in one
-// transaction. Kafka's own committed offsets are only a hint.
+//
+// Three stages overlap (ADR 076): kafkajs fetches and we decode into a queue
+// (eachBatch returns at once, so the next fetch starts while Postgres works);
+// the writer takes whatever is queued — across partitions, up to
+// maxEventsPerTransaction — and prepares the next batch in memory while the
+// previous one commits; each batch's changes and its partitions' next offsets
+// commit in one transaction. Live, batches are as small as what arrived
+// during the last commit; lagging, they grow to the cap.
+//
+// Any failure resets the pipeline to what Postgres holds: queue dropped,
+// partitions re-sought to the stored offsets. Kafka's own committed offsets
+// are only a hint, written after the Postgres commit.
 import type { Kafka, Logger, PgPool } from "@fxcore/infra";
 import {
   type ConsumedRecord,
@@ -12,15 +21,30 @@ import {
   type DecodeResult,
   type FxProducer,
   sendToDeadLetter,
+  withTransaction,
 } from "@fxcore/infra";
 import {
   type BatchResult,
+  type BatchSource,
   type DecodedEvent,
+  type InFlight,
+  type PreparedBatch,
   type ProjectorOptions,
-  projectBatch,
+  prepareBatch,
+  writeBatch,
 } from "../projector/project-batch.ts";
 
 export const PROJECTION_TOPICS = ["fx.orders", "fx.executions"] as const;
+
+export interface PartitionProgress {
+  readonly topic: string;
+  readonly partition: number;
+  /** Records of this partition the batch covered (poison records included). */
+  readonly size: number;
+  /** Events of this partition the batch applied (duplicates excluded). */
+  readonly applied: number;
+  readonly lag: bigint;
+}
 
 export interface ProjectionConsumerOptions {
   readonly kafka: Kafka;
@@ -31,16 +55,14 @@ export interface ProjectionConsumerOptions {
   readonly projector: ProjectorOptions;
   readonly logger?: Logger;
   readonly dlqTopic?: string;
-  /** Events per Postgres transaction: a fetched batch is projected in chunks of at most this many (default 2000). */
+  /** Cap on events per Postgres transaction (default 5000); live batches are smaller. */
   readonly maxEventsPerTransaction?: number;
   /** How long a dead member (kill -9) holds its partitions before the group moves on. */
   readonly sessionTimeoutMs?: number;
   /** Called after each committed batch (metrics, SSE fan-out). */
   readonly onBatch?: (info: {
-    topic: string;
-    partition: number;
+    partitions: readonly PartitionProgress[];
     size: number;
-    lag: bigint;
     result: BatchResult;
   }) => void;
 }
@@ -57,6 +79,24 @@ export async function storedOffsets(pool: PgPool, schema: string): Promise<Map<s
   return new Map(rows.map((r) => [`${r.topic}/${r.partition}`, BigInt(r.next_offset)]));
 }
 
+/** Decoded records of one partition, in offset order, not yet taken by the writer. */
+interface PartitionQueue {
+  readonly topic: string;
+  readonly partition: number;
+  events: DecodedEvent[];
+  offsets: bigint[];
+  timestamps: number[];
+  /** Next offset once everything fetched so far is written (poison records included). */
+  fetchedNext: bigint;
+  /** Next offset once everything taken so far is written. */
+  takenNext: bigint;
+  /** Records fetched but not taken (for batch-size metrics). */
+  records: number;
+  highWatermark: bigint;
+}
+
+const key = (topic: string, partition: number) => `${topic}/${partition}`;
+
 export async function startProjectionConsumer(
   o: ProjectionConsumerOptions,
 ): Promise<ProjectionConsumer> {
@@ -64,79 +104,288 @@ export async function startProjectionConsumer(
     groupId: o.groupId,
     readCommitted: true,
     maxBytesPerPartition: 4 << 20,
+    ...(o.sessionTimeoutMs === undefined ? {} : { sessionTimeout: o.sessionTimeoutMs }),
   });
   const producer: FxProducer = await createProducer(o.kafka);
   const schema = o.projector.schema;
+  const maxPerTx = o.maxEventsPerTransaction ?? 5_000;
+  const maxQueued = maxPerTx * 4;
+
+  let running = true;
+  /** Bumped on every reset: work started under an older generation is dropped. */
+  let generation = 0;
+  let assigned: { topic: string; partition: number }[] = [];
+  const queues = new Map<string, PartitionQueue>();
+  let queued = 0;
+  /** Next offset per partition as committed in Postgres (plus what this process wrote since). */
   let stored = new Map<string, bigint>();
+  let ready: Promise<void> = Promise.resolve();
   let markJoined: () => void = () => {};
   const joined = new Promise<void>((r) => {
     markJoined = r;
   });
-  consumer.on(consumer.events.GROUP_JOIN, async (e) => {
+
+  // Writer state: batch N+1 is prepared while batch N commits.
+  let committing: Promise<void> = Promise.resolve();
+  let inFlight: InFlight | undefined;
+  const writerIdle = () => committing.catch(() => {});
+  let lastHint = 0;
+  let wakeWriter: (() => void) | undefined;
+  let roomWaiters: (() => void)[] = [];
+  const wake = () => {
+    wakeWriter?.();
+    wakeWriter = undefined;
+  };
+  const freeRoom = () => {
+    for (const w of roomWaiters) w();
+    roomWaiters = [];
+  };
+
+  /**
+   * Back to what Postgres holds: drop the queue (and whatever is being
+   * prepared), wait for a commit in progress, reload the offsets, re-seek every
+   * assigned partition.
+   */
+  const resync = async () => {
+    generation++;
+    queues.clear();
+    queued = 0;
+    freeRoom();
+    await writerIdle();
+    inFlight = undefined;
     stored = await storedOffsets(o.pool, schema);
-    for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
-      for (const partition of partitions) {
-        const next = stored.get(`${topic}/${partition}`);
-        if (next !== undefined) consumer.seek({ topic, partition, offset: next.toString() });
+    for (const { topic, partition } of assigned) {
+      // No stored offset: from the start (offset 0 out of range resets to the earliest).
+      const offset = (stored.get(key(topic, partition)) ?? 0n).toString();
+      consumer.seek({ topic, partition, offset });
+    }
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
+      ps.map((partition) => ({ topic, partition })),
+    );
+    // eachBatch waits for this: no record is queued against stale offsets.
+    ready = resync();
+    ready.then(markJoined, (err: unknown) =>
+      o.logger?.error({ err }, "projection: loading stored offsets failed"),
+    );
+  });
+
+  /** Takes up to maxPerTx events across partitions, oldest (Kafka timestamp) first. */
+  const take = () => {
+    const events: DecodedEvent[] = [];
+    const origins: PartitionQueue[] = [];
+    const progress = new Map<string, { q: PartitionQueue; n: number; records: number }>();
+    const live = [...queues.values()];
+    for (const q of live) progress.set(key(q.topic, q.partition), { q, n: 0, records: 0 });
+    while (events.length < maxPerTx) {
+      let best: PartitionQueue | undefined;
+      let bestTs = Number.POSITIVE_INFINITY;
+      for (const q of live) {
+        const p = progress.get(key(q.topic, q.partition))!;
+        const ts = q.timestamps[p.n];
+        if (ts !== undefined && ts < bestTs) {
+          bestTs = ts;
+          best = q;
+        }
+      }
+      if (!best) break;
+      const p = progress.get(key(best.topic, best.partition))!;
+      events.push(best.events[p.n]!);
+      origins.push(best);
+      p.n++;
+    }
+    const sources: BatchSource[] = [];
+    const partitions: { q: PartitionQueue; events: number; records: number }[] = [];
+    for (const { q, n } of progress.values()) {
+      const all = n === q.events.length;
+      const next = all ? q.fetchedNext : q.offsets[n]!;
+      if (next <= q.takenNext) continue;
+      // Records consumed: offsets between what was taken before and `next` (poison records count).
+      const records = all ? q.records : Math.min(q.records, n);
+      q.events = q.events.slice(n);
+      q.offsets = q.offsets.slice(n);
+      q.timestamps = q.timestamps.slice(n);
+      q.records -= records;
+      q.takenNext = next;
+      sources.push({ topic: q.topic, partition: q.partition, nextOffset: next });
+      partitions.push({ q, events: n, records });
+      if (all) queues.delete(key(q.topic, q.partition));
+    }
+    queued -= events.length;
+    freeRoom();
+    return { events, origins, sources, partitions };
+  };
+
+  const commit = async (gen: number, prepared: PreparedBatch, taken: ReturnType<typeof take>) => {
+    await withTransaction(o.pool, (tx) => writeBatch(tx, o.projector, prepared));
+    if (gen !== generation) return;
+    for (const s of prepared.sources) stored.set(key(s.topic, s.partition), s.nextOffset);
+    if (o.onBatch) {
+      const applied = new Set(prepared.result.eventIds);
+      const byQueue = new Map<PartitionQueue, number>();
+      taken.events.forEach((d, i) => {
+        const q = taken.origins[i]!;
+        if (applied.has(d.envelope.eventId)) byQueue.set(q, (byQueue.get(q) ?? 0) + 1);
+      });
+      const perPartition = taken.partitions.map(({ q, records }) => {
+        const n = byQueue.get(q) ?? 0;
+        return {
+          topic: q.topic,
+          partition: q.partition,
+          size: records,
+          applied: n,
+          lag: q.highWatermark - q.takenNext,
+        };
+      });
+      o.onBatch({
+        partitions: perPartition,
+        size: taken.partitions.reduce((a, p) => a + p.records, 0),
+        result: prepared.result,
+      });
+    }
+    // The hint for Kafka tools (lag dashboards), at most once a second, never ahead of Postgres.
+    const now = Date.now();
+    if (now - lastHint > 1_000) {
+      lastHint = now;
+      consumer
+        .commitOffsets(
+          prepared.sources.map((s) => ({
+            topic: s.topic,
+            partition: s.partition,
+            offset: s.nextOffset.toString(),
+          })),
+        )
+        .catch(() => {});
+    }
+  };
+
+  const writer = (async () => {
+    while (running) {
+      if (queues.size === 0) {
+        await new Promise<void>((r) => {
+          wakeWriter = r;
+        });
+        continue;
+      }
+      const gen = generation;
+      const taken = take();
+      if (taken.sources.length === 0) continue;
+      try {
+        const prepared = await prepareBatch(
+          o.pool,
+          o.projector,
+          { source: taken.sources, events: taken.events },
+          inFlight,
+        );
+        await committing;
+        if (gen !== generation || !running) {
+          inFlight = undefined;
+          continue;
+        }
+        inFlight = prepared.inFlight;
+        committing = commit(gen, prepared, taken);
+        // A failure surfaces at the next await of `committing` (or in stop()).
+        committing.catch(() => {});
+      } catch (err) {
+        if (!running) break;
+        o.logger?.error({ err }, "projection batch failed: resuming from the stored offsets");
+        await new Promise((r) => setTimeout(r, 1_000));
+        await resync().catch((e: unknown) =>
+          o.logger?.error({ err: e }, "projection: reloading stored offsets failed"),
+        );
+        committing = Promise.resolve();
       }
     }
-    markJoined();
-  });
+  })();
+
   await consumer.connect();
   for (const topic of o.topics ?? PROJECTION_TOPICS)
     await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
+    autoCommit: false,
     eachBatchAutoResolve: true,
     eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      await ready;
+      const gen = generation;
       const { topic, partition } = batch;
-      const key = `${topic}/${partition}`;
-      const chunk = o.maxEventsPerTransaction ?? 2_000;
-      for (let i = 0; i < batch.messages.length; i += chunk) {
-        if (!isRunning() || isStale()) return;
-        const messages = batch.messages.slice(i, i + chunk);
-        const floor = stored.get(key) ?? 0n;
-        const events: DecodedEvent[] = [];
-        for (const m of messages) {
-          if (BigInt(m.offset) < floor) continue; // before the stored position: already in the read models
-          const record = consumedRecord(topic, partition, m);
-          const d = await o
-            .decode(record)
-            .catch((err: unknown) => ({ ok: false as const, reason: String(err) }));
-          if (d.ok) events.push(d.value);
-          else {
-            o.logger?.warn(
-              { topic, partition, offset: m.offset, reason: d.reason },
-              "poison record to the dead-letter topic",
-            );
-            await sendToDeadLetter(producer, record, d.reason, {
-              consumerGroup: o.groupId,
-              topic: o.dlqTopic,
-            });
-          }
+      const k = key(topic, partition);
+      const q = queues.get(k);
+      const floor = q?.fetchedNext ?? stored.get(k) ?? 0n;
+      const events: DecodedEvent[] = [];
+      const offsets: bigint[] = [];
+      const timestamps: number[] = [];
+      let records = 0;
+      let last = -1n;
+      for (const m of batch.messages) {
+        const offset = BigInt(m.offset);
+        if (offset < floor) continue; // already queued or in the read models
+        records++;
+        last = offset;
+        const record = consumedRecord(topic, partition, m);
+        const d = await o
+          .decode(record)
+          .catch((err: unknown) => ({ ok: false as const, reason: String(err) }));
+        if (d.ok) {
+          events.push(d.value);
+          offsets.push(offset);
+          timestamps.push(Number(m.timestamp));
+        } else {
+          o.logger?.warn(
+            { topic, partition, offset: m.offset, reason: d.reason },
+            "poison record to the dead-letter topic",
+          );
+          await sendToDeadLetter(producer, record, d.reason, {
+            consumerGroup: o.groupId,
+            topic: o.dlqTopic,
+          });
         }
-        const last = messages[messages.length - 1];
-        if (last === undefined) continue;
-        const nextOffset = BigInt(last.offset) + 1n;
-        if (nextOffset <= floor) continue;
-        const result = await projectBatch(o.pool, o.projector, {
-          source: { topic, partition, nextOffset },
-          events,
-        });
-        stored.set(key, nextOffset);
-        await heartbeat();
-        o.onBatch?.({
+      }
+      if (last < 0n || gen !== generation || !isRunning() || isStale()) return;
+      let target = queues.get(k);
+      if (!target) {
+        target = {
           topic,
           partition,
-          size: messages.length,
-          lag: BigInt(batch.highWatermark) - nextOffset,
-          result,
+          events: [],
+          offsets: [],
+          timestamps: [],
+          fetchedNext: floor,
+          takenNext: floor,
+          records: 0,
+          highWatermark: 0n,
+        };
+        queues.set(k, target);
+      }
+      for (let i = 0; i < events.length; i++) {
+        target.events.push(events[i]!);
+        target.offsets.push(offsets[i]!);
+        target.timestamps.push(timestamps[i]!);
+      }
+      target.fetchedNext = last + 1n;
+      target.records += records;
+      target.highWatermark = BigInt(batch.highWatermark);
+      queued += events.length;
+      wake();
+      // Backpressure: hold the fetcher while the writer is far behind.
+      while (queued > maxQueued && gen === generation && running && isRunning()) {
+        await new Promise<void>((r) => {
+          roomWaiters.push(r);
+          setTimeout(r, 1_000);
         });
+        await heartbeat();
       }
     },
   });
   return {
     joined,
     async stop() {
+      running = false;
+      wake();
+      freeRoom();
+      await writer;
+      await writerIdle();
       await consumer.disconnect();
       await producer.disconnect();
     },

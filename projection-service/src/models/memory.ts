@@ -65,9 +65,12 @@ export class MemoryReadModels implements ReadModelLookup {
   private pending: Pending = emptyPending();
 
   private readonly pairs: PairLookup;
+  /** Only what lookups need plus the pending changes (a batch's working set), not whole models. */
+  private readonly workingSet: boolean;
 
-  constructor(pairs: PairLookup) {
+  constructor(pairs: PairLookup, options: { readonly workingSet?: boolean } = {}) {
     this.pairs = pairs;
+    this.workingSet = options.workingSet ?? false;
   }
 
   order(orderId: string): OrderView | undefined {
@@ -107,6 +110,7 @@ export class MemoryReadModels implements ReadModelLookup {
 
   private absorb(c: Changes): void {
     const p = this.pending;
+    const whole = !this.workingSet;
     for (const o of c.orders) {
       this.orders.set(o.orderId, o);
       p.orders.set(o.orderId, o);
@@ -120,15 +124,19 @@ export class MemoryReadModels implements ReadModelLookup {
     for (const r of c.reports) {
       this.accountSeqs.set(r.account, r.accountSeq);
       p.accountSeqs.set(r.account, r.accountSeq);
-      const list = this.reports.get(r.account) ?? [];
-      list.push(r);
-      this.reports.set(r.account, list);
+      if (whole) {
+        const list = this.reports.get(r.account) ?? [];
+        list.push(r);
+        this.reports.set(r.account, list);
+      }
       p.reports.push(r);
     }
     for (const t of c.trades) {
-      const list = this.trades.get(t.symbol) ?? [];
-      list.push(t);
-      this.trades.set(t.symbol, list);
+      if (whole) {
+        const list = this.trades.get(t.symbol) ?? [];
+        list.push(t);
+        this.trades.set(t.symbol, list);
+      }
       p.trades.push(t);
     }
     for (const pos of c.positions) {
@@ -138,25 +146,28 @@ export class MemoryReadModels implements ReadModelLookup {
     }
     for (const b of c.balances) {
       const k = `${b.account}|${b.currency}`;
-      this.balances.set(k, (this.balances.get(k) ?? 0n) + b.amount);
+      if (whole) this.balances.set(k, (this.balances.get(k) ?? 0n) + b.amount);
       const prev = p.balances.get(k);
-      p.balances.set(k, { ...b, amount: (prev?.amount ?? 0n) + b.amount });
+      p.balances.set(k, prev ? { ...b, amount: prev.amount + b.amount } : b);
     }
-    this.depth = applyDepth(this.depth, c.depth);
-    p.depth.push(...c.depth);
+    if (whole) this.depth = applyDepth(this.depth, c.depth);
+    for (const d of c.depth) p.depth.push(d);
     for (const cd of c.candles) {
       const k = candleKey(cd);
-      const cur = this.candles.get(k);
-      this.candles.set(k, cur ? mergeCandle(cur, cd) : cd);
+      if (whole) {
+        const cur = this.candles.get(k);
+        this.candles.set(k, cur ? mergeCandle(cur, cd) : cd);
+      }
       const pc = p.candles.get(k);
       p.candles.set(k, pc ? mergeCandle(pc, cd) : cd);
     }
     for (const r of c.referencePrices) {
-      this.referencePrices.set(r.symbol, laterReference(this.referencePrices.get(r.symbol), r));
+      if (whole)
+        this.referencePrices.set(r.symbol, laterReference(this.referencePrices.get(r.symbol), r));
       p.referencePrices.set(r.symbol, laterReference(p.referencePrices.get(r.symbol), r));
     }
-    this.exposure = applyExposure(this.exposure, c.exposure);
-    p.exposure.push(...c.exposure);
+    if (whole) this.exposure = applyExposure(this.exposure, c.exposure);
+    for (const x of c.exposure) p.exposure.push(x);
   }
 
   /** Everything changed since the last drain, for a flush to storage. */

@@ -7,8 +7,9 @@ import type { Pending } from "../models/memory.ts";
 import type { OrderView } from "../models/orders.ts";
 import { orderIdsOf } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
+import { type CopyValue, copyRows } from "./copy-rows.ts";
 
-type Queryable = Pick<PgClient, "query">;
+export type Queryable = Pick<PgClient, "query">;
 
 const big = (v: string | null): bigint => BigInt(v ?? "0");
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -75,12 +76,25 @@ export const keysOf = (events: readonly DomainEvent[]) => {
   return { orderIds: [...orderIds], accounts: [...accounts], positions: [...positions] };
 };
 
+/** Rows the events touch, except those `known` already holds (the batch in flight changed them). */
 export const loadWorkingSet = async (
   db: Queryable,
   schema: string,
   events: readonly EventEnvelope[],
+  known?: {
+    readonly orders: ReadonlyMap<string, unknown>;
+    readonly accountSeqs: ReadonlyMap<string, unknown>;
+    readonly positions: ReadonlyMap<string, unknown>;
+  },
 ) => {
-  const k = keysOf(events.map((e) => e.event));
+  const all = keysOf(events.map((e) => e.event));
+  const k = known
+    ? {
+        orderIds: all.orderIds.filter((id) => !known.orders.has(id)),
+        accounts: all.accounts.filter((a) => !known.accountSeqs.has(a)),
+        positions: all.positions.filter((p) => !known.positions.has(p)),
+      }
+    : all;
   // One client: its queries run one after another.
   const [orders, seqs, positions] = [
     k.orderIds.length
@@ -127,31 +141,113 @@ export const loadWorkingSet = async (
   };
 };
 
-/** Rows as one JSON parameter (json_populate_recordset): far cheaper than many array parameters. bigints travel as strings. */
-const jsonRows = (rows: readonly object[]): string =>
-  JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
-
 const s = (v: bigint | number | null | undefined): string | null =>
   v === null || v === undefined ? null : v.toString();
 
-/** Writes a batch's changes. Statements are set-based (unnest): a handful of round trips per batch. */
-export const flushPending = async (db: Queryable, schema: string, p: Pending): Promise<void> => {
-  const orders = [...p.orders.values()];
-  if (orders.length) {
-    const cols =
-      "order_id, account, symbol, side, cl_ord_id, orig_cl_ord_id, ord_type, tif, price, order_qty, ord_status, cum_qty, leaves_qty, notional, accepted, replaced, last_seq, text, created_at, updated_at";
+export const ORDER_COLUMNS = [
+  "order_id",
+  "account",
+  "symbol",
+  "side",
+  "cl_ord_id",
+  "orig_cl_ord_id",
+  "ord_type",
+  "tif",
+  "price",
+  "order_qty",
+  "ord_status",
+  "cum_qty",
+  "leaves_qty",
+  "notional",
+  "accepted",
+  "replaced",
+  "last_seq",
+  "text",
+  "created_at",
+  "updated_at",
+] as const;
+
+const orderValues = (o: OrderView): CopyValue[] => [
+  o.orderId,
+  o.account,
+  o.symbol,
+  o.side,
+  o.clOrdId,
+  o.origClOrdId,
+  o.ordType,
+  o.tif,
+  o.price,
+  o.orderQty,
+  o.ordStatus,
+  o.cumQty,
+  o.leavesQty,
+  o.notional,
+  o.accepted,
+  o.replaced,
+  o.lastSeq,
+  o.text,
+  o.createdAt,
+  o.updatedAt,
+];
+
+const EXECUTION_COLUMNS = [
+  "account",
+  "account_seq",
+  "exec_id",
+  "msg_type",
+  "exec_type",
+  "ord_status",
+  "order_id",
+  "cl_ord_id",
+  "orig_cl_ord_id",
+  "symbol",
+  "side",
+  "ord_type",
+  "price",
+  "order_qty",
+  "last_qty",
+  "last_px",
+  "cum_qty",
+  "leaves_qty",
+  "notional",
+  "reject_reason",
+  "cxl_rej_response_to",
+  "text",
+  "transact_time",
+  "pair_seq",
+  "event_id",
+] as const;
+
+/**
+ * Writes a batch's changes: COPY for rows that are new (orders not loaded
+ * into the working set, executions, trades), set-based statements for the
+ * rest — a handful of round trips per batch whatever its size.
+ * `loadedOrders`: ids of the orders the working set read from the table.
+ */
+export const flushPending = async (
+  db: Queryable,
+  schema: string,
+  p: Pending,
+  loadedOrders: ReadonlySet<string>,
+): Promise<void> => {
+  const inserts: CopyValue[][] = [];
+  const updates: OrderView[] = [];
+  for (const o of p.orders.values()) {
+    if (loadedOrders.has(o.orderId)) updates.push(o);
+    else inserts.push(orderValues(o));
+  }
+  await copyRows(db, `${schema}.orders`, ORDER_COLUMNS, inserts);
+  if (updates.length) {
+    const set = ORDER_COLUMNS.filter((c) => c !== "order_id")
+      .map((c) => `${c} = u.${c}`)
+      .join(", ");
+    // bigints as strings: JSON has no bigint, and json_populate_recordset casts them back.
     await db.query(
-      `INSERT INTO ${schema}.orders (${cols})
-       SELECT ${cols} FROM json_populate_recordset(NULL::${schema}.orders, $1::json)
-       ON CONFLICT (order_id) DO UPDATE SET account = EXCLUDED.account, symbol = EXCLUDED.symbol, side = EXCLUDED.side,
-         cl_ord_id = EXCLUDED.cl_ord_id, orig_cl_ord_id = EXCLUDED.orig_cl_ord_id, ord_type = EXCLUDED.ord_type,
-         tif = EXCLUDED.tif, price = EXCLUDED.price, order_qty = EXCLUDED.order_qty, ord_status = EXCLUDED.ord_status,
-         cum_qty = EXCLUDED.cum_qty, leaves_qty = EXCLUDED.leaves_qty, notional = EXCLUDED.notional,
-         accepted = EXCLUDED.accepted, replaced = EXCLUDED.replaced, last_seq = EXCLUDED.last_seq, text = EXCLUDED.text,
-         created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at`,
+      `UPDATE ${schema}.orders o SET ${set}
+       FROM json_populate_recordset(NULL::${schema}.orders, $1::json) u WHERE o.order_id = u.order_id`,
       [
-        jsonRows(
-          orders.map((o) => ({
+        JSON.stringify(
+          updates.map((o) => ({
             order_id: o.orderId,
             account: o.account,
             symbol: o.symbol,
@@ -165,13 +261,13 @@ export const flushPending = async (db: Queryable, schema: string, p: Pending): P
             ord_status: o.ordStatus,
             cum_qty: o.cumQty,
             leaves_qty: o.leavesQty,
-            notional: o.notional,
+            notional: o.notional.toString(),
             accepted: o.accepted,
             replaced: o.replaced,
             last_seq: o.lastSeq,
             text: o.text,
-            created_at: o.createdAt,
-            updated_at: o.updatedAt,
+            created_at: s(o.createdAt),
+            updated_at: o.updatedAt.toString(),
           })),
         ),
       ],
@@ -188,43 +284,38 @@ export const flushPending = async (db: Queryable, schema: string, p: Pending): P
       ],
     );
   }
-  const r = p.reports;
-  if (r.length) {
-    await db.query(
-      `INSERT INTO ${schema}.executions SELECT * FROM json_populate_recordset(NULL::${schema}.executions, $1::json)`,
-      [
-        jsonRows(
-          r.map((x) => ({
-            account: x.account,
-            account_seq: x.accountSeq,
-            exec_id: x.execId,
-            msg_type: x.msgType,
-            exec_type: x.execType,
-            ord_status: x.ordStatus,
-            order_id: x.orderId,
-            cl_ord_id: x.clOrdId,
-            orig_cl_ord_id: x.origClOrdId,
-            symbol: x.symbol,
-            side: x.side,
-            ord_type: x.ordType,
-            price: x.price,
-            order_qty: x.orderQty,
-            last_qty: x.lastQty,
-            last_px: x.lastPx,
-            cum_qty: x.cumQty,
-            leaves_qty: x.leavesQty,
-            notional: x.notional,
-            reject_reason: x.rejectReason,
-            cxl_rej_response_to: x.cxlRejResponseTo,
-            text: x.text,
-            transact_time: x.transactTime,
-            pair_seq: x.pairSeq,
-            event_id: x.eventId,
-          })),
-        ),
-      ],
-    );
-  }
+  await copyRows(
+    db,
+    `${schema}.executions`,
+    EXECUTION_COLUMNS,
+    p.reports.map((x) => [
+      x.account,
+      x.accountSeq,
+      x.execId,
+      x.msgType,
+      x.execType,
+      x.ordStatus,
+      x.orderId,
+      x.clOrdId,
+      x.origClOrdId,
+      x.symbol,
+      x.side,
+      x.ordType,
+      x.price,
+      x.orderQty,
+      x.lastQty,
+      x.lastPx,
+      x.cumQty,
+      x.leavesQty,
+      x.notional,
+      x.rejectReason,
+      x.cxlRejResponseTo,
+      x.text,
+      x.transactTime,
+      x.pairSeq,
+      x.eventId,
+    ]),
+  );
   if (p.accountSeqs.size) {
     await db.query(
       `INSERT INTO ${schema}.account_seqs (account, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])
@@ -232,22 +323,20 @@ export const flushPending = async (db: Queryable, schema: string, p: Pending): P
       [[...p.accountSeqs.keys()], [...p.accountSeqs.values()]],
     );
   }
-  const t = p.trades;
-  if (t.length) {
-    await db.query(
-      `INSERT INTO ${schema}.trades (symbol, seq, exec_id, price, qty, aggressor_side, transact_time)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[])`,
-      [
-        t.map((x) => x.symbol),
-        t.map((x) => x.seq),
-        t.map((x) => x.execId),
-        t.map((x) => x.price),
-        t.map((x) => x.qty),
-        t.map((x) => x.aggressorSide),
-        t.map((x) => s(x.transactTime)),
-      ],
-    );
-  }
+  await copyRows(
+    db,
+    `${schema}.trades`,
+    ["symbol", "seq", "exec_id", "price", "qty", "aggressor_side", "transact_time"],
+    p.trades.map((x) => [
+      x.symbol,
+      x.seq,
+      x.execId,
+      x.price,
+      x.qty,
+      x.aggressorSide,
+      x.transactTime,
+    ]),
+  );
   const pos = [...p.positions.values()];
   if (pos.length) {
     await db.query(

@@ -3,14 +3,17 @@
 // audit records all commit together or not at all (exactly-once effect).
 import type { AppendItem, PostgresEventStore } from "@fxcore/event-store";
 import { streamId, eventId as toEventId } from "@fxcore/event-store";
-import type { PgPool } from "@fxcore/infra";
+import type { PgClient, PgPool } from "@fxcore/infra";
 import { withTransaction } from "@fxcore/infra";
-import { appendAudit } from "../audit/audit-store.ts";
-import { canonicalBytes } from "../audit/chain.ts";
+import { chainAudit, writeAudit } from "../audit/audit-store.ts";
+import { type AuditRecord, type ChainHead, canonicalBytes } from "../audit/chain.ts";
 import { type EventEnvelope, isMatcherOutput, pairOf } from "../models/envelope.ts";
-import { MemoryReadModels } from "../models/memory.ts";
+import { MemoryReadModels, type Pending } from "../models/memory.ts";
+import type { OrderView } from "../models/orders.ts";
+import type { PositionView } from "../models/positions.ts";
 import type { PairLookup } from "../models/project.ts";
-import { flushPending, loadWorkingSet } from "./pg-read-models.ts";
+import { copyField, copyLines } from "./copy-rows.ts";
+import { flushPending, loadWorkingSet, type Queryable } from "./pg-read-models.ts";
 
 /** A decoded record: the envelope plus, for the event-store sink, the bytes as they were on the topic. */
 export interface DecodedEvent {
@@ -22,13 +25,19 @@ export interface DecodedEvent {
   } | null;
 }
 
+export interface BatchSource {
+  readonly topic: string;
+  readonly partition: number;
+  readonly nextOffset: bigint;
+}
+
 export interface BatchInput {
-  /** Where the batch came from; its next offset is stored with the changes. null: not from Kafka (rebuild). */
-  readonly source: {
-    readonly topic: string;
-    readonly partition: number;
-    readonly nextOffset: bigint;
-  } | null;
+  /**
+   * Where the batch came from: each partition's next offset is stored with
+   * the changes. Events of several partitions may share one batch (each
+   * partition's events in its order). null: not from Kafka (rebuild).
+   */
+  readonly source: BatchSource | readonly BatchSource[] | null;
   readonly events: readonly DecodedEvent[];
 }
 
@@ -58,92 +67,173 @@ export const executionStream = (symbol: string) => streamId(`executions-${symbol
 
 export const NOTIFY_CHANNEL = "fx_read_models";
 
+/**
+ * What a prepared but possibly uncommitted batch changes: the next batch is
+ * prepared on top of it (the table does not show it yet). Single writer: rows
+ * no batch in flight touches are current in the table.
+ */
+export interface InFlight {
+  readonly eventIds: ReadonlySet<string>;
+  readonly orders: ReadonlyMap<string, OrderView>;
+  readonly accountSeqs: ReadonlyMap<string, number>;
+  readonly positions: ReadonlyMap<string, PositionView>;
+  /** Every chain head this projector has produced so far (not only this batch's). */
+  readonly auditHeads: ReadonlyMap<string, ChainHead>;
+}
+
+/** A batch projected in memory, ready to be written in one transaction. */
+export interface PreparedBatch {
+  readonly sources: readonly BatchSource[];
+  readonly fresh: readonly DecodedEvent[];
+  readonly pending: Pending;
+  /** Orders that exist in the table once the batches before this one commit. */
+  readonly existingOrders: ReadonlySet<string>;
+  readonly audit: readonly AuditRecord[];
+  readonly result: BatchResult;
+  readonly inFlight: InFlight;
+}
+
+/** Projects and writes one batch in one transaction (reads and writes in it). */
 export async function projectBatch(
   pool: PgPool,
   opts: ProjectorOptions,
   batch: BatchInput,
 ): Promise<BatchResult> {
   return withTransaction(pool, async (tx) => {
-    const ids = batch.events.map((d) => d.envelope.eventId);
-    const { rows: done } = ids.length
-      ? await tx.query<{ event_id: string }>(
-          `SELECT event_id FROM ${opts.schema}.processed_events WHERE event_id = ANY($1)`,
-          [ids],
-        )
-      : { rows: [] };
-    const already = new Set(done.map((r) => r.event_id));
-    const fresh: DecodedEvent[] = [];
-    for (const d of batch.events) {
-      if (already.has(d.envelope.eventId)) continue;
-      already.add(d.envelope.eventId);
-      fresh.push(d);
-    }
+    const prepared = await prepareBatch(tx, opts, batch);
+    await writeBatch(tx, opts, prepared);
+    return prepared.result;
+  });
+}
 
-    const m = new MemoryReadModels(opts.pairs);
-    m.seed(
-      await loadWorkingSet(
-        tx,
-        opts.schema,
-        fresh.map((d) => d.envelope),
-      ),
-    );
-    for (const d of fresh) {
-      const r = m.apply(d.envelope);
-      if (!r.ok) opts.onProblem?.(d.envelope.eventId, `${r.error.type} ${r.error.symbol}`);
-    }
-    const pending = m.drain();
-    await flushPending(tx, opts.schema, pending);
+/**
+ * Reads what a batch needs (processed-event set, touched rows, audit heads),
+ * overlaid with `inFlight`, the batch before it that may not have committed,
+ * and projects it in memory. Writes nothing.
+ */
+export async function prepareBatch(
+  db: Queryable,
+  opts: ProjectorOptions,
+  batch: BatchInput,
+  inFlight?: InFlight,
+): Promise<PreparedBatch> {
+  const ids = batch.events.map((d) => d.envelope.eventId);
+  const { rows: done } = ids.length
+    ? await db.query<{ event_id: string }>(
+        `SELECT event_id FROM ${opts.schema}.processed_events WHERE event_id = ANY($1)`,
+        [ids],
+      )
+    : { rows: [] };
+  const already = new Set(done.map((r) => r.event_id));
+  const fresh: DecodedEvent[] = [];
+  for (const d of batch.events) {
+    const id = d.envelope.eventId;
+    if (already.has(id) || inFlight?.eventIds.has(id)) continue;
+    already.add(id);
+    fresh.push(d);
+  }
 
-    if (opts.eventStore) await sinkMatcherOutputs(opts.eventStore, tx, fresh, opts.onProblem);
+  const m = new MemoryReadModels(opts.pairs, { workingSet: true });
+  const rows = await loadWorkingSet(
+    db,
+    opts.schema,
+    fresh.map((d) => d.envelope),
+    inFlight,
+  );
+  m.seed(rows);
+  if (inFlight)
+    m.seed({
+      orders: inFlight.orders.values(),
+      accountSeqs: inFlight.accountSeqs,
+      positions: inFlight.positions.values(),
+    });
+  for (const d of fresh) {
+    const r = m.apply(d.envelope);
+    if (!r.ok) opts.onProblem?.(d.envelope.eventId, `${r.error.type} ${r.error.symbol}`);
+  }
+  const pending = m.drain();
+  const existingOrders = new Set(rows.orders.map((o) => o.orderId));
+  if (inFlight) for (const id of inFlight.orders.keys()) existingOrders.add(id);
 
-    if (fresh.length) {
-      await tx.query(
-        `INSERT INTO ${opts.schema}.processed_events (event_id, position) SELECT * FROM unnest($1::text[], $2::bigint[])`,
-        [
-          fresh.map((d) => d.envelope.eventId),
-          fresh.map((d) => d.envelope.position?.toString() ?? null),
-        ],
-      );
-    }
-    if (batch.source) {
-      await tx.query(
-        `INSERT INTO ${opts.schema}.consumer_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
-         ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-        [batch.source.topic, batch.source.partition, batch.source.nextOffset.toString()],
-      );
-    }
-    const accounts = [...new Set(pending.reports.map((r) => r.account))];
-    const symbols = [
-      ...new Set([...pending.trades.map((t) => t.symbol), ...pending.depth.map((d) => d.symbol)]),
-    ];
-    if (accounts.length || symbols.length) {
-      const payload = JSON.stringify({ schema: opts.schema, accounts, symbols });
-      // NOTIFY payloads are capped at 8000 bytes: beyond that, listeners refresh everything.
-      await tx.query("SELECT pg_notify($1, $2)", [
-        NOTIFY_CHANNEL,
-        payload.length < 7900 ? payload : JSON.stringify({ schema: opts.schema, all: true }),
-      ]);
-    }
-    // Last: switches the transaction to the append-only role.
-    if (opts.audit) {
-      await appendAudit(
-        tx,
+  const audit = opts.audit
+    ? await chainAudit(
+        db,
         fresh.map((d) => ({
           pair: pairOf(d.envelope.event),
           eventId: d.envelope.eventId,
           eventType: d.envelope.event.type,
           canonical: canonicalBytes({ eventId: d.envelope.eventId, event: d.envelope.event }),
         })),
-      );
-    }
-    return {
+        inFlight?.auditHeads,
+      )
+    : [];
+  const auditHeads = new Map(inFlight?.auditHeads);
+  for (const r of audit)
+    auditHeads.set(r.pair, { pair: r.pair, chainSeq: r.chainSeq, hash: r.hash });
+
+  const accounts = [...new Set(pending.reports.map((r) => r.account))];
+  const symbols = [
+    ...new Set([...pending.trades.map((t) => t.symbol), ...pending.depth.map((d) => d.symbol)]),
+  ];
+  const eventIds = fresh.map((d) => d.envelope.eventId);
+  return {
+    sources: batch.source === null ? [] : "topic" in batch.source ? [batch.source] : batch.source,
+    fresh,
+    pending,
+    existingOrders,
+    audit,
+    result: {
       applied: fresh.length,
       duplicates: batch.events.length - fresh.length,
-      eventIds: fresh.map((d) => d.envelope.eventId),
+      eventIds,
       accounts,
       symbols,
-    };
-  });
+    },
+    inFlight: {
+      eventIds: new Set(eventIds),
+      orders: pending.orders,
+      accountSeqs: pending.accountSeqs,
+      positions: pending.positions,
+      auditHeads,
+    },
+  };
+}
+
+/** Writes a prepared batch in the caller's transaction; the caller commits. */
+export async function writeBatch(
+  tx: PgClient,
+  opts: ProjectorOptions,
+  b: PreparedBatch,
+): Promise<void> {
+  await flushPending(tx, opts.schema, b.pending, b.existingOrders);
+  if (opts.eventStore) await sinkMatcherOutputs(opts.eventStore, tx, b.fresh, opts.onProblem);
+  let processed = "";
+  for (const d of b.fresh)
+    processed += `${copyField(d.envelope.eventId)}\t${d.envelope.position ?? "\\N"}\n`;
+  await copyLines(tx, `${opts.schema}.processed_events`, ["event_id", "position"], processed);
+  if (b.sources.length) {
+    await tx.query(
+      `INSERT INTO ${opts.schema}.consumer_offsets (topic, partition, next_offset)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
+       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
+      [
+        b.sources.map((x) => x.topic),
+        b.sources.map((x) => x.partition),
+        b.sources.map((x) => x.nextOffset.toString()),
+      ],
+    );
+  }
+  const { accounts, symbols } = b.result;
+  if (accounts.length || symbols.length) {
+    const payload = JSON.stringify({ schema: opts.schema, accounts, symbols });
+    // NOTIFY payloads are capped at 8000 bytes: beyond that, listeners refresh everything.
+    await tx.query("SELECT pg_notify($1, $2)", [
+      NOTIFY_CHANNEL,
+      payload.length < 7900 ? payload : JSON.stringify({ schema: opts.schema, all: true }),
+    ]);
+  }
+  // Last: switches the transaction to the append-only role.
+  await writeAudit(tx, b.audit);
 }
 
 async function sinkMatcherOutputs(
