@@ -1,30 +1,51 @@
 // Part of npm run bench:eventstore — commands/s through command-service.
 //
-// Workload: NewOrderSingle LIMIT orders (8 pairs, 1,000 accounts' worth of
-// distinct ClOrdIDs on one account), each decided by the domain, encoded by the
-// real serde (schema registry at SCHEMA_REGISTRY_URL) and written with its
-// ClOrdID claim, event and outbox row by the group-commit writer, on a fresh
-// database of the Postgres at DATABASE_URL. Three entry points, BENCH_SECONDS each
-// after a 1 s warm-up:
-//   handler — CommandHandler.place, 1,024 commands in flight (the service minus HTTP);
-//   inject  — Fastify's full request path (routing, JSON schema validation,
-//             serialization) via app.inject, 1,024 in flight, no socket;
-//   socket  — real HTTP on 127.0.0.1:PORT (8081) from a node:http keep-alive
-//             agent (256 sockets, 1,024 in flight) in the same process: the
-//             client shares the two cores, as a co-located gateway would.
-// The relay is not running: publishing is measured by the relay crash test.
+// Workload: NewOrderSingle LIMIT GTC orders (8 pairs, one account, a fresh
+// ClOrdID each), each decided by the domain, risk-checked, encoded by the real
+// serde (schema registry at SCHEMA_REGISTRY_URL) and written with its ClOrdID
+// claim, event and outbox row by the group-commit writer, on a fresh database
+// of the Postgres at DATABASE_URL. Scenarios, BENCH_SECONDS each after a 1 s
+// warm-up (BENCH_SCENARIOS picks some: handler,inject,http):
+//   handler — CommandHandler.place in this process, 1,024 in flight (the
+//             service minus HTTP);
+//   inject  — Fastify's full request path via app.inject (no socket), 1,024;
+//   http    — the service listening on 127.0.0.1:PORT (default 8081), driven
+//             over real sockets by bench/load-generator.ts in a child process:
+//             one order per HTTP request, an undici Pool of BENCH_CONNECTIONS
+//             (64) keep-alive connections, BENCH_PIPELINING (16) requests in
+//             flight per connection, BENCH_IN_FLIGHT (1,024) in all.
+// Each scenario also prints CPU µs per command of the service process, the
+// load generator and the database's Postgres backends (the signal that holds
+// on a busy machine). The relay is not running: publishing is measured by the
+// relay crash test.
+import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { Agent, request } from "node:http";
-import { cpus, loadavg, totalmem } from "node:os";
+import {
+  type CpuProbe,
+  closedLoop,
+  cpuProfile,
+  formatResult,
+  machineLine,
+  measureWindow,
+  pidCpu,
+  postgresCpu,
+  type Result,
+  rate,
+  selfCpu,
+  sleep,
+} from "@fxcore/event-store/bench";
 import { createPgPool } from "@fxcore/infra";
 import { createSerde } from "@fxcore/schemas";
-import * as hdr from "hdr-histogram-js";
 import pg from "pg";
 import { ACCOUNTS_HEADER, createCommandService, type PlaceRequest } from "../src/index.ts";
+import type { LoadResult } from "./load-generator.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? "handler,inject,http").split(","));
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 1024);
 const baseUrl = process.env.DATABASE_URL ?? "postgres://fxcore:fxcore@127.0.0.1:15432/fxcore";
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:18081/apis/ccompat/v7";
+const TARGET = 15_000;
 const PAIRS: readonly [string, string][] = [
   ["EURUSD", "1.10000"],
   ["GBPUSD", "1.25000"],
@@ -52,41 +73,51 @@ const order = (): PlaceRequest => {
   };
 };
 
-async function measure(name: string, inFlight: number, op: () => Promise<void>): Promise<number> {
-  const histogram = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 3,
+/** The HTTP scenario: the load generator child drives the listening service. */
+async function overHttp(name: string, port: number, probes: CpuProbe[]): Promise<Result> {
+  const child: ChildProcess = fork(new URL("./load-generator.ts", import.meta.url), {
+    env: {
+      ...process.env,
+      LOADGEN_PORT: String(port),
+      LOADGEN_CONNECTIONS: process.env.BENCH_CONNECTIONS ?? "64",
+      LOADGEN_PIPELINING: process.env.BENCH_PIPELINING ?? "16",
+      LOADGEN_IN_FLIGHT: String(IN_FLIGHT),
+    },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  let measuring = false;
-  let stop = false;
-  let done = 0;
-  const loop = async () => {
-    while (!stop) {
-      const t0 = performance.now();
-      await op();
-      if (measuring) {
-        histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-        done++;
-      }
-    }
-  };
-  const loops = Array.from({ length: inFlight }, loop);
-  await new Promise((r) => setTimeout(r, 1000));
-  measuring = true;
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  measuring = false;
-  const seconds = (performance.now() - t0) / 1000;
-  stop = true;
-  await Promise.all(loops);
-  const rate = Math.round(done / seconds);
-  const p = (q: number) => (histogram.getValueAtPercentile(q) / 1000).toFixed(2);
-  console.log(
-    `${name.padEnd(34)} ${String(rate).padStart(8)} cmd/s   latency ms p50 ${p(50)}  p99 ${p(99)}  p99.9 ${p(99.9)}  max ${p(100)}`,
-  );
-  return rate;
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type !== type) return;
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(m as T);
+      };
+      const onExit = (code: number | null) =>
+        reject(new Error(`load generator exited (${code}) before ${type}`));
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+    });
+  await next("running");
+  await sleep(1000);
+  const all = [...probes, pidCpu("load generator", child.pid ?? 0)];
+  let result: LoadResult | undefined;
+  const window = await measureWindow(all, async () => {
+    child.send({ type: "open" });
+    await sleep(SECONDS * 1000);
+    const answer = next<LoadResult>("result");
+    child.send({ type: "close" });
+    result = await answer;
+    return result;
+  });
+  await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r(null)));
+  if (result === undefined || result.failures > 0)
+    throw new Error(`${result?.failures} requests failed, first: ${result?.firstFailure}`);
+  return { name, ...window };
 }
+
+/** Group-commit transactions since the last scenario started. */
+const batches = { count: 0, commands: 0, ms: 0 };
 
 const dbName = `bench_cs_${Date.now().toString(36)}`;
 const admin = new pg.Client({ connectionString: baseUrl });
@@ -104,10 +135,15 @@ try {
     pool,
     codec: createSerde({ registryUrl }),
     topic: "fx.orders",
-    // The service's defaults (512 commands per transaction, 4 in flight) unless overridden.
+    // The service's defaults unless overridden.
     writer: {
-      maxBatch: Number(process.env.BENCH_MAX_BATCH ?? 512),
-      concurrency: Number(process.env.BENCH_WRITERS ?? 4),
+      onBatch: (size, ms) => {
+        batches.count++;
+        batches.commands += size;
+        batches.ms += ms;
+      },
+      ...(process.env.BENCH_MAX_BATCH ? { maxBatch: Number(process.env.BENCH_MAX_BATCH) } : {}),
+      ...(process.env.BENCH_WRITERS ? { concurrency: Number(process.env.BENCH_WRITERS) } : {}),
     },
   });
   await pool.query(
@@ -120,65 +156,73 @@ try {
     tracestate: null,
     receivedAtNs: 0n as never,
   });
+  const probes = (): CpuProbe[] => [
+    selfCpu("service"),
+    postgresCpu("postgres", admin, dbName),
+    cpuProfile(`command-service-${++scenarioNo}`),
+  ];
+  let scenarioNo = 0;
 
-  console.log(
-    `\ncommand-service throughput — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, load ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}`,
-  );
-  const handlerRate = await measure("handler.place (1024 in flight)", 1024, async () => {
-    const a = await service.handler.place(order(), ctx());
-    if (a.report?.msgType !== "8" || a.report.ordStatus !== "0")
-      throw new Error(`not accepted: ${JSON.stringify(a.report)}`);
-  });
-  const httpRate = await measure("HTTP POST /orders (inject, 1024)", 1024, async () => {
-    const res = await service.app.inject({
-      method: "POST",
-      url: "/orders",
-      headers: { [ACCOUNTS_HEADER]: "ACC-1", "content-type": "application/json" },
-      payload: JSON.stringify(order()),
-    });
-    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${res.body}`);
-  });
-  // Real sockets: the service listening on PORT (default 8081), a keep-alive client in this process.
-  const port = Number(process.env.PORT ?? 8081);
-  await service.app.listen({ host: "127.0.0.1", port });
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const post = (body: string) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(
-        {
-          agent,
-          host: "127.0.0.1",
-          port,
-          method: "POST",
-          path: "/orders",
-          headers: {
-            [ACCOUNTS_HEADER]: "ACC-1",
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-          },
+  console.log(`\ncommand-service throughput — ${machineLine()}`);
+  const results: Result[] = [];
+  const show = (r: Result) => {
+    console.log(formatResult(r));
+    console.log(
+      `${"".padEnd(40)} group commit: ${(batches.commands / Math.max(1, batches.count)).toFixed(0)} commands/tx, ${(batches.ms / Math.max(1, batches.count)).toFixed(1)} ms/tx`,
+    );
+    batches.count = 0;
+    batches.commands = 0;
+    batches.ms = 0;
+    results.push(r);
+  };
+  if (SCENARIOS.has("handler"))
+    show(
+      await closedLoop({
+        name: `handler.place (${IN_FLIGHT} in flight)`,
+        clients: IN_FLIGHT,
+        seconds: SECONDS,
+        probes: probes(),
+        op: async () => {
+          const a = await service.handler.place(order(), ctx());
+          if (a.report?.msgType !== "8" || a.report.ordStatus !== "0")
+            throw new Error(`not accepted: ${JSON.stringify(a.report)}`);
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            res.statusCode === 200
-              ? resolve()
-              : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks)}`)),
-          );
+      }),
+    );
+  if (SCENARIOS.has("inject"))
+    show(
+      await closedLoop({
+        name: `HTTP POST /orders (inject, ${IN_FLIGHT})`,
+        clients: IN_FLIGHT,
+        seconds: SECONDS,
+        probes: probes(),
+        op: async () => {
+          const res = await service.app.inject({
+            method: "POST",
+            url: "/orders",
+            headers: { [ACCOUNTS_HEADER]: "ACC-1", "content-type": "application/json" },
+            payload: JSON.stringify(order()),
+          });
+          if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${res.body}`);
         },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-  const socketRate = await measure("HTTP POST /orders (socket, 1024)", 1024, () =>
-    post(JSON.stringify(order())),
-  );
-  agent.destroy();
+      }),
+    );
+  if (SCENARIOS.has("http")) {
+    const port = Number(process.env.PORT ?? 8081);
+    await service.app.listen({ host: "127.0.0.1", port });
+    show(
+      await overHttp(
+        `HTTP POST /orders (socket, ${IN_FLIGHT}: ${process.env.BENCH_CONNECTIONS ?? 64}x${process.env.BENCH_PIPELINING ?? 16})`,
+        port,
+        probes(),
+      ),
+    );
+  }
   const stored = await pool.query<{ n: string }>("SELECT count(*) AS n FROM es_events");
   console.log(
-    `(stored ${stored.rows[0]?.n} events; target >= 15000 cmd/s: handler ${handlerRate >= 15000 ? "met" : "NOT met"}, inject ${httpRate >= 15000 ? "met" : "NOT met"}, socket ${socketRate >= 15000 ? "met" : "NOT met"})`,
+    `(stored ${stored.rows[0]?.n} events; target >= ${TARGET} cmd/s: ${results
+      .map((r) => `${r.name.split(" (")[0]} ${rate(r) >= TARGET ? "met" : "NOT met"}`)
+      .join(", ")})`,
   );
   await service.close();
 } finally {

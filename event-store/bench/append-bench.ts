@@ -12,11 +12,9 @@
 // metadata command-service writes. Baseline table: es_events's columns and indexes.
 // Prints commands/s, latency percentiles (per call) and the store/baseline ratio.
 import { randomUUID } from "node:crypto";
-import { cpus, loadavg, totalmem } from "node:os";
 import { accountId, clOrdId, orderId, priceTicks, qty, symbol, timestampNs } from "@fxcore/domain";
 import { createPgPool, type PgPool } from "@fxcore/infra";
 import { frame, loadCatalog, writeBody } from "@fxcore/schemas";
-import * as hdr from "hdr-histogram-js";
 import pg from "pg";
 import {
   type AppendItem,
@@ -26,6 +24,16 @@ import {
   type PublishedEvent,
   streamId,
 } from "../src/index.ts";
+import {
+  type CpuProbe,
+  closedLoop,
+  formatResult,
+  machineLine,
+  postgresCpu,
+  type Result,
+  rate,
+  selfCpu,
+} from "./measure.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const BATCH = Number(process.env.BENCH_BATCH ?? 200);
@@ -107,56 +115,6 @@ const BASELINE_INSERT = (n: number): string => {
 const baselineParams = (rows: readonly Row[]): unknown[] =>
   rows.flatMap((r) => [r.stream, r.eventId, payload, r.metadata]);
 
-interface Result {
-  readonly name: string;
-  readonly commands: number;
-  readonly seconds: number;
-  readonly histogram: hdr.Histogram;
-}
-
-/** `clients` loops calling `op` (which performs `perCall` commands) for SECONDS after a warm-up. */
-async function run(
-  name: string,
-  clients: number,
-  perCall: number,
-  op: () => Promise<void>,
-): Promise<Result> {
-  const histogram = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-  let measuring = false;
-  let stop = false;
-  let commands = 0;
-  const loop = async () => {
-    while (!stop) {
-      const t0 = performance.now();
-      await op();
-      if (measuring) {
-        histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-        commands += perCall;
-      }
-    }
-  };
-  const loops = Array.from({ length: clients }, loop);
-  await new Promise((r) => setTimeout(r, 1000));
-  measuring = true;
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  measuring = false;
-  const seconds = (performance.now() - t0) / 1000;
-  stop = true;
-  await Promise.all(loops);
-  return { name, commands, seconds, histogram };
-}
-
-const fmt = (r: Result): string => {
-  const p = (q: number) => (r.histogram.getValueAtPercentile(q) / 1000).toFixed(2);
-  const rate = Math.round(r.commands / r.seconds);
-  return `${r.name.padEnd(34)} ${String(rate).padStart(8)} cmd/s   per call ms p50 ${p(50)}  p99 ${p(99)}  p99.9 ${p(99.9)}  max ${p(100)}`;
-};
-
 async function main(): Promise<void> {
   const dbName = `bench_es_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: baseUrl });
@@ -177,35 +135,37 @@ async function main(): Promise<void> {
     );
     const store = new PostgresEventStore(pool);
 
-    console.log(
-      `event store benchmark — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, load ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(" ")}`,
-    );
+    console.log(`event store benchmark — ${machineLine()}`);
     console.log(`${SECONDS} s per scenario, batch ${BATCH}, payload ${payload.length} bytes\n`);
 
+    const probes: CpuProbe[] = [selfCpu("node"), postgresCpu("postgres", admin, dbName)];
+    const run = async (
+      name: string,
+      clients: number,
+      perCall: number,
+      op: () => Promise<void>,
+    ): Promise<Result> => {
+      const r = await closedLoop({ name, clients, perCall, op, seconds: SECONDS, probes });
+      console.log(formatResult(r));
+      return r;
+    };
     const baseSingle = await run("baseline single-row INSERT (16 clients)", 16, 1, async () => {
       await pool.query(BASELINE_INSERT(1), baselineParams([row()]));
     });
-    console.log(fmt(baseSingle));
     const esSingle = await run("event store append, 1 per tx (16)", 16, 1, async () => {
       const r = await store.append(item().stream, "no-stream", [event()]);
       if (!r.ok) throw new Error("unexpected conflict");
     });
-    console.log(fmt(esSingle));
     const baseBatch = await run(`baseline ${BATCH}-row INSERT (4 clients)`, 4, BATCH, async () => {
       const rows = Array.from({ length: BATCH }, row);
       await pool.query(BASELINE_INSERT(BATCH), baselineParams(rows));
     });
-    console.log(fmt(baseBatch));
     const esBatch = await run(`event store group commit ${BATCH} (4)`, 4, BATCH, async () => {
       const results = await store.appendBatch(Array.from({ length: BATCH }, item));
       if (results.some((r) => !r.ok)) throw new Error("unexpected conflict");
     });
-    console.log(fmt(esBatch));
 
-    const ratio = (a: Result, b: Result) =>
-      ((a.commands / a.seconds / (b.commands / b.seconds)) * 100).toFixed(0);
+    const ratio = (a: Result, b: Result) => ((rate(a) / rate(b)) * 100).toFixed(0);
     console.log(
       `\nratio store/baseline: single ${ratio(esSingle, baseSingle)}%, batched ${ratio(esBatch, baseBatch)}% (target >= 60%)`,
     );

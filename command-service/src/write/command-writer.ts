@@ -2,7 +2,12 @@
 // queue up and go together in the next transaction. One transaction claims
 // each command's ClOrdID, appends its events with their outbox rows, and
 // commits; every command still gets its own outcome.
-import type { AppendItem, PostgresEventStore } from "@fxcore/event-store";
+import {
+  type AppendItem,
+  type PostgresEventStore,
+  textColumn,
+  textColumnSql as col,
+} from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
 import type { DueExpiry } from "../session-clock/due-ticks.ts";
 import { recordExpiries } from "../session-clock/pending-expiries.ts";
@@ -80,9 +85,23 @@ export interface CommandWriterOptions {
   readonly maxBatch?: number;
   /** Transactions in flight at once (each holds a pool connection). */
   readonly concurrency?: number;
+  /**
+   * While a transaction is in flight, the next one starts only once this many
+   * commands wait (or when the in-flight one ends): under load batches grow
+   * instead of splitting the stream into many small transactions (ADR 054).
+   */
+  readonly minBusyBatch?: number;
   /** Observes each committed batch's size (for metrics). */
   readonly onBatch?: (size: number, ms: number) => void;
 }
+
+/** Claims every ClOrdID of a batch that is still free; returns those it took. */
+const CLAIM_SQL = `
+INSERT INTO cs_client_order_ids (account, cl_ord_id, request_hash, kind, order_id, event_id, response)
+SELECT a, c, h, k, o, e, r
+FROM unnest(${col("$1")}, ${col("$2")}, ${col("$3")}, ${col("$4")}, ${col("$5")}, ${col("$6", "uuid")}, ${col("$7")})
+     AS t(a, c, h, k, o, e, r)
+ON CONFLICT DO NOTHING RETURNING account, cl_ord_id`;
 
 const claimKey = (c: Claim): string => `${c.account}\u0000${c.clOrdId}`;
 
@@ -91,6 +110,7 @@ export class CommandWriter {
   readonly #store: PostgresEventStore;
   readonly #maxBatch: number;
   readonly #concurrency: number;
+  readonly #minBusyBatch: number;
   readonly #onBatch: ((size: number, ms: number) => void) | undefined;
   #queue: Pending[] = [];
   #inFlight = 0;
@@ -101,6 +121,7 @@ export class CommandWriter {
     this.#store = store;
     this.#maxBatch = options.maxBatch ?? 512;
     this.#concurrency = options.concurrency ?? 4;
+    this.#minBusyBatch = Math.min(options.minBusyBatch ?? 64, this.#maxBatch);
     this.#onBatch = options.onBatch;
   }
 
@@ -111,13 +132,22 @@ export class CommandWriter {
     });
   }
 
+  /** Another transaction may start now: a free slot, and work worth it. */
+  #ready(): boolean {
+    return (
+      this.#inFlight < this.#concurrency &&
+      this.#queue.length > 0 &&
+      (this.#inFlight === 0 || this.#queue.length >= this.#minBusyBatch)
+    );
+  }
+
   #schedule(): void {
-    if (this.#scheduled || this.#inFlight >= this.#concurrency || this.#queue.length === 0) return;
+    if (this.#scheduled || !this.#ready()) return;
     this.#scheduled = true;
     // Let the current tick's requests join the batch.
     setImmediate(() => {
       this.#scheduled = false;
-      while (this.#inFlight < this.#concurrency && this.#queue.length > 0) {
+      while (this.#ready()) {
         const batch = this.#queue.splice(0, this.#maxBatch);
         this.#inFlight++;
         const started = performance.now();
@@ -148,22 +178,19 @@ export class CommandWriter {
       client = await this.#pool.connect();
       await client.query("BEGIN");
       const claims = candidates.map(([, p]) => p.request.claim);
-      const inserted = await client.query<{ account: string; cl_ord_id: string }>(
-        `INSERT INTO cs_client_order_ids (account, cl_ord_id, request_hash, kind, order_id, event_id, response)
-         SELECT a, c, h, k, o, e, r
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[])
-              AS t(a, c, h, k, o, e, r)
-         ON CONFLICT DO NOTHING RETURNING account, cl_ord_id`,
-        [
-          claims.map((c) => c.account),
-          claims.map((c) => c.clOrdId),
-          claims.map((c) => c.requestHash),
-          claims.map((c) => c.kind),
-          claims.map((c) => c.orderId),
-          claims.map((c) => c.eventId),
-          claims.map((c) => c.responseJson),
+      const inserted = await client.query<{ account: string; cl_ord_id: string }>({
+        name: "fxcore_cs_claim_v2",
+        text: CLAIM_SQL,
+        values: [
+          textColumn(claims.map((c) => c.account)),
+          textColumn(claims.map((c) => c.clOrdId)),
+          textColumn(claims.map((c) => c.requestHash)),
+          textColumn(claims.map((c) => c.kind)),
+          textColumn(claims.map((c) => c.orderId)),
+          textColumn(claims.map((c) => c.eventId)),
+          textColumn(claims.map((c) => c.responseJson)),
         ],
-      );
+      });
       const claimed = new Set(inserted.rows.map((r) => `${r.account}\u0000${r.cl_ord_id}`));
       const winners: Pending[] = [];
       for (const [k, p] of candidates) (claimed.has(k) ? winners : losers).push(p);

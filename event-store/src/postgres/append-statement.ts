@@ -2,16 +2,21 @@
 // one plan, and in autocommit one transaction. Per event it returns the
 // global position, or NULL when the event was not written.
 import { OUTBOX_LANES } from "./migrations/1700000000001_events-and-outbox.ts";
+import { textColumnSql as col } from "./text-column.ts";
 
-// $2 expected per event (its item's): -2 any, -1 no stream, >= 0 revision.
+// One text column parameter per field (text-column.ts), one element per event:
+// $1 item, $2 expected (its item's: -2 any, -1 no stream, >= 0 revision),
+// $3 stream, $4 event id, $5 type, $6 schema id, $7 schema version, $8 payload
+// as hex, $9 metadata JSON, $10 topic, $11 message key.
 // Events of one item are contiguous in the arrays, so k = ord - first ord.
 export const APPEND_SQL = `
 WITH input AS (
   SELECT u.*, (u.ord - min(u.ord) OVER (PARTITION BY u.it))::int AS k
-  FROM unnest($1::int[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::int[], $7::int[],
-              $8::bytea[], $9::text[], $10::text[], $11::text[])
+  FROM unnest(${col("$1", "int")}, ${col("$2", "bigint")}, ${col("$3")}, ${col("$4", "uuid")},
+              ${col("$5")}, ${col("$6", "int")}, ${col("$7", "int")}, ${col("$8")}, ${col("$9")},
+              ${col("$10")}, ${col("$11")})
        WITH ORDINALITY AS u(it, expected, stream_id, event_id, event_type, schema_id, schema_version,
-                            payload, metadata, topic, message_key, ord)
+                            payload_hex, metadata, topic, message_key, ord)
 ),
 -- The revision each item builds on, computed on its first event and carried
 -- to the others by a window (a join here gets a nested loop: O(n^2) per batch);
@@ -32,7 +37,8 @@ based AS (
 -- skip. One lock order for every writer (stream, revision): no deadlocks.
 ins AS (
   INSERT INTO es_events (stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata)
-  SELECT b.stream_id, b.base + 1 + b.k, b.event_id, b.event_type, b.schema_id, b.schema_version, b.payload, b.metadata::jsonb
+  SELECT b.stream_id, b.base + 1 + b.k, b.event_id, b.event_type, b.schema_id, b.schema_version,
+         decode(b.payload_hex, 'hex'), b.metadata::jsonb
   FROM based b WHERE b.base IS NOT NULL
   ORDER BY b.stream_id, b.k
   ON CONFLICT DO NOTHING

@@ -23,6 +23,7 @@ import {
   UNDO_PARTIAL_SQL,
 } from "./append-statement.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
+import { textColumn } from "./text-column.ts";
 import { subscribeByPolling, type Wakeups } from "./subscription.ts";
 
 /** An event that is also published: the outbox row is written in the same transaction. */
@@ -47,7 +48,7 @@ export interface PostgresEventStoreOptions {
 
 const LISTEN_CHANNEL = "es_events";
 /** Named: each connection parses and plans it once (planning the CTE costs more than running it). */
-const APPEND = { name: "fxcore_es_append_v2", text: APPEND_SQL } as const;
+const APPEND = { name: "fxcore_es_append_v3", text: APPEND_SQL } as const;
 const APPEND_ONE = { name: "fxcore_es_append_one_v1", text: APPEND_ONE_SQL } as const;
 
 const expectedCode = (e: ExpectedVersion): string =>
@@ -55,6 +56,50 @@ const expectedCode = (e: ExpectedVersion): string =>
 
 const toBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/** The batch statement's parameters: one text column per field, one value per event. */
+const appendParams = (items: readonly AppendItem[]): string[] => {
+  const item: number[] = [];
+  const expected: string[] = [];
+  const stream: string[] = [];
+  const eventId: string[] = [];
+  const type: string[] = [];
+  const schemaId: number[] = [];
+  const schemaVersion: number[] = [];
+  const payload: string[] = [];
+  const metadata: string[] = [];
+  const topic: (string | null)[] = [];
+  const key: (string | null)[] = [];
+  items.forEach((it, i) => {
+    const code = expectedCode(it.expected);
+    for (const e of it.events) {
+      item.push(i);
+      expected.push(code);
+      stream.push(it.stream);
+      eventId.push(e.eventId);
+      type.push(e.type);
+      schemaId.push(e.schemaId);
+      schemaVersion.push(e.schemaVersion);
+      payload.push(toBuffer(e.payload).toString("hex"));
+      metadata.push(JSON.stringify(e.metadata));
+      topic.push(e.publish?.topic ?? null);
+      key.push(e.publish?.key ?? null);
+    }
+  });
+  return [
+    item,
+    expected,
+    stream,
+    eventId,
+    type,
+    schemaId,
+    schemaVersion,
+    payload,
+    metadata,
+    topic,
+    key,
+  ].map(textColumn);
+};
 
 interface EventResultRow {
   item: number;
@@ -126,75 +171,56 @@ export class PostgresEventStore implements EventStore {
     items: readonly AppendItem[],
     options: { readonly via?: Queryable } = {},
   ): Promise<readonly AppendResult[]> {
-    const cols = {
-      item: [] as number[],
-      expected: [] as string[],
-      stream: [] as string[],
-      eventId: [] as string[],
-      type: [] as string[],
-      schemaId: [] as number[],
-      schemaVersion: [] as number[],
-      payload: [] as Buffer[],
-      metadata: [] as string[],
-      topic: [] as (string | null)[],
-      key: [] as (string | null)[],
-    };
-    items.forEach((it, i) => {
+    if (items.length === 0) return [];
+    let events = 0;
+    for (const it of items) {
       if (it.events.length === 0) throw new Error(`append to ${it.stream} with no events`);
-      for (const e of it.events) {
-        cols.item.push(i);
-        cols.expected.push(expectedCode(it.expected));
-        cols.stream.push(it.stream);
-        cols.eventId.push(e.eventId);
-        cols.type.push(e.type);
-        cols.schemaId.push(e.schemaId);
-        cols.schemaVersion.push(e.schemaVersion);
-        cols.payload.push(toBuffer(e.payload));
-        cols.metadata.push(JSON.stringify(e.metadata));
-        cols.topic.push(e.publish?.topic ?? null);
-        cols.key.push(e.publish?.key ?? null);
-      }
-    });
-    const params = [
-      cols.item,
-      cols.expected,
-      cols.stream,
-      cols.eventId,
-      cols.type,
-      cols.schemaId,
-      cols.schemaVersion,
-      cols.payload,
-      cols.metadata,
-      cols.topic,
-      cols.key,
-    ];
+      events += it.events.length;
+    }
     // Single-event items cannot be half-written: autocommit, one round trip.
     // A multi-event item may lose a race after its first event: then the undo
     // must happen in the same transaction.
-    const multi = items.some((it) => it.events.length > 1);
+    const multi = events > items.length;
     let rows: EventResultRow[];
-    if (cols.item.length === 1) {
+    if (events === 1) {
       // One event: the scalar statement; no row back means it was not written.
+      const it = items[0] as AppendItem;
+      const e = it.events[0] as PublishedEvent;
       const one = await (options.via ?? this.#pool).query<EventResultRow>({
         ...APPEND_ONE,
-        values: params.map((p) => (p as unknown[])[0] ?? null),
+        values: [
+          0,
+          expectedCode(it.expected),
+          it.stream,
+          e.eventId,
+          e.type,
+          e.schemaId,
+          e.schemaVersion,
+          toBuffer(e.payload),
+          JSON.stringify(e.metadata),
+          e.publish?.topic ?? null,
+          e.publish?.key ?? null,
+        ],
       });
       rows =
         one.rows.length > 0 ? one.rows : [{ item: 0, global_position: null, stream_version: null }];
-    } else if (options.via !== undefined) rows = await this.#appendIn(options.via, params);
-    else if (!multi)
-      rows = (await this.#pool.query<EventResultRow>({ ...APPEND, values: params })).rows;
-    else {
-      const client = await this.#pool.connect();
-      try {
-        await client.query("BEGIN");
-        rows = await this.#appendIn(client, params);
-        await client.query("COMMIT");
-      } catch (e) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw e;
-      } finally {
-        client.release();
+    } else {
+      const params = appendParams(items);
+      if (options.via !== undefined) rows = await this.#appendIn(options.via, params);
+      else if (!multi)
+        rows = (await this.#pool.query<EventResultRow>({ ...APPEND, values: params })).rows;
+      else {
+        const client = await this.#pool.connect();
+        try {
+          await client.query("BEGIN");
+          rows = await this.#appendIn(client, params);
+          await client.query("COMMIT");
+        } catch (e) {
+          await client.query("ROLLBACK").catch(() => {});
+          throw e;
+        } finally {
+          client.release();
+        }
       }
     }
     const byItem = new Map<number, EventResultRow[]>();

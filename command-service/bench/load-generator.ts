@@ -1,0 +1,118 @@
+// The HTTP load generator of bench/command-throughput.ts, run as a child
+// process so it does not share the service's event loop (a co-located gateway
+// would not either); the parent counts its CPU separately.
+//
+// One NewOrderSingle per HTTP request, POST /orders, IN_FLIGHT closed loops
+// over CONNECTIONS keep-alive sockets with HTTP/1.1 pipelining. Client
+// LOADGEN_CLIENT: "raw" (default, pipelined-http.ts: the requests of one tick
+// in one write per socket, the cheapest on CPU) or "undici" (the gateway's
+// client: a Pool with PIPELINING requests per connection). Each request has a
+// fresh ClOrdID and a traceparent, like the gateway's calls.
+//
+// Protocol with the parent (IPC): it sends {type:"running"} once the loops
+// run; on "open" it starts counting, on "close" it answers {type:"result"}
+// with the window's count and latencies, stops and exits.
+import { randomBytes } from "node:crypto";
+import { type Latency, startLoops } from "@fxcore/event-store/bench";
+import { Pool } from "undici";
+import { type HttpAnswer, pipelinedClient } from "./pipelined-http.ts";
+
+const port = Number(process.env.LOADGEN_PORT);
+const connections = Number(process.env.LOADGEN_CONNECTIONS ?? 64);
+const pipelining = Number(process.env.LOADGEN_PIPELINING ?? 16);
+const inFlight = Number(process.env.LOADGEN_IN_FLIGHT ?? 1024);
+const account = process.env.LOADGEN_ACCOUNT ?? "ACC-1";
+const client = process.env.LOADGEN_CLIENT ?? "raw";
+
+export interface LoadResult {
+  readonly type: "result";
+  readonly commands: number;
+  readonly seconds: number;
+  readonly latencyMs: Latency;
+  readonly failures: number;
+  readonly firstFailure: string | null;
+}
+
+const PAIRS: readonly [string, string][] = [
+  ["EURUSD", "1.10000"],
+  ["GBPUSD", "1.25000"],
+  ["USDJPY", "150.000"],
+  ["USDCHF", "0.90000"],
+  ["AUDUSD", "0.65000"],
+  ["USDCAD", "1.35000"],
+  ["NZDUSD", "0.60000"],
+  ["EURJPY", "160.000"],
+];
+const run = randomBytes(4).toString("hex");
+const traceId = randomBytes(16).toString("hex");
+let seq = 0;
+
+let failures = 0;
+let firstFailure: string | null = null;
+const ACCEPTED = Buffer.from('"ordStatus":"0"');
+const check = (status: number, body: Buffer) => {
+  // Every order is valid and new: anything but an accepted ExecutionReport is a failure.
+  if (status !== 200 || body.indexOf(ACCEPTED) < 0) {
+    failures++;
+    firstFailure ??= `HTTP ${status}: ${body.toString("utf8", 0, 300)}`;
+  }
+};
+
+const bodyOf = (i: number): string => {
+  const [symbol, price] = PAIRS[i % PAIRS.length] ?? ["EURUSD", "1.10000"];
+  return `{"clOrdId":"b-${run}-${i}","account":"${account}","symbol":"${symbol}","side":"${i % 2 === 0 ? "BUY" : "SELL"}","ordType":"LIMIT","price":"${price}","orderQty":"1000","timeInForce":"GTC"}`;
+};
+const traceparent = (i: number) => `00-${traceId}-${i.toString(16).padStart(16, "0")}-01`;
+
+let post: () => Promise<void>;
+let close: () => Promise<void>;
+if (client === "undici") {
+  const pool = new Pool(`http://127.0.0.1:${port}`, {
+    connections,
+    pipelining,
+    keepAliveTimeout: 30_000,
+  });
+  post = async () => {
+    const i = seq++;
+    const res = await pool.request({
+      method: "POST",
+      path: "/orders",
+      // A resend of the same body is answered with the original answer (ClOrdID
+      // dedupe), so the request is idempotent; undici pipelines only those.
+      idempotent: true,
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        "x-fxcore-accounts": account,
+        traceparent: traceparent(i),
+      },
+      body: bodyOf(i),
+    });
+    check(res.statusCode, Buffer.from(await res.body.arrayBuffer()));
+  };
+  close = () => pool.close();
+} else {
+  const raw = await pipelinedClient(port, connections);
+  post = async () => {
+    const i = seq++;
+    const body = bodyOf(i);
+    const a: HttpAnswer = await raw.send(
+      `POST /orders HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\naccept: application/json\r\nx-fxcore-accounts: ${account}\r\ntraceparent: ${traceparent(i)}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    check(a.status, a.body);
+  };
+  close = async () => raw.close();
+}
+
+const loops = startLoops(inFlight, 1, post);
+process.send?.({ type: "running" });
+process.on("message", (m: { type: string }) => {
+  if (m.type === "open") loops.open();
+  if (m.type === "close") {
+    const window = loops.close();
+    const result: LoadResult = { type: "result", ...window, failures, firstFailure };
+    process.send?.(result, () => {
+      void loops.stop().then(() => close().finally(() => process.exit(0)));
+    });
+  }
+});
