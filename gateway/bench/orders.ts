@@ -15,7 +15,8 @@
 // process), BENCH_UPSTREAM (command-service | stub: a canned answerer instead of
 // command-service, to see the gateway's own ceiling), BENCH_PROFILE_DIR (write
 // a --cpu-prof of the gateway there), BENCH_GATEWAY_PORT (18520),
-// BENCH_UPSTREAM_PORT (18521), BENCH_GATEWAY_ENV (extra gateway env, k=v,k=v).
+// BENCH_UPSTREAM_PORT (18521), BENCH_GATEWAY_ENV (extra gateway env, k=v,k=v),
+// BENCH_GATEWAY_SCRIPT (another checkout's gateway/src/main.ts, for A/B runs).
 
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -157,7 +158,7 @@ try {
   await pool.end();
   start(
     "gateway",
-    new URL("../src/main.ts", import.meta.url).pathname,
+    env("BENCH_GATEWAY_SCRIPT", new URL("../src/main.ts", import.meta.url).pathname),
     {
       GATEWAY_MASTER_KEY: master.toString("base64"),
       COMMAND_SERVICE_URL: `http://127.0.0.1:${CS_PORT}`,
@@ -246,6 +247,11 @@ try {
   const per = (ms: number) => `${((ms * 1000) / Math.max(1, done)).toFixed(0)} µs`;
   console.log(
     `  CPU per request: gateway ${per(cpu.gw)}, ${UPSTREAM} ${per(cpu.up)}, load generator ${per(loadCpuUs / 1000)}, Postgres backends ${per(cpu.pg)}`,
+  );
+  const rate = acked / elapsed;
+  const p99 = histogram.getValueAtPercentile(99) / 1000;
+  console.log(
+    `  target ≥ 10,000 acked orders/s with p99 < 25 ms: ${rate >= 10_000 && p99 < 25 ? "met" : "not met"} (${rate.toFixed(0)}/s, p99 ${p99.toFixed(1)} ms)`,
   );
   console.log(
     `  machine load average at the end: ${loadavg()

@@ -14,7 +14,7 @@ const secondsMs = (m: RegExpExecArray): number | null => {
   const se = Number(m[6]);
   if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return null;
   // Day 0 of the next month is the last day of this one: refuses 20240230 and friends.
-  if (d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return null;
+  if (d > 28 && d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return null;
   return Date.UTC(y, mo - 1, d, h, mi, se);
 };
 

@@ -94,7 +94,9 @@ const AUTH_STATUS: Readonly<Record<AuthError["code"], number>> = {
 };
 
 const isFixType = (ct: string | undefined) =>
-  (ct ?? "").split(";")[0]!.trim().toLowerCase() === "application/fix";
+  ct !== undefined &&
+  ct !== "application/json" &&
+  (ct.split(";")[0] ?? "").trim().toLowerCase() === "application/fix";
 
 const formatOf = (req: FastifyRequest): Format => {
   if (req.method === "POST") {
