@@ -1,0 +1,89 @@
+// Every order-entry call is a span whose context reaches command-service as
+// traceparent, with the span handed down rather than made active. A minimal
+// recording tracer stands in for the SDK (registered through the API, as the
+// SDK registers itself); the upstream is the real client on a real socket.
+
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { REFERENCE_CATALOG } from "@fxcore/domain";
+import {
+  type Attributes,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type Tracer,
+  TraceFlags,
+  trace,
+} from "@opentelemetry/api";
+import { afterAll, describe, expect, it } from "vitest";
+import { commandServiceClient } from "../../src/upstream/command-client.ts";
+import { makeHarness, nos } from "../support/harness.ts";
+
+interface Recorded {
+  name: string;
+  context: SpanContext;
+  attributes: Attributes;
+  ended: boolean;
+}
+const spans: Recorded[] = [];
+let n = 0;
+const tracer: Tracer = {
+  startSpan(name: string, _o?: SpanOptions): Span {
+    n++;
+    const context: SpanContext = {
+      traceId: n.toString(16).padStart(32, "a"),
+      spanId: n.toString(16).padStart(16, "b"),
+      traceFlags: TraceFlags.SAMPLED,
+    };
+    const rec: Recorded = { name, context, attributes: {}, ended: false };
+    spans.push(rec);
+    const span: Span = Object.assign(trace.wrapSpanContext(context), {
+      isRecording: () => true,
+      setAttribute: (k: string, v: Attributes[string]) => {
+        rec.attributes[k] = v;
+        return span;
+      },
+      end: () => {
+        rec.ended = true;
+      },
+    });
+    return span;
+  },
+  startActiveSpan: (() => {
+    throw new Error("the gateway hands span contexts down; it does not activate them");
+  }) as never,
+};
+trace.setGlobalTracerProvider({ getTracer: () => tracer });
+
+const seen: Array<string | undefined> = [];
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    seen.push(req.headers.traceparent as string | undefined);
+    res.writeHead(503, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { code: "STORE_UNAVAILABLE", message: "x" } }));
+  });
+});
+await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+describe("tracing of order entry", () => {
+  it("sends the gateway span's context upstream as traceparent and records the outcome", async () => {
+    const h = await makeHarness({
+      orderEntry: commandServiceClient({
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        catalog: REFERENCE_CATALOG,
+      }),
+    });
+    const k = h.addKey({ accounts: ["ACC1"], roles: ["trader"] });
+    const res = await h.signed(k, "POST", "/v1/fix", nos({ ClOrdID: "tr-1" }));
+    expect(res.statusCode).toBe(503);
+    const span = spans.find((s) => s.name === "gateway PlaceOrder");
+    expect(span).toMatchObject({ ended: true, attributes: { "fx.outcome": "unavailable" } });
+    expect(seen).toEqual([`00-${span!.context.traceId}-${span!.context.spanId}-01`]);
+    await h.app.close();
+  });
+});
