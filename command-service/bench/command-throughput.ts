@@ -123,6 +123,8 @@ const dbName = `bench_cs_${Date.now().toString(36)}`;
 const admin = new pg.Client({ connectionString: baseUrl });
 await admin.connect();
 await admin.query(`CREATE DATABASE ${dbName}`);
+// Durable commits, whatever the server's default (the local infra's is off).
+await admin.query(`ALTER DATABASE ${dbName} SET synchronous_commit = on`);
 const url = new URL(baseUrl);
 url.pathname = `/${dbName}`;
 const pool = createPgPool({

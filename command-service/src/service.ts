@@ -1,11 +1,11 @@
 // Wiring of the command side, shared by main.ts, the tests and the benchmark.
-import { randomUUID } from "node:crypto";
 import { type InstrumentCatalog, REFERENCE_CATALOG } from "@fxcore/domain";
 import { PostgresEventStore } from "@fxcore/event-store";
 import { createMetricsRegistry, type PgPool, type Registry } from "@fxcore/infra";
 import type { FastifyInstance } from "fastify";
 import { nowNs } from "./clock.ts";
 import { CommandHandler } from "./commands/command-handler.ts";
+import { uuidV7 } from "./commands/time-ordered-id.ts";
 import type { EventCodec } from "./commands/event-codec.ts";
 import { buildApp } from "./http/app.ts";
 import { migrateCommandService } from "./migrate.ts";
@@ -45,7 +45,7 @@ export async function createCommandService(o: CommandServiceOptions): Promise<Co
     risk,
     instruments: o.instruments ?? REFERENCE_CATALOG,
     topic: o.topic ?? "fx.orders",
-    newId: randomUUID,
+    newId: () => uuidV7(),
     nowNs,
   });
   let closing = false;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { requestHash } from "../src/index.ts";
 
@@ -25,5 +26,35 @@ describe("requestHash (resend detection)", () => {
     expect(requestHash("PLACE", { ...body, price: "1.10" })).not.toBe(requestHash("PLACE", body));
     expect(requestHash("PLACE", { ...body, postOnly: false })).not.toBe(requestHash("PLACE", body));
     expect(requestHash("CANCEL", body)).not.toBe(requestHash("PLACE", body));
+  });
+});
+
+describe("requestHash compatibility", () => {
+  // Hashes stored by earlier releases must still match a resend.
+  const before = (kind: string, body: object): string => {
+    const canonical = (v: unknown): unknown =>
+      v !== null && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.keys(v as Record<string, unknown>)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+    return createHash("sha256")
+      .update(kind)
+      .update(JSON.stringify(canonical(body)))
+      .digest("base64url");
+  };
+  it("equals the previous sha256 of kind + JSON.stringify(sorted body)", () => {
+    const bodies: object[] = [
+      { clOrdId: "c1", account: "A", symbol: "EURUSD", side: "BUY", orderQty: "1000" },
+      { b: 'quote " and \\ backslash', a: "ünïcödé", postOnly: true, n: 3, z: null },
+      { skipped: undefined, kept: "x" },
+      { nested: { y: 1, x: [2, { b: 1, a: 0 }] }, a: "1" },
+      {},
+    ];
+    for (const body of bodies)
+      for (const kind of ["PLACE", "CANCEL"])
+        expect(requestHash(kind, body)).toBe(before(kind, body));
   });
 });

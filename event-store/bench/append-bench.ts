@@ -120,6 +120,8 @@ async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${dbName}`);
+  // Durable commits, whatever the server's default (the local infra's is off).
+  await admin.query(`ALTER DATABASE ${dbName} SET synchronous_commit = on`);
   const url = new URL(baseUrl);
   url.pathname = `/${dbName}`;
   const pool: PgPool = createPgPool({

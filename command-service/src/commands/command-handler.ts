@@ -1,7 +1,7 @@
 // The imperative shell around the domain decider: look up what the decider
 // needs, decide, encode, write (group commit), answer. Every outcome is a
 // value; only an unreachable store (StoreUnavailable) or a bug throws.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   type AccountId,
   type CancelOrder,
@@ -26,6 +26,7 @@ import { eventId, type PostgresEventStore, type StreamId, streamId } from "@fxco
 import type { RiskInputs } from "../risk/risk-inputs.ts";
 import { expiryOf } from "../session-clock/due-ticks.ts";
 import type { Claim, CommandWriter } from "../write/command-writer.ts";
+import { storedAnswerJson } from "./answer-json.ts";
 import type { EventCodec, EventEnvelope } from "./event-codec.ts";
 import { schemaIdOf } from "./event-codec.ts";
 import type { CancelRequest, PlaceRequest, ReplaceRequest } from "./requests.ts";
@@ -74,25 +75,36 @@ const orderStream = (orderId: string): StreamId => streamId(`order-${orderId}`);
 const requestStream = (account: string, clOrdId: string): StreamId =>
   streamId(`request-${account}-${clOrdId}`);
 
-/** Canonical JSON (sorted keys) of the request as sent: a resend must hash the same. */
-export const requestHash = (kind: string, body: object): string => {
-  const canonical = (v: unknown): unknown =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v as Record<string, unknown>)
-            .sort()
-            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-        )
-      : v;
-  return createHash("sha256")
-    .update(kind)
-    .update(JSON.stringify(canonical(body)))
-    .digest("base64url");
+const canonical = (v: unknown): unknown =>
+  v !== null && typeof v === "object" && !Array.isArray(v)
+    ? Object.fromEntries(
+        Object.keys(v as Record<string, unknown>)
+          .sort()
+          .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+      )
+    : v;
+
+/**
+ * Canonical JSON (sorted keys) of the request as sent: a resend must hash the
+ * same. Request bodies are flat, so that is built directly here (the same
+ * text JSON.stringify gives); nested values take the general path.
+ */
+const canonicalJson = (body: object): string => {
+  const record = body as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = "{";
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    if (v !== null && typeof v === "object") return JSON.stringify(canonical(body));
+    out += `${out.length === 1 ? "" : ","}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  }
+  return `${out}}`;
 };
 
-const bigintAsString = (_: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
-/** JSON text of an answer (bigints as decimal strings). */
-export const jsonText = (value: unknown): string => JSON.stringify(value, bigintAsString);
+/** Hash of a request: its kind and canonical body. */
+export const requestHash = (kind: string, body: object): string =>
+  hash("sha256", kind + canonicalJson(body), "base64url");
 
 const MAX_ATTEMPTS = 5;
 
@@ -340,7 +352,7 @@ export class CommandHandler {
       payload: w.event,
     };
     const bytes = await this.#d.codec.encode(this.#d.topic, envelope);
-    const answer = jsonText({ report: w.report, orderId: w.orderId });
+    const answer = storedAnswerJson(w.report, w.orderId);
     const expiry = expiryOf(w.event);
     const outcome = await this.#d.writer.write({
       ...(expiry === null ? {} : { expiry }),

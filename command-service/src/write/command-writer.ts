@@ -176,7 +176,8 @@ export class CommandWriter {
     let client: PgClient | undefined;
     try {
       client = await this.#pool.connect();
-      await client.query("BEGIN");
+      // Durable whatever the server default: the answer promises the command is stored.
+      await client.query("BEGIN; SET LOCAL synchronous_commit TO on");
       const claims = candidates.map(([, p]) => p.request.claim);
       const inserted = await client.query<{ account: string; cl_ord_id: string }>({
         name: "fxcore_cs_claim_v2",
