@@ -11,7 +11,8 @@
 //               time of first output), done when the matcher's committed
 //               offsets reach the end of the input.
 //   latency:    matcher running and caught up; inputs published at a fixed
-//               rate (default 10,000/s: 20 per send every 2 ms) for a fixed
+//               rate (default 10,000/s; each send carries every input due by
+//               then, so the rate holds whatever a send costs) for a fixed
 //               time; per command, latency = arrival of its first output at a
 //               read-committed consumer - the publish call for it (HDR
 //               histogram, every command with an output). Passive adds have
@@ -23,15 +24,14 @@
 // BENCH_PARTITIONS ("1,4"), BENCH_PHASES ("throughput,latency"),
 // BENCH_MATCHER_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/x").
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import { fileURLToPath } from "node:url";
 import * as hdr from "hdr-histogram-js";
 import type { KafkaMessage } from "kafkajs";
 import { createConsumer, createKafka, createProducer, ensureTopics } from "@fxcore/infra";
 import { acquireInfra } from "@fxcore/infra/local";
 import { createSerde, type Envelope } from "@fxcore/schemas";
+import { type SpawnedMatcher, spawnMatcher } from "../src/testing/spawn-matcher.ts";
 import { generateInputs } from "../test/support/input-stream.ts";
 
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 200_000);
@@ -41,9 +41,8 @@ const PARTITIONS = (process.env.BENCH_PARTITIONS ?? "1,4").split(",").map(Number
 const PHASES = (process.env.BENCH_PHASES ?? "throughput,latency").split(",");
 const MATCHER_NODE_OPTIONS = process.env.BENCH_MATCHER_NODE_OPTIONS?.split(" ").filter(Boolean);
 const PAIRS = ["EURUSD", "USDJPY", "GBPUSD", "AUDUSD"];
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-/** Sends per second of the latency load generator (each send one produce request). */
-const SENDS_PER_SECOND = 500;
+/** Most inputs in one send of the latency load generator. */
+const MAX_PER_SEND = 1_000;
 
 const infra = await acquireInfra();
 const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL } = infra.settings;
@@ -124,42 +123,27 @@ function startMatcher(
   t: Awaited<ReturnType<typeof topicsFor>>,
   partitions: number,
   port: number,
-): ChildProcess {
-  return spawn(process.execPath, [...(MATCHER_NODE_OPTIONS ?? []), MAIN], {
-    env: {
-      ...process.env,
-      KAFKA_BROKERS,
-      SCHEMA_REGISTRY_URL,
-      PORT: String(port),
-      LOG_LEVEL: "warn",
-      MATCHER_GROUP_ID: `bench.matcher.${t.orders}`,
-      MATCHER_INPUT_TOPIC: t.orders,
-      MATCHER_OUTPUT_TOPIC: t.executions,
-      MATCHER_SNAPSHOT_TOPIC: t.snapshots,
-      MATCHER_DLQ_TOPIC: t.dlq,
-      MATCHER_CONCURRENCY: String(partitions),
+): SpawnedMatcher {
+  return spawnMatcher({
+    kafkaBrokers: KAFKA_BROKERS,
+    registryUrl: SCHEMA_REGISTRY_URL,
+    topics: {
+      "fx.orders": t.orders,
+      "fx.executions": t.executions,
+      "fx.snapshots": t.snapshots,
+      "fx.dlq": t.dlq,
     },
-    stdio: ["ignore", "ignore", "inherit"],
+    groupId: `bench.matcher.${t.orders}`,
+    port,
+    nodeArgs: MATCHER_NODE_OPTIONS ?? [],
+    // Production settings, apart from the partitions processed in parallel.
+    env: {
+      LOG_LEVEL: "warn",
+      MATCHER_CONCURRENCY: String(partitions),
+      MATCHER_SESSION_TIMEOUT_MS: "30000",
+      MATCHER_HEARTBEAT_MS: "3000",
+    },
   });
-}
-
-const stopMatcher = (c: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (c.exitCode !== null) return resolve();
-    c.once("exit", () => resolve());
-    c.kill("SIGTERM");
-  });
-
-async function waitReady(port: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("matcher not ready");
 }
 
 async function encodeAll(
@@ -218,12 +202,29 @@ function varint(buf: Buffer, at: { pos: number }): number {
 function causationOf(value: Buffer | null): string | undefined {
   if (value === null || value[0] !== 0) return undefined;
   const at = { pos: 5 };
-  at.pos += varint(value, at); // eventId
+  const skipString = () => {
+    const len = varint(value, at);
+    at.pos += len;
+  };
+  skipString(); // eventId
   varint(value, at); // occurredAt
-  at.pos += varint(value, at); // correlationId
+  skipString(); // correlationId
   if (varint(value, at) !== 1) return undefined; // causationId: null
   const len = varint(value, at);
   return value.toString("utf8", at.pos, at.pos + len);
+}
+
+/** The matcher's own view from /metrics: transactions (slices) and their time from apply to commit. */
+async function sliceStats(port: number): Promise<string> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+  const num = (name: string) =>
+    [...text.matchAll(new RegExp(`^${name}(?:{[^}]*})? ([0-9.e+-]+)$`, "gm"))].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+  const count = num("fx_matcher_batch_seconds_count");
+  const sum = num("fx_matcher_batch_seconds_sum");
+  return `matcher: ${count} transactions, mean ${((sum / count) * 1000).toFixed(1)} ms from apply to commit, ${(num("fx_matcher_inputs_total") / count).toFixed(0)} inputs each`;
 }
 
 // --- phases ------------------------------------------------------------------
@@ -264,7 +265,7 @@ async function throughput(partitions: number, port: number) {
   });
   await joined; // the clock starts at the first output: the consumer must already be there
   const matcher = startMatcher(t, partitions, port);
-  matcherPid = matcher.pid!;
+  matcherPid = matcher.process.pid!;
   // Done when the matcher's committed offsets reach the end of every input partition.
   const admin = kafka.admin();
   await admin.connect();
@@ -284,9 +285,9 @@ async function throughput(partitions: number, port: number) {
       break;
     }
   }
-  const endCpu = cpuMark(matcher.pid!);
+  const endCpu = cpuMark(matcher.process.pid!);
   await new Promise((r) => setTimeout(r, 500)); // the last outputs reach the consumer
-  await stopMatcher(matcher);
+  await matcher.stop();
   await consumer.disconnect();
   await admin.disconnect();
   const seconds = (Math.max(last, answeredAt) - first) / 1000;
@@ -340,36 +341,45 @@ async function latency(partitions: number, port: number) {
   });
   await joined;
   const matcher = startMatcher(t, partitions, port);
-  await waitReady(port);
+  await matcher.ready();
   await new Promise((r) => setTimeout(r, 2_000)); // assignment and recovery settle
   const producer = await createProducer(kafka);
-  const perSend = Math.max(1, Math.round(RATE / SENDS_PER_SECOND));
-  const intervalMs = 1000 / SENDS_PER_SECOND;
-  const startCpu = cpuMark(matcher.pid!);
+  // Each send carries every input due by now (the rate is kept even when a
+  // send takes longer than the interval); an input's time is its send call.
+  const startCpu = cpuMark(matcher.process.pid!);
   const startedAt = performance.now();
-  let late = 0;
-  for (let i = 0, tick = 0; i < records.length; i += perSend, tick++) {
-    const due = startedAt + tick * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 0.5) await new Promise((r) => setTimeout(r, wait));
-    else if (wait < -intervalMs) late++;
+  let sends = 0;
+  let maxBehindMs = 0;
+  for (let i = 0; i < records.length; ) {
     const now = performance.now();
-    const end = Math.min(i + perSend, records.length);
+    const due = Math.min(records.length, Math.floor(((now - startedAt) / 1000) * RATE) + 1);
+    if (due <= i) {
+      await new Promise((r) =>
+        setTimeout(r, Math.max(1, ((i + 1) / RATE) * 1000 - (now - startedAt))),
+      );
+      continue;
+    }
+    const end = Math.min(due, i + MAX_PER_SEND);
+    maxBehindMs = Math.max(maxBehindMs, now - startedAt - (i / RATE) * 1000);
     for (let j = i; j < end; j++) sentAt[j] = now;
     await producer.send(t.orders, records.slice(i, end));
+    sends++;
+    i = end;
   }
   const achieved = total / ((performance.now() - startedAt) / 1000);
   await new Promise((r) => setTimeout(r, 3_000));
-  const endCpu = cpuMark(matcher.pid!);
+  const endCpu = cpuMark(matcher.process.pid!);
+  const slices = await sliceStats(port);
   await producer.disconnect();
-  await stopMatcher(matcher);
+  await matcher.stop();
   await consumer.disconnect();
   const ms = (p: number) => histogram.getValueAtPercentile(p) / 1000;
   return {
     partitions,
     offeredRate: RATE,
     achievedRate: Math.round(achieved),
-    lateSends: late,
+    sends,
+    maxBehindMs,
     measured: histogram.totalCount,
     p50ms: ms(50),
     p90ms: ms(90),
@@ -377,6 +387,7 @@ async function latency(partitions: number, port: number) {
     p999ms: ms(99.9),
     maxMs: histogram.maxValue / 1000,
     cpu: cpuLine(startCpu, endCpu, total),
+    slices,
   };
 }
 
@@ -386,7 +397,7 @@ console.log(
     .join(" ")}`,
 );
 console.log(
-  `infra: ${infra.source}; broker pid ${BROKER ?? "not found"}; throughput ${COMMANDS} commands; latency at ${RATE}/s for ${SECONDS}s (${Math.round(RATE / SENDS_PER_SECOND)} per send every ${1000 / SENDS_PER_SECOND} ms)`,
+  `infra: ${infra.source}; broker pid ${BROKER ?? "not found"}; throughput ${COMMANDS} commands; latency at ${RATE}/s for ${SECONDS}s (each send carries the inputs due by then)`,
 );
 let port = 18_580;
 for (const partitions of PARTITIONS) {
@@ -400,9 +411,10 @@ for (const partitions of PARTITIONS) {
   if (PHASES.includes("latency")) {
     const lat = await latency(partitions, port++);
     console.log(
-      `latency     partitions=${lat.partitions}  offered ${lat.offeredRate}/s achieved ${lat.achievedRate}/s  p50 ${lat.p50ms.toFixed(1)} ms  p90 ${lat.p90ms.toFixed(1)} ms  p99 ${lat.p99ms.toFixed(1)} ms  p99.9 ${lat.p999ms.toFixed(1)} ms  max ${lat.maxMs.toFixed(1)} ms  (n=${lat.measured} commands with an output; ${lat.lateSends} sends late)  load ${loadavg()[0]!.toFixed(2)}`,
+      `latency     partitions=${lat.partitions}  offered ${lat.offeredRate}/s achieved ${lat.achievedRate}/s  p50 ${lat.p50ms.toFixed(1)} ms  p90 ${lat.p90ms.toFixed(1)} ms  p99 ${lat.p99ms.toFixed(1)} ms  p99.9 ${lat.p999ms.toFixed(1)} ms  max ${lat.maxMs.toFixed(1)} ms  (n=${lat.measured} commands with an output; ${lat.sends} sends, generator at most ${lat.maxBehindMs.toFixed(1)} ms behind schedule)  load ${loadavg()[0]!.toFixed(2)}`,
     );
     console.log(`            ${lat.cpu}`);
+    console.log(`            ${lat.slices}`);
   }
 }
 await infra.release();

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import { createKafka } from "@fxcore/infra";
@@ -12,6 +10,7 @@ import {
 import { createSerde, type Envelope, type Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { PartitionMatcher } from "../src/partition-matcher.ts";
+import { type SpawnedMatcher, spawnMatcher } from "../src/testing/spawn-matcher.ts";
 import { generateInputs, mulberry32 } from "./support/input-stream.ts";
 import { collect, publishInputs, waitFor } from "./support/kafka-io.ts";
 
@@ -23,12 +22,11 @@ import { collect, publishInputs, waitFor } from "./support/kafka-io.ts";
 const PAIRS = ["EURUSD", "USDJPY", "GBPUSD", "AUDUSD"];
 const partitionOf = (s: string) => PAIRS.indexOf(s);
 const COMMANDS = Number(process.env.FXCORE_FAULT_COMMANDS ?? 50_000);
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const LOG_DIR = fileURLToPath(new URL("../../.fxcore/test-logs/", import.meta.url));
 
 let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.snapshots" | "fx.dlq">;
 let serde: Serde;
-const children = new Set<ChildProcess>();
+const children = new Set<SpawnedMatcher>();
 
 beforeAll(async () => {
   topics = await createTestTopics({
@@ -38,10 +36,9 @@ beforeAll(async () => {
     "fx.dlq": { partitions: 1 },
   });
   serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
-  mkdirSync(LOG_DIR, { recursive: true });
 });
 afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
+  await Promise.all([...children].map((c) => c.kill()));
   await topics?.delete();
 });
 
@@ -64,45 +61,22 @@ test(`${COMMANDS} commands, SIGKILLs and scaling 1→3→1: outputs equal one un
   const kafka = createKafka({ brokers: KAFKA_BROKERS, clientId: "matcher-fault" });
   const groupId = testGroupId("matcher-fault");
   let nextPort = 18_590; // this suite's ports: 18590-18599
-  const startInstance = (name: string): ChildProcess => {
-    const log = createWriteStream(`${LOG_DIR}matcher-fault-${name}.log`, { flags: "a" });
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        KAFKA_BROKERS,
-        SCHEMA_REGISTRY_URL,
-        PORT: String(nextPort++),
-        LOG_LEVEL: "info",
-        FXCORE_WRITER_EPOCH: "3",
-        MATCHER_GROUP_ID: groupId,
-        MATCHER_INPUT_TOPIC: topics.names["fx.orders"],
-        MATCHER_OUTPUT_TOPIC: topics.names["fx.executions"],
-        MATCHER_SNAPSHOT_TOPIC: topics.names["fx.snapshots"],
-        MATCHER_DLQ_TOPIC: topics.names["fx.dlq"],
-        MATCHER_SNAPSHOT_EVERY: "1500",
-        MATCHER_SESSION_TIMEOUT_MS: "6000",
-        MATCHER_HEARTBEAT_MS: "500",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  const startInstance = (name: string): SpawnedMatcher => {
+    const m = spawnMatcher({
+      kafkaBrokers: KAFKA_BROKERS,
+      registryUrl: SCHEMA_REGISTRY_URL,
+      topics: topics.names,
+      groupId,
+      port: nextPort++,
+      logFile: `${LOG_DIR}matcher-fault-${name}.log`,
+      env: { FXCORE_WRITER_EPOCH: "3", MATCHER_SNAPSHOT_EVERY: "1500" },
     });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    children.add(child);
-    child.on("exit", () => children.delete(child));
-    return child;
+    children.add(m);
+    void m.process.once("exit", () => children.delete(m));
+    return m;
   };
-  const kill9 = (c: ChildProcess) =>
-    new Promise<void>((resolve) => {
-      if (c.exitCode !== null) return resolve();
-      c.once("exit", () => resolve());
-      c.kill("SIGKILL");
-    });
-  const stopGracefully = (c: ChildProcess) =>
-    new Promise<void>((resolve) => {
-      if (c.exitCode !== null) return resolve();
-      c.once("exit", () => resolve());
-      c.kill("SIGTERM");
-    });
+  const kill9 = (c: SpawnedMatcher) => c.kill();
+  const stopGracefully = (c: SpawnedMatcher) => c.stop();
 
   const out = await collect(kafka, topics.names["fx.executions"]);
   const progress = () => `${out.total()}/${expectedTotal} outputs`;
