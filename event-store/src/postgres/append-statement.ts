@@ -65,8 +65,14 @@ SELECT s.stream_id, COALESCE(max(e.stream_version), -1) AS version
 FROM unnest($1::text[]) AS s(stream_id) LEFT JOIN es_events e ON e.stream_id = s.stream_id
 GROUP BY s.stream_id`;
 
-/** The same for one command of one event (the common single append): scalar parameters, no arrays or windows. */
-export const APPEND_ONE_SQL = `
+/**
+ * The same for one command of one event (the common single append): scalar
+ * parameters, no arrays or windows. `onConflict` false: a plain INSERT, for
+ * autocommit, where a lost race (unique violation) fails only this statement;
+ * cheaper than the speculative insertion ON CONFLICT needs. Inside a caller's
+ * transaction an error would abort it, so there DO NOTHING stays.
+ */
+const appendOneSql = (onConflict: boolean): string => `
 WITH base AS (
   SELECT CASE
       WHEN $2::bigint = -1 THEN -1::bigint
@@ -80,7 +86,7 @@ ins AS (
   INSERT INTO es_events (stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata)
   SELECT $3::text, base.v + 1, $4::uuid, $5::text, $6::int, $7::int, $8::bytea, $9::jsonb
   FROM base WHERE base.v IS NOT NULL
-  ON CONFLICT DO NOTHING
+  ${onConflict ? "ON CONFLICT DO NOTHING" : ""}
   RETURNING global_position, stream_version
 ),
 outbox AS (
@@ -89,3 +95,6 @@ outbox AS (
   FROM ins WHERE $10::text IS NOT NULL
 )
 SELECT $1::int AS item, ins.global_position, ins.stream_version FROM ins`;
+
+export const APPEND_ONE_SQL = appendOneSql(true);
+export const APPEND_ONE_AUTOCOMMIT_SQL = appendOneSql(false);

@@ -17,6 +17,7 @@ import type {
 } from "../port/event-store.ts";
 import { logStart } from "../port/event-store.ts";
 import {
+  APPEND_ONE_AUTOCOMMIT_SQL,
   APPEND_ONE_SQL,
   APPEND_SQL,
   CURRENT_VERSIONS_SQL,
@@ -50,6 +51,12 @@ const LISTEN_CHANNEL = "es_events";
 /** Named: each connection parses and plans it once (planning the CTE costs more than running it). */
 const APPEND = { name: "fxcore_es_append_v3", text: APPEND_SQL } as const;
 const APPEND_ONE = { name: "fxcore_es_append_one_v1", text: APPEND_ONE_SQL } as const;
+const APPEND_ONE_AUTOCOMMIT = {
+  name: "fxcore_es_append_one_autocommit_v1",
+  text: APPEND_ONE_AUTOCOMMIT_SQL,
+} as const;
+/** unique_violation: a concurrent writer took the revision (or the event id exists). */
+const isUniqueViolation = (e: unknown): boolean => (e as { code?: unknown })?.code === "23505";
 
 const expectedCode = (e: ExpectedVersion): string =>
   e === "any" ? "-2" : e === "no-stream" ? "-1" : e.toString();
@@ -186,22 +193,28 @@ export class PostgresEventStore implements EventStore {
       // One event: the scalar statement; no row back means it was not written.
       const it = items[0] as AppendItem;
       const e = it.events[0] as PublishedEvent;
-      const one = await (options.via ?? this.#pool).query<EventResultRow>({
-        ...APPEND_ONE,
-        values: [
-          0,
-          expectedCode(it.expected),
-          it.stream,
-          e.eventId,
-          e.type,
-          e.schemaId,
-          e.schemaVersion,
-          toBuffer(e.payload),
-          JSON.stringify(e.metadata),
-          e.publish?.topic ?? null,
-          e.publish?.key ?? null,
-        ],
-      });
+      const values = [
+        0,
+        expectedCode(it.expected),
+        it.stream,
+        e.eventId,
+        e.type,
+        e.schemaId,
+        e.schemaVersion,
+        toBuffer(e.payload),
+        JSON.stringify(e.metadata),
+        e.publish?.topic ?? null,
+        e.publish?.key ?? null,
+      ];
+      const one =
+        options.via !== undefined
+          ? await options.via.query<EventResultRow>({ ...APPEND_ONE, values })
+          : await this.#pool
+              .query<EventResultRow>({ ...APPEND_ONE_AUTOCOMMIT, values })
+              .catch((err: unknown) => {
+                if (isUniqueViolation(err)) return { rows: [] as EventResultRow[] };
+                throw err;
+              });
       rows =
         one.rows.length > 0 ? one.rows : [{ item: 0, global_position: null, stream_version: null }];
     } else {
