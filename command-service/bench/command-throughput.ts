@@ -20,6 +20,7 @@
 // relay crash test.
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { cpus } from "node:os";
 import {
   type CpuProbe,
   closedLoop,
@@ -166,19 +167,26 @@ try {
   let scenarioNo = 0;
 
   console.log(`\ncommand-service throughput — ${machineLine()}`);
-  const results: Result[] = [];
-  const show = (r: Result) => {
+  const results: [string, Result][] = [];
+  const show = (key: string, r: Result) => {
     console.log(formatResult(r));
+    // CPU-bound ceilings at these costs: the service's one thread alone, and all parties on the 2 cores.
+    const service = r.cpuPerCommand.get("service") ?? 0;
+    const total = [...r.cpuPerCommand.values()].reduce((a, b) => a + b, 0);
+    console.log(
+      `${"".padEnd(40)} CPU-bound ceiling: service thread ${Math.round(1e6 / Math.max(1, service))} cmd/s, all on ${cpus().length} cores ${Math.round((cpus().length * 1e6) / Math.max(1, total))} cmd/s`,
+    );
     console.log(
       `${"".padEnd(40)} group commit: ${(batches.commands / Math.max(1, batches.count)).toFixed(0)} commands/tx, ${(batches.ms / Math.max(1, batches.count)).toFixed(1)} ms/tx`,
     );
     batches.count = 0;
     batches.commands = 0;
     batches.ms = 0;
-    results.push(r);
+    results.push([key, r]);
   };
   if (SCENARIOS.has("handler"))
     show(
+      "handler",
       await closedLoop({
         name: `handler.place (${IN_FLIGHT} in flight)`,
         clients: IN_FLIGHT,
@@ -193,6 +201,7 @@ try {
     );
   if (SCENARIOS.has("inject"))
     show(
+      "inject",
       await closedLoop({
         name: `HTTP POST /orders (inject, ${IN_FLIGHT})`,
         clients: IN_FLIGHT,
@@ -213,6 +222,7 @@ try {
     const port = Number(process.env.PORT ?? 8081);
     await service.app.listen({ host: "127.0.0.1", port });
     show(
+      "http",
       await overHttp(
         `HTTP POST /orders (socket, ${IN_FLIGHT}: ${process.env.BENCH_CONNECTIONS ?? 64}x${process.env.BENCH_PIPELINING ?? 16})`,
         port,
@@ -223,7 +233,7 @@ try {
   const stored = await pool.query<{ n: string }>("SELECT count(*) AS n FROM es_events");
   console.log(
     `(stored ${stored.rows[0]?.n} events; target >= ${TARGET} cmd/s: ${results
-      .map((r) => `${r.name.split(" (")[0]} ${rate(r) >= TARGET ? "met" : "NOT met"}`)
+      .map(([key, r]) => `${key} ${rate(r) >= TARGET ? "met" : "NOT met"}`)
       .join(", ")})`,
   );
   await service.close();
