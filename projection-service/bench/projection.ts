@@ -43,6 +43,7 @@ import type { EventEnvelope } from "../src/models/envelope.ts";
 import { pairLookup } from "../src/reference-pairs.ts";
 import { migrateProjection } from "../src/store/migrate.ts";
 import { scriptedSession } from "../test/session.ts";
+import { type EncodedEvent, encodeEvent } from "../test/topic-records.ts";
 import type { LiveProducerInput, LiveProducerMessage } from "./live-producer.ts";
 
 const KAFKA = process.env.KAFKA_BROKERS ?? "127.0.0.1:19092";
@@ -165,27 +166,10 @@ const measure = async (p: Phase) => {
   };
 };
 
-type Encoded = { topic: string; key: string; value: Buffer; env: EventEnvelope };
-const encodeAll = async (p: Phase, events: readonly EventEnvelope[]): Promise<Encoded[]> =>
+type Encoded = EncodedEvent;
+const encodeAll = (p: Phase, events: readonly EventEnvelope[]): Promise<Encoded[]> =>
   Promise.all(
-    events.map(async (e) => {
-      const matcher = e.position === null;
-      const topic = matcher ? p.executions : p.orders;
-      const value = await serde.encode(topic, {
-        meta: {
-          eventId: e.eventId,
-          occurredAt: (e.event as { transactTime: bigint }).transactTime as never,
-          correlationId: e.eventId,
-          causationId: null,
-          traceparent: null,
-          tracestate: null,
-          pairSeq: matcher ? ((e.event as { seq: number }).seq as never) : null,
-          writerEpoch: null,
-        },
-        payload: e.event,
-      });
-      return { topic, key: (e.event as { symbol: string }).symbol, value, env: e };
-    }),
+    events.map((e) => encodeEvent(serde, { orders: p.orders, executions: p.executions }, e)),
   );
 
 const send = async (p: Phase, chunk: readonly Encoded[]) => {
@@ -283,10 +267,10 @@ console.log(
   const inputs: LiveProducerInput["inputs"][number][] = [];
   for (const e of encoded) {
     const record = { topic: e.topic, key: e.key, value: e.value };
-    if (e.env.position !== null)
+    if (e.envelope.position !== null)
       inputs.push({
         records: [record],
-        acceptedId: e.env.event.type === "OrderAccepted" ? e.env.eventId : null,
+        acceptedId: e.envelope.event.type === "OrderAccepted" ? e.envelope.eventId : null,
       });
     else (inputs.at(-1)?.records as unknown[] | undefined)?.push(record);
   }

@@ -20,6 +20,21 @@ const quoteKey = (k: string): string => {
   return q;
 };
 
+// Objects of one shape (an event type) list their keys in the same order: sort
+// once per shape. The cache is checked key by key, so a different shape only
+// costs a sort. Default sort = UTF-16 code unit order, as the < comparison.
+const shapes = new Map<string, { readonly keys: readonly string[]; readonly sorted: string[] }>();
+const sortedKeys = (o: Record<string, unknown>): readonly string[] => {
+  const keys = Object.keys(o);
+  const tag = `${keys.length}|${keys[0]}|${typeof o.type === "string" ? o.type : ""}`;
+  const hit = shapes.get(tag);
+  if (hit && hit.keys.length === keys.length && hit.keys.every((k, i) => k === keys[i]))
+    return hit.sorted;
+  const sorted = [...keys].sort();
+  if (shapes.size < 1_000) shapes.set(tag, { keys, sorted });
+  return sorted;
+};
+
 const canonicalJson = (v: unknown): string => {
   if (v === null || v === undefined) return "null";
   switch (typeof v) {
@@ -38,8 +53,7 @@ const canonicalJson = (v: unknown): string => {
         return `${out}]`;
       }
       const o = v as Record<string, unknown>;
-      // Default sort = UTF-16 code unit order, as the < comparison.
-      const keys = Object.keys(o).sort();
+      const keys = sortedKeys(o);
       let out = "{";
       let first = true;
       for (const k of keys) {

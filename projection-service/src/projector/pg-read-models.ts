@@ -7,7 +7,7 @@ import type { Pending } from "../models/memory.ts";
 import type { OrderView } from "../models/orders.ts";
 import { orderIdsOf } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
-import { type CopyValue, copyRows } from "./copy-rows.ts";
+import { type CopyValue, copyField, copyLines, copyRows } from "./copy-rows.ts";
 
 export type Queryable = Pick<PgClient, "query">;
 
@@ -284,38 +284,13 @@ export const flushPending = async (
       ],
     );
   }
-  await copyRows(
-    db,
-    `${schema}.executions`,
-    EXECUTION_COLUMNS,
-    p.reports.map((x) => [
-      x.account,
-      x.accountSeq,
-      x.execId,
-      x.msgType,
-      x.execType,
-      x.ordStatus,
-      x.orderId,
-      x.clOrdId,
-      x.origClOrdId,
-      x.symbol,
-      x.side,
-      x.ordType,
-      x.price,
-      x.orderQty,
-      x.lastQty,
-      x.lastPx,
-      x.cumQty,
-      x.leavesQty,
-      x.notional,
-      x.rejectReason,
-      x.cxlRejResponseTo,
-      x.text,
-      x.transactTime,
-      x.pairSeq,
-      x.eventId,
-    ]),
-  );
+  // The widest and most numerous rows: one template per row, no per-field arrays.
+  const f = copyField;
+  let executions = "";
+  for (const x of p.reports) {
+    executions += `${f(x.account)}\t${x.accountSeq}\t${f(x.execId)}\t${x.msgType}\t${f(x.execType)}\t${f(x.ordStatus)}\t${f(x.orderId)}\t${f(x.clOrdId)}\t${f(x.origClOrdId)}\t${f(x.symbol)}\t${f(x.side)}\t${f(x.ordType)}\t${f(x.price)}\t${f(x.orderQty)}\t${f(x.lastQty)}\t${f(x.lastPx)}\t${x.cumQty}\t${x.leavesQty}\t${x.notional}\t${f(x.rejectReason)}\t${f(x.cxlRejResponseTo)}\t${f(x.text)}\t${x.transactTime}\t${f(x.pairSeq)}\t${f(x.eventId)}\n`;
+  }
+  await copyLines(db, `${schema}.executions`, EXECUTION_COLUMNS, executions);
   if (p.accountSeqs.size) {
     await db.query(
       `INSERT INTO ${schema}.account_seqs (account, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])

@@ -1,17 +1,14 @@
-import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
+import { PostgresEventStore } from "@fxcore/event-store";
 import {
   createKafka,
-  createPgPool,
   createProducer,
   type FxProducer,
   type Kafka,
   type PgPool,
 } from "@fxcore/infra";
 import {
-  createTestDatabase,
   createTestTopics,
   infraSettings,
-  type TestDatabase,
   type TestTopics,
   testGroupId,
 } from "@fxcore/infra/testing";
@@ -25,12 +22,18 @@ import {
 } from "../../src/consumer/projection-consumer.ts";
 import type { EventEnvelope } from "../../src/models/envelope.ts";
 import { MemoryReadModels } from "../../src/models/memory.ts";
-import { migrateProjection } from "../../src/store/migrate.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
 import { pairs } from "../fixtures.ts";
+import {
+  encodeEvent,
+  type ProjectionDatabase,
+  processedCount,
+  projectionDatabase,
+  waitFor,
+} from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
-let db: TestDatabase;
+let database: ProjectionDatabase;
 let pool: PgPool;
 let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.dlq">;
 let kafka: Kafka;
@@ -38,10 +41,8 @@ let producer: FxProducer;
 let serde: Serde;
 
 beforeAll(async () => {
-  db = await createTestDatabase("projcons");
-  pool = createPgPool({ connectionString: db.url, applicationName: "projection-consumer-it" });
-  await migrateEventStore(pool);
-  await migrateProjection(pool);
+  database = await projectionDatabase("projcons");
+  pool = database.pool;
   topics = await createTestTopics({
     "fx.orders": { partitions: 2 },
     "fx.executions": { partitions: 2 },
@@ -54,28 +55,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await producer?.disconnect();
   await topics?.delete().catch(() => {});
-  await pool?.end();
-  await db?.drop();
+  await database?.close();
 });
 
 const publish = async (events: readonly EventEnvelope[]) => {
+  const names = { orders: topics.names["fx.orders"], executions: topics.names["fx.executions"] };
   for (const e of events) {
-    const matcher = e.position === null;
-    const topic = matcher ? topics.names["fx.executions"] : topics.names["fx.orders"];
-    const value = await serde.encode(topic, {
-      meta: {
-        eventId: e.eventId,
-        occurredAt: (e.event as { transactTime: bigint }).transactTime as never,
-        correlationId: e.eventId,
-        causationId: null,
-        traceparent: null,
-        tracestate: null,
-        pairSeq: matcher ? ((e.event as { seq: number }).seq as never) : null,
-        writerEpoch: null,
-      },
-      payload: e.event,
-    });
-    await producer.send(topic, [{ key: (e.event as { symbol: string }).symbol, value }]);
+    const r = await encodeEvent(serde, names, e);
+    await producer.send(r.topic, [{ key: r.key, value: r.value }]);
   }
 };
 
@@ -90,16 +77,7 @@ const start = (groupId: string) =>
     projector: { schema: "rm_v1", pairs, eventStore: new PostgresEventStore(pool), audit: true },
   });
 
-const processed = async () =>
-  Number((await pool.query("SELECT count(*) AS n FROM rm_v1.processed_events")).rows[0]?.n);
-const waitFor = async (cond: () => Promise<boolean>, ms = 60_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("timed out");
-};
+const processed = () => processedCount(pool);
 
 describe("projection consumer on real Kafka, registry and Postgres", () => {
   it("given a session on both topics and a poison record, then read models match, the poison goes to the DLQ, and a restart resumes from stored offsets without double counting", async () => {

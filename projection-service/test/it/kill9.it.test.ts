@@ -3,15 +3,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { createKafka, createProducer, type FxProducer, type PgPool } from "@fxcore/infra";
 import {
-  createKafka,
-  createPgPool,
-  createProducer,
-  type FxProducer,
-  type PgPool,
-} from "@fxcore/infra";
-import {
-  createTestDatabase,
   createTestTopics,
   infraSettings,
   type TestDatabase,
@@ -25,9 +18,17 @@ import type { EventEnvelope } from "../../src/models/envelope.ts";
 import { MemoryReadModels } from "../../src/models/memory.ts";
 import { pairLookup } from "../../src/reference-pairs.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
+import {
+  encodeEvent,
+  type ProjectionDatabase,
+  processedCount,
+  projectionDatabase,
+  sleep,
+} from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
 const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+let database: ProjectionDatabase;
 let db: TestDatabase;
 let pool: PgPool;
 let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.dlq">;
@@ -36,8 +37,10 @@ let serde: Serde;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase("projkill");
-  pool = createPgPool({ connectionString: db.url, applicationName: "projection-kill-it" });
+  // The service migrates on start.
+  database = await projectionDatabase("projkill", { migrate: false });
+  pool = database.pool;
+  db = database.db;
   topics = await createTestTopics({
     "fx.orders": { partitions: 2 },
     "fx.executions": { partitions: 2 },
@@ -52,27 +55,16 @@ afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   await producer?.disconnect();
   await topics?.delete().catch(() => {});
-  await pool?.end();
-  await db?.drop();
+  await database?.close();
 });
 
 const encode = async (e: EventEnvelope) => {
-  const matcher = e.position === null;
-  const topic = matcher ? topics.names["fx.executions"] : topics.names["fx.orders"];
-  const value = await serde.encode(topic, {
-    meta: {
-      eventId: e.eventId,
-      occurredAt: (e.event as { transactTime: bigint }).transactTime as never,
-      correlationId: e.eventId,
-      causationId: null,
-      traceparent: null,
-      tracestate: null,
-      pairSeq: matcher ? ((e.event as { seq: number }).seq as never) : null,
-      writerEpoch: null,
-    },
-    payload: e.event,
-  });
-  return { topic, record: { key: (e.event as { symbol: string }).symbol, value } };
+  const r = await encodeEvent(
+    serde,
+    { orders: topics.names["fx.orders"], executions: topics.names["fx.executions"] },
+    e,
+  );
+  return { topic: r.topic, record: { key: r.key, value: r.value } };
 };
 
 const spawnService = (groupId: string) => {
@@ -96,16 +88,7 @@ const spawnService = (groupId: string) => {
   children.push(c);
   return c;
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const processed = async () => {
-  try {
-    return Number(
-      (await pool.query("SELECT count(*) AS n FROM rm_v1.processed_events")).rows[0]?.n,
-    );
-  } catch {
-    return 0; // not migrated yet
-  }
-};
+const processed = () => processedCount(pool);
 
 describe("kill -9 during a burst", () => {
   it("given the service is SIGKILLed five times while it projects, then read models equal the reference and the audit chain verifies", async () => {

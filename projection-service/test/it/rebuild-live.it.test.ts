@@ -4,15 +4,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { eventId, PostgresEventStore, streamId } from "@fxcore/event-store";
+import { createKafka, createProducer, type FxProducer, type PgPool } from "@fxcore/infra";
 import {
-  createKafka,
-  createPgPool,
-  createProducer,
-  type FxProducer,
-  type PgPool,
-} from "@fxcore/infra";
-import {
-  createTestDatabase,
   createTestTopics,
   infraSettings,
   type TestDatabase,
@@ -28,9 +21,18 @@ import { rebuildReadModels } from "../../src/rebuild/rebuild.ts";
 import { pairLookup } from "../../src/reference-pairs.ts";
 import { activeSchema } from "../../src/store/active.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
+import {
+  encodeEvent,
+  isMatcherEvent,
+  type ProjectionDatabase,
+  processedCount,
+  projectionDatabase,
+  waitFor,
+} from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
 const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+let database: ProjectionDatabase;
 let db: TestDatabase;
 let pool: PgPool;
 let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.dlq">;
@@ -39,8 +41,10 @@ let serde: Serde;
 let service: ChildProcess | undefined;
 
 beforeAll(async () => {
-  db = await createTestDatabase("rebuildlive");
-  pool = createPgPool({ connectionString: db.url, applicationName: "rebuild-live-it" });
+  // The service migrates on start.
+  database = await projectionDatabase("rebuildlive", { migrate: false });
+  pool = database.pool;
+  db = database.db;
   topics = await createTestTopics({
     "fx.orders": { partitions: 2 },
     "fx.executions": { partitions: 2 },
@@ -55,49 +59,18 @@ afterAll(async () => {
   if (service && service.exitCode === null) service.kill("SIGKILL");
   await producer?.disconnect();
   await topics?.delete().catch(() => {});
-  await pool?.end();
-  await db?.drop();
+  await database?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const count = async (schema: string) => {
-  try {
-    return Number(
-      (await pool.query(`SELECT count(*) AS n FROM ${schema}.processed_events`)).rows[0]?.n,
-    );
-  } catch {
-    return 0;
-  }
-};
-const waitFor = async (cond: () => Promise<boolean>, ms = 60_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await sleep(200);
-  }
-  throw new Error("timed out");
-};
+const count = (schema: string) => processedCount(pool, schema);
 
 /** What command-service + its outbox relay and the matcher would do: events into the store (commands) and onto the topics. */
 const publish = async (events: readonly EventEnvelope[]) => {
   const store = new PostgresEventStore(pool);
+  const names = { orders: topics.names["fx.orders"], executions: topics.names["fx.executions"] };
   for (const e of events) {
-    const matcher = e.position === null;
-    const topic = matcher ? topics.names["fx.executions"] : topics.names["fx.orders"];
-    const value = await serde.encode(topic, {
-      meta: {
-        eventId: e.eventId,
-        occurredAt: (e.event as { transactTime: bigint }).transactTime as never,
-        correlationId: e.eventId,
-        causationId: null,
-        traceparent: null,
-        tracestate: null,
-        pairSeq: matcher ? ((e.event as { seq: number }).seq as never) : null,
-        writerEpoch: null,
-      },
-      payload: e.event,
-    });
-    if (!matcher) {
+    const { topic, key, value } = await encodeEvent(serde, names, e);
+    if (!isMatcherEvent(e)) {
       const r = await store.append(streamId(`cmd-${e.eventId}`), "no-stream", [
         {
           eventId: eventId(e.eventId),
@@ -110,7 +83,7 @@ const publish = async (events: readonly EventEnvelope[]) => {
       ]);
       if (!r.ok) throw new Error("append failed");
     }
-    await producer.send(topic, [{ key: (e.event as { symbol: string }).symbol, value }]);
+    await producer.send(topic, [{ key, value }]);
   }
 };
 

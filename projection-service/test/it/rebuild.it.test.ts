@@ -1,49 +1,36 @@
-import { eventId, migrateEventStore, PostgresEventStore, streamId } from "@fxcore/event-store";
-import { createPgPool, type PgPool } from "@fxcore/infra";
-import { createTestDatabase, infraSettings, type TestDatabase } from "@fxcore/infra/testing";
+import { eventId, PostgresEventStore, streamId } from "@fxcore/event-store";
+import type { PgPool } from "@fxcore/infra";
+import { infraSettings } from "@fxcore/infra/testing";
 import { createSerde, type Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../src/models/envelope.ts";
 import { type DecodedEvent, projectBatch } from "../../src/projector/project-batch.ts";
 import { type RebuildProgress, rebuildReadModels } from "../../src/rebuild/rebuild.ts";
 import { activeSchema } from "../../src/store/active.ts";
-import { migrateProjection } from "../../src/store/migrate.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
 import { pairs } from "../fixtures.ts";
+import { encodeEvent, type ProjectionDatabase, projectionDatabase } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
-let db: TestDatabase;
+let database: ProjectionDatabase;
 let pool: PgPool;
 let serde: Serde;
 
 beforeAll(async () => {
-  db = await createTestDatabase("rebuild");
-  pool = createPgPool({ connectionString: db.url, applicationName: "rebuild-it" });
-  await migrateEventStore(pool);
-  await migrateProjection(pool);
+  database = await projectionDatabase("rebuild");
+  pool = database.pool;
   serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
 }, 60_000);
 afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
+  await database?.close();
 });
 
 const encode = async (e: EventEnvelope): Promise<DecodedEvent> => {
-  const matcher = e.position === null;
-  const topic = matcher ? "fx.executions" : "fx.orders";
-  const value = await serde.encode(topic, {
-    meta: {
-      eventId: e.eventId,
-      occurredAt: (e.event as { transactTime: bigint }).transactTime as never,
-      correlationId: e.eventId,
-      causationId: null,
-      traceparent: null,
-      tracestate: null,
-      pairSeq: matcher ? ((e.event as { seq: number }).seq as never) : null,
-      writerEpoch: null,
-    },
-    payload: e.event,
-  });
+  const { value } = await encodeEvent(
+    serde,
+    { orders: "fx.orders", executions: "fx.executions" },
+    e,
+  );
   return { envelope: e, raw: { value, schemaId: value.readInt32BE(1), schemaVersion: 1 } };
 };
 
