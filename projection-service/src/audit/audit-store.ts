@@ -1,7 +1,7 @@
 // The audit trail in Postgres: append inside the projection's transaction,
 // record digests, verify the whole trail.
 import type { PgClient, PgPool } from "@fxcore/infra";
-import { copyField, copyLines } from "../projector/copy-rows.ts";
+import { copyBytea, copyField, copyLines } from "../projector/copy-rows.ts";
 import { AUDIT_WRITER_ROLE } from "../store/audit-ddl.ts";
 import {
   type AuditRecord,
@@ -80,7 +80,7 @@ export const writeAudit = async (tx: Queryable, records: readonly AuditRecord[])
   // COPY: the cheapest way in for append-only rows (ADR 076).
   let lines = "";
   for (const r of records) {
-    lines += `${copyField(r.pair)}\t${r.chainSeq}\t${copyField(r.eventId)}\t${copyField(r.eventType)}\t${copyField(r.canonical)}\t${copyField(r.prevHash)}\t${copyField(r.hash)}\n`;
+    lines += `${copyField(r.pair)}\t${r.chainSeq}\t${copyField(r.eventId)}\t${copyField(r.eventType)}\t${copyBytea(r.canonical)}\t${copyField(r.prevHash)}\t${copyField(r.hash)}\n`;
   }
   await copyLines(
     tx,

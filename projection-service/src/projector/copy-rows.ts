@@ -24,6 +24,18 @@ export const copyField = (v: CopyValue): string => {
   return String(v);
 };
 
+const plainText = /^[\x20-\x5b\x5d-\x7e]*$/;
+/**
+ * A bytea field: bytes that are printable ASCII without a backslash (the
+ * canonical JSON of nearly every event) go as they are — bytea's escape
+ * format reads them literally — at half the size of hex, and with no hex
+ * encoding here or decoding in Postgres; anything else as hex.
+ */
+export const copyBytea = (b: Buffer): string => {
+  const s = b.toString("latin1");
+  return plainText.test(s) ? s : `\\\\x${b.toString("hex")}`;
+};
+
 /** Writes `rows` (already COPY-encoded lines, each ending in \n) into `table (columns)`. */
 export const copyLines = async (
   db: Pick<PgClient, "query">,
