@@ -224,7 +224,9 @@ async function sliceStats(port: number): Promise<string> {
     );
   const count = num("fx_matcher_batch_seconds_count");
   const sum = num("fx_matcher_batch_seconds_sum");
-  return `matcher: ${count} transactions, mean ${((sum / count) * 1000).toFixed(1)} ms from apply to commit, ${(num("fx_matcher_inputs_total") / count).toFixed(0)} inputs each`;
+  const snaps = num("fx_matcher_snapshot_seconds_count");
+  const snapMs = (num("fx_matcher_snapshot_seconds_sum") / snaps) * 1000;
+  return `matcher: ${count} transactions, mean ${((sum / count) * 1000).toFixed(1)} ms from apply to commit, ${(num("fx_matcher_inputs_total") / count).toFixed(0)} inputs each; ${snaps} snapshots${snaps > 0 ? `, mean ${snapMs.toFixed(0)} ms each` : ""}`;
 }
 
 // --- phases ------------------------------------------------------------------
@@ -286,6 +288,7 @@ async function throughput(partitions: number, port: number) {
     }
   }
   const endCpu = cpuMark(matcher.process.pid!);
+  const slices = await sliceStats(port);
   await new Promise((r) => setTimeout(r, 500)); // the last outputs reach the consumer
   await matcher.stop();
   await consumer.disconnect();
@@ -298,6 +301,7 @@ async function throughput(partitions: number, port: number) {
     seconds,
     commandsPerSec: Math.round(COMMANDS / seconds),
     cpu: startCpu === undefined ? "" : cpuLine(startCpu, endCpu, COMMANDS),
+    slices,
   };
 }
 
@@ -407,6 +411,7 @@ for (const partitions of PARTITIONS) {
       `throughput  partitions=${tp.partitions}  ${tp.commandsPerSec.toLocaleString("en")} commands/s  (${tp.commands} commands -> ${tp.outputs} outputs in ${tp.seconds.toFixed(2)} s)  load ${loadavg()[0]!.toFixed(2)}`,
     );
     console.log(`            ${tp.cpu}`);
+    console.log(`            ${tp.slices}`);
   }
   if (PHASES.includes("latency")) {
     const lat = await latency(partitions, port++);

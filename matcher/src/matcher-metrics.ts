@@ -10,6 +10,7 @@ export interface MatcherMetrics {
   readonly recoveries: Counter;
   readonly inputLag: Gauge<"partition">;
   readonly batchSeconds: Histogram;
+  readonly snapshotSeconds: Histogram;
 }
 
 export function createMatcherMetrics(registry: Registry): MatcherMetrics {
@@ -65,6 +66,12 @@ export function createMatcherMetrics(registry: Registry): MatcherMetrics {
     batchSeconds: new Histogram({
       name: "fx_matcher_batch_seconds",
       help: "Time to apply and commit one input batch",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    snapshotSeconds: new Histogram({
+      name: "fx_matcher_snapshot_seconds",
+      help: "Time to take one partition snapshot (engine state, encoding, gzip); the partition waits for it",
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),

@@ -271,6 +271,7 @@ async function snapshotOf(
   o: MatcherWorkerContext,
   state: PartitionState,
 ): Promise<OutgoingRecord | undefined> {
+  const started = performance.now();
   const record = await snapshotRecord(
     o.inputTopic,
     state.partition,
@@ -290,6 +291,7 @@ async function snapshotOf(
     );
     o.metrics?.snapshotsSkipped.inc({ partition: String(state.partition) });
   }
+  o.metrics?.snapshotSeconds.observe((performance.now() - started) / 1000);
   return record;
 }
 

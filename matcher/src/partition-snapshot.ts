@@ -35,7 +35,8 @@ export function encodePartitionSnapshot(snapshot: PartitionSnapshot): Buffer {
       Buffer.from([symbol.length]),
       symbol,
       u32(book.bytes.length),
-      Buffer.from(book.bytes),
+      // A view, not a copy: a deep book is megabytes.
+      Buffer.from(book.bytes.buffer, book.bytes.byteOffset, book.bytes.byteLength),
     );
   }
   parts.push(u32(snapshot.recentInputIds.length));
@@ -44,8 +45,11 @@ export function encodePartitionSnapshot(snapshot: PartitionSnapshot): Buffer {
     if (bytes.length > 255) throw new Error(`input event id longer than 255 bytes: ${id}`);
     parts.push(Buffer.from([bytes.length]), bytes);
   }
-  const body = Buffer.concat(parts);
-  return Buffer.concat([body, createHash("sha256").update(body).digest()]);
+  // One copy of everything: hash the parts, then join them with the digest.
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part);
+  parts.push(hash.digest());
+  return Buffer.concat(parts);
 }
 
 export type SnapshotDecodeError = { readonly reason: string };
