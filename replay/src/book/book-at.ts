@@ -3,19 +3,12 @@
 // state advances, nothing is emitted). The event store holds no matcher
 // snapshots (they live in fx.snapshots, ADR 080), so every rebuild starts from
 // the empty book and replays the pair's inputs in the order the matcher read them.
-import type {
-  BookDepth,
-  InstrumentCatalog,
-  MatcherInput,
-  MatchingEngine,
-  RestingOrder,
-} from "@fxcore/domain";
-import { PartitionMatcher } from "@fxcore/matcher";
-import type { Envelope } from "@fxcore/schemas";
+import type { BookDepth, InstrumentCatalog, MatcherInput, RestingOrder } from "@fxcore/domain";
 import { type EventDecoder, unreadable } from "../log/decoder.ts";
 import { pairInputBlocks } from "../log/input-copy.ts";
 import type { ReadSession } from "../log/read-session.ts";
 import { ReplayFailure, type ReplayResult, replayError } from "../log/replay-error.ts";
+import { StandbyApplier } from "./standby-applier.ts";
 
 /** Up to what the book is rebuilt: an instant (TransactTime, ns), a pair sequence number, or everything. */
 export type AsOf =
@@ -66,17 +59,12 @@ export async function bookAt(
     );
   }
   // Standby for every pair: the engine's state advances exactly as live, no envelopes are built.
-  const matcher = new PartitionMatcher({
-    catalog: options.catalog,
-    writerEpoch: 0,
-    homePairs: new Set(),
-  });
+  const applier = new StandbyApplier(options.catalog);
   let applied = 0;
   let poison = 0;
   let lastPosition = -1;
   let lastTime = 0n;
   let firstTime: bigint | null = null;
-  let engine: MatchingEngine | undefined;
   let reached = asOf.kind === "latest";
   let reported = 0;
   let broken: { position: number; why: string } | undefined;
@@ -89,15 +77,16 @@ export async function bookAt(
       const to = end[i]!;
       // Schema id of the framed bytes; anything malformed is left to the serde to name.
       const id = to - from >= 5 && buf[from] === 0 ? buf.readInt32BE(from + 1) : -1;
-      let read = id > 0 ? payloads.readerFor(id) : null;
+      let read = id > 0 ? payloads.inputReaderFor(id) : null;
       if (read === undefined) {
         await payloads.prepare(id);
-        read = payloads.readerFor(id) ?? null;
+        read = payloads.inputReaderFor(id) ?? null;
       }
-      let env: Envelope;
+      let input: MatcherInput;
+      let eventId: string | undefined;
       if (read !== null) {
         try {
-          env = read(buf, from + 5, to);
+          input = read.read(buf, from + 5, to) as MatcherInput;
         } catch (e) {
           broken = { position: position[i]!, why: `INVALID_BODY: ${(e as Error).message}` };
           break outer;
@@ -108,25 +97,27 @@ export async function bookAt(
           broken = { position: position[i]!, why: `${r.error.kind}: ${r.error.message}` };
           break outer;
         }
-        env = r.value;
+        input = r.value.payload as MatcherInput;
+        eventId = r.value.meta.eventId;
       }
-      const input = env.payload as MatcherInput;
       firstTime ??= input.transactTime;
       // The book is a prefix of the input sequence: stop at the first input past T.
       if (asOf.kind === "time" && input.transactTime > asOf.ns) {
         reached = true;
         break outer;
       }
-      const outcome = matcher.apply(env);
-      if (outcome.kind === "poison") {
+      const outcome =
+        read !== null
+          ? applier.applyWithId(input, buf, read.idStart(), read.idEnd())
+          : applier.apply(input, eventId!);
+      if (outcome === "poison") {
         poison++;
         continue;
       }
       applied++;
       lastPosition = position[i]!;
       lastTime = input.transactTime;
-      engine ??= matcher.books().find((b) => b.symbol === pair)?.engine;
-      if (asOf.kind === "seq" && (engine?.seq ?? 0) >= asOf.seq) {
+      if (asOf.kind === "seq" && (applier.engine(pair)?.seq ?? 0) >= asOf.seq) {
         reached = true;
         break outer;
       }
@@ -169,10 +160,10 @@ export async function bookAt(
   if (asOf.kind === "seq" && !reached) {
     return replayError(
       "OUT_OF_RANGE",
-      `${pair} has no seq ${asOf.seq}: the log ends at seq ${engine?.seq ?? 0}`,
+      `${pair} has no seq ${asOf.seq}: the log ends at seq ${applier.engine(pair)?.seq ?? 0}`,
     );
   }
-  const e = engine ?? matcher.books().find((b) => b.symbol === pair)?.engine;
+  const e = applier.engine(pair);
   return {
     ok: true,
     value: {

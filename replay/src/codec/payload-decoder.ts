@@ -5,7 +5,19 @@
 // same answer (and the serde's typed error for bytes that are not an event).
 import type { Serde } from "@fxcore/schemas";
 import { type AvroNode, schemaTree, UnsupportedSchema } from "./avro-schema.ts";
-import { compileEnvelopeReader, type EnvelopeReader } from "./avro-compiler.ts";
+import {
+  compileEnvelopeReader,
+  compileInputReader,
+  type EnvelopeReader,
+  type InputReader,
+} from "./avro-compiler.ts";
+
+const MATCHER_INPUTS = new Set([
+  "OrderAccepted",
+  "OrderCancelRequested",
+  "OrderReplaceRequested",
+  "TimeAdvanced",
+]);
 
 const NAMESPACE = "fx.events.";
 
@@ -15,6 +27,8 @@ export interface PayloadDecoder {
    * settled; null when the id is left to the serde.
    */
   readerFor(schemaId: number): EnvelopeReader | null | undefined;
+  /** The compiled matcher-input reader of a schema id (null: not an input type, or left to the serde). */
+  inputReaderFor(schemaId: number): InputReader | null | undefined;
   /** Fetches and compiles the reader of a schema id (once; later calls share it). */
   prepare(schemaId: number): Promise<void>;
   /** Schema ids decoded by a compiled reader / left to the serde. */
@@ -28,6 +42,7 @@ export function payloadDecoder(options: {
 }): PayloadDecoder {
   const { serde } = options;
   const compiled = new Map<number, EnvelopeReader | null>();
+  const inputs = new Map<number, InputReader | null>();
   const pending = new Map<number, Promise<void>>();
   const stats = { compiled: [] as number[], serde: [] as number[] };
   const readers = new Map<string, AvroNode>();
@@ -41,19 +56,25 @@ export function payloadDecoder(options: {
     return t;
   };
 
-  const compile = async (id: number): Promise<EnvelopeReader | null> => {
-    if (options.registryUrl === undefined) return null;
+  type Readers = { envelope: EnvelopeReader | null; input: InputReader | null };
+  const none: Readers = { envelope: null, input: null };
+  const compile = async (id: number): Promise<Readers> => {
+    if (options.registryUrl === undefined) return none;
     const writer = await writerSchema(options.registryUrl, id);
-    if (writer === undefined) return null; // unknown id: the serde reports it
+    if (writer === undefined) return none; // unknown id: the serde reports it
     const name = typeof writer.name === "string" ? writer.name : "";
     const full = name.includes(".") ? name : `${String(writer.namespace ?? "")}.${name}`;
     const type = full.startsWith(NAMESPACE) ? full.slice(NAMESPACE.length) : undefined;
     const reader = type === undefined ? undefined : readerTree(type);
-    if (type === undefined || reader === undefined) return null;
+    if (type === undefined || reader === undefined) return none;
     try {
-      return compileEnvelopeReader(schemaTree(writer), reader, type);
+      const tree = schemaTree(writer);
+      return {
+        envelope: compileEnvelopeReader(tree, reader, type),
+        input: MATCHER_INPUTS.has(type) ? compileInputReader(tree, reader, type) : null,
+      };
     } catch (e) {
-      if (e instanceof UnsupportedSchema) return null; // not modelled: the serde decides
+      if (e instanceof UnsupportedSchema) return none; // not modelled: the serde decides
       throw e;
     }
   };
@@ -61,14 +82,16 @@ export function payloadDecoder(options: {
   return {
     stats,
     readerFor: (id) => compiled.get(id),
+    inputReaderFor: (id) => inputs.get(id),
     prepare(id) {
       if (compiled.has(id)) return Promise.resolve();
       let p = pending.get(id);
       if (p === undefined) {
         p = compile(id).then(
           (r) => {
-            compiled.set(id, r);
-            (r === null ? stats.serde : stats.compiled).push(id);
+            compiled.set(id, r.envelope);
+            inputs.set(id, r.input);
+            (r.envelope === null ? stats.serde : stats.compiled).push(id);
             pending.delete(id);
           },
           (e: unknown) => {

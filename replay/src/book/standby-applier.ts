@@ -1,0 +1,220 @@
+// What PartitionMatcher.apply does for a standby pair (state only, no
+// envelopes), fed straight from decoded payloads (ADR 087): the same
+// skip/poison/validation rules, the same dedupe window of input event ids,
+// then the same deterministic engine (MatchingEngine.applyInto). The event id
+// is looked up by its UTF-8 bytes where the caller has them (no string per
+// input). test/standby-applier.test.ts runs this and PartitionMatcher over the
+// same inputs (duplicates, poison, foreign symbols) and compares every outcome
+// and state hash: a change of the live rules fails it.
+import {
+  createMatchingEngine,
+  type InstrumentCatalog,
+  type MatcherInput,
+  type MatcherOutput,
+  type MatchingEngine,
+  type Symbol,
+} from "@fxcore/domain";
+
+/** PartitionMatcher's DEDUPE_WINDOW (checked by the equivalence test). */
+export const DEDUPE_WINDOW = 8_192;
+
+const MATCHER_INPUT_TYPES = new Set<string>([
+  "OrderAccepted",
+  "OrderCancelRequested",
+  "OrderReplaceRequested",
+  "TimeAdvanced",
+]);
+const COMMAND_SIDE_OUTCOMES = new Set<string>([
+  "OrderRejected",
+  "CancelRejected",
+  "ReplaceRejected",
+]);
+
+export type StandbyOutcome = "applied" | "skip" | "duplicate" | "poison";
+
+export class StandbyApplier {
+  readonly #catalog: InstrumentCatalog;
+  readonly #engines = new Map<string, MatchingEngine>();
+  readonly #seen = new IdWindow(DEDUPE_WINDOW);
+  /** Reused for every input: the engine's events are not needed, only its state. */
+  readonly #out: MatcherOutput[] = [];
+
+  constructor(catalog: InstrumentCatalog) {
+    this.#catalog = catalog;
+  }
+
+  engine(symbol: string): MatchingEngine | undefined {
+    return this.#engines.get(symbol);
+  }
+
+  /** A decoded payload and its event id as a string (the serde's path). */
+  apply(payload: { readonly type: string }, eventId: string): StandbyOutcome {
+    const id = Buffer.from(eventId, "utf8");
+    return this.applyWithId(payload, id, 0, id.length);
+  }
+
+  /** A payload whose event id is `idBuf[idStart, idEnd)` (UTF-8, as stored). */
+  applyWithId(
+    payload: { readonly type: string },
+    idBuf: Buffer,
+    idStart: number,
+    idEnd: number,
+  ): StandbyOutcome {
+    if (COMMAND_SIDE_OUTCOMES.has(payload.type)) return "skip";
+    if (!MATCHER_INPUT_TYPES.has(payload.type)) return "poison";
+    const cmd = payload as MatcherInput;
+    if (!validInput(cmd)) return "poison";
+    const engine = this.#engineFor(cmd.symbol);
+    if (engine === undefined) return "poison";
+    if (!this.#seen.addIfAbsent(idBuf, idStart, idEnd)) return "duplicate";
+    const out = this.#out;
+    engine.applyInto(cmd, out);
+    out.length = 0;
+    return "applied";
+  }
+
+  #engineFor(symbol: string): MatchingEngine | undefined {
+    let engine = this.#engines.get(symbol);
+    if (engine === undefined) {
+      const instrument = this.#catalog.get(symbol as Symbol);
+      if (instrument === undefined) return undefined;
+      engine = createMatchingEngine(instrument);
+      this.#engines.set(symbol, engine);
+    }
+    return engine;
+  }
+}
+
+const isPositiveSafeInt = (n: unknown): boolean =>
+  typeof n === "number" && Number.isSafeInteger(n) && n > 0;
+
+/** PartitionMatcher's validateInput: what the engine relies on beyond the schema. */
+function validInput(cmd: MatcherInput): boolean {
+  if (typeof cmd.symbol !== "string" || cmd.symbol.length === 0) return false;
+  switch (cmd.type) {
+    case "OrderAccepted":
+      if (!isPositiveSafeInt(cmd.qty)) return false;
+      if (cmd.ordType === "LIMIT" && !isPositiveSafeInt(cmd.price)) return false;
+      if (cmd.ordType === "MARKET" && cmd.price !== null) return false;
+      if (cmd.minQty !== null && !isPositiveSafeInt(cmd.minQty)) return false;
+      return true;
+    case "OrderReplaceRequested":
+      if (!isPositiveSafeInt(cmd.qty)) return false;
+      if (cmd.price !== null && !isPositiveSafeInt(cmd.price)) return false;
+      return true;
+    default:
+      return true;
+  }
+}
+
+const SLOT = 64;
+
+/**
+ * The last `size` distinct ids (oldest evicted first), keyed by their UTF-8
+ * bytes: a ring of slots and an open-addressing table over it (linear
+ * probing, backward-shift deletion). Ids longer than a slot keep a string.
+ * Ids with non-ASCII bytes are normalised through a JS string first, so two
+ * byte sequences that decode to the same string are the same id, as in
+ * PartitionMatcher's Set<string>.
+ */
+export class IdWindow {
+  readonly #size: number;
+  readonly #bytes: Buffer;
+  readonly #len: Int32Array;
+  readonly #hash: Int32Array;
+  readonly #long: (Buffer | undefined)[];
+  readonly #table: Int32Array;
+  readonly #mask: number;
+  #count = 0;
+  #next = 0;
+
+  constructor(size: number) {
+    this.#size = size;
+    this.#bytes = Buffer.alloc(size * SLOT);
+    this.#len = new Int32Array(size);
+    this.#hash = new Int32Array(size);
+    this.#long = new Array(size).fill(undefined);
+    let cap = 1;
+    while (cap < size * 2) cap *= 2;
+    this.#table = new Int32Array(cap);
+    this.#mask = cap - 1;
+  }
+
+  /** True when the id was not in the window (and is now its newest entry). */
+  addIfAbsent(buf: Buffer, start: number, end: number): boolean {
+    let h = 0x811c9dc5;
+    let high = 0;
+    for (let i = start; i < end; i++) {
+      const b = buf[i]!;
+      high |= b;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    if (high > 0x7f) {
+      const canonical = Buffer.from(buf.toString("utf8", start, end), "utf8");
+      if (!canonical.equals(buf.subarray(start, end))) {
+        return this.addIfAbsent(canonical, 0, canonical.length);
+      }
+    }
+    const table = this.#table;
+    const mask = this.#mask;
+    const len = end - start;
+    for (let t = h & mask; ; t = (t + 1) & mask) {
+      const e = table[t]!;
+      if (e === 0) break;
+      const slot = e - 1;
+      if (
+        this.#hash[slot] === h &&
+        this.#len[slot] === len &&
+        this.#equals(slot, buf, start, end)
+      ) {
+        return false;
+      }
+    }
+    if (this.#count === this.#size) this.#evict(this.#next);
+    else this.#count++;
+    const slot = this.#next;
+    this.#next = (slot + 1) % this.#size;
+    this.#hash[slot] = h;
+    this.#len[slot] = len;
+    if (len <= SLOT) {
+      // A byte loop: cheaper than a native copy call for ids this short.
+      const bytes = this.#bytes;
+      for (let i = 0, o = slot * SLOT; i < len; i++) bytes[o + i] = buf[start + i]!;
+      this.#long[slot] = undefined;
+    } else {
+      this.#long[slot] = Buffer.from(buf.subarray(start, end));
+    }
+    let t = h & mask;
+    while (table[t] !== 0) t = (t + 1) & mask;
+    table[t] = slot + 1;
+    return true;
+  }
+
+  #equals(slot: number, buf: Buffer, start: number, end: number): boolean {
+    const long = this.#long[slot];
+    if (long !== undefined) return long.equals(buf.subarray(start, end));
+    const bytes = this.#bytes;
+    for (let i = 0, o = slot * SLOT; i < end - start; i++)
+      if (bytes[o + i] !== buf[start + i]) return false;
+    return true;
+  }
+
+  /** Removes a slot's entry from the table, shifting later entries of its probe run back. */
+  #evict(slot: number): void {
+    const table = this.#table;
+    const mask = this.#mask;
+    let t = this.#hash[slot]! & mask;
+    while (table[t] !== slot + 1) t = (t + 1) & mask;
+    let hole = t;
+    for (let j = (hole + 1) & mask; table[j] !== 0; j = (j + 1) & mask) {
+      const home = this.#hash[table[j]! - 1]! & mask;
+      // Move j into the hole unless its home lies cyclically in (hole, j].
+      const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!inRange) {
+        table[hole] = table[j]!;
+        hole = j;
+      }
+    }
+    table[hole] = 0;
+  }
+}
