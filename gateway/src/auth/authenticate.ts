@@ -79,7 +79,9 @@ export const authenticate = async (
   if (!verifySignature(key.secret, ts, req.method, req.url, req.body, sig)) {
     return fail({ code: "BAD_SIGNATURE", message: "signature does not match the request" });
   }
-  const seen = replay.check(`${keyId}:${sig}`, nowMs);
+  // The verified signature alone names the request: another key's signature
+  // equal to it is an HMAC collision.
+  const seen = replay.check(sig, nowMs);
   if (seen === "replayed")
     return fail({ code: "REPLAYED_SIGNATURE", message: "this signature was already used" });
   if (seen === "full")
