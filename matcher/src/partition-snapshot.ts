@@ -40,11 +40,18 @@ export function encodePartitionSnapshot(snapshot: PartitionSnapshot): Buffer {
     );
   }
   parts.push(u32(snapshot.recentInputIds.length));
+  // All ids into one buffer (8,192 small buffers cost more than the bytes).
+  const ids = Buffer.allocUnsafe(
+    snapshot.recentInputIds.reduce((n, id) => n + 1 + Buffer.byteLength(id, "utf8"), 0),
+  );
+  let at = 0;
   for (const id of snapshot.recentInputIds) {
-    const bytes = Buffer.from(id, "utf8");
-    if (bytes.length > 255) throw new Error(`input event id longer than 255 bytes: ${id}`);
-    parts.push(Buffer.from([bytes.length]), bytes);
+    const len = ids.write(id, at + 1, "utf8");
+    if (len > 255) throw new Error(`input event id longer than 255 bytes: ${id}`);
+    ids[at] = len;
+    at += 1 + len;
   }
+  parts.push(ids);
   // One copy of everything: hash the parts, then join them with the digest.
   const hash = createHash("sha256");
   for (const part of parts) hash.update(part);
