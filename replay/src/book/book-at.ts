@@ -4,6 +4,7 @@
 // snapshots (they live in fx.snapshots, ADR 080), so every rebuild starts from
 // the empty book and replays the pair's inputs in the order the matcher read them.
 import type { BookDepth, InstrumentCatalog, MatcherInput, RestingOrder } from "@fxcore/domain";
+import type { InputReader } from "../codec/avro-compiler.ts";
 import { type EventDecoder, unreadable } from "../log/decoder.ts";
 import { pairInputBlocks } from "../log/input-copy.ts";
 import type { ReadSession } from "../log/read-session.ts";
@@ -69,6 +70,8 @@ export async function bookAt(
   let reported = 0;
   let broken: { position: number; why: string } | undefined;
   const payloads = options.decode.payloads;
+  let lastId = 0;
+  let lastRead: InputReader | null = null;
   const serde = options.decode.serde;
   outer: for await (const block of pairInputBlocks(s, pair, options.pageRows)) {
     const { buf, start, end, position } = block;
@@ -77,11 +80,14 @@ export async function bookAt(
       const to = end[i]!;
       // Schema id of the framed bytes; anything malformed is left to the serde to name.
       const id = to - from >= 5 && buf[from] === 0 ? buf.readInt32BE(from + 1) : -1;
-      let read = id > 0 ? payloads.inputReaderFor(id) : null;
+      let read: InputReader | null | undefined =
+        id === lastId ? lastRead : id > 0 ? payloads.inputReaderFor(id) : null;
       if (read === undefined) {
         await payloads.prepare(id);
         read = payloads.inputReaderFor(id) ?? null;
       }
+      lastId = id;
+      lastRead = read;
       let input: MatcherInput;
       let eventId: string | undefined;
       if (read !== null) {

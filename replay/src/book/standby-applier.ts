@@ -60,8 +60,10 @@ export class StandbyApplier {
     idStart: number,
     idEnd: number,
   ): StandbyOutcome {
-    if (COMMAND_SIDE_OUTCOMES.has(payload.type)) return "skip";
-    if (!MATCHER_INPUT_TYPES.has(payload.type)) return "poison";
+    // (The two sets are disjoint: testing inputs first is PartitionMatcher's order with one lookup.)
+    if (!MATCHER_INPUT_TYPES.has(payload.type)) {
+      return COMMAND_SIDE_OUTCOMES.has(payload.type) ? "skip" : "poison";
+    }
     const cmd = payload as MatcherInput;
     if (!validInput(cmd)) return "poison";
     const engine = this.#engineFor(cmd.symbol);
@@ -142,14 +144,23 @@ export class IdWindow {
 
   /** True when the id was not in the window (and is now its newest entry). */
   addIfAbsent(buf: Buffer, start: number, end: number): boolean {
+    // FNV-1a over 4-byte words (then the tail bytes), OR-ing every byte to spot non-ASCII.
     let h = 0x811c9dc5;
     let high = 0;
-    for (let i = start; i < end; i++) {
+    let i = start;
+    for (; i + 4 <= end; i += 4) {
+      const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+      high |= w;
+      h = Math.imul(h ^ w, 0x01000193);
+    }
+    for (; i < end; i++) {
       const b = buf[i]!;
       high |= b;
       h = Math.imul(h ^ b, 0x01000193);
     }
-    if (high > 0x7f) {
+    h ^= h >>> 15;
+    high &= 0x80808080;
+    if (high !== 0) {
       const canonical = Buffer.from(buf.toString("utf8", start, end), "utf8");
       if (!canonical.equals(buf.subarray(start, end))) {
         return this.addIfAbsent(canonical, 0, canonical.length);
