@@ -215,7 +215,7 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
       conns.delete(this);
       this.socket.destroy();
       for (const p of this.inflight.splice(0)) p.resolve(unknown("connection closed by server"));
-      for (const p of this.out.splice(0)) waiting.unshift(p);
+      waiting.unshift(...this.out.splice(0));
       pumpWaiting();
     }
 
