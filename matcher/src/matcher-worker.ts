@@ -12,7 +12,9 @@ import {
   type TransactionalProducer,
   transactionalIdFor,
 } from "@fxcore/infra";
+import { REFERENCE_CATALOG } from "@fxcore/domain";
 import { describeDecodeError, type Serde } from "@fxcore/schemas";
+import { type BackgroundSnapshots, startBackgroundSnapshots } from "./background-snapshots.ts";
 import { createMatcherCodec, type MatcherCodec } from "./matcher-codec.ts";
 import type { MatcherMetrics } from "./matcher-metrics.ts";
 import { PartitionMatcher, type PartitionMatcherOptions } from "./partition-matcher.ts";
@@ -52,6 +54,12 @@ export interface MatcherWorkerOptions {
   /** Largest snapshot record (compressed) the snapshot topic accepts; default 9 MiB (topic: 10 MiB). */
   readonly snapshotMaxBytes?: number;
   readonly heartbeatMs?: number;
+  /**
+   * Take snapshots on a worker thread that mirrors the partition's state
+   * (default true; needs the reference catalog): the partition does not pause
+   * for them. False: inline, as a slice's last step.
+   */
+  readonly backgroundSnapshots?: boolean;
 }
 
 interface PartitionState {
@@ -63,6 +71,8 @@ interface PartitionState {
   /** Next input offset to apply. */
   nextOffset: bigint;
   sinceSnapshot: number;
+  /** The snapshot thread, while it works; undefined: snapshots are taken inline. */
+  snapshots: BackgroundSnapshots | undefined;
   /** The transaction of the last slice (never rejects; see `failed`). */
   inFlight: Promise<void>;
   /** Set when a transaction failed: the engine is ahead of what was committed. */
@@ -110,6 +120,7 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
     const s = states.get(p);
     if (s === undefined || (only !== undefined && s !== only)) return;
     states.delete(p);
+    s.snapshots?.close();
     // After its transaction settled: disconnecting mid-transaction only makes it fail.
     void s.inFlight.then(() => s.producer.disconnect()).catch(() => {});
   };
@@ -185,17 +196,39 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
         "partition recovered",
       );
       o.metrics?.recoveries.inc();
-      return {
+      const state: PartitionState = {
         partition,
         matcher,
         producer,
         silentUntil,
         nextOffset: start,
         sinceSnapshot: 0,
+        snapshots: undefined,
         inFlight: Promise.resolve(),
         failed: false,
         committedOffset: silentUntil,
       };
+      if ((o.backgroundSnapshots ?? true) && o.matcher.catalog === REFERENCE_CATALOG) {
+        state.snapshots = startBackgroundSnapshots(
+          {
+            registryUrl: o.registryUrl,
+            outputTopic: o.outputTopic,
+            inputTopic: o.inputTopic,
+            partition,
+            maxBytes: o.snapshotMaxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES,
+            books: snapshot?.books ?? [],
+            recentInputIds: snapshot?.recentInputIds ?? [],
+          },
+          (reason) => {
+            o.logger.warn(
+              { partition, reason },
+              "snapshot thread failed; snapshots inline from now on",
+            );
+            state.snapshots = undefined;
+          },
+        );
+      }
+      return state;
     } catch (err) {
       await producer.disconnect().catch(() => {});
       throw err;
@@ -267,6 +300,17 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
   };
 }
 
+/** Largest snapshot record by default: the snapshot topic's max.message.bytes is 10 MiB. */
+const DEFAULT_SNAPSHOT_MAX_BYTES = 9 * 1024 * 1024;
+
+function snapshotSkipped(o: MatcherWorkerContext, partition: number, nextOffset: bigint): void {
+  o.logger.warn(
+    { partition, nextOffset: nextOffset.toString() },
+    "snapshot larger than the snapshot topic accepts: skipped (recovery replays from an older one)",
+  );
+  o.metrics?.snapshotsSkipped.inc({ partition: String(partition) });
+}
+
 async function snapshotOf(
   o: MatcherWorkerContext,
   state: PartitionState,
@@ -282,15 +326,9 @@ async function snapshotOf(
         .map(({ symbol, engine }) => ({ symbol, bytes: engine.snapshot() })),
       recentInputIds: state.matcher.recentInputIds(),
     },
-    o.snapshotMaxBytes ?? 9 * 1024 * 1024,
+    o.snapshotMaxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES,
   );
-  if (record === undefined) {
-    o.logger.warn(
-      { partition: state.partition, nextOffset: state.nextOffset.toString() },
-      "snapshot larger than the snapshot topic accepts: skipped (recovery replays from an older one)",
-    );
-    o.metrics?.snapshotsSkipped.inc({ partition: String(state.partition) });
-  }
+  if (record === undefined) snapshotSkipped(o, state.partition, state.nextOffset);
   o.metrics?.snapshotSeconds.observe((performance.now() - started) / 1000);
   return record;
 }
@@ -381,6 +419,8 @@ async function computeSlice(
   const outputs: OutgoingRecord[] = [];
   const outputBytes: number[] = [];
   const dead: OutgoingRecord[] = [];
+  /** Values of the inputs applied, for the snapshot thread. */
+  const applied: Buffer[] = [];
   const codec = o.codec;
   let lastOffset: string | undefined;
   let liveInputs = 0;
@@ -402,6 +442,7 @@ async function computeSlice(
         );
     } else {
       const outcome = state.matcher.apply(decoded.value);
+      applied.push(message.value!);
       if (outcome.kind === "duplicate" && !silent) duplicates++;
       if (outcome.kind === "poison") {
         if (!silent)
@@ -434,10 +475,21 @@ async function computeSlice(
     lastOffset = message.offset;
   }
   if (lastOffset === undefined) return undefined;
+  const background = state.snapshots;
+  background?.add(applied);
   let snapshot: OutgoingRecord | undefined;
   if (state.sinceSnapshot >= o.snapshotEvery && state.nextOffset > state.silentUntil) {
-    snapshot = await snapshotOf(o, state);
+    if (background !== undefined) background.request(state.nextOffset);
+    else snapshot = await snapshotOf(o, state);
     state.sinceSnapshot = 0;
+  }
+  // A snapshot the thread finished rides in this slice's transaction: it is
+  // valid at an earlier slice boundary, this transaction commits a later offset.
+  const ready = background?.take();
+  if (ready !== undefined && snapshot === undefined) {
+    o.metrics?.snapshotSeconds.observe(ready.seconds);
+    if (ready.record === undefined) snapshotSkipped(o, state.partition, ready.nextOffset);
+    snapshot = ready.record;
   }
   return {
     partition: batch.partition,

@@ -64,8 +64,10 @@ const start = (
   names: Readonly<
     Record<"fx.orders" | "fx.executions" | "fx.snapshots" | "fx.dlq", string>
   > = topics.names,
+  backgroundSnapshots = true,
 ): Promise<RunningMatcher> =>
   startMatcher({
+    backgroundSnapshots,
     ...(snapshotMaxBytes !== undefined ? { snapshotMaxBytes } : {}),
     kafka: kafka(),
     serde,
@@ -95,7 +97,8 @@ describe("matcher on real Kafka", () => {
     const out = await collect(kafka(), topics.names["fx.executions"]);
     const groupId = testGroupId("matcher");
     await publishInputs(kafka(), serde, topics.names["fx.orders"], firstHalf, partitionOf);
-    let matcher = await start(groupId);
+    // Inline snapshots here; the snapshot thread has its own test below.
+    let matcher = await start(groupId, undefined, topics.names, false);
     await waitFor(
       "first half answered",
       () => out.total() >= expectedFirst,
@@ -113,7 +116,7 @@ describe("matcher on real Kafka", () => {
       inputs.slice(2_500),
       partitionOf,
     );
-    matcher = await start(groupId);
+    matcher = await start(groupId, undefined, topics.names, false);
     await waitFor(
       "all answered",
       () => out.total() >= expectedTotal,
@@ -194,6 +197,74 @@ describe("matcher on real Kafka", () => {
       expect(out.total()).toBe(expected.length);
     } finally {
       await t.delete();
+    }
+  });
+
+  test("snapshots taken on the snapshot thread land while the partition runs; outputs stay byte-identical across a restart", async () => {
+    const inputs = generateInputs({ seed: 31, count: 3_000, pairs: ["EURUSD"] });
+    const own = await createTestTopics({
+      "fx.orders": { partitions: 1 },
+      "fx.executions": { partitions: 1 },
+      "fx.snapshots": { partitions: 1, config: { "cleanup.policy": "compact" } },
+      "fx.dlq": { partitions: 1 },
+    });
+    try {
+      const k = kafka();
+      const out = await collect(k, own.names["fx.executions"]);
+      const groupId = testGroupId("matcher-bgsnap");
+      const run = (snapshotEvery: number) =>
+        startMatcher({
+          kafka: k,
+          serde,
+          registryUrl: settings().SCHEMA_REGISTRY_URL,
+          logger,
+          groupId,
+          inputTopic: own.names["fx.orders"],
+          outputTopic: own.names["fx.executions"],
+          snapshotTopic: own.names["fx.snapshots"],
+          dlqTopic: own.names["fx.dlq"],
+          snapshotEvery,
+          maxInputsPerTransaction: 250,
+          transactionalIdPrefix: groupId,
+          matcher: { catalog: REFERENCE_CATALOG, writerEpoch: 1 },
+        });
+      const all = [...(expectedOutputs(inputs).get(0) ?? [])];
+      const firstPart = [...(expectedOutputs(inputs.slice(0, 2_000)).get(0) ?? [])];
+      const m = await run(200);
+      const admin = k.admin();
+      await admin.connect();
+      const snapshotsWritten = async () =>
+        Number((await admin.fetchTopicOffsets(own.names["fx.snapshots"]))[0]?.high ?? 0);
+      // Inputs keep coming; a snapshot the thread finished rides in the next
+      // slice's transaction. No stop yet, so no final (inline) snapshot either.
+      let sent = 0;
+      while (sent < 2_000 && (await snapshotsWritten()) === 0) {
+        await publishInputs(
+          k,
+          serde,
+          own.names["fx.orders"],
+          inputs.slice(sent, sent + 50),
+          () => 0,
+        );
+        sent += 50;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(await snapshotsWritten()).toBeGreaterThan(0);
+      await publishInputs(k, serde, own.names["fx.orders"], inputs.slice(sent, 2_000), () => 0);
+      await waitFor("first part", () => out.total() >= firstPart.length, 60_000);
+      await m.stop();
+      const m2 = await run(100_000);
+      await publishInputs(k, serde, own.names["fx.orders"], inputs.slice(2_000), () => 0);
+      await waitFor("all", () => out.total() >= all.length, 60_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      await m2.stop();
+      await admin.disconnect();
+      await out.stop();
+      const got = (out.byPartition.get(0) ?? []).map((x) => x.value?.toString("hex"));
+      const want = await Promise.all(all.map((e) => serde.encode(own.names["fx.executions"], e)));
+      expect(got).toEqual(want.map((b) => b.toString("hex")));
+    } finally {
+      await own.delete();
     }
   });
 
