@@ -5,9 +5,7 @@
 // the matcher expires the orders on fx.executions. Also: a clock started
 // after an expiry fell due (a restart) still ticks it, and two clocks tick
 // each due time once.
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
 import { nextSessionClose, type TimestampNs } from "@fxcore/domain";
 import { createKafka, createMetricsRegistry, createProducer, type Kafka } from "@fxcore/infra";
 import {
@@ -16,6 +14,7 @@ import {
   type TestTopics,
   testGroupId,
 } from "@fxcore/infra/testing";
+import { type SpawnedMatcher, spawnMatcher } from "@fxcore/matcher/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nowNs } from "../../src/clock.ts";
 import { ACCOUNTS_HEADER, OutboxRelay, SessionClock } from "../../src/index.ts";
@@ -24,7 +23,6 @@ import { type Harness, startHarness } from "../support/harness.ts";
 const MATCHER_PORT = 18420;
 const LOG_DIR = "/tmp/fxcore-test-logs/";
 const S = 1_000_000_000n;
-const matcherMain = fileURLToPath(new URL("../../../matcher/src/main.ts", import.meta.url));
 
 type Topic = "fx.orders" | "fx.executions" | "fx.snapshots" | "fx.dlq";
 let topics: TestTopics<Topic>;
@@ -32,7 +30,7 @@ let h: Harness;
 let kafka: Kafka;
 let relay: OutboxRelay;
 let stopProducer: () => Promise<void>;
-let matcher: ChildProcess | undefined;
+let matcher: SpawnedMatcher | undefined;
 const clocks: SessionClock[] = [];
 const consumers: { disconnect(): Promise<void> }[] = [];
 
@@ -194,52 +192,23 @@ beforeAll(async () => {
   relay = new OutboxRelay({ pool: h.pool, producer, idleMs: 20 });
   relay.start();
 
-  const log = createWriteStream(`${LOG_DIR}command-service-session-clock-matcher.log`, {
-    flags: "a",
+  matcher = spawnMatcher({
+    kafkaBrokers: KAFKA_BROKERS,
+    registryUrl: SCHEMA_REGISTRY_URL,
+    topics: topics.names,
+    groupId: testGroupId("cs-clock-matcher"),
+    port: MATCHER_PORT,
+    logFile: `${LOG_DIR}command-service-session-clock-matcher.log`,
   });
-  matcher = spawn(process.execPath, [matcherMain], {
-    env: {
-      ...process.env,
-      KAFKA_BROKERS,
-      SCHEMA_REGISTRY_URL,
-      PORT: String(MATCHER_PORT),
-      LOG_LEVEL: "info",
-      MATCHER_GROUP_ID: testGroupId("cs-clock-matcher"),
-      MATCHER_INPUT_TOPIC: topics.names["fx.orders"],
-      MATCHER_OUTPUT_TOPIC: topics.names["fx.executions"],
-      MATCHER_SNAPSHOT_TOPIC: topics.names["fx.snapshots"],
-      MATCHER_DLQ_TOPIC: topics.names["fx.dlq"],
-      MATCHER_SESSION_TIMEOUT_MS: "6000",
-      MATCHER_HEARTBEAT_MS: "500",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  matcher.stdout?.pipe(log);
-  matcher.stderr?.pipe(log);
   await collect(topics.names["fx.orders"], seen.orders);
   await collect(topics.names["fx.executions"], seen.executions);
   // The matcher must own its partitions before the first order, or it starts at the log end.
-  await waitFor(
-    "matcher ready",
-    async () =>
-      (await fetch(`http://127.0.0.1:${MATCHER_PORT}/readyz`).then(
-        (r) => r.status,
-        () => 0,
-      )) === 200 || undefined,
-    60_000,
-  );
+  await matcher.ready(60_000);
 }, 90_000);
 
 afterAll(async () => {
   for (const c of clocks) await c.stop();
-  if (matcher !== undefined && matcher.exitCode === null) {
-    const m = matcher;
-    const exited = new Promise((r) => m.once("exit", r));
-    m.kill("SIGTERM");
-    const t = setTimeout(() => m.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(t);
-  }
+  await matcher?.stop();
   for (const c of consumers) await c.disconnect();
   await relay?.stop();
   await stopProducer?.();

@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { type CommandService, createCommandService, OutboxRelay } from "@fxcore/command-service";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
+import { type SpawnedMatcher, spawnMatcher } from "@fxcore/matcher/testing";
 import { createKafka, createPgPool, createProducer, type PgPool } from "@fxcore/infra";
 import {
   createTestDatabase,
@@ -42,6 +43,7 @@ let cs: CommandService;
 let relay: OutboxRelay;
 let stopProducer: () => Promise<void>;
 let gw: FastifyInstance;
+let matcher: SpawnedMatcher | undefined;
 let seller: { keyId: string; secret: Buffer };
 let buyer: { keyId: string; secret: Buffer };
 
@@ -94,17 +96,14 @@ beforeAll(async () => {
   relay = new OutboxRelay({ pool, producer });
   relay.start();
 
-  child("matcher", "../../../matcher/src/main.ts", {
-    KAFKA_BROKERS,
-    SCHEMA_REGISTRY_URL,
-    PORT: "18188",
-    MATCHER_GROUP_ID: testGroupId("gw-cross-matcher"),
-    MATCHER_INPUT_TOPIC: topics.names["fx.orders"],
-    MATCHER_OUTPUT_TOPIC: topics.names["fx.executions"],
-    MATCHER_SNAPSHOT_TOPIC: topics.names["fx.snapshots"],
-    MATCHER_DLQ_TOPIC: topics.names["fx.dlq"],
-    MATCHER_SESSION_TIMEOUT_MS: "6000",
-    MATCHER_HEARTBEAT_MS: "500",
+  matcher = spawnMatcher({
+    kafkaBrokers: KAFKA_BROKERS,
+    registryUrl: SCHEMA_REGISTRY_URL,
+    topics: topics.names,
+    groupId: testGroupId("gw-cross-matcher"),
+    port: 18188,
+    logFile: `${LOG_DIR}gateway-cross-matcher.log`,
+    env: { OTEL_TRACES_EXPORTER: "none" },
   });
   child("projection", "../../../projection-service/src/main.ts", {
     KAFKA_BROKERS,
@@ -128,7 +127,8 @@ beforeAll(async () => {
   });
   await gw.listen({ host: "127.0.0.1", port: GW });
   // Both consumers must have joined before the first order, or they start at the log end.
-  for (const port of [18188, 18189]) {
+  await matcher.ready(90_000);
+  for (const port of [18189]) {
     const deadline = Date.now() + 90_000;
     while (
       (await fetch(`http://127.0.0.1:${port}/readyz`).then(
@@ -145,6 +145,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.close();
+  await matcher?.stop();
   // SIGTERM, then SIGKILL after 10 s: a slow shutdown must not hang the suite.
   await Promise.all(
     [...children].map(
