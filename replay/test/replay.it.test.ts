@@ -8,32 +8,33 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import avro from "avsc";
 import { type DomainEvent, ordersInvolved, REFERENCE_CATALOG } from "@fxcore/domain";
 import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
 import { createPgPool, type PgPool } from "@fxcore/infra";
 import { createTestDatabase, infraSettings, type TestDatabase } from "@fxcore/infra/testing";
 import { canonicalBytes, migrateProjection, recordDigest } from "@fxcore/projection-service";
 import { createSerde, readerType, type Serde } from "@fxcore/schemas";
+import avro from "avsc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   bookAt,
   bookFromOcf,
   type EventDecoder,
   EXIT,
+  type ExportFormat,
   eventDecoder,
   exportLog,
-  type ExportFormat,
   fromAvroRecord,
   lifecycle,
+  type ReplayContext,
   readOcf,
   reexecute,
   regulatorApi,
-  type ReplayContext,
   runCli,
   verifyIntegrity,
   withReadSession,
 } from "../src/index.ts";
+import { CopyOutRows } from "../src/log/input-copy.ts";
 import { EXECUTIONS_TOPIC, seedSession } from "./support/seed.ts";
 import { buildSession, type Session, sessionEvents } from "./support/session.ts";
 
@@ -52,7 +53,8 @@ beforeAll(async () => {
   await migrateProjection(pool);
   store = new PostgresEventStore(pool);
   serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
-  decode = eventDecoder(serde);
+  // With the registry URL: book at T decodes with readers compiled per schema id (ADR 084).
+  decode = eventDecoder(serde, { registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
   session = buildSession({ n: 700, pairs: ["EURUSD", "USDJPY"], seed: 23, captureEvery: 70 });
   await seedSession(pool, store, serde, session, { audit: true });
   await recordDigest(pool);
@@ -255,6 +257,70 @@ describe("book at T", () => {
       ),
     );
     expect(atT.stateHash).toBe(b.stateHash);
+  });
+
+  it("reads in pages and through the serde alike, and leaves the session usable after stopping early", async () => {
+    const serdeOnly = eventDecoder(serde);
+    expect(serdeOnly.payloads.readerFor(1)).toBeUndefined();
+    const mid = session.captures.filter((c) => c.pair === "USDJPY").at(4)!;
+    const end = session.captures.filter((c) => c.pair === "USDJPY").at(-1)!;
+    await read(async (s) => {
+      for (const [d, pageRows] of [
+        [decode, 7],
+        [serdeOnly, 50],
+        [decode, undefined],
+      ] as const) {
+        const opts = { catalog: REFERENCE_CATALOG, decode: d, ...(pageRows ? { pageRows } : {}) };
+        // Stops inside a page: the rest of the page is drained, the next read works.
+        const b = unwrap(await bookAt(s, "USDJPY", { kind: "time", ns: mid.at }, opts));
+        expect(b.stateHash).toBe(mid.stateHash);
+        expect(b.resting).toEqual(mid.resting);
+        const l = unwrap(await bookAt(s, "USDJPY", { kind: "latest" }, opts));
+        expect(l.lastSeq).toBeGreaterThanOrEqual(end.seq);
+      }
+      expect(decode.payloads.stats.serde).toEqual([]);
+      expect(decode.payloads.stats.compiled.length).toBeGreaterThanOrEqual(4);
+      return null;
+    });
+  });
+
+  it("COPY reader: rows across socket reads, and errors (server's or ours) leave the connection usable", async () => {
+    const client = await pool.connect();
+    try {
+      const run = async (select: string) => {
+        const copy = new CopyOutRows(`COPY (${select}) TO STDOUT (FORMAT binary)`);
+        void client.query(copy as never);
+        const rows: { position: number; size: number }[] = [];
+        for (let b = await copy.next(); b !== null; b = await copy.next()) {
+          for (let i = 0; i < b.count; i++) {
+            rows.push({ position: b.position[i]!, size: b.end[i]! - b.start[i]! });
+          }
+        }
+        return { rows, xid: copy.lastXid() };
+      };
+      // 20,000 rows of growing payloads: many socket reads, messages straddling them.
+      const ok = await run(
+        "SELECT (g + 4000000000)::text::xid8, g::bigint, decode(repeat('ab', g % 300), 'hex') FROM generate_series(1, 20000) g",
+      );
+      expect(ok.rows).toHaveLength(20_000);
+      expect(ok.rows[19_999]).toEqual({ position: 20_000, size: 20_000 % 300 });
+      expect(ok.rows.every((r, i) => r.position === i + 1 && r.size === (i + 1) % 300)).toBe(true);
+      expect(ok.xid).toBe(4_000_020_000n);
+      // The server fails mid-stream.
+      await expect(
+        run(
+          "SELECT g::text::xid8, (100 / (15000 - g))::bigint, decode('00', 'hex') FROM generate_series(1, 20000) g",
+        ),
+      ).rejects.toThrow(/division by zero/);
+      expect((await client.query("SELECT 41 + 1 AS n")).rows[0]).toEqual({ n: 42 });
+      // Rows we cannot read (two columns).
+      await expect(
+        run("SELECT g::bigint, g::bigint FROM generate_series(1, 5000) g"),
+      ).rejects.toThrow(/row layout/);
+      expect((await client.query("SELECT 41 + 1 AS n")).rows[0]).toEqual({ n: 42 });
+    } finally {
+      client.release();
+    }
   });
 
   it("refuses T before the first event and a seq beyond the end", async () => {

@@ -158,7 +158,12 @@ export class IdWindow {
       high |= b;
       h = Math.imul(h ^ b, 0x01000193);
     }
-    h ^= h >>> 15;
+    // Finaliser (murmur3's): the table index uses the low bits, which FNV leaves poorly mixed.
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
     high &= 0x80808080;
     if (high !== 0) {
       const canonical = Buffer.from(buf.toString("utf8", start, end), "utf8");

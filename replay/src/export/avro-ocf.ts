@@ -239,6 +239,7 @@ export async function openOcf(input: Readable): Promise<OcfStream> {
     if (!(await more())) throw new Error("truncated OCF header");
   }
   async function* blocks(sync: Buffer, codec: OcfCodec): AsyncGenerator<OcfBlock> {
+    let rest: Buffer | undefined;
     for (;;) {
       const count = readLong(buf, 0);
       const size = count && readLong(buf, count.pos);
@@ -253,12 +254,27 @@ export async function openOcf(input: Readable): Promise<OcfStream> {
         }
         const raw = buf.subarray(size.pos, end);
         buf = buf.subarray(end + SYNC_BYTES);
+        if (buf.length === 0 && rest !== undefined) {
+          buf = rest;
+          rest = undefined;
+        }
         yield { count: count.value, data: codec === "deflate" ? inflateRawSync(raw) : raw };
         continue;
       }
-      if (!(await more())) {
+      const next = await chunks.next();
+      if (next.done) {
         if (buf.length > 0) throw new Error("truncated OCF block");
         return;
+      }
+      const chunk = next.value as Buffer;
+      const need = size === undefined ? -1 : size.pos + size.value + SYNC_BYTES;
+      if (need > 0 && buf.length + chunk.length >= need) {
+        // Copy only the block that straddles the chunks; the rest of the chunk stays a view.
+        const taken = need - buf.length;
+        buf = Buffer.concat([buf, chunk.subarray(0, taken)]);
+        rest = chunk.subarray(taken);
+      } else {
+        buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       }
     }
   }

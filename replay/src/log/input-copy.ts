@@ -5,7 +5,6 @@
 // reader that stops early (book at T) leaves at most one page unread, and
 // every page runs in the caller's REPEATABLE READ snapshot.
 import { escapeLiteral } from "pg";
-import { to as copyTo } from "pg-copy-streams";
 import { OUTBOX_LANES } from "@fxcore/event-store";
 import type { ReadSession } from "./read-session.ts";
 
@@ -47,7 +46,6 @@ export async function* pairInputBlocks(
   const key = escapeLiteral(pair);
   const types = MATCHER_INPUT_TYPES.map((t) => escapeLiteral(t)).join(", ");
   let after: { xid: bigint; position: number } | undefined;
-  const state = new RowSplitter();
   for (;;) {
     // Keyset: rows after the last one of the previous page. The plain `>=` bounds
     // are what the planner can estimate; the exact cut is the filter after them.
@@ -65,116 +63,230 @@ export async function* pairInputBlocks(
         AND e.event_type IN (${types}) ${page}
       ORDER BY o.lane, o.transaction_id, o.global_position
       LIMIT ${pageRows}) TO STDOUT (FORMAT binary)`;
-    const stream = s.raw.query(copyTo(sql));
-    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    state.reset();
+    const copy = new CopyOutRows(sql);
+    s.raw.query(copy);
     let finished = false;
     try {
       for (;;) {
-        const next = await chunks.next();
-        if (next.done) break;
-        const block = state.push(next.value);
+        const block = await copy.next();
+        if (block === null) break;
         if (block.count > 0) yield block;
       }
       finished = true;
     } finally {
       // Stopped early: let the page's COPY run out so the connection stays usable.
-      if (!finished) while (!(await chunks.next()).done) {}
+      if (!finished) while ((await copy.next()) !== null) {}
     }
-    state.finish();
-    if (state.rows < pageRows) return;
-    after = { xid: state.lastXid(), position: state.lastPosition };
+    if (copy.rows < pageRows) return;
+    after = { xid: copy.lastXid(), position: copy.lastPosition };
   }
 }
 
-/** Splits a binary COPY stream into rows of (xid8, int8, bytea), carrying a partial row to the next chunk. */
-class RowSplitter {
+const CODE_COPY_DATA = 0x64; // 'd'
+const CODE_COPY_OUT = 0x48; // 'H'
+const CODE_COPY_DONE = 0x63; // 'c'
+const CODE_NOTICE = 0x4e; // 'N'
+const CODE_PARAMETER = 0x53; // 'S'
+
+/**
+ * A binary COPY TO STDOUT of (xid8, int8, bytea) rows, read straight off the
+ * connection's socket: the protocol's CopyData messages (one per row) are
+ * split in place into row offsets, with no Buffer per message. On the first
+ * message that is not COPY data (CommandComplete, an error) the socket goes
+ * back to pg's own parser, which completes or fails the query as usual.
+ * Submitted with `client.query(copy)`; `next()` yields blocks until null.
+ */
+export class CopyOutRows {
+  readonly text: string;
   rows = 0;
   lastPosition = 0;
-  #lastXidHi = 0;
-  #lastXidLo = 0;
+  #xidHi = 0;
+  #xidLo = 0;
   #headerDone = false;
   #trailer = false;
   #carry: Buffer | undefined;
-  #start = new Int32Array(1024);
-  #end = new Int32Array(1024);
-  #position = new Float64Array(1024);
+  #queue: InputBlock[] = [];
+  #done = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+  #stream: NodeJS.ReadableStream | undefined;
+  #pgOnData: ((b: Buffer) => void) | undefined;
+  #onData = (chunk: Buffer) => this.#receive(chunk);
 
-  reset(): void {
-    this.rows = 0;
-    this.#headerDone = false;
-    this.#trailer = false;
-    this.#carry = undefined;
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  // ---- pg's Submittable ----
+  submit(connection: { stream: NodeJS.ReadableStream; query(text: string): void }): void {
+    const stream = connection.stream;
+    const listeners = stream.listeners("data") as ((b: Buffer) => void)[];
+    if (listeners.length !== 1) throw new Error("unexpected listeners on the pg socket");
+    this.#stream = stream;
+    this.#pgOnData = listeners[0];
+    stream.removeListener("data", this.#pgOnData!);
+    stream.on("data", this.#onData);
+    connection.query(this.text);
+  }
+  handleError(err: Error): void {
+    this.#error ??= err;
+    this.#notify();
+  }
+  handleCommandComplete(): void {}
+  /** COPY data pg's parser sees after we handed the socket back on a failure: dropped. */
+  handleCopyData(): void {}
+  handleReadyForQuery(): void {
+    this.#done = true;
+    this.#notify();
   }
 
   lastXid(): bigint {
-    return (BigInt(this.#lastXidHi) << 32n) | BigInt(this.#lastXidLo);
+    return (BigInt(this.#xidHi >>> 0) << 32n) | BigInt(this.#xidLo >>> 0);
   }
 
-  finish(): void {
-    if (!this.#trailer || (this.#carry !== undefined && this.#carry.length > 0)) {
-      throw new Error("COPY stream ended inside a row");
-    }
-  }
-
-  push(chunk: Buffer): InputBlock {
-    const buf = this.#carry === undefined ? chunk : Buffer.concat([this.#carry, chunk]);
-    this.#carry = undefined;
-    let p = 0;
-    if (!this.#headerDone) {
-      if (buf.length < 19) {
-        this.#carry = buf;
-        return this.#block(buf, 0);
-      }
-      if (!buf.subarray(0, 11).equals(SIGNATURE)) throw new Error("not a binary COPY stream");
-      p = 19 + buf.readInt32BE(15);
-      this.#headerDone = true;
-    }
-    let n = 0;
-    const len = buf.length;
+  /** The next block of rows; null when the COPY has completed. */
+  async next(): Promise<InputBlock | null> {
     for (;;) {
-      if (p + 2 > len) break;
-      const fields = buf.readInt16BE(p);
-      if (fields === -1) {
-        this.#trailer = true;
-        p += 2;
+      const block = this.#queue.shift();
+      if (block !== undefined) {
+        if (this.#queue.length < 2) this.#stream?.resume();
+        return block;
+      }
+      if (this.#error !== undefined) throw this.#error;
+      if (this.#done) {
+        if (!this.#trailer) throw new Error("COPY ended without its trailer");
+        return null;
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  #notify(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+
+  #receive(chunk: Buffer): void {
+    let buf = chunk;
+    const carry = this.#carry;
+    this.#carry = undefined;
+    if (carry !== undefined) {
+      const need = carry.length >= 5 ? 1 + carry.readInt32BE(1) - carry.length : -1;
+      if (need > 0 && chunk.length >= need) {
+        // Complete only the message that straddles the reads; the rest stays a view.
+        const first = Buffer.concat([carry, chunk.subarray(0, need)]);
+        if (!this.#parse(first)) {
+          this.#pgOnData!(chunk.subarray(need));
+          this.#notify();
+          return;
+        }
+        buf = chunk.subarray(need);
+      } else {
+        buf = Buffer.concat([carry, chunk]);
+      }
+    }
+    this.#parse(buf);
+    if (this.#queue.length >= 4) this.#stream?.pause();
+    this.#notify();
+  }
+
+  /** Parses whole messages of `buf`; false once the socket went back to pg (end of COPY, an error, bytes we cannot read). */
+  #parse(buf: Buffer): boolean {
+    try {
+      return this.#parseMessages(buf);
+    } catch (e) {
+      // Our reading failed: pg's parser takes the rest of the response (it skips COPY data).
+      this.#error = e as Error;
+      this.#handBack(buf.subarray(this.#at));
+      return false;
+    }
+  }
+
+  #at = 0;
+
+  #parseMessages(buf: Buffer): boolean {
+    const len = buf.length;
+    let start = new Int32Array(256);
+    let end = new Int32Array(256);
+    let position = new Float64Array(256);
+    let n = 0;
+    let p = 0;
+    let handedBack = false;
+    while (p + 5 <= len) {
+      this.#at = p;
+      const code = buf[p]!;
+      const total = 1 + buf.readInt32BE(p + 1);
+      if (
+        code !== CODE_COPY_DATA &&
+        code !== CODE_COPY_OUT &&
+        code !== CODE_COPY_DONE &&
+        code !== CODE_NOTICE &&
+        code !== CODE_PARAMETER
+      ) {
+        this.#handBack(buf.subarray(p));
+        handedBack = true;
+        p = len;
         break;
       }
-      // 2 + (4 + 8) + (4 + 8) + 4 bytes before the payload.
-      if (p + 30 > len) break;
-      if (fields !== 3 || buf.readInt32BE(p + 2) !== 8 || buf.readInt32BE(p + 14) !== 8) {
-        throw new Error("unexpected COPY row layout");
+      if (p + total > len) break;
+      if (code === CODE_COPY_DATA) {
+        let q = p + 5;
+        const bodyEnd = p + total;
+        if (!this.#headerDone) {
+          if (!buf.subarray(q, q + 11).equals(SIGNATURE))
+            throw new Error("not a binary COPY stream");
+          q += 19 + buf.readInt32BE(q + 15);
+          this.#headerDone = true;
+        }
+        if (q < bodyEnd) {
+          const fields = buf.readInt16BE(q);
+          if (fields === -1) this.#trailer = true;
+          else {
+            // 2 + (4 + 8) + (4 + 8) + 4 bytes before the payload.
+            if (fields !== 3 || buf.readInt32BE(q + 2) !== 8 || buf.readInt32BE(q + 14) !== 8) {
+              throw new Error("unexpected COPY row layout");
+            }
+            const size = buf.readInt32BE(q + 26);
+            if (size < 0 || q + 30 + size !== bodyEnd) throw new Error("malformed COPY row");
+            if (n === start.length) {
+              start = grow(start, new Int32Array(n * 2));
+              end = grow(end, new Int32Array(n * 2));
+              position = grow(position, new Float64Array(n * 2));
+            }
+            this.#xidHi = buf.readInt32BE(q + 6);
+            this.#xidLo = buf.readInt32BE(q + 10);
+            position[n] = buf.readUInt32BE(q + 18) * TWO32 + buf.readUInt32BE(q + 22);
+            start[n] = q + 30;
+            end[n] = bodyEnd;
+            n++;
+          }
+        }
       }
-      const size = buf.readInt32BE(p + 26);
-      if (size < 0) throw new Error("NULL payload in the event store");
-      if (p + 30 + size > len) break;
-      if (n === this.#start.length) this.#grow();
-      this.#lastXidHi = buf.readUInt32BE(p + 6);
-      this.#lastXidLo = buf.readUInt32BE(p + 10);
-      this.#position[n] = buf.readUInt32BE(p + 18) * TWO32 + buf.readUInt32BE(p + 22);
-      this.#start[n] = p + 30;
-      this.#end[n] = p + 30 + size;
-      n++;
-      p += 30 + size;
+      p += total;
     }
-    if (p < len) this.#carry = buf.subarray(p);
-    this.rows += n;
-    if (n > 0) this.lastPosition = this.#position[n - 1]!;
-    return this.#block(buf, n);
+    if (!handedBack && p < len) this.#carry = buf.subarray(p);
+    if (n > 0) {
+      this.rows += n;
+      this.lastPosition = position[n - 1]!;
+      this.#queue.push({ buf, count: n, start, end, position });
+    }
+    return !handedBack;
   }
 
-  #block(buf: Buffer, count: number): InputBlock {
-    return { buf, count, start: this.#start, end: this.#end, position: this.#position };
-  }
-
-  #grow(): void {
-    const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.#start = grow(this.#start, (k) => new Int32Array(k));
-    this.#end = grow(this.#end, (k) => new Int32Array(k));
-    this.#position = grow(this.#position, (k) => new Float64Array(k));
+  /** The rest of the response (CommandComplete, ReadyForQuery, or an error) goes to pg's parser. */
+  #handBack(rest: Buffer): void {
+    const stream = this.#stream!;
+    stream.removeListener("data", this.#onData);
+    stream.on("data", this.#pgOnData!);
+    this.#pgOnData!(rest);
+    process.nextTick(() => stream.resume());
   }
 }
+
+const grow = <T extends Int32Array | Float64Array>(from: T, to: T): T => {
+  to.set(from);
+  return to;
+};
