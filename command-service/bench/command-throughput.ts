@@ -9,11 +9,14 @@
 //   handler — CommandHandler.place in this process, 1,024 in flight (the
 //             service minus HTTP);
 //   inject  — Fastify's full request path via app.inject (no socket), 1,024;
-//   http    — the service listening on 127.0.0.1:PORT (default 8081), driven
-//             over real sockets by bench/load-generator.ts in a child process:
-//             one order per HTTP request, an undici Pool of BENCH_CONNECTIONS
-//             (64) keep-alive connections, BENCH_PIPELINING (16) requests in
-//             flight per connection, BENCH_IN_FLIGHT (1,024) in all.
+//   http    — the real service (src/main.ts, relay and session clock off) with
+//             WORKERS API processes on 127.0.0.1:PORT (default 8081), once per
+//             entry of BENCH_WORKERS ("1,2"; 0 = the service inside this
+//             process), driven over real
+//             sockets by bench/load-generator.ts in a child process: one order
+//             per HTTP request over BENCH_CONNECTIONS (64) keep-alive
+//             connections, BENCH_PIPELINING (16) pipelined on each,
+//             BENCH_IN_FLIGHT (1,024) in all.
 // Each scenario also prints CPU µs per command of the service process, the
 // load generator and the database's Postgres backends (the signal that holds
 // on a busy machine). The relay is not running: publishing is measured by the
@@ -30,6 +33,7 @@ import {
   measureWindow,
   pidCpu,
   postgresCpu,
+  processTree,
   type Result,
   rate,
   selfCpu,
@@ -74,6 +78,38 @@ const order = (): PlaceRequest => {
   };
 };
 
+/** The service as deployed: src/main.ts with `workers` API processes; resolves once all listen. */
+async function startService(databaseUrl: string, port: number, workers: number) {
+  const profile = process.env.BENCH_CPU_PROFILE;
+  const child = fork(new URL("../src/main.ts", import.meta.url), {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      SCHEMA_REGISTRY_URL: registryUrl,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? "127.0.0.1:19092",
+      PORT: String(port),
+      WORKERS: String(workers),
+      OUTBOX_RELAY: "off",
+      SESSION_CLOCK: "off",
+      LOG_LEVEL: "warn",
+    },
+    execArgv: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once("message", () => resolve());
+    child.once("exit", (code) => reject(new Error(`command-service exited (${code})`)));
+  });
+  return {
+    pids: () => processTree(child.pid ?? 0),
+    stop: async () => {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
 /** The HTTP scenario: the load generator child drives the listening service. */
 async function overHttp(name: string, port: number, probes: CpuProbe[]): Promise<Result> {
   const child: ChildProcess = fork(new URL("./load-generator.ts", import.meta.url), {
@@ -100,7 +136,8 @@ async function overHttp(name: string, port: number, probes: CpuProbe[]): Promise
       child.once("exit", onExit);
     });
   await next("running");
-  await sleep(1000);
+  // Longer than in-process scenarios: fresh service processes still compile their hot paths.
+  await sleep(2000);
   const all = [...probes, pidCpu("load generator", child.pid ?? 0)];
   let result: LoadResult | undefined;
   const window = await measureWindow(all, async () => {
@@ -116,9 +153,6 @@ async function overHttp(name: string, port: number, probes: CpuProbe[]): Promise
     throw new Error(`${result?.failures} requests failed, first: ${result?.firstFailure}`);
   return { name, ...window };
 }
-
-/** Group-commit transactions since the last scenario started. */
-const batches = { count: 0, commands: 0, ms: 0 };
 
 const dbName = `bench_cs_${Date.now().toString(36)}`;
 const admin = new pg.Client({ connectionString: baseUrl });
@@ -140,11 +174,6 @@ try {
     topic: "fx.orders",
     // The service's defaults unless overridden.
     writer: {
-      onBatch: (size, ms) => {
-        batches.count++;
-        batches.commands += size;
-        batches.ms += ms;
-      },
       ...(process.env.BENCH_MAX_BATCH ? { maxBatch: Number(process.env.BENCH_MAX_BATCH) } : {}),
       ...(process.env.BENCH_WRITERS ? { concurrency: Number(process.env.BENCH_WRITERS) } : {}),
     },
@@ -168,24 +197,30 @@ try {
 
   console.log(`\ncommand-service throughput — ${machineLine()}`);
   const results: [string, Result][] = [];
-  const show = (key: string, r: Result) => {
+  let lastPosition = "0";
+  const show = async (key: string, r: Result, processes = 1) => {
     console.log(formatResult(r));
     // CPU-bound ceilings at these costs: the service's one thread alone, and all parties on the 2 cores.
     const service = r.cpuPerCommand.get("service") ?? 0;
     const total = [...r.cpuPerCommand.values()].reduce((a, b) => a + b, 0);
     console.log(
-      `${"".padEnd(40)} CPU-bound ceiling: service thread ${Math.round(1e6 / Math.max(1, service))} cmd/s, all on ${cpus().length} cores ${Math.round((cpus().length * 1e6) / Math.max(1, total))} cmd/s`,
+      `${"".padEnd(40)} CPU-bound ceiling: service ${processes === 1 ? "thread" : `${processes} threads`} ${Math.round((processes * 1e6) / Math.max(1, service))} cmd/s, all on ${cpus().length} cores ${Math.round((cpus().length * 1e6) / Math.max(1, total))} cmd/s`,
     );
+    // Group commit as it happened: events per writing transaction since the last scenario.
+    const { rows } = await pool.query<{ n: string; tx: string; last: string | null }>(
+      `SELECT count(*) AS n, count(DISTINCT transaction_id) AS tx, max(global_position) AS last
+       FROM es_events WHERE global_position > $1`,
+      [lastPosition],
+    );
+    const g = rows[0];
+    lastPosition = g?.last ?? lastPosition;
     console.log(
-      `${"".padEnd(40)} group commit: ${(batches.commands / Math.max(1, batches.count)).toFixed(0)} commands/tx, ${(batches.ms / Math.max(1, batches.count)).toFixed(1)} ms/tx`,
+      `${"".padEnd(40)} group commit: ${(Number(g?.n ?? 0) / Math.max(1, Number(g?.tx ?? 0))).toFixed(0)} commands/transaction`,
     );
-    batches.count = 0;
-    batches.commands = 0;
-    batches.ms = 0;
     results.push([key, r]);
   };
   if (SCENARIOS.has("handler"))
-    show(
+    await show(
       "handler",
       await closedLoop({
         name: `handler.place (${IN_FLIGHT} in flight)`,
@@ -200,7 +235,7 @@ try {
       }),
     );
   if (SCENARIOS.has("inject"))
-    show(
+    await show(
       "inject",
       await closedLoop({
         name: `HTTP POST /orders (inject, ${IN_FLIGHT})`,
@@ -220,15 +255,28 @@ try {
     );
   if (SCENARIOS.has("http")) {
     const port = Number(process.env.PORT ?? 8081);
-    await service.app.listen({ host: "127.0.0.1", port });
-    show(
-      "http",
-      await overHttp(
-        `HTTP POST /orders (socket, ${IN_FLIGHT}: ${process.env.BENCH_CONNECTIONS ?? 64}x${process.env.BENCH_PIPELINING ?? 16})`,
-        port,
-        probes(),
-      ),
-    );
+    const shape = `${IN_FLIGHT}: ${process.env.BENCH_CONNECTIONS ?? 64}x${process.env.BENCH_PIPELINING ?? 16}`;
+    for (const workers of (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number)) {
+      if (workers === 0) {
+        await service.app.listen({ host: "127.0.0.1", port });
+        await show("http", await overHttp(`HTTP POST /orders (socket, ${shape})`, port, probes()));
+        await service.app.close();
+        continue;
+      }
+      const external = await startService(url.toString(), port, workers);
+      try {
+        await show(
+          `http ${workers} proc`,
+          await overHttp(`HTTP POST /orders (${shape}, ${workers} proc)`, port, [
+            pidCpu("service", external.pids()),
+            postgresCpu("postgres", admin, dbName),
+          ]),
+          workers,
+        );
+      } finally {
+        await external.stop();
+      }
+    }
   }
   const stored = await pool.query<{ n: string }>("SELECT count(*) AS n FROM es_events");
   console.log(

@@ -1,5 +1,9 @@
 // command-service: the internal command API (PORT, default 8081) and, unless
-// OUTBOX_RELAY=off, the outbox relay in the same process.
+// OUTBOX_RELAY=off, the outbox relay in the same process. WORKERS > 1 forks
+// WORKERS - 1 more API processes onto the same port (SO_REUSEPORT: the kernel
+// spreads connections): one Node thread serves one core's worth of HTTP
+// (ADR 057). Relay and session clock run in the first process only.
+import { fork } from "node:child_process";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
   createKafka,
@@ -8,6 +12,7 @@ import {
   createProducer,
   databaseConfig,
   httpConfig,
+  int,
   kafkaConfig,
   observabilityConfig,
   oneOf,
@@ -30,8 +35,11 @@ const config = requireConfig({
   ...regionConfig,
   ...httpConfig(8081),
   OUTBOX_RELAY: oneOf(["inline", "off"], { default: "inline" }),
+  WORKERS: int({ default: 1, min: 1, max: 64 }),
   ...sessionClockConfig,
 });
+/** Set by the first process on the API processes it forks. */
+const isWorker = process.env.COMMAND_SERVICE_WORKER === "1";
 const telemetry = startTelemetry({
   serviceName: "command-service",
   otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
@@ -55,7 +63,7 @@ const unknownPairs = clockPairs.filter((p) => !REFERENCE_CATALOG.has(p as never)
 if (unknownPairs.length > 0)
   throw new Error(`FXCORE_HOME_PAIRS names unknown pairs: ${unknownPairs.join(", ")}`);
 const clock =
-  config.SESSION_CLOCK === "on"
+  config.SESSION_CLOCK === "on" && !isWorker
     ? new SessionClock({
         pool,
         store: service.store,
@@ -72,7 +80,7 @@ clock?.start();
 
 let relay: OutboxRelay | undefined;
 let disconnect: (() => Promise<void>) | undefined;
-if (config.OUTBOX_RELAY === "inline") {
+if (config.OUTBOX_RELAY === "inline" && !isWorker) {
   const producer = await createProducer(
     createKafka({ brokers: config.KAFKA_BROKERS, clientId: "command-service-relay", logger }),
   );
@@ -81,14 +89,50 @@ if (config.OUTBOX_RELAY === "inline") {
   relay.start();
 }
 
-await service.app.listen({ host: "0.0.0.0", port: config.PORT });
+let stopping = false;
+// reusePort: several processes may listen on PORT (Node passes it through Fastify's listen options).
+const listenOptions = { host: "0.0.0.0", port: config.PORT, reusePort: config.WORKERS > 1 };
+await service.app.listen(listenOptions as { host: string; port: number });
+const workers = isWorker
+  ? []
+  : Array.from({ length: config.WORKERS - 1 }, () =>
+      fork(process.argv[1] ?? "", process.argv.slice(2), {
+        env: { ...process.env, COMMAND_SERVICE_WORKER: "1" },
+      }),
+    );
+// A worker that dies takes the service down: the orchestrator restarts it whole.
+for (const w of workers)
+  w.once("exit", (code) => {
+    if (stopping) return;
+    logger.error({ pid: w.pid, code }, "command-service worker exited");
+    void shutdown("worker-exit", 1);
+  });
+await Promise.all(
+  workers.map(
+    (w) =>
+      new Promise<void>((resolve, reject) => {
+        w.once("message", () => resolve());
+        w.once("exit", (code) => reject(new Error(`worker exited (${code}) before listening`)));
+      }),
+  ),
+);
+process.send?.({ type: "listening" });
 logger.info(
-  { port: config.PORT, relay: config.OUTBOX_RELAY, sessionClock: config.SESSION_CLOCK },
+  {
+    port: config.PORT,
+    relay: isWorker ? "off" : config.OUTBOX_RELAY,
+    sessionClock: isWorker ? "off" : config.SESSION_CLOCK,
+    workers: isWorker ? undefined : config.WORKERS,
+    worker: isWorker || undefined,
+  },
   "command-service listening",
 );
 
-const shutdown = async (signal: string) => {
+async function shutdown(signal: string, exitCode = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
   logger.info({ signal }, "command-service stopping");
+  for (const w of workers) w.kill("SIGTERM");
   // A send stuck in broker retries must not keep a stopping process alive.
   setTimeout(() => process.exit(1), 15_000).unref();
   await clock?.stop();
@@ -97,7 +141,7 @@ const shutdown = async (signal: string) => {
   await disconnect?.();
   await pool.end();
   await telemetry.shutdown();
-  process.exit(0);
-};
+  process.exit(exitCode);
+}
 process.once("SIGTERM", () => void shutdown("SIGTERM"));
 process.once("SIGINT", () => void shutdown("SIGINT"));

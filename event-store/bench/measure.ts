@@ -50,16 +50,33 @@ export const selfCpu = (name: string): CpuProbe => {
   };
 };
 
-/** Another process by pid (e.g. a load-generator child). */
-export const pidCpu = (name: string, pid: number): CpuProbe => {
+/** Other processes by pid (e.g. a load-generator child, a service's processes). */
+export const pidCpu = (name: string, pid: number | readonly number[]): CpuProbe => {
+  const pids = typeof pid === "number" ? [pid] : pid;
+  const sum = () => pids.reduce((s, p) => s + processCpuUs(p), 0);
   let start = 0;
   return {
     name,
     begin: async () => {
-      start = processCpuUs(pid);
+      start = sum();
     },
-    end: async () => processCpuUs(pid) - start,
+    end: async () => sum() - start,
   };
+};
+
+/** A process and its children (e.g. a service that forked workers), as /proc lists them now. */
+export const processTree = (pid: number): number[] => {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const p = out[i] as number;
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim();
+      if (children !== "") out.push(...children.split(" ").map(Number));
+    } catch {
+      // gone, or no children file
+    }
+  }
+  return out;
 };
 
 /**
