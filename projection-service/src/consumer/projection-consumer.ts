@@ -116,6 +116,8 @@ export async function startProjectionConsumer(
   let generation = 0;
   let assigned: { topic: string; partition: number }[] = [];
   const queues = new Map<string, PartitionQueue>();
+  /** Next offset after everything taken per partition (outlives the partition's queue). */
+  const takenUpTo = new Map<string, bigint>();
   let queued = 0;
   /** Next offset per partition as committed in Postgres (plus what this process wrote since). */
   let stored = new Map<string, bigint>();
@@ -146,28 +148,32 @@ export async function startProjectionConsumer(
    * prepared), wait for a commit in progress, reload the offsets, re-seek every
    * assigned partition.
    */
-  const resync = async () => {
+  const resync = (): Promise<void> => {
     generation++;
     queues.clear();
+    takenUpTo.clear();
     queued = 0;
     freeRoom();
-    await writerIdle();
-    inFlight = undefined;
-    stored = await storedOffsets(o.pool, schema);
-    for (const { topic, partition } of assigned) {
-      // No stored offset: from the start (offset 0 out of range resets to the earliest).
-      const offset = (stored.get(key(topic, partition)) ?? 0n).toString();
-      consumer.seek({ topic, partition, offset });
-    }
+    const done = (async () => {
+      await writerIdle();
+      inFlight = undefined;
+      stored = await storedOffsets(o.pool, schema);
+      for (const { topic, partition } of assigned) {
+        // No stored offset: from the start (offset 0 out of range resets to the earliest).
+        const offset = (stored.get(key(topic, partition)) ?? 0n).toString();
+        consumer.seek({ topic, partition, offset });
+      }
+    })();
+    // eachBatch waits for this: nothing is queued against offsets being reloaded.
+    ready = done.catch(() => {});
+    return done;
   };
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
       ps.map((partition) => ({ topic, partition })),
     );
-    // eachBatch waits for this: no record is queued against stale offsets.
-    ready = resync();
-    ready.then(markJoined, (err: unknown) =>
+    resync().then(markJoined, (err: unknown) =>
       o.logger?.error({ err }, "projection: loading stored offsets failed"),
     );
   });
@@ -209,6 +215,7 @@ export async function startProjectionConsumer(
       q.timestamps = q.timestamps.slice(n);
       q.records -= records;
       q.takenNext = next;
+      takenUpTo.set(key(q.topic, q.partition), next);
       sources.push({ topic: q.topic, partition: q.partition, nextOffset: next });
       partitions.push({ q, events: n, records });
       if (all) queues.delete(key(q.topic, q.partition));
@@ -261,8 +268,24 @@ export async function startProjectionConsumer(
     }
   };
 
+  /** A batch that failed (prepare or commit): the writer resyncs before anything else. */
+  let failed: unknown;
   const writer = (async () => {
     while (running) {
+      if (failed !== undefined) {
+        o.logger?.error(
+          { err: failed },
+          "projection batch failed: resuming from the stored offsets",
+        );
+        failed = undefined;
+        await new Promise((r) => setTimeout(r, 1_000));
+        if (!running) break;
+        await resync().catch((e: unknown) => {
+          failed = e;
+        });
+        committing = Promise.resolve();
+        continue;
+      }
       if (queues.size === 0) {
         await new Promise<void>((r) => {
           wakeWriter = r;
@@ -286,16 +309,13 @@ export async function startProjectionConsumer(
         }
         inFlight = prepared.inFlight;
         committing = commit(gen, prepared, taken);
-        // A failure surfaces at the next await of `committing` (or in stop()).
-        committing.catch(() => {});
+        // An idle writer must still notice: the failed batch is retried from the stored offsets.
+        committing.catch((err: unknown) => {
+          failed ??= err;
+          wake();
+        });
       } catch (err) {
-        if (!running) break;
-        o.logger?.error({ err }, "projection batch failed: resuming from the stored offsets");
-        await new Promise((r) => setTimeout(r, 1_000));
-        await resync().catch((e: unknown) =>
-          o.logger?.error({ err: e }, "projection: reloading stored offsets failed"),
-        );
-        committing = Promise.resolve();
+        failed ??= err;
       }
     }
   })();
@@ -307,12 +327,17 @@ export async function startProjectionConsumer(
     autoCommit: false,
     eachBatchAutoResolve: true,
     eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-      await ready;
+      // Until no resync is in progress. A batch fetched before a resync's seek
+      // is stale (isStale) and dropped below, as is one that outlives a resync.
+      for (let r = ready; ; r = ready) {
+        await r;
+        if (r === ready) break;
+      }
       const gen = generation;
       const { topic, partition } = batch;
       const k = key(topic, partition);
       const q = queues.get(k);
-      const floor = q?.fetchedNext ?? stored.get(k) ?? 0n;
+      const floor = q?.fetchedNext ?? takenUpTo.get(k) ?? stored.get(k) ?? 0n;
       const events: DecodedEvent[] = [];
       const offsets: bigint[] = [];
       const timestamps: number[] = [];

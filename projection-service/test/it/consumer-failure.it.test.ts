@@ -1,0 +1,98 @@
+// A batch that fails in Postgres is not lost and not half-applied: the
+// consumer resyncs to the stored offsets and retries until it goes through.
+import { PostgresEventStore } from "@fxcore/event-store";
+import { createKafka, createProducer, type FxProducer, type Kafka } from "@fxcore/infra";
+import {
+  createTestTopics,
+  infraSettings,
+  type TestTopics,
+  testGroupId,
+} from "@fxcore/infra/testing";
+import { createSerde, type Serde } from "@fxcore/schemas";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
+import { decodeWith } from "../../src/consumer/decode.ts";
+import { startProjectionConsumer } from "../../src/consumer/projection-consumer.ts";
+import { MemoryReadModels } from "../../src/models/memory.ts";
+import { readModelSnapshot } from "../../src/store/snapshot.ts";
+import { pairs } from "../fixtures.ts";
+import {
+  encodeEvent,
+  type ProjectionDatabase,
+  processedCount,
+  projectionDatabase,
+  sleep,
+  waitFor,
+} from "../harness.ts";
+import { scriptedSession } from "../session.ts";
+
+let database: ProjectionDatabase;
+let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.dlq">;
+let kafka: Kafka;
+let producer: FxProducer;
+let serde: Serde;
+
+beforeAll(async () => {
+  database = await projectionDatabase("projfail");
+  topics = await createTestTopics({
+    "fx.orders": { partitions: 2 },
+    "fx.executions": { partitions: 2 },
+    "fx.dlq": {},
+  });
+  kafka = createKafka({ brokers: infraSettings().KAFKA_BROKERS, clientId: "projection-fail-it" });
+  producer = await createProducer(kafka);
+  serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
+}, 60_000);
+afterAll(async () => {
+  await producer?.disconnect();
+  await topics?.delete().catch(() => {});
+  await database?.close();
+});
+
+describe("projection consumer when Postgres refuses a batch", () => {
+  it("given trades that cannot be written for a while, then nothing is applied meanwhile and afterwards every read model is exact", async () => {
+    const { pool } = database;
+    const session = scriptedSession(200, 29);
+    const names = { orders: topics.names["fx.orders"], executions: topics.names["fx.executions"] };
+    // Every trade row fails until the constraint goes: any batch with a trade rolls back.
+    await pool.query(
+      "ALTER TABLE rm_v1.trades ADD CONSTRAINT no_trades_yet CHECK (qty < 0) NOT VALID",
+    );
+    const c = await startProjectionConsumer({
+      kafka,
+      pool,
+      groupId: testGroupId("projfail"),
+      topics: [names.orders, names.executions],
+      dlqTopic: topics.names["fx.dlq"],
+      decode: decodeWith(serde),
+      projector: { schema: "rm_v1", pairs, eventStore: new PostgresEventStore(pool), audit: true },
+    });
+    await c.joined;
+    for (const e of session) {
+      const r = await encodeEvent(serde, names, e);
+      await producer.send(r.topic, [{ key: r.key, value: r.value }]);
+    }
+    await sleep(3_000);
+    const { rows: trades } = await pool.query("SELECT count(*)::int AS n FROM rm_v1.trades");
+    expect(trades[0]?.n).toBe(0);
+    expect(await processedCount(pool)).toBeLessThan(session.length);
+
+    await pool.query("ALTER TABLE rm_v1.trades DROP CONSTRAINT no_trades_yet");
+    await waitFor(async () => (await processedCount(pool)) === session.length);
+    await sleep(1_000);
+    await c.stop();
+
+    const expected = new MemoryReadModels(pairs);
+    for (const e of session) expected.apply(e);
+    const snap = await readModelSnapshot(pool, "rm_v1");
+    expect(await processedCount(pool)).toBe(session.length);
+    expect(snap.orders).toEqual(
+      [...expected.orders.values()].sort((a, b) => (a.orderId < b.orderId ? -1 : 1)),
+    );
+    expect(snap.trades.length).toBe([...expected.trades.values()].flat().length);
+    expect(snap.executions.length).toBe([...expected.reports.values()].flat().length);
+    for (const p of snap.positions) expect(p).toEqual(expected.position(p.account, p.symbol));
+    expect(snap.balances).toEqual(expected.balances);
+    expect(await verifyAuditTrail(pool)).toMatchObject({ ok: true, records: session.length });
+  }, 120_000);
+});
