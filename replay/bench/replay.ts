@@ -96,6 +96,16 @@ function check(what: string, got: { lastSeq: number; stateHash: string }, want: 
   }
 }
 
+/** Seconds and rates of every run of a measurement, for the summary. */
+const summary = new Map<string, { secs: number[]; rates: number[] }>();
+const record = (what: string, secs: number, n: number) => {
+  const e = summary.get(what) ?? { secs: [], rates: [] };
+  e.secs.push(secs);
+  e.rates.push(n / secs);
+  summary.set(what, e);
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 // 1 and 2: book at T from Postgres.
 const scenarios: [string, AsOf, Checkpoint][] = [
   ["end (rebuild from scratch)", { kind: "latest" }, db.end],
@@ -133,6 +143,7 @@ for (const [label, asOf, want] of scenarios) {
     if (!r.ok) throw new Error(r.error.message);
     check(`book at ${label}`, r.value, want);
     const n = r.value.inputsApplied;
+    record(`book at ${label} from Postgres`, secs, n);
     console.log(
       `book at ${label}, run ${run}: ${n.toLocaleString("en")} inputs in ${secs.toFixed(2)} s = ${Math.round(n / secs).toLocaleString("en")} events/s; ` +
         `CPU per event: replay ${((cpu.user + cpu.system) / n).toFixed(2)} µs, Postgres backend ${((pgCpu * 1e6) / n).toFixed(2)} µs; ` +
@@ -197,12 +208,23 @@ for (const codec of OCF_CODECS) {
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     check(`book from OCF (${codec})`, r, db.end);
+    record(`book from OCF, codec ${codec}`, secs, r.records);
     console.log(
       `book from OCF, codec ${r.codec}, ${r.reader} reader, run ${run}: ${r.records.toLocaleString("en")} records (${r.inputsApplied.toLocaleString("en")} inputs applied) in ${secs.toFixed(2)} s = ${Math.round(r.records / secs).toLocaleString("en")} events/s; ` +
         `CPU ${((cpu.user + cpu.system) / r.records).toFixed(2)} µs per record; state hash = live; load ${load()}`,
     );
   }
 }
+console.log(`summary (${RUNS} runs each; load now ${load()}):`);
+for (const [what, { secs, rates }] of summary) {
+  console.log(
+    `  ${what}: best ${Math.round(Math.max(...rates)).toLocaleString("en")} events/s, median ${Math.round(median(rates)).toLocaleString("en")} events/s (${Math.min(...secs).toFixed(2)} s / ${median(secs).toFixed(2)} s)`,
+  );
+}
+const scratch = summary.get("book at end (rebuild from scratch) from Postgres")!.secs;
+console.log(
+  `  time to rebuild one pair's book from scratch (${db.end.inputs.toLocaleString("en")} inputs, from Postgres): best ${Math.min(...scratch).toFixed(2)} s, median ${median(scratch).toFixed(2)} s`,
+);
 if (process.env.BENCH_KEEP_OCF !== "1")
   for (const f of files.values()) await rm(f, { force: true });
 await pool.end();

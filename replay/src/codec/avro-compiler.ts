@@ -328,7 +328,7 @@ class Gen {
   }
 
   /** The reader union branch a writer type resolves to (first match, as avsc's resolver). */
-  private branchFor(w: AvroNode, r: Extract<AvroNode, { k: "union" }>): AvroNode | undefined {
+  branchFor(w: AvroNode, r: Extract<AvroNode, { k: "union" }>): AvroNode | undefined {
     // A reader union other than [null, X] is wrapped by avsc ({ "type": value }): not modelled.
     if (r.branches.filter((b) => b.k !== "null").length > 1) {
       throw new UnsupportedSchema("reader union with several non-null branches");
@@ -348,6 +348,27 @@ class Gen {
    * union branches) as the full reader would, so the same bytes fail.
    */
   check(w: AvroNode, r: AvroNode): void {
+    if (w.k === "union") {
+      if (w.branches.length === 0) throw new UnsupportedSchema("recursive type");
+      const i = this.v("u");
+      this.lines.push(`const ${i} = rl(buf);`);
+      w.branches.forEach((b, n) => {
+        this.lines.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
+        const target = r.k === "union" ? this.branchFor(b, r) : r;
+        if (target === undefined) this.lines.push(`fail("union branch ${n} not readable");`);
+        else this.check(b, target);
+        this.lines.push("}");
+      });
+      this.lines.push(`else fail("bad union index " + ${i});`);
+      return;
+    }
+    if (r.k === "union") {
+      const target = this.branchFor(w, r);
+      if (target === undefined) throw new UnsupportedSchema(`no union branch for ${w.k}`);
+      this.check(w, target);
+      return;
+    }
+    if (w.k === "null" && r.k === "null") return;
     if (w.k === "string" && r.k === "string") {
       this.lines.push("sbc(buf);");
       return;
