@@ -1,9 +1,11 @@
+import { promisify } from "node:util";
 import { parentPort, workerData } from "node:worker_threads";
+import { gzip } from "node:zlib";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import { createSerde } from "@fxcore/schemas";
 import { createMatcherCodec } from "./matcher-codec.ts";
 import { PartitionMatcher } from "./partition-matcher.ts";
-import { snapshotRecord } from "./snapshot-store.ts";
+import { encodePartitionSnapshot } from "./partition-snapshot.ts";
 
 // The snapshot thread of one partition (see background-snapshots.ts): a second
 // PartitionMatcher fed the same applied inputs in the same order, so its books
@@ -33,9 +35,11 @@ export type SnapshotWorkerReply =
       readonly value: Uint8Array | null;
       readonly seconds: number;
     }
+  | { readonly kind: "booted" }
   | { readonly kind: "failed"; readonly reason: string };
 
 const init = workerData as SnapshotWorkerInit;
+const gzipAsync = promisify(gzip);
 const port = parentPort;
 if (port === null) throw new Error("snapshot-worker.ts runs as a worker thread");
 
@@ -67,17 +71,16 @@ async function handle(req: SnapshotWorkerRequest): Promise<void> {
     return;
   }
   const started = performance.now();
-  const record = await snapshotRecord(
-    init.inputTopic,
-    init.partition,
-    {
+  // As snapshotRecord (snapshot-store.ts) does, without loading the Kafka shell here.
+  const gzipped = await gzipAsync(
+    encodePartitionSnapshot({
       nextOffset: req.nextOffset,
       books: matcher.books().map(({ symbol, engine }) => ({ symbol, bytes: engine.snapshot() })),
       recentInputIds: matcher.recentInputIds(),
-    },
-    init.maxBytes,
+    }),
+    { level: 1 },
   );
-  const value = record === undefined ? null : (record.value as Buffer);
+  const value = gzipped.length > init.maxBytes ? null : gzipped;
   const reply: SnapshotWorkerReply = {
     kind: "snapshot",
     nextOffset: req.nextOffset,
@@ -86,6 +89,8 @@ async function handle(req: SnapshotWorkerRequest): Promise<void> {
   };
   port!.postMessage(reply);
 }
+
+port.postMessage({ kind: "booted" } satisfies SnapshotWorkerReply);
 
 // Requests are handled strictly in order (a slow decode awaits the registry).
 let queue: Promise<void> =
