@@ -84,8 +84,10 @@ const CLOCK_TICKS_PER_S = 100; // USER_HZ
 
 /** CPU seconds (user + system) of a process from /proc, e.g. the Postgres backend serving the read. */
 async function cpuOf(pid: number): Promise<number> {
-  const f = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_S;
+  // NaN when the backend is not a local process (remote Postgres): printed as such.
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  const f = stat?.split(") ")[1]?.split(" ");
+  return f === undefined ? Number.NaN : (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_S;
 }
 
 function check(what: string, got: { lastSeq: number; stateHash: string }, want: Checkpoint): void {
