@@ -138,7 +138,7 @@ export class IdWindow {
     this.#long = new Array(size).fill(undefined);
     let cap = 1;
     while (cap < size * 2) cap *= 2;
-    this.#table = new Int32Array(cap);
+    this.#table = new Int32Array(cap * 2);
     this.#mask = cap - 1;
   }
 
@@ -171,18 +171,14 @@ export class IdWindow {
         return this.addIfAbsent(canonical, 0, canonical.length);
       }
     }
+    // Table entries are (hash, slot + 1) pairs: a probe reads one place.
     const table = this.#table;
     const mask = this.#mask;
     const len = end - start;
     for (let t = h & mask; ; t = (t + 1) & mask) {
-      const e = table[t]!;
+      const e = table[2 * t + 1]!;
       if (e === 0) break;
-      const slot = e - 1;
-      if (
-        this.#hash[slot] === h &&
-        this.#len[slot] === len &&
-        this.#equals(slot, buf, start, end)
-      ) {
+      if (table[2 * t] === h && this.#len[e - 1] === len && this.#equals(e - 1, buf, start, end)) {
         return false;
       }
     }
@@ -196,13 +192,14 @@ export class IdWindow {
       // A byte loop: cheaper than a native copy call for ids this short.
       const bytes = this.#bytes;
       for (let i = 0, o = slot * SLOT; i < len; i++) bytes[o + i] = buf[start + i]!;
-      this.#long[slot] = undefined;
+      if (this.#long[slot] !== undefined) this.#long[slot] = undefined;
     } else {
       this.#long[slot] = Buffer.from(buf.subarray(start, end));
     }
     let t = h & mask;
-    while (table[t] !== 0) t = (t + 1) & mask;
-    table[t] = slot + 1;
+    while (table[2 * t + 1] !== 0) t = (t + 1) & mask;
+    table[2 * t] = h;
+    table[2 * t + 1] = slot + 1;
     return true;
   }
 
@@ -220,17 +217,18 @@ export class IdWindow {
     const table = this.#table;
     const mask = this.#mask;
     let t = this.#hash[slot]! & mask;
-    while (table[t] !== slot + 1) t = (t + 1) & mask;
+    while (table[2 * t + 1] !== slot + 1) t = (t + 1) & mask;
     let hole = t;
-    for (let j = (hole + 1) & mask; table[j] !== 0; j = (j + 1) & mask) {
-      const home = this.#hash[table[j]! - 1]! & mask;
+    for (let j = (hole + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
+      const home = table[2 * j]! & mask;
       // Move j into the hole unless its home lies cyclically in (hole, j].
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!inRange) {
-        table[hole] = table[j]!;
+        table[2 * hole] = table[2 * j]!;
+        table[2 * hole + 1] = table[2 * j + 1]!;
         hole = j;
       }
     }
-    table[hole] = 0;
+    table[2 * hole + 1] = 0;
   }
 }
