@@ -106,6 +106,9 @@ export class CopyOutRows {
   #trailer = false;
   #carry: Buffer | undefined;
   #queue: InputBlock[] = [];
+  #handedOut: InputBlock | undefined;
+  /** Offset arrays of consumed blocks, reused (no typed-array allocation per socket read). */
+  #spare: InputBlock[] = [];
   #done = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
@@ -146,10 +149,14 @@ export class CopyOutRows {
 
   /** The next block of rows; null when the COPY has completed. */
   async next(): Promise<InputBlock | null> {
+    // The block handed out before is done with (InputBlock's contract): reuse its arrays.
+    if (this.#handedOut !== undefined) this.#spare.push(this.#handedOut);
+    this.#handedOut = undefined;
     for (;;) {
       const block = this.#queue.shift();
       if (block !== undefined) {
         if (this.#queue.length < 2) this.#stream?.resume();
+        this.#handedOut = block;
         return block;
       }
       if (this.#error !== undefined) throw this.#error;
@@ -209,9 +216,10 @@ export class CopyOutRows {
 
   #parseMessages(buf: Buffer): boolean {
     const len = buf.length;
-    let start = new Int32Array(256);
-    let end = new Int32Array(256);
-    let position = new Float64Array(256);
+    const spare = this.#spare.pop();
+    let start = spare?.start ?? new Int32Array(512);
+    let end = spare?.end ?? new Int32Array(512);
+    let position = spare?.position ?? new Float64Array(512);
     let n = 0;
     let p = 0;
     let handedBack = false;
@@ -272,6 +280,8 @@ export class CopyOutRows {
       this.rows += n;
       this.lastPosition = position[n - 1]!;
       this.#queue.push({ buf, count: n, start, end, position });
+    } else {
+      this.#spare.push({ buf, count: 0, start, end, position });
     }
     return !handedBack;
   }
