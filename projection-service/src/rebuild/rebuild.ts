@@ -33,6 +33,8 @@ export interface RebuildOptions {
   readonly batchSize?: number;
   /** Switch readers when caught up (default true); false leaves the new version built but inactive. */
   readonly switchWhenCaughtUp?: boolean;
+  /** How long the switch waits for events the live version has but the log does not show yet (default 30 s). */
+  readonly switchWaitMs?: number;
   readonly onProgress?: (p: RebuildProgress) => void;
 }
 
@@ -101,15 +103,25 @@ export async function rebuildReadModels(o: RebuildOptions): Promise<RebuildResul
     await client.query("BEGIN");
     // Holds the live consumer's next commit: its offsets cannot move under us.
     await client.query(`LOCK TABLE ${from}.consumer_offsets IN EXCLUSIVE MODE`);
-    await drain("catch-up");
-    const { rows: missing } = await client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${from}.processed_events l
-        WHERE NOT EXISTS (SELECT 1 FROM ${to}.processed_events r WHERE r.event_id = l.event_id)`,
-    );
-    if (Number(missing[0]?.n) > 0) {
-      throw new Error(
-        `${to} lacks ${missing[0]?.n} events the live version has: are they missing from the event store?`,
+    // The event store hands out events below the cluster-wide transaction
+    // watermark (ADR 051), so an unrelated long transaction can hold back
+    // events the live version already has: they are committed, and appear once
+    // it ends. Wait for them (bounded) instead of failing the switch.
+    const deadline = Date.now() + (o.switchWaitMs ?? 30_000);
+    for (;;) {
+      await drain("catch-up");
+      const { rows: missing } = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${from}.processed_events l
+          WHERE NOT EXISTS (SELECT 1 FROM ${to}.processed_events r WHERE r.event_id = l.event_id)`,
       );
+      const n = Number(missing[0]?.n);
+      if (n === 0) break;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${to} lacks ${n} events the live version has: are they missing from the event store?`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
     await client.query(
       `INSERT INTO ${to}.consumer_offsets (topic, partition, next_offset) SELECT topic, partition, next_offset FROM ${from}.consumer_offsets`,
