@@ -34,14 +34,15 @@ export type InputOutcome =
  */
 export const DEDUPE_WINDOW = 8_192;
 
-const MATCHER_INPUT_TYPES = new Set<string>([
+/** Payload types the engine takes as input. */
+export const MATCHER_INPUT_TYPES: ReadonlySet<string> = new Set<string>([
   "OrderAccepted",
   "OrderCancelRequested",
   "OrderReplaceRequested",
   "TimeAdvanced",
 ]);
 /** Written to fx.orders by the command side for the record; not for the matcher. */
-const COMMAND_SIDE_OUTCOMES = new Set<string>([
+export const COMMAND_SIDE_OUTCOMES: ReadonlySet<string> = new Set<string>([
   "OrderRejected",
   "CancelRejected",
   "ReplaceRejected",

@@ -14,21 +14,11 @@ import {
   type MatchingEngine,
   type Symbol,
 } from "@fxcore/domain";
+import { COMMAND_SIDE_OUTCOMES, DEDUPE_WINDOW, MATCHER_INPUT_TYPES } from "@fxcore/matcher";
 
-/** PartitionMatcher's DEDUPE_WINDOW (checked by the equivalence test). */
-export const DEDUPE_WINDOW = 8_192;
-
-const MATCHER_INPUT_TYPES = new Set<string>([
-  "OrderAccepted",
-  "OrderCancelRequested",
-  "OrderReplaceRequested",
-  "TimeAdvanced",
-]);
-const COMMAND_SIDE_OUTCOMES = new Set<string>([
-  "OrderRejected",
-  "CancelRejected",
-  "ReplaceRejected",
-]);
+// The live matcher's own rules: which payloads it takes, which it skips, how
+// far back it drops duplicates (one definition, imported).
+export { DEDUPE_WINDOW };
 
 export type StandbyOutcome = "applied" | "skip" | "duplicate" | "poison";
 
