@@ -59,7 +59,7 @@ const app = await buildApp({
           regulator: regulatorApi({
             pool,
             serde,
-            decode: eventDecoder(serde),
+            decode: eventDecoder(serde, { registryUrl: config.SCHEMA_REGISTRY_URL }),
             instruments: REFERENCE_CATALOG,
           }),
         };
