@@ -4,9 +4,10 @@
 //
 // One NewOrderSingle per HTTP request, POST /orders, IN_FLIGHT closed loops
 // over CONNECTIONS keep-alive sockets with HTTP/1.1 pipelining. Client
-// LOADGEN_CLIENT: "raw" (default, pipelined-http.ts: the requests of one tick
-// in one write per socket, the cheapest on CPU) or "undici" (the gateway's
-// client: a Pool with PIPELINING requests per connection). Each request has a
+// LOADGEN_CLIENT: "raw" (default, @fxcore/infra's http1Client, which the
+// gateway uses too: the requests of one loop turn in one write per socket,
+// the cheapest on CPU) or "undici" (a Pool with PIPELINING requests per
+// connection). Each request has a
 // fresh ClOrdID and a traceparent, like the gateway's calls.
 //
 // Protocol with the parent (IPC): it sends {type:"running"} once the loops
@@ -14,8 +15,8 @@
 // with the window's count and latencies, stops and exits.
 import { randomBytes } from "node:crypto";
 import { type Latency, startLoops } from "@fxcore/event-store/bench";
+import { http1Client } from "@fxcore/infra";
 import { Pool } from "undici";
-import { type HttpAnswer, pipelinedClient } from "./pipelined-http.ts";
 
 const port = Number(process.env.LOADGEN_PORT);
 const connections = Number(process.env.LOADGEN_CONNECTIONS ?? 64);
@@ -92,16 +93,27 @@ if (client === "undici") {
   };
   close = () => pool.close();
 } else {
-  const raw = await pipelinedClient(port, connections);
+  const raw = http1Client({
+    host: "127.0.0.1",
+    port,
+    connections,
+    pipelining,
+    timeoutMs: 60_000,
+    connectTimeoutMs: 5_000,
+  });
+  const headers = `content-type: application/json\r\naccept: application/json\r\nx-fxcore-accounts: ${account}\r\n`;
   post = async () => {
     const i = seq++;
-    const body = bodyOf(i);
-    const a: HttpAnswer = await raw.send(
-      `POST /orders HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\naccept: application/json\r\nx-fxcore-accounts: ${account}\r\ntraceparent: ${traceparent(i)}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    const r = await raw.request(
+      "POST",
+      "/orders",
+      `${headers}traceparent: ${traceparent(i)}\r\n`,
+      bodyOf(i),
     );
-    check(a.status, a.body);
+    if (r.ok) check(r.res.status, Buffer.from(r.res.body));
+    else check(0, Buffer.from(r.reason));
   };
-  close = async () => raw.close();
+  close = () => raw.close();
 }
 
 const loops = startLoops(inFlight, 1, post);

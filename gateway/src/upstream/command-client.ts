@@ -2,7 +2,7 @@
 // /orders/cancel, /orders/replace; GET /orders/:account/:clOrdId). Caller
 // identity travels in x-fxcore-accounts / x-fxcore-roles, the trace in
 // traceparent. Keep-alive, pipelined connections whose writes are coalesced
-// per event-loop turn (http1-client.ts, ADR 065): the gateway is a hot path.
+// per event-loop turn (@fxcore/infra http1Client, ADR 065): the gateway is a hot path.
 //
 // Which failures are "unknown" matters: once the request bytes may have
 // reached command-service, only its answer is definite. A refused connection
@@ -16,7 +16,7 @@ import { Tag } from "../fix/fields.ts";
 import { type FixMessage, fixMessage, getField } from "../fix/message.ts";
 import { renderReport } from "../orders/render.ts";
 import type { CancelOrderRequest, ReplaceOrderRequest } from "../orders/requests.ts";
-import { http1Client } from "./http1-client.ts";
+import { http1Client } from "@fxcore/infra";
 import type { OrderEntry, UpstreamOutcome } from "./order-entry.ts";
 
 export interface CommandClientOptions {

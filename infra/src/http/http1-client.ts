@@ -1,5 +1,5 @@
-// A small HTTP/1.1 client for the one upstream the gateway calls on every
-// order: keep-alive connections, pipelining, and requests queued on a
+// A small HTTP/1.1 client for hot internal calls (the gateway's upstream on
+// every order; the load generators of the benches): keep-alive connections, pipelining, and requests queued on a
 // connection during one event-loop turn leave in ONE write (setImmediate
 // flush). On loopback each write is a syscall that also runs the receiver's
 // TCP path, and it was the largest single cost per order; undici writes each

@@ -7,7 +7,7 @@ import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { http1Client } from "../../src/upstream/http1-client.ts";
+import { http1Client } from "../../src/http/http1-client.ts";
 
 const closers: Array<() => void> = [];
 afterEach(() => {
