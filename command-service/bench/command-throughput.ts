@@ -44,6 +44,7 @@ import { createSerde } from "@fxcore/schemas";
 import pg from "pg";
 import { ACCOUNTS_HEADER, createCommandService, type PlaceRequest } from "../src/index.ts";
 import type { LoadResult } from "./load-generator.ts";
+import { PAIRS } from "./order-pairs.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? "handler,inject,http").split(","));
@@ -51,16 +52,6 @@ const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 1024);
 const baseUrl = process.env.DATABASE_URL ?? "postgres://fxcore:fxcore@127.0.0.1:15432/fxcore";
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:18081/apis/ccompat/v7";
 const TARGET = 15_000;
-const PAIRS: readonly [string, string][] = [
-  ["EURUSD", "1.10000"],
-  ["GBPUSD", "1.25000"],
-  ["USDJPY", "150.000"],
-  ["USDCHF", "0.90000"],
-  ["AUDUSD", "0.65000"],
-  ["USDCAD", "1.35000"],
-  ["NZDUSD", "0.60000"],
-  ["EURJPY", "160.000"],
-];
 
 let seq = 0;
 const order = (): PlaceRequest => {

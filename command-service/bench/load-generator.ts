@@ -17,6 +17,7 @@ import { randomBytes } from "node:crypto";
 import { type Latency, startLoops } from "@fxcore/event-store/bench";
 import { http1Client } from "@fxcore/infra";
 import { Pool } from "undici";
+import { PAIRS } from "./order-pairs.ts";
 
 const port = Number(process.env.LOADGEN_PORT);
 const connections = Number(process.env.LOADGEN_CONNECTIONS ?? 64);
@@ -34,16 +35,6 @@ export interface LoadResult {
   readonly firstFailure: string | null;
 }
 
-const PAIRS: readonly [string, string][] = [
-  ["EURUSD", "1.10000"],
-  ["GBPUSD", "1.25000"],
-  ["USDJPY", "150.000"],
-  ["USDCHF", "0.90000"],
-  ["AUDUSD", "0.65000"],
-  ["USDCAD", "1.35000"],
-  ["NZDUSD", "0.60000"],
-  ["EURJPY", "160.000"],
-];
 const run = randomBytes(4).toString("hex");
 const traceId = randomBytes(16).toString("hex");
 let seq = 0;

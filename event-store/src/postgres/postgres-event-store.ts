@@ -1,6 +1,7 @@
 // The Postgres adapter of the EventStore port. Appends are one statement
 // per batch (ADR 051); the global log is
 // read below the transaction-id watermark (ADR 050).
+import { withTransaction } from "@fxcore/infra";
 import type pg from "pg";
 import type {
   AppendResult,
@@ -223,17 +224,7 @@ export class PostgresEventStore implements EventStore {
       else if (!multi)
         rows = (await this.#pool.query<EventResultRow>({ ...APPEND, values: params })).rows;
       else {
-        const client = await this.#pool.connect();
-        try {
-          await client.query("BEGIN");
-          rows = await this.#appendIn(client, params);
-          await client.query("COMMIT");
-        } catch (e) {
-          await client.query("ROLLBACK").catch(() => {});
-          throw e;
-        } finally {
-          client.release();
-        }
+        rows = await withTransaction(this.#pool, (client) => this.#appendIn(client, params));
       }
     }
     const byItem = new Map<number, EventResultRow[]>();

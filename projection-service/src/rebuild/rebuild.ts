@@ -9,7 +9,7 @@ import {
   type PostgresEventStore,
   type RecordedEvent,
 } from "@fxcore/event-store";
-import type { PgPool } from "@fxcore/infra";
+import { type PgPool, withTransaction } from "@fxcore/infra";
 import type { Serde } from "@fxcore/schemas";
 import { EVENT_TYPES } from "../consumer/decode.ts";
 import type { PairLookup } from "../models/project.ts";
@@ -98,9 +98,7 @@ export async function rebuildReadModels(o: RebuildOptions): Promise<RebuildResul
   for (let i = 0; i < 20 && (await drain("catch-up")) > batch / 10; i++);
   if (o.switchWhenCaughtUp === false) return { from, to, applied, switched: false };
 
-  const client = await o.pool.connect();
-  try {
-    await client.query("BEGIN");
+  await withTransaction(o.pool, async (client) => {
     // Holds the live consumer's next commit: its offsets cannot move under us.
     await client.query(`LOCK TABLE ${from}.consumer_offsets IN EXCLUSIVE MODE`);
     // The event store hands out events below the cluster-wide transaction
@@ -127,13 +125,7 @@ export async function rebuildReadModels(o: RebuildOptions): Promise<RebuildResul
       `INSERT INTO ${to}.consumer_offsets (topic, partition, next_offset) SELECT topic, partition, next_offset FROM ${from}.consumer_offsets`,
     );
     await client.query(activateDdl(to));
-    await client.query("COMMIT");
-  } catch (e) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
   o.onProgress?.({ phase: "switched", schema: to, applied, total });
   return { from, to, applied, switched: true };
 }
