@@ -223,3 +223,24 @@ export type DomainEvent =
   | CancelRejected
   | ReplaceRejected;
 export type DomainEventType = DomainEvent["type"];
+
+/** Every event type, in log order of appearance in an order's life (exports list them in this order). */
+export const DOMAIN_EVENT_TYPES = [
+  "OrderAccepted",
+  "OrderRejected",
+  "OrderCancelRequested",
+  "OrderReplaceRequested",
+  "TimeAdvanced",
+  "TradeExecuted",
+  "OrderCancelled",
+  "OrderExpired",
+  "OrderReplaced",
+  "CancelRejected",
+  "ReplaceRejected",
+] as const satisfies readonly DomainEventType[];
+
+// Fails to compile when a DomainEvent type is missing from the list above.
+const _allListed: Exclude<DomainEventType, (typeof DOMAIN_EVENT_TYPES)[number]> extends never
+  ? true
+  : never = true;
+void _allListed;

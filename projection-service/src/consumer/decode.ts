@@ -1,24 +1,12 @@
 // Kafka record → what the projector needs. A record the serde cannot read, or
 // one carrying a command or an unknown event, is a poison record for the DLQ.
-import type { DomainEvent } from "@fxcore/domain";
+import { DOMAIN_EVENT_TYPES, type DomainEvent } from "@fxcore/domain";
 import type { ConsumedRecord, DecodeResult } from "@fxcore/infra";
 import type { Serde } from "@fxcore/schemas";
 import { describeDecodeError, unframe } from "@fxcore/schemas";
 import type { DecodedEvent } from "../projector/project-batch.ts";
 
-export const EVENT_TYPES: ReadonlySet<string> = new Set<DomainEvent["type"]>([
-  "OrderAccepted",
-  "OrderRejected",
-  "OrderCancelRequested",
-  "OrderReplaceRequested",
-  "TimeAdvanced",
-  "TradeExecuted",
-  "OrderCancelled",
-  "OrderExpired",
-  "OrderReplaced",
-  "CancelRejected",
-  "ReplaceRejected",
-]);
+export const EVENT_TYPES: ReadonlySet<string> = new Set<string>(DOMAIN_EVENT_TYPES);
 
 export const decodeWith =
   (serde: Serde) =>

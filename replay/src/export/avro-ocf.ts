@@ -6,8 +6,9 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import avro from "avsc";
+import { DOMAIN_EVENT_TYPES } from "@fxcore/domain";
 import { type AvroType, readerType, type SchemaCatalog } from "@fxcore/schemas";
+import avro from "avsc";
 
 const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]); // "Obj" 1
 const SYNC_BYTES = 16;
@@ -17,19 +18,7 @@ export type OcfCodec = "null" | "deflate";
 export const OCF_CODECS: readonly OcfCodec[] = ["null", "deflate"];
 
 /** Event record types exported (the domain events; commands never reach the event store). */
-export const EVENT_TYPES = [
-  "OrderAccepted",
-  "OrderRejected",
-  "OrderCancelRequested",
-  "OrderReplaceRequested",
-  "TimeAdvanced",
-  "TradeExecuted",
-  "OrderCancelled",
-  "OrderExpired",
-  "OrderReplaced",
-  "CancelRejected",
-  "ReplaceRejected",
-] as const;
+export const EVENT_TYPES = DOMAIN_EVENT_TYPES;
 
 /** The export's record: where the event sits in the log, and the event itself (a union of every event record). */
 export function exportSchema(catalog: SchemaCatalog): Record<string, unknown> {
