@@ -79,12 +79,12 @@ describe("command-service with WORKERS=2", () => {
             timeInForce: "GTC",
           }),
         });
-        const body = (await res.body.json()) as { report: { ordStatus: string } };
+        const body = (await res.body.json()) as { report?: { ordStatus: string } };
         await dispatcher.close();
-        return { status: res.statusCode, ordStatus: body.report.ordStatus };
+        return { status: res.statusCode, ordStatus: body.report?.ordStatus, body };
       }),
     );
-    expect(answers.every((a) => a.status === 200 && a.ordStatus === "0")).toBe(true);
+    expect(answers.filter((a) => a.status !== 200 || a.ordStatus !== "0")).toEqual([]);
     const stored = await h.pool.query<{ n: string }>(
       "SELECT count(*) AS n FROM cs_client_order_ids WHERE cl_ord_id LIKE 'w-%'",
     );
