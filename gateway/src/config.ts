@@ -27,6 +27,8 @@ export const gatewayConfigSpec = {
   GATEWAY_UPSTREAM_CONNECTIONS: int({ default: 8, min: 1, max: 1024 }),
   /** Requests in flight per upstream connection (HTTP/1.1 pipelining). */
   GATEWAY_UPSTREAM_PIPELINING: int({ default: 16, min: 1, max: 256 }),
+  /** New orders per POST /orders/batch (one event-loop turn's worth at most); 0 = one call per order. */
+  GATEWAY_UPSTREAM_BATCH: int({ default: 64, min: 0, max: 1_000 }),
   GATEWAY_KEY_CACHE_MS: int({ default: 5_000, min: 0 }),
   GATEWAY_MAX_STREAMS_PER_KEY: int({ default: 4, min: 1 }),
   /** Where execution reports are read from: projection-service's read model, or none (503). */

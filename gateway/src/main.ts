@@ -48,6 +48,7 @@ const app = await buildApp({
     timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
     connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
     pipelining: config.GATEWAY_UPSTREAM_PIPELINING,
+    batchMax: config.GATEWAY_UPSTREAM_BATCH,
   }),
   executions:
     config.GATEWAY_EXECUTIONS === "read-model" ? pgExecutionSource(pool, REFERENCE_CATALOG) : null,

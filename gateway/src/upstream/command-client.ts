@@ -1,8 +1,10 @@
 // OrderEntry over command-service's internal JSON API (POST /orders,
-// /orders/cancel, /orders/replace; GET /orders/:account/:clOrdId). Caller
-// identity travels in x-fxcore-accounts / x-fxcore-roles, the trace in
+// /orders/batch, /orders/cancel, /orders/replace; GET /orders/:account/:clOrdId).
+// Caller identity travels in x-fxcore-accounts / x-fxcore-roles, the trace in
 // traceparent. Keep-alive, pipelined connections whose writes are coalesced
 // per event-loop turn (@fxcore/infra http1Client, ADR 065): the gateway is a hot path.
+// New orders that reach the client in one event-loop turn leave as one
+// POST /orders/batch (ADR 066); each item's answer is what POST /orders answers.
 //
 // Which failures are "unknown" matters: once the request bytes may have
 // reached command-service, only its answer is definite. A refused connection
@@ -16,7 +18,7 @@ import { Tag } from "../fix/fields.ts";
 import { type FixMessage, fixMessage, getField } from "../fix/message.ts";
 import { renderReport } from "../orders/render.ts";
 import type { CancelOrderRequest, ReplaceOrderRequest } from "../orders/requests.ts";
-import { http1Client } from "@fxcore/infra";
+import { type Http1Result, http1Client } from "@fxcore/infra";
 import type { OrderEntry, UpstreamOutcome } from "./order-entry.ts";
 
 export interface CommandClientOptions {
@@ -32,6 +34,11 @@ export interface CommandClientOptions {
    * client resends the ClOrdID, which command-service answers idempotently).
    */
   readonly pipelining?: number;
+  /**
+   * New orders per POST /orders/batch call, collected over one event-loop turn
+   * (default 64; 0 sends each order on its own POST /orders).
+   */
+  readonly batchMax?: number;
 }
 
 interface WireAnswer {
@@ -46,12 +53,7 @@ interface WireAnswer {
   readonly eventId?: string;
 }
 
-interface HttpResult {
-  readonly status: number;
-  readonly body: string;
-}
-
-type Transport = { ok: true; res: HttpResult } | { ok: false; sent: boolean; reason: string };
+type Transport = Http1Result;
 
 const big = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as string));
 
@@ -70,6 +72,9 @@ export const reviveReport = (r: Record<string, unknown>): FixReport => {
 };
 
 const JSON_ACCEPT = "accept: application/json\r\n";
+const BATCH_HEADERS = `${JSON_ACCEPT}content-type: application/json\r\n`;
+/** After a 404 on the batch route, how long single calls are used before trying it again. */
+const BATCH_REPROBE_MS = 30_000;
 
 /** A header value as sent: a CR or LF in it would split the request. */
 const headerValue = (v: string): string => {
@@ -116,25 +121,28 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     return client.request(method, path, headers, body === undefined ? null : JSON.stringify(body));
   };
 
-  const errorCode = (body: string): string => {
+  const codeOf = (json: unknown): string => {
+    const e = (json as { error?: { code?: unknown } } | null)?.error;
+    return typeof e?.code === "string" ? e.code : "";
+  };
+  const parseOrNull = (body: string): unknown => {
     try {
-      return String((JSON.parse(body) as { error?: { code?: string } }).error?.code ?? "");
+      return JSON.parse(body);
     } catch {
-      return "";
+      return null;
     }
   };
 
-  const failure = (t: Transport & { ok: false }): UpstreamOutcome =>
+  const failure = (t: { sent: boolean; reason: string }): UpstreamOutcome =>
     t.sent ? { kind: "unknown", reason: t.reason } : { kind: "unavailable", reason: t.reason };
 
   /** Maps a non-200 answer. 503 STORE_UNAVAILABLE and 4xx were definitely not applied. */
-  const nonOk = (res: HttpResult): UpstreamOutcome => {
-    const code = errorCode(res.body);
-    if (res.status === 404) return { kind: "not-found" };
-    if (res.status === 503) return { kind: "unavailable", reason: code || "503" };
-    if (res.status >= 400 && res.status < 500)
-      return { kind: "invalid", reason: `${res.status} ${code}` };
-    return { kind: "unknown", reason: `${res.status} ${code}` };
+  const nonOk = (status: number, json: unknown): UpstreamOutcome => {
+    const code = codeOf(json);
+    if (status === 404) return { kind: "not-found" };
+    if (status === 503) return { kind: "unavailable", reason: code || "503" };
+    if (status >= 400 && status < 500) return { kind: "invalid", reason: `${status} ${code}` };
+    return { kind: "unknown", reason: `${status} ${code}` };
   };
 
   const render = (w: WireAnswer): FixMessage | null =>
@@ -180,6 +188,26 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     return fixMessage(fields);
   };
 
+  /** One command's answer (status and parsed body), from a single call or a batch item. */
+  const outcomeOf = async (
+    status: number,
+    json: unknown,
+    caller: Principal,
+    ctx: Context | undefined,
+    request?: CancelOrderRequest | ReplaceOrderRequest,
+  ): Promise<UpstreamOutcome> => {
+    if (status !== 200) return nonOk(status, json);
+    const w = json as WireAnswer | null;
+    if (w === null || typeof w !== "object" || !("report" in w))
+      return { kind: "unknown", reason: "unreadable answer from order entry" };
+    const report =
+      w.report === null && request ? await pendingReport(request, w, caller, ctx) : render(w);
+    // Taken and stored, but its state could not be read back: still a definite yes.
+    if (!report)
+      return { kind: "unknown", reason: "accepted; fetch its state with GET /v1/orders/:clOrdId" };
+    return { kind: "answer", answer: { report, position: w.position } };
+  };
+
   const command = async (
     path: string,
     body: Record<string, unknown>,
@@ -189,14 +217,119 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
   ): Promise<UpstreamOutcome> => {
     const t = await call("POST", path, caller, body, ctx);
     if (!t.ok) return failure(t);
-    if (t.res.status !== 200) return nonOk(t.res);
-    const w = JSON.parse(t.res.body) as WireAnswer;
-    const report =
-      w.report === null && request ? await pendingReport(request, w, caller, ctx) : render(w);
-    // Taken and stored, but its state could not be read back: still a definite yes.
-    if (!report)
-      return { kind: "unknown", reason: "accepted; fetch its state with GET /v1/orders/:clOrdId" };
-    return { kind: "answer", answer: { report, position: w.position } };
+    // A 200 that is not JSON throws: the order may exist, so the caller makes it "unknown".
+    const json = t.res.status === 200 ? JSON.parse(t.res.body) : parseOrNull(t.res.body);
+    return outcomeOf(t.res.status, json, caller, ctx, request);
+  };
+
+  // ---- batches (ADR 066) ----
+  const batchMax = o.batchMax ?? 64;
+  /** An older command-service without the batch route: single calls, probing again later. */
+  let batchOffUntil = 0;
+  interface Queued {
+    readonly body: Record<string, unknown>;
+    readonly caller: Principal;
+    readonly ctx: Context | undefined;
+    readonly resolve: (out: UpstreamOutcome) => void;
+  }
+  let queue: Queued[] = [];
+  let flushScheduled = false;
+
+  /** `{"keyId":…,"accounts":[…],"roles":[…]}` of a principal, once per principal. */
+  const callerJson = new WeakMap<Principal, string>();
+  const callerOf = (p: Principal): string => {
+    let j = callerJson.get(p);
+    if (j === undefined) {
+      j = JSON.stringify({ keyId: p.keyId, accounts: p.accounts, roles: p.roles });
+      callerJson.set(p, j);
+    }
+    return j;
+  };
+  const itemJson = (q: Queued): string => {
+    const trace: Record<string, string> = {};
+    injectTraceContext(trace, q.ctx);
+    const tp =
+      trace.traceparent === undefined ? "" : `,"traceparent":${JSON.stringify(trace.traceparent)}`;
+    return `{"caller":${callerOf(q.caller)}${tp},"command":${JSON.stringify(q.body)}}`;
+  };
+
+  const settle = (q: Queued, out: Promise<UpstreamOutcome>) =>
+    out.then(q.resolve, (e: unknown) =>
+      q.resolve({ kind: "unknown", reason: e instanceof Error ? e.message : String(e) }),
+    );
+
+  const single = (q: Queued): Promise<UpstreamOutcome> => {
+    const { kind: _kind, ...body } = q.body;
+    return command("/orders", body, q.caller, q.ctx);
+  };
+
+  const sendBatch = async (items: Queued[]): Promise<void> => {
+    let text = '{"items":[';
+    for (let i = 0; i < items.length; i++) text += (i > 0 ? "," : "") + itemJson(items[i]!);
+    text += "]}";
+    const t = await client.request("POST", "/orders/batch", BATCH_HEADERS, text);
+    if (!t.ok) {
+      // Written and unanswered: every item may be committed (one transaction), none is known.
+      const out = failure(t);
+      for (const q of items) q.resolve(out);
+      return;
+    }
+    const { status } = t.res;
+    if (status === 404 || status === 405) {
+      // No batch route (an older command-service): nothing was applied.
+      batchOffUntil = Date.now() + BATCH_REPROBE_MS;
+      for (const q of items) void settle(q, single(q));
+      return;
+    }
+    const json = parseOrNull(t.res.body);
+    if (status !== 200) {
+      const out = nonOk(status, json);
+      for (const q of items) q.resolve(out);
+      return;
+    }
+    const answers = (json as { answers?: unknown } | null)?.answers;
+    if (!Array.isArray(answers) || answers.length !== items.length) {
+      for (const q of items)
+        q.resolve({ kind: "unknown", reason: "unreadable batch answer from order entry" });
+      return;
+    }
+    for (let i = 0; i < items.length; i++) {
+      const q = items[i]!;
+      const a = answers[i] as { status?: unknown; body?: unknown } | null;
+      if (a === null || typeof a !== "object" || typeof a.status !== "number")
+        q.resolve({ kind: "unknown", reason: "unreadable batch item answer from order entry" });
+      else void settle(q, outcomeOf(a.status, a.body ?? null, q.caller, q.ctx));
+    }
+  };
+
+  const flushBatches = () => {
+    flushScheduled = false;
+    const all = queue;
+    queue = [];
+    for (let i = 0; i < all.length; i += batchMax) {
+      const items = all.slice(i, i + batchMax);
+      sendBatch(items).catch((e: unknown) => {
+        const reason = e instanceof Error ? e.message : String(e);
+        for (const q of items) q.resolve({ kind: "unknown", reason });
+      });
+    }
+  };
+
+  /** A new order: into this loop turn's batch, or on its own when batches are off. */
+  const placeCommand = (
+    body: Record<string, unknown>,
+    caller: Principal,
+    ctx: Context | undefined,
+  ): Promise<UpstreamOutcome> => {
+    if (batchMax <= 0 || Date.now() < batchOffUntil) return command("/orders", body, caller, ctx);
+    return new Promise((resolve) => {
+      queue.push({ body: { kind: "place", ...body }, caller, ctx, resolve });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        // After this turn's I/O callbacks: every order read in it joins the batch.
+        setImmediate(flushBatches);
+      }
+    });
   };
 
   return {
@@ -215,7 +348,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
       if (r.expireTime !== null) body.expireTime = r.expireTime.toString();
       if (r.minQty !== null) body.minQty = r.minQty;
       if (r.postOnly) body.postOnly = true;
-      return command("/orders", body, caller, ctx);
+      return placeCommand(body, caller, ctx);
     },
     cancel: (r, caller, ctx) =>
       command(
@@ -250,14 +383,18 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
         return t.sent
           ? { kind: "unknown", reason: t.reason }
           : { kind: "unavailable", reason: t.reason };
-      if (t.res.status !== 200) return nonOk(t.res);
+      if (t.res.status !== 200) return nonOk(t.res.status, parseOrNull(t.res.body));
       const w = JSON.parse(t.res.body) as WireAnswer;
       const report = render(w);
       return report
         ? { kind: "answer", answer: { report, position: w.position } }
         : { kind: "not-found" };
     },
-    close: () => client.close(),
+    close: () => {
+      // Orders already taken leave before the connections close.
+      if (queue.length > 0) flushBatches();
+      return client.close();
+    },
     async ready() {
       const t = await call("GET", "/readyz", null);
       return t.ok && t.res.status === 200;

@@ -38,8 +38,9 @@ const serve = async (handler: http.RequestListener) => {
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 };
+// One call per order here; batches (ADR 066) have their own tests.
 const client = (baseUrl: string, timeoutMs = 2_000) =>
-  commandServiceClient({ baseUrl, catalog: REFERENCE_CATALOG, timeoutMs });
+  commandServiceClient({ baseUrl, catalog: REFERENCE_CATALOG, timeoutMs, batchMax: 0 });
 
 const report = {
   msgType: "8",
