@@ -5,17 +5,19 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { deflateRawSync } from "node:zlib";
 import { DOMAIN_EVENT_TYPES } from "@fxcore/domain";
 import { type AvroType, readerType, type SchemaCatalog } from "@fxcore/schemas";
 import avro from "avsc";
+import { encodeHeader, longBytes, type OcfCodec, openOcf, SYNC_BYTES } from "./ocf-container.ts";
 
-const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]); // "Obj" 1
-const SYNC_BYTES = 16;
-
-/** Block codecs written and read: none, or raw deflate (RFC 1951) as the Avro spec defines it. */
-export type OcfCodec = "null" | "deflate";
-export const OCF_CODECS: readonly OcfCodec[] = ["null", "deflate"];
+export {
+  OCF_CODECS,
+  type OcfBlock,
+  type OcfCodec,
+  type OcfStream,
+  openOcf,
+} from "./ocf-container.ts";
 
 /** Event record types exported (the domain events; commands never reach the event store). */
 export const EVENT_TYPES = DOMAIN_EVENT_TYPES;
@@ -90,39 +92,6 @@ function dedupeNamedTypes(schemas: readonly unknown[]): unknown[] {
   return schemas.map((s) => walk(s, undefined));
 }
 
-// ---- zig-zag varint longs (safe-integer range) ----
-
-function writeLong(n: number, out: number[]): void {
-  let z = n >= 0 ? n * 2 : -n * 2 - 1;
-  while (z >= 0x80) {
-    out.push((z % 0x80) | 0x80);
-    z = Math.floor(z / 0x80);
-  }
-  out.push(z);
-}
-
-function longBytes(n: number): Buffer {
-  const out: number[] = [];
-  writeLong(n, out);
-  return Buffer.from(out);
-}
-
-/** Reads a zig-zag long at `pos`; undefined when the buffer ends first. */
-function readLong(buf: Buffer, pos: number): { value: number; pos: number } | undefined {
-  let z = 0;
-  let mul = 1;
-  for (let i = pos; i < buf.length; i++) {
-    const b = buf[i]!;
-    z += (b & 0x7f) * mul;
-    mul *= 0x80;
-    if ((b & 0x80) === 0) {
-      const value = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-      return { value, pos: i + 1 };
-    }
-  }
-  return undefined;
-}
-
 /** Streams records into an OCF: `write` per record, blocks flushed at ~64 KiB. */
 export class OcfWriter {
   readonly type: AvroType;
@@ -176,112 +145,6 @@ export class OcfWriter {
   }
 }
 
-function encodeHeader(schemaJson: string, codec: OcfCodec, sync: Buffer): Buffer {
-  const parts: Buffer[] = [MAGIC];
-  const meta: [string, Buffer][] = [
-    ["avro.schema", Buffer.from(schemaJson, "utf8")],
-    ["avro.codec", Buffer.from(codec, "utf8")],
-  ];
-  parts.push(longBytes(meta.length));
-  for (const [k, v] of meta) {
-    const key = Buffer.from(k, "utf8");
-    parts.push(longBytes(key.length), key, longBytes(v.length), v);
-  }
-  parts.push(longBytes(0), sync);
-  return Buffer.concat(parts);
-}
-
-/** One block of an OCF: its record count and its (decompressed) bytes. */
-export interface OcfBlock {
-  readonly count: number;
-  readonly data: Buffer;
-}
-
-/** The file's header (writer schema, codec) and its blocks, read in constant memory. */
-export interface OcfStream {
-  readonly schema: unknown;
-  readonly codec: OcfCodec;
-  readonly blocks: AsyncGenerator<OcfBlock>;
-}
-
-/** Opens an OCF byte stream: reads the header, then yields blocks (sync markers checked, deflate inflated). */
-export async function openOcf(input: Readable): Promise<OcfStream> {
-  let buf: Buffer = Buffer.alloc(0);
-  const chunks = input[Symbol.asyncIterator]();
-  const more = async (): Promise<boolean> => {
-    const next = await chunks.next();
-    if (next.done) return false;
-    buf = buf.length === 0 ? (next.value as Buffer) : Buffer.concat([buf, next.value as Buffer]);
-    return true;
-  };
-  for (;;) {
-    const h = parseHeader(buf);
-    if (h === "bad") throw new Error("not an Avro object container file");
-    if (h !== undefined) {
-      const codec = h.meta.get("avro.codec")?.toString() ?? "null";
-      if (codec !== "null" && codec !== "deflate")
-        throw new Error(`unsupported OCF codec ${codec}`);
-      const schema = JSON.parse(h.meta.get("avro.schema")?.toString() ?? "null") as unknown;
-      buf = buf.subarray(h.end);
-      return { schema, codec, blocks: blocks(h.sync, codec) };
-    }
-    if (!(await more())) throw new Error("truncated OCF header");
-  }
-  function blocks(sync: Buffer, codec: OcfCodec): AsyncGenerator<OcfBlock> {
-    return codec === "deflate" ? inflated(rawBlocks(sync)) : rawBlocks(sync);
-  }
-  /** Blocks as stored (compressed when the codec compresses). */
-  async function* rawBlocks(sync: Buffer): AsyncGenerator<OcfBlock> {
-    let rest: Buffer | undefined;
-    for (;;) {
-      const count = readLong(buf, 0);
-      const size = count && readLong(buf, count.pos);
-      if (
-        count !== undefined &&
-        size !== undefined &&
-        buf.length >= size.pos + size.value + SYNC_BYTES
-      ) {
-        const end = size.pos + size.value;
-        if (buf.compare(sync, 0, SYNC_BYTES, end, end + SYNC_BYTES) !== 0) {
-          throw new Error("OCF sync marker mismatch (corrupt file)");
-        }
-        const raw = buf.subarray(size.pos, end);
-        buf = buf.subarray(end + SYNC_BYTES);
-        if (buf.length === 0 && rest !== undefined) {
-          buf = rest;
-          rest = undefined;
-        }
-        yield { count: count.value, data: raw };
-        continue;
-      }
-      const next = await chunks.next();
-      if (next.done) {
-        if (buf.length > 0) throw new Error("truncated OCF block");
-        return;
-      }
-      const chunk = next.value as Buffer;
-      const need = size === undefined ? -1 : size.pos + size.value + SYNC_BYTES;
-      if (need > 0 && buf.length + chunk.length >= need) {
-        // Copy only the block that straddles the chunks; the rest of the chunk stays a view.
-        const taken = need - buf.length;
-        buf = Buffer.concat([buf, chunk.subarray(0, taken)]);
-        rest = chunk.subarray(taken);
-      } else {
-        buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      }
-    }
-  }
-}
-
-/**
- * Deflate blocks inflated in the reading thread. (Inflating a few blocks ahead
- * on the thread pool was tried: on the loaded 2-core host it cost ~20% more CPU
- * per record and gained no wall time.)
- */
-async function* inflated(source: AsyncGenerator<OcfBlock>): AsyncGenerator<OcfBlock> {
-  for await (const { count, data } of source) yield { count, data: inflateRawSync(data) };
-}
-
 /** Rewrites an OCF with another block codec: same schema, same records, same block boundaries. */
 export async function recodeOcf(input: Readable, output: Writable, codec: OcfCodec): Promise<void> {
   const ocf = await openOcf(input);
@@ -316,39 +179,6 @@ export async function* readOcf(
     }
     yield records;
   }
-}
-
-function parseHeader(
-  buf: Buffer,
-): { meta: Map<string, Buffer>; sync: Buffer; end: number } | undefined | "bad" {
-  if (buf.length < 4) return undefined;
-  if (!buf.subarray(0, 4).equals(MAGIC)) return "bad";
-  const meta = new Map<string, Buffer>();
-  let pos = 4;
-  for (;;) {
-    const n = readLong(buf, pos);
-    if (n === undefined) return undefined;
-    pos = n.pos;
-    if (n.value === 0) break;
-    let count = n.value;
-    if (count < 0) {
-      const size = readLong(buf, pos);
-      if (size === undefined) return undefined;
-      pos = size.pos;
-      count = -count;
-    }
-    for (let i = 0; i < count; i++) {
-      const k = readLong(buf, pos);
-      if (k === undefined || buf.length < k.pos + k.value) return undefined;
-      const key = buf.subarray(k.pos, k.pos + k.value).toString("utf8");
-      const v = readLong(buf, k.pos + k.value);
-      if (v === undefined || buf.length < v.pos + v.value) return undefined;
-      meta.set(key, Buffer.from(buf.subarray(v.pos, v.pos + v.value)));
-      pos = v.pos + v.value;
-    }
-  }
-  if (buf.length < pos + SYNC_BYTES) return undefined;
-  return { meta, sync: Buffer.from(buf.subarray(pos, pos + SYNC_BYTES)), end: pos + SYNC_BYTES };
 }
 
 type ReadTap = { buf: Buffer; pos: number };

@@ -1,0 +1,194 @@
+// The rules PartitionMatcher applies to an input before its engine sees it,
+// for a standby pair (ADR 087): command-side outcomes skipped, other
+// non-inputs poison, the input validation, unknown symbols poison, the dedupe
+// window of the last input ids. No engine and no @fxcore/matcher import here:
+// the book-from-OCF decode worker (ADR 089) runs this gate on its own thread,
+// with the matcher's rules passed in as data.
+import type { MatcherInput } from "@fxcore/domain";
+
+/** The live matcher's rules as data (its sets and window size, imported where they are known). */
+export interface InputRules {
+  readonly inputTypes: ReadonlySet<string>;
+  readonly commandSideOutcomes: ReadonlySet<string>;
+  readonly dedupeWindow: number;
+}
+
+export type StandbyOutcome = "applied" | "skip" | "duplicate" | "poison";
+/** What the gate decides: "apply" = the engine of the input's symbol takes it. */
+export type GateOutcome = Exclude<StandbyOutcome, "applied"> | "apply";
+
+export class InputGate {
+  readonly #rules: InputRules;
+  readonly #known: (symbol: string) => boolean;
+  readonly #seen: IdWindow;
+
+  constructor(rules: InputRules, knownSymbol: (symbol: string) => boolean) {
+    this.#rules = rules;
+    this.#known = knownSymbol;
+    this.#seen = new IdWindow(rules.dedupeWindow);
+  }
+
+  /** A decoded payload whose event id is `idBuf[idStart, idEnd)` (UTF-8, as stored). */
+  admit(
+    payload: { readonly type: string },
+    idBuf: Buffer,
+    idStart: number,
+    idEnd: number,
+  ): GateOutcome {
+    // (The two sets are disjoint: testing inputs first is PartitionMatcher's order with one lookup.)
+    if (!this.#rules.inputTypes.has(payload.type)) {
+      return this.#rules.commandSideOutcomes.has(payload.type) ? "skip" : "poison";
+    }
+    const cmd = payload as MatcherInput;
+    if (!validInput(cmd)) return "poison";
+    if (!this.#known(cmd.symbol)) return "poison";
+    if (!this.#seen.addIfAbsent(idBuf, idStart, idEnd)) return "duplicate";
+    return "apply";
+  }
+}
+
+const isPositiveSafeInt = (n: unknown): boolean =>
+  typeof n === "number" && Number.isSafeInteger(n) && n > 0;
+
+/** PartitionMatcher's validateInput: what the engine relies on beyond the schema. */
+export function validInput(cmd: MatcherInput): boolean {
+  if (typeof cmd.symbol !== "string" || cmd.symbol.length === 0) return false;
+  switch (cmd.type) {
+    case "OrderAccepted":
+      if (!isPositiveSafeInt(cmd.qty)) return false;
+      if (cmd.ordType === "LIMIT" && !isPositiveSafeInt(cmd.price)) return false;
+      if (cmd.ordType === "MARKET" && cmd.price !== null) return false;
+      if (cmd.minQty !== null && !isPositiveSafeInt(cmd.minQty)) return false;
+      return true;
+    case "OrderReplaceRequested":
+      if (!isPositiveSafeInt(cmd.qty)) return false;
+      if (cmd.price !== null && !isPositiveSafeInt(cmd.price)) return false;
+      return true;
+    default:
+      return true;
+  }
+}
+
+const SLOT = 64;
+
+/**
+ * The last `size` distinct ids (oldest evicted first), keyed by their UTF-8
+ * bytes: a ring of slots and an open-addressing table over it (linear
+ * probing, backward-shift deletion). Ids longer than a slot keep a string.
+ * Ids with non-ASCII bytes are normalised through a JS string first, so two
+ * byte sequences that decode to the same string are the same id, as in
+ * PartitionMatcher's Set<string>.
+ */
+export class IdWindow {
+  readonly #size: number;
+  readonly #bytes: Buffer;
+  readonly #len: Int32Array;
+  readonly #hash: Int32Array;
+  readonly #long: (Buffer | undefined)[];
+  readonly #table: Int32Array;
+  readonly #mask: number;
+  #count = 0;
+  #next = 0;
+
+  constructor(size: number) {
+    this.#size = size;
+    this.#bytes = Buffer.alloc(size * SLOT);
+    this.#len = new Int32Array(size);
+    this.#hash = new Int32Array(size);
+    this.#long = new Array(size).fill(undefined);
+    let cap = 1;
+    while (cap < size * 2) cap *= 2;
+    this.#table = new Int32Array(cap * 2);
+    this.#mask = cap - 1;
+  }
+
+  /** True when the id was not in the window (and is now its newest entry). */
+  addIfAbsent(buf: Buffer, start: number, end: number): boolean {
+    // FNV-1a over 4-byte words (then the tail bytes), OR-ing every byte to spot non-ASCII.
+    let h = 0x811c9dc5;
+    let high = 0;
+    let i = start;
+    for (; i + 4 <= end; i += 4) {
+      const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+      high |= w;
+      h = Math.imul(h ^ w, 0x01000193);
+    }
+    for (; i < end; i++) {
+      const b = buf[i]!;
+      high |= b;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    // Finaliser (murmur3's): the table index uses the low bits, which FNV leaves poorly mixed.
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    high &= 0x80808080;
+    if (high !== 0) {
+      const canonical = Buffer.from(buf.toString("utf8", start, end), "utf8");
+      if (!canonical.equals(buf.subarray(start, end))) {
+        return this.addIfAbsent(canonical, 0, canonical.length);
+      }
+    }
+    // Table entries are (hash, slot + 1) pairs: a probe reads one place.
+    const table = this.#table;
+    const mask = this.#mask;
+    const len = end - start;
+    for (let t = h & mask; ; t = (t + 1) & mask) {
+      const e = table[2 * t + 1]!;
+      if (e === 0) break;
+      if (table[2 * t] === h && this.#len[e - 1] === len && this.#equals(e - 1, buf, start, end)) {
+        return false;
+      }
+    }
+    if (this.#count === this.#size) this.#evict(this.#next);
+    else this.#count++;
+    const slot = this.#next;
+    this.#next = (slot + 1) % this.#size;
+    this.#hash[slot] = h;
+    this.#len[slot] = len;
+    if (len <= SLOT) {
+      // A byte loop: cheaper than a native copy call for ids this short.
+      const bytes = this.#bytes;
+      for (let i = 0, o = slot * SLOT; i < len; i++) bytes[o + i] = buf[start + i]!;
+      if (this.#long[slot] !== undefined) this.#long[slot] = undefined;
+    } else {
+      this.#long[slot] = Buffer.from(buf.subarray(start, end));
+    }
+    let t = h & mask;
+    while (table[2 * t + 1] !== 0) t = (t + 1) & mask;
+    table[2 * t] = h;
+    table[2 * t + 1] = slot + 1;
+    return true;
+  }
+
+  #equals(slot: number, buf: Buffer, start: number, end: number): boolean {
+    const long = this.#long[slot];
+    if (long !== undefined) return long.equals(buf.subarray(start, end));
+    const bytes = this.#bytes;
+    for (let i = 0, o = slot * SLOT; i < end - start; i++)
+      if (bytes[o + i] !== buf[start + i]) return false;
+    return true;
+  }
+
+  /** Removes a slot's entry from the table, shifting later entries of its probe run back. */
+  #evict(slot: number): void {
+    const table = this.#table;
+    const mask = this.#mask;
+    let t = this.#hash[slot]! & mask;
+    while (table[2 * t + 1] !== slot + 1) t = (t + 1) & mask;
+    let hole = t;
+    for (let j = (hole + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
+      const home = table[2 * j]! & mask;
+      // Move j into the hole unless its home lies cyclically in (hole, j].
+      const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!inRange) {
+        table[2 * hole] = table[2 * j]!;
+        table[2 * hole + 1] = table[2 * j + 1]!;
+        hole = j;
+      }
+    }
+    table[2 * hole + 1] = 0;
+  }
+}
