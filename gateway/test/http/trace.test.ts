@@ -57,9 +57,14 @@ trace.setGlobalTracerProvider({ getTracer: () => tracer });
 
 const seen: Array<string | undefined> = [];
 const server = http.createServer((req, res) => {
-  req.resume();
+  let body = "";
+  req.on("data", (c) => (body += c));
   req.on("end", () => {
-    seen.push(req.headers.traceparent as string | undefined);
+    // A batch carries each order's trace context in its item (ADR 066).
+    if (req.url === "/orders/batch")
+      for (const it of (JSON.parse(body) as { items: Array<{ traceparent?: string }> }).items)
+        seen.push(it.traceparent);
+    else seen.push(req.headers.traceparent as string | undefined);
     res.writeHead(503, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: { code: "STORE_UNAVAILABLE", message: "x" } }));
   });
@@ -71,19 +76,27 @@ afterAll(() => {
 });
 
 describe("tracing of order entry", () => {
-  it("sends the gateway span's context upstream as traceparent and records the outcome", async () => {
-    const h = await makeHarness({
-      orderEntry: commandServiceClient({
-        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        catalog: REFERENCE_CATALOG,
-      }),
-    });
-    const k = h.addKey({ accounts: ["ACC1"], roles: ["trader"] });
-    const res = await h.signed(k, "POST", "/v1/fix", nos({ ClOrdID: "tr-1" }));
-    expect(res.statusCode).toBe(503);
-    const span = spans.find((s) => s.name === "gateway PlaceOrder");
-    expect(span).toMatchObject({ ended: true, attributes: { "fx.outcome": "unavailable" } });
-    expect(seen).toEqual([`00-${span!.context.traceId}-${span!.context.spanId}-01`]);
-    await h.app.close();
-  });
+  it.each([
+    ["in its batch item", 64],
+    ["as a header of its own call", 0],
+  ])(
+    "sends the gateway span's context upstream as traceparent (%s) and records the outcome",
+    async (_how, batchMax) => {
+      seen.length = 0;
+      const h = await makeHarness({
+        orderEntry: commandServiceClient({
+          baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          catalog: REFERENCE_CATALOG,
+          batchMax,
+        }),
+      });
+      const k = h.addKey({ accounts: ["ACC1"], roles: ["trader"] });
+      const res = await h.signed(k, "POST", "/v1/fix", nos({ ClOrdID: "tr-1" }));
+      expect(res.statusCode).toBe(503);
+      const span = spans.findLast((s) => s.name === "gateway PlaceOrder");
+      expect(span).toMatchObject({ ended: true, attributes: { "fx.outcome": "unavailable" } });
+      expect(seen).toEqual([`00-${span!.context.traceId}-${span!.context.spanId}-01`]);
+      await h.app.close();
+    },
+  );
 });
