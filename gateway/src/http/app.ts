@@ -5,6 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Logger, Registry } from "@fxcore/infra";
@@ -18,7 +19,12 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from "fastify";
-import { type AuthError, authenticate, type KeyLookup } from "../auth/authenticate.ts";
+import {
+  type AuthError,
+  authenticate,
+  type KeyLookup,
+  type SignedRequest,
+} from "../auth/authenticate.ts";
 import { type Principal, readableAccounts, resolveAccount } from "../auth/principal.ts";
 import { createReplayCache, type ReplayCache } from "../auth/replay-cache.ts";
 import { SIGNATURE_WINDOW_MS } from "../auth/signing.ts";
@@ -98,32 +104,57 @@ const isFixType = (ct: string | undefined) =>
   ct !== "application/json" &&
   (ct.split(";")[0] ?? "").trim().toLowerCase() === "application/fix";
 
+const JSON_FORMAT: Format = { kind: "json" };
+
+/** A POST answers in the encoding it was sent in. */
+const postFormat = (contentType: string | undefined, body: string): Format =>
+  isFixType(contentType) ? { kind: "fix", delimiter: detectDelimiter(body) } : JSON_FORMAT;
+
 const formatOf = (req: FastifyRequest): Format => {
-  if (req.method === "POST") {
-    return isFixType(req.headers["content-type"])
-      ? { kind: "fix", delimiter: detectDelimiter(typeof req.body === "string" ? req.body : "") }
-      : { kind: "json" };
-  }
+  if (req.method === "POST")
+    return postFormat(req.headers["content-type"], typeof req.body === "string" ? req.body : "");
   return (req.headers.accept ?? "").includes("application/fix")
     ? { kind: "fix", delimiter: "|" }
-    : { kind: "json" };
+    : JSON_FORMAT;
 };
 
-const send = (reply: FastifyReply, a: Answer, format: Format): FastifyReply => {
-  reply.code(a.status);
-  if (a.headers) for (const k in a.headers) reply.header(k, a.headers[k]);
-  if (a.code) reply.header("fx-error-code", a.code);
-  if (a.fix && format.kind === "fix") {
-    return reply.type("application/fix").send(encodeTagValue(a.fix, format.delimiter));
-  }
-  if (!a.code && a.fix) return reply.type("application/json").send(encodeFixJson(a.fix));
+/** One Answer as HTTP: the same bytes whichever server path writes it. */
+interface Rendered {
+  readonly status: number;
+  readonly type: "application/json" | "application/fix";
+  readonly body: string;
+}
+
+const render = (a: Answer, format: Format): Rendered => {
+  if (a.fix && format.kind === "fix")
+    return {
+      status: a.status,
+      type: "application/fix",
+      body: encodeTagValue(a.fix, format.delimiter),
+    };
+  if (!a.code && a.fix)
+    return { status: a.status, type: "application/json", body: encodeFixJson(a.fix) };
   const error = {
     code: a.code ?? "ERROR",
     message: a.message ?? "",
     ...(a.details ?? {}),
     ...(a.fix ? { fix: toFixJson(a.fix) } : {}),
   };
-  return reply.type("application/json").send(JSON.stringify({ error }));
+  return { status: a.status, type: "application/json", body: JSON.stringify({ error }) };
+};
+
+const send = (reply: FastifyReply, a: Answer, format: Format): FastifyReply => {
+  const r = render(a, format);
+  reply.code(r.status);
+  if (a.headers) for (const k in a.headers) reply.header(k, a.headers[k]);
+  if (a.code) reply.header("fx-error-code", a.code);
+  return reply.type(r.type).send(r.body);
+};
+
+/** What Fastify sends as content-type for each type we set. */
+const CONTENT_TYPE: Readonly<Record<Rendered["type"], string>> = {
+  "application/json": "application/json; charset=utf-8",
+  "application/fix": "application/fix",
 };
 
 /** The answer with `extra` headers underneath its own (which win). */
@@ -147,9 +178,24 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   const replay =
     o.replay ?? createReplayCache({ retentionMs: 2 * SIGNATURE_WINDOW_MS, maxEntries: 1_000_000 });
   const limiter = createRateLimiter(o.rateLimits);
+  const bodyLimit = o.bodyLimitBytes ?? 16 * 1024;
+  // Order entry's hot route is answered straight from node:http (fastOrderEntry,
+  // ADR 067); every other request, and every unusual one, goes to Fastify.
+  let fastOrderEntry: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
+  let closing = false;
   const app = Fastify({
+    serverFactory: (handler) => {
+      const server = http.createServer((req, res) => {
+        if (fastOrderEntry === null || !fastOrderEntry(req, res)) handler(req, res);
+      });
+      // What Fastify sets on a server it creates itself.
+      server.keepAliveTimeout = 72_000;
+      server.requestTimeout = o.requestTimeoutMs ?? 10_000;
+      server.setTimeout(30_000);
+      return server;
+    },
     ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
-    bodyLimit: o.bodyLimitBytes ?? 16 * 1024,
+    bodyLimit,
     requestTimeout: o.requestTimeoutMs ?? 10_000,
     connectionTimeout: 30_000,
     keepAliveTimeout: 72_000,
@@ -181,23 +227,30 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   // Label sets are few (route × status × code): bind each once, not per request.
   const requestCounters = new Map<string, { inc(): void }>();
   const routeLatency = new Map<string, { observe(v: number): void }>();
+  const countRequest = (route: string, status: number, code: string, elapsedMs: number) => {
+    if (!requests || !latency) return;
+    const id = `${route} ${status} ${code}`;
+    let counter = requestCounters.get(id);
+    if (counter === undefined) {
+      counter = requests.labels({ route, status, code });
+      if (requestCounters.size < 1_000) requestCounters.set(id, counter);
+    }
+    counter.inc();
+    let observe = routeLatency.get(route);
+    if (observe === undefined) {
+      observe = latency.labels({ route });
+      if (routeLatency.size < 100) routeLatency.set(route, observe);
+    }
+    observe.observe(elapsedMs / 1000);
+  };
   if (requests && latency)
     app.addHook("onResponse", (req, reply, done) => {
-      const route = req.routeOptions.url ?? "unmatched";
-      const code = String(reply.getHeader("fx-error-code") ?? "");
-      const id = `${route} ${reply.statusCode} ${code}`;
-      let counter = requestCounters.get(id);
-      if (counter === undefined) {
-        counter = requests.labels({ route, status: reply.statusCode, code });
-        if (requestCounters.size < 1_000) requestCounters.set(id, counter);
-      }
-      counter.inc();
-      let observe = routeLatency.get(route);
-      if (observe === undefined) {
-        observe = latency.labels({ route });
-        if (routeLatency.size < 100) routeLatency.set(route, observe);
-      }
-      observe.observe(reply.elapsedTime / 1000);
+      countRequest(
+        req.routeOptions.url ?? "unmatched",
+        reply.statusCode,
+        String(reply.getHeader("fx-error-code") ?? ""),
+        reply.elapsedTime,
+      );
       done();
     });
 
@@ -215,7 +268,11 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   setMaxListeners(100_000, streams.signal); // one listener per open stream
   const openStreams = new Map<string, number>();
   const maxStreams = o.sse?.maxPerKey ?? 4;
-  app.addHook("preClose", async () => streams.abort());
+  app.addHook("preClose", async () => {
+    // From here on Fastify answers every request (503 while closing).
+    closing = true;
+    streams.abort();
+  });
   app.addHook("onClose", async () => {
     await o.orderEntry.close?.();
   });
@@ -262,49 +319,41 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   };
   app.setNotFoundHandler((req, reply) => unrouted(req, reply));
 
+  /** The verified caller, or the answer refusing the request (always JSON). */
+  const verify = async (r: SignedRequest, reqId: string): Promise<Principal | Answer> => {
+    const result = await authenticate(r, o.keys, replay, now()).catch((e: unknown) => {
+      app.log.warn({ err: e, reqId }, "key store unavailable");
+      return null;
+    });
+    if (result === null)
+      return {
+        ...plainError(
+          503,
+          "AUTH_UNAVAILABLE",
+          "the key store is unavailable; nothing was done, retry shortly",
+        ),
+        headers: { "retry-after": "1" },
+      };
+    if (result.ok) return result.principal;
+    const e = result.error;
+    const details = e.code === "CLOCK_SKEW" ? { serverTime: e.serverTime } : undefined;
+    const answer = plainError(AUTH_STATUS[e.code], e.code, e.message, details);
+    return e.code === "REPLAY_CACHE_FULL" ? { ...answer, headers: { "retry-after": "1" } } : answer;
+  };
+  const isPrincipal = (v: Principal | Answer): v is Principal => "keyId" in v;
+
   const requireSignature = async (req: FastifyRequest, reply: FastifyReply) => {
-    const result = await authenticate(
+    const v = await verify(
       {
         headers: req.headers,
         method: req.method,
         url: req.url,
         body: typeof req.body === "string" ? req.body : "",
       },
-      o.keys,
-      replay,
-      now(),
-    ).catch((e: unknown) => {
-      req.log.warn({ err: e, reqId: req.id }, "key store unavailable");
-      return null;
-    });
-    if (result === null) {
-      return send(
-        reply,
-        {
-          ...plainError(
-            503,
-            "AUTH_UNAVAILABLE",
-            "the key store is unavailable; nothing was done, retry shortly",
-          ),
-          headers: { "retry-after": "1" },
-        },
-        { kind: "json" },
-      );
-    }
-    if (result.ok) {
-      req.principal = result.principal;
-      return;
-    }
-    const e = result.error;
-    const details = e.code === "CLOCK_SKEW" ? { serverTime: e.serverTime } : undefined;
-    const answer = plainError(AUTH_STATUS[e.code], e.code, e.message, details);
-    return send(
-      reply,
-      e.code === "REPLAY_CACHE_FULL" ? { ...answer, headers: { "retry-after": "1" } } : answer,
-      {
-        kind: "json",
-      },
+      req.id,
     );
+    if (!isPrincipal(v)) return send(reply, v, JSON_FORMAT);
+    req.principal = v;
   };
 
   const limit = (
@@ -442,41 +491,84 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
         );
 
   // ---- FIX order entry ----
+  /** A verified caller's FIX message (either encoding) → its answer. */
+  const fixEntry = async (p: Principal, body: string, fmt: Format): Promise<Answer> => {
+    const decoded = fmt.kind === "fix" ? decodeTagValue(body) : decodeFixJson(body);
+    if (!decoded.ok) return rejectAnswer(decoded.error);
+    const valid = validate(decoded.value);
+    if (!valid.ok) return rejectAnswer(valid.error);
+    const msgType = valid.value.def.msgType;
+    const refId = valid.value.values.get(Tag.ClOrdID);
+    const named = accountOf(valid.value);
+    const decision = resolveAccount(p, msgType === "H" ? "read" : "trade", named);
+    if (!decision.ok) return rejectAnswer(authorizationReject(decision.why, msgType, named, refId));
+    const request = toRequest(valid.value, accountId(decision.account));
+    if (!request.ok) return rejectAnswer(request.error);
+    const limited = limit(bucketOf(request.value), p, [decision.account], msgType, refId);
+    if (isAnswer(limited)) return limited;
+    const out = await dispatch(request.value, p);
+    const statusReqId = request.value.type === "OrderStatus" ? request.value.ordStatusReqId : null;
+    return withHeaders(outcomeAnswer(out, msgType, refId ?? "", statusReqId), limited);
+  };
+
   app.post(
     "/v1/fix",
     { preHandler: requireSignature, schema: { hide: true } },
     async (req, reply) => {
       const fmt = formatOf(req);
-      const p = req.principal!;
       const body = typeof req.body === "string" ? req.body : "";
-      const decoded = fmt.kind === "fix" ? decodeTagValue(body) : decodeFixJson(body);
-      if (!decoded.ok) return send(reply, rejectAnswer(decoded.error), fmt);
-      const valid = validate(decoded.value);
-      if (!valid.ok) return send(reply, rejectAnswer(valid.error), fmt);
-      const msgType = valid.value.def.msgType;
-      const refId = valid.value.values.get(Tag.ClOrdID);
-      const named = accountOf(valid.value);
-      const decision = resolveAccount(p, msgType === "H" ? "read" : "trade", named);
-      if (!decision.ok)
-        return send(
-          reply,
-          rejectAnswer(authorizationReject(decision.why, msgType, named, refId)),
-          fmt,
-        );
-      const request = toRequest(valid.value, accountId(decision.account));
-      if (!request.ok) return send(reply, rejectAnswer(request.error), fmt);
-      const limited = limit(bucketOf(request.value), p, [decision.account], msgType, refId);
-      if (isAnswer(limited)) return send(reply, limited, fmt);
-      const out = await dispatch(request.value, p);
-      const statusReqId =
-        request.value.type === "OrderStatus" ? request.value.ordStatusReqId : null;
-      return send(
-        reply,
-        withHeaders(outcomeAnswer(out, msgType, refId ?? "", statusReqId), limited),
-        fmt,
-      );
+      return send(reply, await fixEntry(req.principal!, body, fmt), fmt);
     },
   );
+
+  // The same route without Fastify's per-request machinery: only requests
+  // Fastify would hand to fixEntry unchanged (POST /v1/fix exactly, a content
+  // type we parse, a content-length within the limit, not closing). Anything
+  // else — too large, chunked, another type — is Fastify's, with its answers.
+  let fastIds = 0;
+  const fastHeaders = (a: Answer, r: Rendered): Record<string, string | number> => {
+    const h: Record<string, string | number> = {};
+    if (a.headers) for (const k in a.headers) h[k] = a.headers[k]!;
+    if (a.code) h["fx-error-code"] = a.code;
+    h["content-type"] = CONTENT_TYPE[r.type];
+    h["content-length"] = Buffer.byteLength(r.body);
+    return h;
+  };
+  const answerFast = (res: ServerResponse, a: Answer, fmt: Format, t0: number) => {
+    const r = render(a, fmt);
+    res.writeHead(r.status, fastHeaders(a, r));
+    res.end(r.body);
+    countRequest("/v1/fix", r.status, a.code ?? "", performance.now() - t0);
+  };
+  const fastFix = async (req: IncomingMessage, res: ServerResponse, body: string, t0: number) => {
+    const id = `f${++fastIds}`;
+    try {
+      const v = await verify({ headers: req.headers, method: "POST", url: "/v1/fix", body }, id);
+      if (!isPrincipal(v)) return answerFast(res, v, JSON_FORMAT, t0);
+      const fmt = postFormat(req.headers["content-type"], body);
+      answerFast(res, await fixEntry(v, body, fmt), fmt, t0);
+    } catch (e) {
+      app.log.error({ err: e, reqId: id }, "unhandled gateway error");
+      answerFast(res, plainError(500, "INTERNAL", "internal error"), JSON_FORMAT, t0);
+    }
+  };
+  fastOrderEntry = (req, res) => {
+    if (closing || req.method !== "POST" || req.url !== "/v1/fix") return false;
+    const type = req.headers["content-type"];
+    if (type !== "application/json" && !isFixType(type)) return false;
+    const length = req.headers["content-length"];
+    if (length === undefined || req.headers["transfer-encoding"] !== undefined) return false;
+    const n = Number(length);
+    if (!(n > 0 && n <= bodyLimit)) return false;
+    const t0 = performance.now();
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString("utf8");
+      void fastFix(req, res, body, t0);
+    });
+    return true;
+  };
 
   // ---- recovery of a lost answer ----
   app.get<{ Params: { clOrdId: string }; Querystring: { account?: string } }>(

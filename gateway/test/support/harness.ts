@@ -31,8 +31,11 @@ export const memoryExecutions = () => {
 export const makeHarness = async (over: Partial<GatewayOptions> = {}) => {
   const clock = { now: 1_790_000_000_000 };
   const keys = new Map<string, ActiveKey>();
-  const addKey = (principal: Omit<Principal, "keyId">, id = `k${keys.size + 1}`): TestKey => {
-    const secret = randomBytes(32);
+  const addKey = (
+    principal: Omit<Principal, "keyId">,
+    id = `k${keys.size + 1}`,
+    secret: Buffer = randomBytes(32),
+  ): TestKey => {
     keys.set(id, { principal: { ...principal, keyId: id }, secret });
     return { id, secret };
   };
