@@ -2,16 +2,16 @@
 // CPU is accounted apart from the gateway's. Closed loop: CONNECTIONS
 // keep-alive sockets, one request in flight on each; every request is a
 // NewOrderSingle with a fresh ClOrdID, signed when it is sent (timestamp now,
-// HMAC over the body hash — never pre-signed). HTTP/1.1 is written and read by
-// hand (the gateway always answers with content-length): a general client
-// would cost more CPU than the gateway it measures, on the same two cores.
+// HMAC over the body hash — never pre-signed). HTTP/1.1 goes through infra's
+// one lean client (http1Client, no pipelining here): a general client would
+// cost more CPU than the gateway it measures, on the same two cores.
 //
 // Protocol with the parent (IPC): it sends {keys, connections, port, prefix};
 // "measure" starts recording, "stop" ends it and we answer with counts,
 // statuses and the latency histogram (compressed base64), then exit.
 
 import { createSecretKey, type KeyObject } from "node:crypto";
-import net from "node:net";
+import { http1Client } from "@fxcore/infra";
 import * as hdr from "hdr-histogram-js";
 import { sign } from "../src/auth/signing.ts";
 
@@ -53,10 +53,17 @@ let seq = 0;
 let cpu0 = process.cpuUsage();
 
 const PATH = "/v1/fix";
-const HEAD_END = Buffer.from("\r\n\r\n");
+const client = http1Client({
+  host: "127.0.0.1",
+  port: setup.port,
+  connections: setup.connections,
+  pipelining: 1,
+  timeoutMs: 30_000,
+  connectTimeoutMs: 5_000,
+});
 
-/** One signed NewOrderSingle as the bytes of an HTTP request. */
-const nextRequest = (): string => {
+/** One signed NewOrderSingle: its header lines and body. */
+const nextRequest = (): { headers: string; body: string } => {
   const n = seq++;
   const k = keys[n % keys.length]!;
   const buy = (n & 1) === 0;
@@ -64,7 +71,10 @@ const nextRequest = (): string => {
   const body = `{"MsgType":"D","ClOrdID":"${setup.prefix}${n}","Symbol":"EURUSD","Side":"${buy ? "1" : "2"}","TransactTime":"20260101-10:00:00.000","OrderQty":"1000","OrdType":"2","Price":"${Math.floor(px / 100_000)}.${String(px % 100_000).padStart(5, "0")}","TimeInForce":"1"}`;
   const ts = String(Date.now());
   const sig = sign(k.secret, ts, "POST", PATH, body);
-  return `POST ${PATH} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nfx-key: ${k.id}\r\nfx-timestamp: ${ts}\r\nfx-signature: ${sig}\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+  return {
+    headers: `content-type: application/json\r\nfx-key: ${k.id}\r\nfx-timestamp: ${ts}\r\nfx-signature: ${sig}\r\n`,
+    body,
+  };
 };
 
 const record = (status: number, ok: boolean, t0: number) => {
@@ -75,49 +85,20 @@ const record = (status: number, ok: boolean, t0: number) => {
   if (ok) acked++;
 };
 
-const connection = (): Promise<void> =>
-  new Promise((resolve) => {
-    const socket = net.connect(setup.port, "127.0.0.1");
-    socket.setNoDelay(true);
-    let buf: Buffer = Buffer.alloc(0);
-    let t0 = 0;
-    const send = () => {
-      if (!running) {
-        socket.end();
-        return;
-      }
-      t0 = performance.now();
-      socket.write(nextRequest(), "latin1");
-    };
-    socket.on("connect", send);
-    socket.on("data", (chunk: Buffer) => {
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      const headEnd = buf.indexOf(HEAD_END);
-      if (headEnd < 0) return;
-      const head = buf.toString("latin1", 0, headEnd).toLowerCase();
-      const at = head.indexOf("\r\ncontent-length:");
-      if (at < 0) {
-        // Not something the gateway sends: count it and drop the connection.
-        record(-2, false, t0);
-        socket.destroy();
-        return;
-      }
-      const length = Number.parseInt(head.slice(at + 17, head.indexOf("\r\n", at + 2) >>> 0), 10);
-      const end = headEnd + 4 + length;
-      if (buf.length < end) return;
-      const status = Number(head.slice(9, 12));
-      // An ack is ExecutionReport New (150=0), not merely a 200.
-      record(status, status === 200 && buf.indexOf('"ExecType":"0"', headEnd) > 0, t0);
-      buf = buf.subarray(end);
-      send();
-    });
-    socket.on("error", () => {
-      record(-1, false, t0);
-    });
-    socket.on("close", () => resolve());
-  });
+/** One closed-loop user: the next order leaves when the last one is answered. */
+const user = async (): Promise<void> => {
+  while (running) {
+    const r = nextRequest();
+    const t0 = performance.now();
+    const res = await client.request("POST", PATH, r.headers, r.body);
+    // An ack is ExecutionReport New (150=0), not merely a 200.
+    if (res.ok)
+      record(res.res.status, res.res.status === 200 && res.res.body.includes('"ExecType":"0"'), t0);
+    else record(-1, false, t0);
+  }
+};
 
-const conns = Array.from({ length: setup.connections }, connection);
+const users = Array.from({ length: setup.connections }, user);
 
 process.on("message", (m) => {
   if (m === "measure") {
@@ -135,7 +116,9 @@ process.on("message", (m) => {
     };
     running = false;
     process.send!(result, () => {
-      void Promise.all(conns).then(() => process.exit(0));
+      void Promise.all(users)
+        .then(() => client.close())
+        .then(() => process.exit(0));
     });
   }
 });
