@@ -19,11 +19,19 @@ export interface ReplayCache {
   readonly size: number;
 }
 
-const HEX16 = /[0-9a-f]{16}$/;
+/** Whether the last 16 characters are lowercase hex (an unanchored regex scans the whole id). */
+const hexTail = (id: string): boolean => {
+  if (id.length < 16) return false;
+  for (let i = id.length - 16; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+};
 
 /** Two 32-bit halves: the id's last 16 hex digits (a signature's), else FNV-1a twice. */
 const fingerprint = (id: string, out: Uint32Array): void => {
-  if (id.length >= 16 && HEX16.test(id)) {
+  if (hexTail(id)) {
     out[0] = Number.parseInt(id.slice(-16, -8), 16);
     out[1] = Number.parseInt(id.slice(-8), 16);
   } else {
