@@ -112,6 +112,19 @@ const waitReady = async (port: number) => {
   throw new Error(`port ${port} never became ready`);
 };
 
+/** The gateway's batch counters (ADR 066), from its /metrics. */
+const batchCounts = async (): Promise<{ calls: number; orders: number }> => {
+  const text = await fetch(`http://127.0.0.1:${GW_PORT}/metrics`)
+    .then((r) => r.text())
+    .catch(() => "");
+  const read = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return {
+    calls: read("gateway_upstream_batches_total"),
+    orders: read("gateway_upstream_batched_orders_total"),
+  };
+};
+
 /**
  * CPU µs for a fixed piece of work (signing 20,000 orders). On a shared
  * machine CPU time per operation inflates with the others' load (shared caches
@@ -218,6 +231,7 @@ try {
   await Promise.all(loadGens.map((l) => l.ready));
   await sleep(WARMUP_S * 1000);
   const [upstreamChild, gatewayChild] = children;
+  const batches0 = await batchCounts();
   const cpu0 = {
     gw: cpuMs(gatewayChild?.pid),
     up: cpuMs(upstreamChild?.pid),
@@ -234,6 +248,7 @@ try {
     pg: postgresCpuMs() - cpu0.pg,
   };
   const results = await Promise.all(loadGens.map((l) => l.result));
+  const batches1 = await batchCounts();
   const calibrationAfter = calibrationUs();
   const histogram = hdr.build({
     lowestDiscernibleValue: 1,
@@ -263,6 +278,13 @@ try {
     `  ack latency p50 ${ms(histogram.getValueAtPercentile(50))} ms, p99 ${ms(histogram.getValueAtPercentile(99))} ms, p99.9 ${ms(histogram.getValueAtPercentile(99.9))} ms, max ${ms(histogram.maxValue)} ms`,
   );
   console.log(`  statuses ${JSON.stringify(statuses)}`);
+  const calls = batches1.calls - batches0.calls;
+  const batched = batches1.orders - batches0.orders;
+  console.log(
+    calls > 0
+      ? `  upstream: ${calls} POST /orders/batch calls carrying ${batched} orders (${(batched / calls).toFixed(1)} per call on average)`
+      : "  upstream: no batch calls (single POST /orders per order)",
+  );
   const per = (ms: number) => `${((ms * 1000) / Math.max(1, done)).toFixed(0)} µs`;
   console.log(
     `  CPU per request: gateway ${per(cpu.gw)}, ${UPSTREAM} ${per(cpu.up)}, load generator ${per(loadCpuUs / 1000)}, Postgres backends ${per(cpu.pg)}`,

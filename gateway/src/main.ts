@@ -3,6 +3,7 @@
 
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
+  Counter,
   createLogger,
   createMetricsRegistry,
   createPgPool,
@@ -40,6 +41,16 @@ const pool = createPgPool({
 });
 await migrateKeyStore(pool);
 const metrics = createMetricsRegistry({ service: "gateway", region: config.FXCORE_REGION });
+const upstreamBatches = new Counter({
+  name: "gateway_upstream_batches_total",
+  help: "POST /orders/batch calls sent to command-service",
+  registers: [metrics],
+});
+const upstreamBatchedOrders = new Counter({
+  name: "gateway_upstream_batched_orders_total",
+  help: "New orders sent to command-service inside batch calls",
+  registers: [metrics],
+});
 const app = await buildApp({
   keys: pgKeyLookup(pool, master.key, { cacheMs: config.GATEWAY_KEY_CACHE_MS }),
   orderEntry: commandServiceClient({
@@ -49,6 +60,10 @@ const app = await buildApp({
     connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
     pipelining: config.GATEWAY_UPSTREAM_PIPELINING,
     batchMax: config.GATEWAY_UPSTREAM_BATCH,
+    onBatch: (orders) => {
+      upstreamBatches.inc();
+      upstreamBatchedOrders.inc(orders);
+    },
   }),
   executions:
     config.GATEWAY_EXECUTIONS === "read-model" ? pgExecutionSource(pool, REFERENCE_CATALOG) : null,

@@ -39,6 +39,8 @@ export interface CommandClientOptions {
    * (default 64; 0 sends each order on its own POST /orders).
    */
   readonly batchMax?: number;
+  /** Called once per batch call sent, with its number of orders (metrics). */
+  readonly onBatch?: (orders: number) => void;
 }
 
 interface WireAnswer {
@@ -267,6 +269,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     let text = '{"items":[';
     for (let i = 0; i < items.length; i++) text += (i > 0 ? "," : "") + itemJson(items[i]!);
     text += "]}";
+    o.onBatch?.(items.length);
     const t = await client.request("POST", "/orders/batch", BATCH_HEADERS, text);
     if (!t.ok) {
       // Written and unanswered: every item may be committed (one transaction), none is known.
