@@ -5,7 +5,7 @@
 // serde (schema registry at SCHEMA_REGISTRY_URL) and written with its ClOrdID
 // claim, event and outbox row by the group-commit writer, on a fresh database
 // of the Postgres at DATABASE_URL. Scenarios, BENCH_SECONDS each after a 1 s
-// warm-up (BENCH_SCENARIOS picks some: handler,inject,http):
+// warm-up (BENCH_SCENARIOS picks some: handler,inject,http,batch):
 //   handler — CommandHandler.place in this process, 1,024 in flight (the
 //             service minus HTTP);
 //   inject  — Fastify's full request path via app.inject (no socket), 1,024;
@@ -16,7 +16,12 @@
 //             sockets by bench/load-generator.ts in a child process: one order
 //             per HTTP request over BENCH_CONNECTIONS (64) keep-alive
 //             connections, BENCH_PIPELINING (16) pipelined on each,
-//             BENCH_IN_FLIGHT (1,024) in all.
+//             BENCH_IN_FLIGHT (1,024) in all;
+//   batch   — the same service and load generator, but BENCH_HTTP_BATCH (64)
+//             orders per POST /orders/batch request (ADR 066: the gateway's
+//             batches), BENCH_IN_FLIGHT / BENCH_HTTP_BATCH requests in flight
+//             over BENCH_BATCH_CONNECTIONS (8) connections; commands/s counts
+//             individually accepted orders.
 // Each scenario also prints CPU µs per command of the service process, the
 // load generator and the database's Postgres backends (the signal that holds
 // on a busy machine). The relay is not running: publishing is measured by the
@@ -47,7 +52,8 @@ import type { LoadResult } from "./load-generator.ts";
 import { PAIRS } from "./order-pairs.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? "handler,inject,http").split(","));
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? "handler,inject,http,batch").split(","));
+const HTTP_BATCH = Number(process.env.BENCH_HTTP_BATCH ?? 64);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 1024);
 const baseUrl = process.env.DATABASE_URL ?? "postgres://fxcore:fxcore@127.0.0.1:15432/fxcore";
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:18081/apis/ccompat/v7";
@@ -102,14 +108,41 @@ async function startService(databaseUrl: string, port: number, workers: number) 
 }
 
 /** The HTTP scenario: the load generator child drives the listening service. */
-async function overHttp(name: string, port: number, probes: CpuProbe[]): Promise<Result> {
+interface LoadShape {
+  /** Orders per request; 0 = POST /orders, one order each. */
+  readonly batch: number;
+  readonly connections: number;
+  readonly pipelining: number;
+}
+const singleShape: LoadShape = {
+  batch: 0,
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 64),
+  pipelining: Number(process.env.BENCH_PIPELINING ?? 16),
+};
+const batchShape: LoadShape = {
+  batch: HTTP_BATCH,
+  connections: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 8),
+  pipelining: Math.ceil(IN_FLIGHT / HTTP_BATCH / Number(process.env.BENCH_BATCH_CONNECTIONS ?? 8)),
+};
+const shapeText = (s: LoadShape) =>
+  s.batch === 0
+    ? `POST /orders, ${IN_FLIGHT}: ${s.connections}x${s.pipelining}`
+    : `POST /orders/batch of ${s.batch}, ${IN_FLIGHT}: ${s.connections}x${s.pipelining}`;
+
+async function overHttp(
+  name: string,
+  port: number,
+  probes: CpuProbe[],
+  shape: LoadShape,
+): Promise<Result> {
   const child: ChildProcess = fork(new URL("./load-generator.ts", import.meta.url), {
     env: {
       ...process.env,
       LOADGEN_PORT: String(port),
-      LOADGEN_CONNECTIONS: process.env.BENCH_CONNECTIONS ?? "64",
-      LOADGEN_PIPELINING: process.env.BENCH_PIPELINING ?? "16",
+      LOADGEN_CONNECTIONS: String(shape.connections),
+      LOADGEN_PIPELINING: String(shape.pipelining),
       LOADGEN_IN_FLIGHT: String(IN_FLIGHT),
+      LOADGEN_BATCH: String(shape.batch),
     },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -244,28 +277,36 @@ try {
         },
       }),
     );
-  if (SCENARIOS.has("http")) {
+  const shapes: [string, LoadShape][] = [
+    ...(SCENARIOS.has("http") ? [["http", singleShape] as [string, LoadShape]] : []),
+    ...(SCENARIOS.has("batch") ? [["batch", batchShape] as [string, LoadShape]] : []),
+  ];
+  if (shapes.length > 0) {
     const port = Number(process.env.PORT ?? 8081);
-    const shape = `${IN_FLIGHT}: ${process.env.BENCH_CONNECTIONS ?? 64}x${process.env.BENCH_PIPELINING ?? 16}`;
     for (const workers of (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number)) {
-      if (workers === 0) {
-        await service.app.listen({ host: "127.0.0.1", port });
-        await show("http", await overHttp(`HTTP POST /orders (socket, ${shape})`, port, probes()));
-        await service.app.close();
-        continue;
-      }
-      const external = await startService(url.toString(), port, workers);
-      try {
-        await show(
-          `http ${workers} proc`,
-          await overHttp(`HTTP POST /orders (${shape}, ${workers} proc)`, port, [
-            pidCpu("service", external.pids()),
-            postgresCpu("postgres", admin, dbName),
-          ]),
-          workers,
-        );
-      } finally {
-        await external.stop();
+      // Single and batched side by side, on the same service processes.
+      for (const [key, shape] of shapes) {
+        if (workers === 0) {
+          await service.app.listen({ host: "127.0.0.1", port });
+          await show(key, await overHttp(`HTTP (${shapeText(shape)})`, port, probes(), shape));
+          await service.app.close();
+          continue;
+        }
+        const external = await startService(url.toString(), port, workers);
+        try {
+          await show(
+            `${key} ${workers} proc`,
+            await overHttp(
+              `HTTP ${shapeText(shape)}, ${workers} proc`,
+              port,
+              [pidCpu("service", external.pids()), postgresCpu("postgres", admin, dbName)],
+              shape,
+            ),
+            workers,
+          );
+        } finally {
+          await external.stop();
+        }
       }
     }
   }

@@ -3,7 +3,10 @@
 // would not either); the parent counts its CPU separately.
 //
 // One NewOrderSingle per HTTP request, POST /orders, IN_FLIGHT closed loops
-// over CONNECTIONS keep-alive sockets with HTTP/1.1 pipelining. Client
+// over CONNECTIONS keep-alive sockets with HTTP/1.1 pipelining; or, with
+// LOADGEN_BATCH=N (> 0), N orders per POST /orders/batch request (ADR 066,
+// the gateway's shape: caller identity and traceparent per item) and
+// IN_FLIGHT / N requests in flight, each answer counted as N commands. Client
 // LOADGEN_CLIENT: "raw" (default, @fxcore/infra's http1Client, which the
 // gateway uses too: the requests of one loop turn in one write per socket,
 // the cheapest on CPU) or "undici" (a Pool with PIPELINING requests per
@@ -25,6 +28,7 @@ const pipelining = Number(process.env.LOADGEN_PIPELINING ?? 16);
 const inFlight = Number(process.env.LOADGEN_IN_FLIGHT ?? 1024);
 const account = process.env.LOADGEN_ACCOUNT ?? "ACC-1";
 const client = process.env.LOADGEN_CLIENT ?? "raw";
+const batchSize = Number(process.env.LOADGEN_BATCH ?? 0);
 
 export interface LoadResult {
   readonly type: "result";
@@ -55,6 +59,38 @@ const bodyOf = (i: number): string => {
   return `{"clOrdId":"b-${run}-${i}","account":"${account}","symbol":"${symbol}","side":"${i % 2 === 0 ? "BUY" : "SELL"}","ordType":"LIMIT","price":"${price}","orderQty":"1000","timeInForce":"GTC"}`;
 };
 const traceparent = (i: number) => `00-${traceId}-${i.toString(16).padStart(16, "0")}-01`;
+
+const caller = `{"keyId":"bench","accounts":["${account}"],"roles":["trader"]}`;
+/** A batch of `batchSize` fresh orders, as the gateway would send it. */
+const batchOf = (): string => {
+  let out = '{"items":[';
+  for (let n = 0; n < batchSize; n++) {
+    const i = seq++;
+    const order = bodyOf(i);
+    out += `${n === 0 ? "" : ","}{"caller":${caller},"traceparent":"${traceparent(i)}","command":{"kind":"place",${order.slice(1)}}`;
+  }
+  return `${out}]}`;
+};
+const ITEM = '{"status":';
+const ITEM_ACCEPTED = '{"status":200,"body":{"report":{';
+/** Every item must be an accepted ExecutionReport. */
+const checkBatch = (status: number, body: Buffer) => {
+  const text = body.toString("utf8");
+  let items = 0;
+  let accepted = 0;
+  for (let at = text.indexOf(ITEM); at >= 0; ) {
+    const next = text.indexOf(ITEM, at + 1);
+    items++;
+    const ordStatus = text.indexOf('"ordStatus":"0"', at);
+    if (text.startsWith(ITEM_ACCEPTED, at) && ordStatus >= 0 && (next < 0 || ordStatus < next))
+      accepted++;
+    at = next;
+  }
+  if (status !== 200 || items !== batchSize || accepted !== batchSize) {
+    failures++;
+    firstFailure ??= `HTTP ${status}: ${text.slice(0, 300)}`;
+  }
+};
 
 let post: () => Promise<void>;
 let close: () => Promise<void>;
@@ -93,21 +129,37 @@ if (client === "undici") {
     connectTimeoutMs: 5_000,
   });
   const headers = `content-type: application/json\r\naccept: application/json\r\nx-fxcore-accounts: ${account}\r\n`;
-  post = async () => {
-    const i = seq++;
-    const r = await raw.request(
-      "POST",
-      "/orders",
-      `${headers}traceparent: ${traceparent(i)}\r\n`,
-      bodyOf(i),
-    );
-    if (r.ok) check(r.res.status, Buffer.from(r.res.body));
-    else check(0, Buffer.from(r.reason));
-  };
+  post =
+    batchSize > 0
+      ? async () => {
+          const r = await raw.request(
+            "POST",
+            "/orders/batch",
+            "content-type: application/json\r\naccept: application/json\r\n",
+            batchOf(),
+          );
+          if (r.ok) checkBatch(r.res.status, Buffer.from(r.res.body));
+          else checkBatch(0, Buffer.from(r.reason));
+        }
+      : async () => {
+          const i = seq++;
+          const r = await raw.request(
+            "POST",
+            "/orders",
+            `${headers}traceparent: ${traceparent(i)}\r\n`,
+            bodyOf(i),
+          );
+          if (r.ok) check(r.res.status, Buffer.from(r.res.body));
+          else check(0, Buffer.from(r.reason));
+        };
   close = () => raw.close();
 }
 
-const loops = startLoops(inFlight, 1, post);
+if (batchSize > 0 && client === "undici") throw new Error("LOADGEN_BATCH needs the raw client");
+const loops =
+  batchSize > 0
+    ? startLoops(Math.max(1, Math.round(inFlight / batchSize)), batchSize, post)
+    : startLoops(inFlight, 1, post);
 process.send?.({ type: "running" });
 process.on("message", (m: { type: string }) => {
   if (m.type === "open") loops.open();

@@ -25,7 +25,7 @@ import {
 import { eventId, type PostgresEventStore, type StreamId, streamId } from "@fxcore/event-store";
 import type { RiskInputs } from "../risk/risk-inputs.ts";
 import { expiryOf } from "../session-clock/due-ticks.ts";
-import type { Claim, CommandWriter } from "../write/command-writer.ts";
+import type { Claim, CommandWriter, WriteOutcome, WriteRequest } from "../write/command-writer.ts";
 import { storedAnswerJson } from "./answer-json.ts";
 import type { EventCodec, EventEnvelope } from "./event-codec.ts";
 import { schemaIdOf } from "./event-codec.ts";
@@ -69,6 +69,32 @@ export interface CommandAnswer {
 export type StatusAnswer =
   | { readonly found: false }
   | { readonly found: true; readonly report: FixReport; readonly position: string | null };
+
+/** One command of an order batch, its body exactly as the single endpoint takes it. */
+export type BatchCommand =
+  | { readonly kind: "place"; readonly body: PlaceRequest }
+  | { readonly kind: "cancel"; readonly body: CancelRequest }
+  | { readonly kind: "replace"; readonly body: ReplaceRequest };
+
+/** What a decided command writes, and the facts its answer is built from. */
+interface WriteSpec {
+  readonly kind: Claim["kind"];
+  readonly account: string;
+  readonly clOrdId: string;
+  readonly hash: string;
+  readonly orderId: string | null;
+  readonly stream: StreamId;
+  readonly expected: bigint | "no-stream";
+  readonly event: DomainEvent;
+  readonly report: FixReport | null;
+  readonly ctx: RequestContext;
+}
+
+/** A decided command ready for the writer, and its answer once written (null: decide again). */
+interface Prepared {
+  readonly request: WriteRequest;
+  readonly finish: (outcome: WriteOutcome) => CommandAnswer | null;
+}
 
 const orderStream = (orderId: string): StreamId => streamId(`order-${orderId}`);
 /** Where a reject about no known order lives: its own request's stream. */
@@ -116,52 +142,113 @@ export class CommandHandler {
 
   async place(req: PlaceRequest, ctx: RequestContext): Promise<CommandAnswer> {
     const hash = requestHash("PLACE", req);
+    return this.#decideAndWrite(`place ${req.clOrdId}`, () => this.#preparePlace(req, hash, ctx));
+  }
+
+  /**
+   * An order batch (ADR 066): each command decided on its own, all written in
+   * ONE group-commit transaction. An item that must be decided again (its
+   * stream moved, or the claim it lost to was rolled back) goes alone, like a
+   * single request. A preparation that throws fails only its item.
+   */
+  async batch(
+    items: readonly { readonly command: BatchCommand; readonly ctx: RequestContext }[],
+  ): Promise<PromiseSettledResult<CommandAnswer>[]> {
+    const prepared = await Promise.allSettled(
+      items.map(({ command, ctx }) => this.#prepare(command, ctx)),
+    );
+    const ready: Prepared[] = [];
+    for (const p of prepared) if (p.status === "fulfilled") ready.push(p.value);
+    // Store unavailable: nothing of the batch was written; the caller answers the whole call.
+    const outcomes = await this.#d.writer.writeAll(ready.map((p) => p.request));
+    let next = 0;
+    return Promise.allSettled(
+      prepared.map(async (p, i) => {
+        if (p.status === "rejected") throw p.reason;
+        const answer = p.value.finish(outcomes[next++] as WriteOutcome);
+        if (answer !== null) return answer;
+        const { command, ctx } = items[i] as (typeof items)[number];
+        return command.kind === "place"
+          ? this.place(command.body, ctx)
+          : command.kind === "cancel"
+            ? this.cancel(command.body, ctx)
+            : this.replace(command.body, ctx);
+      }),
+    );
+  }
+
+  #prepare(command: BatchCommand, ctx: RequestContext): Promise<Prepared> {
+    switch (command.kind) {
+      case "place":
+        return this.#preparePlace(command.body, requestHash("PLACE", command.body), ctx);
+      case "cancel":
+        return this.#prepareCancel(command.body, requestHash("CANCEL", command.body), ctx);
+      case "replace":
+        return this.#prepareReplace(command.body, requestHash("REPLACE", command.body), ctx);
+    }
+  }
+
+  /** Decide, write, answer; decide again while the stream keeps moving. */
+  async #decideAndWrite(what: string, prepare: () => Promise<Prepared>): Promise<CommandAnswer> {
     for (let attempt = 1; ; attempt++) {
-      const command: PlaceOrder = {
-        type: "PlaceOrder",
-        orderId: this.#d.newId() as OrderId,
-        clOrdId: req.clOrdId as ClOrdId,
-        account: req.account as AccountId,
-        symbol: req.symbol,
-        side: req.side,
-        ordType: req.ordType,
-        price: req.price ?? null,
-        orderQty: req.orderQty,
-        tif: req.timeInForce ?? "DAY",
-        expireTime: req.expireTime === undefined ? null : (BigInt(req.expireTime) as TimestampNs),
-        minQty: req.minQty ?? null,
-        postOnly: req.postOnly ?? false,
-        stpMode: req.stpMode ?? "NONE",
-        transactTime: this.#d.nowNs(),
-      };
-      const [event] = decidePlace(command, initialOrderState, {
-        instruments: this.#d.instruments,
-        duplicateClOrdId: false,
-        risk: this.#d.risk.context(req.account, req.symbol),
-      });
-      const report = reportOf(event, initialOrderState);
-      const orderId = event.type === "OrderAccepted" ? event.orderId : command.orderId;
-      const outcome = await this.#write({
-        kind: "PLACE",
-        account: req.account,
-        clOrdId: req.clOrdId,
-        hash,
-        orderId,
-        stream: orderStream(orderId),
-        expected: "no-stream",
-        event,
-        report,
-        ctx,
-      });
-      if (outcome.type === "Written")
-        return {
-          report,
-          position: outcome.position,
-          orderId,
-          resent: false,
-          eventId: outcome.eventId,
-        };
-      if (outcome.type === "Taken") {
+      const p = await prepare();
+      const answer = p.finish(await this.#d.writer.write(p.request));
+      if (answer !== null) return answer;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`${what}: stream kept moving`);
+    }
+  }
+
+  async #preparePlace(req: PlaceRequest, hash: string, ctx: RequestContext): Promise<Prepared> {
+    const command: PlaceOrder = {
+      type: "PlaceOrder",
+      orderId: this.#d.newId() as OrderId,
+      clOrdId: req.clOrdId as ClOrdId,
+      account: req.account as AccountId,
+      symbol: req.symbol,
+      side: req.side,
+      ordType: req.ordType,
+      price: req.price ?? null,
+      orderQty: req.orderQty,
+      tif: req.timeInForce ?? "DAY",
+      expireTime: req.expireTime === undefined ? null : (BigInt(req.expireTime) as TimestampNs),
+      minQty: req.minQty ?? null,
+      postOnly: req.postOnly ?? false,
+      stpMode: req.stpMode ?? "NONE",
+      transactTime: this.#d.nowNs(),
+    };
+    const [event] = decidePlace(command, initialOrderState, {
+      instruments: this.#d.instruments,
+      duplicateClOrdId: false,
+      risk: this.#d.risk.context(req.account, req.symbol),
+    });
+    const report = reportOf(event, initialOrderState);
+    const orderId = event.type === "OrderAccepted" ? event.orderId : command.orderId;
+    const w: WriteSpec = {
+      kind: "PLACE",
+      account: req.account,
+      clOrdId: req.clOrdId,
+      hash,
+      orderId,
+      stream: orderStream(orderId),
+      expected: "no-stream",
+      event,
+      report,
+      ctx,
+    };
+    const { request, id } = await this.#request(w);
+    return {
+      request,
+      finish: (written) => {
+        const outcome = this.#outcome(w, id, written);
+        if (outcome.type === "Written")
+          return {
+            report,
+            position: outcome.position,
+            orderId,
+            resent: false,
+            eventId: outcome.eventId,
+          };
+        if (outcome.type === "Conflict") return null;
         if (outcome.sameRequest) return outcome.answer;
         // Answered, not stored: storing it would give a second order this ClOrdID.
         const [dup] = decidePlace(command, initialOrderState, {
@@ -176,13 +263,24 @@ export class CommandHandler {
           resent: false,
           eventId: null,
         };
-      }
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`place ${req.clOrdId}: stream kept moving`);
-    }
+      },
+    };
   }
 
   async cancel(req: CancelRequest, ctx: RequestContext): Promise<CommandAnswer> {
-    return this.#amend("CANCEL", req, ctx, (state, transactTime) => {
+    const hash = requestHash("CANCEL", req);
+    return this.#decideAndWrite(`CANCEL ${req.clOrdId}`, () => this.#prepareCancel(req, hash, ctx));
+  }
+
+  async replace(req: ReplaceRequest, ctx: RequestContext): Promise<CommandAnswer> {
+    const hash = requestHash("REPLACE", req);
+    return this.#decideAndWrite(`REPLACE ${req.clOrdId}`, () =>
+      this.#prepareReplace(req, hash, ctx),
+    );
+  }
+
+  #prepareCancel(req: CancelRequest, hash: string, ctx: RequestContext): Promise<Prepared> {
+    return this.#prepareAmend("CANCEL", req, hash, ctx, (state, transactTime) => {
       const command: CancelOrder = {
         type: "CancelOrder",
         clOrdId: req.clOrdId as ClOrdId,
@@ -192,14 +290,12 @@ export class CommandHandler {
         side: req.side,
         transactTime,
       };
-      return {
-        decide: (duplicate) => decideCancel(command, state, { duplicateClOrdId: duplicate })[0],
-      };
+      return (duplicate) => decideCancel(command, state, { duplicateClOrdId: duplicate })[0];
     });
   }
 
-  async replace(req: ReplaceRequest, ctx: RequestContext): Promise<CommandAnswer> {
-    return this.#amend("REPLACE", req, ctx, (state, transactTime) => {
+  #prepareReplace(req: ReplaceRequest, hash: string, ctx: RequestContext): Promise<Prepared> {
+    return this.#prepareAmend("REPLACE", req, hash, ctx, (state, transactTime) => {
       const command: ReplaceOrder = {
         type: "ReplaceOrder",
         clOrdId: req.clOrdId as ClOrdId,
@@ -212,14 +308,12 @@ export class CommandHandler {
         orderQty: req.orderQty,
         transactTime,
       };
-      return {
-        decide: (duplicate) =>
-          decideReplace(command, state, {
-            instruments: this.#d.instruments,
-            duplicateClOrdId: duplicate,
-            risk: this.#d.risk.context(req.account, req.symbol),
-          })[0],
-      };
+      return (duplicate) =>
+        decideReplace(command, state, {
+          instruments: this.#d.instruments,
+          duplicateClOrdId: duplicate,
+          risk: this.#d.risk.context(req.account, req.symbol),
+        })[0];
     });
   }
 
@@ -238,62 +332,60 @@ export class CommandHandler {
     return { found: true, report: statusReport(state), position: lastPosition };
   }
 
-  async #amend(
+  async #prepareAmend(
     kind: "CANCEL" | "REPLACE",
     req: CancelRequest | ReplaceRequest,
+    hash: string,
     ctx: RequestContext,
-    make: (
-      state: OrderState,
-      transactTime: TimestampNs,
-    ) => { decide: (duplicate: boolean) => DomainEvent },
-  ): Promise<CommandAnswer> {
-    const hash = requestHash(kind, req);
-    for (let attempt = 1; ; attempt++) {
-      const target = await this.#d.writer.findClaim(req.account, req.origClOrdId);
-      const orderId = target?.orderId ?? null;
-      const loaded =
-        orderId === null
-          ? { state: initialOrderState, version: -1n, lastPosition: null }
-          : await this.#load(orderId);
-      const decision = make(loaded.state, this.#d.nowNs());
-      const event = decision.decide(false);
-      const report = reportOf(event, loaded.state);
-      const known = orderId !== null && loaded.version >= 0n;
-      const outcome = await this.#write({
-        kind,
-        account: req.account,
-        clOrdId: req.clOrdId,
-        hash,
-        orderId,
-        stream: known ? orderStream(orderId) : requestStream(req.account, req.clOrdId),
-        expected: known ? loaded.version : "no-stream",
-        event,
-        report,
-        ctx,
-      });
-      if (outcome.type === "Written")
-        return {
-          report,
-          position: outcome.position,
-          orderId,
-          resent: false,
-          eventId: outcome.eventId,
-          ...(report === null ? { pending: kind } : {}),
-        };
-      if (outcome.type === "Taken") {
+    make: (state: OrderState, transactTime: TimestampNs) => (duplicate: boolean) => DomainEvent,
+  ): Promise<Prepared> {
+    const target = await this.#d.writer.findClaim(req.account, req.origClOrdId);
+    const orderId = target?.orderId ?? null;
+    const loaded =
+      orderId === null
+        ? { state: initialOrderState, version: -1n, lastPosition: null }
+        : await this.#load(orderId);
+    const decide = make(loaded.state, this.#d.nowNs());
+    const event = decide(false);
+    const report = reportOf(event, loaded.state);
+    const known = orderId !== null && loaded.version >= 0n;
+    const w: WriteSpec = {
+      kind,
+      account: req.account,
+      clOrdId: req.clOrdId,
+      hash,
+      orderId,
+      stream: known ? orderStream(orderId) : requestStream(req.account, req.clOrdId),
+      expected: known ? loaded.version : "no-stream",
+      event,
+      report,
+      ctx,
+    };
+    const { request, id } = await this.#request(w);
+    return {
+      request,
+      finish: (written) => {
+        const outcome = this.#outcome(w, id, written);
+        if (outcome.type === "Written")
+          return {
+            report,
+            position: outcome.position,
+            orderId,
+            resent: false,
+            eventId: outcome.eventId,
+            ...(report === null ? { pending: kind } : {}),
+          };
+        if (outcome.type === "Conflict") return null;
         if (outcome.sameRequest) return outcome.answer;
-        const dup = decision.decide(true);
         return {
-          report: reportOf(dup, loaded.state),
+          report: reportOf(decide(true), loaded.state),
           position: null,
           orderId,
           resent: false,
           eventId: null,
         };
-      }
-      if (attempt >= MAX_ATTEMPTS)
-        throw new Error(`${kind} ${req.clOrdId}: order stream kept moving`);
-    }
+      },
+    };
   }
 
   /** Folds an order's stream. Events the state machine refuses are skipped, not fatal, here. */
@@ -320,23 +412,8 @@ export class CommandHandler {
     };
   }
 
-  async #write(w: {
-    kind: Claim["kind"];
-    account: string;
-    clOrdId: string;
-    hash: string;
-    orderId: string | null;
-    stream: StreamId;
-    expected: bigint | "no-stream";
-    event: DomainEvent;
-    report: FixReport | null;
-    ctx: RequestContext;
-  }): Promise<
-    | { type: "Written"; position: string; eventId: string }
-    | { type: "Taken"; sameRequest: true; answer: CommandAnswer }
-    | { type: "Taken"; sameRequest: false }
-    | { type: "Conflict" }
-  > {
+  /** The writer's request for a decided command: its event encoded, its claim and answer. */
+  async #request(w: WriteSpec): Promise<{ request: WriteRequest; id: string }> {
     const id = this.#d.newId();
     const envelope: EventEnvelope = {
       meta: {
@@ -354,7 +431,7 @@ export class CommandHandler {
     const bytes = await this.#d.codec.encode(this.#d.topic, envelope);
     const answer = storedAnswerJson(w.report, w.orderId);
     const expiry = expiryOf(w.event);
-    const outcome = await this.#d.writer.write({
+    const request: WriteRequest = {
       ...(expiry === null ? {} : { expiry }),
       claim: {
         account: w.account,
@@ -387,7 +464,19 @@ export class CommandHandler {
           },
         ],
       },
-    });
+    };
+    return { request, id };
+  }
+
+  #outcome(
+    w: WriteSpec,
+    id: string,
+    outcome: WriteOutcome,
+  ):
+    | { type: "Written"; position: string; eventId: string }
+    | { type: "Taken"; sameRequest: true; answer: CommandAnswer }
+    | { type: "Taken"; sameRequest: false }
+    | { type: "Conflict" } {
     switch (outcome.type) {
       case "Written":
         return { type: "Written", position: outcome.globalPosition.toString(), eventId: id };

@@ -91,3 +91,74 @@ export interface ReplaceRequest {
   readonly price?: string;
   readonly orderQty: string;
 }
+
+/** Most items in one order batch (ADR 066); a gateway batch is one event-loop turn's orders (64 by default). */
+export const MAX_BATCH_ITEMS = 256;
+
+/** POST /orders/batch as a whole: only its shape; each item is validated on its own (a bad item is that item's 400). */
+export const batchSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["items"],
+  properties: {
+    items: { type: "array", minItems: 1, maxItems: MAX_BATCH_ITEMS },
+  },
+} as const;
+
+/** One batch item around its command: who calls (verified by the gateway) and the trace it continues. */
+export const batchItemSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["caller", "command"],
+  properties: {
+    caller: {
+      type: "object",
+      additionalProperties: false,
+      required: ["accounts"],
+      properties: {
+        keyId: { type: "string", maxLength: 128 },
+        accounts: { type: "array", maxItems: 64, items: id },
+        roles: { type: "array", maxItems: 16, items: { type: "string", maxLength: 64 } },
+      },
+    },
+    traceparent: { type: "string", maxLength: 128 },
+    tracestate: { type: "string", maxLength: 512 },
+    correlationId: { type: "string", minLength: 1, maxLength: 128 },
+    command: {
+      type: "object",
+      required: ["kind"],
+      properties: { kind: { type: "string", enum: ["place", "cancel", "replace"] } },
+    },
+  },
+} as const;
+
+/** A single endpoint's body schema plus the batch's `kind` discriminator. */
+const withKind = <S extends { required: readonly string[]; properties: object }>(
+  kind: string,
+  schema: S,
+) => ({
+  ...schema,
+  required: [...schema.required, "kind"],
+  properties: { ...schema.properties, kind: { type: "string", const: kind } },
+});
+
+export const batchCommandSchemas = {
+  place: withKind("place", placeSchema),
+  cancel: withKind("cancel", cancelSchema),
+  replace: withKind("replace", replaceSchema),
+} as const;
+
+export interface BatchItem {
+  readonly caller: {
+    readonly keyId?: string;
+    readonly accounts: readonly string[];
+    readonly roles?: readonly string[];
+  };
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+  readonly correlationId?: string;
+  readonly command:
+    | ({ readonly kind: "place" } & PlaceRequest)
+    | ({ readonly kind: "cancel" } & CancelRequest)
+    | ({ readonly kind: "replace" } & ReplaceRequest);
+}

@@ -4,11 +4,29 @@
 import { randomUUID } from "node:crypto";
 import type { TimestampNs } from "@fxcore/domain";
 import { Counter, Histogram, type Registry } from "@fxcore/infra";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import type { CommandAnswer, CommandHandler, RequestContext } from "../commands/command-handler.ts";
+import type {
+  BatchCommand,
+  CommandAnswer,
+  CommandHandler,
+  RequestContext,
+} from "../commands/command-handler.ts";
 import { answerJson, jsonText } from "../commands/answer-json.ts";
 import {
+  type BatchItem,
+  batchCommandSchemas,
+  batchItemSchema,
+  batchSchema,
   type CancelRequest,
   cancelSchema,
   type PlaceRequest,
@@ -31,6 +49,8 @@ export interface AppOptions {
   readonly nowNs: () => TimestampNs;
   /** Largest accepted body, bytes (default 16 KiB). */
   readonly bodyLimit?: number;
+  /** Largest accepted POST /orders/batch body, bytes (default 1 MiB). */
+  readonly batchBodyLimit?: number;
   readonly logger?: boolean;
 }
 
@@ -39,6 +59,27 @@ const errorBody = (code: string, message: string, details?: unknown) => ({
 });
 
 const tracer = trace.getTracer("@fxcore/command-service");
+
+// Batch items are validated here, one by one, with the options Fastify's
+// validator has for the single endpoints (so an item's 400 says what the
+// single endpoint's would).
+const ajv = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false });
+const validItem = ajv.compile<BatchItem>(batchItemSchema);
+const validCommand: Record<BatchCommand["kind"], ValidateFunction> = {
+  place: ajv.compile(batchCommandSchemas.place),
+  cancel: ajv.compile(batchCommandSchemas.cancel),
+  replace: ajv.compile(batchCommandSchemas.replace),
+};
+/** Fastify's validation message format: "<dataVar><path> <message>, ...". */
+const validationMessage = (dataVar: string, errors: readonly ErrorObject[]): string =>
+  errors.map((e) => `${dataVar}${e.instancePath} ${e.message ?? "is invalid"}`).join(", ");
+/** One answer of a batch: {"status","body"} with the body as the single endpoint sends it. */
+const itemAnswer = (status: number, bodyJson: string): string =>
+  `{"status":${status},"body":${bodyJson}}`;
+
+const UNAVAILABLE_MESSAGE = "the event store is unavailable; nothing was written, retry later";
+const unavailableJson = jsonText(errorBody("STORE_UNAVAILABLE", UNAVAILABLE_MESSAGE));
+const internalJson = jsonText(errorBody("INTERNAL", "internal error"));
 
 export function buildApp(o: AppOptions): FastifyInstance {
   const app = Fastify({
@@ -85,12 +126,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
         return reply
           .code(503)
           .header("retry-after", "1")
-          .send(
-            errorBody(
-              "STORE_UNAVAILABLE",
-              "the event store is unavailable; nothing was written, retry later",
-            ),
-          );
+          .send(errorBody("STORE_UNAVAILABLE", UNAVAILABLE_MESSAGE));
       }
       if (err.validation !== undefined)
         return reply.code(400).send(errorBody("INVALID_REQUEST", err.message, err.validation));
@@ -131,6 +167,21 @@ export function buildApp(o: AppOptions): FastifyInstance {
       return false;
     }
     return true;
+  };
+
+  /** A batch item's 401/403 answer, or null when the caller may act for the account. */
+  const refusalOf = (accounts: readonly string[], account: string): string | null => {
+    if (accounts.length === 0)
+      return itemAnswer(
+        401,
+        jsonText(errorBody("UNAUTHENTICATED", "the item's caller names no account")),
+      );
+    if (!accounts.includes(account))
+      return itemAnswer(
+        403,
+        jsonText(errorBody("ACCOUNT_NOT_AUTHORISED", `caller may not act for account ${account}`)),
+      );
+    return null;
   };
 
   /** Runs a command inside a SERVER span continuing the gateway's trace; its context rides on the event. */
@@ -197,6 +248,103 @@ export function buildApp(o: AppOptions): FastifyInstance {
     (req, reply) =>
       run("replace", req, reply, req.body.account, (ctx) => o.handler.replace(req.body, ctx)),
   );
+  // Several commands in one call (ADR 066): each item authorised, validated
+  // and decided on its own, answered exactly as its single endpoint would;
+  // all of them written in one group-commit transaction.
+  app.post<{ Body: { items: unknown[] } }>(
+    "/orders/batch",
+    { schema: { body: batchSchema }, bodyLimit: o.batchBodyLimit ?? 1024 * 1024 },
+    async (_req, reply) => {
+      const receivedAtNs = o.nowNs();
+      const started = performance.now();
+      const items = _req.body.items;
+      const answers = new Array<string>(items.length);
+      const runs: { index: number; command: BatchCommand; ctx: RequestContext; span: Span }[] = [];
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (!validItem(item)) {
+          const errors = validItem.errors ?? [];
+          answers[i] = itemAnswer(
+            400,
+            jsonText(errorBody("INVALID_REQUEST", validationMessage("item", errors), errors)),
+          );
+          continue;
+        }
+        const validate = validCommand[item.command.kind];
+        if (!validate(item.command)) {
+          const errors = validate.errors ?? [];
+          answers[i] = itemAnswer(
+            400,
+            jsonText(errorBody("INVALID_REQUEST", validationMessage("body", errors), errors)),
+          );
+          continue;
+        }
+        const { kind, ...body } = item.command;
+        const refusal = refusalOf(item.caller.accounts, body.account);
+        if (refusal !== null) {
+          count(kind, "refused");
+          answers[i] = refusal;
+          continue;
+        }
+        const parent = propagation.extract(ROOT_CONTEXT, item);
+        const span = tracer.startSpan(`command ${kind}`, { kind: SpanKind.SERVER }, parent);
+        const carrier: Record<string, string> = {};
+        propagation.inject(trace.setSpan(parent, span), carrier);
+        runs.push({
+          index: i,
+          command: { kind, body } as BatchCommand,
+          span,
+          ctx: {
+            correlationId: item.correlationId ?? randomUUID(),
+            traceparent: carrier.traceparent ?? item.traceparent ?? null,
+            tracestate: carrier.tracestate ?? item.tracestate ?? null,
+            receivedAtNs,
+          },
+        });
+      }
+      let settled: PromiseSettledResult<CommandAnswer>[];
+      try {
+        settled = runs.length === 0 ? [] : await o.handler.batch(runs);
+      } catch (e) {
+        // The group write failed: nothing of this batch was written; the whole call answers.
+        for (const r of runs) {
+          count(r.command.kind, isUnavailable(e) ? "unavailable" : "error");
+          r.span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+          r.span.end();
+        }
+        throw e;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      settled.forEach((s, n) => {
+        const r = runs[n] as (typeof runs)[number];
+        const kind = r.command.kind;
+        if (s.status === "fulfilled") {
+          const answer = s.value;
+          const rejected =
+            answer.report !== null &&
+            (answer.report.msgType === "9" || answer.report.ordStatus === "8");
+          count(kind, answer.resent ? "resent" : rejected ? "rejected" : "accepted");
+          answers[r.index] = itemAnswer(200, answerJson(answer));
+        } else {
+          const e = s.reason as Error;
+          count(kind, isUnavailable(e) ? "unavailable" : "error");
+          r.span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+          if (isUnavailable(e)) answers[r.index] = itemAnswer(503, unavailableJson);
+          else {
+            app.log.error({ err: e }, "batch command failed");
+            answers[r.index] = itemAnswer(500, internalJson);
+          }
+        }
+        timers[kind].observe(seconds);
+        r.span.end();
+      });
+      return reply
+        .code(200)
+        .type("application/json")
+        .send(`{"answers":[${answers.join(",")}]}`);
+    },
+  );
+
   app.get<{ Params: { account: string; clOrdId: string } }>(
     "/orders/:account/:clOrdId",
     async (req, reply) => {

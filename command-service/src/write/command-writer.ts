@@ -112,7 +112,9 @@ export class CommandWriter {
   readonly #concurrency: number;
   readonly #minBusyBatch: number;
   readonly #onBatch: ((size: number, ms: number) => void) | undefined;
-  #queue: Pending[] = [];
+  /** Groups of commands that share a transaction (write: a group of one). */
+  #queue: Pending[][] = [];
+  #queued = 0;
   #inFlight = 0;
   #scheduled = false;
 
@@ -127,7 +129,39 @@ export class CommandWriter {
 
   write(request: WriteRequest): Promise<WriteOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ request, resolve, reject });
+      this.#queue.push([{ request, resolve, reject }]);
+      this.#queued++;
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Several commands that go in ONE transaction together (an order batch):
+   * never split across transactions, each still gets its own outcome. A
+   * thrown error (store unavailable) fails them all: nothing was written.
+   */
+  writeAll(requests: readonly WriteRequest[]): Promise<WriteOutcome[]> {
+    if (requests.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const outcomes = new Array<WriteOutcome>(requests.length);
+      let left = requests.length;
+      let failed = false;
+      const group = requests.map(
+        (request, i): Pending => ({
+          request,
+          resolve: (o) => {
+            outcomes[i] = o;
+            if (--left === 0) resolve(outcomes);
+          },
+          reject: (e) => {
+            if (failed) return;
+            failed = true;
+            reject(e);
+          },
+        }),
+      );
+      this.#queue.push(group);
+      this.#queued += group.length;
       this.#schedule();
     });
   }
@@ -136,9 +170,23 @@ export class CommandWriter {
   #ready(): boolean {
     return (
       this.#inFlight < this.#concurrency &&
-      this.#queue.length > 0 &&
-      (this.#inFlight === 0 || this.#queue.length >= this.#minBusyBatch)
+      this.#queued > 0 &&
+      (this.#inFlight === 0 || this.#queued >= this.#minBusyBatch)
     );
+  }
+
+  /** Whole groups, up to maxBatch commands (a larger group goes alone). */
+  #take(): Pending[] {
+    const batch: Pending[] = [];
+    let groups = 0;
+    for (const group of this.#queue) {
+      if (batch.length > 0 && batch.length + group.length > this.#maxBatch) break;
+      for (const p of group) batch.push(p);
+      groups++;
+    }
+    this.#queue.splice(0, groups);
+    this.#queued -= batch.length;
+    return batch;
   }
 
   #schedule(): void {
@@ -148,7 +196,7 @@ export class CommandWriter {
     setImmediate(() => {
       this.#scheduled = false;
       while (this.#ready()) {
-        const batch = this.#queue.splice(0, this.#maxBatch);
+        const batch = this.#take();
         this.#inFlight++;
         const started = performance.now();
         this.#flush(batch)
