@@ -5,15 +5,41 @@
 // Records are read by a reader compiled from the file's own schema (ADR 086):
 // the export's columns and every event that is not a matcher input are
 // skipped without being decoded; inputs are resolved into the current schemas.
+// Given a file path, the reading, decoding and gate run on a second thread
+// and hand the engine's thread compact tapes of inputs (ADR 089).
+import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import type { DomainEvent, InstrumentCatalog, MatcherInput } from "@fxcore/domain";
+import { Worker } from "node:worker_threads";
+import {
+  createMatchingEngine,
+  type DomainEvent,
+  type InstrumentCatalog,
+  type MatcherInput,
+  type MatchingEngine,
+  type Symbol,
+} from "@fxcore/domain";
 import { type Envelope, type EnvelopeMeta, loadCatalog, type SchemaCatalog } from "@fxcore/schemas";
 import { compileSelectiveReader, type SelectiveReader } from "../codec/avro-compiler.ts";
 import { schemaTree, UnsupportedSchema } from "../codec/avro-schema.ts";
 import { type OcfCodec, openOcf, replayReaderType } from "../export/avro-ocf.ts";
 import { MATCHER_INPUT_TYPES } from "../log/input-copy.ts";
 import type { AsOf } from "./book-at.ts";
-import { StandbyApplier } from "./standby-applier.ts";
+import {
+  applyTape,
+  controlBytes,
+  K_POISON,
+  newTapeBuffers,
+  TAPE_CONTROL,
+  TAPE_END,
+  TAPE_FREE,
+  TAPE_STOP,
+  type TapeEnums,
+  type TapeProgress,
+  TapeReader,
+  tapeEnums,
+} from "./input-tape.ts";
+import type { DecodeWorkerData, DecodeWorkerMessage } from "./ocf-decode-worker.ts";
+import { STANDBY_RULES, StandbyApplier } from "./standby-applier.ts";
 
 const INPUT_RECORDS = new Map<string, string>(
   MATCHER_INPUT_TYPES.map((t) => [`fx.events.${t}`, t]),
@@ -27,6 +53,8 @@ export interface OcfReplay {
   readonly codec: OcfCodec;
   /** "compiled": the file's schema compiled into a selective reader; "avsc": the generic reader. */
   readonly reader: "compiled" | "avsc";
+  /** "worker": decoded on a second thread (a file path and a tape-shaped schema); "inline": in this thread. */
+  readonly threads: "worker" | "inline";
 }
 
 let defaultSchemas: SchemaCatalog | undefined;
@@ -35,13 +63,174 @@ const defaultSchemaCatalog = (): SchemaCatalog => {
   return defaultSchemas;
 };
 
-/** Applies the pair's inputs found in an export (in file order = log order) up to `asOf`. */
+/**
+ * Applies the pair's inputs found in an export (in file order = log order) up
+ * to `asOf`. A file path is read on a second thread (ADR 089); a stream, or a
+ * file the tape cannot carry, in this one. Same result either way.
+ */
 export async function bookFromOcf(
-  input: Readable,
+  input: Readable | string,
   pair: string,
   asOf: AsOf,
   catalog: InstrumentCatalog,
   schemas: SchemaCatalog = defaultSchemaCatalog(),
+): Promise<OcfReplay> {
+  if (typeof input === "string") {
+    const enums = tapeEnums(currentInputReaders(schemas));
+    const r =
+      enums === undefined ? undefined : await viaWorker(input, pair, asOf, catalog, schemas, enums);
+    return (
+      r ?? inline(createReadStream(input, { highWaterMark: 1 << 20 }), pair, asOf, catalog, schemas)
+    );
+  }
+  return inline(input, pair, asOf, catalog, schemas);
+}
+
+const currentInputReaders = (schemas: SchemaCatalog) =>
+  new Map(
+    [...INPUT_RECORDS.values()].flatMap((t) => {
+      const c = schemas.current(t);
+      return c === undefined ? [] : [[t, schemaTree(c.schema)] as const];
+    }),
+  );
+
+const TAPES_IN_FLIGHT = 4;
+
+/** The worker pipeline; undefined when the file's schema is not one the compiled tape reader models. */
+async function viaWorker(
+  path: string,
+  pair: string,
+  asOf: AsOf,
+  catalog: InstrumentCatalog,
+  schemas: SchemaCatalog,
+  enums: TapeEnums,
+): Promise<OcfReplay | undefined> {
+  const readers: Record<string, unknown> = {};
+  for (const [name, t] of INPUT_RECORDS) readers[name] = schemas.current(t)?.schema;
+  const tapes = Array.from({ length: TAPES_IN_FLIGHT }, () => newTapeBuffers());
+  const data: DecodeWorkerData = {
+    path,
+    pair,
+    untilNs: asOf.kind === "time" ? asOf.ns : null,
+    inputTypes: [...STANDBY_RULES.inputTypes],
+    commandSideOutcomes: [...STANDBY_RULES.commandSideOutcomes],
+    dedupeWindow: STANDBY_RULES.dedupeWindow,
+    knownSymbols: [...catalog.keys()],
+    readers,
+    enums,
+    tapes,
+    control: new SharedArrayBuffer(controlBytes(TAPES_IN_FLIGHT)),
+  };
+  const control = new Int32Array(data.control);
+  const worker = new Worker(new URL("./ocf-decode-worker.ts", import.meta.url), {
+    workerData: data,
+  });
+  let opened: { codec: string; compiled: boolean } | undefined;
+  const grown = new Array<number>(TAPES_IN_FLIGHT).fill(0);
+  let failure: Error | undefined;
+  let exited = false;
+  // Wakes a wait below on any message or the worker's end (tapes themselves are signalled in `control`).
+  let wake: (() => void) | undefined;
+  let wakeUp = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const notify = () => {
+    wake?.();
+    wakeUp = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  };
+  worker.on("message", (m: DecodeWorkerMessage) => {
+    if (m.kind === "open") opened = m;
+    else if (m.kind === "grown") {
+      tapes[m.tape] = m.buffers;
+      grown[m.tape]!++;
+    } else failure = new Error(m.message);
+    notify();
+  });
+  worker.on("error", (e) => {
+    failure = e;
+    notify();
+  });
+  worker.on("exit", () => {
+    exited = true;
+    notify();
+  });
+  const noAnswer = () => new Error("OCF decode worker stopped without an answer");
+  try {
+    while (opened === undefined) {
+      if (failure !== undefined) throw failure;
+      if (exited) throw noAnswer();
+      await wakeUp;
+    }
+    if (!opened.compiled) return undefined;
+    const instrument = catalog.get(pair as Symbol);
+    // Created at the pair's first valid input, as the one-thread path does (no input: no engine, no hash).
+    let engine: MatchingEngine | undefined;
+    const reader = new TapeReader(enums, pair);
+    const progress: TapeProgress = {
+      applied: 0,
+      duplicates: 0,
+      poison: 0,
+      lastRecord: 0,
+      stopped: false,
+    };
+    const out: unknown[] = [];
+    const stopSeq = asOf.kind === "seq" ? asOf.seq : 0;
+    let records = 0;
+    for (let at = 0; ; at = (at + 1) % TAPES_IN_FLIGHT) {
+      const c = TAPE_CONTROL * at;
+      let state = Atomics.load(control, c);
+      // A tape whose string area grew is read once its new buffers have arrived.
+      while (state === TAPE_FREE || Atomics.load(control, c + 2) !== grown[at]) {
+        if (failure !== undefined) throw failure;
+        if (exited && state === TAPE_FREE) throw noAnswer();
+        const w = Atomics.waitAsync(control, c, TAPE_FREE);
+        if (w.async) await Promise.race([w.value, wakeUp]);
+        state = Atomics.load(control, c);
+      }
+      if (state === TAPE_END) {
+        records = Atomics.load(control, c + 1);
+        break;
+      }
+      const n = Atomics.load(control, c + 1);
+      reader.load(tapes[at]!);
+      if (engine === undefined && instrument !== undefined) {
+        for (let k = 0; k < n && engine === undefined; k++)
+          if (reader.kind(k) !== K_POISON) engine = createMatchingEngine(instrument);
+      }
+      if (engine === undefined) progress.poison += n;
+      else applyTape(reader, n, engine, stopSeq, progress, out);
+      if (progress.stopped) {
+        records = progress.lastRecord;
+        break;
+      }
+      Atomics.store(control, c, TAPE_FREE);
+      Atomics.notify(control, c);
+    }
+    return {
+      records,
+      inputsApplied: progress.applied + progress.duplicates,
+      lastSeq: engine?.seq ?? 0,
+      stateHash: engine?.stateHash() ?? "",
+      codec: opened.codec as OcfCodec,
+      reader: "compiled",
+      threads: "worker",
+    };
+  } finally {
+    // A worker waiting for a free tape wakes up, sees the stop flag and ends.
+    Atomics.store(control, TAPE_CONTROL * TAPES_IN_FLIGHT, TAPE_STOP);
+    for (let t = 0; t < TAPES_IN_FLIGHT; t++) Atomics.notify(control, TAPE_CONTROL * t);
+    await worker.terminate();
+  }
+}
+
+async function inline(
+  input: Readable,
+  pair: string,
+  asOf: AsOf,
+  catalog: InstrumentCatalog,
+  schemas: SchemaCatalog,
 ): Promise<OcfReplay> {
   const applier = new StandbyApplier(catalog);
   const ocf = await openOcf(input);
@@ -72,10 +261,12 @@ export async function bookFromOcf(
       if (payload.symbol !== pair) continue;
       // The book is a prefix of the input sequence: stop at the first input past T.
       if (asOf.kind === "time" && payload.transactTime > asOf.ns) break outer;
-      if (eventId === undefined)
-        applier.applyWithId(payload, data, compiled!.idStart(), compiled!.idEnd());
-      else applier.apply(payload, eventId);
-      applied++;
+      const outcome =
+        eventId === undefined
+          ? applier.applyWithId(payload, data, compiled!.idStart(), compiled!.idEnd())
+          : applier.apply(payload, eventId);
+      // Counted as bookAt counts: everything but poison (duplicates are inputs the matcher took and dropped).
+      if (outcome !== "poison") applied++;
       if (asOf.kind === "seq" && (applier.engine(pair)?.seq ?? 0) >= asOf.seq) break outer;
     }
     if (pos !== data.length) throw new Error("OCF block has bytes after its last record");
@@ -88,6 +279,7 @@ export async function bookFromOcf(
     stateHash: e?.stateHash() ?? "",
     codec: ocf.codec,
     reader: compiled === undefined ? "avsc" : "compiled",
+    threads: "inline",
   };
 }
 

@@ -124,6 +124,44 @@ function rsi(buf) {
   return s;
 }
 function sb(buf) { const n = rl(buf); if (n < 0) fail("negative length"); P += n; }
+// Tape mode (ADR 089): a timestamp-nanos straight into two int32 halves, strings copied as bytes.
+function rns2(buf, T, at) {
+  let b = buf[P++]; let lo = b & 127; let s = 7;
+  while (b > 127 && s < 28) { b = buf[P++]; lo |= (b & 127) << s; s += 7; }
+  let hi = 0;
+  if (b > 127) {
+    let mul = 1;
+    for (let i = 0; b > 127; i++) {
+      if (i === 6 || P >= E) fail("truncated or overlong long");
+      b = buf[P++]; hi += (b & 127) * mul; mul *= 128;
+    }
+    if (hi >= 68719476736) fail("long overflows 64 bits");
+  }
+  const lo32 = (lo | ((hi % 16) << 28)) >>> 0;
+  const hi32 = Math.floor(hi / 16);
+  let l = (lo32 >>> 1) | ((hi32 & 1) << 31), h = hi32 >>> 1;
+  if ((lo32 & 1) === 1) { l = ~l; h = ~h; }
+  T[at] = l; T[at + 1] = h;
+}
+let SO = 0, OR = 0, OVER = 0;
+function tstr(buf, tp, I, slot) {
+  const n = rl(buf);
+  if (n < 0 || P + n > E) fail("truncated string");
+  I[slot] = SO; I[slot + 1] = n;
+  const S = tp.S;
+  if (SO + n > S.length) { OVER = 1; P += n; return; }
+  let o = 0;
+  for (let i = 0; i < n; i++) { const c = buf[P + i]; o |= c; S[SO + i] = c; }
+  OR |= o; SO += n; P += n;
+}
+function teq(buf, want) {
+  const n = rl(buf);
+  if (n < 0 || P + n > E) fail("truncated string");
+  let eq = n === want.length;
+  if (eq) for (let i = 0; i < n; i++) if (buf[P + i] !== want[i]) { eq = false; break; }
+  P += n;
+  return eq;
+}
 function rf(buf) { const v = buf.readFloatLE(P); P += 4; return v; }
 function rd(buf) { const v = buf.readDoubleLE(P); P += 8; return v; }
 function done(end) {
@@ -441,6 +479,168 @@ class Gen {
     return payload;
   }
 
+  /**
+   * A matcher input written onto the tape (entry tp.n) instead of built: the
+   * envelope's meta checked as in input(), strings copied as bytes, enums as
+   * codes, longs into the float64 column, timestamps into int32 halves;
+   * account and symbol left in the record (their positions, the symbol
+   * compared with the pair). Only the tape's field shapes are modelled.
+   */
+  tapeInput(
+    w: Extract<AvroNode, { k: "record" }>,
+    r: Extract<AvroNode, { k: "record" }>,
+    kind: number,
+    layout: TapeLayout,
+  ): void {
+    const L = this.lines;
+    const wMeta = w.fields.find((f) => f.name === "meta")?.type;
+    const rMeta = r.fields.find((f) => f.name === "meta")?.type;
+    if (wMeta?.k !== "record" || rMeta?.k !== "record" || !sameName(wMeta.name, rMeta.name)) {
+      throw new UnsupportedSchema("no meta record");
+    }
+    const rMetaFields = new Map(rMeta.fields.map((f) => [f.name, f]));
+    for (const rf of rMeta.fields) {
+      if (rf.aliases.length > 0) throw new UnsupportedSchema("field aliases");
+      if (!rf.hasDefault && !wMeta.fields.some((f) => f.name === rf.name)) {
+        throw new UnsupportedSchema(`no default for meta.${rf.name}`);
+      }
+    }
+    const rFields = new Map(r.fields.map((f) => [f.name, f]));
+    if (r.fields.some((f) => f.aliases.length > 0)) throw new UnsupportedSchema("field aliases");
+    const X = layout.stride;
+    L.push(`x = tp.n * ${X}; I = tp.I; F = tp.F; T = tp.T; SO = tp.s; OR = 0; OVER = 0; fl = 0;`);
+    const seen = new Set<string>();
+    for (const wf of w.fields) {
+      if (wf.name === "meta") {
+        for (const mf of wMeta.fields) {
+          const rf = rMetaFields.get(mf.name);
+          if (mf.name === "eventId") {
+            if (mf.type.k !== "string") throw new UnsupportedSchema("meta.eventId is not a string");
+            L.push(
+              '{ const n = rl(buf); if (n < 0 || P + n > E) fail("truncated string"); I0 = P; I1 = P + n; P += n; }',
+            );
+          } else if (rf === undefined) this.skip(mf.type);
+          else this.check(mf.type, rf.type);
+        }
+        continue;
+      }
+      const rf = rFields.get(wf.name);
+      if (rf === undefined) {
+        this.skip(wf.type);
+        continue;
+      }
+      seen.add(wf.name);
+      this.tapeField(wf.type, rf, layout);
+    }
+    for (const rf of r.fields) {
+      if (rf.name === "meta" || seen.has(rf.name)) continue;
+      if (!rf.hasDefault) throw new UnsupportedSchema(`no default for ${rf.name}`);
+      this.tapeDefault(rf, layout);
+    }
+    L.push(
+      `I[x] = ${kind} | (OR < 128 ? ${layout.asciiFlag} : 0); I[x + ${layout.flagsSlot}] = fl; SE = SO; out = ${kind};`,
+    );
+  }
+
+  private tapeField(w: AvroNode, rf: AvroFieldNode, layout: TapeLayout): void {
+    const L = this.lines;
+    const name = rf.name;
+    const str = layout.strings[name];
+    if (str !== undefined) {
+      if (w.k !== "string") throw new UnsupportedSchema(`${name} is not a string`);
+      L.push(`tstr(buf, tp, I, x + ${str});`);
+      return;
+    }
+    if (name === "account" || name === "symbol") {
+      if (w.k !== "string") throw new UnsupportedSchema(`${name} is not a string`);
+      if (name === "symbol") L.push(`SP = teq(buf, PAIR);`);
+      else
+        L.push(
+          '{ const n = rl(buf); if (n < 0 || P + n > E) fail("truncated string"); A0 = P; A1 = P + n; P += n; }',
+        );
+      return;
+    }
+    const en = layout.enums[name];
+    if (en !== undefined) {
+      if (w.k !== "enum" || rf.type.k !== "enum" || !sameName(w.name, rf.type.name)) {
+        throw new UnsupportedSchema(`${name} is not the reader's enum`);
+      }
+      const r = rf.type;
+      const codes = w.symbols.map((s) =>
+        en.codes.indexOf(r.symbols.includes(s) ? s : (r.default ?? "")),
+      );
+      const t = this.constant(codes.map((c) => (c < 0 ? undefined : c)));
+      const v = this.v();
+      L.push(
+        `const ${v} = ${t}[rl(buf)];`,
+        `if (${v} === undefined) fail("enum symbol not readable");`,
+        `fl |= ${v} << ${en.shift};`,
+      );
+      return;
+    }
+    if (name === "postOnly") {
+      if (w.k !== "boolean") throw new UnsupportedSchema("postOnly is not a boolean");
+      L.push(`if (buf[P++] !== 0) fl |= ${layout.postOnly};`);
+      return;
+    }
+    const num = layout.numbers[name];
+    if (num !== undefined) {
+      this.tapeNullable(w, num.nullFlag, (v) => {
+        if (v.k !== "long" && v.k !== "int") throw new UnsupportedSchema(`${name} is not a long`);
+        L.push(`F[tp.n * 3 + ${num.col}] = rl(buf);`);
+      });
+      return;
+    }
+    const time = layout.times[name];
+    if (time !== undefined) {
+      this.tapeNullable(w, time.nullFlag, (v) => {
+        if (v.k !== "long") throw new UnsupportedSchema(`${name} is not a long`);
+        L.push(`rns2(buf, T, tp.n * 4 + ${time.col * 2});`);
+      });
+      return;
+    }
+    throw new UnsupportedSchema(`no tape column for ${name}`);
+  }
+
+  /** A value that may be a [null, X] union in the writer: null sets the flag, X is read by `read`. */
+  private tapeNullable(w: AvroNode, nullFlag: number, read: (v: AvroNode) => void): void {
+    const L = this.lines;
+    if (w.k !== "union") {
+      read(w);
+      return;
+    }
+    const u = this.v("u");
+    L.push(`const ${u} = rl(buf);`);
+    w.branches.forEach((b, n) => {
+      L.push(`${n === 0 ? "if" : "else if"} (${u} === ${n}) {`);
+      if (b.k === "null") {
+        if (nullFlag === 0) throw new UnsupportedSchema("null where the reader has none");
+        L.push(`fl |= ${nullFlag};`);
+      } else read(b);
+      L.push("}");
+    });
+    L.push(`else fail("bad union index " + ${u});`);
+  }
+
+  private tapeDefault(rf: AvroFieldNode, layout: TapeLayout): void {
+    const L = this.lines;
+    const d = rf.default;
+    const en = layout.enums[rf.name];
+    const num = layout.numbers[rf.name];
+    const time = layout.times[rf.name];
+    if (en !== undefined && typeof d === "string" && en.codes.includes(d)) {
+      L.push(`fl |= ${en.codes.indexOf(d)} << ${en.shift};`);
+    } else if (rf.name === "postOnly" && typeof d === "boolean") {
+      if (d) L.push(`fl |= ${layout.postOnly};`);
+    } else if (num !== undefined && d === null && num.nullFlag !== 0) {
+      L.push(`fl |= ${num.nullFlag};`);
+    } else if (time !== undefined && d === null && time.nullFlag !== 0) {
+      L.push(`fl |= ${time.nullFlag};`);
+    } else {
+      throw new UnsupportedSchema(`tape default of ${rf.name}`);
+    }
+  }
+
   /** recordFields without the defaults of reader fields the writer part lacks. */
   private recordFieldsPartial(
     w: Extract<AvroNode, { k: "record" }>,
@@ -602,6 +802,115 @@ export function compileSelectiveReader(
       end() { return P; },
       idStart() { return I0; },
       idEnd() { return I1; },
+    };`,
+  );
+}
+
+/** Where the tape keeps each input field (input-tape.ts defines it; the compiler only follows it). */
+export interface TapeLayout {
+  /** Int32 slots per entry. */
+  readonly stride: number;
+  readonly asciiFlag: number;
+  readonly flagsSlot: number;
+  readonly postOnly: number;
+  /** String fields: slot of (offset, length). */
+  readonly strings: Readonly<Record<string, number>>;
+  /** Enum fields: the tape's codes (reader symbols) and their shift in the flags. */
+  readonly enums: Readonly<
+    Record<string, { readonly codes: readonly string[]; readonly shift: number }>
+  >;
+  /** Long fields: float64 column, and the flag a null sets (0: not nullable). */
+  readonly numbers: Readonly<Record<string, { readonly col: number; readonly nullFlag: number }>>;
+  /** timestamp-nanos fields: int64 column, and the flag a null sets. */
+  readonly times: Readonly<Record<string, { readonly col: number; readonly nullFlag: number }>>;
+}
+
+/** Where a tape reader writes: the entry at `n`, strings from byte `s` of `S`. */
+export interface TapeTarget {
+  n: number;
+  s: number;
+  I: Int32Array<ArrayBufferLike>;
+  F: Float64Array<ArrayBufferLike>;
+  /** The int64 column as int32 halves (little-endian). */
+  T: Int32Array<ArrayBufferLike>;
+  S: Uint8Array<ArrayBufferLike>;
+}
+
+/**
+ * Reads one export record; for a selected input, writes it as the tape's
+ * entry `tp.n` (not committed: the caller advances n and s) and answers its
+ * kind, else -1.
+ */
+export interface TapeRecordReader {
+  read(buf: Buffer, start: number, limit: number, tp: TapeTarget): number;
+  end(): number;
+  idStart(): number;
+  idEnd(): number;
+  accountStart(): number;
+  accountEnd(): number;
+  /** The input's symbol is the pair's. */
+  samePair(): boolean;
+  /** Where the entry's strings end in S. */
+  stringsEnd(): number;
+  /** The entry's strings did not fit in S (nothing else is wrong with it). */
+  overflow(): boolean;
+}
+
+/** compileSelectiveReader's "tape" form: `kinds` maps a selected record name to its tape kind. */
+export function compileTapeReader(
+  container: AvroNode,
+  unionField: string,
+  readerFor: (recordName: string) => AvroNode | undefined,
+  kinds: ReadonlyMap<string, number>,
+  layout: TapeLayout,
+  pair: string,
+): TapeRecordReader {
+  const w = asRecord(container, "container");
+  const gen = new Gen();
+  const L = gen.lines;
+  const pairBytes = gen.constant(Buffer.from(pair, "utf8"));
+  L.push("let out = -1;");
+  for (const f of w.fields) {
+    if (f.name !== unionField) {
+      gen.skip(f.type);
+      continue;
+    }
+    if (f.type.k !== "union") throw new UnsupportedSchema(`${unionField} is not a union`);
+    const i = gen.v("u");
+    L.push(`const ${i} = rl(buf);`);
+    f.type.branches.forEach((b, n) => {
+      L.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
+      const r = b.k === "record" ? readerFor(b.name) : undefined;
+      const kind = b.k === "record" ? kinds.get(b.name) : undefined;
+      if (b.k === "record" && r !== undefined && kind !== undefined) {
+        gen.tapeInput(b, asRecord(r, "reader"), kind, layout);
+      } else {
+        gen.skip(b);
+      }
+      L.push("}");
+    });
+    L.push(`else fail("bad union index " + ${i});`);
+  }
+  return build<TapeRecordReader>(
+    gen,
+    `let I0 = 0, I1 = 0, A0 = 0, A1 = 0, SP = false, SE = 0;
+    const PAIR = ${pairBytes};
+    let x = 0, I, F, T, fl = 0;
+    return {
+      read(buf, start, limit, tp) {
+        P = start; E = limit;
+        ${L.join("\n")}
+        if (P > limit) fail("truncated record");
+        return out;
+      },
+      end() { return P; },
+      idStart() { return I0; },
+      idEnd() { return I1; },
+      accountStart() { return A0; },
+      accountEnd() { return A1; },
+      samePair() { return SP; },
+      stringsEnd() { return SE; },
+      overflow() { return OVER === 1; },
     };`,
   );
 }

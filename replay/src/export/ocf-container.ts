@@ -1,6 +1,7 @@
 // Avro Object Container File framing, without any Avro type machinery: the
 // header (schema, codec, sync marker), block framing and the codecs. Split
 // from avro-ocf.ts so the book-from-OCF decode worker loads only this.
+import { closeSync, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { inflateRawSync } from "node:zlib";
 
@@ -29,10 +30,14 @@ export function longBytes(n: number): Buffer {
 }
 
 /** Reads a zig-zag long at `pos`; undefined when the buffer ends first. */
-function readLong(buf: Buffer, pos: number): { value: number; pos: number } | undefined {
+function readLong(
+  buf: Buffer,
+  pos: number,
+  limit = buf.length,
+): { value: number; pos: number } | undefined {
   let z = 0;
   let mul = 1;
-  for (let i = pos; i < buf.length; i++) {
+  for (let i = pos; i < limit; i++) {
     const b = buf[i]!;
     z += (b & 0x7f) * mul;
     mul *= 0x80;
@@ -137,6 +142,84 @@ export async function openOcf(input: Readable): Promise<OcfStream> {
       } else {
         buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       }
+    }
+  }
+}
+
+/** An OCF file read block by block with synchronous reads into one reused buffer (for a worker thread). */
+export interface OcfFileReader {
+  readonly schema: unknown;
+  readonly codec: OcfCodec;
+  /** The next block, or undefined at the end. Its `data` is valid until the next call. */
+  next(): OcfBlock | undefined;
+  close(): void;
+}
+
+/**
+ * Opens an OCF file for a thread that may block: no stream, no buffer per
+ * read (a block that straddles two reads is moved to the buffer's start).
+ */
+export function openOcfFile(path: string, bufferBytes = 4 << 20): OcfFileReader {
+  const fd = openSync(path, "r");
+  let buf = Buffer.allocUnsafe(bufferBytes);
+  let start = 0;
+  let end = 0;
+  let eof = false;
+  const fill = () => {
+    if (start > 0) {
+      buf.copyWithin(0, start, end);
+      end -= start;
+      start = 0;
+    }
+    if (end === buf.length) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, end);
+      buf = bigger;
+    }
+    const n = readSync(fd, buf, end, buf.length - end, null);
+    if (n === 0) eof = true;
+    end += n;
+  };
+  try {
+    for (;;) {
+      const h = parseHeader(buf.subarray(start, end));
+      if (h === "bad") throw new Error("not an Avro object container file");
+      if (h !== undefined) {
+        const codec = h.meta.get("avro.codec")?.toString() ?? "null";
+        if (codec !== "null" && codec !== "deflate")
+          throw new Error(`unsupported OCF codec ${codec}`);
+        const schema = JSON.parse(h.meta.get("avro.schema")?.toString() ?? "null") as unknown;
+        start += h.end;
+        return { schema, codec, next: () => nextBlock(h.sync, codec), close: () => closeSync(fd) };
+      }
+      if (eof) throw new Error("truncated OCF header");
+      fill();
+    }
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  function nextBlock(sync: Buffer, codec: OcfCodec): OcfBlock | undefined {
+    for (;;) {
+      const count = readLong(buf, start, end);
+      const size = count && readLong(buf, count.pos, end);
+      if (count !== undefined && size !== undefined && (count.value < 0 || size.value < 0)) {
+        throw new Error("OCF block with a negative count or size (corrupt file)");
+      }
+      if (count !== undefined && size !== undefined && size.pos + size.value + SYNC_BYTES <= end) {
+        const blockEnd = size.pos + size.value;
+        if (buf.compare(sync, 0, SYNC_BYTES, blockEnd, blockEnd + SYNC_BYTES) !== 0) {
+          throw new Error("OCF sync marker mismatch (corrupt file)");
+        }
+        const raw = buf.subarray(size.pos, blockEnd);
+        start = blockEnd + SYNC_BYTES;
+        return { count: count.value, data: codec === "deflate" ? inflateRawSync(raw) : raw };
+      }
+      if (eof) {
+        if (start < end) throw new Error("truncated OCF block");
+        return undefined;
+      }
+      fill();
     }
   }
 }
