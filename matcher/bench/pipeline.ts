@@ -231,7 +231,20 @@ async function sliceStats(port: number): Promise<string> {
   const sum = num("fx_matcher_batch_seconds_sum");
   const snaps = num("fx_matcher_snapshot_seconds_count");
   const snapMs = (num("fx_matcher_snapshot_seconds_sum") / snaps) * 1000;
-  return `matcher: ${count} transactions, mean ${((sum / count) * 1000).toFixed(1)} ms from apply to commit, ${(num("fx_matcher_inputs_total") / count).toFixed(0)} inputs each; ${snaps} snapshots${snaps > 0 ? `, mean ${snapMs.toFixed(0)} ms each` : ""}`;
+  const stage = (s: string) =>
+    (
+      (Number(
+        text.match(
+          new RegExp(
+            `^fx_matcher_transaction_stage_seconds_total{[^}]*stage="${s}"[^}]*} ([0-9.e+-]+)$`,
+            "m",
+          ),
+        )?.[1] ?? Number.NaN,
+      ) /
+        count) *
+      1000
+    ).toFixed(1);
+  return `matcher: ${count} transactions, mean ${((sum / count) * 1000).toFixed(1)} ms from first apply to commit, ${(num("fx_matcher_inputs_total") / count).toFixed(0)} inputs each; per transaction: register ${stage("register")} ms, write ${stage("write")} ms, end ${stage("end")} ms, ${(num("fx_matcher_concurrent_transactions_retries_total") / count).toFixed(2)} CONCURRENT_TRANSACTIONS retries; ${snaps} snapshots${snaps > 0 ? `, mean ${snapMs.toFixed(0)} ms each` : ""}`;
 }
 
 // --- phases ------------------------------------------------------------------
@@ -408,7 +421,7 @@ console.log(
 console.log(
   `infra: ${infra.source}; broker pid ${BROKER ?? "not found"}; throughput ${COMMANDS} commands; latency at ${RATE}/s for ${SECONDS}s (each send carries the inputs due by then)`,
 );
-let port = 18_580;
+let port = 18_540;
 for (const partitions of PARTITIONS) {
   if (PHASES.includes("throughput")) {
     const tp = await throughput(partitions, port++);

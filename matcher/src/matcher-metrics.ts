@@ -11,6 +11,9 @@ export interface MatcherMetrics {
   readonly inputLag: Gauge<"partition">;
   readonly batchSeconds: Histogram;
   readonly snapshotSeconds: Histogram;
+  /** Time inside transactions by protocol stage (register, write, end). */
+  readonly transactionStageSeconds: Counter<"stage">;
+  readonly concurrentTransactionRetries: Counter;
 }
 
 export function createMatcherMetrics(registry: Registry): MatcherMetrics {
@@ -67,6 +70,17 @@ export function createMatcherMetrics(registry: Registry): MatcherMetrics {
       name: "fx_matcher_batch_seconds",
       help: "Time to apply and commit one input batch",
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    transactionStageSeconds: new Counter({
+      name: "fx_matcher_transaction_stage_seconds_total",
+      help: "Time in committed transactions by stage: register (AddPartitions/AddOffsets), write (Produce, TxnOffsetCommit), end (EndTxn)",
+      labelNames: ["stage"],
+      registers,
+    }),
+    concurrentTransactionRetries: new Counter({
+      name: "fx_matcher_concurrent_transactions_retries_total",
+      help: "Transaction requests answered CONCURRENT_TRANSACTIONS (previous commit's markers still being written) and retried",
       registers,
     }),
     snapshotSeconds: new Histogram({

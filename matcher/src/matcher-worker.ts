@@ -73,8 +73,14 @@ interface PartitionState {
   sinceSnapshot: number;
   /** The snapshot thread, while it works; undefined: snapshots are taken inline. */
   snapshots: BackgroundSnapshots | undefined;
-  /** The transaction of the last slice (never rejects; see `failed`). */
+  /** Slices applied and not yet in a transaction: the next one takes them all. */
+  pending: ComputedSlice[];
+  pendingInputs: number;
+  /** The transaction in flight, or the last one (never rejects; see `failed`). */
   inFlight: Promise<void>;
+  committing: boolean;
+  /** Dropped (revoked, failed, stopping): start no more transactions. */
+  dropped: boolean;
   /** Set when a transaction failed: the engine is ahead of what was committed. */
   failed: boolean;
   /** Next offset as of the last committed transaction (where to read again after a failure). */
@@ -120,6 +126,8 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
     const s = states.get(p);
     if (s === undefined || (only !== undefined && s !== only)) return;
     states.delete(p);
+    s.dropped = true;
+    s.pending = [];
     s.snapshots?.close();
     // After its transaction settled: disconnecting mid-transaction only makes it fail.
     void s.inFlight.then(() => s.producer.disconnect()).catch(() => {});
@@ -160,6 +168,7 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
       transactionalId: transactionalIdFor(o.transactionalIdPrefix, o.inputTopic, partition),
     });
     try {
+      await producer.warmUp([o.outputTopic], o.groupId);
       const [committed] = await admin.fetchOffsets({ groupId: o.groupId, topics: [o.inputTopic] });
       const c = committed?.partitions.find((x) => x.partition === partition)?.offset;
       const committedOffset = c !== undefined && c !== "-1" ? BigInt(c) : undefined;
@@ -204,7 +213,11 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
         nextOffset: start,
         sinceSnapshot: 0,
         snapshots: undefined,
+        pending: [],
+        pendingInputs: 0,
         inFlight: Promise.resolve(),
+        committing: false,
+        dropped: false,
         failed: false,
         committedOffset: silentUntil,
       };
@@ -278,7 +291,7 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
     async stop() {
       stopping = true;
       await consumer.stop().catch(() => {});
-      await Promise.all([...states.values()].map((s) => s.inFlight));
+      await Promise.all([...states.values()].map((s) => settled(s)));
       for (const state of states.values()) {
         // A failed transaction leaves the engine ahead of the committed offset: no snapshot of that.
         if (state.failed) continue;
@@ -286,9 +299,7 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
         const record = await snapshotOf(o, state);
         if (record === undefined) continue;
         await state.producer
-          .transaction(async (tx) => {
-            await tx.send(o.snapshotTopic, [record]);
-          })
+          .commit({ sends: [{ topic: o.snapshotTopic, records: [record] }] })
           .catch((err: unknown) =>
             o.logger.warn({ err, partition: state.partition }, "final snapshot failed"),
           );
@@ -336,18 +347,18 @@ async function snapshotOf(
 /** Default inputs per Kafka transaction: each costs ~5 broker round trips, so bigger is faster; it also bounds the redo after a failure. */
 const DEFAULT_INPUTS_PER_TRANSACTION = 5_000;
 /**
- * Bytes per send inside a transaction: kafkajs puts one partition's records of
- * a send into one record batch, which must stay under the topic's
+ * Bytes per send inside a transaction: the producer puts one partition's
+ * records of a send into one record batch, which must stay under the topic's
  * max.message.bytes (broker default 1 MiB). Per record we count key, value,
  * headers and 96 bytes of framing and trace header.
  */
 const MAX_SEND_BYTES = 900_000;
 /**
- * Records per send: kafkajs groups a send's records per partition by copying
- * the list once per record (quadratic), so a send of n records costs ~n²/2
- * element copies; at 1,000 that is still well below one broker round trip.
+ * Inputs applied between two turns of the event loop: a transaction's
+ * responses are handled within one such chunk (~5-10 ms), not after a whole
+ * slice of up to `maxInputsPerTransaction` inputs.
  */
-const MAX_SEND_RECORDS = 1_000;
+const INPUTS_PER_TURN = 256;
 
 interface BatchControl {
   resolveOffset: (offset: string) => void;
@@ -374,11 +385,12 @@ interface ComputedSlice {
 }
 
 /**
- * Applies a fetched batch slice by slice. The transaction of a slice runs while
- * the next slice (or the next fetch) is decoded and applied: at most one
- * transaction per partition is in flight, the next one starts only after it
- * committed. A failed transaction marks the partition state failed (see
- * `commitInBackground`); the loop notices and stops.
+ * Applies a fetched batch slice by slice and hands each slice to the
+ * partition's committer (`pump`): while one transaction is in flight, the
+ * slices applied meanwhile wait and the next transaction takes them all (a
+ * group commit: under light load a transaction is small and starts at once,
+ * under heavy load it grows up to `maxInputsPerTransaction`). The loop waits
+ * for the transaction in flight only when that much is already waiting.
  */
 async function processBatch(
   o: MatcherWorkerContext,
@@ -389,21 +401,39 @@ async function processBatch(
 ): Promise<void> {
   const messages = batch.messages;
   const step = o.maxInputsPerTransaction ?? DEFAULT_INPUTS_PER_TRANSACTION;
-  for (let from = 0; from < messages.length; from += step) {
-    if (!ctl.isRunning() || ctl.isStale() || state.failed) return;
-    const slice = await computeSlice(o, state, batch, from, Math.min(from + step, messages.length));
+  for (let from = 0; from < messages.length; ) {
+    if (!ctl.isRunning() || ctl.isStale() || state.failed || state.dropped) return;
+    while (state.pendingInputs >= step && state.committing) {
+      await state.inFlight;
+      if (state.failed || state.dropped) return;
+    }
+    const to = Math.min(
+      from + Math.max(1, Math.min(INPUTS_PER_TURN, step - state.pendingInputs)),
+      messages.length,
+    );
+    const slice = await computeSlice(o, state, batch, from, to);
+    const applied = to - from;
+    from = to;
     if (slice === undefined) continue;
     if (slice.liveInputs === 0 && slice.nextOffset <= state.silentUntil) {
       // Pure recovery replay: nothing to emit and nothing new to commit.
       ctl.resolveOffset(slice.lastOffset);
       continue;
     }
-    await state.inFlight;
-    if (state.failed) return;
-    state.inFlight = commitInBackground(o, state, slice, onFailure);
+    state.pending.push(slice);
+    state.pendingInputs += applied;
+    pump(o, state, onFailure);
     ctl.resolveOffset(slice.lastOffset);
+    // Let responses (a commit finishing, the next one starting) in between chunks.
+    if (from < messages.length) await new Promise<void>((r) => setImmediate(r));
   }
   await ctl.heartbeat();
+}
+
+/** Resolves once nothing is waiting for or in a transaction (or the state was given up). */
+async function settled(state: PartitionState): Promise<void> {
+  while (state.committing || (state.pending.length > 0 && !state.failed && !state.dropped))
+    await state.inFlight;
 }
 
 /** Decodes and applies messages [from, to) of the batch; undefined when all were already applied. */
@@ -508,57 +538,84 @@ async function computeSlice(
 }
 
 /**
- * Starts the slice's transaction (outputs, dead letters, snapshot, offsets)
- * and returns a promise that settles when it is done and never rejects: a
- * failure is handed to `onFailure`, which drops the partition's state (its
- * engine is ahead of what was committed) so it is recovered again.
+ * Starts a transaction with every pending slice (outputs, dead letters,
+ * snapshot, the last slice's offset) unless one is in flight; when it
+ * settles, the next one starts with what was applied meanwhile. A failure is
+ * handed to `onFailure`, which drops the partition's state (its engine is
+ * ahead of what was committed) so it is recovered again.
  */
-function commitInBackground(
+function pump(
   o: MatcherWorkerContext,
   state: PartitionState,
-  slice: ComputedSlice,
   onFailure: (state: PartitionState, err: unknown) => void,
-): Promise<void> {
-  return state.producer
-    .transaction(async (tx) => {
-      const { outputs, outputBytes } = slice;
-      for (let i = 0; i < outputs.length; ) {
-        let end = i;
-        for (
-          let bytes = 0;
-          end < outputs.length &&
-          (end === i ||
-            (bytes + outputBytes[end]! <= MAX_SEND_BYTES && end - i < MAX_SEND_RECORDS));
-          end++
-        )
-          bytes += outputBytes[end]!;
-        await tx.send(
-          o.outputTopic,
-          i === 0 && end === outputs.length ? outputs : outputs.slice(i, end),
-        );
-        i = end;
+): void {
+  if (state.committing || state.failed || state.dropped || state.pending.length === 0) return;
+  const slices = state.pending;
+  state.pending = [];
+  state.pendingInputs = 0;
+  state.committing = true;
+  const last = slices[slices.length - 1]!;
+  const sends: { topic: string; records: OutgoingRecord[] }[] = [];
+  // Outputs in sends of at most MAX_SEND_BYTES bytes.
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const slice of slices) {
+    const { outputs, outputBytes } = slice;
+    for (let i = 0; i < outputs.length; i++) {
+      const size = outputBytes[i]!;
+      if (chunk.length > 0 && bytes + size > MAX_SEND_BYTES) {
+        sends.push({ topic: o.outputTopic, records: chunk });
+        chunk = [];
+        bytes = 0;
       }
-      if (slice.dead.length > 0) await tx.send(o.dlqTopic, slice.dead);
-      if (slice.snapshot !== undefined) await tx.send(o.snapshotTopic, [slice.snapshot]);
-      await tx.sendOffsets(o.groupId, [
-        { topic: slice.topic, partition: slice.partition, offset: slice.nextOffset.toString() },
-      ]);
+      chunk.push(outputs[i]!);
+      bytes += size;
+    }
+  }
+  if (chunk.length > 0) sends.push({ topic: o.outputTopic, records: chunk });
+  const dead = slices.flatMap((s) => s.dead);
+  if (dead.length > 0) sends.push({ topic: o.dlqTopic, records: dead });
+  for (const s of slices)
+    if (s.snapshot !== undefined) sends.push({ topic: o.snapshotTopic, records: [s.snapshot] });
+  const before = { ...state.producer.stats };
+  state.inFlight = state.producer
+    .commit({
+      sends,
+      offsets: {
+        groupId: o.groupId,
+        offsets: [
+          { topic: last.topic, partition: last.partition, offset: last.nextOffset.toString() },
+        ],
+      },
     })
     .then(
       () => {
-        state.committedOffset = slice.nextOffset;
+        state.committedOffset = last.nextOffset;
+        state.committing = false;
         const m = o.metrics;
-        if (m === undefined) return;
-        const labels = { partition: String(slice.partition) };
-        m.inputs.inc(labels, slice.liveInputs);
-        m.outputs.inc(labels, slice.outputs.length);
-        m.deadLettered.inc(labels, slice.dead.length);
-        m.duplicates.inc(labels, slice.duplicates);
-        m.batchSeconds.observe((performance.now() - slice.started) / 1000);
-        m.inputLag.set(labels, Math.max(0, Number(BigInt(slice.highWatermark) - slice.nextOffset)));
-        if (slice.snapshot !== undefined) m.snapshots.inc(labels);
+        if (m !== undefined) {
+          const labels = { partition: String(last.partition) };
+          const now = performance.now();
+          for (const slice of slices) {
+            m.inputs.inc(labels, slice.liveInputs);
+            m.outputs.inc(labels, slice.outputs.length);
+            m.deadLettered.inc(labels, slice.dead.length);
+            m.duplicates.inc(labels, slice.duplicates);
+            if (slice.snapshot !== undefined) m.snapshots.inc(labels);
+          }
+          m.batchSeconds.observe((now - slices[0]!.started) / 1000);
+          const after = state.producer.stats;
+          const stage = m.transactionStageSeconds;
+          stage.inc({ stage: "register" }, (after.registerMs - before.registerMs) / 1000);
+          stage.inc({ stage: "write" }, (after.writeMs - before.writeMs) / 1000);
+          stage.inc({ stage: "end" }, (after.endMs - before.endMs) / 1000);
+          m.concurrentTransactionRetries.inc(after.concurrentRetries - before.concurrentRetries);
+          m.inputLag.set(labels, Math.max(0, Number(BigInt(last.highWatermark) - last.nextOffset)));
+        }
+        pump(o, state, onFailure);
       },
       (err: unknown) => {
+        state.committing = false;
         state.failed = true;
         onFailure(state, err);
       },

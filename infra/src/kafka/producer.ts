@@ -1,4 +1,4 @@
-import { SpanKind, context, trace } from "@opentelemetry/api";
+import { type Context, SpanKind, context, trace } from "@opentelemetry/api";
 import type { Kafka, Producer, RecordMetadata } from "kafkajs";
 import { injectTraceContext } from "../telemetry/trace-context.ts";
 import { headerValue, type OutgoingRecord } from "./records.ts";
@@ -32,6 +32,24 @@ export async function createProducer(kafka: Kafka): Promise<FxProducer> {
   };
 }
 
+/**
+ * Records with the trace context of `ctx` in their headers. A record that
+ * already carries a trace (e.g. relayed from the outbox) keeps it; with no
+ * valid span in `ctx` (no SDK) there is nothing to add and nothing is copied.
+ */
+export function withTraceHeaders(
+  records: readonly OutgoingRecord[],
+  ctx: Context,
+): readonly OutgoingRecord[] {
+  const span = trace.getSpanContext(ctx);
+  if (span === undefined || !trace.isSpanContextValid(span)) return records;
+  return records.map((r) =>
+    headerValue(r.headers, "traceparent") !== undefined
+      ? r
+      : { ...r, headers: injectTraceContext({ ...(r.headers ?? {}) }, ctx) },
+  );
+}
+
 /** Sends with acks=all inside a PRODUCER span whose context goes into the headers. */
 export function sendTraced(
   producer: Pick<Producer, "send">,
@@ -50,13 +68,8 @@ export function sendTraced(
     },
     async (span) => {
       try {
-        // A record that already carries a trace (e.g. relayed from the outbox) keeps it.
-        const messages = records.map((r) =>
-          headerValue(r.headers, "traceparent") !== undefined
-            ? r
-            : { ...r, headers: injectTraceContext({ ...(r.headers ?? {}) }, context.active()) },
-        );
-        return await producer.send({ topic, acks: -1, messages });
+        const messages = withTraceHeaders(records, context.active());
+        return await producer.send({ topic, acks: -1, messages: [...messages] });
       } catch (err) {
         span.recordException(err as Error);
         throw err;
