@@ -8,6 +8,7 @@ import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
   createKafka,
   createLogger,
+  createMetricsRegistry,
   createPgPool,
   createProducer,
   databaseConfig,
@@ -23,9 +24,9 @@ import {
 } from "@fxcore/infra";
 import { createSerde } from "@fxcore/schemas";
 import { OutboxRelay } from "./outbox-relay/relay.ts";
+import { createCommandService } from "./service.ts";
 import { homePairs, sessionClockConfig } from "./session-clock/config.ts";
 import { SessionClock } from "./session-clock/session-clock.ts";
-import { createCommandService } from "./service.ts";
 
 const config = requireConfig({
   ...databaseConfig,
@@ -55,7 +56,13 @@ const pool = createPgPool({
   max: 16,
 });
 const codec = createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL });
-const service = await createCommandService({ pool, codec });
+// Each process keeps its own counters (ADR 057): the worker label keeps their series apart.
+const metrics = createMetricsRegistry({
+  service: "command-service",
+  region: config.FXCORE_REGION,
+  labels: config.WORKERS > 1 ? { worker: process.env.COMMAND_SERVICE_WORKER_INDEX ?? "0" } : {},
+});
+const service = await createCommandService({ pool, codec, metrics });
 
 // Only the region's home pairs get ticks (ADR 040): a tick is an input of the pair's sequencer.
 const clockPairs = homePairs(config.FXCORE_HOME_PAIRS) ?? [...REFERENCE_CATALOG.keys()];
@@ -95,9 +102,13 @@ const listenOptions = { host: "0.0.0.0", port: config.PORT, reusePort: config.WO
 await service.app.listen(listenOptions as { host: string; port: number });
 const workers = isWorker
   ? []
-  : Array.from({ length: config.WORKERS - 1 }, () =>
+  : Array.from({ length: config.WORKERS - 1 }, (_, i) =>
       fork(process.argv[1] ?? "", process.argv.slice(2), {
-        env: { ...process.env, COMMAND_SERVICE_WORKER: "1" },
+        env: {
+          ...process.env,
+          COMMAND_SERVICE_WORKER: "1",
+          COMMAND_SERVICE_WORKER_INDEX: String(i + 1),
+        },
       }),
     );
 // A worker that dies takes the service down: the orchestrator restarts it whole.
@@ -144,4 +155,9 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   process.exit(exitCode);
 }
 process.once("SIGTERM", () => void shutdown("SIGTERM"));
+// A worker whose parent died (kill -9) must not keep serving on the shared port.
+if (isWorker) {
+  if (!process.connected) void shutdown("parent-exit", 1);
+  else process.once("disconnect", () => void shutdown("parent-exit", 1));
+}
 process.once("SIGINT", () => void shutdown("SIGINT"));

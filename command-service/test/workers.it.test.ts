@@ -1,6 +1,7 @@
 // WORKERS > 1: main.ts forks more API processes onto the same port (ADR 057).
 import { type ChildProcess, fork } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { infraSettings } from "@fxcore/infra/testing";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import { type Harness, startHarness } from "./support/harness.ts";
 const PORT = 18431;
 let h: Harness;
 let main: ChildProcess | undefined;
+const spawned: number[] = [];
 
 const children = (pid: number): number[] => {
   try {
@@ -27,37 +29,64 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** With SO_REUSEPORT a stale listener would silently share the port: refuse to start beside one. */
+const portIsFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen({ host: "0.0.0.0", port }, () => probe.close(() => resolve(true)));
+  });
+
+const startMain = async (): Promise<{ child: ChildProcess; workers: number[] }> => {
+  let free = await portIsFree(PORT);
+  for (let i = 0; i < 50 && !free; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    free = await portIsFree(PORT);
+  }
+  expect(free, `port ${PORT} is taken by another process`).toBe(true);
+  const s = infraSettings();
+  const child = fork(new URL("../src/main.ts", import.meta.url), {
+    env: {
+      ...process.env,
+      DATABASE_URL: h.db.url,
+      SCHEMA_REGISTRY_URL: s.SCHEMA_REGISTRY_URL,
+      KAFKA_BROKERS: s.KAFKA_BROKERS,
+      PORT: String(PORT),
+      WORKERS: "2",
+      OUTBOX_RELAY: "off",
+      SESSION_CLOCK: "off",
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  main = child;
+  await new Promise<void>((resolve, reject) => {
+    child.once("message", () => resolve());
+    child.once("exit", (code) => reject(new Error(`main exited (${code})`)));
+  });
+  const workers = children(child.pid ?? 0);
+  spawned.push(...workers);
+  return { child, workers };
+};
+
+const waitGone = async (pid: number): Promise<boolean> => {
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  return !alive(pid);
+};
+
 beforeAll(async () => {
   h = await startHarness("fx.orders.workers-test", "csw");
 }, 60_000);
 afterAll(async () => {
   if (main?.exitCode === null) main.kill("SIGKILL");
+  // Whatever happened above, no API process outlives the test on the shared port.
+  for (const pid of spawned) if (alive(pid)) process.kill(pid, "SIGKILL");
   await h?.dispose();
 });
 
 describe("command-service with WORKERS=2", () => {
   it("serves from two processes on one port, and SIGTERM stops both", async () => {
-    const s = infraSettings();
-    main = fork(new URL("../src/main.ts", import.meta.url), {
-      env: {
-        ...process.env,
-        DATABASE_URL: h.db.url,
-        SCHEMA_REGISTRY_URL: s.SCHEMA_REGISTRY_URL,
-        KAFKA_BROKERS: s.KAFKA_BROKERS,
-        PORT: String(PORT),
-        WORKERS: "2",
-        OUTBOX_RELAY: "off",
-        SESSION_CLOCK: "off",
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    const child = main;
-    await new Promise<void>((resolve, reject) => {
-      child.once("message", () => resolve());
-      child.once("exit", (code) => reject(new Error(`main exited (${code})`)));
-    });
-    const workers = children(child.pid ?? 0);
+    const { child, workers } = await startMain();
     expect(workers).toHaveLength(1);
 
     // Separate connections: the kernel spreads them over both listening processes.
@@ -90,28 +119,40 @@ describe("command-service with WORKERS=2", () => {
     );
     expect(Number(stored.rows[0]?.n)).toBe(40);
 
-    // Each process counts what it answered: scrapes over fresh connections see both counts.
-    const counts = new Set<number>();
-    for (let i = 0; i < 30 && counts.size < 2; i++) {
+    // Each process counts what it answered, under its own worker label: fresh connections see both.
+    const byWorker = new Map<string, number>();
+    for (let i = 0; i < 40 && byWorker.size < 2; i++) {
       const dispatcher = new Agent({ connections: 1 });
       const res = await request(`http://127.0.0.1:${PORT}/metrics`, { dispatcher });
       const text = await res.body.text();
       await dispatcher.close();
-      const m =
-        /command_service_commands_total\{[^}]*kind="place"[^}]*outcome="accepted"[^}]*\} (\d+)/.exec(
-          text,
+      const line = text
+        .split("\n")
+        .find(
+          (l) =>
+            l.startsWith("command_service_commands_total{") &&
+            l.includes('kind="place"') &&
+            l.includes('outcome="accepted"'),
         );
-      counts.add(Number(m?.[1] ?? 0));
+      const worker = /worker="(\d+)"/.exec(line ?? "")?.[1];
+      if (worker !== undefined) byWorker.set(worker, Number(line?.split(" ").at(-1)));
     }
-    expect(counts.size).toBe(2);
-    expect([...counts].reduce((a, b) => a + b, 0)).toBe(40);
+    expect([...byWorker.keys()].sort()).toEqual(["0", "1"]);
+    expect([...byWorker.values()].reduce((a, b) => a + b, 0)).toBe(40);
 
     const exited = new Promise<number | null>((r) => child.once("exit", r));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    for (const w of workers) {
-      for (let i = 0; i < 50 && alive(w); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(alive(w)).toBe(false);
-    }
+    for (const w of workers) expect(await waitGone(w)).toBe(true);
+  }, 60_000);
+
+  it("a worker whose parent is killed with SIGKILL exits and frees the port", async () => {
+    const { child, workers } = await startMain();
+    expect(workers).toHaveLength(1);
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    for (const w of workers) expect(await waitGone(w)).toBe(true);
+    expect(await portIsFree(PORT)).toBe(true);
   }, 60_000);
 });

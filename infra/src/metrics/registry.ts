@@ -11,9 +11,15 @@ export function createMetricsRegistry(options: {
   service: string;
   region?: string;
   defaultMetrics?: boolean;
+  /** More labels on every series (e.g. which of a service's processes answered the scrape). */
+  labels?: Readonly<Record<string, string>>;
 }): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels({ service: options.service, region: options.region ?? "local" });
+  registry.setDefaultLabels({
+    ...options.labels,
+    service: options.service,
+    region: options.region ?? "local",
+  });
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   return registry;
 }
