@@ -26,13 +26,16 @@ const contribution = (o: OrderView | undefined): DepthDelta | undefined =>
     ? { symbol: o.symbol, side: o.side, price: o.price, qty: BigInt(o.leavesQty), orders: 1 }
     : undefined;
 
-export const depthDeltas = (before: OrderView | undefined, after: OrderView): DepthDelta[] => {
+/** The change of an order's contribution, appended to `out` (no array per call). */
+export const pushDepthDeltas = (
+  out: DepthDelta[],
+  before: OrderView | undefined,
+  after: OrderView,
+): void => {
   const b = contribution(before);
   const a = contribution(after);
-  const out: DepthDelta[] = [];
-  if (b) out.push({ ...b, qty: -b.qty, orders: -b.orders });
+  if (b) out.push({ symbol: b.symbol, side: b.side, price: b.price, qty: -b.qty, orders: -1 });
   if (a) out.push(a);
-  return out;
 };
 
 const levelKey = (d: { symbol: string; side: Side; price: number }): string =>

@@ -33,16 +33,17 @@ const contribution = (o: OrderView | undefined): ExposureDelta | undefined =>
       }
     : undefined;
 
-export const exposureDeltas = (
+/** The change of an order's contribution, appended to `out` (no array per call). */
+export const pushExposureDeltas = (
+  out: ExposureDelta[],
   before: OrderView | undefined,
   after: OrderView,
-): ExposureDelta[] => {
+): void => {
   const b = contribution(before);
   const a = contribution(after);
-  const out: ExposureDelta[] = [];
-  if (b) out.push({ ...b, notional: -b.notional, orders: -b.orders });
+  if (b)
+    out.push({ account: b.account, symbol: b.symbol, notional: -b.notional, orders: -b.orders });
   if (a) out.push(a);
-  return out;
 };
 
 export const exposureKey = (d: { account: string; symbol: string }): string =>

@@ -2,10 +2,10 @@
 // Pure: current rows come in through `ReadModelLookup`, nothing is written.
 import type { DomainEvent } from "@fxcore/domain";
 import { type Candle, tradeCandles } from "./candles.ts";
-import { type DepthDelta, depthDeltas } from "./depth.ts";
+import { type DepthDelta, pushDepthDeltas } from "./depth.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import { type ExecutionReport, reportsFor, sequence } from "./executions.ts";
-import { type ExposureDelta, exposureDeltas } from "./open-exposure.ts";
+import { type ExposureDelta, pushExposureDeltas } from "./open-exposure.ts";
 import { clOrdIdLinksOf, evolveOrder, type OrderView, orderIdsOf } from "./orders.ts";
 import {
   applyFill,
@@ -66,16 +66,7 @@ export const noChanges: Changes = {
 
 export type ProjectError = { readonly type: "UnknownPair"; readonly symbol: string };
 
-const fillsOf = (e: DomainEvent) =>
-  e.type === "TradeExecuted"
-    ? [
-        {
-          account: e.makerAccount,
-          side: e.aggressorSide === "BUY" ? ("SELL" as const) : ("BUY" as const),
-        },
-        { account: e.takerAccount, side: e.aggressorSide },
-      ]
-    : [];
+const none: readonly never[] = [];
 
 export const project = (
   lookup: ReadModelLookup,
@@ -83,58 +74,86 @@ export const project = (
   env: EventEnvelope,
 ): { ok: true; value: Changes } | { ok: false; error: ProjectError } => {
   const e = env.event;
-  const orders = new Map<string, OrderView>();
+  // At most two orders per event (a trade's maker and taker): plain arrays,
+  // no per-event Map; deltas pushed straight in (this runs once per event).
+  const ids = orderIdsOf(e);
+  const orders: OrderView[] = [];
   const depth: DepthDelta[] = [];
   const exposure: ExposureDelta[] = [];
-  for (const id of orderIdsOf(e)) {
+  for (const id of ids) {
     const before = lookup.order(id);
     const after = evolveOrder(before, id, e);
     if (after === undefined) continue;
-    orders.set(id, after);
-    depth.push(...depthDeltas(before, after));
-    exposure.push(...exposureDeltas(before, after));
+    orders.push(after);
+    pushDepthDeltas(depth, before, after);
+    pushExposureDeltas(exposure, before, after);
   }
-  const afterOf = (id: string) => orders.get(id) ?? lookup.order(id);
+  const afterOf = (id: string) => {
+    for (const o of orders) if (o.orderId === id) return o;
+    return lookup.order(id);
+  };
   // A re-applied matcher output changes no order: it must not report twice either.
-  const replay = orderIdsOf(e).length > 0 && orders.size === 0 && e.type !== "OrderRejected";
-  const drafts = replay ? [] : reportsFor(env.eventId, e, afterOf);
-  const { reports } = sequence(drafts, (a) => lookup.lastAccountSeq(a));
+  const replay = ids.length > 0 && orders.length === 0 && e.type !== "OrderRejected";
+  const drafts = replay ? none : reportsFor(env.eventId, e, afterOf);
+  const reports = drafts.length ? sequence(drafts, (a) => lookup.lastAccountSeq(a)).reports : none;
 
+  if (e.type !== "TradeExecuted" || replay)
+    return {
+      ok: true,
+      value: {
+        orders,
+        clOrdIdLinks: clOrdIdLinksOf(e),
+        reports,
+        trades: none,
+        positions: none,
+        balances: none,
+        depth,
+        candles: none,
+        referencePrices: none,
+        exposure,
+      },
+    };
+  const pair = pairs(e.symbol);
+  if (!pair) return { ok: false, error: { type: "UnknownPair", symbol: e.symbol } };
+  const makerSide = e.aggressorSide === "BUY" ? ("SELL" as const) : ("BUY" as const);
   const positions: PositionView[] = [];
   const balances: BalanceDelta[] = [];
-  let trades: TapeTrade[] = [];
-  let candles: Candle[] = [];
-  if (e.type === "TradeExecuted" && !replay) {
-    const pair = pairs(e.symbol);
-    if (!pair) return { ok: false, error: { type: "UnknownPair", symbol: e.symbol } };
-    trades = [tapeTrade(e)];
-    candles = tradeCandles(e);
-    for (const f of fillsOf(e)) {
-      const prev =
-        positions.find((p) => p.account === f.account) ??
-        lookup.position(f.account, e.symbol) ??
-        emptyPosition(f.account, e.symbol);
-      const next = applyFill(prev, f.side, e.qty, e.price, e.transactTime);
-      const i = positions.findIndex((p) => p.account === f.account);
-      if (i >= 0) positions[i] = next;
-      else positions.push(next);
-      balances.push(
-        ...balanceDeltas(f.account, pair.base, pair.quote, pair.priceScale, f.side, e.qty, e.price),
-      );
-    }
+  for (const [account, side] of [
+    [e.makerAccount, makerSide],
+    [e.takerAccount, e.aggressorSide],
+  ] as const) {
+    // Maker and taker may be one account (a self-trade): the second fill builds on the first.
+    const same = positions[0]?.account === account ? 0 : -1;
+    const prev =
+      (same === 0 ? positions[0] : undefined) ??
+      lookup.position(account, e.symbol) ??
+      emptyPosition(account, e.symbol);
+    const next = applyFill(prev, side, e.qty, e.price, e.transactTime);
+    if (same === 0) positions[0] = next;
+    else positions.push(next);
+    for (const b of balanceDeltas(
+      account,
+      pair.base,
+      pair.quote,
+      pair.priceScale,
+      side,
+      e.qty,
+      e.price,
+    ))
+      balances.push(b);
   }
   return {
     ok: true,
     value: {
-      orders: [...orders.values()],
+      orders,
       clOrdIdLinks: clOrdIdLinksOf(e),
       reports,
-      trades,
+      trades: [tapeTrade(e)],
       positions,
       balances,
       depth,
-      candles,
-      referencePrices: e.type === "TradeExecuted" && !replay ? [referencePriceOf(e)] : [],
+      candles: tradeCandles(e),
+      referencePrices: [referencePriceOf(e)],
       exposure,
     },
   };
