@@ -12,12 +12,11 @@ import {
   type TransactionalProducer,
   transactionalIdFor,
 } from "@fxcore/infra";
-import { REFERENCE_CATALOG } from "@fxcore/domain";
 import { describeDecodeError, type Serde } from "@fxcore/schemas";
-import { type BackgroundSnapshots, startBackgroundSnapshots } from "./background-snapshots.ts";
 import { createMatcherCodec, type MatcherCodec } from "./matcher-codec.ts";
 import type { MatcherMetrics } from "./matcher-metrics.ts";
 import { PartitionMatcher, type PartitionMatcherOptions } from "./partition-matcher.ts";
+import { captureState, type ReadySnapshot, snapshotInSlices } from "./snapshot-in-slices.ts";
 import { loadLatestSnapshot, snapshotRecord } from "./snapshot-store.ts";
 
 // The imperative shell around PartitionMatcher: consume fx.orders, apply, and
@@ -55,9 +54,9 @@ export interface MatcherWorkerOptions {
   readonly snapshotMaxBytes?: number;
   readonly heartbeatMs?: number;
   /**
-   * Take snapshots on a worker thread that mirrors the partition's state
-   * (default true; needs the reference catalog): the partition does not pause
-   * for them. False: inline, as a slice's last step.
+   * Take snapshots in slices (default true): the state is copied out of the
+   * engines at a slice boundary and encoded between the partition's own work,
+   * so the partition does not pause for it. False: inline, as a slice's last step.
    */
   readonly backgroundSnapshots?: boolean;
 }
@@ -71,8 +70,10 @@ interface PartitionState {
   /** Next input offset to apply. */
   nextOffset: bigint;
   sinceSnapshot: number;
-  /** The snapshot thread, while it works; undefined: snapshots are taken inline. */
-  snapshots: BackgroundSnapshots | undefined;
+  /** A snapshot being encoded in slices, while it is. */
+  snapshotJob: Promise<void> | undefined;
+  /** A finished snapshot waiting to ride in the next slice's transaction. */
+  readySnapshot: ReadySnapshot | undefined;
   /** Slices applied and not yet in a transaction: the next one takes them all. */
   pending: ComputedSlice[];
   pendingInputs: number;
@@ -128,7 +129,6 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
     states.delete(p);
     s.dropped = true;
     s.pending = [];
-    s.snapshots?.close();
     // After its transaction settled: disconnecting mid-transaction only makes it fail.
     void s.inFlight.then(() => s.producer.disconnect()).catch(() => {});
   };
@@ -212,7 +212,8 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
         silentUntil,
         nextOffset: start,
         sinceSnapshot: 0,
-        snapshots: undefined,
+        snapshotJob: undefined,
+        readySnapshot: undefined,
         pending: [],
         pendingInputs: 0,
         inFlight: Promise.resolve(),
@@ -221,26 +222,6 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
         failed: false,
         committedOffset: silentUntil,
       };
-      if ((o.backgroundSnapshots ?? true) && o.matcher.catalog === REFERENCE_CATALOG) {
-        state.snapshots = startBackgroundSnapshots(
-          {
-            registryUrl: o.registryUrl,
-            outputTopic: o.outputTopic,
-            inputTopic: o.inputTopic,
-            partition,
-            maxBytes: o.snapshotMaxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES,
-            books: snapshot?.books ?? [],
-            recentInputIds: snapshot?.recentInputIds ?? [],
-          },
-          (reason) => {
-            o.logger.warn(
-              { partition, reason },
-              "snapshot thread failed; snapshots inline from now on",
-            );
-            state.snapshots = undefined;
-          },
-        );
-      }
       return state;
     } catch (err) {
       await producer.disconnect().catch(() => {});
@@ -342,6 +323,26 @@ async function snapshotOf(
   if (record === undefined) snapshotSkipped(o, state.partition, state.nextOffset);
   o.metrics?.snapshotSeconds.observe((performance.now() - started) / 1000);
   return record;
+}
+
+/** Captures the partition's state now and encodes it between slices; the result waits in `readySnapshot`. */
+function startSnapshotInSlices(o: MatcherWorkerContext, state: PartitionState): void {
+  const captured = captureState(state.matcher, state.nextOffset);
+  state.snapshotJob = snapshotInSlices(captured, {
+    inputTopic: o.inputTopic,
+    partition: state.partition,
+    maxBytes: o.snapshotMaxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES,
+  }).then(
+    (ready) => {
+      state.snapshotJob = undefined;
+      if (!state.dropped) state.readySnapshot = ready;
+    },
+    (err: unknown) => {
+      // No snapshot this time; the next one is due after another interval.
+      state.snapshotJob = undefined;
+      o.logger.warn({ partition: state.partition, err }, "snapshot failed");
+    },
+  );
 }
 
 /** Default inputs per Kafka transaction: each costs ~5 broker round trips, so bigger is faster; it also bounds the redo after a failure. */
@@ -449,8 +450,6 @@ async function computeSlice(
   const outputs: OutgoingRecord[] = [];
   const outputBytes: number[] = [];
   const dead: OutgoingRecord[] = [];
-  /** Values of the inputs applied, for the snapshot thread. */
-  const applied: Buffer[] = [];
   const codec = o.codec;
   let lastOffset: string | undefined;
   let liveInputs = 0;
@@ -472,7 +471,6 @@ async function computeSlice(
         );
     } else {
       const outcome = state.matcher.apply(decoded.value);
-      applied.push(message.value!);
       if (outcome.kind === "duplicate" && !silent) duplicates++;
       if (outcome.kind === "poison") {
         if (!silent)
@@ -505,17 +503,20 @@ async function computeSlice(
     lastOffset = message.offset;
   }
   if (lastOffset === undefined) return undefined;
-  const background = state.snapshots;
-  background?.add(applied);
   let snapshot: OutgoingRecord | undefined;
   if (state.sinceSnapshot >= o.snapshotEvery && state.nextOffset > state.silentUntil) {
-    if (background !== undefined) background.request(state.nextOffset);
-    else snapshot = await snapshotOf(o, state);
-    state.sinceSnapshot = 0;
+    if (!(o.backgroundSnapshots ?? true)) {
+      snapshot = await snapshotOf(o, state);
+      state.sinceSnapshot = 0;
+    } else if (state.snapshotJob === undefined) {
+      startSnapshotInSlices(o, state);
+      state.sinceSnapshot = 0;
+    }
   }
-  // A snapshot the thread finished rides in this slice's transaction: it is
+  // A snapshot finished in slices rides in this slice's transaction: it is
   // valid at an earlier slice boundary, this transaction commits a later offset.
-  const ready = background?.take();
+  const ready = state.readySnapshot;
+  state.readySnapshot = undefined;
   if (ready !== undefined && snapshot === undefined) {
     o.metrics?.snapshotSeconds.observe(ready.seconds);
     if (ready.record === undefined) snapshotSkipped(o, state.partition, ready.nextOffset);

@@ -21,6 +21,16 @@ export interface PartitionSnapshot {
 }
 
 export function encodePartitionSnapshot(snapshot: PartitionSnapshot): Buffer {
+  const parts = partitionSnapshotParts(snapshot);
+  // One copy of everything: hash the parts, then join them with the digest.
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part);
+  parts.push(hash.digest());
+  return Buffer.concat(parts);
+}
+
+/** The snapshot's bytes before the digest, in parts (book bytes are views, not copies). */
+export function partitionSnapshotParts(snapshot: PartitionSnapshot): Buffer[] {
   const offset = Buffer.from(snapshot.nextOffset.toString(), "ascii");
   const parts: Buffer[] = [
     Buffer.from(MAGIC, "ascii"),
@@ -52,11 +62,7 @@ export function encodePartitionSnapshot(snapshot: PartitionSnapshot): Buffer {
     at += 1 + len;
   }
   parts.push(ids);
-  // One copy of everything: hash the parts, then join them with the digest.
-  const hash = createHash("sha256");
-  for (const part of parts) hash.update(part);
-  parts.push(hash.digest());
-  return Buffer.concat(parts);
+  return parts;
 }
 
 export type SnapshotDecodeError = { readonly reason: string };

@@ -97,7 +97,7 @@ describe("matcher on real Kafka", () => {
     const out = await collect(kafka(), topics.names["fx.executions"]);
     const groupId = testGroupId("matcher");
     await publishInputs(kafka(), serde, topics.names["fx.orders"], firstHalf, partitionOf);
-    // Inline snapshots here; the snapshot thread has its own test below.
+    // Inline snapshots here; snapshots in slices have their own test below.
     let matcher = await start(groupId, undefined, topics.names, false);
     await waitFor(
       "first half answered",
@@ -200,7 +200,7 @@ describe("matcher on real Kafka", () => {
     }
   });
 
-  test("snapshots taken on the snapshot thread land while the partition runs; outputs stay byte-identical across a restart", async () => {
+  test("snapshots encoded in slices land while the partition runs; outputs stay byte-identical across a restart", async () => {
     const inputs = generateInputs({ seed: 31, count: 3_000, pairs: ["EURUSD"] });
     const own = await createTestTopics({
       "fx.orders": { partitions: 1 },
@@ -235,7 +235,7 @@ describe("matcher on real Kafka", () => {
       await admin.connect();
       const snapshotsWritten = async () =>
         Number((await admin.fetchTopicOffsets(own.names["fx.snapshots"]))[0]?.high ?? 0);
-      // Inputs keep coming; a snapshot the thread finished rides in the next
+      // Inputs keep coming; a snapshot finished in slices rides in the next
       // slice's transaction. No stop yet, so no final (inline) snapshot either.
       let sent = 0;
       while (sent < 2_000 && (await snapshotsWritten()) === 0) {

@@ -1,0 +1,114 @@
+import { gunzipSync } from "node:zlib";
+import { REFERENCE_CATALOG, type SnapshotState } from "@fxcore/domain";
+import { describe, expect, test } from "vitest";
+// The domain's own encoder is the oracle for hand-made states (unicode, lone surrogates).
+import { encodeSnapshot } from "../../domain/src/matching/snapshot.ts";
+import { PartitionMatcher } from "../src/partition-matcher.ts";
+import { decodePartitionSnapshot, encodePartitionSnapshot } from "../src/partition-snapshot.ts";
+import { captureState, encodeBookInSlices, snapshotInSlices } from "../src/snapshot-in-slices.ts";
+import { generateInputs } from "./support/input-stream.ts";
+
+const PAIRS = ["EURUSD", "USDJPY", "GBPUSD", "AUDUSD"];
+
+function deepMatcher(count: number): PartitionMatcher {
+  const m = new PartitionMatcher({
+    catalog: REFERENCE_CATALOG,
+    writerEpoch: 1,
+    homePairs: undefined,
+  });
+  for (const input of generateInputs({ seed: 5, count, pairs: PAIRS })) m.apply(input);
+  return m;
+}
+
+describe("snapshots in slices", () => {
+  // Enough resting orders and terminal ids per book to cross several turns.
+  const m = deepMatcher(40_000);
+
+  test("each book's bytes are engine.snapshot()'s bytes", async () => {
+    let orders = 0;
+    for (const { engine } of m.books()) {
+      const state = engine.snapshotState();
+      orders += state.orders.length;
+      expect(Buffer.from(await encodeBookInSlices(state))).toEqual(Buffer.from(engine.snapshot()));
+    }
+    expect(orders).toBeGreaterThan(4_096);
+  });
+
+  test("a hand-made state with non-ASCII and broken strings encodes as the domain encodes it", async () => {
+    const state: SnapshotState = {
+      symbol: "EURUSD",
+      seq: 12,
+      nextPrio: 99,
+      orders: [
+        {
+          orderId: "O-ü€-1",
+          clOrdId: "c\u{1F600}x",
+          account: "lone \uD800 surrogate",
+          side: 1,
+          tif: 6,
+          stp: 2,
+          postOnly: true,
+          price: 108_123,
+          qty: 1_000_000,
+          cumQty: 250_000,
+          prio: 7,
+          expireTime: 1_790_000_000_000_000_000n,
+        },
+        {
+          orderId: "",
+          clOrdId: "b",
+          account: "ACC",
+          side: 0,
+          tif: 1,
+          stp: 0,
+          postOnly: false,
+          price: 1,
+          qty: 2,
+          cumQty: 0,
+          prio: 8,
+          expireTime: null,
+        },
+      ],
+      terminalGeneration: 4,
+      terminalPrevious: ["z", "ä", "a", "B"],
+      terminalCurrent: ["\uDC00", "b\u{1F600}", "b"],
+    };
+    expect(Buffer.from(await encodeBookInSlices(state))).toEqual(
+      Buffer.from(encodeSnapshot(state)),
+    );
+  });
+
+  test("the captured state is the boundary's: applying more inputs meanwhile does not change the record", async () => {
+    const live = deepMatcher(20_000);
+    const expected = encodePartitionSnapshot({
+      nextOffset: 20_000n,
+      books: live.books().map(({ symbol, engine }) => ({ symbol, bytes: engine.snapshot() })),
+      recentInputIds: live.recentInputIds(),
+    });
+    const captured = captureState(live, 20_000n);
+    const pending = snapshotInSlices(captured, {
+      inputTopic: "fx.orders",
+      partition: 3,
+      maxBytes: 9 * 2 ** 20,
+    });
+    // The partition goes on while the snapshot is encoded.
+    for (const input of generateInputs({ seed: 6, count: 2_000, pairs: PAIRS })) live.apply(input);
+    const ready = await pending;
+    expect(ready.nextOffset).toBe(20_000n);
+    expect(ready.record?.partition).toBe(3);
+    const bytes = gunzipSync(ready.record!.value as Buffer);
+    expect(bytes).toEqual(expected);
+    const decoded = decodePartitionSnapshot(bytes);
+    expect(decoded.ok).toBe(true);
+  });
+
+  test("a snapshot larger than the topic takes is skipped (no record)", async () => {
+    const ready = await snapshotInSlices(captureState(m, 1n), {
+      inputTopic: "fx.orders",
+      partition: 0,
+      maxBytes: 1_024,
+    });
+    expect(ready.record).toBeUndefined();
+    expect(ready.nextOffset).toBe(1n);
+  });
+});
