@@ -1,8 +1,8 @@
 // Fuzz the gateway from its own OpenAPI document with Schemathesis (PyPI):
-//   python3 -m venv ~/.cache/fxcore/st && ~/.cache/fxcore/st/bin/pip install schemathesis
-//   SCHEMATHESIS=~/.cache/fxcore/st/bin/st node gateway/fuzz/schemathesis.ts [extra st args]
+//   SCHEMATHESIS=$(bash scripts/ensure-schemathesis.sh) node gateway/fuzz/schemathesis.ts [extra st args]
+// (CI runs a bounded, seeded pass of it: gateway/test/http/schemathesis.test.ts.)
 // st_hooks.py teaches Schemathesis the application/fix body. The gateway (port 18188) runs with the domain-backed order entry of the
-// tests; a signing proxy (18189) signs every request with a trader key, so
+// tests; a signing proxy (18189; FUZZ_GATEWAY_PORT / FUZZ_PROXY_PORT) signs every request with a trader key, so
 // the fuzz reaches the FIX layer instead of stopping at 401. Schemathesis
 // checks: no 5xx, responses conform to the documented schemas and statuses.
 
@@ -13,8 +13,8 @@ import { homedir } from "node:os";
 import { signedHeaders } from "../src/auth/signing.ts";
 import { makeHarness } from "../test/support/harness.ts";
 
-const GW = 18188;
-const PROXY = 18189;
+const GW = Number(process.env.FUZZ_GATEWAY_PORT ?? 18188);
+const PROXY = Number(process.env.FUZZ_PROXY_PORT ?? 18189);
 const st = process.env.SCHEMATHESIS ?? "st";
 const examples = process.env.SCHEMATHESIS_EXAMPLES ?? "200";
 
