@@ -52,6 +52,7 @@ import {
 import type { OrderEntry, UpstreamOutcome } from "../upstream/order-entry.ts";
 import { type Answer, plainError, rejectAnswer, reportAnswer } from "./answers.ts";
 import { openApiDocument } from "./openapi.ts";
+import { attachRawFront, type RawFront, type RawFrontRequest } from "./raw-front.ts";
 import { streamExecutions } from "./sse.ts";
 
 export interface GatewayOptions {
@@ -77,6 +78,10 @@ export interface GatewayOptions {
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal | null;
+  }
+  interface FastifyInstance {
+    /** The raw HTTP/1.1 front of order entry (ADR 067), for its stats. */
+    rawFront: RawFront;
   }
 }
 
@@ -151,6 +156,13 @@ const send = (reply: FastifyReply, a: Answer, format: Format): FastifyReply => {
   return reply.type(r.type).send(r.body);
 };
 
+/** An answer as the fast shells write it (content-length is theirs to add). */
+interface WireAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
 /** What Fastify sends as content-type for each type we set. */
 const CONTENT_TYPE: Readonly<Record<Rendered["type"], string>> = {
   "application/json": "application/json; charset=utf-8",
@@ -182,7 +194,10 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   // Order entry's hot route is answered straight from node:http (fastOrderEntry,
   // ADR 067); every other request, and every unusual one, goes to Fastify.
   let fastOrderEntry: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
+  let rawOrderEntry: ((r: RawFrontRequest) => Promise<WireAnswer>) | null = null;
   let closing = false;
+  let front: RawFront | null = null;
+  const requestTimeoutMs = o.requestTimeoutMs ?? 10_000;
   const app = Fastify({
     serverFactory: (handler) => {
       const server = http.createServer((req, res) => {
@@ -190,13 +205,23 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
       });
       // What Fastify sets on a server it creates itself.
       server.keepAliveTimeout = 72_000;
-      server.requestTimeout = o.requestTimeoutMs ?? 10_000;
+      server.requestTimeout = requestTimeoutMs;
       server.setTimeout(30_000);
+      front = attachRawFront(server, {
+        accepts: (h, length) =>
+          length > 0 &&
+          length <= bodyLimit &&
+          (h["content-type"] === "application/json" || isFixType(h["content-type"])),
+        handle: (r) => rawOrderEntry!(r),
+        closing: () => closing,
+        requestTimeoutMs,
+        keepAliveMs: 72_000,
+      });
       return server;
     },
     ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit,
-    requestTimeout: o.requestTimeoutMs ?? 10_000,
+    requestTimeout: requestTimeoutMs,
     connectionTimeout: 30_000,
     keepAliveTimeout: 72_000,
     // Two info lines per request would dominate at order-entry rates; metrics count them instead.
@@ -271,6 +296,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   app.addHook("preClose", async () => {
     // From here on Fastify answers every request (503 while closing).
     closing = true;
+    front?.close();
     streams.abort();
   });
   app.addHook("onClose", async () => {
@@ -526,32 +552,41 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   // type we parse, a content-length within the limit, not closing). Anything
   // else — too large, chunked, another type — is Fastify's, with its answers.
   let fastIds = 0;
-  const fastHeaders = (a: Answer, r: Rendered): Record<string, string | number> => {
-    const h: Record<string, string | number> = {};
+  /** The whole answer to an order-entry request, as both fast shells write it. */
+  const wire = (a: Answer, fmt: Format, t0: number): WireAnswer => {
+    const r = render(a, fmt);
+    const h: Record<string, string> = {};
     if (a.headers) for (const k in a.headers) h[k] = a.headers[k]!;
     if (a.code) h["fx-error-code"] = a.code;
     h["content-type"] = CONTENT_TYPE[r.type];
-    h["content-length"] = Buffer.byteLength(r.body);
-    return h;
-  };
-  const answerFast = (res: ServerResponse, a: Answer, fmt: Format, t0: number) => {
-    const r = render(a, fmt);
-    res.writeHead(r.status, fastHeaders(a, r));
-    res.end(r.body);
     countRequest("/v1/fix", r.status, a.code ?? "", performance.now() - t0);
+    return { status: r.status, headers: h, body: r.body };
   };
-  const fastFix = async (req: IncomingMessage, res: ServerResponse, body: string, t0: number) => {
+  const orderEntryAnswer = async (
+    headers: SignedRequest["headers"],
+    body: string,
+    t0: number,
+  ): Promise<WireAnswer> => {
     const id = `f${++fastIds}`;
     try {
-      const v = await verify({ headers: req.headers, method: "POST", url: "/v1/fix", body }, id);
-      if (!isPrincipal(v)) return answerFast(res, v, JSON_FORMAT, t0);
-      const fmt = postFormat(req.headers["content-type"], body);
-      answerFast(res, await fixEntry(v, body, fmt), fmt, t0);
+      const v = await verify({ headers, method: "POST", url: "/v1/fix", body }, id);
+      if (!isPrincipal(v)) return wire(v, JSON_FORMAT, t0);
+      const type = headers["content-type"];
+      const fmt = postFormat(typeof type === "string" ? type : undefined, body);
+      return wire(await fixEntry(v, body, fmt), fmt, t0);
     } catch (e) {
       app.log.error({ err: e, reqId: id }, "unhandled gateway error");
-      answerFast(res, plainError(500, "INTERNAL", "internal error"), JSON_FORMAT, t0);
+      return wire(plainError(500, "INTERNAL", "internal error"), JSON_FORMAT, t0);
     }
   };
+  const fastFix = async (req: IncomingMessage, res: ServerResponse, body: string, t0: number) => {
+    const a = await orderEntryAnswer(req.headers, body, t0);
+    a.headers["content-length"] = String(Buffer.byteLength(a.body));
+    res.writeHead(a.status, a.headers);
+    res.end(a.body);
+  };
+  rawOrderEntry = (r) => orderEntryAnswer(r.headers, r.body, r.t0);
+  app.decorate("rawFront", front!);
   fastOrderEntry = (req, res) => {
     if (closing || req.method !== "POST" || req.url !== "/v1/fix") return false;
     const type = req.headers["content-type"];

@@ -5,7 +5,7 @@
 // Fastify (too large, chunked, other content types) are checked to reach it.
 
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { createMetricsRegistry } from "@fxcore/infra";
 import { afterAll, describe, expect, it } from "vitest";
 import { signedHeaders } from "../../src/auth/signing.ts";
@@ -39,26 +39,36 @@ const setup = async () => {
 };
 
 const viaInject = await setup();
-const viaSocket = await setup();
-const fastifySaw: string[] = [];
-viaSocket.h.app.addHook("onRequest", (req, _reply, done) => {
-  fastifySaw.push(`${req.method} ${req.url}`);
-  done();
-});
-await viaSocket.h.app.listen({ host: "127.0.0.1", port: 0 });
-const port = (viaSocket.h.app.server.address() as AddressInfo).port;
+/** Keep-alive clients: answered by the raw front. */
+const viaRaw = await setup();
+/** `Connection: close` clients: handed to node:http, answered by its fast route. */
+const viaNode = await setup();
+const fastifySaw = { raw: [] as string[], node: [] as string[] };
+for (const [s, saw] of [
+  [viaRaw, fastifySaw.raw],
+  [viaNode, fastifySaw.node],
+] as const) {
+  s.h.app.addHook("onRequest", (req, _reply, done) => {
+    saw.push(`${req.method} ${req.url}`);
+    done();
+  });
+  await s.h.app.listen({ host: "127.0.0.1", port: 0 });
+}
+const portOf = (s: typeof viaRaw) => (s.h.app.server.address() as AddressInfo).port;
 afterAll(async () => {
-  await viaSocket.h.app.close();
+  await viaRaw.h.app.close();
+  await viaNode.h.app.close();
   await viaInject.h.app.close();
 });
 
 const secret = Buffer.alloc(32, 7);
-for (const s of [viaInject, viaSocket]) {
+for (const s of [viaInject, viaRaw, viaNode]) {
   s.h.addKey({ accounts: ["ACC1"], roles: ["trader"] }, "k1", secret);
   s.h.addKey({ accounts: ["ACC2"], roles: ["trader"] }, "k2", secret);
 }
 
 const overSocket = (
+  to: typeof viaRaw,
   method: string,
   path: string,
   headers: Record<string, string>,
@@ -66,15 +76,18 @@ const overSocket = (
   chunked = false,
 ): Promise<Reply> =>
   new Promise((resolve, reject) => {
+    // A fresh connection per request; keep-alive ones say so in their head.
+    const agent = to === viaRaw ? new http.Agent({ keepAlive: true }) : false;
     const req = http.request(
-      { host: "127.0.0.1", port, method, path, headers, agent: false },
+      { host: "127.0.0.1", port: portOf(to), method, path, headers, agent },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (c) => (text += c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode!, headers: answerHeaders(res.headers), body: text }),
-        );
+        res.on("end", () => {
+          if (agent) agent.destroy();
+          resolve({ status: res.statusCode!, headers: answerHeaders(res.headers), body: text });
+        });
       },
     );
     req.on("error", reject);
@@ -86,8 +99,8 @@ const overSocket = (
     } else req.end();
   });
 
-/** The same request to both gateways; both answers. */
-const both = async (
+/** The same request to the three gateways; the three answers. */
+const all = async (
   o: {
     body: string;
     contentType?: string;
@@ -96,35 +109,33 @@ const both = async (
     signature?: string;
     skewMs?: number;
     chunked?: boolean;
-    method?: string;
   },
   clockStep = 1,
 ) => {
-  for (const s of [viaInject, viaSocket]) s.h.clock.now += clockStep;
+  for (const s of [viaInject, viaRaw, viaNode]) s.h.clock.now += clockStep;
   const now = viaInject.h.clock.now;
-  const method = o.method ?? "POST";
   const headers: Record<string, string> = {
     "content-type": o.contentType ?? "application/json",
     ...(o.sign === false
       ? {}
-      : signedHeaders(o.keyId ?? "k1", secret, method, "/v1/fix", o.body, now + (o.skewMs ?? 0))),
+      : signedHeaders(o.keyId ?? "k1", secret, "POST", "/v1/fix", o.body, now + (o.skewMs ?? 0))),
     ...(o.signature ? { "fx-signature": o.signature } : {}),
   };
   if (!o.chunked) headers["content-length"] = String(Buffer.byteLength(o.body));
   const injected = await viaInject.h.app.inject({
-    method: method as "POST",
+    method: "POST",
     url: "/v1/fix",
     headers,
     payload: o.body,
   });
-  const socket = await overSocket(method, "/v1/fix", headers, o.body, o.chunked);
   return {
     injected: {
       status: injected.statusCode,
       headers: answerHeaders(injected.headers as Record<string, string>),
       body: injected.body,
     },
-    socket,
+    raw: await overSocket(viaRaw, "POST", "/v1/fix", headers, o.body, o.chunked),
+    node: await overSocket(viaNode, "POST", "/v1/fix", headers, o.body, o.chunked),
   };
 };
 
@@ -179,90 +190,210 @@ describe("order entry fast path", () => {
     ],
     ["a chunked body", { body: nos({ ClOrdID: "fp-15" }), chunked: true }],
     ["an empty body", { body: "" }],
-  ])("%s: same answer over the socket as through Fastify", async (what, req) => {
-    const { injected, socket } = await both(req);
-    expect(socket).toEqual(injected);
-    expect(socket.status).toBe(EXPECTED_STATUS[what]);
+  ])("%s: same answer over both socket paths as through Fastify", async (what, req) => {
+    const { injected, raw, node } = await all(req);
+    expect(raw).toEqual(injected);
+    expect(node).toEqual(injected);
+    expect(raw.status).toBe(EXPECTED_STATUS[what]);
   });
 
   it("answers a replayed signature the same way", async () => {
-    viaInject.h.clock.now += 1;
-    viaSocket.h.clock.now += 1;
+    for (const s of [viaInject, viaRaw, viaNode]) s.h.clock.now += 1;
     const body = nos({ ClOrdID: "fp-replay" });
     const headers = {
       "content-type": "application/json",
       "content-length": String(body.length),
-      ...signedHeaders("k1", secret, "POST", "/v1/fix", body, viaSocket.h.clock.now),
+      ...signedHeaders("k1", secret, "POST", "/v1/fix", body, viaRaw.h.clock.now),
     };
-    const first = await overSocket("POST", "/v1/fix", headers, body);
-    const again = await overSocket("POST", "/v1/fix", headers, body);
-    expect(first.status).toBe(200);
-    expect(again.status).toBe(401);
-    expect(again.headers["fx-error-code"]).toBe("REPLAYED_SIGNATURE");
     const injected = [
       await viaInject.h.app.inject({ method: "POST", url: "/v1/fix", headers, payload: body }),
       await viaInject.h.app.inject({ method: "POST", url: "/v1/fix", headers, payload: body }),
     ];
-    expect(again.body).toBe(injected[1]!.body);
+    for (const to of [viaRaw, viaNode]) {
+      const first = await overSocket(to, "POST", "/v1/fix", headers, body);
+      const again = await overSocket(to, "POST", "/v1/fix", headers, body);
+      expect(first.status).toBe(200);
+      expect(again.status).toBe(401);
+      expect(again.headers["fx-error-code"]).toBe("REPLAYED_SIGNATURE");
+      expect(again.body).toBe(injected[1]!.body);
+    }
   });
 
   it("throttles the same way (429 with Retry-After)", async () => {
-    let last: Awaited<ReturnType<typeof both>> | null = null;
-    for (let i = 0; i < 14; i++) last = await both({ body: nos({ ClOrdID: `fp-rl-${i}` }) }, 0);
-    expect(last!.socket.status).toBe(429);
-    expect(last!.socket).toEqual(last!.injected);
+    let last: Awaited<ReturnType<typeof all>> | null = null;
+    for (let i = 0; i < 14; i++) last = await all({ body: nos({ ClOrdID: `fp-rl-${i}` }) }, 0);
+    expect(last!.raw.status).toBe(429);
+    expect(last!.raw).toEqual(last!.injected);
+    expect(last!.node).toEqual(last!.injected);
   });
 
-  it("handles the hot requests itself and leaves the unusual ones to Fastify", () => {
-    // Fastify saw only what the fast path must not take.
-    expect(fastifySaw).toEqual([
+  it("answers the hot requests itself and leaves the unusual ones to Fastify", () => {
+    const unusual = [
       "POST /v1/fix", // over the limit
       "POST /v1/fix", // text/plain
       "POST /v1/fix", // charset
       "POST /v1/fix", // chunked
       "POST /v1/fix", // empty
-    ]);
+    ];
+    expect(fastifySaw.raw).toEqual(unusual);
+    expect(fastifySaw.node).toEqual(unusual);
+    // Keep-alive connections were the raw front's, `Connection: close` ones node's.
+    expect(viaRaw.h.app.rawFront.stats.answered).toBeGreaterThan(20);
+    expect(viaNode.h.app.rawFront.stats.answered).toBe(0);
   });
 
   it("counts its requests in the metrics", async () => {
-    const text = await viaSocket.metrics.metrics();
-    expect(text).toMatch(
-      /gateway_requests_total\{[^}]*route="\/v1\/fix",status="200",code=""[^}]*\} [1-9]/,
-    );
-    expect(text).toMatch(
-      /gateway_requests_total\{[^}]*route="\/v1\/fix",status="401",code="BAD_SIGNATURE"/,
-    );
-  });
-
-  it("survives a client that leaves in the middle of a body", async () => {
-    const net = await import("node:net");
-    await new Promise<void>((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => {
-        s.write(
-          'POST /v1/fix HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"Ms',
-        );
-        setTimeout(() => {
-          s.destroy();
-          resolve();
-        }, 20);
-      });
-    });
-    await new Promise((r) => setTimeout(r, 20));
-    const { socket } = await both({ body: nos({ ClOrdID: "fp-after" }) }, 1_000);
-    expect(socket.status).toBe(200);
+    for (const s of [viaRaw, viaNode]) {
+      const text = await s.metrics.metrics();
+      expect(text).toMatch(
+        /gateway_requests_total\{[^}]*route="\/v1\/fix",status="200",code=""[^}]*\} [1-9]/,
+      );
+      expect(text).toMatch(
+        /gateway_requests_total\{[^}]*route="\/v1\/fix",status="401",code="BAD_SIGNATURE"/,
+      );
+    }
   });
 
   it("other methods and paths are Fastify's", async () => {
-    const before = fastifySaw.length;
-    const get = await overSocket("GET", "/v1/fix", {}, null);
+    const before = fastifySaw.raw.length;
+    const get = await overSocket(viaRaw, "GET", "/v1/fix", {}, null);
     expect(get.status).toBe(405);
     const query = await overSocket(
+      viaRaw,
       "POST",
       "/v1/fix?x=1",
       { "content-type": "application/json" },
       "{}",
     );
     expect(query.status).toBe(401);
-    expect(fastifySaw.length).toBe(before + 2);
+    expect(fastifySaw.raw.length).toBe(before + 2);
+  });
+});
+
+/** A raw connection to the keep-alive gateway: write bytes, read what comes back. */
+const rawConnection = async (port = portOf(viaRaw)) => {
+  const s = net.connect(port, "127.0.0.1");
+  await new Promise((r) => s.once("connect", r));
+  let received = "";
+  let closed = false;
+  s.setEncoding("utf8");
+  s.on("data", (c) => (received += c));
+  s.on("close", () => (closed = true));
+  s.on("error", () => {});
+  const waitFor = async (pred: () => boolean, ms = 3_000) => {
+    const until = Date.now() + ms;
+    while (!pred()) {
+      if (Date.now() > until) throw new Error(`timed out; received so far:\n${received}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return {
+    socket: s,
+    received: () => received,
+    closed: () => closed,
+    // Status lines: an answer's first line follows the previous body directly.
+    answers: () => [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => `HTTP/1.1 ${m[1]}`),
+    waitFor,
+  };
+};
+
+const signedRequest = (clOrdId: string, extraHeaders = "") => {
+  // A second on: the account's order bucket (1/s, burst 12) never runs dry here.
+  for (const s of [viaInject, viaRaw, viaNode]) s.h.clock.now += 1_000;
+  const body = nos({ ClOrdID: clOrdId });
+  const h = signedHeaders("k1", secret, "POST", "/v1/fix", body, viaRaw.h.clock.now);
+  return `POST /v1/fix HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\nfx-key: ${h["fx-key"]}\r\nfx-timestamp: ${h["fx-timestamp"]}\r\nfx-signature: ${h["fx-signature"]}\r\n${extraHeaders}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+};
+
+describe("raw order-entry front", () => {
+  it("answers pipelined orders in request order, in one connection", async () => {
+    const c = await rawConnection();
+    c.socket.write(signedRequest("pl-1") + signedRequest("pl-2") + signedRequest("pl-3"));
+    await c.waitFor(() => c.answers().length === 3);
+    const ids = [...c.received().matchAll(/"ClOrdID":"(pl-\d)"/g)].map((m) => m[1]);
+    expect(ids).toEqual(["pl-1", "pl-2", "pl-3"]);
+    expect(c.answers()).toEqual(["HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 200"]);
+    expect(c.received()).toMatch(/content-length: \d+\r\n/);
+    c.socket.destroy();
+  });
+
+  it("hands a connection to node:http at its first other request, keeping order and the bytes read", async () => {
+    const before = viaRaw.h.app.rawFront.stats.handedOff;
+    const c = await rawConnection();
+    // A split write: the GET's head arrives in two pieces after the order.
+    c.socket.write(`${signedRequest("ho-1")}GET /heal`);
+    await new Promise((r) => setTimeout(r, 20));
+    c.socket.write(`thz HTTP/1.1\r\nhost: gw\r\n\r\n${signedRequest("ho-2")}`);
+    await c.waitFor(() => c.answers().length === 3);
+    expect(c.answers()).toEqual(["HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 200"]);
+    const text = c.received();
+    expect(text.indexOf('"ClOrdID":"ho-1"')).toBeLessThan(text.indexOf('{"status":"ok"}'));
+    expect(text.indexOf('{"status":"ok"}')).toBeLessThan(text.indexOf('"ClOrdID":"ho-2"'));
+    expect(viaRaw.h.app.rawFront.stats.handedOff).toBe(before + 1);
+    c.socket.destroy();
+  });
+
+  it.each([
+    ["a repeated signature header", "fx-signature: 00\r\n", 401],
+    ["a head over 16 KiB", `x-pad: ${"a".repeat(17_000)}\r\n`, 431],
+    ["Expect: 100-continue", "expect: 100-continue\r\n", 200],
+    ["HTTP/1.1 Connection: close", "connection: close\r\n", 200],
+  ])("leaves %s to node:http", async (_what, extra, status) => {
+    const before = viaRaw.h.app.rawFront.stats.handedOff;
+    const c = await rawConnection();
+    c.socket.write(signedRequest(`nd-${status}-${extra.length}`, extra));
+    await c.waitFor(() => c.answers().length >= 1);
+    expect(c.answers().at(-1)).toBe(`HTTP/1.1 ${status}`);
+    expect(viaRaw.h.app.rawFront.stats.handedOff).toBe(before + 1);
+    c.socket.destroy();
+  });
+
+  it("a request without Host is node's to refuse", async () => {
+    const c = await rawConnection();
+    c.socket.write(signedRequest("nh-1").replace("host: gw\r\n", ""));
+    await c.waitFor(() => c.answers().length === 1);
+    expect(c.answers()).toEqual(["HTTP/1.1 400"]);
+    c.socket.destroy();
+  });
+
+  it("answers what was asked before a half-close, then ends", async () => {
+    const c = await rawConnection();
+    c.socket.end(signedRequest("hc-1"));
+    await c.waitFor(() => c.closed());
+    expect(c.answers()).toEqual(["HTTP/1.1 200"]);
+  });
+
+  it("survives a client that leaves in the middle of a body", async () => {
+    const c = await rawConnection();
+    c.socket.write(signedRequest("mid-1").slice(0, -10));
+    await new Promise((r) => setTimeout(r, 20));
+    c.socket.destroy();
+    await new Promise((r) => setTimeout(r, 20));
+    const { raw } = await all({ body: nos({ ClOrdID: "fp-after" }) }, 1_000);
+    expect(raw.status).toBe(200);
+  });
+
+  it("times out a request that never completes (408) and closes idle connections on shutdown", async () => {
+    const g = await makeHarness({ requestTimeoutMs: 200 });
+    g.addKey({ accounts: ["ACC1"], roles: ["trader"] }, "k1", secret);
+    await g.app.listen({ host: "127.0.0.1", port: 0 });
+    const port = (g.app.server.address() as AddressInfo).port;
+    const slow = await rawConnection(port);
+    slow.socket.write("POST /v1/fix HTTP/1.1\r\nhost: gw\r\ncontent-len");
+    await slow.waitFor(() => slow.closed());
+    expect(slow.answers()).toEqual(["HTTP/1.1 408"]);
+    // An idle keep-alive connection does not hold the shutdown up.
+    const idle = await rawConnection(port);
+    g.clock.now = Date.now();
+    const body = nos({ ClOrdID: "idle-1" });
+    const h = signedHeaders("k1", secret, "POST", "/v1/fix", body, g.clock.now);
+    idle.socket.write(
+      `POST /v1/fix HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\nfx-key: k1\r\nfx-timestamp: ${h["fx-timestamp"]}\r\nfx-signature: ${h["fx-signature"]}\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+    );
+    await idle.waitFor(() => idle.answers().length === 1);
+    const t = Date.now();
+    await g.app.close();
+    expect(Date.now() - t).toBeLessThan(2_000);
+    await idle.waitFor(() => idle.closed());
   });
 });

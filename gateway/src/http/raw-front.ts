@@ -1,0 +1,290 @@
+// A raw HTTP/1.1 front for order entry (ADR 067). Every connection the
+// gateway accepts starts here. As long as a connection sends ordinary order
+// entry — `POST /v1/fix HTTP/1.1`, a body type we parse, a content-length
+// within the limit, nothing unusual in the head — the front parses it and
+// writes the answer itself: no IncomingMessage/ServerResponse, no streams, one
+// write per answer. At the first request that is anything else, the
+// connection is handed, with the bytes read so far, to node:http (and so to
+// Fastify) for the rest of its life: node's parser then judges the odd
+// request (malformed, too large, chunked, HTTP/1.0, Expect, Connection:
+// close…) exactly as it always did. The front never answers an error of its
+// own except a request timeout.
+
+import { type Server, STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+
+export interface RawFrontRequest {
+  /** Header names lowercased; each name at most once (a repeated one is handed off). */
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  /** performance.now() when the whole request had arrived. */
+  readonly t0: number;
+}
+
+export interface RawFrontAnswer {
+  readonly status: number;
+  /** Lowercase names; no content-length, date or connection (the front adds them). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface RawFrontOptions {
+  /** Whether a complete head is ours (besides the checks the front makes itself). */
+  readonly accepts: (headers: Readonly<Record<string, string>>, contentLength: number) => boolean;
+  readonly handle: (req: RawFrontRequest) => Promise<RawFrontAnswer>;
+  /** While true, every new request is handed off (Fastify answers 503 while closing). */
+  readonly closing: () => boolean;
+  /** A request not complete after this long gets 408 and the connection is closed. */
+  readonly requestTimeoutMs: number;
+  /** Idle keep-alive connections close after this (node's keepAliveTimeout). */
+  readonly keepAliveMs: number;
+}
+
+export interface RawFront {
+  /** Connections the front still owns, and requests it answered, handed off. */
+  readonly stats: { readonly open: number; readonly answered: number; readonly handedOff: number };
+  /** Ends idle connections now and busy ones after their last answer. */
+  close(): void;
+}
+
+const REQUEST_LINE = "POST /v1/fix HTTP/1.1\r\n";
+const HEAD_END = Buffer.from("\r\n\r\n");
+/** node's default maxHeaderSize: a longer head is node's to refuse (431). */
+const MAX_HEAD = 16 * 1024;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Visible ASCII, space and tab only: anything else is node's to judge.
+const BAD_VALUE = /[^\t\x20-\x7e]/;
+/** Heads with any of these go to node: framing and connection semantics are its business. */
+const NODE_HEADERS = new Set(["transfer-encoding", "expect", "upgrade", "te", "trailer"]);
+
+let cachedDate = "";
+let cachedDateAt = 0;
+const httpDate = (): string => {
+  const now = Date.now();
+  if (now - cachedDateAt >= 1000 || now < cachedDateAt) {
+    cachedDateAt = now - (now % 1000);
+    cachedDate = new Date(now).toUTCString();
+  }
+  return cachedDate;
+};
+
+/**
+ * Parses a complete head (without its final CRLFCRLF) of a request whose
+ * request line is REQUEST_LINE: the headers, or null when node should judge it.
+ */
+const parseHead = (head: string): Record<string, string> | null => {
+  const headers: Record<string, string> = {};
+  let at = REQUEST_LINE.length;
+  while (at < head.length) {
+    let end = head.indexOf("\r\n", at);
+    if (end < 0) end = head.length;
+    const line = head.slice(at, end);
+    at = end + 2;
+    const colon = line.indexOf(":");
+    if (colon <= 0) return null;
+    const name = line.slice(0, colon).toLowerCase();
+    if (!TOKEN.test(name) || NODE_HEADERS.has(name) || name in headers) return null;
+    const value = line.slice(colon + 1).trim();
+    if (BAD_VALUE.test(value)) return null;
+    headers[name] = value;
+  }
+  return headers;
+};
+
+interface Slot {
+  text: string | null;
+}
+
+/**
+ * Takes over `server`'s connections: they reach node:http only when the front
+ * hands them off.
+ */
+export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => {
+  const listeners = server.listeners("connection") as Array<(s: Socket) => void>;
+  const first = listeners[0];
+  if (listeners.length !== 1 || first === undefined)
+    throw new Error("raw front: expected node:http's one connection listener");
+  const nodeConnection: (s: Socket) => void = first;
+  server.removeListener("connection", nodeConnection);
+
+  const conns = new Set<Connection>();
+  const stats = { open: 0, answered: 0, handedOff: 0 };
+  let closed = false;
+
+  class Connection {
+    buf: Buffer | null = null;
+    /** Answers in request order; written from the front as they complete. */
+    readonly slots: Slot[] = [];
+    /** When the unfinished request at the front of `buf` began arriving (0: none). */
+    partialSince = 0;
+    lastActive = Date.now();
+    handingOff = false;
+    closeAfter = false;
+    dead = false;
+    readonly onData = (chunk: Buffer) => this.data(chunk);
+    readonly onEnd = () => this.finish();
+    readonly onClose = () => this.gone();
+    readonly onError = () => this.gone();
+
+    readonly socket: Socket;
+
+    constructor(socket: Socket) {
+      this.socket = socket;
+      socket.setNoDelay(true);
+      socket.on("data", this.onData);
+      socket.on("end", this.onEnd);
+      socket.on("close", this.onClose);
+      socket.on("error", this.onError);
+    }
+
+    data(chunk: Buffer) {
+      this.lastActive = Date.now();
+      this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+      this.parse();
+    }
+
+    parse() {
+      for (;;) {
+        const buf = this.buf;
+        if (buf === null || buf.length === 0 || this.handingOff || this.dead) return;
+        // Not our request line: node's, from this byte on.
+        const n = Math.min(buf.length, REQUEST_LINE.length);
+        if (buf.toString("latin1", 0, n) !== REQUEST_LINE.slice(0, n) || closed || o.closing())
+          return this.handOff();
+        const headEnd = buf.indexOf(HEAD_END);
+        if (headEnd < 0) {
+          if (buf.length > MAX_HEAD) return this.handOff();
+          if (this.partialSince === 0) this.partialSince = Date.now();
+          return;
+        }
+        if (headEnd > MAX_HEAD) return this.handOff();
+        const headers = parseHead(buf.toString("latin1", 0, headEnd));
+        const lengthText = headers?.["content-length"];
+        if (headers === null || lengthText === undefined || !/^[0-9]{1,9}$/.test(lengthText))
+          return this.handOff();
+        const length = Number(lengthText);
+        const connection = headers.connection?.toLowerCase();
+        if (
+          headers.host === undefined ||
+          (connection !== undefined && connection !== "keep-alive") ||
+          !o.accepts(headers, length)
+        )
+          return this.handOff();
+        const end = headEnd + 4 + length;
+        if (buf.length < end) {
+          if (this.partialSince === 0) this.partialSince = Date.now();
+          return;
+        }
+        const body = buf.toString("utf8", headEnd + 4, end);
+        this.buf = buf.length === end ? null : buf.subarray(end);
+        this.partialSince = 0;
+        const slot: Slot = { text: null };
+        this.slots.push(slot);
+        o.handle({ headers, body, t0: performance.now() }).then(
+          (a) => this.answer(slot, a),
+          () => this.answer(slot, null),
+        );
+      }
+    }
+
+    answer(slot: Slot, a: RawFrontAnswer | null) {
+      stats.answered++;
+      if (a === null) {
+        // handle() resolves every request; a rejection is a bug: drop the connection.
+        this.socket.destroy();
+        return;
+      }
+      let text = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? "Unknown"}\r\n`;
+      for (const k in a.headers) text += `${k}: ${a.headers[k]}\r\n`;
+      slot.text = `${text}content-length: ${Buffer.byteLength(a.body)}\r\ndate: ${httpDate()}\r\nconnection: keep-alive\r\nkeep-alive: timeout=${Math.floor(o.keepAliveMs / 1000)}\r\n\r\n${a.body}`;
+      this.flush();
+    }
+
+    /** Writes the answers that are ready, in order, in one write. */
+    flush() {
+      let out = "";
+      while (this.slots.length > 0 && this.slots[0]!.text !== null) out += this.slots.shift()!.text;
+      if (out.length > 0 && !this.dead) {
+        this.lastActive = Date.now();
+        this.socket.write(out);
+      }
+      if (this.slots.length > 0) return;
+      if (this.handingOff) this.handOffNow();
+      else if (this.closeAfter) this.socket.end();
+    }
+
+    /** From here on node:http reads this connection, once our answers are out. */
+    handOff() {
+      this.handingOff = true;
+      this.socket.pause();
+      if (this.slots.length === 0) this.handOffNow();
+    }
+
+    handOffNow() {
+      if (this.dead) return;
+      this.dead = true;
+      conns.delete(this);
+      stats.open--;
+      stats.handedOff++;
+      const s = this.socket;
+      s.removeListener("data", this.onData);
+      s.removeListener("end", this.onEnd);
+      s.removeListener("close", this.onClose);
+      s.removeListener("error", this.onError);
+      if (this.buf !== null && this.buf.length > 0) s.unshift(this.buf);
+      this.buf = null;
+      nodeConnection.call(server, s);
+      s.resume();
+    }
+
+    /** The client half-closed: answer what was asked, then end. */
+    finish() {
+      if (this.dead || this.handingOff) return;
+      this.closeAfter = true;
+      if (this.slots.length === 0) this.socket.end();
+    }
+
+    gone() {
+      if (this.dead) return;
+      this.dead = true;
+      conns.delete(this);
+      stats.open--;
+      this.socket.destroy();
+    }
+  }
+
+  server.on("connection", (socket: Socket) => {
+    stats.open++;
+    conns.add(new Connection(socket));
+  });
+
+  // One sweep for every connection: a timer each would cost more than the check.
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const c of conns) {
+        if (c.slots.length > 0 || c.handingOff) continue;
+        if (c.partialSince !== 0 && now - c.partialSince > o.requestTimeoutMs) {
+          c.socket.end(
+            "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n",
+          );
+          c.gone();
+        } else if (c.partialSince === 0 && now - c.lastActive > o.keepAliveMs) c.gone();
+      }
+    },
+    Math.min(1_000, o.requestTimeoutMs),
+  );
+  sweep.unref();
+  server.once("close", () => clearInterval(sweep));
+
+  return {
+    stats,
+    close() {
+      closed = true;
+      for (const c of conns) {
+        if (c.slots.length === 0 && (c.buf === null || c.buf.length === 0)) c.gone();
+        else c.closeAfter = true;
+      }
+    },
+  };
+};
