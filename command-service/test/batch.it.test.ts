@@ -207,6 +207,46 @@ describe("POST /orders/batch", () => {
     expect((await storedFor(unknown.clOrdId)).map((r) => r.event_type)).toEqual(["CancelRejected"]);
   });
 
+  it("two cancels of one order in one batch race for its next revision: both taken, one after the other", async () => {
+    const order = place();
+    const placed = (await single("/orders", order)).json();
+    const cancel = (n: number) => ({
+      clOrdId: `x${n}-${randomUUID()}`,
+      origClOrdId: order.clOrdId,
+      account: "ACC-1",
+      symbol: "EURUSD",
+      side: "BUY",
+    });
+    const answers = await answersOf([item("cancel", cancel(1)), item("cancel", cancel(2))]);
+    for (const a of answers)
+      expect(a).toMatchObject({
+        status: 200,
+        body: { pending: "CANCEL", orderId: placed.orderId, resent: false },
+      });
+    const { rows } = await h.pool.query<{ event_type: string; stream_version: string }>(
+      "SELECT event_type, stream_version FROM es_events WHERE stream_id = $1 ORDER BY stream_version",
+      [`order-${placed.orderId}`],
+    );
+    expect(rows).toEqual([
+      { event_type: "OrderAccepted", stream_version: "0" },
+      { event_type: "OrderCancelRequested", stream_version: "1" },
+      { event_type: "OrderCancelRequested", stream_version: "2" },
+    ]);
+    expect(answers.map((a) => a.body.position).sort()).toEqual(
+      (
+        await Promise.all(
+          answers.map((a) =>
+            h.pool.query("SELECT global_position FROM es_events WHERE event_id = $1", [
+              a.body.eventId,
+            ]),
+          ),
+        )
+      )
+        .map((r) => r.rows[0]?.global_position)
+        .sort(),
+    );
+  });
+
   it("each item's event continues its own trace and carries its correlation id", async () => {
     const a = place();
     const b = place();

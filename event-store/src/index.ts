@@ -12,6 +12,7 @@ export type { Queryable } from "./postgres/postgres-event-store.ts";
 export { textColumn, textColumnSql } from "./postgres/text-column.ts";
 export {
   type AppendItem,
+  isUniqueViolation,
   PostgresEventStore,
   type PostgresEventStoreOptions,
   type PublishedEvent,

@@ -3,6 +3,7 @@ import { createPgPool, type PgPool } from "@fxcore/infra";
 import { createTestDatabase } from "@fxcore/infra/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  isUniqueViolation,
   migrateEventStore,
   OUTBOX_LANES,
   type OutboxMessage,
@@ -10,6 +11,7 @@ import {
   PostgresEventStore,
   PostgresOutbox,
   type PublishedEvent,
+  type Queryable,
   streamId,
 } from "../src/index.ts";
 import { newEvent } from "../src/testing/contract.ts";
@@ -95,6 +97,67 @@ describe("batched append", () => {
         ),
       ).toBe(winner);
     }
+  });
+
+  it("strict, in the caller's transaction: a taken revision throws the unique violation, a missing one is WrongExpectedVersion", async () => {
+    const taken = streamId(`s-${randomUUID()}`);
+    await store.append(taken, "no-stream", [newEvent(0)]);
+    const fresh = streamId(`s-${randomUUID()}`);
+    const inTx = async <T>(f: (c: Queryable) => Promise<T>): Promise<T> => {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const out = await f(client);
+        await client.query("COMMIT");
+        return out;
+      } catch (e) {
+        await client.query("ROLLBACK");
+        throw e;
+      } finally {
+        client.release();
+      }
+    };
+    for (const events of [
+      [published(1, "EURUSD")],
+      [published(2, "EURUSD"), published(3, "EURUSD")],
+    ]) {
+      const error = await inTx((via) =>
+        store.appendBatch(
+          [
+            { stream: fresh, expected: "no-stream", events: [published(4, "EURUSD")] },
+            { stream: taken, expected: "no-stream", events },
+          ],
+          { via, strict: true },
+        ),
+      ).catch((e: unknown) => e);
+      expect(isUniqueViolation(error)).toBe(true);
+    }
+    // The whole transaction was rolled back: the fresh stream's event too.
+    expect(await store.readStream(fresh)).toHaveLength(0);
+    const results = await inTx((via) =>
+      store.appendBatch(
+        [
+          { stream: fresh, expected: "no-stream", events: [published(5, "EURUSD")] },
+          { stream: taken, expected: 5n, events: [published(6, "EURUSD")] },
+        ],
+        { via, strict: true },
+      ),
+    );
+    expect(results.map((r) => r.ok)).toEqual([true, false]);
+    expect(results[1]).toMatchObject({ ok: false, error: { streamId: taken, actual: 0n } });
+    expect(await store.readStream(fresh)).toHaveLength(1);
+    // One event, strict: the scalar statement, same rule.
+    const one = await inTx((via) =>
+      store.appendBatch(
+        [{ stream: taken, expected: "no-stream", events: [published(7, "EURUSD")] }],
+        {
+          via,
+          strict: true,
+        },
+      ),
+    ).catch((e: unknown) => e);
+    expect(isUniqueViolation(one)).toBe(true);
+    expect(await store.readStream(taken)).toHaveLength(1);
   });
 
   it("events without publish get no outbox row", async () => {

@@ -4,11 +4,13 @@
 // commits; every command still gets its own outcome.
 import {
   type AppendItem,
+  type AppendResult,
+  isUniqueViolation,
   type PostgresEventStore,
   textColumn,
   textColumnSql as col,
 } from "@fxcore/event-store";
-import type { PgClient, PgPool } from "@fxcore/infra";
+import type { PgPool } from "@fxcore/infra";
 import type { DueExpiry } from "../session-clock/due-ticks.ts";
 import { recordExpiries } from "../session-clock/pending-expiries.ts";
 
@@ -102,6 +104,13 @@ SELECT a, c, h, k, o, e, r
 FROM unnest(${col("$1")}, ${col("$2")}, ${col("$3")}, ${col("$4")}, ${col("$5")}, ${col("$6", "uuid")}, ${col("$7")})
      AS t(a, c, h, k, o, e, r)
 ON CONFLICT DO NOTHING RETURNING account, cl_ord_id`;
+
+/** What one transaction wrote: winners with their append results; losers lost their claim. */
+interface Written {
+  readonly winners: Pending[];
+  readonly results: readonly AppendResult[];
+  readonly losers: Pending[];
+}
 
 const claimKey = (c: Claim): string => `${c.account}\u0000${c.clOrdId}`;
 
@@ -220,10 +229,33 @@ export class CommandWriter {
     }
     // One lock order for all writers: claims sorted by key.
     const candidates = [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const losers: Pending[] = [...later];
-    let client: PgClient | undefined;
+    let written: Written;
     try {
-      client = await this.#pool.connect();
+      // Strict first (plain INSERT of the events); a lost race for a revision
+      // aborts it, and the batch is redone with the tolerant statement.
+      written = await this.#transact(candidates, true).catch((e: unknown) =>
+        isUniqueViolation(e) ? this.#transact(candidates, false) : Promise.reject(e),
+      );
+    } catch (e) {
+      const failure = isUnavailable(e) ? new StoreUnavailable(e) : e;
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    const { winners, results, losers } = written;
+    if (results.some((r) => r.ok)) this.#store.notifyAppended();
+    winners.forEach((p, i) => {
+      const r = results[i];
+      if (r?.ok) p.resolve({ type: "Written", globalPosition: r.value.globalPositions[0] ?? -1n });
+      else p.resolve({ type: "StreamConflict" });
+    });
+    losers.push(...later);
+    if (losers.length > 0) await this.#answerLosers(losers);
+  }
+
+  /** One transaction: claims, the winners' events + outbox rows, pending expiries; committed. */
+  async #transact(candidates: readonly [string, Pending][], strict: boolean): Promise<Written> {
+    const client = await this.#pool.connect();
+    try {
       // Durable whatever the server default: the answer promises the command is stored.
       await client.query("BEGIN; SET LOCAL synchronous_commit TO on");
       const claims = candidates.map(([, p]) => p.request.claim);
@@ -240,16 +272,21 @@ export class CommandWriter {
           textColumn(claims.map((c) => c.responseJson)),
         ],
       });
-      const claimed = new Set(inserted.rows.map((r) => `${r.account}\u0000${r.cl_ord_id}`));
       const winners: Pending[] = [];
-      for (const [k, p] of candidates) (claimed.has(k) ? winners : losers).push(p);
+      const losers: Pending[] = [];
+      if (inserted.rows.length === candidates.length)
+        for (const [, p] of candidates) winners.push(p);
+      else {
+        const claimed = new Set(inserted.rows.map((r) => `${r.account}\u0000${r.cl_ord_id}`));
+        for (const [k, p] of candidates) (claimed.has(k) ? winners : losers).push(p);
+      }
 
       const results =
         winners.length === 0
           ? []
           : await this.#store.appendBatch(
               winners.map((p) => p.request.append),
-              { via: client },
+              { via: client, strict },
             );
       const conflicted = winners.filter((_, i) => !results[i]?.ok);
       if (conflicted.length > 0) {
@@ -271,24 +308,12 @@ export class CommandWriter {
       );
       await client.query("COMMIT");
       client.release();
-      client = undefined;
-      if (results.some((r) => r.ok)) this.#store.notifyAppended();
-      winners.forEach((p, i) => {
-        const r = results[i];
-        if (r?.ok)
-          p.resolve({ type: "Written", globalPosition: r.value.globalPositions[0] ?? -1n });
-        else p.resolve({ type: "StreamConflict" });
-      });
+      return { winners, results, losers };
     } catch (e) {
-      if (client !== undefined) {
-        await client.query("ROLLBACK").catch(() => {});
-        client.release(isUnavailable(e) ? (e as Error) : undefined);
-      }
-      const failure = isUnavailable(e) ? new StoreUnavailable(e) : e;
-      for (const p of batch) p.reject(failure);
-      return;
+      await client.query("ROLLBACK").catch(() => {});
+      client.release(isUnavailable(e) ? (e as Error) : undefined);
+      throw e;
     }
-    if (losers.length > 0) await this.#answerLosers(losers);
   }
 
   /** After commit: the claims that beat ours are visible now. */

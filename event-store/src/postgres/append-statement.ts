@@ -9,7 +9,7 @@ import { textColumnSql as col } from "./text-column.ts";
 // $3 stream, $4 event id, $5 type, $6 schema id, $7 schema version, $8 payload
 // as hex, $9 metadata JSON, $10 topic, $11 message key.
 // Events of one item are contiguous in the arrays, so k = ord - first ord.
-export const APPEND_SQL = `
+const appendSql = (onConflict: boolean): string => `
 WITH input AS (
   SELECT u.*, (u.ord - min(u.ord) OVER (PARTITION BY u.it))::int AS k
   FROM unnest(${col("$1", "int")}, ${col("$2", "bigint")}, ${col("$3")}, ${col("$4", "uuid")},
@@ -41,7 +41,7 @@ ins AS (
          decode(b.payload_hex, 'hex'), b.metadata::jsonb
   FROM based b WHERE b.base IS NOT NULL
   ORDER BY b.stream_id, b.k
-  ON CONFLICT DO NOTHING
+  ${onConflict ? "ON CONFLICT DO NOTHING" : ""}
   RETURNING event_id, global_position, stream_version
 ),
 outbox AS (
@@ -54,6 +54,14 @@ outbox AS (
 SELECT i.it AS item, ins.global_position, ins.stream_version
 FROM input i LEFT JOIN ins ON ins.event_id = i.event_id
 ORDER BY i.ord`;
+
+export const APPEND_SQL = appendSql(true);
+/**
+ * Strict: a plain INSERT, for a caller's transaction that redoes itself on a
+ * unique violation (a concurrent writer of the same revision). No speculative
+ * insertion, which probes every unique index of es_events before each insert.
+ */
+export const APPEND_STRICT_SQL = appendSql(false);
 
 /** Removes what a losing multi-event item managed to write (same transaction). */
 export const UNDO_PARTIAL_SQL = `

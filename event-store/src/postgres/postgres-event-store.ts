@@ -21,6 +21,7 @@ import {
   APPEND_ONE_AUTOCOMMIT_SQL,
   APPEND_ONE_SQL,
   APPEND_SQL,
+  APPEND_STRICT_SQL,
   CURRENT_VERSIONS_SQL,
   UNDO_PARTIAL_SQL,
 } from "./append-statement.ts";
@@ -56,8 +57,10 @@ const APPEND_ONE_AUTOCOMMIT = {
   name: "fxcore_es_append_one_autocommit_v1",
   text: APPEND_ONE_AUTOCOMMIT_SQL,
 } as const;
+const APPEND_STRICT = { name: "fxcore_es_append_strict_v1", text: APPEND_STRICT_SQL } as const;
 /** unique_violation: a concurrent writer took the revision (or the event id exists). */
-const isUniqueViolation = (e: unknown): boolean => (e as { code?: unknown })?.code === "23505";
+export const isUniqueViolation = (e: unknown): boolean =>
+  (e as { code?: unknown })?.code === "23505";
 
 const expectedCode = (e: ExpectedVersion): string =>
   e === "any" ? "-2" : e === "no-stream" ? "-1" : e.toString();
@@ -177,7 +180,18 @@ export class PostgresEventStore implements EventStore {
    */
   async appendBatch(
     items: readonly AppendItem[],
-    options: { readonly via?: Queryable } = {},
+    options: {
+      readonly via?: Queryable;
+      /**
+       * With `via` only: a lost race for a revision throws the unique
+       * violation (isUniqueViolation) instead of coming back as
+       * WrongExpectedVersion; the caller's transaction is then aborted and
+       * must be redone without `strict`. Cheaper when races are rare (no
+       * speculative insertion). A revision that does not exist yet is still
+       * reported as WrongExpectedVersion.
+       */
+      readonly strict?: boolean;
+    } = {},
   ): Promise<readonly AppendResult[]> {
     if (items.length === 0) return [];
     let events = 0;
@@ -209,7 +223,10 @@ export class PostgresEventStore implements EventStore {
       ];
       const one =
         options.via !== undefined
-          ? await options.via.query<EventResultRow>({ ...APPEND_ONE, values })
+          ? await options.via.query<EventResultRow>({
+              ...(options.strict === true ? APPEND_ONE_AUTOCOMMIT : APPEND_ONE),
+              values,
+            })
           : await this.#pool
               .query<EventResultRow>({ ...APPEND_ONE_AUTOCOMMIT, values })
               .catch((err: unknown) => {
@@ -220,7 +237,8 @@ export class PostgresEventStore implements EventStore {
         one.rows.length > 0 ? one.rows : [{ item: 0, global_position: null, stream_version: null }];
     } else {
       const params = appendParams(items);
-      if (options.via !== undefined) rows = await this.#appendIn(options.via, params);
+      if (options.via !== undefined)
+        rows = await this.#appendIn(options.via, params, options.strict === true);
       else if (!multi)
         rows = (await this.#pool.query<EventResultRow>({ ...APPEND, values: params })).rows;
       else {
@@ -269,8 +287,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** The statement plus the undo of half-written items, on a client inside a transaction. */
-  async #appendIn(via: Queryable, params: unknown[]): Promise<EventResultRow[]> {
-    const { rows } = await via.query<EventResultRow>({ ...APPEND, values: params });
+  async #appendIn(via: Queryable, params: unknown[], strict = false): Promise<EventResultRow[]> {
+    const { rows } = await via.query<EventResultRow>({
+      ...(strict ? APPEND_STRICT : APPEND),
+      values: params,
+    });
     const losers = new Set(rows.filter((r) => r.global_position === null).map((r) => r.item));
     if (losers.size === 0) return rows;
     const partial = rows.filter((r) => losers.has(r.item) && r.global_position !== null);
