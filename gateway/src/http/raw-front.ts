@@ -42,13 +42,23 @@ export interface RawFrontOptions {
 
 export interface RawFront {
   /** Connections the front still owns, and requests it answered, handed off. */
-  readonly stats: { readonly open: number; readonly answered: number; readonly handedOff: number };
+  readonly stats: {
+    readonly open: number;
+    readonly answered: number;
+    readonly handedOff: number;
+    /** Times a connection's reading was paused until its answers went out. */
+    readonly throttled: number;
+  };
   /** Ends idle connections now and busy ones after their last answer. */
   close(): void;
 }
 
 const REQUEST_LINE = "POST /v1/fix HTTP/1.1\r\n";
 const HEAD_END = Buffer.from("\r\n\r\n");
+/** Requests in progress per connection before the front stops reading it. */
+const MAX_IN_PROGRESS = 256;
+/** Unsent answer bytes per connection before the front stops reading it (a client not reading). */
+const MAX_UNSENT = 1024 * 1024;
 /** node's default maxHeaderSize: a longer head is node's to refuse (431). */
 const MAX_HEAD = 16 * 1024;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -108,7 +118,7 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
   server.removeListener("connection", nodeConnection);
 
   const conns = new Set<Connection>();
-  const stats = { open: 0, answered: 0, handedOff: 0 };
+  const stats = { open: 0, answered: 0, handedOff: 0, throttled: 0 };
   let closed = false;
 
   class Connection {
@@ -121,10 +131,13 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
     handingOff = false;
     closeAfter = false;
     dead = false;
+    /** Reading stopped until answers go out (too many in progress, or unsent). */
+    throttled = false;
     readonly onData = (chunk: Buffer) => this.data(chunk);
     readonly onEnd = () => this.finish();
     readonly onClose = () => this.gone();
     readonly onError = () => this.gone();
+    readonly onDrain = () => this.unthrottle();
 
     readonly socket: Socket;
 
@@ -135,6 +148,7 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
       socket.on("end", this.onEnd);
       socket.on("close", this.onClose);
       socket.on("error", this.onError);
+      socket.on("drain", this.onDrain);
     }
 
     data(chunk: Buffer) {
@@ -147,6 +161,7 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
       for (;;) {
         const buf = this.buf;
         if (buf === null || buf.length === 0 || this.handingOff || this.dead) return;
+        if (this.slots.length >= MAX_IN_PROGRESS) return this.throttle();
         // Not our request line: node's, from this byte on.
         const n = Math.min(buf.length, REQUEST_LINE.length);
         if (buf.toString("latin1", 0, n) !== REQUEST_LINE.slice(0, n) || closed || o.closing())
@@ -207,10 +222,28 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
       if (out.length > 0 && !this.dead) {
         this.lastActive = Date.now();
         this.socket.write(out);
+        if (this.socket.writableLength > MAX_UNSENT) this.throttle();
       }
+      if (this.throttled) this.unthrottle();
       if (this.slots.length > 0) return;
       if (this.handingOff) this.handOffNow();
       else if (this.closeAfter) this.socket.end();
+    }
+
+    throttle() {
+      if (this.throttled) return;
+      this.throttled = true;
+      stats.throttled++;
+      this.socket.pause();
+    }
+
+    /** Reads again once the client takes its answers and fewer are in progress. */
+    unthrottle() {
+      if (!this.throttled || this.dead || this.handingOff) return;
+      if (this.slots.length >= MAX_IN_PROGRESS || this.socket.writableLength > MAX_UNSENT) return;
+      this.throttled = false;
+      this.socket.resume();
+      this.parse();
     }
 
     /** From here on node:http reads this connection, once our answers are out. */
@@ -231,6 +264,7 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
       s.removeListener("end", this.onEnd);
       s.removeListener("close", this.onClose);
       s.removeListener("error", this.onError);
+      s.removeListener("drain", this.onDrain);
       if (this.buf !== null && this.buf.length > 0) s.unshift(this.buf);
       this.buf = null;
       nodeConnection.call(server, s);
@@ -277,14 +311,26 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
   sweep.unref();
   server.once("close", () => clearInterval(sweep));
 
-  return {
-    stats,
-    close() {
-      closed = true;
-      for (const c of conns) {
-        if (c.slots.length === 0 && (c.buf === null || c.buf.length === 0)) c.gone();
-        else c.closeAfter = true;
-      }
-    },
+  const close = () => {
+    closed = true;
+    for (const c of conns) {
+      if (c.slots.length === 0 && (c.buf === null || c.buf.length === 0)) c.gone();
+      else c.closeAfter = true;
+    }
   };
+  // server.close() and Fastify's close end idle connections through these:
+  // the front's connections are not node's to know.
+  const closeIdle = server.closeIdleConnections.bind(server);
+  server.closeIdleConnections = () => {
+    close();
+    closeIdle();
+  };
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    closed = true;
+    for (const c of conns) c.gone();
+    closeAll();
+  };
+
+  return { stats, close };
 };

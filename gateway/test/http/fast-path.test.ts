@@ -317,6 +317,33 @@ describe("raw order-entry front", () => {
     c.socket.destroy();
   });
 
+  it("stops reading a connection with too many orders in progress, and resumes in order", async () => {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const inner = (await makeHarness()).orderEntry;
+    const g = await makeHarness({
+      orderEntry: { ...inner, place: async (...args) => gate.then(() => inner.place(...args)) },
+    });
+    g.addKey({ accounts: ["ACC1"], roles: ["trader"] }, "k1", secret);
+    await g.app.listen({ host: "127.0.0.1", port: 0 });
+    let text = "";
+    for (let i = 0; i < 300; i++) {
+      const body = nos({ ClOrdID: `cap-${i}` });
+      const h = signedHeaders("k1", secret, "POST", "/v1/fix", body, g.clock.now);
+      text += `POST /v1/fix HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\nfx-key: k1\r\nfx-timestamp: ${h["fx-timestamp"]}\r\nfx-signature: ${h["fx-signature"]}\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+    }
+    const c = await rawConnection((g.app.server.address() as AddressInfo).port);
+    c.socket.write(text);
+    await c.waitFor(() => g.app.rawFront.stats.throttled === 1);
+    expect(c.answers()).toEqual([]);
+    open();
+    await c.waitFor(() => c.answers().length === 300, 10_000);
+    const ids = [...c.received().matchAll(/"ClOrdID":"cap-(\d+)"/g)].map((m) => Number(m[1]));
+    expect(ids).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    c.socket.destroy();
+    await g.app.close();
+  });
+
   it("hands a connection to node:http at its first other request, keeping order and the bytes read", async () => {
     const before = viaRaw.h.app.rawFront.stats.handedOff;
     const c = await rawConnection();
