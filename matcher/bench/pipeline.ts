@@ -22,7 +22,8 @@
 // generator + consumer) and the Kafka broker when it is found in /proc.
 // Env: BENCH_COMMANDS (200000), BENCH_RATE (10000), BENCH_SECONDS (15),
 // BENCH_PARTITIONS ("1,4"), BENCH_PHASES ("throughput,latency"),
-// BENCH_MATCHER_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/x").
+// BENCH_MATCHER_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/x"),
+// BENCH_MATCHER_LOG (a file for the matcher's log).
 
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -40,6 +41,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const PARTITIONS = (process.env.BENCH_PARTITIONS ?? "1,4").split(",").map(Number);
 const PHASES = (process.env.BENCH_PHASES ?? "throughput,latency").split(",");
 const MATCHER_NODE_OPTIONS = process.env.BENCH_MATCHER_NODE_OPTIONS?.split(" ").filter(Boolean);
+/** Where the matcher's log goes (default: dropped). */
+const MATCHER_LOG = process.env.BENCH_MATCHER_LOG;
 const PAIRS = ["EURUSD", "USDJPY", "GBPUSD", "AUDUSD"];
 /** Most inputs in one send of the latency load generator. */
 const MAX_PER_SEND = 1_000;
@@ -141,6 +144,7 @@ function startMatcher(
     groupId: `bench.matcher.${t.orders}`,
     port,
     nodeArgs: MATCHER_NODE_OPTIONS ?? [],
+    ...(MATCHER_LOG !== undefined ? { logFile: MATCHER_LOG } : {}),
     // Production settings, apart from the partitions processed in parallel.
     env: {
       LOG_LEVEL: "warn",

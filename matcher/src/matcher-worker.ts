@@ -490,8 +490,7 @@ async function computeSlice(
             key: outcome.symbol,
             value,
             partition: batch.partition,
-            headers:
-              trace === undefined ? { "fx-event-type": type } : { ...trace, "fx-event-type": type },
+            headers: trace === undefined ? typeHeaders(type) : { ...trace, "fx-event-type": type },
           });
           outputBytes.push(value.length + outcome.symbol.length + type.length + 96);
         }
@@ -621,6 +620,17 @@ function pump(
         onFailure(state, err);
       },
     );
+}
+
+const TYPE_HEADERS = new Map<string, IHeaders>();
+/** The event-type header alone, one shared (never mutated) object per type. */
+function typeHeaders(type: string): IHeaders {
+  let h = TYPE_HEADERS.get(type);
+  if (h === undefined) {
+    h = Object.freeze({ "fx-event-type": type }) as IHeaders;
+    TYPE_HEADERS.set(type, h);
+  }
+  return h;
 }
 
 /**

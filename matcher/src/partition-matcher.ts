@@ -166,11 +166,35 @@ export class PartitionMatcher {
   }
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 /** A UUID-shaped id derived from (pair, seq): the same output always gets the same id. */
 export function outputEventId(symbol: string, seq: number): string {
-  const h = hash("sha256", `fx.executions/${symbol}/${seq}`, "hex");
-  // Version-5-like layout (name-based) so it reads as a UUID everywhere.
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+  const d = hash("sha256", `fx.executions/${symbol}/${seq}`, "buffer") as unknown as Buffer;
+  // Version-5-like layout (name-based) so it reads as a UUID everywhere: the
+  // first 16 bytes of the digest in hex, version nibble 5, variant bits 10.
+  return (
+    HEX[d[0]!]! +
+    HEX[d[1]!]! +
+    HEX[d[2]!]! +
+    HEX[d[3]!]! +
+    "-" +
+    HEX[d[4]!]! +
+    HEX[d[5]!]! +
+    "-5" +
+    HEX[d[6]!]![1]! +
+    HEX[d[7]!]! +
+    "-" +
+    HEX[(d[8]! & 0x3f) | 0x80]! +
+    HEX[d[9]!]! +
+    "-" +
+    HEX[d[10]!]! +
+    HEX[d[11]!]! +
+    HEX[d[12]!]! +
+    HEX[d[13]!]! +
+    HEX[d[14]!]! +
+    HEX[d[15]!]!
+  );
 }
 
 const isPositiveSafeInt = (n: unknown): boolean =>

@@ -1,7 +1,8 @@
 import { REFERENCE_CATALOG, timestampNs } from "@fxcore/domain";
 import type { Envelope } from "@fxcore/schemas";
 import { describe, expect, test } from "vitest";
-import { PartitionMatcher } from "../src/partition-matcher.ts";
+import { hash } from "node:crypto";
+import { outputEventId, PartitionMatcher } from "../src/partition-matcher.ts";
 import { decodePartitionSnapshot, encodePartitionSnapshot } from "../src/partition-snapshot.ts";
 import { generateInputs } from "./support/input-stream.ts";
 
@@ -164,5 +165,22 @@ describe("partition snapshot bytes", () => {
     });
     expect(decodePartitionSnapshot(bytes.subarray(0, bytes.length - 1)).ok).toBe(false);
     expect(decodePartitionSnapshot(Buffer.alloc(3)).ok).toBe(false);
+  });
+});
+
+describe("outputEventId", () => {
+  // The id layout every earlier output was written with (hex string slicing).
+  const reference = (symbol: string, seq: number) => {
+    const h = hash("sha256", `fx.executions/${symbol}/${seq}`, "hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+  };
+  test("is the same id as the reference layout, for every pair and many sequence numbers", () => {
+    for (const symbol of PAIRS)
+      for (let seq = 0; seq < 5_000; seq += 1 + (seq >> 6))
+        expect(outputEventId(symbol, seq)).toBe(reference(symbol, seq));
+    expect(outputEventId("EURUSD", 2 ** 40)).toBe(reference("EURUSD", 2 ** 40));
+    expect(outputEventId("EURUSD", 1)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });

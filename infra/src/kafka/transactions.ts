@@ -120,7 +120,7 @@ export async function createTransactionalProducer(
 interface PartitionBatch {
   readonly topic: string;
   readonly partition: number;
-  readonly messages: KafkajsMessage[];
+  readonly messages: readonly KafkajsMessage[];
 }
 
 /** Errors after which the same request may succeed (a commit's markers still being written, a coordinator loading). */
@@ -303,6 +303,10 @@ class TransactionSession {
     });
     const traced = withTraceHeaders(records, trace.setSpan(context.active(), span));
     span.end();
+    // The usual case (the matcher): every record names the same partition.
+    const first = traced[0]?.partition;
+    if (first !== undefined && traced.every((r) => r.partition === first))
+      return [{ topic, partition: first, messages: traced }];
     const byPartition = new Map<number, KafkajsMessage[]>();
     let metadata: ReturnType<KafkajsCluster["findTopicPartitionMetadata"]> | undefined;
     for (const r of traced) {
@@ -312,14 +316,8 @@ class TransactionSession {
         p = this.partitioner({ topic, partitionMetadata: metadata, message: r });
       }
       const list = byPartition.get(p);
-      const message: KafkajsMessage = {
-        key: r.key ?? null,
-        value: r.value,
-        ...(r.headers !== undefined ? { headers: r.headers } : {}),
-        ...(r.timestamp !== undefined ? { timestamp: r.timestamp } : {}),
-      };
-      if (list === undefined) byPartition.set(p, [message]);
-      else list.push(message);
+      if (list === undefined) byPartition.set(p, [r]);
+      else list.push(r);
     }
     return [...byPartition].map(([partition, messages]) => ({ topic, partition, messages }));
   }
