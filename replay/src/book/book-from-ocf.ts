@@ -55,6 +55,8 @@ export interface OcfReplay {
   readonly reader: "compiled" | "avsc";
   /** "worker": decoded on a second thread (a file path and a tape-shaped schema); "inline": in this thread. */
   readonly threads: "worker" | "inline";
+  /** CPU time of the decode worker's thread, µs (read to the end only). */
+  readonly workerCpuMicros?: number;
 }
 
 let defaultSchemas: SchemaCatalog | undefined;
@@ -178,6 +180,7 @@ async function viaWorker(
     const out: unknown[] = [];
     const stopSeq = asOf.kind === "seq" ? asOf.seq : 0;
     let records = 0;
+    let workerCpu: number | undefined;
     for (let at = 0; ; at = (at + 1) % TAPES_IN_FLIGHT) {
       const c = TAPE_CONTROL * at;
       let state = Atomics.load(control, c);
@@ -191,6 +194,7 @@ async function viaWorker(
       }
       if (state === TAPE_END) {
         records = Atomics.load(control, c + 1);
+        workerCpu = Atomics.load(control, TAPE_CONTROL * TAPES_IN_FLIGHT + 1);
         break;
       }
       const n = Atomics.load(control, c + 1);
@@ -216,6 +220,7 @@ async function viaWorker(
       codec: opened.codec as OcfCodec,
       reader: "compiled",
       threads: "worker",
+      ...(workerCpu === undefined ? {} : { workerCpuMicros: workerCpu }),
     };
   } finally {
     // A worker waiting for a free tape wakes up, sees the stop flag and ends.

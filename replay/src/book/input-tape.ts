@@ -51,7 +51,7 @@ export const TAPE_FULL = 1;
 /** The writer is done: no more tapes (the entries slot holds the number of records read). */
 export const TAPE_END = 2;
 export const TAPE_STOP = 1;
-export const controlBytes = (tapes: number) => 4 * (TAPE_CONTROL * tapes + 1);
+export const controlBytes = (tapes: number) => 4 * (TAPE_CONTROL * tapes + 2);
 
 export const newTapeBuffers = (stringBytes = STRING_BYTES): TapeBuffers => ({
   i: new SharedArrayBuffer(TAPE_ENTRIES * STRIDE * 4),

@@ -38,7 +38,7 @@ export interface DecodeWorkerData {
   readonly enums: TapeEnums;
   /** The tapes, in shared memory, filled in turn. */
   readonly tapes: readonly TapeBuffers[];
-  /** Per tape: state, entries, string areas grown so far (TAPE_CONTROL int32); then the stop flag. */
+  /** Per tape: state, entries, string areas grown so far (TAPE_CONTROL int32); then the stop flag, then the worker's CPU µs at its end. */
   readonly control: SharedArrayBuffer;
 }
 
@@ -178,13 +178,14 @@ function decode(
     }
   }
   Atomics.store(control, TAPE_CONTROL * at + 1, records);
+  const cpu = process.threadCpuUsage();
+  Atomics.store(control, stopAt + 1, Math.min(cpu.user + cpu.system, 2 ** 31 - 1));
   Atomics.store(control, TAPE_CONTROL * at, TAPE_END);
   Atomics.notify(control, TAPE_CONTROL * at);
 }
 
 try {
   run();
-  if (process.env.FXCORE_OCF_WORKER_CPU) console.error("worker cpu", process.threadCpuUsage());
 } catch (e) {
   if (!(e instanceof Stopped))
     post({ kind: "error", message: e instanceof Error ? e.message : String(e) });

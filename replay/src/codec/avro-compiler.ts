@@ -170,6 +170,17 @@ function done(end) {
 }
 `;
 
+// Hot statements written out in the generated code (a one-byte varint is the
+// common case): no call per skipped field, whatever the inlining budget of a
+// large reader has left.
+const SKIP_VARINT = "while (buf[P++] > 127) {}";
+const SKIP_BYTES =
+  "{ const b = buf[P]; if (b < 128 && (b & 1) === 0) P += 1 + (b >>> 1); else sb(buf); }";
+const CHECK_STRING =
+  '{ const b = buf[P]; if (b < 128 && (b & 1) === 0) { P += 1 + (b >>> 1); if (P > E) fail("truncated string"); } else sbc(buf); }';
+const unionIndex = (v: string) =>
+  `let ${v} = buf[P]; if (${v} < 128) { P++; ${v} = (${v} >>> 1) ^ -(${v} & 1); } else ${v} = rl(buf);`;
+
 const shortName = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 const sameName = (a: string, b: string) => a === b || shortName(a) === shortName(b);
 
@@ -178,6 +189,18 @@ class Gen {
   intern: ReadonlySet<string> = new Set();
   readonly lines: string[] = [];
   readonly consts: unknown[] = [];
+  /** Union branches compiled as functions of their own (each gets its own inlining budget). */
+  readonly functions: string[] = [];
+
+  /** Moves the lines written since `mark` into a function `b<n>(buf, tp)` returning `out`, called in their place. */
+  branchFunction(mark: number, n: number, none: string): void {
+    const body = this.lines.splice(mark);
+    if (body.length === 0) return;
+    this.functions.push(
+      `function b${n}(buf, tp) { let out = ${none};\n${body.join("\n")}\nreturn out; }`,
+    );
+    this.lines.push(`out = b${n}(buf, tp);`);
+  }
   #n = 0;
   v(prefix = "v"): string {
     return `${prefix}${this.#n++}`;
@@ -199,7 +222,7 @@ class Gen {
       case "int":
       case "long":
       case "enum":
-        L.push("sv(buf);");
+        L.push(SKIP_VARINT);
         return;
       case "float":
         L.push("P += 4;");
@@ -209,7 +232,7 @@ class Gen {
         return;
       case "string":
       case "bytes":
-        L.push("sb(buf);");
+        L.push(SKIP_BYTES);
         return;
       case "fixed":
         L.push(`P += ${w.size};`);
@@ -220,7 +243,7 @@ class Gen {
       case "union": {
         if (w.branches.length === 0) throw new UnsupportedSchema("recursive type");
         const i = this.v("u");
-        L.push(`const ${i} = rl(buf);`);
+        L.push(unionIndex(i));
         w.branches.forEach((b, n) => {
           L.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
           this.skip(b);
@@ -251,7 +274,7 @@ class Gen {
       if (w.branches.length === 0) throw new UnsupportedSchema("recursive type");
       const out = this.v();
       const i = this.v("u");
-      L.push(`let ${out};`, `const ${i} = rl(buf);`);
+      L.push(`let ${out};`, unionIndex(i));
       w.branches.forEach((b, n) => {
         L.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
         const target = r.k === "union" ? this.branchFor(b, r) : r;
@@ -389,7 +412,7 @@ class Gen {
     if (w.k === "union") {
       if (w.branches.length === 0) throw new UnsupportedSchema("recursive type");
       const i = this.v("u");
-      this.lines.push(`const ${i} = rl(buf);`);
+      this.lines.push(unionIndex(i));
       w.branches.forEach((b, n) => {
         this.lines.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
         const target = r.k === "union" ? this.branchFor(b, r) : r;
@@ -408,12 +431,12 @@ class Gen {
     }
     if (w.k === "null" && r.k === "null") return;
     if (w.k === "string" && r.k === "string") {
-      this.lines.push("sbc(buf);");
+      this.lines.push(CHECK_STRING);
       return;
     }
     // Every 64-bit value is a valid timestamp-nanos: no bigint needed to check one.
     if (w.k === "long" && r.k === "long" && r.logical === "timestamp-nanos") {
-      this.lines.push("sv(buf);");
+      this.lines.push(SKIP_VARINT);
       return;
     }
     this.lines.push(`${this.read(w, r)};`);
@@ -610,7 +633,7 @@ class Gen {
       return;
     }
     const u = this.v("u");
-    L.push(`const ${u} = rl(buf);`);
+    L.push(unionIndex(u));
     w.branches.forEach((b, n) => {
       L.push(`${n === 0 ? "if" : "else if"} (${u} === ${n}) {`);
       if (b.k === "null") {
@@ -772,9 +795,10 @@ export function compileSelectiveReader(
     }
     if (f.type.k !== "union") throw new UnsupportedSchema(`${unionField} is not a union`);
     const i = gen.v("u");
-    L.push(`const ${i} = rl(buf);`);
+    L.push(unionIndex(i));
     f.type.branches.forEach((b, n) => {
       L.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
+      const mark = L.length;
       const r = b.k === "record" ? readerFor(b.name) : undefined;
       if (b.k === "record" && r !== undefined) {
         const reader = asRecord(r, "reader");
@@ -785,6 +809,7 @@ export function compileSelectiveReader(
       } else {
         gen.skip(b);
       }
+      gen.branchFunction(mark, n, "null");
       L.push("}");
     });
     L.push(`else fail("bad union index " + ${i});`);
@@ -792,8 +817,9 @@ export function compileSelectiveReader(
   return build<SelectiveReader<unknown>>(
     gen,
     `let I0 = 0, I1 = 0;
+    ${gen.functions.join("\n")}
     return {
-      read(buf, start, limit) {
+      read(buf, start, limit, tp) {
         P = start; E = limit;
         ${L.join("\n")}
         if (P > limit) fail("truncated record");
@@ -877,9 +903,10 @@ export function compileTapeReader(
     }
     if (f.type.k !== "union") throw new UnsupportedSchema(`${unionField} is not a union`);
     const i = gen.v("u");
-    L.push(`const ${i} = rl(buf);`);
+    L.push(unionIndex(i));
     f.type.branches.forEach((b, n) => {
       L.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
+      const mark = L.length;
       const r = b.k === "record" ? readerFor(b.name) : undefined;
       const kind = b.k === "record" ? kinds.get(b.name) : undefined;
       if (b.k === "record" && r !== undefined && kind !== undefined) {
@@ -887,6 +914,7 @@ export function compileTapeReader(
       } else {
         gen.skip(b);
       }
+      gen.branchFunction(mark, n, "-1");
       L.push("}");
     });
     L.push(`else fail("bad union index " + ${i});`);
@@ -896,6 +924,7 @@ export function compileTapeReader(
     `let I0 = 0, I1 = 0, A0 = 0, A1 = 0, SP = false, SE = 0;
     const PAIR = ${pairBytes};
     let x = 0, I, F, T, fl = 0;
+    ${gen.functions.join("\n")}
     return {
       read(buf, start, limit, tp) {
         P = start; E = limit;
