@@ -14,7 +14,8 @@
 // BENCH_WARMUP_S (5), BENCH_ACCOUNTS (8), BENCH_LOADGENS (1 load generator
 // process), BENCH_UPSTREAM (command-service | stub: a canned answerer instead of
 // command-service, to see the gateway's own ceiling), BENCH_PROFILE_DIR (write
-// a --cpu-prof of the gateway there), BENCH_GATEWAY_PORT (18520),
+// a --cpu-prof of the gateway there, and of the load generators under
+// load-generator/), BENCH_GATEWAY_PORT (18520),
 // BENCH_UPSTREAM_PORT (18521), BENCH_GATEWAY_ENV (extra gateway env, k=v,k=v),
 // BENCH_GATEWAY_SCRIPT (another checkout's gateway/src/main.ts, for A/B runs).
 
@@ -210,8 +211,10 @@ try {
   // Load generators: child processes, so their CPU is measured apart and the
   // gateway's event loop is not shared with them.
   const loadGens = Array.from({ length: LOADGENS }, (_, i) => {
+    const prof = process.env.BENCH_PROFILE_DIR;
     const child = fork(new URL("./load-generator.ts", import.meta.url).pathname, [], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
+      ...(prof ? { execArgv: ["--cpu-prof", `--cpu-prof-dir=${prof}/load-generator`] } : {}),
     });
     const ready = new Promise<void>((r) => child.once("message", () => r()));
     const result = new Promise<LoadResult>((r) =>
