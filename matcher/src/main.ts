@@ -54,6 +54,7 @@ const matcher = await startMatcher({
   sessionTimeoutMs: config.MATCHER_SESSION_TIMEOUT_MS,
   heartbeatMs: config.MATCHER_HEARTBEAT_MS,
   maxInputsPerTransaction: config.MATCHER_MAX_TXN_INPUTS,
+  minTransactionIntervalMs: config.MATCHER_TXN_INTERVAL_MS,
   snapshotMaxBytes: config.MATCHER_SNAPSHOT_MAX_BYTES,
   metrics: createMatcherMetrics(registry),
   matcher: {

@@ -50,6 +50,12 @@ export interface MatcherWorkerOptions {
   readonly sessionTimeoutMs?: number;
   /** Inputs per Kafka transaction (default 5,000). */
   readonly maxInputsPerTransaction?: number;
+  /**
+   * Least time between the starts of two transactions of a partition (default
+   * 5 ms) unless a full transaction's worth of inputs waits: each transaction
+   * costs the broker ~8 log appends and requests whatever it carries.
+   */
+  readonly minTransactionIntervalMs?: number;
   /** Largest snapshot record (compressed) the snapshot topic accepts; default 9 MiB (topic: 10 MiB). */
   readonly snapshotMaxBytes?: number;
   readonly heartbeatMs?: number;
@@ -80,6 +86,10 @@ interface PartitionState {
   /** The transaction in flight, or the last one (never rejects; see `failed`). */
   inFlight: Promise<void>;
   committing: boolean;
+  /** When the last transaction started (performance.now()). */
+  lastTxnStartedAt: number;
+  /** A pump waiting out the minimum transaction interval. */
+  pumpTimer: ReturnType<typeof setTimeout> | undefined;
   /** Dropped (revoked, failed, stopping): start no more transactions. */
   dropped: boolean;
   /** Set when a transaction failed: the engine is ahead of what was committed. */
@@ -218,6 +228,8 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
         pendingInputs: 0,
         inFlight: Promise.resolve(),
         committing: false,
+        lastTxnStartedAt: 0,
+        pumpTimer: undefined,
         dropped: false,
         failed: false,
         committedOffset: silentUntil,
@@ -272,7 +284,7 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
     async stop() {
       stopping = true;
       await consumer.stop().catch(() => {});
-      await Promise.all([...states.values()].map((s) => settled(s)));
+      await Promise.all([...states.values()].map((s) => settled(o, s, onFailure)));
       for (const state of states.values()) {
         // A failed transaction leaves the engine ahead of the committed offset: no snapshot of that.
         if (state.failed) continue;
@@ -345,6 +357,8 @@ function startSnapshotInSlices(o: MatcherWorkerContext, state: PartitionState): 
   );
 }
 
+/** Default least time between two transactions' starts (see minTransactionIntervalMs). */
+const DEFAULT_TXN_INTERVAL_MS = 5;
 /** Default inputs per Kafka transaction: each costs ~5 broker round trips, so bigger is faster; it also bounds the redo after a failure. */
 const DEFAULT_INPUTS_PER_TRANSACTION = 5_000;
 /**
@@ -432,9 +446,15 @@ async function processBatch(
 }
 
 /** Resolves once nothing is waiting for or in a transaction (or the state was given up). */
-async function settled(state: PartitionState): Promise<void> {
-  while (state.committing || (state.pending.length > 0 && !state.failed && !state.dropped))
+async function settled(
+  o: MatcherWorkerContext,
+  state: PartitionState,
+  onFailure: (state: PartitionState, err: unknown) => void,
+): Promise<void> {
+  while (state.committing || (state.pending.length > 0 && !state.failed && !state.dropped)) {
+    pump(o, state, onFailure, true);
     await state.inFlight;
+  }
 }
 
 /** Decodes and applies messages [from, to) of the batch; undefined when all were already applied. */
@@ -548,8 +568,26 @@ function pump(
   o: MatcherWorkerContext,
   state: PartitionState,
   onFailure: (state: PartitionState, err: unknown) => void,
+  now = false,
 ): void {
   if (state.committing || state.failed || state.dropped || state.pending.length === 0) return;
+  const wait =
+    state.lastTxnStartedAt +
+    (o.minTransactionIntervalMs ?? DEFAULT_TXN_INTERVAL_MS) -
+    performance.now();
+  const full = state.pendingInputs >= (o.maxInputsPerTransaction ?? DEFAULT_INPUTS_PER_TRANSACTION);
+  if (wait > 0 && !full && !now) {
+    state.pumpTimer ??= setTimeout(() => {
+      state.pumpTimer = undefined;
+      pump(o, state, onFailure);
+    }, wait);
+    return;
+  }
+  if (state.pumpTimer !== undefined) {
+    clearTimeout(state.pumpTimer);
+    state.pumpTimer = undefined;
+  }
+  state.lastTxnStartedAt = performance.now();
   const slices = state.pending;
   state.pending = [];
   state.pendingInputs = 0;
