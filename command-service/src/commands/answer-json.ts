@@ -4,9 +4,37 @@
 import type { FixReport } from "@fxcore/domain";
 import type { CommandAnswer } from "./command-handler.ts";
 
-const bigintAsString = (_: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+/**
+ * The value with its bigints as decimal strings, copied only where it holds
+ * one (a report: itself and its avgPx), so that JSON.stringify runs without a
+ * replacer, which calls into JS for every key and was most of the cost.
+ */
+const withoutBigints = (v: unknown): unknown => {
+  if (typeof v === "bigint") return v.toString();
+  if (v === null || typeof v !== "object") return v;
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return v;
+  if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      const y = withoutBigints(x);
+      if (y !== x) (copy ??= [...v])[i] = y;
+    }
+    return copy ?? v;
+  }
+  const record = v as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const k of Object.keys(record)) {
+    const x = record[k];
+    if (typeof x !== "bigint" && (x === null || typeof x !== "object")) continue;
+    const y = withoutBigints(x);
+    if (y !== x) (copy ??= { ...record })[k] = y;
+  }
+  return copy ?? v;
+};
+
 /** JSON text of any answer value (bigints as decimal strings). */
-export const jsonText = (value: unknown): string => JSON.stringify(value, bigintAsString);
+export const jsonText = (value: unknown): string => JSON.stringify(withoutBigints(value));
 
 const reportTexts = new WeakMap<object, string>();
 

@@ -1,0 +1,58 @@
+// jsonText gives JSON.stringify's text with bigints as decimal strings, built
+// without a replacer: the same text for every value an answer can hold.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { jsonText } from "../src/commands/answer-json.ts";
+
+const viaReplacer = (v: unknown) =>
+  JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+
+const leaf = fc.oneof(
+  fc.string(),
+  fc.string({ unit: "binary" }),
+  fc.integer(),
+  fc.double(),
+  fc.bigInt(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+);
+const value = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: "small" }, leaf, tie("array"), tie("object")),
+  array: fc.array(tie("node"), { maxLength: 4 }),
+  object: fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("1", "10", 'a"b')), tie("node"), {
+    maxKeys: 6,
+  }),
+})).node;
+
+describe("jsonText", () => {
+  it("equals JSON.stringify with bigints as strings, for any nesting of answer values", () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(jsonText(v)).toBe(viaReplacer(v));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("serializes a report as before and leaves the report unchanged", () => {
+    const report = {
+      msgType: "8",
+      orderId: "0197a0c4-7d1e-7abc-8def-0123456789ab",
+      clOrdId: 'quote"back\\slash',
+      origClOrdId: null,
+      price: 110000,
+      avgPx: { tradedNotional: 12n, cumQty: 0 },
+      transactTime: 1763900000000000000n,
+      text: undefined,
+      when: new Date(0),
+    };
+    expect(jsonText(report)).toBe(viaReplacer(report));
+    expect(JSON.parse(jsonText(report))).toMatchObject({
+      transactTime: "1763900000000000000",
+      avgPx: { tradedNotional: "12" },
+    });
+    expect(report.transactTime).toBe(1763900000000000000n);
+    expect(report.avgPx.tradedNotional).toBe(12n);
+  });
+});
