@@ -50,6 +50,7 @@ describe("requestHash compatibility", () => {
       { clOrdId: "c1", account: "A", symbol: "EURUSD", side: "BUY", orderQty: "1000" },
       { b: 'quote " and \\ backslash', a: "ünïcödé", postOnly: true, n: 3, z: null },
       { skipped: undefined, kept: "x" },
+      { c: "tab\there\u0000 del\u007f", s: "lone \ud800 surrogate", e: "", sp: " ~!#[]" },
       { nested: { y: 1, x: [2, { b: 1, a: 0 }] }, a: "1" },
       {},
     ];

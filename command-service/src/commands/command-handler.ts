@@ -123,10 +123,24 @@ const canonicalJson = (body: object): string => {
     const v = record[k];
     if (v === undefined) continue;
     if (v !== null && typeof v === "object") return JSON.stringify(canonical(body));
-    out += `${out.length === 1 ? "" : ","}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+    out += `${out.length === 1 ? "" : ","}${keyJson(k)}:${typeof v === "string" ? stringJson(v) : JSON.stringify(v)}`;
   }
   return `${out}}`;
 };
+
+// Body keys come from a closed schema: their JSON text is made once.
+const keyTexts = new Map<string, string>();
+const keyJson = (k: string): string => {
+  let t = keyTexts.get(k);
+  if (t === undefined) {
+    t = JSON.stringify(k);
+    if (keyTexts.size < 256) keyTexts.set(k, t);
+  }
+  return t;
+};
+/** Printable ASCII without quote or backslash: JSON.stringify would only add the quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const stringJson = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
 /** Hash of a request: its kind and canonical body. */
 export const requestHash = (kind: string, body: object): string =>
