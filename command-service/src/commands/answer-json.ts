@@ -18,7 +18,9 @@ const withoutBigints = (v: unknown): unknown => {
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       const y = withoutBigints(x);
-      if (y !== x) (copy ??= [...v])[i] = y;
+      if (y === x) continue;
+      copy ??= [...v];
+      copy[i] = y;
     }
     return copy ?? v;
   }
@@ -28,7 +30,9 @@ const withoutBigints = (v: unknown): unknown => {
     const x = record[k];
     if (typeof x !== "bigint" && (x === null || typeof x !== "object")) continue;
     const y = withoutBigints(x);
-    if (y !== x) (copy ??= { ...record })[k] = y;
+    if (y === x) continue;
+    copy ??= { ...record };
+    copy[k] = y;
   }
   return copy ?? v;
 };
