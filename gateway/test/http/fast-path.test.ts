@@ -7,6 +7,7 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { createMetricsRegistry } from "@fxcore/infra";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { signedHeaders } from "../../src/auth/signing.ts";
 import { DEFAULT_RATE_LIMITS } from "../../src/http/app.ts";
@@ -422,5 +423,69 @@ describe("raw order-entry front", () => {
     await g.app.close();
     expect(Date.now() - t).toBeLessThan(2_000);
     await idle.waitFor(() => idle.closed());
+  });
+});
+
+describe("raw front under malformed bytes", () => {
+  it("never crashes, never answers 5xx, and every connection ends (bounded fuzz of the head and framing)", async () => {
+    const runs = Number(process.env.GATEWAY_FUZZ_RUNS ?? 200);
+    const g = await makeHarness({ now: () => Date.now() });
+    g.addKey({ accounts: ["ACC1"], roles: ["trader"] }, "k1", secret);
+    await g.app.listen({ host: "127.0.0.1", port: 0 });
+    const port = (g.app.server.address() as AddressInfo).port;
+    const valid = (id: string) => {
+      const body = nos({ ClOrdID: id });
+      const h = signedHeaders("k1", secret, "POST", "/v1/fix", body, Date.now());
+      return `POST /v1/fix HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\nfx-key: k1\r\nfx-timestamp: ${h["fx-timestamp"]}\r\nfx-signature: ${h["fx-signature"]}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    const PIECES = [
+      "\r\n",
+      "\r",
+      "\n",
+      ":",
+      " ",
+      "\t",
+      "\0",
+      "é",
+      "\x7f",
+      "0",
+      "-1",
+      "99999999999",
+      "POST ",
+      "GET ",
+      "HTTP/1.0",
+      "transfer-encoding: chunked\r\n",
+      "content-length: 5\r\n",
+      "connection: close\r\n",
+      "\r\n\r\n",
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 4 }), fc.constantFrom(...PIECES)), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        async (n, edits) => {
+          let text = valid(`fz-${n}`) + (n % 3 === 0 ? valid(`fz-${n}-b`) : "");
+          for (const [at, cut, piece] of edits) {
+            const i = at % (text.length + 1);
+            text = text.slice(0, i) + piece + text.slice(i + cut);
+          }
+          const c = await rawConnection(port);
+          c.socket.end(Buffer.from(text, "latin1"));
+          await c.waitFor(() => c.closed(), 5_000);
+          for (const a of c.answers()) expect(Number(a.slice(9))).toBeLessThan(500);
+        },
+      ),
+      { numRuns: runs },
+    );
+    // Still serving.
+    const c = await rawConnection(port);
+    c.socket.write(valid("fz-after"));
+    await c.waitFor(() => c.answers().length === 1);
+    expect(c.answers()).toEqual(["HTTP/1.1 200"]);
+    c.socket.destroy();
+    await g.app.close();
   });
 });
