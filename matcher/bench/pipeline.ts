@@ -341,6 +341,8 @@ async function latency(partitions: number, port: number) {
   // The time each input is due (offered), by index; NaN until the clock starts.
   const sentAt = new Float64Array(total).fill(Number.NaN);
   const answered = new Uint8Array(total);
+  /** Worst latency (ms) of the inputs due in each second: where a stall was. */
+  const worstPerSecond: number[] = [];
   const histogram = hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 60_000_000,
@@ -363,7 +365,10 @@ async function latency(partitions: number, port: number) {
         if (i === undefined || answered[i] === 1) continue;
         answered[i] = 1;
         const at = sentAt[i]!;
-        if (!Number.isNaN(at)) histogram.recordValue(Math.max(1, Math.round((now - at) * 1000)));
+        if (Number.isNaN(at)) continue;
+        histogram.recordValue(Math.max(1, Math.round((now - at) * 1000)));
+        const second = Math.floor(i / RATE);
+        worstPerSecond[second] = Math.max(worstPerSecond[second] ?? 0, now - at);
       }
     },
   });
@@ -418,6 +423,7 @@ async function latency(partitions: number, port: number) {
     maxMs: histogram.maxValue / 1000,
     cpu: cpuLine(startCpu, endCpu, total),
     slices,
+    worstPerSecond: Array.from(worstPerSecond, (ms) => Math.round(ms ?? 0)).join(" "),
   };
 }
 
@@ -446,6 +452,9 @@ for (const partitions of PARTITIONS) {
     const lat = await latency(partitions, port++);
     console.log(
       `latency     partitions=${lat.partitions}  offered ${lat.offeredRate}/s achieved ${lat.achievedRate}/s  p50 ${lat.p50ms.toFixed(1)} ms  p90 ${lat.p90ms.toFixed(1)} ms  p99 ${lat.p99ms.toFixed(1)} ms  p99.9 ${lat.p999ms.toFixed(1)} ms  max ${lat.maxMs.toFixed(1)} ms  (n=${lat.measured} commands with an output; ${lat.sends} sends, generator at most ${lat.maxBehindMs.toFixed(1)} ms behind its linger)  load ${loadavg()[0]!.toFixed(2)}`,
+    );
+    console.log(
+      `            worst latency (ms) of the inputs due in each second: ${lat.worstPerSecond}`,
     );
     console.log(`            ${lat.cpu}`);
     console.log(`            ${lat.slices}`);

@@ -178,7 +178,10 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
       transactionalId: transactionalIdFor(o.transactionalIdPrefix, o.inputTopic, partition),
     });
     try {
-      await producer.warmUp([o.outputTopic], o.groupId);
+      // Best effort: the first transaction would look these up anyway.
+      await producer
+        .warmUp([o.outputTopic, o.dlqTopic, o.snapshotTopic], o.groupId)
+        .catch((err: unknown) => o.logger.warn({ partition, err }, "producer warm-up failed"));
       const [committed] = await admin.fetchOffsets({ groupId: o.groupId, topics: [o.inputTopic] });
       const c = committed?.partitions.find((x) => x.partition === partition)?.offset;
       const committedOffset = c !== undefined && c !== "-1" ? BigInt(c) : undefined;
