@@ -70,25 +70,37 @@ export const chainAudit = async (
   );
 };
 
-/**
- * Inserts chained records. Must be the last statement group of the caller's
- * transaction: it switches to the append-only role for the rest of it.
- */
-export const writeAudit = async (tx: Queryable, records: readonly AuditRecord[]): Promise<void> => {
-  if (records.length === 0) return;
-  await tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
-  // COPY: the cheapest way in for append-only rows (ADR 076).
+/** Chained records as COPY lines for audit.records (encoded ahead of the transaction). */
+export const auditCopyLines = (records: readonly AuditRecord[]): string => {
   let lines = "";
   for (const r of records) {
     lines += `${copyField(r.pair)}\t${r.chainSeq}\t${copyField(r.eventId)}\t${copyField(r.eventType)}\t${copyBytea(r.canonical)}\t${copyField(r.prevHash)}\t${copyField(r.hash)}\n`;
   }
-  await copyLines(
+  return lines;
+};
+
+/**
+ * Inserts chained records (COPY lines from auditCopyLines). Must be the last
+ * statement group of the caller's transaction: it switches to the
+ * append-only role for the rest of it.
+ */
+export const writeAuditLines = async (tx: Queryable, lines: string): Promise<void> => {
+  if (lines.length === 0) return;
+  // Both queued together; COPY: the cheapest way in for append-only rows (ADR 076).
+  const role = tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
+  const copy = copyLines(
     tx,
     "audit.records",
     ["pair", "chain_seq", "event_id", "event_type", "canonical", "prev_hash", "hash"],
     lines,
   );
+  const settled = await Promise.allSettled([role, copy]);
+  for (const r of settled) if (r.status === "rejected") throw r.reason;
 };
+
+/** Inserts chained records; see writeAuditLines (last statement group). */
+export const writeAudit = (tx: Queryable, records: readonly AuditRecord[]): Promise<void> =>
+  writeAuditLines(tx, auditCopyLines(records));
 
 /** Chains and inserts in the caller's transaction (see writeAudit: last statement group). */
 export const appendAudit = async (

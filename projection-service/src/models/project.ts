@@ -1,6 +1,5 @@
 // The projection step: one event in, the changes of every read model out.
 // Pure: current rows come in through `ReadModelLookup`, nothing is written.
-import type { DomainEvent } from "@fxcore/domain";
 import { type Candle, tradeCandles } from "./candles.ts";
 import { type DepthDelta, pushDepthDeltas } from "./depth.ts";
 import type { EventEnvelope } from "./envelope.ts";

@@ -52,18 +52,21 @@ export const copyLines = async (
   });
 };
 
-/** Encodes rows of values in column order and COPYs them. */
-export const copyRows = (
-  db: Pick<PgClient, "query">,
-  table: string,
-  columns: readonly string[],
-  rows: readonly (readonly CopyValue[])[],
-): Promise<void> => {
+/** Rows of values in column order as COPY text lines. */
+export const copyText = (rows: readonly (readonly CopyValue[])[]): string => {
   let lines = "";
   for (const r of rows) {
     let line = "";
     for (let i = 0; i < r.length; i++) line += (i ? "\t" : "") + copyField(r[i]);
     lines += `${line}\n`;
   }
-  return copyLines(db, table, columns, lines);
+  return lines;
 };
+
+/** Encodes rows of values in column order and COPYs them. */
+export const copyRows = (
+  db: Pick<PgClient, "query">,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly CopyValue[])[],
+): Promise<void> => copyLines(db, table, columns, copyText(rows));

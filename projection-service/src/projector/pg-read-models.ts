@@ -7,7 +7,7 @@ import type { Pending } from "../models/memory.ts";
 import type { OrderView } from "../models/orders.ts";
 import { orderIdsOf } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
-import { type CopyValue, copyField, copyLines, copyRows } from "./copy-rows.ts";
+import { type CopyValue, copyField, copyLines, copyText } from "./copy-rows.ts";
 
 export type Queryable = Pick<PgClient, "query">;
 
@@ -219,33 +219,68 @@ const EXECUTION_COLUMNS = [
 ] as const;
 
 /**
+ * One statement of a batch's write, encoded ahead of the transaction that
+ * sends it: COPY lines for new rows, or a query with its parameters.
+ */
+export type Write =
+  | {
+      readonly copy: string;
+      readonly columns: readonly string[];
+      readonly lines: string;
+    }
+  | { readonly text: string; readonly values: readonly unknown[] };
+
+/**
+ * Sends writes on one client without waiting for each: the client queues
+ * them, so Postgres runs them back to back with no round trip or event-loop
+ * turn in between. Resolves when all are done; the first failure rejects (the
+ * rest then fail on the aborted transaction, and are awaited too).
+ */
+export const sendWrites = async (db: Queryable, writes: readonly Write[]): Promise<void> => {
+  const sent = writes.map((w) =>
+    "copy" in w ? copyLines(db, w.copy, w.columns, w.lines) : db.query(w.text, [...w.values]),
+  );
+  const settled = await Promise.allSettled(sent);
+  for (const r of settled) if (r.status === "rejected") throw r.reason;
+};
+
+/**
  * Writes a batch's changes: COPY for rows that are new (orders not loaded
  * into the working set, executions, trades), set-based statements for the
- * rest — a handful of round trips per batch whatever its size.
+ * rest — a handful of statements per batch whatever its size, sent together.
  * `loadedOrders`: ids of the orders the working set read from the table.
  */
-export const flushPending = async (
+export const flushPending = (
   db: Queryable,
   schema: string,
   p: Pending,
   loadedOrders: ReadonlySet<string>,
-): Promise<void> => {
+): Promise<void> => sendWrites(db, encodePending(schema, p, loadedOrders));
+
+/** The statements that write a batch's changes (pure: nothing is sent). */
+export const encodePending = (
+  schema: string,
+  p: Pending,
+  loadedOrders: ReadonlySet<string>,
+): Write[] => {
+  const writes: Write[] = [];
   const inserts: CopyValue[][] = [];
   const updates: OrderView[] = [];
   for (const o of p.orders.values()) {
     if (loadedOrders.has(o.orderId)) updates.push(o);
     else inserts.push(orderValues(o));
   }
-  await copyRows(db, `${schema}.orders`, ORDER_COLUMNS, inserts);
+  if (inserts.length)
+    writes.push({ copy: `${schema}.orders`, columns: ORDER_COLUMNS, lines: copyText(inserts) });
   if (updates.length) {
     const set = ORDER_COLUMNS.filter((c) => c !== "order_id")
       .map((c) => `${c} = u.${c}`)
       .join(", ");
     // bigints as strings: JSON has no bigint, and json_populate_recordset casts them back.
-    await db.query(
-      `UPDATE ${schema}.orders o SET ${set}
+    writes.push({
+      text: `UPDATE ${schema}.orders o SET ${set}
        FROM json_populate_recordset(NULL::${schema}.orders, $1::json) u WHERE o.order_id = u.order_id`,
-      [
+      values: [
         JSON.stringify(
           updates.map((o) => ({
             order_id: o.orderId,
@@ -271,18 +306,18 @@ export const flushPending = async (
           })),
         ),
       ],
-    );
+    });
   }
   if (p.clOrdIdLinks.length) {
-    await db.query(
-      `INSERT INTO ${schema}.order_cl_ord_ids (account, cl_ord_id, order_id)
+    writes.push({
+      text: `INSERT INTO ${schema}.order_cl_ord_ids (account, cl_ord_id, order_id)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
-      [
+      values: [
         p.clOrdIdLinks.map((l) => l.account),
         p.clOrdIdLinks.map((l) => l.clOrdId),
         p.clOrdIdLinks.map((l) => l.orderId),
       ],
-    );
+    });
   }
   // The widest and most numerous rows: one template per row, no per-field arrays.
   const f = copyField;
@@ -290,37 +325,40 @@ export const flushPending = async (
   for (const x of p.reports) {
     executions += `${f(x.account)}\t${x.accountSeq}\t${f(x.execId)}\t${x.msgType}\t${f(x.execType)}\t${f(x.ordStatus)}\t${f(x.orderId)}\t${f(x.clOrdId)}\t${f(x.origClOrdId)}\t${f(x.symbol)}\t${f(x.side)}\t${f(x.ordType)}\t${f(x.price)}\t${f(x.orderQty)}\t${f(x.lastQty)}\t${f(x.lastPx)}\t${x.cumQty}\t${x.leavesQty}\t${x.notional}\t${f(x.rejectReason)}\t${f(x.cxlRejResponseTo)}\t${f(x.text)}\t${x.transactTime}\t${f(x.pairSeq)}\t${f(x.eventId)}\n`;
   }
-  await copyLines(db, `${schema}.executions`, EXECUTION_COLUMNS, executions);
+  if (executions.length)
+    writes.push({ copy: `${schema}.executions`, columns: EXECUTION_COLUMNS, lines: executions });
   if (p.accountSeqs.size) {
-    await db.query(
-      `INSERT INTO ${schema}.account_seqs (account, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])
+    writes.push({
+      text: `INSERT INTO ${schema}.account_seqs (account, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])
        ON CONFLICT (account) DO UPDATE SET last_seq = EXCLUDED.last_seq`,
-      [[...p.accountSeqs.keys()], [...p.accountSeqs.values()]],
-    );
+      values: [[...p.accountSeqs.keys()], [...p.accountSeqs.values()]],
+    });
   }
-  await copyRows(
-    db,
-    `${schema}.trades`,
-    ["symbol", "seq", "exec_id", "price", "qty", "aggressor_side", "transact_time"],
-    p.trades.map((x) => [
-      x.symbol,
-      x.seq,
-      x.execId,
-      x.price,
-      x.qty,
-      x.aggressorSide,
-      x.transactTime,
-    ]),
-  );
+  if (p.trades.length)
+    writes.push({
+      copy: `${schema}.trades`,
+      columns: ["symbol", "seq", "exec_id", "price", "qty", "aggressor_side", "transact_time"],
+      lines: copyText(
+        p.trades.map((x) => [
+          x.symbol,
+          x.seq,
+          x.execId,
+          x.price,
+          x.qty,
+          x.aggressorSide,
+          x.transactTime,
+        ]),
+      ),
+    });
   const pos = [...p.positions.values()];
   if (pos.length) {
-    await db.query(
-      `INSERT INTO ${schema}.positions (account, symbol, net_qty, cost, realised_pnl, bought_qty, sold_qty, updated_at)
+    writes.push({
+      text: `INSERT INTO ${schema}.positions (account, symbol, net_qty, cost, realised_pnl, bought_qty, sold_qty, updated_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::bigint[])
        ON CONFLICT (account, symbol) DO UPDATE SET net_qty = EXCLUDED.net_qty, cost = EXCLUDED.cost,
          realised_pnl = EXCLUDED.realised_pnl, bought_qty = EXCLUDED.bought_qty, sold_qty = EXCLUDED.sold_qty,
          updated_at = EXCLUDED.updated_at`,
-      [
+      values: [
         pos.map((x) => x.account),
         pos.map((x) => x.symbol),
         pos.map((x) => s(x.netQty)),
@@ -330,15 +368,15 @@ export const flushPending = async (
         pos.map((x) => s(x.soldQty)),
         pos.map((x) => s(x.updatedAt)),
       ],
-    );
+    });
   }
   const bal = [...p.balances.values()];
   if (bal.length) {
-    await db.query(
-      `INSERT INTO ${schema}.balances (account, currency, amount) SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[])
+    writes.push({
+      text: `INSERT INTO ${schema}.balances (account, currency, amount) SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[])
        ON CONFLICT (account, currency) DO UPDATE SET amount = ${schema}.balances.amount + EXCLUDED.amount`,
-      [bal.map((x) => x.account), bal.map((x) => x.currency), bal.map((x) => s(x.amount))],
-    );
+      values: [bal.map((x) => x.account), bal.map((x) => x.currency), bal.map((x) => s(x.amount))],
+    });
   }
   // Depth: net the batch's deltas per level first, then add; empty levels are removed.
   const levels = new Map<
@@ -352,38 +390,38 @@ export const flushPending = async (
   }
   const dl = [...levels.values()].filter((l) => l.qty !== 0n || l.orders !== 0);
   if (dl.length) {
-    await db.query(
-      `INSERT INTO ${schema}.depth (symbol, side, price, qty, orders)
+    writes.push({
+      text: `INSERT INTO ${schema}.depth (symbol, side, price, qty, orders)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[], $5::int[])
        ON CONFLICT (symbol, side, price) DO UPDATE SET qty = ${schema}.depth.qty + EXCLUDED.qty,
          orders = ${schema}.depth.orders + EXCLUDED.orders`,
-      [
+      values: [
         dl.map((l) => l.symbol),
         dl.map((l) => l.side),
         dl.map((l) => l.price),
         dl.map((l) => s(l.qty)),
         dl.map((l) => l.orders),
       ],
-    );
-    await db.query(
-      `DELETE FROM ${schema}.depth WHERE qty = 0 AND orders = 0 AND symbol = ANY($1)`,
-      [[...new Set(dl.map((l) => l.symbol))]],
-    );
+    });
+    writes.push({
+      text: `DELETE FROM ${schema}.depth WHERE qty = 0 AND orders = 0 AND symbol = ANY($1)`,
+      values: [[...new Set(dl.map((l) => l.symbol))]],
+    });
   }
   const refs = [...p.referencePrices.values()];
   if (refs.length) {
-    await db.query(
-      `INSERT INTO ${schema}.reference_prices AS r (symbol, price, seq, transact_time)
+    writes.push({
+      text: `INSERT INTO ${schema}.reference_prices AS r (symbol, price, seq, transact_time)
        SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
        ON CONFLICT (symbol) DO UPDATE SET price = EXCLUDED.price, seq = EXCLUDED.seq,
          transact_time = EXCLUDED.transact_time WHERE EXCLUDED.seq > r.seq`,
-      [
+      values: [
         refs.map((x) => x.symbol),
         refs.map((x) => x.price),
         refs.map((x) => x.seq),
         refs.map((x) => s(x.transactTime)),
       ],
-    );
+    });
   }
   // Exposure: net per (account, pair), add, drop rows back at zero (like depth).
   const exp = new Map<
@@ -401,27 +439,27 @@ export const flushPending = async (
   }
   const ex = [...exp.values()].filter((x) => x.notional !== 0n || x.orders !== 0);
   if (ex.length) {
-    await db.query(
-      `INSERT INTO ${schema}.open_exposure AS x (account, symbol, notional, orders)
+    writes.push({
+      text: `INSERT INTO ${schema}.open_exposure AS x (account, symbol, notional, orders)
        SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::int[])
        ON CONFLICT (account, symbol) DO UPDATE SET notional = x.notional + EXCLUDED.notional,
          orders = x.orders + EXCLUDED.orders`,
-      [
+      values: [
         ex.map((x) => x.account),
         ex.map((x) => x.symbol),
         ex.map((x) => s(x.notional)),
         ex.map((x) => x.orders),
       ],
-    );
-    await db.query(
-      `DELETE FROM ${schema}.open_exposure WHERE notional = 0 AND orders = 0 AND account = ANY($1)`,
-      [[...new Set(ex.map((x) => x.account))]],
-    );
+    });
+    writes.push({
+      text: `DELETE FROM ${schema}.open_exposure WHERE notional = 0 AND orders = 0 AND account = ANY($1)`,
+      values: [[...new Set(ex.map((x) => x.account))]],
+    });
   }
   const c = [...p.candles.values()];
   if (c.length) {
-    await db.query(
-      `INSERT INTO ${schema}.candles AS k (symbol, interval, start_ns, open, high, low, close, volume, notional, trades, first_seq, last_seq)
+    writes.push({
+      text: `INSERT INTO ${schema}.candles AS k (symbol, interval, start_ns, open, high, low, close, volume, notional, trades, first_seq, last_seq)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
          $8::numeric[], $9::numeric[], $10::int[], $11::bigint[], $12::bigint[])
        ON CONFLICT (symbol, interval, start_ns) DO UPDATE SET
@@ -431,7 +469,7 @@ export const flushPending = async (
          volume = k.volume + EXCLUDED.volume, notional = k.notional + EXCLUDED.notional,
          trades = k.trades + EXCLUDED.trades, first_seq = LEAST(k.first_seq, EXCLUDED.first_seq),
          last_seq = GREATEST(k.last_seq, EXCLUDED.last_seq)`,
-      [
+      values: [
         c.map((x) => x.symbol),
         c.map((x) => x.interval),
         c.map((x) => s(x.start)),
@@ -445,6 +483,7 @@ export const flushPending = async (
         c.map((x) => x.firstSeq),
         c.map((x) => x.lastSeq),
       ],
-    );
+    });
   }
+  return writes;
 };

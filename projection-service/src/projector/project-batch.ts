@@ -5,15 +5,21 @@ import type { AppendItem, PostgresEventStore } from "@fxcore/event-store";
 import { streamId, eventId as toEventId } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
 import { withTransaction } from "@fxcore/infra";
-import { chainAudit, writeAudit } from "../audit/audit-store.ts";
+import { auditCopyLines, chainAudit, writeAuditLines } from "../audit/audit-store.ts";
 import { type AuditRecord, type ChainHead, canonicalBytes } from "../audit/chain.ts";
 import { type EventEnvelope, isMatcherOutput, pairOf } from "../models/envelope.ts";
 import { MemoryReadModels, type Pending } from "../models/memory.ts";
 import type { OrderView } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
 import type { PairLookup } from "../models/project.ts";
-import { copyField, copyLines } from "./copy-rows.ts";
-import { flushPending, loadWorkingSet, type Queryable } from "./pg-read-models.ts";
+import { copyField } from "./copy-rows.ts";
+import {
+  encodePending,
+  loadWorkingSet,
+  type Queryable,
+  sendWrites,
+  type Write,
+} from "./pg-read-models.ts";
 
 /** A decoded record: the envelope plus, for the event-store sink, the bytes as they were on the topic. */
 export interface DecodedEvent {
@@ -89,6 +95,16 @@ export interface PreparedBatch {
   /** Orders that exist in the table once the batches before this one commit. */
   readonly existingOrders: ReadonlySet<string>;
   readonly audit: readonly AuditRecord[];
+  /**
+   * The batch's statements, encoded while the batch before it commits (ADR
+   * 077): read models, then (after the event-store sink) processed events,
+   * offsets and the notification; the audit COPY last.
+   */
+  readonly writes: {
+    readonly readModels: readonly Write[];
+    readonly bookkeeping: readonly Write[];
+  };
+  readonly auditLines: string;
   readonly result: BatchResult;
   readonly inFlight: InFlight;
 }
@@ -176,12 +192,19 @@ export async function prepareBatch(
     ...new Set([...pending.trades.map((t) => t.symbol), ...pending.depth.map((d) => d.symbol)]),
   ];
   const eventIds = fresh.map((d) => d.envelope.eventId);
+  const sources =
+    batch.source === null ? [] : "topic" in batch.source ? [batch.source] : batch.source;
   return {
-    sources: batch.source === null ? [] : "topic" in batch.source ? [batch.source] : batch.source,
+    sources,
     fresh,
     pending,
     existingOrders,
     audit,
+    writes: {
+      readModels: encodePending(opts.schema, pending, existingOrders),
+      bookkeeping: bookkeepingWrites(opts.schema, fresh, sources, accounts, symbols),
+    },
+    auditLines: auditCopyLines(audit),
     result: {
       applied: fresh.length,
       duplicates: batch.events.length - fresh.length,
@@ -199,41 +222,69 @@ export async function prepareBatch(
   };
 }
 
-/** Writes a prepared batch in the caller's transaction; the caller commits. */
+/** Processed events, consumed offsets and the change notification of a batch. */
+const bookkeepingWrites = (
+  schema: string,
+  fresh: readonly DecodedEvent[],
+  sources: readonly BatchSource[],
+  accounts: readonly string[],
+  symbols: readonly string[],
+): Write[] => {
+  const writes: Write[] = [];
+  let processed = "";
+  for (const d of fresh)
+    processed += `${copyField(d.envelope.eventId)}\t${d.envelope.position ?? "\\N"}\n`;
+  if (processed.length)
+    writes.push({
+      copy: `${schema}.processed_events`,
+      columns: ["event_id", "position"],
+      lines: processed,
+    });
+  if (sources.length) {
+    writes.push({
+      text: `INSERT INTO ${schema}.consumer_offsets (topic, partition, next_offset)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
+       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
+      values: [
+        sources.map((x) => x.topic),
+        sources.map((x) => x.partition),
+        sources.map((x) => x.nextOffset.toString()),
+      ],
+    });
+  }
+  if (accounts.length || symbols.length) {
+    const payload = JSON.stringify({ schema, accounts, symbols });
+    // NOTIFY payloads are capped at 8000 bytes: beyond that, listeners refresh everything.
+    writes.push({
+      text: "SELECT pg_notify($1, $2)",
+      values: [
+        NOTIFY_CHANNEL,
+        payload.length < 7900 ? payload : JSON.stringify({ schema, all: true }),
+      ],
+    });
+  }
+  return writes;
+};
+
+/**
+ * Writes a prepared batch in the caller's transaction; the caller commits.
+ * The statements are queued on the client together (no round trip between
+ * them); the audit COPY waits for the rest, as it switches the role.
+ */
 export async function writeBatch(
   tx: PgClient,
   opts: ProjectorOptions,
   b: PreparedBatch,
 ): Promise<void> {
-  await flushPending(tx, opts.schema, b.pending, b.existingOrders);
-  if (opts.eventStore) await sinkMatcherOutputs(opts.eventStore, tx, b.fresh, opts.onProblem);
-  let processed = "";
-  for (const d of b.fresh)
-    processed += `${copyField(d.envelope.eventId)}\t${d.envelope.position ?? "\\N"}\n`;
-  await copyLines(tx, `${opts.schema}.processed_events`, ["event_id", "position"], processed);
-  if (b.sources.length) {
-    await tx.query(
-      `INSERT INTO ${opts.schema}.consumer_offsets (topic, partition, next_offset)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
-       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-      [
-        b.sources.map((x) => x.topic),
-        b.sources.map((x) => x.partition),
-        b.sources.map((x) => x.nextOffset.toString()),
-      ],
-    );
-  }
-  const { accounts, symbols } = b.result;
-  if (accounts.length || symbols.length) {
-    const payload = JSON.stringify({ schema: opts.schema, accounts, symbols });
-    // NOTIFY payloads are capped at 8000 bytes: beyond that, listeners refresh everything.
-    await tx.query("SELECT pg_notify($1, $2)", [
-      NOTIFY_CHANNEL,
-      payload.length < 7900 ? payload : JSON.stringify({ schema: opts.schema, all: true }),
-    ]);
-  }
+  const parts = [
+    sendWrites(tx, b.writes.readModels),
+    opts.eventStore ? sinkMatcherOutputs(opts.eventStore, tx, b.fresh, opts.onProblem) : undefined,
+    sendWrites(tx, b.writes.bookkeeping),
+  ];
+  const settled = await Promise.allSettled(parts);
+  for (const r of settled) if (r.status === "rejected") throw r.reason;
   // Last: switches the transaction to the append-only role.
-  await writeAudit(tx, b.audit);
+  await writeAuditLines(tx, b.auditLines);
 }
 
 async function sinkMatcherOutputs(

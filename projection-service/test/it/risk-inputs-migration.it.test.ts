@@ -39,11 +39,11 @@ describe("risk-inputs migration", () => {
     const before = await readModelSnapshot(pool, "rm_v1");
     expect(before.exposure.length).toBeGreaterThan(2);
 
-    // the state of a database migrated before this migration existed
+    // the state of a database migrated before this migration (and the ones after it) existed
     await pool.query(
       `DROP VIEW rm.reference_prices, rm.open_exposure;
        DROP TABLE rm_v1.reference_prices, rm_v1.open_exposure;
-       DELETE FROM pgmigrations_projection WHERE name LIKE '%risk-inputs'`,
+       DELETE FROM pgmigrations_projection WHERE name >= '1710000000002'`,
     );
     await migrateProjection(pool);
 
