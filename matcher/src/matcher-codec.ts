@@ -3,7 +3,9 @@ import {
   createRegistryClient,
   type DecodeError,
   type Envelope,
+  type PayloadType,
   type Serde,
+  subjectName,
   writerType,
 } from "@fxcore/schemas";
 import { compileEnvelopeCodec, createSink, type EnvelopeCodec, type Sink } from "./fast-avro.ts";
@@ -25,6 +27,17 @@ export interface MatcherCodec {
   /** Confluent-framed bytes, or undefined: call `encodeSlow` (first of its type, or a value only the serde may judge). */
   encode(envelope: Envelope): Buffer | undefined;
   encodeSlow(envelope: Envelope): Promise<Buffer>;
+  /**
+   * Learns now what the first records would otherwise wait for, one registry
+   * round trip each: the output types' schema ids (registering them, as the
+   * first encode of each would) and the input subjects' latest ids. Best
+   * effort: what fails here is learned lazily as before.
+   */
+  warmUp(
+    inputTopic: string,
+    inputTypes: Iterable<string>,
+    outputTypes: Iterable<string>,
+  ): Promise<void>;
 }
 
 export interface MatcherCodecOptions {
@@ -126,6 +139,18 @@ export function createMatcherCodec(o: MatcherCodecOptions): MatcherCodec {
         return undefined;
       }
       return sink.buf.subarray(start, sink.pos);
+    },
+    async warmUp(inputTopic, inputTypes, outputTypes) {
+      const outputs = [...outputTypes].map(async (type) => {
+        if (!ids.has(type)) ids.set(type, await serde.register(outputTopic, type as PayloadType));
+      });
+      const inputs = [...inputTypes].map(async (type) => {
+        const version = catalog.current(type);
+        if (registry === undefined || version === undefined) return;
+        const id = await registry.api.getLatestSchemaId(subjectName(inputTopic, version.fullName));
+        if (!readers.has(id)) await learn(id);
+      });
+      await Promise.allSettled([...outputs, ...inputs]);
     },
     async encodeSlow(envelope) {
       const bytes = await serde.encode(outputTopic, envelope);

@@ -15,7 +15,13 @@ import {
 import { describeDecodeError, type Serde } from "@fxcore/schemas";
 import { createMatcherCodec, type MatcherCodec } from "./matcher-codec.ts";
 import type { MatcherMetrics } from "./matcher-metrics.ts";
-import { PartitionMatcher, type PartitionMatcherOptions } from "./partition-matcher.ts";
+import {
+  COMMAND_SIDE_OUTCOMES,
+  MATCHER_INPUT_TYPES,
+  MATCHER_OUTPUT_TYPES,
+  PartitionMatcher,
+  type PartitionMatcherOptions,
+} from "./partition-matcher.ts";
 import { captureState, type ReadySnapshot, snapshotInSlices } from "./snapshot-in-slices.ts";
 import { loadLatestSnapshot, snapshotRecord } from "./snapshot-store.ts";
 
@@ -244,6 +250,12 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
     }
   };
 
+  // Registry lookups now, not in the first slices' latency.
+  await o.codec.warmUp(
+    o.inputTopic,
+    [...MATCHER_INPUT_TYPES, ...COMMAND_SIDE_OUTCOMES],
+    MATCHER_OUTPUT_TYPES,
+  );
   await consumer.connect();
   await consumer.subscribe({ topic: o.inputTopic, fromBeginning: true });
   await consumer.run({

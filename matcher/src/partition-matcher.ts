@@ -41,6 +41,16 @@ export const MATCHER_INPUT_TYPES: ReadonlySet<string> = new Set<string>([
   "OrderReplaceRequested",
   "TimeAdvanced",
 ]);
+/** Payload types the engine emits (MatcherOutput). */
+export const MATCHER_OUTPUT_TYPES: readonly MatcherOutput["type"][] = [
+  "TradeExecuted",
+  "OrderCancelled",
+  "OrderExpired",
+  "OrderReplaced",
+  "OrderRejected",
+  "CancelRejected",
+  "ReplaceRejected",
+];
 /** Written to fx.orders by the command side for the record; not for the matcher. */
 export const COMMAND_SIDE_OUTCOMES: ReadonlySet<string> = new Set<string>([
   "OrderRejected",
