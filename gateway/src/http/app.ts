@@ -268,6 +268,24 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     }
     observe.observe(elapsedMs / 1000);
   };
+  // Order entry's own counters by status, then code: no label string built per order.
+  const fixCounters = new Map<number, Map<string, { inc(): void }>>();
+  const fixLatency = latency?.labels({ route: "/v1/fix" }) ?? null;
+  const countFix = (status: number, code: string, elapsedMs: number) => {
+    if (!requests || !fixLatency) return;
+    let byCode = fixCounters.get(status);
+    if (byCode === undefined) {
+      byCode = new Map();
+      fixCounters.set(status, byCode);
+    }
+    let counter = byCode.get(code);
+    if (counter === undefined) {
+      counter = requests.labels({ route: "/v1/fix", status, code });
+      if (byCode.size < 100) byCode.set(code, counter);
+    }
+    counter.inc();
+    fixLatency.observe(elapsedMs / 1000);
+  };
   if (requests && latency)
     app.addHook("onResponse", (req, reply, done) => {
       countRequest(
@@ -559,7 +577,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     if (a.headers) for (const k in a.headers) h[k] = a.headers[k]!;
     if (a.code) h["fx-error-code"] = a.code;
     h["content-type"] = CONTENT_TYPE[r.type];
-    countRequest("/v1/fix", r.status, a.code ?? "", performance.now() - t0);
+    countFix(r.status, a.code ?? "", performance.now() - t0);
     return { status: r.status, headers: h, body: r.body };
   };
   const orderEntryAnswer = async (

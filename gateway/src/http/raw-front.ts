@@ -14,8 +14,8 @@ import { type Server, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 
 export interface RawFrontRequest {
-  /** Header names lowercased; each name at most once (a repeated one is handed off). */
-  readonly headers: Record<string, string>;
+  /** The headers order entry reads (a repeated one is handed off). */
+  readonly headers: OrderEntryHeaders;
   readonly body: string;
   /** performance.now() when the whole request had arrived. */
   readonly t0: number;
@@ -30,7 +30,7 @@ export interface RawFrontAnswer {
 
 export interface RawFrontOptions {
   /** Whether a complete head is ours (besides the checks the front makes itself). */
-  readonly accepts: (headers: Readonly<Record<string, string>>, contentLength: number) => boolean;
+  readonly accepts: (headers: OrderEntryHeaders, contentLength: number) => boolean;
   readonly handle: (req: RawFrontRequest) => Promise<RawFrontAnswer>;
   /** While true, every new request is handed off (Fastify answers 503 while closing). */
   readonly closing: () => boolean;
@@ -64,8 +64,6 @@ const MAX_HEAD = 16 * 1024;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Visible ASCII, space and tab only: anything else is node's to judge.
 const BAD_VALUE = /[^\t\x20-\x7e]/;
-/** Heads with any of these go to node: framing and connection semantics are its business. */
-const NODE_HEADERS = new Set(["transfer-encoding", "expect", "upgrade", "te", "trailer"]);
 
 let cachedDate = "";
 let cachedDateAt = 0;
@@ -78,27 +76,83 @@ const httpDate = (): string => {
   return cachedDate;
 };
 
+/** The headers order entry reads, by name; the rest are checked and skipped. */
+export interface OrderEntryHeaders {
+  host: string | undefined;
+  "content-type": string | undefined;
+  "content-length": string | undefined;
+  connection: string | undefined;
+  "fx-key": string | undefined;
+  "fx-timestamp": string | undefined;
+  "fx-signature": string | undefined;
+  [name: string]: string | undefined;
+}
+
 /**
  * Parses a complete head (without its final CRLFCRLF) of a request whose
- * request line is REQUEST_LINE: the headers, or null when node should judge it.
+ * request line is REQUEST_LINE: the headers we read, or null when node should
+ * judge it (a malformed line, a framing header, a repeat of one we read —
+ * node would join repeats, so they are its business). Keys are written as
+ * literals: a sliced name as a property key costs a string-table lookup.
  */
-const parseHead = (head: string): Record<string, string> | null => {
-  const headers: Record<string, string> = {};
+const parseHead = (head: string): OrderEntryHeaders | null => {
+  const h: OrderEntryHeaders = {
+    host: undefined,
+    "content-type": undefined,
+    "content-length": undefined,
+    connection: undefined,
+    "fx-key": undefined,
+    "fx-timestamp": undefined,
+    "fx-signature": undefined,
+  };
   let at = REQUEST_LINE.length;
   while (at < head.length) {
     let end = head.indexOf("\r\n", at);
     if (end < 0) end = head.length;
-    const line = head.slice(at, end);
+    const colon = head.indexOf(":", at);
+    if (colon <= at || colon > end) return null;
+    const name = head.slice(at, colon).toLowerCase();
+    const value = head.slice(colon + 1, end).trim();
     at = end + 2;
-    const colon = line.indexOf(":");
-    if (colon <= 0) return null;
-    const name = line.slice(0, colon).toLowerCase();
-    if (!TOKEN.test(name) || NODE_HEADERS.has(name) || name in headers) return null;
-    const value = line.slice(colon + 1).trim();
-    if (BAD_VALUE.test(value)) return null;
-    headers[name] = value;
+    if (!TOKEN.test(name) || BAD_VALUE.test(value)) return null;
+    switch (name) {
+      case "host":
+        if (h.host !== undefined) return null;
+        h.host = value;
+        break;
+      case "content-type":
+        if (h["content-type"] !== undefined) return null;
+        h["content-type"] = value;
+        break;
+      case "content-length":
+        if (h["content-length"] !== undefined) return null;
+        h["content-length"] = value;
+        break;
+      case "connection":
+        if (h.connection !== undefined) return null;
+        h.connection = value;
+        break;
+      case "fx-key":
+        if (h["fx-key"] !== undefined) return null;
+        h["fx-key"] = value;
+        break;
+      case "fx-timestamp":
+        if (h["fx-timestamp"] !== undefined) return null;
+        h["fx-timestamp"] = value;
+        break;
+      case "fx-signature":
+        if (h["fx-signature"] !== undefined) return null;
+        h["fx-signature"] = value;
+        break;
+      case "transfer-encoding":
+      case "expect":
+      case "upgrade":
+      case "te":
+      case "trailer":
+        return null;
+    }
   }
-  return headers;
+  return h;
 };
 
 interface Slot {
