@@ -489,52 +489,60 @@ async function computeSlice(
   let lastOffset: string | undefined;
   let liveInputs = 0;
   let duplicates = 0;
-  for (let i = from; i < to; i++) {
-    const message = messages[i]!;
-    const offset = BigInt(message.offset);
-    if (offset < state.nextOffset) continue;
-    const silent = offset < state.silentUntil;
-    const decoded = codec.decode(message.value) ?? (await codec.decodeSlow(message.value));
-    if (!decoded.ok) {
-      if (!silent)
-        dead.push(
-          deadLetterRecord(
-            consumedRecord(batch.topic, batch.partition, message),
-            describeDecodeError(decoded.error),
-            o.groupId,
-          ),
-        );
-    } else {
-      const outcome = state.matcher.apply(decoded.value);
-      if (outcome.kind === "duplicate" && !silent) duplicates++;
-      if (outcome.kind === "poison") {
+  // Offsets as numbers in the loop (exact below 2^53, i.e. always): no bigint per input.
+  let next = Number(state.nextOffset);
+  const silentUntil = Number(state.silentUntil);
+  try {
+    for (let i = from; i < to; i++) {
+      const message = messages[i]!;
+      const offset = Number(message.offset);
+      if (offset < next) continue;
+      const silent = offset < silentUntil;
+      const decoded = codec.decode(message.value) ?? (await codec.decodeSlow(message.value));
+      if (!decoded.ok) {
         if (!silent)
           dead.push(
             deadLetterRecord(
               consumedRecord(batch.topic, batch.partition, message),
-              outcome.reason,
+              describeDecodeError(decoded.error),
               o.groupId,
             ),
           );
-      } else if (outcome.kind === "outputs" && !silent && outcome.outputs.length > 0) {
-        const trace = traceHeadersFor(batch.topic, batch.partition, message);
-        for (const envelope of outcome.outputs) {
-          const value = codec.encode(envelope) ?? (await codec.encodeSlow(envelope));
-          const type = envelope.payload.type;
-          outputs.push({
-            key: outcome.symbol,
-            value,
-            partition: batch.partition,
-            headers: trace === undefined ? typeHeaders(type) : { ...trace, "fx-event-type": type },
-          });
-          outputBytes.push(value.length + outcome.symbol.length + type.length + 96);
+      } else {
+        const outcome = state.matcher.apply(decoded.value);
+        if (outcome.kind === "duplicate" && !silent) duplicates++;
+        if (outcome.kind === "poison") {
+          if (!silent)
+            dead.push(
+              deadLetterRecord(
+                consumedRecord(batch.topic, batch.partition, message),
+                outcome.reason,
+                o.groupId,
+              ),
+            );
+        } else if (outcome.kind === "outputs" && !silent && outcome.outputs.length > 0) {
+          const trace = traceHeadersFor(batch.topic, batch.partition, message);
+          for (const envelope of outcome.outputs) {
+            const value = codec.encode(envelope) ?? (await codec.encodeSlow(envelope));
+            const type = envelope.payload.type;
+            outputs.push({
+              key: outcome.symbol,
+              value,
+              partition: batch.partition,
+              headers:
+                trace === undefined ? typeHeaders(type) : { ...trace, "fx-event-type": type },
+            });
+            outputBytes.push(value.length + outcome.symbol.length + type.length + 96);
+          }
         }
       }
+      if (!silent) liveInputs++;
+      next = offset + 1;
+      state.sinceSnapshot++;
+      lastOffset = message.offset;
     }
-    if (!silent) liveInputs++;
-    state.nextOffset = offset + 1n;
-    state.sinceSnapshot++;
-    lastOffset = message.offset;
+  } finally {
+    state.nextOffset = BigInt(next);
   }
   if (lastOffset === undefined) return undefined;
   let snapshot: OutgoingRecord | undefined;
