@@ -22,7 +22,7 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPgPool } from "@fxcore/infra";
 import * as hdr from "hdr-histogram-js";
@@ -291,6 +291,11 @@ try {
   const per = (ms: number) => `${((ms * 1000) / Math.max(1, done)).toFixed(0)} µs`;
   console.log(
     `  CPU per request: gateway ${per(cpu.gw)}, ${UPSTREAM} ${per(cpu.up)}, load generator ${per(loadCpuUs / 1000)}, Postgres backends ${per(cpu.pg)}`,
+  );
+  // What the measured CPU per order allows on this machine's cores, whatever the wall clock did.
+  const totalUs = ((cpu.gw + cpu.up + cpu.pg + loadCpuUs / 1000) * 1000) / Math.max(1, done);
+  console.log(
+    `  CPU per request, all of them: ${totalUs.toFixed(0)} µs — ${availableParallelism()} idle cores would carry about ${((availableParallelism() * 1e6) / totalUs).toFixed(0)} requests/s (10,000/s needs ≤ ${((availableParallelism() * 1e6) / 10_000).toFixed(0)} µs)`,
   );
   console.log(
     `  CPU speed check: signing one order took ${calibrationBefore.toFixed(1)} µs before and ${calibrationAfter.toFixed(1)} µs after the run (same work every time: scale CPU figures by it across runs)`,
