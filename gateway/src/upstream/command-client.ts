@@ -250,8 +250,9 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
   const itemJson = (q: Queued): string => {
     const trace: Record<string, string> = {};
     injectTraceContext(trace, q.ctx);
-    const tp =
+    let tp =
       trace.traceparent === undefined ? "" : `,"traceparent":${JSON.stringify(trace.traceparent)}`;
+    if (trace.tracestate !== undefined) tp += `,"tracestate":${JSON.stringify(trace.tracestate)}`;
     return `{"caller":${callerOf(q.caller)}${tp},"command":${JSON.stringify(q.body)}}`;
   };
 

@@ -6,7 +6,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
-import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { createTraceState, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeFixJson } from "../../src/fix/json.ts";
 import { commandServiceClient } from "../../src/upstream/command-client.ts";
@@ -132,6 +132,7 @@ describe("command-service client, batches", () => {
       traceId: "0af7651916cd43dd8448eb211c80319c",
       spanId: "b7ad6b7169203331",
       traceFlags: 1,
+      traceState: createTraceState("vendor=x1"),
     });
     const outs = await Promise.all([
       c.place(place("A1"), trader("ACC1"), trace.setSpan(ROOT_CONTEXT, span)),
@@ -145,6 +146,7 @@ describe("command-service client, batches", () => {
     expect(sent.items[0]).toEqual({
       caller: { keyId: "k-ACC1", accounts: ["ACC1"], roles: ["trader"] },
       traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      tracestate: "vendor=x1",
       command: {
         kind: "place",
         clOrdId: "A1",
@@ -158,6 +160,7 @@ describe("command-service client, batches", () => {
       },
     });
     expect(sent.items[1]!.traceparent).toBeUndefined();
+    expect(sent.items[1]).not.toHaveProperty("tracestate");
     expect(outs[0]).toMatchObject({ kind: "answer", answer: { position: "100" } });
     expect(fixOf(outs[0]!)).toMatchObject({ MsgType: "8", ClOrdID: "A1", ExecType: "0" });
     expect(fixOf(outs[1]!)).toMatchObject({ ClOrdID: "REJ2", ExecType: "8", OrdRejReason: "3" });
