@@ -1,4 +1,3 @@
-import { hash } from "node:crypto";
 import {
   createMatchingEngine,
   type InstrumentCatalog,
@@ -10,6 +9,9 @@ import {
   type Symbol,
 } from "@fxcore/domain";
 import type { Envelope, EnvelopeMeta } from "@fxcore/schemas";
+import { outputEventId } from "./output-event-id.ts";
+
+export { outputEventId };
 
 // The deterministic heart of one input partition: one engine per pair, and the
 // envelope of every output derived only from the input (no clock, no random
@@ -174,27 +176,6 @@ export class PartitionMatcher {
       payload: event,
     };
   }
-}
-
-const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
-/** Scratch for one id's 36 characters (ids are made one at a time). */
-const ID_CHARS = Buffer.alloc(36);
-
-/** A UUID-shaped id derived from (pair, seq): the same output always gets the same id. */
-export function outputEventId(symbol: string, seq: number): string {
-  const d = hash("sha256", `fx.executions/${symbol}/${seq}`, "buffer") as unknown as Buffer;
-  // Version-5-like layout (name-based) so it reads as a UUID everywhere: the
-  // first 16 bytes of the digest in hex with dashes, version nibble 5,
-  // variant bits 10. Written as bytes, read back as one string.
-  const c = ID_CHARS;
-  let at = 0;
-  for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) c[at++] = 0x2d; // "-"
-    const byte = i === 8 ? (d[8]! & 0x3f) | 0x80 : d[i]!;
-    c[at++] = i === 6 ? 0x35 /* "5" */ : HEX_DIGITS[byte >> 4]!;
-    c[at++] = HEX_DIGITS[byte & 15]!;
-  }
-  return c.toString("latin1", 0, 36);
 }
 
 const isPositiveSafeInt = (n: unknown): boolean =>

@@ -179,6 +179,14 @@ describe("outputEventId", () => {
       for (let seq = 0; seq < 5_000; seq += 1 + (seq >> 6))
         expect(outputEventId(symbol, seq)).toBe(reference(symbol, seq));
     expect(outputEventId("EURUSD", 2 ** 40)).toBe(reference("EURUSD", 2 ** 40));
+    // Every message length around SHA-256's block and padding boundaries, past
+    // the two-block fast path, and non-ASCII (node's hash then).
+    for (let len = 0; len < 130; len++) {
+      const symbol = "ABCDEFGHIJKLMNOPQRSTUVWXYZ".repeat(6).slice(0, len);
+      for (const seq of [0, 7, 123_456_789])
+        expect(outputEventId(symbol, seq)).toBe(reference(symbol, seq));
+    }
+    expect(outputEventId("EUR€USD", 5)).toBe(reference("EUR€USD", 5));
     expect(outputEventId("EURUSD", 1)).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
