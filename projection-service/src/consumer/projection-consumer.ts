@@ -182,29 +182,30 @@ export async function startProjectionConsumer(
   const take = () => {
     const events: DecodedEvent[] = [];
     const origins: PartitionQueue[] = [];
-    const progress = new Map<string, { q: PartitionQueue; n: number; records: number }>();
     const live = [...queues.values()];
-    for (const q of live) progress.set(key(q.topic, q.partition), { q, n: 0, records: 0 });
+    // Per-queue cursors by position: this merge runs once per event.
+    const taken = live.map(() => 0);
     while (events.length < maxPerTx) {
-      let best: PartitionQueue | undefined;
+      let best = -1;
       let bestTs = Number.POSITIVE_INFINITY;
-      for (const q of live) {
-        const p = progress.get(key(q.topic, q.partition))!;
-        const ts = q.timestamps[p.n];
+      for (let i = 0; i < live.length; i++) {
+        const ts = live[i]!.timestamps[taken[i]!];
         if (ts !== undefined && ts < bestTs) {
           bestTs = ts;
-          best = q;
+          best = i;
         }
       }
-      if (!best) break;
-      const p = progress.get(key(best.topic, best.partition))!;
-      events.push(best.events[p.n]!);
-      origins.push(best);
-      p.n++;
+      if (best < 0) break;
+      const q = live[best]!;
+      events.push(q.events[taken[best]!]!);
+      origins.push(q);
+      taken[best]!++;
     }
     const sources: BatchSource[] = [];
     const partitions: { q: PartitionQueue; events: number; records: number }[] = [];
-    for (const { q, n } of progress.values()) {
+    for (let i = 0; i < live.length; i++) {
+      const q = live[i]!;
+      const n = taken[i]!;
       const all = n === q.events.length;
       const next = all ? q.fetchedNext : q.offsets[n]!;
       if (next <= q.takenNext) continue;
