@@ -98,12 +98,15 @@ export interface CommandWriterOptions {
 }
 
 /** Claims every ClOrdID of a batch that is still free; returns those it took. */
-const CLAIM_SQL = `
+const claimSql = (strict: boolean) => `
 INSERT INTO cs_client_order_ids (account, cl_ord_id, request_hash, kind, order_id, event_id, response)
 SELECT a, c, h, k, o, e, r
 FROM unnest(${col("$1")}, ${col("$2")}, ${col("$3")}, ${col("$4")}, ${col("$5")}, ${col("$6", "uuid")}, ${col("$7")})
      AS t(a, c, h, k, o, e, r)
-ON CONFLICT DO NOTHING RETURNING account, cl_ord_id`;
+${strict ? "" : "ON CONFLICT DO NOTHING RETURNING account, cl_ord_id"}`;
+const CLAIM = { name: "fxcore_cs_claim_v2", text: claimSql(false) } as const;
+/** Strict: every claim is new or the statement fails with the unique violation (no probes, no rows back). */
+const CLAIM_STRICT = { name: "fxcore_cs_claim_strict_v1", text: claimSql(true) } as const;
 
 /** What one transaction wrote: winners with their append results; losers lost their claim. */
 interface Written {
@@ -231,8 +234,9 @@ export class CommandWriter {
     const candidates = [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     let written: Written;
     try {
-      // Strict first (plain INSERT of the events); a lost race for a revision
-      // aborts it, and the batch is redone with the tolerant statement.
+      // Strict first (plain INSERTs of claims and events); a ClOrdID taken
+      // before (a resend) or a lost race for a revision aborts it, and the
+      // batch is redone with the tolerant statements.
       written = await this.#transact(candidates, true).catch((e: unknown) =>
         isUniqueViolation(e) ? this.#transact(candidates, false) : Promise.reject(e),
       );
@@ -260,8 +264,7 @@ export class CommandWriter {
       await client.query("BEGIN; SET LOCAL synchronous_commit TO on");
       const claims = candidates.map(([, p]) => p.request.claim);
       const inserted = await client.query<{ account: string; cl_ord_id: string }>({
-        name: "fxcore_cs_claim_v2",
-        text: CLAIM_SQL,
+        ...(strict ? CLAIM_STRICT : CLAIM),
         values: [
           textColumn(claims.map((c) => c.account)),
           textColumn(claims.map((c) => c.clOrdId)),
@@ -274,7 +277,7 @@ export class CommandWriter {
       });
       const winners: Pending[] = [];
       const losers: Pending[] = [];
-      if (inserted.rows.length === candidates.length)
+      if (strict || inserted.rows.length === candidates.length)
         for (const [, p] of candidates) winners.push(p);
       else {
         const claimed = new Set(inserted.rows.map((r) => `${r.account}\u0000${r.cl_ord_id}`));
