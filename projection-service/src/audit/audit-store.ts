@@ -86,16 +86,14 @@ export const auditCopyLines = (records: readonly AuditRecord[]): string => {
  */
 export const writeAuditLines = async (tx: Queryable, lines: string): Promise<void> => {
   if (lines.length === 0) return;
-  // Both queued together; COPY: the cheapest way in for append-only rows (ADR 076).
-  const role = tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
-  const copy = copyLines(
+  await tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
+  // COPY: the cheapest way in for append-only rows (ADR 076).
+  await copyLines(
     tx,
     "audit.records",
     ["pair", "chain_seq", "event_id", "event_type", "canonical", "prev_hash", "hash"],
     lines,
   );
-  const settled = await Promise.allSettled([role, copy]);
-  for (const r of settled) if (r.status === "rejected") throw r.reason;
 };
 
 /** Inserts chained records; see writeAuditLines (last statement group). */

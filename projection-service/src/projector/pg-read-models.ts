@@ -231,23 +231,21 @@ export type Write =
   | { readonly text: string; readonly values: readonly unknown[] };
 
 /**
- * Sends writes on one client without waiting for each: the client queues
- * them, so Postgres runs them back to back with no round trip or event-loop
- * turn in between. Resolves when all are done; the first failure rejects (the
- * rest then fail on the aborted transaction, and are awaited too).
+ * Sends pre-encoded writes on one client, one after another: the next goes
+ * out as soon as Postgres has answered the previous one (no JS encoding in
+ * between, ADR 077). The first failure rejects.
  */
 export const sendWrites = async (db: Queryable, writes: readonly Write[]): Promise<void> => {
-  const sent = writes.map((w) =>
-    "copy" in w ? copyLines(db, w.copy, w.columns, w.lines) : db.query(w.text, [...w.values]),
-  );
-  const settled = await Promise.allSettled(sent);
-  for (const r of settled) if (r.status === "rejected") throw r.reason;
+  for (const w of writes) {
+    if ("copy" in w) await copyLines(db, w.copy, w.columns, w.lines);
+    else await db.query(w.text, [...w.values]);
+  }
 };
 
 /**
  * Writes a batch's changes: COPY for rows that are new (orders not loaded
  * into the working set, executions, trades), set-based statements for the
- * rest — a handful of statements per batch whatever its size, sent together.
+ * rest — a handful of statements per batch whatever its size.
  * `loadedOrders`: ids of the orders the working set read from the table.
  */
 export const flushPending = (

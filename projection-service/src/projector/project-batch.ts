@@ -268,21 +268,16 @@ const bookkeepingWrites = (
 
 /**
  * Writes a prepared batch in the caller's transaction; the caller commits.
- * The statements are queued on the client together (no round trip between
- * them); the audit COPY waits for the rest, as it switches the role.
+ * Its statements were encoded in prepareBatch: here they only go out.
  */
 export async function writeBatch(
   tx: PgClient,
   opts: ProjectorOptions,
   b: PreparedBatch,
 ): Promise<void> {
-  const parts = [
-    sendWrites(tx, b.writes.readModels),
-    opts.eventStore ? sinkMatcherOutputs(opts.eventStore, tx, b.fresh, opts.onProblem) : undefined,
-    sendWrites(tx, b.writes.bookkeeping),
-  ];
-  const settled = await Promise.allSettled(parts);
-  for (const r of settled) if (r.status === "rejected") throw r.reason;
+  await sendWrites(tx, b.writes.readModels);
+  if (opts.eventStore) await sinkMatcherOutputs(opts.eventStore, tx, b.fresh, opts.onProblem);
+  await sendWrites(tx, b.writes.bookkeeping);
   // Last: switches the transaction to the append-only role.
   await writeAuditLines(tx, b.auditLines);
 }
