@@ -70,18 +70,21 @@ export function validInput(cmd: MatcherInput): boolean {
 }
 
 const SLOT = 64;
+const SLOT_WORDS = SLOT / 4;
 
 /**
  * The last `size` distinct ids (oldest evicted first), keyed by their UTF-8
  * bytes: a ring of slots and an open-addressing table over it (linear
- * probing, backward-shift deletion). Ids longer than a slot keep a string.
+ * probing, backward-shift deletion), short ids kept as words. Ids longer than a slot keep a copy.
  * Ids with non-ASCII bytes are normalised through a JS string first, so two
  * byte sequences that decode to the same string are the same id, as in
  * PartitionMatcher's Set<string>.
  */
 export class IdWindow {
   readonly #size: number;
-  readonly #bytes: Buffer;
+  /** Ids of up to SLOT bytes as little-endian words, SLOT_WORDS per slot. */
+  readonly #words: Int32Array;
+  readonly #scratch = new Int32Array(SLOT_WORDS);
   readonly #len: Int32Array;
   readonly #hash: Int32Array;
   readonly #long: (Buffer | undefined)[];
@@ -92,7 +95,7 @@ export class IdWindow {
 
   constructor(size: number) {
     this.#size = size;
-    this.#bytes = Buffer.alloc(size * SLOT);
+    this.#words = new Int32Array(size * SLOT_WORDS);
     this.#len = new Int32Array(size);
     this.#hash = new Int32Array(size);
     this.#long = new Array(size).fill(undefined);
@@ -104,19 +107,27 @@ export class IdWindow {
 
   /** True when the id was not in the window (and is now its newest entry). */
   addIfAbsent(buf: Buffer, start: number, end: number): boolean {
-    // FNV-1a over 4-byte words (then the tail bytes), OR-ing every byte to spot non-ASCII.
+    // FNV-1a over 4-byte little-endian words (the tail zero-padded), OR-ing every
+    // byte to spot non-ASCII; the words of a short id are kept for the compare and copy.
+    const len = end - start;
+    const short = len <= SLOT;
+    const scratch = this.#scratch;
     let h = 0x811c9dc5;
     let high = 0;
     let i = start;
+    let k = 0;
     for (; i + 4 <= end; i += 4) {
       const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
       high |= w;
       h = Math.imul(h ^ w, 0x01000193);
+      if (short) scratch[k++] = w;
     }
-    for (; i < end; i++) {
-      const b = buf[i]!;
-      high |= b;
-      h = Math.imul(h ^ b, 0x01000193);
+    if (i < end) {
+      let w = 0;
+      for (let s = 0; i < end; i++, s += 8) w |= buf[i]! << s;
+      high |= w;
+      h = Math.imul(h ^ w, 0x01000193);
+      if (short) scratch[k++] = w;
     }
     // Finaliser (murmur3's): the table index uses the low bits, which FNV leaves poorly mixed.
     h ^= h >>> 16;
@@ -134,13 +145,18 @@ export class IdWindow {
     // Table entries are (hash, slot + 1) pairs: a probe reads one place.
     const table = this.#table;
     const mask = this.#mask;
-    const len = end - start;
+    const words = this.#words;
     for (let t = h & mask; ; t = (t + 1) & mask) {
       const e = table[2 * t + 1]!;
       if (e === 0) break;
-      if (table[2 * t] === h && this.#len[e - 1] === len && this.#equals(e - 1, buf, start, end)) {
-        return false;
+      if (table[2 * t] !== h || this.#len[e - 1] !== len) continue;
+      if (!short) {
+        if (this.#long[e - 1]!.equals(buf.subarray(start, end))) return false;
+        continue;
       }
+      let j = 0;
+      for (let o = (e - 1) * SLOT_WORDS; j < k && words[o + j] === scratch[j]; j++);
+      if (j === k) return false;
     }
     if (this.#count === this.#size) this.#evict(this.#next);
     else this.#count++;
@@ -148,10 +164,8 @@ export class IdWindow {
     this.#next = (slot + 1) % this.#size;
     this.#hash[slot] = h;
     this.#len[slot] = len;
-    if (len <= SLOT) {
-      // A byte loop: cheaper than a native copy call for ids this short.
-      const bytes = this.#bytes;
-      for (let i = 0, o = slot * SLOT; i < len; i++) bytes[o + i] = buf[start + i]!;
+    if (short) {
+      for (let j = 0, o = slot * SLOT_WORDS; j < k; j++) words[o + j] = scratch[j]!;
       if (this.#long[slot] !== undefined) this.#long[slot] = undefined;
     } else {
       this.#long[slot] = Buffer.from(buf.subarray(start, end));
@@ -160,15 +174,6 @@ export class IdWindow {
     while (table[2 * t + 1] !== 0) t = (t + 1) & mask;
     table[2 * t] = h;
     table[2 * t + 1] = slot + 1;
-    return true;
-  }
-
-  #equals(slot: number, buf: Buffer, start: number, end: number): boolean {
-    const long = this.#long[slot];
-    if (long !== undefined) return long.equals(buf.subarray(start, end));
-    const bytes = this.#bytes;
-    for (let i = 0, o = slot * SLOT; i < end - start; i++)
-      if (bytes[o + i] !== buf[start + i]) return false;
     return true;
   }
 
