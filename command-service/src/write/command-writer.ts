@@ -135,7 +135,7 @@ export class CommandWriter {
     this.#store = store;
     this.#maxBatch = options.maxBatch ?? 512;
     this.#concurrency = options.concurrency ?? 4;
-    this.#minBusyBatch = Math.min(options.minBusyBatch ?? 64, this.#maxBatch);
+    this.#minBusyBatch = Math.min(options.minBusyBatch ?? 256, this.#maxBatch);
     this.#onBatch = options.onBatch;
   }
 
