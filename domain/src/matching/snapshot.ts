@@ -98,12 +98,21 @@ class Writer {
     this.view.setBigInt64(this.pos, v, true);
     this.pos += 8;
   }
+  /** Straight into the buffer (ids are short ASCII): no intermediate array per string. */
   str(s: string): void {
-    const bytes = utf8.encode(s);
-    this.u32(bytes.length);
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const len = s.length;
+    this.ensure(4 + len * 3);
+    const start = this.pos + 4;
+    const buf = this.buf;
+    let i = 0;
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[start + i] = c;
+    }
+    const n = i === len ? len : utf8.encodeInto(s, buf.subarray(start, start + len * 3)).written;
+    this.view.setUint32(this.pos, n, true);
+    this.pos = start + n;
   }
   bytes(): Uint8Array {
     return this.buf.slice(0, this.pos);

@@ -1,6 +1,7 @@
 // Snapshot/restore: round trip, canonical bytes, and typed rejection of bytes
 // that cannot be trusted.
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMatchingEngine, restoreMatchingEngine } from "../../src/matching/engine.ts";
 import { decodeSnapshot, encodeSnapshot } from "../../src/matching/snapshot.ts";
@@ -99,5 +100,34 @@ describe("snapshot", () => {
     const s = sample().snapshotState();
     const d = decodeSnapshot(encodeSnapshot(s));
     expect(d.ok && d.value.orders).toEqual(s.orders);
+  });
+
+  it("writes every string as u32 length + its UTF-8 (TextEncoder's bytes, lone surrogates as U+FFFD)", () => {
+    const utf8 = new TextEncoder();
+    const base = sample().snapshotState();
+    const order = base.orders[0]!;
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary" }),
+        fc.string({ unit: "grapheme" }),
+        fc.string(),
+        (orderId, clOrdId, account) => {
+          const bytes = encodeSnapshot({
+            ...base,
+            orders: [{ ...order, orderId, clOrdId, account }],
+            terminalPrevious: [],
+            terminalCurrent: [],
+          });
+          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          let pos = 4 + 2 + 4 + utf8.encode(base.symbol).length + 8 + 8 + 4;
+          for (const s of [orderId, clOrdId, account]) {
+            const want = utf8.encode(s);
+            expect(view.getUint32(pos, true)).toBe(want.length);
+            expect(bytes.subarray(pos + 4, pos + 4 + want.length)).toEqual(want);
+            pos += 4 + want.length;
+          }
+        },
+      ),
+    );
   });
 });
