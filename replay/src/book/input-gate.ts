@@ -69,7 +69,7 @@ export function validInput(cmd: MatcherInput): boolean {
   }
 }
 
-const SLOT = 64;
+const SLOT = 40;
 const SLOT_WORDS = SLOT / 4;
 
 /**

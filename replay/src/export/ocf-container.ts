@@ -159,7 +159,7 @@ export interface OcfFileReader {
  * Opens an OCF file for a thread that may block: no stream, no buffer per
  * read (a block that straddles two reads is moved to the buffer's start).
  */
-export function openOcfFile(path: string, bufferBytes = 4 << 20): OcfFileReader {
+export function openOcfFile(path: string, bufferBytes = 512 << 10): OcfFileReader {
   const fd = openSync(path, "r");
   let buf = Buffer.allocUnsafe(bufferBytes);
   let start = 0;
