@@ -19,15 +19,22 @@ import {
   type Symbol,
 } from "@fxcore/domain";
 import { type Envelope, type EnvelopeMeta, loadCatalog, type SchemaCatalog } from "@fxcore/schemas";
-import { compileSelectiveReader, type SelectiveReader } from "../codec/avro-compiler.ts";
+import {
+  compileSelectiveReader,
+  type SelectiveReader,
+  type TapeReaderSource,
+  tapeReaderSource,
+} from "../codec/avro-compiler.ts";
 import { schemaTree, UnsupportedSchema } from "../codec/avro-schema.ts";
 import { type OcfCodec, openOcf, replayReaderType } from "../export/avro-ocf.ts";
+import { openOcfFile } from "../export/ocf-container.ts";
 import { MATCHER_INPUT_TYPES } from "../log/input-copy.ts";
 import type { AsOf } from "./book-at.ts";
 import {
   applyTape,
   controlBytes,
   K_POISON,
+  KIND_OF_RECORD,
   newTapeBuffers,
   TAPE_CONTROL,
   TAPE_END,
@@ -37,6 +44,7 @@ import {
   type TapeProgress,
   TapeReader,
   tapeEnums,
+  tapeLayout,
 } from "./input-tape.ts";
 import type { DecodeWorkerData, DecodeWorkerMessage } from "./ocf-decode-worker.ts";
 import { STANDBY_RULES, StandbyApplier } from "./standby-applier.ts";
@@ -107,8 +115,9 @@ async function viaWorker(
   schemas: SchemaCatalog,
   enums: TapeEnums,
 ): Promise<OcfReplay | undefined> {
-  const readers: Record<string, unknown> = {};
-  for (const [name, t] of INPUT_RECORDS) readers[name] = schemas.current(t)?.schema;
+  // The header is read here too: the reader is compiled on this thread while the worker starts.
+  const header = openOcfFile(path);
+  header.close();
   const tapes = Array.from({ length: TAPES_IN_FLIGHT }, () => newTapeBuffers());
   const data: DecodeWorkerData = {
     path,
@@ -118,7 +127,6 @@ async function viaWorker(
     commandSideOutcomes: [...STANDBY_RULES.commandSideOutcomes],
     dedupeWindow: STANDBY_RULES.dedupeWindow,
     knownSymbols: [...catalog.keys()],
-    readers,
     enums,
     tapes,
     control: new SharedArrayBuffer(controlBytes(TAPES_IN_FLIGHT)),
@@ -127,7 +135,6 @@ async function viaWorker(
   const worker = new Worker(new URL("./ocf-decode-worker.ts", import.meta.url), {
     workerData: data,
   });
-  let opened: { codec: string; compiled: boolean } | undefined;
   const grown = new Array<number>(TAPES_IN_FLIGHT).fill(0);
   let failure: Error | undefined;
   let exited = false;
@@ -143,8 +150,7 @@ async function viaWorker(
     });
   };
   worker.on("message", (m: DecodeWorkerMessage) => {
-    if (m.kind === "open") opened = m;
-    else if (m.kind === "grown") {
+    if (m.kind === "grown") {
       tapes[m.tape] = m.buffers;
       grown[m.tape]!++;
     } else failure = new Error(m.message);
@@ -160,12 +166,22 @@ async function viaWorker(
   });
   const noAnswer = () => new Error("OCF decode worker stopped without an answer");
   try {
-    while (opened === undefined) {
-      if (failure !== undefined) throw failure;
-      if (exited) throw noAnswer();
-      await wakeUp;
+    const readers = currentInputReaders(schemas);
+    let source: TapeReaderSource;
+    try {
+      source = tapeReaderSource(
+        schemaTree(header.schema),
+        "event",
+        (name) => readers.get(name.slice(name.lastIndexOf(".") + 1)),
+        KIND_OF_RECORD,
+        tapeLayout(enums),
+        pair,
+      );
+    } catch (e) {
+      if (e instanceof UnsupportedSchema) return undefined;
+      throw e;
     }
-    if (!opened.compiled) return undefined;
+    worker.postMessage(source);
     const instrument = catalog.get(pair as Symbol);
     // Created at the pair's first valid input, as the one-thread path does (no input: no engine, no hash).
     let engine: MatchingEngine | undefined;
@@ -217,7 +233,7 @@ async function viaWorker(
       inputsApplied: progress.applied + progress.duplicates,
       lastSeq: engine?.seq ?? 0,
       stateHash: engine?.stateHash() ?? "",
-      codec: opened.codec as OcfCodec,
+      codec: header.codec,
       reader: "compiled",
       threads: "worker",
       ...(workerCpu === undefined ? {} : { workerCpuMicros: workerCpu }),

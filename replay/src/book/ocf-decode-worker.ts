@@ -1,12 +1,13 @@
 // The second thread of a book rebuilt from an OCF file (ADR 089): reads the
 // file (synchronous reads into one reused buffer), inflates blocks, decodes
-// the pair's inputs with the compiled selective reader, runs them through the
-// matcher's gate (validation, dedupe window) and writes them onto tapes in
-// shared memory that the engine's thread applies. Loads no Avro library and
-// no matcher: the rules and reader schemas come in as data.
+// the pair's inputs with a reader compiled in tape form (compiled on the
+// engine's thread, sent as source), runs them through the matcher's gate
+// (validation, dedupe window) and writes them onto tapes in shared memory
+// that the engine's thread applies. Loads no Avro library, no compiler and
+// no matcher: the reader and the rules come in as data.
+import { once } from "node:events";
 import { parentPort, workerData } from "node:worker_threads";
-import { compileTapeReader, type TapeRecordReader } from "../codec/avro-compiler.ts";
-import { schemaTree, UnsupportedSchema } from "../codec/avro-schema.ts";
+import type { TapeReaderSource, TapeRecordReader } from "../codec/avro-compiler.ts";
 import { openOcfFile } from "../export/ocf-container.ts";
 import { IdWindow } from "./input-gate.ts";
 import {
@@ -21,7 +22,6 @@ import {
   type TapeBuffers,
   type TapeEnums,
   TapeWriter,
-  tapeLayout,
 } from "./input-tape.ts";
 
 export interface DecodeWorkerData {
@@ -33,8 +33,6 @@ export interface DecodeWorkerData {
   readonly commandSideOutcomes: readonly string[];
   readonly dedupeWindow: number;
   readonly knownSymbols: readonly string[];
-  /** Current reader schema (JSON) of every matcher input type, by full record name. */
-  readonly readers: Readonly<Record<string, unknown>>;
   readonly enums: TapeEnums;
   /** The tapes, in shared memory, filled in turn. */
   readonly tapes: readonly TapeBuffers[];
@@ -42,9 +40,8 @@ export interface DecodeWorkerData {
   readonly control: SharedArrayBuffer;
 }
 
-/** Messages to the engine's thread (tapes themselves are announced in the control array). */
+/** Messages to the engine's thread (tapes themselves are announced in the control array); it sends one, the compiled TapeReaderSource. */
 export type DecodeWorkerMessage =
-  | { readonly kind: "open"; readonly codec: string; readonly compiled: boolean }
   /** A tape's string area was replaced by a bigger one. */
   | { readonly kind: "grown"; readonly tape: number; readonly buffers: TapeBuffers }
   | { readonly kind: "error"; readonly message: string };
@@ -55,34 +52,15 @@ const post = (m: DecodeWorkerMessage) => port.postMessage(m);
 const control = new Int32Array(cfg.control);
 const stopAt = TAPE_CONTROL * cfg.tapes.length;
 
-function compile(schema: unknown): TapeRecordReader | undefined {
-  try {
-    return compileTapeReader(
-      schemaTree(schema),
-      "event",
-      (name) => {
-        const r = cfg.readers[name];
-        return r === undefined ? undefined : schemaTree(r);
-      },
-      KIND_OF_RECORD,
-      tapeLayout(cfg.enums),
-      cfg.pair,
-    );
-  } catch (e) {
-    if (e instanceof UnsupportedSchema) return undefined;
-    throw e;
-  }
-}
-
 class Stopped extends Error {}
 
-function run(): void {
+async function run(): Promise<void> {
+  // The reader arrives compiled (this thread loads no compiler); the file is opened meanwhile.
   const file = openOcfFile(cfg.path);
   try {
-    const reader = compile(file.schema);
-    post({ kind: "open", codec: file.codec, compiled: reader !== undefined });
-    if (reader === undefined) return;
-    decode(file.next, reader);
+    const [source] = (await once(port, "message")) as [TapeReaderSource];
+    // (instantiateTapeReader's one line, here so that the compiler module is not loaded.)
+    decode(file.next, new Function("K", source.code)(source.consts) as TapeRecordReader);
   } finally {
     file.close();
   }
@@ -184,10 +162,11 @@ function decode(
   Atomics.notify(control, TAPE_CONTROL * at);
 }
 
-try {
-  run();
-} catch (e) {
-  if (!(e instanceof Stopped))
-    post({ kind: "error", message: e instanceof Error ? e.message : String(e) });
-}
-port.close();
+run().then(
+  () => port.close(),
+  (e: unknown) => {
+    if (!(e instanceof Stopped))
+      post({ kind: "error", message: e instanceof Error ? e.message : String(e) });
+    port.close();
+  },
+);

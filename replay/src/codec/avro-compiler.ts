@@ -891,6 +891,33 @@ export function compileTapeReader(
   layout: TapeLayout,
   pair: string,
 ): TapeRecordReader {
+  return instantiateTapeReader(
+    tapeReaderSource(container, unionField, readerFor, kinds, layout, pair),
+  );
+}
+
+/**
+ * A compiled tape reader as data (its JavaScript and its constants, both
+ * structured-cloneable): compiled where the schemas are, instantiated on the
+ * thread that reads (which then loads no compiler).
+ */
+export interface TapeReaderSource {
+  readonly code: string;
+  readonly consts: readonly unknown[];
+}
+
+/** Instantiates a TapeReaderSource (K: the constants; a Buffer constant arrives as a Uint8Array). */
+export const instantiateTapeReader = (src: TapeReaderSource): TapeRecordReader =>
+  new Function("K", src.code)(src.consts) as TapeRecordReader;
+
+export function tapeReaderSource(
+  container: AvroNode,
+  unionField: string,
+  readerFor: (recordName: string) => AvroNode | undefined,
+  kinds: ReadonlyMap<string, number>,
+  layout: TapeLayout,
+  pair: string,
+): TapeReaderSource {
   const w = asRecord(container, "container");
   const gen = new Gen();
   const L = gen.lines;
@@ -919,9 +946,7 @@ export function compileTapeReader(
     });
     L.push(`else fail("bad union index " + ${i});`);
   }
-  return build<TapeRecordReader>(
-    gen,
-    `let I0 = 0, I1 = 0, A0 = 0, A1 = 0, SP = false, SE = 0;
+  const body = `let I0 = 0, I1 = 0, A0 = 0, A1 = 0, SP = false, SE = 0;
     const PAIR = ${pairBytes};
     let x = 0, I, F, T, fl = 0;
     ${gen.functions.join("\n")}
@@ -940,6 +965,6 @@ export function compileTapeReader(
       samePair() { return SP; },
       stringsEnd() { return SE; },
       overflow() { return OVER === 1; },
-    };`,
-  );
+    };`;
+  return { code: `${RUNTIME}\n${body}`, consts: gen.consts };
 }
