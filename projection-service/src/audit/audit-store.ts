@@ -84,7 +84,7 @@ export const auditCopyLines = (records: readonly AuditRecord[]): string => {
  * statement group of the caller's transaction: it switches to the
  * append-only role for the rest of it.
  */
-export const writeAuditLines = async (tx: Queryable, lines: string): Promise<void> => {
+export const writeAuditLines = async (tx: Queryable, lines: string | Buffer): Promise<void> => {
   if (lines.length === 0) return;
   await tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
   // COPY: the cheapest way in for append-only rows (ADR 076).

@@ -41,7 +41,7 @@ export const copyLines = async (
   db: Pick<PgClient, "query">,
   table: string,
   columns: readonly string[],
-  lines: string,
+  lines: string | Buffer,
 ): Promise<void> => {
   if (lines.length === 0) return;
   const stream = db.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));

@@ -104,7 +104,7 @@ export interface PreparedBatch {
     readonly readModels: readonly Write[];
     readonly bookkeeping: readonly Write[];
   };
-  readonly auditLines: string;
+  readonly auditLines: Buffer;
   readonly result: BatchResult;
   readonly inFlight: InFlight;
 }
@@ -204,7 +204,7 @@ export async function prepareBatch(
       readModels: encodePending(opts.schema, pending, existingOrders),
       bookkeeping: bookkeepingWrites(opts.schema, fresh, sources, accounts, symbols),
     },
-    auditLines: auditCopyLines(audit),
+    auditLines: Buffer.from(auditCopyLines(audit)),
     result: {
       applied: fresh.length,
       duplicates: batch.events.length - fresh.length,
@@ -238,7 +238,7 @@ const bookkeepingWrites = (
     writes.push({
       copy: `${schema}.processed_events`,
       columns: ["event_id", "position"],
-      lines: processed,
+      lines: Buffer.from(processed),
     });
   if (sources.length) {
     writes.push({
