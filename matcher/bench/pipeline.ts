@@ -29,11 +29,12 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import * as hdr from "hdr-histogram-js";
-import type { KafkaMessage } from "kafkajs";
 import { createConsumer, createKafka, createProducer, ensureTopics } from "@fxcore/infra";
 import { acquireInfra } from "@fxcore/infra/local";
 import { createSerde, type Envelope } from "@fxcore/schemas";
+import * as hdr from "hdr-histogram-js";
+import type { KafkaMessage } from "kafkajs";
+import { MATCHER_OUTPUT_TYPES } from "../src/partition-matcher.ts";
 import { type SpawnedMatcher, spawnMatcher } from "../src/testing/spawn-matcher.ts";
 import { generateInputs } from "../test/support/input-stream.ts";
 
@@ -181,15 +182,7 @@ async function encodeAll(
 
 /** Every output type starts with the envelope meta: eventId, occurredAt, correlationId, causationId. */
 function assertMetaLayout(): void {
-  for (const type of [
-    "TradeExecuted",
-    "OrderCancelled",
-    "OrderExpired",
-    "OrderReplaced",
-    "OrderRejected",
-    "CancelRejected",
-    "ReplaceRejected",
-  ]) {
+  for (const type of MATCHER_OUTPUT_TYPES) {
     const fields = serde.catalog.current(type)!.schema.fields;
     const meta = fields[0]?.type as { fields?: Array<{ name: string }> } | undefined;
     const names = meta?.fields?.slice(0, 4).map((f) => f.name);

@@ -249,21 +249,10 @@ export class CommandHandler {
       report,
       ctx,
     };
-    const { request, id } = await this.#request(w);
-    return {
-      request,
-      finish: (written) => {
-        const outcome = this.#outcome(w, id, written);
-        if (outcome.type === "Written")
-          return {
-            report,
-            position: outcome.position,
-            orderId,
-            resent: false,
-            eventId: outcome.eventId,
-          };
-        if (outcome.type === "Conflict") return null;
-        if (outcome.sameRequest) return outcome.answer;
+    return this.#prepared(
+      w,
+      (position, eventId) => ({ report, position, orderId, resent: false, eventId }),
+      () => {
         // Answered, not stored: storing it would give a second order this ClOrdID.
         const [dup] = decidePlace(command, initialOrderState, {
           instruments: this.#d.instruments,
@@ -278,7 +267,7 @@ export class CommandHandler {
           eventId: null,
         };
       },
-    };
+    );
   }
 
   async cancel(req: CancelRequest, ctx: RequestContext): Promise<CommandAnswer> {
@@ -375,31 +364,24 @@ export class CommandHandler {
       report,
       ctx,
     };
-    const { request, id } = await this.#request(w);
-    return {
-      request,
-      finish: (written) => {
-        const outcome = this.#outcome(w, id, written);
-        if (outcome.type === "Written")
-          return {
-            report,
-            position: outcome.position,
-            orderId,
-            resent: false,
-            eventId: outcome.eventId,
-            ...(report === null ? { pending: kind } : {}),
-          };
-        if (outcome.type === "Conflict") return null;
-        if (outcome.sameRequest) return outcome.answer;
-        return {
-          report: reportOf(decide(true), loaded.state),
-          position: null,
-          orderId,
-          resent: false,
-          eventId: null,
-        };
-      },
-    };
+    return this.#prepared(
+      w,
+      (position, eventId) => ({
+        report,
+        position,
+        orderId,
+        resent: false,
+        eventId,
+        ...(report === null ? { pending: kind } : {}),
+      }),
+      () => ({
+        report: reportOf(decide(true), loaded.state),
+        position: null,
+        orderId,
+        resent: false,
+        eventId: null,
+      }),
+    );
   }
 
   /** Folds an order's stream. Events the state machine refuses are skipped, not fatal, here. */
@@ -480,6 +462,28 @@ export class CommandHandler {
       },
     };
     return { request, id };
+  }
+
+  /**
+   * The write request of a decided command, and how its outcome is answered:
+   * written, resent (the stored answer), a duplicate ClOrdID (answered, not
+   * stored), or null (its stream moved: decide again).
+   */
+  async #prepared(
+    w: WriteSpec,
+    written: (position: string, eventId: string) => CommandAnswer,
+    duplicate: () => CommandAnswer,
+  ): Promise<Prepared> {
+    const { request, id } = await this.#request(w);
+    return {
+      request,
+      finish: (outcome) => {
+        const o = this.#outcome(w, id, outcome);
+        if (o.type === "Written") return written(o.position, o.eventId);
+        if (o.type === "Conflict") return null;
+        return o.sameRequest ? o.answer : duplicate();
+      },
+    };
   }
 
   #outcome(
