@@ -204,8 +204,10 @@ async function viaWorker(
       while (state === TAPE_FREE || Atomics.load(control, c + 2) !== grown[at]) {
         if (failure !== undefined) throw failure;
         if (exited && state === TAPE_FREE) throw noAnswer();
-        const w = Atomics.waitAsync(control, c, TAPE_FREE);
-        if (w.async) await Promise.race([w.value, wakeUp]);
+        if (state === TAPE_FREE) {
+          const w = Atomics.waitAsync(control, c, TAPE_FREE);
+          if (w.async) await Promise.race([w.value, wakeUp]);
+        } else await wakeUp; // the tape is full; its "grown" message is on its way
         state = Atomics.load(control, c);
       }
       if (state === TAPE_END) {
