@@ -373,7 +373,7 @@ function startSnapshotInSlices(o: MatcherWorkerContext, state: PartitionState): 
 }
 
 /** Default least time between two transactions' starts (see minTransactionIntervalMs). */
-const DEFAULT_TXN_INTERVAL_MS = 5;
+const DEFAULT_TXN_INTERVAL_MS = 15;
 /** Default inputs per Kafka transaction: each costs ~5 broker round trips, so bigger is faster; it also bounds the redo after a failure. */
 const DEFAULT_INPUTS_PER_TRANSACTION = 5_000;
 /**
