@@ -25,6 +25,7 @@ export function brokerList(brokers: readonly string[] | string): string[] {
 }
 
 export function createKafka(options: KafkaClientOptions): Kafka {
+  quietKafkajsTimerWarning();
   const logger = options.logger;
   return new Kafka({
     clientId: options.clientId,
@@ -48,4 +49,24 @@ export function createKafka(options: KafkaClientOptions): Kafka {
         }
       : {}),
   });
+}
+
+/**
+ * kafkajs 2.2.4 passes a negative delay to setTimeout when idle, which Node
+ * 24 reports as a TimeoutNegativeWarning (harmless: it becomes 1 ms). Every
+ * process that creates a client drops that one warning (services, benches, the
+ * CLI, the test harness); every other warning still prints.
+ */
+export function quietKafkajsTimerWarning(): void {
+  const listeners = process.listeners("warning");
+  if (listeners.some((l) => (l as { fxcoreQuiet?: boolean }).fxcoreQuiet)) return;
+  process.removeAllListeners("warning");
+  const filtered = Object.assign(
+    (warning: Error) => {
+      if (warning.name === "TimeoutNegativeWarning") return;
+      for (const l of listeners) (l as (w: Error) => void)(warning);
+    },
+    { fxcoreQuiet: true },
+  );
+  process.on("warning", filtered);
 }

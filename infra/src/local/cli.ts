@@ -9,7 +9,7 @@ import {
   statusLocal,
   upLocal,
 } from "./local-infra.ts";
-import { quietKafkajsTimerWarning } from "./process.ts";
+import { quietKafkajsTimerWarning } from "../kafka/client.ts";
 
 quietKafkajsTimerWarning();
 

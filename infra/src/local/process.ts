@@ -180,25 +180,6 @@ export function tail(file: string, lines = 40): string {
 }
 
 /**
- * kafkajs 2.2.4 passes a negative delay to setTimeout when idle, which Node
- * 24 reports as a TimeoutNegativeWarning (harmless: it becomes 1 ms). The CLI
- * and the test harness drop that one warning; every other warning still prints.
- */
-export function quietKafkajsTimerWarning(): void {
-  const listeners = process.listeners("warning");
-  if (listeners.some((l) => (l as { fxcoreQuiet?: boolean }).fxcoreQuiet)) return;
-  process.removeAllListeners("warning");
-  const filtered = Object.assign(
-    (warning: Error) => {
-      if (warning.name === "TimeoutNegativeWarning") return;
-      for (const l of listeners) (l as (w: Error) => void)(warning);
-    },
-    { fxcoreQuiet: true },
-  );
-  process.on("warning", filtered);
-}
-
-/**
  * True when `pid` is alive and its command line contains every marker (a data
  * dir, a port flag). Recorded pids can be reused by unrelated processes after
  * a reboot; we only ever signal processes that are provably ours.

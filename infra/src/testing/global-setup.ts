@@ -1,7 +1,7 @@
 import type { TestProject } from "vitest/node";
 import { acquireInfra } from "../local/infra-source.ts";
 import type { InfraSettings } from "../local/local-infra.ts";
-import { quietKafkajsTimerWarning } from "../local/process.ts";
+import { quietKafkajsTimerWarning } from "../kafka/client.ts";
 import "./provided-context.ts";
 
 // vitest globalSetup for workspaces with *.it.test.ts: starts (or reuses) the
