@@ -7,7 +7,6 @@ import { fork } from "node:child_process";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
   createKafka,
-  createLogger,
   createMetricsRegistry,
   createPgPool,
   createProducer,
@@ -20,7 +19,8 @@ import {
   regionConfig,
   requireConfig,
   schemaRegistryConfig,
-  startTelemetry,
+  startServiceRuntime,
+  stopOnSignals,
 } from "@fxcore/infra";
 import { createSerde } from "@fxcore/schemas";
 import { OutboxRelay } from "./outbox-relay/relay.ts";
@@ -41,15 +41,8 @@ const config = requireConfig({
 });
 /** Set by the first process on the API processes it forks. */
 const isWorker = process.env.COMMAND_SERVICE_WORKER === "1";
-const telemetry = startTelemetry({
-  serviceName: "command-service",
-  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-});
-const logger = createLogger({
-  service: "command-service",
-  level: config.LOG_LEVEL,
-  region: config.FXCORE_REGION,
-});
+const runtime = startServiceRuntime("command-service", config);
+const { logger } = runtime;
 const pool = createPgPool({
   connectionString: config.DATABASE_URL,
   applicationName: "command-service",
@@ -111,6 +104,17 @@ const workers = isWorker
         },
       }),
     );
+const shutdown = stopOnSignals(runtime, async () => {
+  stopping = true;
+  for (const w of workers) w.kill("SIGTERM");
+  // A send stuck in broker retries must not keep a stopping process alive.
+  setTimeout(() => process.exit(1), 15_000).unref();
+  await clock?.stop();
+  await service.close();
+  await relay?.stop();
+  await disconnect?.();
+  await pool.end();
+});
 // A worker that dies takes the service down: the orchestrator restarts it whole.
 for (const w of workers)
   w.once("exit", (code) => {
@@ -139,25 +143,8 @@ logger.info(
   "command-service listening",
 );
 
-async function shutdown(signal: string, exitCode = 0): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "command-service stopping");
-  for (const w of workers) w.kill("SIGTERM");
-  // A send stuck in broker retries must not keep a stopping process alive.
-  setTimeout(() => process.exit(1), 15_000).unref();
-  await clock?.stop();
-  await service.close();
-  await relay?.stop();
-  await disconnect?.();
-  await pool.end();
-  await telemetry.shutdown();
-  process.exit(exitCode);
-}
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
 // A worker whose parent died (kill -9) must not keep serving on the shared port.
 if (isWorker) {
   if (!process.connected) void shutdown("parent-exit", 1);
   else process.once("disconnect", () => void shutdown("parent-exit", 1));
 }
-process.once("SIGINT", () => void shutdown("SIGINT"));

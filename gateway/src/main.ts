@@ -4,12 +4,12 @@
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
   Counter,
-  createLogger,
   createMetricsRegistry,
   createPgPool,
   redact,
   requireConfig,
-  startTelemetry,
+  startServiceRuntime,
+  stopOnSignals,
 } from "@fxcore/infra";
 import { migrateKeyStore, pgKeyLookup } from "./auth/key-store.ts";
 import { parseMasterKey } from "./auth/secret-box.ts";
@@ -19,15 +19,8 @@ import { buildApp } from "./http/app.ts";
 import { commandServiceClient } from "./upstream/command-client.ts";
 
 const config = requireConfig(gatewayConfigSpec);
-const telemetry = startTelemetry({
-  serviceName: "gateway",
-  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-});
-const logger = createLogger({
-  service: "gateway",
-  level: config.LOG_LEVEL,
-  region: config.FXCORE_REGION,
-});
+const runtime = startServiceRuntime("gateway", config);
+const { logger } = runtime;
 const master = parseMasterKey(config.GATEWAY_MASTER_KEY);
 if (!master.ok) {
   logger.fatal(master.problem);
@@ -86,16 +79,7 @@ logger.info(
   "gateway listening",
 );
 
-let stopping = false;
-const stop = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "gateway stopping");
+stopOnSignals(runtime, async () => {
   await app.close();
   await pool.end();
-  // A collector that is gone must not turn a clean stop into a crash.
-  await telemetry.shutdown().catch(() => {});
-  process.exit(0);
-};
-process.once("SIGINT", () => void stop("SIGINT"));
-process.once("SIGTERM", () => void stop("SIGTERM"));
+});

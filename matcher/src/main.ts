@@ -1,11 +1,11 @@
 import { createServer } from "node:http";
 import {
   createKafka,
-  createLogger,
   createMetricsRegistry,
   metricsHandler,
   requireConfig,
-  startTelemetry,
+  startServiceRuntime,
+  stopOnSignals,
 } from "@fxcore/infra";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import { createSerde } from "@fxcore/schemas";
@@ -16,15 +16,8 @@ import { startMatcher } from "./matcher-worker.ts";
 // Matcher process: one consumer-group member. Health and metrics on PORT.
 
 const config = requireConfig(matcherConfigSpec);
-const telemetry = startTelemetry({
-  serviceName: "matcher",
-  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-});
-const logger = createLogger({
-  service: "matcher",
-  level: config.LOG_LEVEL,
-  region: config.FXCORE_REGION,
-});
+const runtime = startServiceRuntime("matcher", config);
+const { logger } = runtime;
 const registry = createMetricsRegistry({ service: "matcher", region: config.FXCORE_REGION });
 // kafkajs retries a transaction's AddPartitionsToTxn that arrives while the
 // previous commit's markers are still being written (CONCURRENT_TRANSACTIONS)
@@ -83,16 +76,7 @@ server.listen(config.PORT, "0.0.0.0", () =>
   logger.info({ port: config.PORT }, "matcher listening"),
 );
 
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "matcher stopping");
+stopOnSignals(runtime, async () => {
   server.close();
   await matcher.stop();
-  await telemetry.shutdown().catch(() => {});
-  logger.flush();
-  process.exit(0);
-};
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+});

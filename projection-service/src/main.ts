@@ -3,7 +3,6 @@
 import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
 import {
   createKafka,
-  createLogger,
   createMetricsRegistry,
   createPgPool,
   databaseConfig,
@@ -14,7 +13,8 @@ import {
   regionConfig,
   requireConfig,
   schemaRegistryConfig,
-  startTelemetry,
+  startServiceRuntime,
+  stopOnSignals,
   str,
 } from "@fxcore/infra";
 import { createSerde } from "@fxcore/schemas";
@@ -41,15 +41,8 @@ const config = requireConfig({
   DLQ_TOPIC: str({ default: "fx.dlq" }),
   KAFKA_SESSION_TIMEOUT_MS: int({ default: 30_000, min: 6_000 }),
 });
-const telemetry = startTelemetry({
-  serviceName: "projection-service",
-  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-});
-const logger = createLogger({
-  service: "projection-service",
-  level: config.LOG_LEVEL,
-  region: config.FXCORE_REGION,
-});
+const runtime = startServiceRuntime("projection-service", config);
+const { logger } = runtime;
 const registry = createMetricsRegistry({
   service: "projection-service",
   region: config.FXCORE_REGION,
@@ -135,15 +128,10 @@ const digestTimer = setInterval(() => {
   );
 }, config.AUDIT_DIGEST_INTERVAL_MS);
 
-const shutdown = async (signal: string) => {
-  logger.info({ signal }, "shutting down");
+stopOnSignals(runtime, async () => {
   clearInterval(digestTimer);
   clearInterval(versionTimer);
   server.close();
   await consumer.stop().catch(() => {});
   await pool.end().catch(() => {});
-  await telemetry.shutdown().catch(() => {});
-  process.exit(0);
-};
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
-process.once("SIGINT", () => void shutdown("SIGINT"));
+});

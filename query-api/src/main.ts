@@ -2,7 +2,6 @@
 
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
-  createLogger,
   createMetricsRegistry,
   createPgPool,
   databaseConfig,
@@ -12,7 +11,8 @@ import {
   optional,
   regionConfig,
   requireConfig,
-  startTelemetry,
+  startServiceRuntime,
+  stopOnSignals,
   url,
 } from "@fxcore/infra";
 import { eventDecoder, regulatorApi } from "@fxcore/replay";
@@ -30,15 +30,8 @@ const config = requireConfig({
   // The regulator endpoints decode the event log: they need the registry.
   SCHEMA_REGISTRY_URL: optional(url({ protocols: ["http", "https"] })),
 });
-const telemetry = startTelemetry({
-  serviceName: "query-api",
-  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-});
-const logger = createLogger({
-  service: "query-api",
-  level: config.LOG_LEVEL,
-  region: config.FXCORE_REGION,
-});
+const runtime = startServiceRuntime("query-api", config);
+const { logger } = runtime;
 const pool = createPgPool({
   connectionString: config.DATABASE_URL,
   applicationName: "query-api",
@@ -69,12 +62,8 @@ const app = await buildApp({
 await app.listen({ port: config.PORT, host: "0.0.0.0" });
 logger.info({ port: config.PORT }, "query-api listening");
 
-const shutdown = async () => {
+stopOnSignals(runtime, async () => {
   await app.close().catch(() => {});
   await hub.close();
   await pool.end().catch(() => {});
-  await telemetry.shutdown().catch(() => {});
-  process.exit(0);
-};
-process.once("SIGTERM", () => void shutdown());
-process.once("SIGINT", () => void shutdown());
+});
