@@ -1,26 +1,13 @@
-import {
-  eventId as esEventId,
-  migrateEventStore,
-  PostgresEventStore,
-  streamId,
-} from "@fxcore/event-store";
-import { createPgPool, type PgPool } from "@fxcore/infra";
-import { createTestDatabase, type TestDatabase } from "@fxcore/infra/testing";
-import {
-  type EventEnvelope,
-  migrateProjection,
-  pairLookup,
-  projectBatch,
-} from "@fxcore/projection-service";
+import { eventId as esEventId, PostgresEventStore, streamId } from "@fxcore/event-store";
+import type { PgPool } from "@fxcore/infra";
+import { type EventEnvelope, pairLookup, projectBatch } from "@fxcore/projection-service";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../src/http/app.ts";
-import { type NotificationHub, startNotificationHub } from "../src/live/hub.ts";
+import { type QueryApiUnderTest, startQueryApi } from "./harness.ts";
 import { accept, cancel, engineSession } from "./session.ts";
 
-let db: TestDatabase;
+let api: QueryApiUnderTest;
 let pool: PgPool;
-let hub: NotificationHub;
 let app: FastifyInstance;
 const run = engineSession();
 const project = (events: EventEnvelope[]) =>
@@ -39,12 +26,11 @@ const get = (url: string, headers: Record<string, string> = as("A1,A2")) =>
   app.inject({ method: "GET", url, headers });
 
 beforeAll(async () => {
-  db = await createTestDatabase("queryapi");
-  pool = createPgPool({ connectionString: db.url, applicationName: "query-api-it" });
-  await migrateEventStore(pool);
-  await migrateProjection(pool);
-  hub = await startNotificationHub(db.url);
-  app = await buildApp({ pool, hub, readYourWritesTimeoutMs: 1_500, heartbeatMs: 200 });
+  api = await startQueryApi("queryapi", () => ({
+    readYourWritesTimeoutMs: 1_500,
+    heartbeatMs: 200,
+  }));
+  ({ pool, app } = api);
   await app.listen({ port: 18190, host: "127.0.0.1" });
   // A1 and A2 rest bids, A3 sells through them, A2 cancels the rest; some USDJPY too.
   await project(
@@ -59,10 +45,7 @@ beforeAll(async () => {
   );
 }, 60_000);
 afterAll(async () => {
-  await app?.close();
-  await hub?.close();
-  await pool?.end();
-  await db?.drop();
+  await api?.close();
 });
 
 describe("authorisation", () => {

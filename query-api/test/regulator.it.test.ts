@@ -1,11 +1,10 @@
 import { REFERENCE_CATALOG } from "@fxcore/domain";
-import { eventId, migrateEventStore, PostgresEventStore, streamId } from "@fxcore/event-store";
-import { createPgPool, type PgPool } from "@fxcore/infra";
-import { createTestDatabase, infraSettings, type TestDatabase } from "@fxcore/infra/testing";
+import { eventId, PostgresEventStore, streamId } from "@fxcore/event-store";
+import type { PgPool } from "@fxcore/infra";
+import { infraSettings } from "@fxcore/infra/testing";
 import {
   type DecodedEvent,
   type EventEnvelope,
-  migrateProjection,
   pairLookup,
   projectBatch,
 } from "@fxcore/projection-service";
@@ -13,13 +12,11 @@ import { eventDecoder, regulatorApi } from "@fxcore/replay";
 import { createSerde, type Serde } from "@fxcore/schemas";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../src/http/app.ts";
-import { type NotificationHub, startNotificationHub } from "../src/live/hub.ts";
+import { type QueryApiUnderTest, startQueryApi } from "./harness.ts";
 import { accept, cancel, engineSession } from "./session.ts";
 
-let db: TestDatabase;
+let api: QueryApiUnderTest;
 let pool: PgPool;
-let hub: NotificationHub;
 let app: FastifyInstance;
 let serde: Serde;
 
@@ -80,22 +77,16 @@ const feed = async (events: readonly EventEnvelope[]) => {
 };
 
 beforeAll(async () => {
-  db = await createTestDatabase("queryreg");
-  pool = createPgPool({ connectionString: db.url, applicationName: "query-api-regulator-it" });
-  await migrateEventStore(pool);
-  await migrateProjection(pool);
   serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
-  hub = await startNotificationHub(db.url);
-  app = await buildApp({
-    pool,
-    hub,
+  api = await startQueryApi("queryreg", (pool) => ({
     regulator: regulatorApi({
       pool,
       serde,
       decode: eventDecoder(serde),
       instruments: REFERENCE_CATALOG,
     }),
-  });
+  }));
+  ({ pool, app } = api);
   const run = engineSession();
   await feed(
     run([
@@ -106,10 +97,7 @@ beforeAll(async () => {
   );
 }, 60_000);
 afterAll(async () => {
-  await app?.close();
-  await hub?.close();
-  await pool?.end();
-  await db?.drop();
+  await api?.close();
 });
 
 describe("regulator endpoints", () => {
