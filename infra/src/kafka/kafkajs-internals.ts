@@ -130,6 +130,37 @@ export async function sendProduceBody(broker: KafkajsBroker, body: Buffer): Prom
   }
 }
 
+interface RequestQueueInternals {
+  readonly pending: readonly unknown[];
+  readonly throttledUntil: number;
+  scheduleCheckPendingRequests(): void;
+}
+
+let idleTimerFixed = false;
+/**
+ * kafkajs 2.2.4 re-arms a timer on every connection after each check of its
+ * request queue, empty or not: `throttledUntil` starts at -1, so the delay is
+ * negative, Node clamps it to 1 ms, and every open connection wakes its
+ * process ~1,000 times a second forever (an idle consumer: ~34 ms of CPU per
+ * second; ~7 with this fix). With nothing pending and no throttle in force
+ * there is nothing to check: a new request is sent at once or re-arms the
+ * check itself (push), and a response or timeout checks the queue again.
+ */
+export function fixKafkajsIdleTimer(): void {
+  if (idleTimerFixed) return;
+  const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as {
+    prototype: RequestQueueInternals;
+  };
+  const original = RequestQueue.prototype.scheduleCheckPendingRequests;
+  if (typeof original !== "function")
+    throw new Error("kafkajs internals changed: RequestQueue has no scheduleCheckPendingRequests");
+  RequestQueue.prototype.scheduleCheckPendingRequests = function (this: RequestQueueInternals) {
+    if (this.pending.length === 0 && !(this.throttledUntil > Date.now())) return;
+    original.call(this);
+  };
+  idleTimerFixed = true;
+}
+
 export const COORDINATOR_TYPE = { GROUP: 0, TRANSACTION: 1 } as const;
 
 /**
