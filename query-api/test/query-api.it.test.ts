@@ -353,5 +353,18 @@ describe("server-sent events", () => {
     expect(
       (await get("/v1/stream/accounts/A1/executions?lastEventId=x", as("A1"))).statusCode,
     ).toBe(400);
+    for (const url of ["/v1/stream/accounts/A1/executions", "/v1/stream/trades/EURUSD"]) {
+      const bad = await get(url, { ...as("A1"), "last-event-id": "12a" });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toMatchObject({ error: "BAD_REQUEST" });
+      expect(JSON.stringify(bad.json())).toContain("Last-Event-ID");
+    }
+  });
+  it("answers 404 UNKNOWN_SYMBOL for a stream of a pair that is not an instrument", async () => {
+    for (const url of ["/v1/stream/trades/EURXXX", "/v1/stream/depth/EURXXX"]) {
+      const r = await get(url);
+      expect(r.statusCode).toBe(404);
+      expect(r.json()).toMatchObject({ error: "UNKNOWN_SYMBOL" });
+    }
   });
 });

@@ -75,6 +75,36 @@ const lastEventId = (req: FastifyRequest): string | undefined => {
   return typeof h === "string" ? h : (req.query as { lastEventId?: string }).lastEventId;
 };
 
+/** The sequence a stream resumes after; null when Last-Event-ID is malformed (the answer is sent). */
+const resumeAfter = (
+  req: FastifyRequest,
+  reply: FastifyReply,
+  what: string,
+): { from: number | undefined } | null => {
+  const from = lastEventId(req);
+  if (from === undefined) return { from: undefined };
+  if (/^[0-9]{1,15}$/.test(from)) return { from: Number(from) };
+  void reply.code(400).send(badRequest("Last-Event-ID", `must be ${what}`));
+  return null;
+};
+
+/** False (and a 404 sent) when the pair is not an instrument. */
+const knownPair = (symbol: string, reply: FastifyReply): boolean => {
+  if (priceScaleOf(symbol) !== undefined) return true;
+  void reply.code(404).send({ error: "UNKNOWN_SYMBOL", message: `no instrument ${symbol}` });
+  return false;
+};
+
+const sseRoute = (summary: string, params: object, querystring: object) => ({
+  schema: {
+    summary,
+    tags: ["streams"],
+    params: { type: "object", required: Object.keys(params), properties: params },
+    querystring,
+    produces: ["text/event-stream"],
+  },
+});
+
 export function registerStreamRoutes(
   app: FastifyInstance,
   models: ReadModels,
@@ -95,28 +125,20 @@ export function registerStreamRoutes(
 
   app.get<{ Params: { account: string } }>(
     "/v1/stream/accounts/:account/executions",
-    {
-      schema: {
-        summary:
-          "SSE: execution reports of an account; resume with Last-Event-ID (the account sequence)",
-        tags: ["streams"],
-        params: { type: "object", required: ["account"], properties: { account: accountParam } },
-        querystring: resumable,
-        produces: ["text/event-stream"],
-      },
-    },
+    sseRoute(
+      "SSE: execution reports of an account; resume with Last-Event-ID (the account sequence)",
+      { account: accountParam },
+      resumable,
+    ),
     async (req, reply) => {
       const account = req.params.account;
       if (!mayRead(req.caller, account))
         return reply
           .code(403)
           .send({ error: "FORBIDDEN", message: `not authorised for account ${account}` });
-      const from = lastEventId(req);
-      if (from !== undefined && !/^[0-9]{1,15}$/.test(from))
-        return reply
-          .code(400)
-          .send(badRequest("Last-Event-ID", "must be an execution sequence number"));
-      let cursor = Number(from ?? 0);
+      const resume = resumeAfter(req, reply, "an execution sequence number");
+      if (!resume) return reply;
+      let cursor = resume.from ?? 0;
       stream(
         req,
         reply,
@@ -137,29 +159,17 @@ export function registerStreamRoutes(
 
   app.get<{ Params: { symbol: string } }>(
     "/v1/stream/trades/:symbol",
-    {
-      schema: {
-        summary:
-          "SSE: the trade tape of a pair; resume with Last-Event-ID (the pair sequence), else from now",
-        tags: ["streams"],
-        params: { type: "object", required: ["symbol"], properties: { symbol: symbolParam } },
-        querystring: resumable,
-        produces: ["text/event-stream"],
-      },
-    },
+    sseRoute(
+      "SSE: the trade tape of a pair; resume with Last-Event-ID (the pair sequence), else from now",
+      { symbol: symbolParam },
+      resumable,
+    ),
     async (req, reply) => {
       const symbol = req.params.symbol;
-      if (priceScaleOf(symbol) === undefined)
-        return reply
-          .code(404)
-          .send({ error: "UNKNOWN_SYMBOL", message: `no instrument ${symbol}` });
-      const from = lastEventId(req);
-      if (from !== undefined && !/^[0-9]{1,15}$/.test(from))
-        return reply.code(400).send(badRequest("Last-Event-ID", "must be a trade sequence number"));
-      let cursor =
-        from !== undefined
-          ? Number(from)
-          : Number((await models.trades(symbol, { limit: 1 }))[0]?.seq ?? 0);
+      if (!knownPair(symbol, reply)) return reply;
+      const resume = resumeAfter(req, reply, "a trade sequence number");
+      if (!resume) return reply;
+      let cursor = resume.from ?? Number((await models.trades(symbol, { limit: 1 }))[0]?.seq ?? 0);
       stream(
         req,
         reply,
@@ -176,25 +186,18 @@ export function registerStreamRoutes(
 
   app.get<{ Params: { symbol: string }; Querystring: { levels: number } }>(
     "/v1/stream/depth/:symbol",
-    {
-      schema: {
-        summary: "SSE: L2 snapshots of a pair whenever its book changes",
-        tags: ["streams"],
-        params: { type: "object", required: ["symbol"], properties: { symbol: symbolParam } },
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: { levels: { type: "integer", minimum: 1, maximum: 50, default: 10 } },
-        },
-        produces: ["text/event-stream"],
+    sseRoute(
+      "SSE: L2 snapshots of a pair whenever its book changes",
+      { symbol: symbolParam },
+      {
+        type: "object",
+        additionalProperties: false,
+        properties: { levels: { type: "integer", minimum: 1, maximum: 50, default: 10 } },
       },
-    },
+    ),
     async (req, reply) => {
       const symbol = req.params.symbol;
-      if (priceScaleOf(symbol) === undefined)
-        return reply
-          .code(404)
-          .send({ error: "UNKNOWN_SYMBOL", message: `no instrument ${symbol}` });
+      if (!knownPair(symbol, reply)) return reply;
       let last = "";
       let n = 0;
       stream(
