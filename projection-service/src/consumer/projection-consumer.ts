@@ -227,7 +227,7 @@ export async function startProjectionConsumer(
   };
 
   const commit = async (gen: number, prepared: PreparedBatch, taken: ReturnType<typeof take>) => {
-    await withTransaction(o.pool, (tx) => writeBatch(tx, o.projector, prepared));
+    await withTransaction(o.pool, (tx) => writeBatch(tx, prepared));
     if (gen !== generation) return;
     for (const s of prepared.sources) stored.set(key(s.topic, s.partition), s.nextOffset);
     if (o.onBatch) {

@@ -1,8 +1,8 @@
 // One consumed batch → one Postgres transaction: read-model changes, the
 // event-store sink, the processed-event set, the consumed offset and the
 // audit records all commit together or not at all (exactly-once effect).
-import type { AppendItem, PostgresEventStore } from "@fxcore/event-store";
-import { streamId, eventId as toEventId } from "@fxcore/event-store";
+import type { PostgresEventStore } from "@fxcore/event-store";
+import { streamId } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
 import { withTransaction } from "@fxcore/infra";
 import { auditCopyLines, chainAudit, writeAuditLines } from "../audit/audit-store.ts";
@@ -13,6 +13,13 @@ import type { OrderView } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
 import type { PairLookup } from "../models/project.ts";
 import { copyField } from "./copy-rows.ts";
+import {
+  loadSinkHeads,
+  planSink,
+  SINK_COLUMNS,
+  SINK_TABLE,
+  type SinkCandidate,
+} from "./event-store-sink.ts";
 import {
   encodePending,
   loadWorkingSet,
@@ -51,7 +58,10 @@ export interface ProjectorOptions {
   /** Read-model version schema written to (rm_v1 …). */
   readonly schema: string;
   readonly pairs: PairLookup;
-  /** When set, matcher outputs are appended to it in the same transaction (same database). */
+  /**
+   * When set, matcher outputs are appended to its table in the same
+   * transaction (same database; by COPY, ADR 078).
+   */
   readonly eventStore?: PostgresEventStore;
   /** Audit trail on (the live projection) or off (a rebuild). */
   readonly audit: boolean;
@@ -85,6 +95,8 @@ export interface InFlight {
   readonly positions: ReadonlyMap<string, PositionView>;
   /** Every chain head this projector has produced so far (not only this batch's). */
   readonly auditHeads: ReadonlyMap<string, ChainHead>;
+  /** Last event-store revision of each pair's executions stream this projector has seen or written. */
+  readonly sinkHeads: ReadonlyMap<string, number>;
 }
 
 /** A batch projected in memory, ready to be written in one transaction. */
@@ -97,11 +109,12 @@ export interface PreparedBatch {
   readonly audit: readonly AuditRecord[];
   /**
    * The batch's statements, encoded while the batch before it commits (ADR
-   * 077): read models, then (after the event-store sink) processed events,
+   * 077): read models, the event-store sink, then processed events,
    * offsets and the notification; the audit COPY last.
    */
   readonly writes: {
     readonly readModels: readonly Write[];
+    readonly sink: readonly Write[];
     readonly bookkeeping: readonly Write[];
   };
   readonly auditLines: Buffer;
@@ -117,7 +130,7 @@ export async function projectBatch(
 ): Promise<BatchResult> {
   return withTransaction(pool, async (tx) => {
     const prepared = await prepareBatch(tx, opts, batch);
-    await writeBatch(tx, opts, prepared);
+    await writeBatch(tx, prepared);
     return prepared.result;
   });
 }
@@ -187,6 +200,10 @@ export async function prepareBatch(
   for (const r of audit)
     auditHeads.set(r.pair, { pair: r.pair, chainSeq: r.chainSeq, hash: r.hash });
 
+  const sink = opts.eventStore
+    ? await prepareSink(db, fresh, inFlight?.sinkHeads, opts.onProblem)
+    : { writes: [], heads: new Map(inFlight?.sinkHeads) };
+
   const accounts = [...new Set(pending.reports.map((r) => r.account))];
   const symbols = [
     ...new Set([...pending.trades.map((t) => t.symbol), ...pending.depth.map((d) => d.symbol)]),
@@ -202,6 +219,7 @@ export async function prepareBatch(
     audit,
     writes: {
       readModels: encodePending(opts.schema, pending, existingOrders),
+      sink: sink.writes,
       bookkeeping: bookkeepingWrites(opts.schema, fresh, sources, accounts, symbols),
     },
     auditLines: Buffer.from(auditCopyLines(audit)),
@@ -218,9 +236,44 @@ export async function prepareBatch(
       accountSeqs: pending.accountSeqs,
       positions: pending.positions,
       auditHeads,
+      sinkHeads: sink.heads,
     },
   };
 }
+
+/** The sink's COPY for a batch's matcher outputs, on top of the heads known so far. */
+const prepareSink = async (
+  db: Queryable,
+  fresh: readonly DecodedEvent[],
+  known: ReadonlyMap<string, number> | undefined,
+  onProblem: ProjectorOptions["onProblem"],
+): Promise<{ writes: Write[]; heads: Map<string, number> }> => {
+  const candidates: SinkCandidate[] = [];
+  for (const d of fresh) {
+    const e = d.envelope.event;
+    if (d.raw === null || !isMatcherOutput(e)) continue;
+    candidates.push({
+      symbol: pairOf(e),
+      seq: e.seq,
+      eventId: d.envelope.eventId,
+      type: e.type,
+      schemaId: d.raw.schemaId,
+      schemaVersion: d.raw.schemaVersion,
+      payload: d.raw.value,
+    });
+  }
+  const heads = new Map(known);
+  const missing = [...new Set(candidates.map((c) => c.symbol))].filter((s) => !heads.has(s));
+  for (const [s, v] of await loadSinkHeads(db, missing)) heads.set(s, v);
+  const plan = planSink(candidates, heads);
+  for (const p of plan.problems) onProblem?.(p.eventId, p.problem);
+  return {
+    writes: plan.lines.length
+      ? [{ copy: SINK_TABLE, columns: SINK_COLUMNS, lines: Buffer.from(plan.lines) }]
+      : [],
+    heads: plan.heads,
+  };
+};
 
 /** Processed events, consumed offsets and the change notification of a batch. */
 const bookkeepingWrites = (
@@ -270,80 +323,10 @@ const bookkeepingWrites = (
  * Writes a prepared batch in the caller's transaction; the caller commits.
  * Its statements were encoded in prepareBatch: here they only go out.
  */
-export async function writeBatch(
-  tx: PgClient,
-  opts: ProjectorOptions,
-  b: PreparedBatch,
-): Promise<void> {
+export async function writeBatch(tx: PgClient, b: PreparedBatch): Promise<void> {
   await sendWrites(tx, b.writes.readModels);
-  if (opts.eventStore) await sinkMatcherOutputs(opts.eventStore, tx, b.fresh, opts.onProblem);
+  await sendWrites(tx, b.writes.sink);
   await sendWrites(tx, b.writes.bookkeeping);
   // Last: switches the transaction to the append-only role.
   await writeAuditLines(tx, b.auditLines);
-}
-
-async function sinkMatcherOutputs(
-  store: PostgresEventStore,
-  tx: Parameters<Parameters<typeof withTransaction>[1]>[0],
-  events: readonly DecodedEvent[],
-  onProblem: ProjectorOptions["onProblem"],
-): Promise<void> {
-  const outs = events
-    .filter((d) => d.raw !== null && isMatcherOutput(d.envelope.event))
-    .map((d) => ({
-      d,
-      symbol: pairOf(d.envelope.event),
-      seq: (d.envelope.event as { seq: number }).seq,
-    }))
-    .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.seq - b.seq));
-  const items: AppendItem[] = [];
-  const firstSeqs: number[] = [];
-  for (let i = 0; i < outs.length; ) {
-    let j = i + 1;
-    while (
-      j < outs.length &&
-      outs[j]?.symbol === outs[i]?.symbol &&
-      outs[j]?.seq === (outs[j - 1]?.seq ?? 0) + 1
-    )
-      j++;
-    const run = outs.slice(i, j);
-    const first = run[0]!;
-    firstSeqs.push(first.seq);
-    items.push({
-      stream: executionStream(first.symbol),
-      expected: first.seq === 1 ? "no-stream" : BigInt(first.seq - 2),
-      events: run.map(({ d }) => ({
-        eventId: toEventId(d.envelope.eventId),
-        type: d.envelope.event.type,
-        schemaId: d.raw!.schemaId,
-        schemaVersion: d.raw!.schemaVersion,
-        payload: d.raw!.value,
-        metadata: { pairSeq: (d.envelope.event as { seq: number }).seq },
-      })),
-    });
-    i = j;
-  }
-  if (items.length === 0) return;
-  const results = await store.appendBatch(items, { via: tx });
-  const retries: AppendItem[] = [];
-  results.forEach((r, i) => {
-    if (r.ok) return;
-    const item = items[i]!;
-    const wanted = BigInt(firstSeqs[i]! - 1);
-    const last = wanted + BigInt(item.events.length) - 1n;
-    if (r.error.actual < wanted) {
-      onProblem?.(
-        item.events[0]!.eventId,
-        `event-store gap in ${item.stream}: at revision ${r.error.actual}, batch starts at ${wanted}`,
-      );
-    } else if (r.error.actual < last) {
-      // Partly there already (an earlier run got further): append the rest.
-      retries.push({
-        ...item,
-        expected: r.error.actual,
-        events: item.events.slice(Number(r.error.actual - wanted) + 1),
-      });
-    }
-  });
-  if (retries.length) await store.appendBatch(retries, { via: tx });
 }

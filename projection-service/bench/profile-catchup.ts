@@ -1,0 +1,165 @@
+// Diagnostic (not the benchmark): catch-up only, with Postgres backend CPU per
+// statement kind (/proc/<pid>/schedstat around each statement) and, with
+// PROFILE=1, a V8 CPU profile of the consume window only. Env as bench:projection;
+// BENCH_CATCHUP_ORDERS (default 20000), PROFILE_OUT (default /tmp/projection-catchup.cpuprofile).
+import { readFileSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
+import {
+  createKafka,
+  createPgPool,
+  createProducer,
+  deleteTopics,
+  ensureTopics,
+} from "@fxcore/infra";
+import { createSerde } from "@fxcore/schemas";
+import pg from "pg";
+import { decodeWith } from "../src/consumer/decode.ts";
+import { startProjectionConsumer } from "../src/consumer/projection-consumer.ts";
+import { pairLookup } from "../src/reference-pairs.ts";
+import { migrateProjection } from "../src/store/migrate.ts";
+import { scriptedSession } from "../test/session.ts";
+import { encodeEvent } from "../test/topic-records.ts";
+
+const KAFKA = process.env.KAFKA_BROKERS ?? "127.0.0.1:19092";
+const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:18081/apis/ccompat/v7";
+const ADMIN_DB = process.env.DATABASE_URL ?? "postgres://fxcore:fxcore@127.0.0.1:15432/fxcore";
+const N = Number(process.env.BENCH_CATCHUP_ORDERS ?? 20_000);
+const suffix = Date.now().toString(36);
+const kafka = createKafka({ brokers: KAFKA, clientId: "profile-projection" });
+const serde = createSerde({ registryUrl: REGISTRY });
+const producer = await createProducer(kafka);
+const db = `proj_prof_${suffix}`;
+const admin = new pg.Client({ connectionString: ADMIN_DB });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${db}`);
+const url = new URL(ADMIN_DB);
+url.pathname = `/${db}`;
+const pool = createPgPool({
+  connectionString: url.toString(),
+  applicationName: "profile-projection",
+  max: 4,
+});
+const perKind = new Map<string, { n: number; ns: number }>();
+const schedNs = (pid: number) =>
+  Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
+const kindOf = (q: unknown): string => {
+  const t = typeof q === "string" ? q : ((q as { text?: string }).text ?? "?");
+  return t.replace(/\s+/g, " ").slice(0, 70);
+};
+let measuring = false;
+pool.on("connect", (client) => {
+  const pid = (client as unknown as { processID: number }).processID;
+  const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...a: unknown[]) => {
+    if (!measuring) return query(...a);
+    const k = kindOf(a[0]);
+    const t0 = schedNs(pid);
+    const add = () => {
+      const e = perKind.get(k) ?? { n: 0, ns: 0 };
+      e.n++;
+      e.ns += schedNs(pid) - t0;
+      perKind.set(k, e);
+    };
+    const cb = a.at(-1);
+    if (typeof cb === "function")
+      a[a.length - 1] = (...x: unknown[]) => {
+        add();
+        return (cb as (...y: unknown[]) => unknown)(...x);
+      };
+    const r = query(...a) as
+      | { then?: unknown; on?: (e: string, f: () => void) => void }
+      | undefined;
+    if (!r || typeof cb === "function") return r;
+    if (typeof r.then === "function") (r as Promise<unknown>).then(add, add);
+    else if (r.on) {
+      r.on("finish", add);
+      r.on("error", add);
+    }
+    return r;
+  };
+});
+await migrateEventStore(pool);
+await migrateProjection(pool);
+const topics = { orders: `fx.orders.prof-${suffix}`, executions: `fx.executions.prof-${suffix}` };
+await ensureTopics(
+  kafka,
+  [topics.orders, topics.executions].map((name) => ({ name, partitions: 4, replicationFactor: 1 })),
+);
+const events = scriptedSession(N, 32, 1);
+const encoded = await Promise.all(events.map((e) => encodeEvent(serde, topics, e)));
+for (let i = 0; i < encoded.length; i += 1000) {
+  const chunk = encoded.slice(i, i + 1000);
+  for (const topic of [topics.orders, topics.executions]) {
+    const records = chunk
+      .filter((c) => c.topic === topic)
+      .map((c) => ({ key: c.key, value: c.value }));
+    if (records.length) await producer.send(topic, records);
+  }
+}
+const backends = async () => {
+  const { rows } = await admin.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE datname = $1",
+    [db],
+  );
+  let s = 0;
+  for (const { pid } of rows) s += schedNs(pid);
+  return s;
+};
+const session = new Session();
+if (process.env.PROFILE === "1") {
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 500 });
+}
+let applied = 0;
+let last = 0;
+measuring = true;
+const pg0 = await backends();
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+if (process.env.PROFILE === "1") await session.post("Profiler.start");
+const c = await startProjectionConsumer({
+  kafka,
+  pool,
+  groupId: `prof-${suffix}`,
+  topics: [topics.orders, topics.executions],
+  decode: decodeWith(serde),
+  projector: {
+    schema: "rm_v1",
+    pairs: pairLookup(),
+    eventStore: new PostgresEventStore(pool),
+    audit: true,
+  },
+  onBatch: (b) => {
+    applied += b.result.eventIds.length;
+    last = performance.now();
+  },
+});
+await c.joined;
+while (applied < events.length) await new Promise((r) => setTimeout(r, 20));
+const cpu = process.cpuUsage(cpu0);
+const pgNs = (await backends()) - pg0;
+if (process.env.PROFILE === "1") {
+  const { profile } = await session.post("Profiler.stop");
+  writeFileSync(
+    process.env.PROFILE_OUT ?? "/tmp/projection-catchup.cpuprofile",
+    JSON.stringify(profile),
+  );
+}
+measuring = false;
+const n = events.length;
+console.log(
+  `${n} events in ${((last - t0) / 1000).toFixed(2)} s; process ${((cpu.user + cpu.system) / n).toFixed(1)} µs/event, Postgres ${(pgNs / 1000 / n).toFixed(1)} µs/event`,
+);
+for (const [k, v] of [...perKind].sort((a, b) => b[1].ns - a[1].ns).slice(0, 30))
+  console.log(
+    `${(v.ns / 1000 / n).toFixed(2).padStart(7)} µs/ev ${String(v.n).padStart(5)}x  ${k}`,
+  );
+await c.stop();
+await pool.end();
+if (process.env.KEEP_DB === "1") console.log(`kept database ${db}`);
+else await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+await admin.end();
+await producer.disconnect();
+await deleteTopics(kafka, [topics.orders, topics.executions]).catch(() => {});
