@@ -40,13 +40,14 @@ import {
   TAPE_END,
   TAPE_FREE,
   TAPE_STOP,
+  TAPE_STOPPED,
   type TapeEnums,
   type TapeProgress,
   TapeReader,
   tapeEnums,
   tapeLayout,
 } from "./input-tape.ts";
-import type { DecodeWorkerData, DecodeWorkerMessage } from "./ocf-decode-worker.ts";
+import type { DecodeJob, DecodeWorkerMessage } from "./ocf-decode-worker.ts";
 import { STANDBY_RULES, StandbyApplier } from "./standby-applier.ts";
 
 const INPUT_RECORDS = new Map<string, string>(
@@ -104,7 +105,78 @@ const currentInputReaders = (schemas: SchemaCatalog) =>
     }),
   );
 
+// Tape readers by file schema and pair, per schema catalog: a file read again is not compiled again.
+const tapeSources = new WeakMap<SchemaCatalog, Map<string, TapeReaderSource | null>>();
+
+/** The tape reader of a file schema; null when the compiler does not model it. */
+function tapeSource(
+  fileSchema: unknown,
+  pair: string,
+  schemas: SchemaCatalog,
+  enums: TapeEnums,
+): TapeReaderSource | null {
+  let cache = tapeSources.get(schemas);
+  if (cache === undefined) {
+    cache = new Map();
+    tapeSources.set(schemas, cache);
+  }
+  const key = `${pair}\0${JSON.stringify(enums)}\0${JSON.stringify(fileSchema)}`;
+  let source = cache.get(key);
+  if (source !== undefined) return source;
+  const readers = currentInputReaders(schemas);
+  try {
+    source = tapeReaderSource(
+      schemaTree(fileSchema),
+      "event",
+      (name) => readers.get(name.slice(name.lastIndexOf(".") + 1)),
+      KIND_OF_RECORD,
+      tapeLayout(enums),
+      pair,
+    );
+  } catch (e) {
+    if (!(e instanceof UnsupportedSchema)) throw e;
+    source = null;
+  }
+  if (cache.size >= 16) cache.clear();
+  cache.set(key, source);
+  return source;
+}
+
 const TAPES_IN_FLIGHT = 4;
+/** Entries on the first tape (each next one holds twice as many): the engine's thread starts after ~1,000 inputs, not 8,192. */
+const FIRST_TAPE_ENTRIES = 1024;
+
+// One idle decode worker is kept between rebuilds (ADR 096): a rebuild does not
+// pay a thread start and module loads, and its decode code is already optimised.
+// Unreferenced while idle (it never holds the process open) and ended after a pause.
+let idleWorker: Worker | undefined;
+let idleTimer: NodeJS.Timeout | undefined;
+const IDLE_MS = 30_000;
+
+function takeWorker(): Worker {
+  const w = idleWorker;
+  idleWorker = undefined;
+  clearTimeout(idleTimer);
+  if (w !== undefined) {
+    w.ref();
+    return w;
+  }
+  return new Worker(new URL("./ocf-decode-worker.ts", import.meta.url));
+}
+
+function releaseWorker(w: Worker): void {
+  if (idleWorker !== undefined) {
+    void w.terminate();
+    return;
+  }
+  w.unref();
+  idleWorker = w;
+  idleTimer = setTimeout(() => {
+    if (idleWorker === w) idleWorker = undefined;
+    void w.terminate();
+  }, IDLE_MS);
+  idleTimer.unref();
+}
 
 /** The worker pipeline; undefined when the file's schema is not one the compiled tape reader models. */
 async function viaWorker(
@@ -115,29 +187,17 @@ async function viaWorker(
   schemas: SchemaCatalog,
   enums: TapeEnums,
 ): Promise<OcfReplay | undefined> {
-  // The header is read here too: the reader is compiled on this thread while the worker starts.
+  // The header is read here too: the reader is compiled on this thread (while a new worker starts).
   const header = openOcfFile(path);
   header.close();
   const tapes = Array.from({ length: TAPES_IN_FLIGHT }, () => newTapeBuffers());
-  const data: DecodeWorkerData = {
-    path,
-    pair,
-    untilNs: asOf.kind === "time" ? asOf.ns : null,
-    inputTypes: [...STANDBY_RULES.inputTypes],
-    commandSideOutcomes: [...STANDBY_RULES.commandSideOutcomes],
-    dedupeWindow: STANDBY_RULES.dedupeWindow,
-    knownSymbols: [...catalog.keys()],
-    enums,
-    tapes,
-    control: new SharedArrayBuffer(controlBytes(TAPES_IN_FLIGHT)),
-  };
-  const control = new Int32Array(data.control);
-  const worker = new Worker(new URL("./ocf-decode-worker.ts", import.meta.url), {
-    workerData: data,
-  });
+  const controlBuffer = new SharedArrayBuffer(controlBytes(TAPES_IN_FLIGHT));
+  const control = new Int32Array(controlBuffer);
+  const worker = takeWorker();
   const grown = new Array<number>(TAPES_IN_FLIGHT).fill(0);
   let failure: Error | undefined;
   let exited = false;
+  let ended = false;
   // Wakes a wait below on any message or the worker's end (tapes themselves are signalled in `control`).
   let wake: (() => void) | undefined;
   let wakeUp = new Promise<void>((resolve) => {
@@ -149,39 +209,48 @@ async function viaWorker(
       wake = resolve;
     });
   };
-  worker.on("message", (m: DecodeWorkerMessage) => {
+  const onMessage = (m: DecodeWorkerMessage) => {
     if (m.kind === "grown") {
       tapes[m.tape] = m.buffers;
       grown[m.tape]!++;
-    } else failure = new Error(m.message);
+    } else {
+      ended = true;
+      if (m.kind === "error") failure = new Error(m.message);
+    }
     notify();
-  });
-  worker.on("error", (e) => {
+  };
+  const onError = (e: Error) => {
     failure = e;
     notify();
-  });
-  worker.on("exit", () => {
+  };
+  const onExit = () => {
     exited = true;
     notify();
-  });
+  };
+  worker.on("message", onMessage);
+  worker.on("error", onError);
+  worker.on("exit", onExit);
   const noAnswer = () => new Error("OCF decode worker stopped without an answer");
+  let posted = false;
   try {
-    const readers = currentInputReaders(schemas);
-    let source: TapeReaderSource;
-    try {
-      source = tapeReaderSource(
-        schemaTree(header.schema),
-        "event",
-        (name) => readers.get(name.slice(name.lastIndexOf(".") + 1)),
-        KIND_OF_RECORD,
-        tapeLayout(enums),
-        pair,
-      );
-    } catch (e) {
-      if (e instanceof UnsupportedSchema) return undefined;
-      throw e;
-    }
-    worker.postMessage(source);
+    const source = tapeSource(header.schema, pair, schemas, enums);
+    if (source === null) return undefined;
+    const job: DecodeJob = {
+      path,
+      source,
+      pair,
+      untilNs: asOf.kind === "time" ? asOf.ns : null,
+      inputTypes: [...STANDBY_RULES.inputTypes],
+      commandSideOutcomes: [...STANDBY_RULES.commandSideOutcomes],
+      dedupeWindow: STANDBY_RULES.dedupeWindow,
+      knownSymbols: [...catalog.keys()],
+      enums,
+      tapes,
+      control: controlBuffer,
+      firstTapeEntries: FIRST_TAPE_ENTRIES,
+    };
+    worker.postMessage(job);
+    posted = true;
     const instrument = catalog.get(pair as Symbol);
     // Created at the pair's first valid input, as the one-thread path does (no input: no engine, no hash).
     let engine: MatchingEngine | undefined;
@@ -203,7 +272,7 @@ async function viaWorker(
       // A tape whose string area grew is read once its new buffers have arrived.
       while (state === TAPE_FREE || Atomics.load(control, c + 2) !== grown[at]) {
         if (failure !== undefined) throw failure;
-        if (exited && state === TAPE_FREE) throw noAnswer();
+        if ((exited || ended) && state === TAPE_FREE) throw noAnswer();
         if (state === TAPE_FREE) {
           const w = Atomics.waitAsync(control, c, TAPE_FREE);
           if (w.async) await Promise.race([w.value, wakeUp]);
@@ -241,10 +310,18 @@ async function viaWorker(
       ...(workerCpu === undefined ? {} : { workerCpuMicros: workerCpu }),
     };
   } finally {
-    // A worker waiting for a free tape wakes up, sees the stop flag and ends.
+    // A worker waiting for a free tape sees its tape stopped and ends the job; it is kept for the next rebuild once it has answered.
     Atomics.store(control, TAPE_CONTROL * TAPES_IN_FLIGHT, TAPE_STOP);
-    for (let t = 0; t < TAPES_IN_FLIGHT; t++) Atomics.notify(control, TAPE_CONTROL * t);
-    await worker.terminate();
+    for (let t = 0; t < TAPES_IN_FLIGHT; t++) {
+      Atomics.store(control, TAPE_CONTROL * t, TAPE_STOPPED);
+      Atomics.notify(control, TAPE_CONTROL * t);
+    }
+    while (posted && !ended && !exited) await wakeUp;
+    worker.off("message", onMessage);
+    worker.off("error", onError);
+    worker.off("exit", onExit);
+    if (exited || failure !== undefined) void worker.terminate();
+    else releaseWorker(worker);
   }
 }
 

@@ -51,6 +51,8 @@ export const TAPE_FULL = 1;
 /** The writer is done: no more tapes (the entries slot holds the number of records read). */
 export const TAPE_END = 2;
 export const TAPE_STOP = 1;
+/** A tape state: the engine's thread ended the job early; the writer stops. */
+export const TAPE_STOPPED = 3;
 export const controlBytes = (tapes: number) => 4 * (TAPE_CONTROL * tapes + 2);
 
 export const newTapeBuffers = (stringBytes = STRING_BYTES): TapeBuffers => ({
@@ -185,14 +187,17 @@ export class TapeWriter implements TapeTarget {
   readonly #accounts = new AccountIds();
   readonly #ordTypeLimit: number;
   readonly #ordTypeMarket: number;
+  #limit = TAPE_ENTRIES;
 
-  constructor(enums: TapeEnums, buffers: TapeBuffers) {
+  constructor(enums: TapeEnums, buffers: TapeBuffers, limit = TAPE_ENTRIES) {
     this.#ordTypeLimit = enums.ordType.indexOf("LIMIT");
     this.#ordTypeMarket = enums.ordType.indexOf("MARKET");
-    this.reset(buffers);
+    this.reset(buffers, limit);
   }
 
-  reset(buffers: TapeBuffers): void {
+  /** Starts writing `buffers` from the top; the tape counts as full at `limit` entries. */
+  reset(buffers: TapeBuffers, limit = TAPE_ENTRIES): void {
+    this.#limit = limit;
     this.#buffers = buffers;
     this.I = new Int32Array(buffers.i);
     this.F = new Float64Array(buffers.f);
@@ -207,12 +212,15 @@ export class TapeWriter implements TapeTarget {
   }
 
   get full(): boolean {
-    return this.n === TAPE_ENTRIES;
+    return this.n >= this.#limit;
   }
 
   /** Replaces an empty tape's string area with one of at least `bytes` (an entry that does not fit at all). */
   growStrings(bytes: number): void {
-    this.reset({ ...this.#buffers, s: new SharedArrayBuffer(Math.max(bytes, 2 * this.S.length)) });
+    this.reset(
+      { ...this.#buffers, s: new SharedArrayBuffer(Math.max(bytes, 2 * this.S.length)) },
+      this.#limit,
+    );
   }
 
   /** The entry written at n is valid by PartitionMatcher's input rules (its validateInput). */

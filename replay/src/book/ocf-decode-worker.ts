@@ -4,9 +4,9 @@
 // engine's thread, sent as source), runs them through the matcher's gate
 // (validation, dedupe window) and writes them onto tapes in shared memory
 // that the engine's thread applies. Loads no Avro library, no compiler and
-// no matcher: the reader and the rules come in as data.
-import { once } from "node:events";
-import { parentPort, workerData } from "node:worker_threads";
+// no matcher: the reader and the rules come in as data. The thread is kept
+// between rebuilds (ADR 096): one job per message, one answer per job.
+import { parentPort } from "node:worker_threads";
 import type { TapeReaderSource, TapeRecordReader } from "../codec/avro-compiler.ts";
 import { openOcfFile } from "../export/ocf-container.ts";
 import { IdWindow } from "./input-gate.ts";
@@ -16,16 +16,21 @@ import {
   KIND_OF_RECORD,
   TAPE_CONTROL,
   TAPE_END,
+  TAPE_ENTRIES,
   TAPE_FREE,
   TAPE_FULL,
   TAPE_STOP,
+  TAPE_STOPPED,
   type TapeBuffers,
   type TapeEnums,
   TapeWriter,
 } from "./input-tape.ts";
 
-export interface DecodeWorkerData {
+/** One rebuild's work, posted to a (possibly reused) decode worker. */
+export interface DecodeJob {
   readonly path: string;
+  /** The tape reader compiled from the file's header on the engine's thread. */
+  readonly source: TapeReaderSource;
   readonly pair: string;
   /** Stop at the first input of the pair past this TransactTime (ns); null: read to the end. */
   readonly untilNs: bigint | null;
@@ -38,38 +43,54 @@ export interface DecodeWorkerData {
   readonly tapes: readonly TapeBuffers[];
   /** Per tape: state, entries, string areas grown so far (TAPE_CONTROL int32); then the stop flag, then the worker's CPU µs at its end. */
   readonly control: SharedArrayBuffer;
+  /** First tapes handed over early (fewer entries), so the engine's thread starts sooner. */
+  readonly firstTapeEntries: number;
 }
 
-/** Messages to the engine's thread (tapes themselves are announced in the control array); it sends one, the compiled TapeReaderSource. */
+/** Messages to the engine's thread (tapes themselves are announced in the control array): "grown" any number of times, then one "end" or "error" per job. */
 export type DecodeWorkerMessage =
   /** A tape's string area was replaced by a bigger one. */
   | { readonly kind: "grown"; readonly tape: number; readonly buffers: TapeBuffers }
+  | { readonly kind: "end" }
   | { readonly kind: "error"; readonly message: string };
 
 const port = parentPort!;
-const cfg = workerData as DecodeWorkerData;
 const post = (m: DecodeWorkerMessage) => port.postMessage(m);
-const control = new Int32Array(cfg.control);
-const stopAt = TAPE_CONTROL * cfg.tapes.length;
 
 class Stopped extends Error {}
 
-async function run(): Promise<void> {
-  // The reader arrives compiled (this thread loads no compiler); the file is opened meanwhile.
+// Readers by source and constants: a file schema read again runs warm (already optimised) code.
+const readers = new Map<string, TapeRecordReader>();
+const readerOf = (source: TapeReaderSource): TapeRecordReader => {
+  const key = `${source.code}\0${JSON.stringify(source.consts, (_, v) => (typeof v === "bigint" ? `${v}n` : v))}`;
+  let r = readers.get(key);
+  if (r === undefined) {
+    // (instantiateTapeReader's one line, here so that the compiler module is not loaded.)
+    r = new Function("K", source.code)(source.consts) as TapeRecordReader;
+    if (readers.size >= 8) readers.clear();
+    readers.set(key, r);
+  }
+  return r;
+};
+
+function run(cfg: DecodeJob): void {
+  const cpu0 = process.threadCpuUsage();
   const file = openOcfFile(cfg.path);
   try {
-    const [source] = (await once(port, "message")) as [TapeReaderSource];
-    // (instantiateTapeReader's one line, here so that the compiler module is not loaded.)
-    decode(file.next, new Function("K", source.code)(source.consts) as TapeRecordReader);
+    decode(cfg, file.next, readerOf(cfg.source), cpu0);
   } finally {
     file.close();
   }
 }
 
 function decode(
+  cfg: DecodeJob,
   next: () => { count: number; data: Buffer } | undefined,
   reader: TapeRecordReader,
+  cpu0: NodeJS.CpuUsage,
 ): void {
+  const control = new Int32Array(cfg.control);
+  const stopAt = TAPE_CONTROL * cfg.tapes.length;
   // The gate's rules on the tape: inputs only (the reader selects nothing else), valid, the pair known, not a duplicate.
   const known = cfg.knownSymbols.includes(cfg.pair);
   for (const type of KIND_OF_RECORD.keys()) {
@@ -80,7 +101,9 @@ function decode(
   const seen = new IdWindow(cfg.dedupeWindow);
   const tapes = [...cfg.tapes];
   let at = 0;
-  const tape = new TapeWriter(cfg.enums, tapes[0]!);
+  // The first tape is handed over early and each next one holds twice as many, up to a full tape.
+  let limit = Math.max(1, Math.min(cfg.firstTapeEntries, TAPE_ENTRIES));
+  const tape = new TapeWriter(cfg.enums, tapes[0]!, limit);
   const publish = () => {
     Atomics.store(control, TAPE_CONTROL * at + 1, tape.n);
     Atomics.store(control, TAPE_CONTROL * at, TAPE_FULL);
@@ -90,11 +113,17 @@ function decode(
   const flush = () => {
     publish();
     at = (at + 1) % tapes.length;
-    while (Atomics.load(control, TAPE_CONTROL * at) !== TAPE_FREE) {
-      Atomics.wait(control, TAPE_CONTROL * at, TAPE_FULL);
-      if (Atomics.load(control, stopAt) === TAPE_STOP) throw new Stopped();
+    waitFree();
+    limit = Math.min(2 * limit, TAPE_ENTRIES);
+    tape.reset(tapes[at]!, limit);
+  };
+  // The engine's thread frees tapes in turn; it marks them stopped when it ends early (no lost wake-up: the wait is on the value).
+  const waitFree = () => {
+    for (let s = Atomics.load(control, TAPE_CONTROL * at); s !== TAPE_FREE; ) {
+      if (s === TAPE_STOPPED || Atomics.load(control, stopAt) === TAPE_STOP) throw new Stopped();
+      Atomics.wait(control, TAPE_CONTROL * at, s);
+      s = Atomics.load(control, TAPE_CONTROL * at);
     }
-    tape.reset(tapes[at]!);
   };
   const until = cfg.untilNs;
   const T64 = () => new BigInt64Array(tape.T.buffer);
@@ -150,23 +179,24 @@ function decode(
   if (tape.n > 0) {
     publish();
     at = (at + 1) % tapes.length;
-    while (Atomics.load(control, TAPE_CONTROL * at) !== TAPE_FREE) {
-      Atomics.wait(control, TAPE_CONTROL * at, TAPE_FULL);
-      if (Atomics.load(control, stopAt) === TAPE_STOP) throw new Stopped();
-    }
+    waitFree();
   }
   Atomics.store(control, TAPE_CONTROL * at + 1, records);
-  const cpu = process.threadCpuUsage();
+  const cpu = process.threadCpuUsage(cpu0);
   Atomics.store(control, stopAt + 1, Math.min(cpu.user + cpu.system, 2 ** 31 - 1));
   Atomics.store(control, TAPE_CONTROL * at, TAPE_END);
   Atomics.notify(control, TAPE_CONTROL * at);
 }
 
-run().then(
-  () => port.close(),
-  (e: unknown) => {
-    if (!(e instanceof Stopped))
-      post({ kind: "error", message: e instanceof Error ? e.message : String(e) });
-    port.close();
-  },
-);
+port.on("message", (job: DecodeJob) => {
+  try {
+    run(job);
+    post({ kind: "end" });
+  } catch (e) {
+    post(
+      e instanceof Stopped
+        ? { kind: "end" }
+        : { kind: "error", message: e instanceof Error ? e.message : String(e) },
+    );
+  }
+});
