@@ -9,7 +9,7 @@ export { migrateEventStore } from "./postgres/migrate.ts";
 export { OUTBOX_LANES } from "./postgres/migrations/1700000000001_events-and-outbox.ts";
 export { type OutboxMessage, OutboxSession, PostgresOutbox } from "./postgres/outbox.ts";
 export type { Queryable } from "./postgres/postgres-event-store.ts";
-export { textColumn, textColumnSql } from "./postgres/text-column.ts";
+export { textColumn, textColumnSql, TextColumns } from "./postgres/text-column.ts";
 export {
   type AppendItem,
   isUniqueViolation,

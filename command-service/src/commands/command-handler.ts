@@ -171,34 +171,61 @@ export class CommandHandler {
     const prepared = await Promise.allSettled(
       items.map(({ command, ctx }) => this.#prepare(command, ctx)),
     );
-    const ready: Prepared[] = [];
-    for (const p of prepared) if (p.status === "fulfilled") ready.push(p.value);
+    const ready: WriteRequest[] = [];
+    for (const p of prepared) if (p.status === "fulfilled") ready.push(p.value.request);
     // Store unavailable: nothing of the batch was written; the caller answers the whole call.
-    const outcomes = await this.#d.writer.writeAll(ready.map((p) => p.request));
+    const outcomes = await this.#d.writer.writeAll(ready);
     let next = 0;
-    return Promise.allSettled(
-      prepared.map(async (p, i) => {
-        if (p.status === "rejected") throw p.reason;
-        const answer = p.value.finish(outcomes[next++] as WriteOutcome);
-        if (answer !== null) return answer;
-        const { command, ctx } = items[i] as (typeof items)[number];
-        return command.kind === "place"
+    // Answered in place; only items that must be decided again wait for another write.
+    const settled = new Array<PromiseSettledResult<CommandAnswer>>(prepared.length);
+    let retries: Promise<void>[] | undefined;
+    for (let i = 0; i < prepared.length; i++) {
+      const p = prepared[i] as PromiseSettledResult<Prepared>;
+      if (p.status === "rejected") {
+        settled[i] = p;
+        continue;
+      }
+      const answer = p.value.finish(outcomes[next++] as WriteOutcome);
+      if (answer !== null) {
+        settled[i] = { status: "fulfilled", value: answer };
+        continue;
+      }
+      const { command, ctx } = items[i] as (typeof items)[number];
+      const again =
+        command.kind === "place"
           ? this.place(command.body, ctx)
           : command.kind === "cancel"
             ? this.cancel(command.body, ctx)
             : this.replace(command.body, ctx);
-      }),
-    );
+      retries ??= [];
+      retries.push(
+        again.then(
+          (value) => {
+            settled[i] = { status: "fulfilled", value };
+          },
+          (reason: unknown) => {
+            settled[i] = { status: "rejected", reason };
+          },
+        ),
+      );
+    }
+    if (retries !== undefined) await Promise.all(retries);
+    return settled;
   }
 
   #prepare(command: BatchCommand, ctx: RequestContext): Promise<Prepared> {
-    switch (command.kind) {
-      case "place":
-        return this.#preparePlace(command.body, requestHash("PLACE", command.body), ctx);
-      case "cancel":
-        return this.#prepareCancel(command.body, requestHash("CANCEL", command.body), ctx);
-      case "replace":
-        return this.#prepareReplace(command.body, requestHash("REPLACE", command.body), ctx);
+    try {
+      switch (command.kind) {
+        case "place":
+          return this.#preparePlace(command.body, requestHash("PLACE", command.body), ctx);
+        case "cancel":
+          return this.#prepareCancel(command.body, requestHash("CANCEL", command.body), ctx);
+        case "replace":
+          return this.#prepareReplace(command.body, requestHash("REPLACE", command.body), ctx);
+      }
+    } catch (e) {
+      // Fails only this item, as an async preparation's rejection would.
+      return Promise.reject(e);
     }
   }
 
@@ -212,7 +239,8 @@ export class CommandHandler {
     }
   }
 
-  async #preparePlace(req: PlaceRequest, hash: string, ctx: RequestContext): Promise<Prepared> {
+  /** Synchronous up to the encode: a sync throw is turned into a rejection by the callers. */
+  #preparePlace(req: PlaceRequest, hash: string, ctx: RequestContext): Promise<Prepared> {
     const command: PlaceOrder = {
       type: "PlaceOrder",
       orderId: this.#d.newId() as OrderId,
@@ -409,8 +437,7 @@ export class CommandHandler {
   }
 
   /** The writer's request for a decided command: its event encoded, its claim and answer. */
-  async #request(w: WriteSpec): Promise<{ request: WriteRequest; id: string }> {
-    const id = this.#d.newId();
+  #request(w: WriteSpec, id: string): Promise<WriteRequest> {
     const envelope: EventEnvelope = {
       meta: {
         eventId: id,
@@ -424,7 +451,12 @@ export class CommandHandler {
       },
       payload: w.event,
     };
-    const bytes = await this.#d.codec.encode(this.#d.topic, envelope);
+    return this.#d.codec
+      .encode(this.#d.topic, envelope)
+      .then((bytes) => this.#writeRequest(w, id, bytes));
+  }
+
+  #writeRequest(w: WriteSpec, id: string, bytes: Buffer): WriteRequest {
     const answer = storedAnswerJson(w.report, w.orderId);
     const expiry = expiryOf(w.event);
     const request: WriteRequest = {
@@ -461,7 +493,7 @@ export class CommandHandler {
         ],
       },
     };
-    return { request, id };
+    return request;
   }
 
   /**
@@ -469,13 +501,13 @@ export class CommandHandler {
    * written, resent (the stored answer), a duplicate ClOrdID (answered, not
    * stored), or null (its stream moved: decide again).
    */
-  async #prepared(
+  #prepared(
     w: WriteSpec,
     written: (position: string, eventId: string) => CommandAnswer,
     duplicate: () => CommandAnswer,
   ): Promise<Prepared> {
-    const { request, id } = await this.#request(w);
-    return {
+    const id = this.#d.newId();
+    return this.#request(w, id).then((request) => ({
       request,
       finish: (outcome) => {
         const o = this.#outcome(w, id, outcome);
@@ -483,7 +515,7 @@ export class CommandHandler {
         if (o.type === "Conflict") return null;
         return o.sameRequest ? o.answer : duplicate();
       },
-    };
+    }));
   }
 
   #outcome(

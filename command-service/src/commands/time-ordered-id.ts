@@ -4,21 +4,33 @@
 // their right edge instead of on random pages (ADR 056).
 import { randomFillSync } from "node:crypto";
 
-const IDS_PER_FILL = 256;
-const entropy = Buffer.alloc(16 * IDS_PER_FILL);
-let next = entropy.length;
+// Two ids per command are made on the hot path: the random part comes as hex
+// text sliced from one fill of many ids, and the timestamp's hex is kept for
+// its millisecond, instead of a Buffer view and a hex encode per id.
+const IDS_PER_FILL = 512;
+const RANDOM_HEX_PER_ID = 20; // 80 bits: 4 bits version, 2 bits variant, 74 random
+const entropy = Buffer.alloc((RANDOM_HEX_PER_ID / 2) * IDS_PER_FILL);
+let hex = "";
+let next = 0;
+let lastMs = -1;
+let msHex = "";
+
+const VARIANT = "89ab";
 
 /** A fresh UUIDv7, canonical lowercase text. */
 export function uuidV7(nowMs: number = Date.now()): string {
-  if (next === entropy.length) {
+  if (next === hex.length) {
     randomFillSync(entropy);
+    hex = entropy.toString("hex");
     next = 0;
   }
-  const b = entropy.subarray(next, next + 16);
-  next += 16;
-  b.writeUIntBE(nowMs, 0, 6);
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x70; // version 7
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80; // variant 10
-  const h = b.toString("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  if (nowMs !== lastMs) {
+    lastMs = nowMs;
+    msHex = nowMs.toString(16).padStart(12, "0");
+  }
+  const r = hex.slice(next, next + RANDOM_HEX_PER_ID);
+  next += RANDOM_HEX_PER_ID;
+  // r[0..2]: 12 bits after the version nibble; r[3]: the variant (10xx) from 2 random bits.
+  const variant = VARIANT[Number.parseInt(r[3] as string, 16) & 3] as string;
+  return `${msHex.slice(0, 8)}-${msHex.slice(8)}-7${r.slice(0, 3)}-${variant}${r.slice(4, 7)}-${r.slice(8)}`;
 }

@@ -1,7 +1,6 @@
 // The internal JSON API the gateway calls. Caller identity comes from the
 // gateway in headers; every error body is machine-readable:
 // { "error": { "code": "...", "message": "...", "details"?: [...] } }.
-import { randomUUID } from "node:crypto";
 import type { TimestampNs } from "@fxcore/domain";
 import { Counter, Histogram, type Registry } from "@fxcore/infra";
 import {
@@ -22,6 +21,7 @@ import type {
   RequestContext,
 } from "../commands/command-handler.ts";
 import { answerJson, jsonText } from "../commands/answer-json.ts";
+import { uuidV7 } from "../commands/time-ordered-id.ts";
 import {
   type BatchItem,
   batchCommandSchemas,
@@ -209,7 +209,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
           propagation.inject(context.active(), carrier);
           const corr = req.headers[CORRELATION_HEADER];
           const answer = await exec({
-            correlationId: typeof corr === "string" && corr !== "" ? corr : randomUUID(),
+            correlationId: typeof corr === "string" && corr !== "" ? corr : uuidV7(),
             traceparent:
               carrier.traceparent ?? (req.headers.traceparent as string | undefined) ?? null,
             tracestate:
@@ -295,7 +295,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
           command: { kind, body } as BatchCommand,
           span,
           ctx: {
-            correlationId: item.correlationId ?? randomUUID(),
+            correlationId: item.correlationId ?? uuidV7(),
             traceparent: carrier.traceparent ?? item.traceparent ?? null,
             tracestate: carrier.tracestate ?? item.tracestate ?? null,
             receivedAtNs,

@@ -7,7 +7,7 @@ import {
   type AppendResult,
   isUniqueViolation,
   type PostgresEventStore,
-  textColumn,
+  TextColumns,
   textColumnSql as col,
 } from "@fxcore/event-store";
 import type { PgPool } from "@fxcore/infra";
@@ -76,10 +76,55 @@ export const isUnavailable = (e: unknown): boolean => {
   );
 };
 
-interface Pending {
+/** Where the outcomes of one call (write: one command; writeAll: its group) go. */
+interface Sink {
+  resolve(index: number, o: WriteOutcome): void;
+  reject(e: unknown): void;
+}
+
+/** A queued command: its request and its place in its call's answer (no closures per command). */
+class Pending {
   readonly request: WriteRequest;
-  readonly resolve: (o: WriteOutcome) => void;
-  readonly reject: (e: unknown) => void;
+  readonly #sink: Sink;
+  readonly #index: number;
+  constructor(request: WriteRequest, sink: Sink, index: number) {
+    this.request = request;
+    this.#sink = sink;
+    this.#index = index;
+  }
+  resolve(o: WriteOutcome): void {
+    this.#sink.resolve(this.#index, o);
+  }
+  reject(e: unknown): void {
+    this.#sink.reject(e);
+  }
+}
+
+/** The outcomes of a group, delivered together once all are known; the first failure fails the group. */
+class GroupSink implements Sink {
+  readonly #outcomes: WriteOutcome[];
+  #left: number;
+  #settled = false;
+  readonly #done: (o: WriteOutcome[]) => void;
+  readonly #fail: (e: unknown) => void;
+  constructor(size: number, done: (o: WriteOutcome[]) => void, fail: (e: unknown) => void) {
+    this.#outcomes = new Array<WriteOutcome>(size);
+    this.#left = size;
+    this.#done = done;
+    this.#fail = fail;
+  }
+  resolve(index: number, o: WriteOutcome): void {
+    this.#outcomes[index] = o;
+    if (--this.#left === 0 && !this.#settled) {
+      this.#settled = true;
+      this.#done(this.#outcomes);
+    }
+  }
+  reject(e: unknown): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#fail(e);
+  }
 }
 
 export interface CommandWriterOptions {
@@ -141,7 +186,7 @@ export class CommandWriter {
 
   write(request: WriteRequest): Promise<WriteOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queue.push([{ request, resolve, reject }]);
+      this.#queue.push([new Pending(request, { resolve: (_, o) => resolve(o), reject }, 0)]);
       this.#queued++;
       this.#schedule();
     });
@@ -155,23 +200,10 @@ export class CommandWriter {
   writeAll(requests: readonly WriteRequest[]): Promise<WriteOutcome[]> {
     if (requests.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      const outcomes = new Array<WriteOutcome>(requests.length);
-      let left = requests.length;
-      let failed = false;
-      const group = requests.map(
-        (request, i): Pending => ({
-          request,
-          resolve: (o) => {
-            outcomes[i] = o;
-            if (--left === 0) resolve(outcomes);
-          },
-          reject: (e) => {
-            if (failed) return;
-            failed = true;
-            reject(e);
-          },
-        }),
-      );
+      const sink = new GroupSink(requests.length, resolve, reject);
+      const group = new Array<Pending>(requests.length);
+      for (let i = 0; i < requests.length; i++)
+        group[i] = new Pending(requests[i] as WriteRequest, sink, i);
       this.#queue.push(group);
       this.#queued += group.length;
       this.#schedule();
@@ -262,18 +294,20 @@ export class CommandWriter {
     try {
       // Durable whatever the server default: the answer promises the command is stored.
       await client.query("BEGIN; SET LOCAL synchronous_commit TO on");
-      const claims = candidates.map(([, p]) => p.request.claim);
+      const columns = new TextColumns(7);
+      for (const [, p] of candidates) {
+        const c = p.request.claim;
+        columns.add(0, c.account);
+        columns.add(1, c.clOrdId);
+        columns.add(2, c.requestHash);
+        columns.add(3, c.kind);
+        columns.add(4, c.orderId);
+        columns.add(5, c.eventId);
+        columns.add(6, c.responseJson);
+      }
       const inserted = await client.query<{ account: string; cl_ord_id: string }>({
         ...(strict ? CLAIM_STRICT : CLAIM),
-        values: [
-          textColumn(claims.map((c) => c.account)),
-          textColumn(claims.map((c) => c.clOrdId)),
-          textColumn(claims.map((c) => c.requestHash)),
-          textColumn(claims.map((c) => c.kind)),
-          textColumn(claims.map((c) => c.orderId)),
-          textColumn(claims.map((c) => c.eventId)),
-          textColumn(claims.map((c) => c.responseJson)),
-        ],
+        values: columns.columns() as string[],
       });
       const winners: Pending[] = [];
       const losers: Pending[] = [];

@@ -6,17 +6,19 @@ import { textColumnSql as col } from "./text-column.ts";
 
 // One text column parameter per field (text-column.ts), one element per event:
 // $1 item, $2 expected (its item's: -2 any, -1 no stream, >= 0 revision),
-// $3 stream, $4 event id, $5 type, $6 schema id, $7 schema version, $8 payload
-// as hex, $9 metadata JSON, $10 topic, $11 message key.
+// $3 stream, $4 event id, $5 type, $6 schema id, $7 schema version, $8 the
+// payload's 1-based start in $12, $9 metadata JSON, $10 topic, $11 message
+// key; $12 every payload back to back as ONE binary bytea parameter (no hex
+// text to build, send and decode), $13 the payloads' lengths.
 // Events of one item are contiguous in the arrays, so k = ord - first ord.
 const appendSql = (onConflict: boolean): string => `
 WITH input AS (
   SELECT u.*, (u.ord - min(u.ord) OVER (PARTITION BY u.it))::int AS k
   FROM unnest(${col("$1", "int")}, ${col("$2", "bigint")}, ${col("$3")}, ${col("$4", "uuid")},
-              ${col("$5")}, ${col("$6", "int")}, ${col("$7", "int")}, ${col("$8")}, ${col("$9")},
-              ${col("$10")}, ${col("$11")})
+              ${col("$5")}, ${col("$6", "int")}, ${col("$7", "int")}, ${col("$8", "int")}, ${col("$9")},
+              ${col("$10")}, ${col("$11")}, ${col("$13", "int")})
        WITH ORDINALITY AS u(it, expected, stream_id, event_id, event_type, schema_id, schema_version,
-                            payload_hex, metadata, topic, message_key, ord)
+                            payload_at, metadata, topic, message_key, payload_length, ord)
 ),
 -- The revision each item builds on, computed on its first event and carried
 -- to the others by a window (a join here gets a nested loop: O(n^2) per batch);
@@ -38,7 +40,7 @@ based AS (
 ins AS (
   INSERT INTO es_events (stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata)
   SELECT b.stream_id, b.base + 1 + b.k, b.event_id, b.event_type, b.schema_id, b.schema_version,
-         decode(b.payload_hex, 'hex'), b.metadata::jsonb
+         substring($12::bytea FROM b.payload_at FOR b.payload_length), b.metadata::jsonb
   FROM based b WHERE b.base IS NOT NULL
   ORDER BY b.stream_id, b.k
   ${onConflict ? "ON CONFLICT DO NOTHING" : ""}

@@ -26,7 +26,7 @@ import {
   UNDO_PARTIAL_SQL,
 } from "./append-statement.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
-import { textColumn } from "./text-column.ts";
+import { TextColumns } from "./text-column.ts";
 import { subscribeByPolling, type Wakeups } from "./subscription.ts";
 
 /** An event that is also published: the outbox row is written in the same transaction. */
@@ -51,13 +51,13 @@ export interface PostgresEventStoreOptions {
 
 const LISTEN_CHANNEL = "es_events";
 /** Named: each connection parses and plans it once (planning the CTE costs more than running it). */
-const APPEND = { name: "fxcore_es_append_v3", text: APPEND_SQL } as const;
+const APPEND = { name: "fxcore_es_append_v4", text: APPEND_SQL } as const;
 const APPEND_ONE = { name: "fxcore_es_append_one_v1", text: APPEND_ONE_SQL } as const;
 const APPEND_ONE_AUTOCOMMIT = {
   name: "fxcore_es_append_one_autocommit_v1",
   text: APPEND_ONE_AUTOCOMMIT_SQL,
 } as const;
-const APPEND_STRICT = { name: "fxcore_es_append_strict_v1", text: APPEND_STRICT_SQL } as const;
+const APPEND_STRICT = { name: "fxcore_es_append_strict_v2", text: APPEND_STRICT_SQL } as const;
 /** unique_violation: a concurrent writer took the revision (or the event id exists). */
 export const isUniqueViolation = (e: unknown): boolean =>
   (e as { code?: unknown })?.code === "23505";
@@ -68,35 +68,50 @@ const expectedCode = (e: ExpectedVersion): string =>
 const toBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
-/** The batch statement's parameters: one text column per field, one value per event. */
-const appendParams = (items: readonly AppendItem[]): string[] => {
-  const item: number[] = [];
-  const expected: string[] = [];
-  const stream: string[] = [];
-  const eventId: string[] = [];
-  const type: string[] = [];
-  const schemaId: number[] = [];
-  const schemaVersion: number[] = [];
-  const payload: string[] = [];
-  const metadata: string[] = [];
-  const topic: (string | null)[] = [];
-  const key: (string | null)[] = [];
-  items.forEach((it, i) => {
+/**
+ * The batch statement's parameters: one text column per field, one value per
+ * event, built in one pass (no per-field arrays), and the payloads as one
+ * binary parameter with their starts and lengths.
+ */
+const appendParams = (items: readonly AppendItem[]): (string | Buffer)[] => {
+  const c = new TextColumns(12);
+  const payloads: Buffer[] = [];
+  let at = 1;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i] as AppendItem;
     const code = expectedCode(it.expected);
     for (const e of it.events) {
-      item.push(i);
-      expected.push(code);
-      stream.push(it.stream);
-      eventId.push(e.eventId);
-      type.push(e.type);
-      schemaId.push(e.schemaId);
-      schemaVersion.push(e.schemaVersion);
-      payload.push(toBuffer(e.payload).toString("hex"));
-      metadata.push(JSON.stringify(e.metadata));
-      topic.push(e.publish?.topic ?? null);
-      key.push(e.publish?.key ?? null);
+      const payload = toBuffer(e.payload);
+      payloads.push(payload);
+      c.add(0, i);
+      c.add(1, code);
+      c.add(2, it.stream);
+      c.add(3, e.eventId);
+      c.add(4, e.type);
+      c.add(5, e.schemaId);
+      c.add(6, e.schemaVersion);
+      c.add(7, at);
+      c.add(8, JSON.stringify(e.metadata));
+      c.add(9, e.publish?.topic ?? null);
+      c.add(10, e.publish?.key ?? null);
+      c.add(11, payload.length);
+      at += payload.length;
     }
-  });
+  }
+  const [
+    item,
+    expected,
+    stream,
+    eventId,
+    type,
+    schemaId,
+    version,
+    start,
+    metadata,
+    topic,
+    key,
+    length,
+  ] = c.columns();
   return [
     item,
     expected,
@@ -104,12 +119,14 @@ const appendParams = (items: readonly AppendItem[]): string[] => {
     eventId,
     type,
     schemaId,
-    schemaVersion,
-    payload,
+    version,
+    start,
     metadata,
     topic,
     key,
-  ].map(textColumn);
+    Buffer.concat(payloads, at - 1),
+    length,
+  ] as (string | Buffer)[];
 };
 
 interface EventResultRow {
@@ -243,6 +260,26 @@ export class PostgresEventStore implements EventStore {
         rows = (await this.#pool.query<EventResultRow>({ ...APPEND, values: params })).rows;
       else {
         rows = await withTransaction(this.#pool, (client) => this.#appendIn(client, params));
+      }
+    }
+    // The common case: one event per item, all written, rows in item order.
+    if (!multi && rows.length === items.length) {
+      const results = new Array<AppendResult>(rows.length);
+      let i = 0;
+      for (; i < rows.length; i++) {
+        const r = rows[i] as EventResultRow;
+        if (r.item !== i || r.global_position === null) break;
+        results[i] = {
+          ok: true,
+          value: {
+            nextExpectedVersion: BigInt(r.stream_version ?? "-1"),
+            globalPositions: [BigInt(r.global_position)],
+          },
+        };
+      }
+      if (i === rows.length) {
+        if (options.via === undefined) this.notifyAppended();
+        return results;
       }
     }
     const byItem = new Map<number, EventResultRow[]>();

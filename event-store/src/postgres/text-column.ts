@@ -16,19 +16,34 @@ const NULL_MARK = "\u001e";
  */
 export function textColumn(values: readonly (string | number | null)[]): string {
   let out = "";
-  for (const v of values) {
-    if (v === null) out += NULL_MARK;
-    else if (typeof v === "number") out += v;
-    else {
-      if (v === NULL_MARK || v.includes(UNIT_SEPARATOR))
-        throw new Error(
-          `value holds a control character reserved by textColumn: ${JSON.stringify(v)}`,
-        );
-      out += v;
-    }
-    out += UNIT_SEPARATOR;
-  }
+  for (const v of values) out += element(v);
   return out;
+}
+
+const element = (v: string | number | null): string => {
+  if (v === null) return NULL_MARK + UNIT_SEPARATOR;
+  if (typeof v === "number") return v + UNIT_SEPARATOR;
+  if (v === NULL_MARK || v.includes(UNIT_SEPARATOR))
+    throw new Error(`value holds a control character reserved by textColumn: ${JSON.stringify(v)}`);
+  return v + UNIT_SEPARATOR;
+};
+
+/**
+ * Several text columns filled row by row (the same text textColumn gives
+ * each), without an array of values per column first.
+ */
+export class TextColumns {
+  readonly #out: string[];
+  constructor(count: number) {
+    this.#out = new Array<string>(count).fill("");
+  }
+  /** Appends a value to column `i`; same rules as textColumn. */
+  add(i: number, v: string | number | null): void {
+    this.#out[i] += element(v);
+  }
+  columns(): readonly string[] {
+    return this.#out;
+  }
 }
 
 /** SQL for parameter `param` (e.g. "$1") as an array of `type`. The column must not be empty. */
