@@ -1,5 +1,6 @@
 // The audit trail in Postgres: append inside the projection's transaction,
 // record digests, verify the whole trail.
+import { textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
 import { copyBytea, copyField, copyLines } from "../projector/copy-rows.ts";
 import { AUDIT_WRITER_ROLE } from "../store/audit-ddl.ts";
@@ -51,8 +52,8 @@ export const chainAudit = async (
   // The trail spans read-model versions: after a rebuild switch the live
   // version may re-project events it already chained. Chain each event once.
   const { rows: chained } = await db.query<{ event_id: string }>(
-    "SELECT event_id FROM audit.records WHERE event_id = ANY($1)",
-    [candidates.map((e) => e.eventId)],
+    `SELECT event_id FROM audit.records WHERE event_id = ANY(${textColumnSql("$1")})`,
+    [textColumn(candidates.map((e) => e.eventId))],
   );
   const seen = new Set(chained.map((r) => r.event_id));
   const events = seen.size ? candidates.filter((e) => !seen.has(e.eventId)) : candidates;

@@ -79,6 +79,11 @@ export interface BalanceDelta {
   readonly amount: bigint;
 }
 
+const UNIT = 10n ** BigInt(BALANCE_SCALE);
+// Powers of ten by exponent, computed once: a bigint ** per fill was a hot spot.
+const POW10 = Array.from({ length: BALANCE_SCALE + 1 }, (_, i) => 10n ** BigInt(i));
+const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n);
+
 /** Cash movements of one fill: base ± qty, quote ∓ qty × price. */
 export const balanceDeltas = (
   account: string,
@@ -90,10 +95,9 @@ export const balanceDeltas = (
   price: number,
 ): BalanceDelta[] => {
   const s = side === "BUY" ? 1n : -1n;
-  const unit = 10n ** BigInt(BALANCE_SCALE);
-  const quoteAmount = BigInt(qty) * BigInt(price) * 10n ** BigInt(BALANCE_SCALE - priceScale);
+  const quoteAmount = BigInt(qty) * BigInt(price) * pow10(BALANCE_SCALE - priceScale);
   return [
-    { account, currency: base, amount: s * BigInt(qty) * unit },
+    { account, currency: base, amount: s * BigInt(qty) * UNIT },
     { account, currency: quote, amount: -s * quoteAmount },
   ];
 };

@@ -1,6 +1,7 @@
 // Postgres side of the read models: load the rows a batch touches into the
 // in-memory working set, and write what the batch changed back.
 import type { DomainEvent, OrdStatus, OrdType, Side, TimeInForce } from "@fxcore/domain";
+import { textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient } from "@fxcore/infra";
 import type { EventEnvelope } from "../models/envelope.ts";
 import type { Pending } from "../models/memory.ts";
@@ -98,9 +99,10 @@ export const loadWorkingSet = async (
   // One client: its queries run one after another.
   const [orders, seqs, positions] = [
     k.orderIds.length
-      ? await db.query<OrderRow>(`SELECT * FROM ${schema}.orders WHERE order_id = ANY($1)`, [
-          k.orderIds,
-        ])
+      ? await db.query<OrderRow>(
+          `SELECT * FROM ${schema}.orders WHERE order_id = ANY(${textColumnSql("$1")})`,
+          [textColumn(k.orderIds)],
+        )
       : { rows: [] as OrderRow[] },
     k.accounts.length
       ? await db.query<{ account: string; last_seq: string }>(
@@ -319,11 +321,11 @@ export const encodePending = (
   if (p.clOrdIdLinks.length) {
     writes.push({
       text: `INSERT INTO ${schema}.order_cl_ord_ids (account, cl_ord_id, order_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+       SELECT * FROM unnest(${textColumnSql("$1")}, ${textColumnSql("$2")}, ${textColumnSql("$3")}) ON CONFLICT DO NOTHING`,
       values: [
-        p.clOrdIdLinks.map((l) => l.account),
-        p.clOrdIdLinks.map((l) => l.clOrdId),
-        p.clOrdIdLinks.map((l) => l.orderId),
+        textColumn(p.clOrdIdLinks.map((l) => l.account)),
+        textColumn(p.clOrdIdLinks.map((l) => l.clOrdId)),
+        textColumn(p.clOrdIdLinks.map((l) => l.orderId)),
       ],
     });
   }

@@ -2,7 +2,7 @@
 // event-store sink, the processed-event set, the consumed offset and the
 // audit records all commit together or not at all (exactly-once effect).
 import type { PostgresEventStore } from "@fxcore/event-store";
-import { streamId } from "@fxcore/event-store";
+import { streamId, textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
 import { withTransaction } from "@fxcore/infra";
 import { auditCopyLines, chainAudit, writeAuditLines } from "../audit/audit-store.ts";
@@ -149,8 +149,8 @@ export async function prepareBatch(
   const ids = batch.events.map((d) => d.envelope.eventId);
   const { rows: done } = ids.length
     ? await db.query<{ event_id: string }>(
-        `SELECT event_id FROM ${opts.schema}.processed_events WHERE event_id = ANY($1)`,
-        [ids],
+        `SELECT event_id FROM ${opts.schema}.processed_events WHERE event_id = ANY(${textColumnSql("$1")})`,
+        [textColumn(ids)],
       )
     : { rows: [] };
   const already = new Set(done.map((r) => r.event_id));
