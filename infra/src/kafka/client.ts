@@ -1,6 +1,6 @@
 import { Kafka, type KafkaConfig, logLevel, type LogEntry } from "kafkajs";
 import type { Logger } from "../logger/logger.ts";
-import { fixKafkajsIdleTimer } from "./kafkajs-internals.ts";
+import { fixKafkajsIdleTimer, useLeanRecordBatchDecoder } from "./kafkajs-internals.ts";
 
 // The one Kafka client factory. Brokers come from config (KAFKA_BROKERS);
 // kafkajs's own log lines go to our structured logger.
@@ -28,6 +28,7 @@ export function brokerList(brokers: readonly string[] | string): string[] {
 export function createKafka(options: KafkaClientOptions): Kafka {
   quietKafkajsTimerWarning();
   fixKafkajsIdleTimer();
+  useLeanRecordBatchDecoder();
   const logger = options.logger;
   return new Kafka({
     clientId: options.clientId,

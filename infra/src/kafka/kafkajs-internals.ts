@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { IHeaders, Kafka, PartitionMetadata } from "kafkajs";
 import { Partitioners } from "kafkajs";
+import { type KafkajsDecoder, leanRecordBatchDecoder } from "./record-batch-decoder.ts";
 
 // The few kafkajs internals the transactional producer drives directly (ADR
 // 091): a Cluster (metadata, connections) and its Brokers' protocol calls.
@@ -159,6 +160,24 @@ export function fixKafkajsIdleTimer(): void {
     original.call(this);
   };
   idleTimerFixed = true;
+}
+
+let leanDecoderInstalled = false;
+/**
+ * Puts the lean record batch decoder (record-batch-decoder.ts: same records,
+ * ~1 µs less CPU per record) in place of kafkajs's in the module cache. Works
+ * when it runs before kafkajs loads its fetch decoding (lazily, at the first
+ * fetch), which createKafka ensures; if it is too late, kafkajs's stays.
+ */
+export function useLeanRecordBatchDecoder(): void {
+  if (leanDecoderInstalled) return;
+  leanDecoderInstalled = true;
+  const path = require.resolve("kafkajs/src/protocol/recordBatch/v0/decoder.js");
+  const original = require(path) as (d: KafkajsDecoder) => Promise<unknown>;
+  const cached = require.cache[path];
+  if (cached === undefined || typeof original !== "function")
+    throw new Error("kafkajs internals changed: no record batch decoder module");
+  cached.exports = leanRecordBatchDecoder(original);
 }
 
 export const COORDINATOR_TYPE = { GROUP: 0, TRANSACTION: 1 } as const;

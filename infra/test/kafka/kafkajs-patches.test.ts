@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { createKafka } from "../../src/kafka/client.ts";
 
-// kafkajs re-armed a 1 ms timer per connection forever, busy or idle; with
+// What createKafka changes in kafkajs. kafkajs re-armed a 1 ms timer per connection forever, busy or idle; with
 // the wrapper's fix an empty, unthrottled queue arms nothing, and a queue
 // with waiting requests (or a throttle in force) still checks again.
 const require = createRequire(import.meta.url);
@@ -50,5 +50,33 @@ describe("kafkajs request queue timers after createKafka", () => {
     q.scheduleCheckPendingRequests();
     expect(q.throttleCheckTimeoutId).not.toBeNull();
     clearTimeout(q.throttleCheckTimeoutId!);
+  });
+});
+
+describe("kafkajs fetch decoding after createKafka", () => {
+  it("decodes record batches with the lean decoder, records as kafkajs shapes them", async () => {
+    createKafka({ brokers: "127.0.0.1:1", clientId: "lean-decoder-test" });
+    const decodeMessages = require("kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js") as (
+      d: unknown,
+    ) => Promise<Array<{ offset: string; value: Buffer; headers: Record<string, Buffer> }>>;
+    const Decoder = require("kafkajs/src/protocol/decoder") as new (b: Buffer) => unknown;
+    const { encodeRecordBatch } = await import("../../src/kafka/record-batch.ts");
+    const batch = encodeRecordBatch(
+      { producerId: 1, producerEpoch: 0, baseSequence: 0, transactional: false, now: 1_000 },
+      [
+        { key: "EURUSD", value: Buffer.from("a"), headers: { t: "x" } },
+        { key: "EURUSD", value: Buffer.from("b") },
+      ],
+    );
+    batch.writeBigInt64BE(41n, 0);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(batch.length);
+    const records = await decodeMessages(new Decoder(Buffer.concat([size, batch])));
+    expect(records.map((r) => [r.offset, r.value.toString(), r.headers.t?.toString()])).toEqual([
+      ["41", "a", "x"],
+      ["42", "b", undefined],
+    ]);
+    const installed = require("kafkajs/src/protocol/recordBatch/v0/decoder.js") as () => unknown;
+    expect(installed.toString()).toContain("fetchDecoder.buffer");
   });
 });
