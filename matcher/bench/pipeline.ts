@@ -276,6 +276,8 @@ async function throughput(partitions: number, port: number) {
   let matcherPid = 0;
   const joined = new Promise((r) => consumer.on(consumer.events.GROUP_JOIN, r));
   await consumer.run({
+    // The observer needs no group offsets: committing them is broker work outside the pipeline.
+    autoCommit: false,
     eachBatch: async ({ batch }) => {
       const now = performance.now();
       if (first === 0) {
@@ -362,6 +364,7 @@ async function latency(partitions: number, port: number) {
   await consumer.subscribe({ topic: t.executions, fromBeginning: true });
   const joined = new Promise((r) => consumer.on(consumer.events.GROUP_JOIN, r));
   await consumer.run({
+    autoCommit: false,
     partitionsConsumedConcurrently: partitions,
     eachBatch: async ({ batch }) => {
       const now = performance.now();
