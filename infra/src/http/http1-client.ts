@@ -61,6 +61,9 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
   let closed = false;
   let onDrained: (() => void) | null = null;
   const dirty = new Set<Connection>();
+  /** Connections that became idle (load 0) since last picked; entries may be stale, pick checks. */
+  const idle: Connection[] = [];
+  const readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
   let flushScheduled = false;
 
   const flush = () => {
@@ -89,7 +92,21 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
     closeAfter = false;
 
     constructor() {
-      this.socket = net.connect({ host: o.host, port: o.port, noDelay: true });
+      // Reads land in the client's one buffer and come to onData directly: no
+      // 'data' event, stream state or Buffer per read (a read callback runs to
+      // its end before the next read, so one buffer serves every connection).
+      this.socket = net.connect({
+        host: o.host,
+        port: o.port,
+        noDelay: true,
+        onread: {
+          buffer: readBuffer,
+          callback: (n: number) => {
+            this.onData(readBuffer, n);
+            return true;
+          },
+        },
+      });
       this.socket.setTimeout(o.connectTimeoutMs, () => {
         if (!this.connected) this.fail("UND_ERR_CONNECT_TIMEOUT");
       });
@@ -98,7 +115,6 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
         this.socket.setTimeout(0);
         if (this.out.length > 0) markDirty(this);
       });
-      this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
       this.socket.on("error", (e: NodeJS.ErrnoException) => this.fail(e.code ?? e.message));
       this.socket.on("close", () => this.fail("UND_ERR_SOCKET"));
     }
@@ -126,24 +142,30 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
       this.socket.write(text);
     }
 
-    onData(chunk: Buffer) {
+    /** `n` bytes arrived at the start of `shared` (reused by the next read). */
+    onData(shared: Buffer, n: number) {
+      const chunk = shared.subarray(0, n);
       this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
       for (;;) {
-        const r = this.parseOne();
-        if (r === null) return;
+        const r = this.dead ? null : this.parseOne();
+        if (r === null) break;
         const p = this.inflight.shift();
         if (!p) {
           this.fail("unexpected response");
-          return;
+          break;
         }
         this.lastUsed = Date.now();
         p.resolve({ ok: true, res: r });
         if (this.closeAfter) {
           this.retire();
-          return;
+          break;
         }
         pump(this);
+        if (this.load === 0 && !this.dead) idle.push(this);
       }
+      // What stays for the next read must not live in the shared buffer.
+      if (this.buf.length > 0 && this.buf.buffer === shared.buffer)
+        this.buf = Buffer.from(this.buf);
     }
 
     /** One whole response off the front of the buffer, or null when more bytes are needed. */
@@ -163,7 +185,8 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
       const connection = header("connection");
       if (connection === "close") this.closeAfter = true;
       const keepAlive = header("keep-alive");
-      if (keepAlive) {
+      if (keepAlive && keepAlive !== this.keepAliveSeen) {
+        this.keepAliveSeen = keepAlive;
         const t = /timeout=(\d+)/.exec(keepAlive);
         if (t) this.idleLimit = Math.max(0, Math.min(idleMs, Number(t[1]) * 1000 - 1000));
       }
@@ -207,6 +230,8 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
     }
 
     idleLimit = idleMs;
+    /** The last keep-alive header read (the same on every answer of a server). */
+    keepAliveSeen = "";
     untilClose: { status: number; bodyStart: number } | null = null;
 
     /** The server will answer nothing more here: requests not yet written go elsewhere. */
@@ -252,6 +277,11 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
    * Fewer, fuller connections mean more requests per write.
    */
   const pick = (): Connection | null => {
+    // An idle connection is as lightly loaded as any: take it without a scan.
+    while (idle.length > 0) {
+      const c = idle.pop()!;
+      if (!c.dead && !c.closeAfter && c.load === 0) return c;
+    }
     let best: Connection | null = null;
     for (const c of conns) {
       if (c.dead || c.closeAfter || c.load >= o.pipelining) continue;
