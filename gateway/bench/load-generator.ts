@@ -29,6 +29,8 @@ export interface LoadResult {
   readonly statuses: Record<string, number>;
   readonly histogram: string;
   readonly cpuUs: number;
+  /** The kernel's part of cpuUs (socket syscalls, loopback TCP). */
+  readonly sysUs: number;
 }
 
 const setup = await new Promise<Setup>((resolve) =>
@@ -113,6 +115,7 @@ process.on("message", (m) => {
       statuses: Object.fromEntries(statuses),
       histogram: hdr.encodeIntoCompressedBase64(histogram),
       cpuUs: c.user + c.system,
+      sysUs: c.system,
     };
     running = false;
     process.send!(result, () => {

@@ -58,11 +58,12 @@ const children: ChildProcess[] = [];
  * CPU time (user + system, ms) a process has used, from /proc. Per-request CPU
  * is far less sensitive to a busy machine than throughput is.
  */
-const cpuMs = (pid: number | undefined): number => {
+const cpuMs = (pid: number | undefined, kernelOnly = false): number => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ = 100
+    const sys = Number(fields[12]);
+    return ((kernelOnly ? sys : Number(fields[11]) + sys) * 1000) / 100; // USER_HZ = 100
   } catch {
     return Number.NaN;
   }
@@ -237,6 +238,7 @@ try {
   const batches0 = await batchCounts();
   const cpu0 = {
     gw: cpuMs(gatewayChild?.pid),
+    gwSys: cpuMs(gatewayChild?.pid, true),
     up: cpuMs(upstreamChild?.pid),
     pg: postgresCpuMs(),
   };
@@ -247,6 +249,7 @@ try {
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = {
     gw: cpuMs(gatewayChild?.pid) - cpu0.gw,
+    gwSys: cpuMs(gatewayChild?.pid, true) - cpu0.gwSys,
     up: cpuMs(upstreamChild?.pid) - cpu0.up,
     pg: postgresCpuMs() - cpu0.pg,
   };
@@ -262,12 +265,14 @@ try {
   let done = 0;
   let acked = 0;
   let loadCpuUs = 0;
+  let loadSysUs = 0;
   for (const r of results) {
     histogram.add(hdr.decodeFromCompressedBase64(r.histogram));
     for (const [s, n] of Object.entries(r.statuses)) statuses[s] = (statuses[s] ?? 0) + n;
     done += r.done;
     acked += r.acked;
     loadCpuUs += r.cpuUs;
+    loadSysUs += r.sysUs;
   }
 
   const ms = (us: number) => (us / 1000).toFixed(2);
@@ -291,6 +296,11 @@ try {
   const per = (ms: number) => `${((ms * 1000) / Math.max(1, done)).toFixed(0)} µs`;
   console.log(
     `  CPU per request: gateway ${per(cpu.gw)}, ${UPSTREAM} ${per(cpu.up)}, load generator ${per(loadCpuUs / 1000)}, Postgres backends ${per(cpu.pg)}`,
+  );
+  const kernel = (part: number, whole: number) =>
+    `${((100 * part) / Math.max(1e-9, whole)).toFixed(0)} %`;
+  console.log(
+    `  of which in the kernel (syscalls, loopback TCP): gateway ${kernel(cpu.gwSys, cpu.gw)}, load generator ${kernel(loadSysUs, loadCpuUs)}`,
   );
   // What the measured CPU per order allows on this machine's cores, whatever the wall clock did.
   const totalUs = ((cpu.gw + cpu.up + cpu.pg + loadCpuUs / 1000) * 1000) / Math.max(1, done);

@@ -21,7 +21,15 @@ export interface ActiveKey {
 
 export interface KeyLookup {
   find(keyId: string): Promise<ActiveKey | null>;
+  /**
+   * The key when it is already in memory and fresh (null: known to be absent),
+   * undefined when only `find` can tell. Lets a request with a cached key be
+   * verified without waiting a turn.
+   */
+  cached?(keyId: string): ActiveKey | null | undefined;
 }
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; error: AuthError };
 
 export type AuthError =
   | { readonly code: "MISSING_CREDENTIALS"; readonly message: string }
@@ -46,12 +54,16 @@ const header = (h: SignedRequest["headers"], name: string): string | undefined =
 
 const TIMESTAMP = /^[0-9]{1,15}$/;
 
-export const authenticate = async (
+/**
+ * The outcome at once when the key is cached (the usual case at order rates),
+ * else a promise of it. Key-store failures reject.
+ */
+export const authenticateNow = (
   req: SignedRequest,
   keys: KeyLookup,
   replay: ReplayCache,
   nowMs: number,
-): Promise<{ ok: true; principal: Principal } | { ok: false; error: AuthError }> => {
+): AuthResult | Promise<AuthResult> => {
   const keyId = header(req.headers, HEADER_KEY);
   const ts = header(req.headers, HEADER_TIMESTAMP);
   const sig = header(req.headers, HEADER_SIGNATURE);
@@ -74,7 +86,27 @@ export const authenticate = async (
       serverTime: nowMs,
     });
   }
-  const key = keyId.length <= 64 ? await keys.find(keyId) : null;
+  if (keyId.length > 64) return withKey(req, null, ts, sig, replay, nowMs);
+  const cached = keys.cached?.(keyId);
+  if (cached !== undefined) return withKey(req, cached, ts, sig, replay, nowMs);
+  return keys.find(keyId).then((key) => withKey(req, key, ts, sig, replay, nowMs));
+};
+
+export const authenticate = async (
+  req: SignedRequest,
+  keys: KeyLookup,
+  replay: ReplayCache,
+  nowMs: number,
+): Promise<AuthResult> => authenticateNow(req, keys, replay, nowMs);
+
+const withKey = (
+  req: SignedRequest,
+  key: ActiveKey | null,
+  ts: string,
+  sig: string,
+  replay: ReplayCache,
+  nowMs: number,
+): AuthResult => {
   if (!key) return fail({ code: "UNKNOWN_KEY", message: "unknown or revoked API key" });
   if (!verifySignature(key.secret, ts, req.method, req.url, req.body, sig)) {
     return fail({ code: "BAD_SIGNATURE", message: "signature does not match the request" });
@@ -92,4 +124,4 @@ export const authenticate = async (
   return { ok: true, principal: key.principal };
 };
 
-const fail = (error: AuthError) => ({ ok: false as const, error });
+const fail = (error: AuthError): AuthResult => ({ ok: false, error });

@@ -96,7 +96,10 @@ export const pgKeyLookup = (
 ): KeyLookup & { clear(): void } => {
   const cacheMs = options.cacheMs ?? 5_000;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { at: number; key: Promise<ActiveKey | null> }>();
+  const cache = new Map<
+    string,
+    { at: number; key: Promise<ActiveKey | null>; value: ActiveKey | null | undefined }
+  >();
   const load = async (keyId: string): Promise<ActiveKey | null> => {
     const { rows } = await pool.query<KeyRow>(
       `SELECT key_id, secret_iv, secret_ciphertext, secret_tag, accounts, roles
@@ -121,11 +124,23 @@ export const pgKeyLookup = (
       const hit = cache.get(keyId);
       if (hit && now() - hit.at < cacheMs) return hit.key;
       const key = load(keyId);
-      cache.set(keyId, { at: now(), key });
-      // A failed query must not stick in the cache.
-      key.catch(() => cache.delete(keyId));
+      const entry = { at: now(), key, value: undefined as ActiveKey | null | undefined };
+      cache.set(keyId, entry);
+      key.then(
+        (v) => {
+          entry.value = v;
+        },
+        // A failed query must not stick in the cache.
+        () => {
+          if (cache.get(keyId) === entry) cache.delete(keyId);
+        },
+      );
       if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
       return key;
+    },
+    cached(keyId) {
+      const hit = cache.get(keyId);
+      return hit && now() - hit.at < cacheMs ? hit.value : undefined;
     },
     clear() {
       cache.clear();

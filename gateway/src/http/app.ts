@@ -21,7 +21,8 @@ import Fastify, {
 } from "fastify";
 import {
   type AuthError,
-  authenticate,
+  type AuthResult,
+  authenticateNow,
   type KeyLookup,
   type SignedRequest,
 } from "../auth/authenticate.ts";
@@ -194,7 +195,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   // Order entry's hot route is answered straight from node:http (fastOrderEntry,
   // ADR 067); every other request, and every unusual one, goes to Fastify.
   let fastOrderEntry: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
-  let rawOrderEntry: ((r: RawFrontRequest) => Promise<WireAnswer>) | null = null;
+  let rawOrderEntry: ((r: RawFrontRequest) => WireAnswer | Promise<WireAnswer>) | null = null;
   let closing = false;
   let front: RawFront | null = null;
   const requestTimeoutMs = o.requestTimeoutMs ?? 10_000;
@@ -364,26 +365,41 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   app.setNotFoundHandler((req, reply) => unrouted(req, reply));
 
   /** The verified caller, or the answer refusing the request (always JSON). */
-  const verify = async (r: SignedRequest, reqId: string): Promise<Principal | Answer> => {
-    const result = await authenticate(r, o.keys, replay, now()).catch((e: unknown) => {
-      app.log.warn({ err: e, reqId }, "key store unavailable");
-      return null;
-    });
-    if (result === null)
-      return {
-        ...plainError(
-          503,
-          "AUTH_UNAVAILABLE",
-          "the key store is unavailable; nothing was done, retry shortly",
-        ),
-        headers: { "retry-after": "1" },
-      };
+  const authAnswer = (result: AuthResult): Principal | Answer => {
     if (result.ok) return result.principal;
     const e = result.error;
     const details = e.code === "CLOCK_SKEW" ? { serverTime: e.serverTime } : undefined;
     const answer = plainError(AUTH_STATUS[e.code], e.code, e.message, details);
     return e.code === "REPLAY_CACHE_FULL" ? { ...answer, headers: { "retry-after": "1" } } : answer;
   };
+  const authUnavailable = (e: unknown, reqId: string): Answer => {
+    app.log.warn({ err: e, reqId }, "key store unavailable");
+    return {
+      ...plainError(
+        503,
+        "AUTH_UNAVAILABLE",
+        "the key store is unavailable; nothing was done, retry shortly",
+      ),
+      headers: { "retry-after": "1" },
+    };
+  };
+  /** At once when the key is cached (no turn waited), else a promise. */
+  const verifyNow = (
+    r: SignedRequest,
+    reqId: () => string,
+  ): Principal | Answer | Promise<Principal | Answer> => {
+    let result: AuthResult | Promise<AuthResult>;
+    try {
+      result = authenticateNow(r, o.keys, replay, now());
+    } catch (e) {
+      return authUnavailable(e, reqId());
+    }
+    return result instanceof Promise
+      ? result.then(authAnswer, (e: unknown) => authUnavailable(e, reqId()))
+      : authAnswer(result);
+  };
+  const verify = async (r: SignedRequest, reqId: string): Promise<Principal | Answer> =>
+    verifyNow(r, () => reqId);
   const isPrincipal = (v: Principal | Answer): v is Principal => "keyId" in v;
 
   const requireSignature = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -478,25 +494,25 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     OrderStatus: "gateway OrderStatus",
   };
   const spanOptions = { kind: SpanKind.SERVER };
-  const dispatch = async (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> => {
+  const dispatch = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> => {
     const span = tracer.startSpan(SPAN_NAMES[r.type], spanOptions, ROOT_CONTEXT);
-    try {
-      // A throw after the request left (say, an unreadable answer) is not a
-      // definite failure: the order may exist. Never a 500 for it.
-      const out = await call(r, p, trace.setSpan(ROOT_CONTEXT, span)).catch(
-        (e: unknown): UpstreamOutcome => ({
-          kind: "unknown",
-          reason: e instanceof Error ? e.message : String(e),
-        }),
-      );
+    const done = (out: UpstreamOutcome): UpstreamOutcome => {
       if (span.isRecording()) {
         span.setAttribute("fx.outcome", out.kind);
         if (out.kind === "unknown")
           span.setStatus({ code: SpanStatusCode.ERROR, message: out.reason });
       }
-      return out;
-    } finally {
       span.end();
+      return out;
+    };
+    // A throw after the request left (say, an unreadable answer) is not a
+    // definite failure: the order may exist. Never a 500 for it.
+    const unknown = (e: unknown): UpstreamOutcome =>
+      done({ kind: "unknown", reason: e instanceof Error ? e.message : String(e) });
+    try {
+      return call(r, p, trace.setSpan(ROOT_CONTEXT, span)).then(done, unknown);
+    } catch (e) {
+      return Promise.resolve(unknown(e));
     }
   };
   const call = (r: GatewayRequest, p: Principal, ctx: Context): Promise<UpstreamOutcome> => {
@@ -536,7 +552,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
 
   // ---- FIX order entry ----
   /** A verified caller's FIX message (either encoding) → its answer. */
-  const fixEntry = async (p: Principal, body: string, fmt: Format): Promise<Answer> => {
+  const fixEntry = (p: Principal, body: string, fmt: Format): Answer | Promise<Answer> => {
     const decoded = fmt.kind === "fix" ? decodeTagValue(body) : decodeFixJson(body);
     if (!decoded.ok) return rejectAnswer(decoded.error);
     const valid = validate(decoded.value);
@@ -550,9 +566,10 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     if (!request.ok) return rejectAnswer(request.error);
     const limited = limit(bucketOf(request.value), p, [decision.account], msgType, refId);
     if (isAnswer(limited)) return limited;
-    const out = await dispatch(request.value, p);
     const statusReqId = request.value.type === "OrderStatus" ? request.value.ordStatusReqId : null;
-    return withHeaders(outcomeAnswer(out, msgType, refId ?? "", statusReqId), limited);
+    return dispatch(request.value, p).then((out) =>
+      withHeaders(outcomeAnswer(out, msgType, refId ?? "", statusReqId), limited),
+    );
   };
 
   app.post(
@@ -580,21 +597,37 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     countFix(r.status, a.code ?? "", performance.now() - t0);
     return { status: r.status, headers: h, body: r.body };
   };
-  const orderEntryAnswer = async (
+  const internalError = (e: unknown, id: string, t0: number): WireAnswer => {
+    app.log.error({ err: e, reqId: id }, "unhandled gateway error");
+    return wire(plainError(500, "INTERNAL", "internal error"), JSON_FORMAT, t0);
+  };
+  /** At once for what needs no upstream call (rejects, auth failures), else a promise. */
+  const orderEntryAnswer = (
     headers: SignedRequest["headers"],
     body: string,
     t0: number,
-  ): Promise<WireAnswer> => {
-    const id = `f${++fastIds}`;
-    try {
-      const v = await verify({ headers, method: "POST", url: "/v1/fix", body }, id);
+  ): WireAnswer | Promise<WireAnswer> => {
+    const n = ++fastIds;
+    const id = () => `f${n}`;
+    const verified = (v: Principal | Answer): WireAnswer | Promise<WireAnswer> => {
       if (!isPrincipal(v)) return wire(v, JSON_FORMAT, t0);
       const type = headers["content-type"];
       const fmt = postFormat(typeof type === "string" ? type : undefined, body);
-      return wire(await fixEntry(v, body, fmt), fmt, t0);
+      const a = fixEntry(v, body, fmt);
+      return a instanceof Promise
+        ? a.then(
+            (x) => wire(x, fmt, t0),
+            (e: unknown) => internalError(e, id(), t0),
+          )
+        : wire(a, fmt, t0);
+    };
+    try {
+      const v = verifyNow({ headers, method: "POST", url: "/v1/fix", body }, id);
+      return v instanceof Promise
+        ? v.then(verified).catch((e: unknown) => internalError(e, id(), t0))
+        : verified(v);
     } catch (e) {
-      app.log.error({ err: e, reqId: id }, "unhandled gateway error");
-      return wire(plainError(500, "INTERNAL", "internal error"), JSON_FORMAT, t0);
+      return internalError(e, id(), t0);
     }
   };
   const fastFix = async (req: IncomingMessage, res: ServerResponse, body: string, t0: number) => {

@@ -31,7 +31,8 @@ export interface RawFrontAnswer {
 export interface RawFrontOptions {
   /** Whether a complete head is ours (besides the checks the front makes itself). */
   readonly accepts: (headers: OrderEntryHeaders, contentLength: number) => boolean;
-  readonly handle: (req: RawFrontRequest) => Promise<RawFrontAnswer>;
+  /** The answer, at once when it needs no waiting (rejects), else a promise of it. */
+  readonly handle: (req: RawFrontRequest) => RawFrontAnswer | Promise<RawFrontAnswer>;
   /** While true, every new request is handed off (Fastify answers 503 while closing). */
   readonly closing: () => boolean;
   /** A request not complete after this long gets 408 and the connection is closed. */
@@ -187,6 +188,8 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
     dead = false;
     /** Reading stopped until answers go out (too many in progress, or unsent). */
     throttled = false;
+    /** Inside parse(): see there. */
+    parsing = false;
     readonly onData = (chunk: Buffer) => this.data(chunk);
     readonly onEnd = () => this.finish();
     readonly onClose = () => this.gone();
@@ -212,9 +215,22 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
     }
 
     parse() {
+      // An answer given at once flushes inside this loop; a flush that resumes
+      // reading must not start a second loop over the same buffer.
+      if (this.parsing) return;
+      this.parsing = true;
+      try {
+        this.parseLoop();
+      } finally {
+        this.parsing = false;
+      }
+    }
+
+    parseLoop() {
       for (;;) {
         const buf = this.buf;
         if (buf === null || buf.length === 0 || this.handingOff || this.dead) return;
+        if (this.socket.destroyed) return;
         if (this.slots.length >= MAX_IN_PROGRESS) return this.throttle();
         // Not our request line: node's, from this byte on.
         const n = Math.min(buf.length, REQUEST_LINE.length);
@@ -249,10 +265,18 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
         this.partialSince = 0;
         const slot: Slot = { text: null };
         this.slots.push(slot);
-        o.handle({ headers, body, t0: performance.now() }).then(
-          (a) => this.answer(slot, a),
-          () => this.answer(slot, null),
-        );
+        let a: RawFrontAnswer | Promise<RawFrontAnswer> | null;
+        try {
+          a = o.handle({ headers, body, t0: performance.now() });
+        } catch {
+          a = null;
+        }
+        if (a instanceof Promise)
+          a.then(
+            (x) => this.answer(slot, x),
+            () => this.answer(slot, null),
+          );
+        else this.answer(slot, a);
       }
     }
 

@@ -191,24 +191,27 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
   };
 
   /** One command's answer (status and parsed body), from a single call or a batch item. */
-  const outcomeOf = async (
+  /** At once, unless a pending cancel/replace needs the order's state read first. */
+  const outcomeOf = (
     status: number,
     json: unknown,
     caller: Principal,
     ctx: Context | undefined,
     request?: CancelOrderRequest | ReplaceOrderRequest,
-  ): Promise<UpstreamOutcome> => {
+  ): UpstreamOutcome | Promise<UpstreamOutcome> => {
     if (status !== 200) return nonOk(status, json);
     const w = json as WireAnswer | null;
     if (w === null || typeof w !== "object" || !("report" in w))
       return { kind: "unknown", reason: "unreadable answer from order entry" };
-    const report =
-      w.report === null && request ? await pendingReport(request, w, caller, ctx) : render(w);
-    // Taken and stored, but its state could not be read back: still a definite yes.
-    if (!report)
-      return { kind: "unknown", reason: "accepted; fetch its state with GET /v1/orders/:clOrdId" };
-    return { kind: "answer", answer: { report, position: w.position } };
+    if (w.report === null && request)
+      return pendingReport(request, w, caller, ctx).then((report) => answered(report, w));
+    return answered(render(w), w);
   };
+  const answered = (report: FixMessage | null, w: WireAnswer): UpstreamOutcome =>
+    // Taken and stored, but its state could not be read back: still a definite yes.
+    report
+      ? { kind: "answer", answer: { report, position: w.position } }
+      : { kind: "unknown", reason: "accepted; fetch its state with GET /v1/orders/:clOrdId" };
 
   const command = async (
     path: string,
@@ -302,7 +305,16 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
       const a = answers[i] as { status?: unknown; body?: unknown } | null;
       if (a === null || typeof a !== "object" || typeof a.status !== "number")
         q.resolve({ kind: "unknown", reason: "unreadable batch item answer from order entry" });
-      else void settle(q, outcomeOf(a.status, a.body ?? null, q.caller, q.ctx));
+      else {
+        let out: UpstreamOutcome | Promise<UpstreamOutcome>;
+        try {
+          out = outcomeOf(a.status, a.body ?? null, q.caller, q.ctx);
+        } catch (e) {
+          out = { kind: "unknown", reason: e instanceof Error ? e.message : String(e) };
+        }
+        if (out instanceof Promise) void settle(q, out);
+        else q.resolve(out);
+      }
     }
   };
 
