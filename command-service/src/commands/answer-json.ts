@@ -40,25 +40,51 @@ const withoutBigints = (v: unknown): unknown => {
 /** JSON text of any answer value (bigints as decimal strings). */
 export const jsonText = (value: unknown): string => JSON.stringify(withoutBigints(value));
 
-const reportTexts = new WeakMap<object, string>();
+/** Printable ASCII without quote or backslash: JSON.stringify would only add the quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+/** JSON text of a string (ids, keys: mostly plain ASCII, quoted directly). */
+export const stringJson = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
-/** The report's JSON text, remembered for the answer later built around the same report. */
-const reportJson = (report: FixReport | null): string => {
-  if (report === null) return "null";
-  let text = reportTexts.get(report);
-  if (text === undefined) {
-    text = jsonText(report);
-    reportTexts.set(report, text);
+/** The report's JSON text. */
+export const reportJson = (report: FixReport | null): string =>
+  report === null ? "null" : jsonText(report);
+
+const str = (s: string | null): string => (s === null ? "null" : stringJson(s));
+
+/**
+ * A written command's answer that carries its report's JSON text, made once
+ * for the stored claim, so that the reply does not serialize the report again.
+ * Its fields are a CommandAnswer's; the text is not one of them.
+ */
+export class WrittenAnswer implements CommandAnswer {
+  readonly report: FixReport;
+  readonly position: string;
+  readonly orderId: string | null;
+  readonly resent = false;
+  readonly eventId: string;
+  readonly #reportJson: string;
+  constructor(
+    report: FixReport,
+    reportJsonText: string,
+    position: string,
+    orderId: string | null,
+    eventId: string,
+  ) {
+    this.report = report;
+    this.position = position;
+    this.orderId = orderId;
+    this.eventId = eventId;
+    this.#reportJson = reportJsonText;
   }
-  return text;
-};
+  reportJson(): string {
+    return this.#reportJson;
+  }
+}
 
-const str = (s: string | null): string => (s === null ? "null" : JSON.stringify(s));
+/** What a claim stores to answer a resend: {report, orderId}, the report given as its JSON text. */
+export const storedAnswerJson = (reportJsonText: string, orderId: string | null): string =>
+  `{"report":${reportJsonText},"orderId":${str(orderId)}}`;
 
-/** What a claim stores to answer a resend: {report, orderId}. */
-export const storedAnswerJson = (report: FixReport | null, orderId: string | null): string =>
-  `{"report":${reportJson(report)},"orderId":${str(orderId)}}`;
-
-/** The HTTP body of an answer: the same JSON as jsonText(answer), its report serialized once. */
+/** The HTTP body of an answer: the same JSON as jsonText(answer), a written answer's report text reused. */
 export const answerJson = (a: CommandAnswer): string =>
-  `{"report":${reportJson(a.report)},"position":${str(a.position)},"orderId":${str(a.orderId)},"resent":${a.resent},"eventId":${str(a.eventId)}${a.pending === undefined ? "" : `,"pending":${str(a.pending)}`}}`;
+  `{"report":${a instanceof WrittenAnswer ? a.reportJson() : reportJson(a.report)},"position":${str(a.position)},"orderId":${str(a.orderId)},"resent":${a.resent},"eventId":${str(a.eventId)}${a.pending === undefined ? "" : `,"pending":${str(a.pending)}`}}`;

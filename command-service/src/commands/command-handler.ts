@@ -26,7 +26,7 @@ import { eventId, type PostgresEventStore, type StreamId, streamId } from "@fxco
 import type { RiskInputs } from "../risk/risk-inputs.ts";
 import { expiryOf } from "../session-clock/due-ticks.ts";
 import type { Claim, CommandWriter, WriteOutcome, WriteRequest } from "../write/command-writer.ts";
-import { storedAnswerJson } from "./answer-json.ts";
+import { reportJson, storedAnswerJson, stringJson, WrittenAnswer } from "./answer-json.ts";
 import type { EventCodec, EventEnvelope } from "./event-codec.ts";
 import { schemaIdOf } from "./event-codec.ts";
 import type { CancelRequest, PlaceRequest, ReplaceRequest } from "./requests.ts";
@@ -138,9 +138,6 @@ const keyJson = (k: string): string => {
   }
   return t;
 };
-/** Printable ASCII without quote or backslash: JSON.stringify would only add the quotes. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const stringJson = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
 /** Hash of a request: its kind and canonical body. */
 export const requestHash = (kind: string, body: object): string =>
@@ -279,7 +276,10 @@ export class CommandHandler {
     };
     return this.#prepared(
       w,
-      (position, eventId) => ({ report, position, orderId, resent: false, eventId }),
+      (position, eventId, reportText) =>
+        report === null
+          ? { report, position, orderId, resent: false, eventId }
+          : new WrittenAnswer(report, reportText, position, orderId, eventId),
       () => {
         // Answered, not stored: storing it would give a second order this ClOrdID.
         const [dup] = decidePlace(command, initialOrderState, {
@@ -394,14 +394,10 @@ export class CommandHandler {
     };
     return this.#prepared(
       w,
-      (position, eventId) => ({
-        report,
-        position,
-        orderId,
-        resent: false,
-        eventId,
-        ...(report === null ? { pending: kind } : {}),
-      }),
+      (position, eventId, reportText) =>
+        report === null
+          ? { report, position, orderId, resent: false, eventId, pending: kind }
+          : new WrittenAnswer(report, reportText, position, orderId, eventId),
       () => ({
         report: reportOf(decide(true), loaded.state),
         position: null,
@@ -437,7 +433,7 @@ export class CommandHandler {
   }
 
   /** The writer's request for a decided command: its event encoded, its claim and answer. */
-  #request(w: WriteSpec, id: string): Promise<WriteRequest> {
+  #request(w: WriteSpec, id: string, reportText: string): Promise<WriteRequest> {
     const envelope: EventEnvelope = {
       meta: {
         eventId: id,
@@ -453,11 +449,11 @@ export class CommandHandler {
     };
     return this.#d.codec
       .encode(this.#d.topic, envelope)
-      .then((bytes) => this.#writeRequest(w, id, bytes));
+      .then((bytes) => this.#writeRequest(w, id, bytes, reportText));
   }
 
-  #writeRequest(w: WriteSpec, id: string, bytes: Buffer): WriteRequest {
-    const answer = storedAnswerJson(w.report, w.orderId);
+  #writeRequest(w: WriteSpec, id: string, bytes: Buffer, reportText: string): WriteRequest {
+    const answer = storedAnswerJson(reportText, w.orderId);
     const expiry = expiryOf(w.event);
     const request: WriteRequest = {
       ...(expiry === null ? {} : { expiry }),
@@ -503,15 +499,17 @@ export class CommandHandler {
    */
   #prepared(
     w: WriteSpec,
-    written: (position: string, eventId: string) => CommandAnswer,
+    written: (position: string, eventId: string, reportText: string) => CommandAnswer,
     duplicate: () => CommandAnswer,
   ): Promise<Prepared> {
     const id = this.#d.newId();
-    return this.#request(w, id).then((request) => ({
+    // Serialized once: for the stored claim and the reply.
+    const reportText = reportJson(w.report);
+    return this.#request(w, id, reportText).then((request) => ({
       request,
       finish: (outcome) => {
         const o = this.#outcome(w, id, outcome);
-        if (o.type === "Written") return written(o.position, o.eventId);
+        if (o.type === "Written") return written(o.position, o.eventId, reportText);
         if (o.type === "Conflict") return null;
         return o.sameRequest ? o.answer : duplicate();
       },
