@@ -2,7 +2,8 @@
 // record digests, verify the whole trail.
 import { textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
-import { copyBytea, copyField, copyLines } from "../projector/copy-rows.ts";
+import { BinaryCopyRows } from "../projector/copy-binary.ts";
+import { copyLines } from "../projector/copy-rows.ts";
 import { AUDIT_WRITER_ROLE } from "../store/audit-ddl.ts";
 import {
   type AuditRecord,
@@ -71,35 +72,50 @@ export const chainAudit = async (
   );
 };
 
-/** Chained records as COPY lines for audit.records (encoded ahead of the transaction). */
-export const auditCopyLines = (records: readonly AuditRecord[]): string => {
-  let lines = "";
-  for (const r of records) {
-    lines += `${copyField(r.pair)}\t${r.chainSeq}\t${copyField(r.eventId)}\t${copyField(r.eventType)}\t${copyBytea(r.canonical)}\t${copyField(r.prevHash)}\t${copyField(r.hash)}\n`;
-  }
-  return lines;
+const AUDIT_COLUMNS = [
+  "pair",
+  "chain_seq",
+  "event_id",
+  "event_type",
+  "canonical",
+  "prev_hash",
+  "hash",
+] as const;
+
+/**
+ * Chained records as a COPY binary stream for audit.records (encoded ahead of
+ * the transaction): canonical bytes and hashes go in as they are (ADR 078).
+ */
+export const auditCopyRows = (records: readonly AuditRecord[]): Buffer => {
+  const out = new BinaryCopyRows();
+  for (const r of records)
+    out
+      .row(AUDIT_COLUMNS.length)
+      .text(r.pair)
+      .int8(r.chainSeq)
+      .text(r.eventId)
+      .text(r.eventType)
+      .bytea(r.canonical)
+      .bytea(r.prevHash)
+      .bytea(r.hash);
+  return out.finish();
 };
 
 /**
- * Inserts chained records (COPY lines from auditCopyLines). Must be the last
- * statement group of the caller's transaction: it switches to the
+ * Inserts chained records (the COPY binary stream from auditCopyRows). Must be
+ * the last statement group of the caller's transaction: it switches to the
  * append-only role for the rest of it.
  */
-export const writeAuditLines = async (tx: Queryable, lines: string | Buffer): Promise<void> => {
-  if (lines.length === 0) return;
+export const writeAuditRows = async (tx: Queryable, rows: Buffer): Promise<void> => {
+  if (rows.length === 0) return;
   await tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
   // COPY: the cheapest way in for append-only rows (ADR 076).
-  await copyLines(
-    tx,
-    "audit.records",
-    ["pair", "chain_seq", "event_id", "event_type", "canonical", "prev_hash", "hash"],
-    lines,
-  );
+  await copyLines(tx, "audit.records", AUDIT_COLUMNS, rows, true);
 };
 
-/** Inserts chained records; see writeAuditLines (last statement group). */
+/** Inserts chained records; see writeAuditRows (last statement group). */
 export const writeAudit = (tx: Queryable, records: readonly AuditRecord[]): Promise<void> =>
-  writeAuditLines(tx, auditCopyLines(records));
+  writeAuditRows(tx, auditCopyRows(records));
 
 /** Chains and inserts in the caller's transaction (see writeAudit: last statement group). */
 export const appendAudit = async (

@@ -36,15 +36,21 @@ export const copyBytea = (b: Buffer): string => {
   return plainText.test(s) ? s : `\\\\x${b.toString("hex")}`;
 };
 
-/** Writes `rows` (already COPY-encoded lines, each ending in \n) into `table (columns)`. */
+/**
+ * Writes `rows` (already COPY-encoded: text lines each ending in \n, or with
+ * `binary` a whole binary stream from BinaryCopyRows) into `table (columns)`.
+ */
 export const copyLines = async (
   db: Pick<PgClient, "query">,
   table: string,
   columns: readonly string[],
   lines: string | Buffer,
+  binary = false,
 ): Promise<void> => {
   if (lines.length === 0) return;
-  const stream = db.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
+  const stream = db.query(
+    copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN${binary ? " (FORMAT binary)" : ""}`),
+  );
   await new Promise<void>((resolve, reject) => {
     stream.on("error", reject);
     stream.on("finish", () => resolve());

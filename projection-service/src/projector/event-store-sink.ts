@@ -5,7 +5,7 @@
 // carried from batch to batch (like the audit chain heads). A stale head cannot
 // write twice: unique (stream, revision) and unique event id fail the batch,
 // and the resync that follows reads the heads again.
-import { copyField } from "./copy-rows.ts";
+import { BinaryCopyRows } from "./copy-binary.ts";
 import type { Queryable } from "./pg-read-models.ts";
 
 /** One matcher output to sink: its pair, seq and the record as it was on the topic. */
@@ -50,10 +50,16 @@ export const loadSinkHeads = async (
   return heads;
 };
 
+/** One es_events row the sink appends. */
+export interface SinkRow {
+  readonly stream: string;
+  readonly revision: number;
+  readonly candidate: SinkCandidate;
+}
+
 export interface SinkPlan {
-  /** COPY text lines for es_events (SINK_COLUMNS). */
-  readonly lines: string;
-  readonly appended: number;
+  /** Rows to append, per pair in revision order. */
+  readonly rows: readonly SinkRow[];
   /** Heads after this batch (every pair given in `heads`, changed or not). */
   readonly heads: Map<string, number>;
   readonly problems: readonly { readonly eventId: string; readonly problem: string }[];
@@ -76,8 +82,7 @@ export const planSink = (
   );
   const next = new Map(heads);
   const problems: { eventId: string; problem: string }[] = [];
-  let lines = "";
-  let appended = 0;
+  const rows: SinkRow[] = [];
   let gapAfter: { symbol: string; seq: number } | undefined;
   for (const c of sorted) {
     const head = next.get(c.symbol);
@@ -95,8 +100,24 @@ export const planSink = (
       continue;
     }
     next.set(c.symbol, revision);
-    appended++;
-    lines += `${copyField(executionStreamName(c.symbol))}\t${revision}\t${copyField(c.eventId)}\t${copyField(c.type)}\t${c.schemaId}\t${c.schemaVersion}\t\\\\x${c.payload.toString("hex")}\t{"pairSeq":${c.seq}}\n`;
+    rows.push({ stream: executionStreamName(c.symbol), revision, candidate: c });
   }
-  return { lines, appended, heads: next, problems };
+  return { rows, heads: next, problems };
+};
+
+/** The rows as a COPY binary stream for SINK_COLUMNS: the Avro bytes go in as they are. */
+export const sinkCopyRows = (rows: readonly SinkRow[]): Buffer => {
+  const out = new BinaryCopyRows();
+  for (const { stream, revision, candidate: c } of rows)
+    out
+      .row(SINK_COLUMNS.length)
+      .text(stream)
+      .int8(revision)
+      .uuid(c.eventId)
+      .text(c.type)
+      .int4(c.schemaId)
+      .int4(c.schemaVersion)
+      .bytea(c.payload)
+      .jsonb(`{"pairSeq":${c.seq}}`);
+  return out.finish();
 };

@@ -235,6 +235,8 @@ export type Write =
        * scavenge (ADR 077).
        */
       readonly lines: Buffer;
+      /** `lines` is a COPY binary stream (copy-binary.ts), not text lines. */
+      readonly binary?: boolean;
     }
   | { readonly text: string; readonly values: readonly unknown[] };
 
@@ -245,7 +247,7 @@ export type Write =
  */
 export const sendWrites = async (db: Queryable, writes: readonly Write[]): Promise<void> => {
   for (const w of writes) {
-    if ("copy" in w) await copyLines(db, w.copy, w.columns, w.lines);
+    if ("copy" in w) await copyLines(db, w.copy, w.columns, w.lines, w.binary === true);
     else await db.query(w.text, [...w.values]);
   }
 };

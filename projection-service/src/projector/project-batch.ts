@@ -5,7 +5,7 @@ import type { PostgresEventStore } from "@fxcore/event-store";
 import { streamId, textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
 import { withTransaction } from "@fxcore/infra";
-import { auditCopyLines, chainAudit, writeAuditLines } from "../audit/audit-store.ts";
+import { auditCopyRows, chainAudit, writeAuditRows } from "../audit/audit-store.ts";
 import { type AuditRecord, type ChainHead, canonicalBytes } from "../audit/chain.ts";
 import { type EventEnvelope, isMatcherOutput, pairOf } from "../models/envelope.ts";
 import { MemoryReadModels, type Pending } from "../models/memory.ts";
@@ -19,6 +19,7 @@ import {
   SINK_COLUMNS,
   SINK_TABLE,
   type SinkCandidate,
+  sinkCopyRows,
 } from "./event-store-sink.ts";
 import {
   encodePending,
@@ -117,7 +118,8 @@ export interface PreparedBatch {
     readonly sink: readonly Write[];
     readonly bookkeeping: readonly Write[];
   };
-  readonly auditLines: Buffer;
+  /** The audit COPY (binary), encoded with the rest. */
+  readonly auditRows: Buffer;
   readonly result: BatchResult;
   readonly inFlight: InFlight;
 }
@@ -222,7 +224,7 @@ export async function prepareBatch(
       sink: sink.writes,
       bookkeeping: bookkeepingWrites(opts.schema, fresh, sources, accounts, symbols),
     },
-    auditLines: Buffer.from(auditCopyLines(audit)),
+    auditRows: auditCopyRows(audit),
     result: {
       applied: fresh.length,
       duplicates: batch.events.length - fresh.length,
@@ -268,8 +270,8 @@ const prepareSink = async (
   const plan = planSink(candidates, heads);
   for (const p of plan.problems) onProblem?.(p.eventId, p.problem);
   return {
-    writes: plan.lines.length
-      ? [{ copy: SINK_TABLE, columns: SINK_COLUMNS, lines: Buffer.from(plan.lines) }]
+    writes: plan.rows.length
+      ? [{ copy: SINK_TABLE, columns: SINK_COLUMNS, lines: sinkCopyRows(plan.rows), binary: true }]
       : [],
     heads: plan.heads,
   };
@@ -328,5 +330,5 @@ export async function writeBatch(tx: PgClient, b: PreparedBatch): Promise<void> 
   await sendWrites(tx, b.writes.sink);
   await sendWrites(tx, b.writes.bookkeeping);
   // Last: switches the transaction to the append-only role.
-  await writeAuditLines(tx, b.auditLines);
+  await writeAuditRows(tx, b.auditRows);
 }

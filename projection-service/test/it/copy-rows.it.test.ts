@@ -3,6 +3,7 @@
 // nulls, bytea in both encodings).
 import { withTransaction } from "@fxcore/infra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BinaryCopyRows } from "../../src/projector/copy-binary.ts";
 import { copyBytea, copyField, copyLines, copyRows } from "../../src/projector/copy-rows.ts";
 import { type ProjectionDatabase, projectionDatabase } from "../harness.ts";
 
@@ -12,6 +13,9 @@ beforeAll(async () => {
   database = await projectionDatabase("copyrows", { migrate: false });
   await database.pool.query(
     "CREATE TABLE t (id int PRIMARY KEY, s text, n numeric, b boolean, raw bytea)",
+  );
+  await database.pool.query(
+    "CREATE TABLE bin (id int PRIMARY KEY, s text, big bigint, raw bytea, doc jsonb, u uuid)",
   );
 }, 60_000);
 afterAll(async () => {
@@ -88,5 +92,59 @@ describe("COPY rows", () => {
     ).rejects.toThrow(/duplicate key/);
     const { rows } = await database.pool.query("SELECT 1 FROM t WHERE id = 9001");
     expect(rows).toHaveLength(0);
+  });
+
+  it("given awkward text, extreme integers, bytes and JSON, when copied in binary, then they read back unchanged", async () => {
+    const bigs = [0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 1_800_000_000_600_000_000n];
+    const rows = texts.flatMap((s, i) =>
+      bytes.map((raw, j) => ({
+        id: i * 100 + j,
+        s,
+        big: bigs[(i + j) % bigs.length] ?? 0n,
+        raw: j === 1 ? null : raw,
+        doc: JSON.stringify({ pairSeq: i * 7 + j, text: s }),
+        u: `0000000${i}-00${j}f-5abc-8def-${String(i * 100 + j).padStart(12, "0")}`,
+      })),
+    );
+    const out = new BinaryCopyRows();
+    for (const r of rows) {
+      out.row(6).int4(r.id);
+      if (r.s === null) out.null();
+      else out.text(r.s);
+      out.int8(r.big);
+      if (r.raw === null) out.null();
+      else out.bytea(r.raw);
+      out.jsonb(r.doc).uuid(r.u.toUpperCase());
+    }
+    expect(out.rows).toBe(rows.length);
+    await withTransaction(database.pool, (tx) =>
+      copyLines(tx, "bin", ["id", "s", "big", "raw", "doc", "u"], out.finish(), true),
+    );
+    const { rows: back } = await database.pool.query<{
+      id: number;
+      s: string | null;
+      big: string;
+      raw: Buffer | null;
+      doc: unknown;
+      u: string;
+    }>("SELECT id, s, big::text AS big, raw, doc, u FROM bin ORDER BY id");
+    expect(back).toEqual(
+      rows.map((r) => ({ ...r, big: r.big.toString(), doc: JSON.parse(r.doc) })),
+    );
+  });
+
+  it("given a binary stream with a field that does not fit its column, then the COPY fails", async () => {
+    const out = new BinaryCopyRows().row(2).int4(1).int4(5);
+    await expect(
+      withTransaction(database.pool, (tx) =>
+        copyLines(tx, "bin", ["id", "big"], out.finish(), true),
+      ),
+    ).rejects.toThrow(/insufficient data|incorrect binary/i);
+  });
+
+  it("given no rows, then the stream is empty (nothing to send)", () => {
+    expect(new BinaryCopyRows().finish()).toHaveLength(0);
+    expect(() => new BinaryCopyRows().row(1).int8(2 ** 60)).toThrow(RangeError);
+    expect(() => new BinaryCopyRows().row(1).uuid("not-a-uuid")).toThrow(RangeError);
   });
 });
