@@ -12,6 +12,7 @@ import {
   PostgresOutbox,
   type PublishedEvent,
   type Queryable,
+  type StreamId,
   streamId,
 } from "../src/index.ts";
 import { newEvent } from "../src/testing/contract.ts";
@@ -73,6 +74,54 @@ describe("batched append", () => {
         [[a, b, taken]],
       ),
     ).toBe(3);
+  });
+
+  it("new streams of one event each (the place-order shape): payloads of any length byte for byte, a taken stream fails alone", async () => {
+    const taken = streamId(`s-${randomUUID()}`);
+    await store.append(taken, "no-stream", [newEvent(0)]);
+    const streams = [0, 1, 2, 3].map(() => streamId(`s-${randomUUID()}`));
+    // Lengths 0, 1 and 300: each payload is cut from one binary parameter at its own offset.
+    const payloads = [0, 1, 300].map((n) =>
+      Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff),
+    );
+    const events = payloads.map((payload, i) => ({ ...published(10 + i, "EURUSD"), payload }));
+    const results = await store.appendBatch([
+      {
+        stream: streams[0] as StreamId,
+        expected: "no-stream",
+        events: [events[0] as PublishedEvent],
+      },
+      { stream: taken, expected: "no-stream", events: [published(20, "EURUSD")] },
+      {
+        stream: streams[1] as StreamId,
+        expected: "no-stream",
+        events: [events[1] as PublishedEvent],
+      },
+      { stream: streams[2] as StreamId, expected: "no-stream", events: [published(21, "USDJPY")] },
+      {
+        stream: streams[3] as StreamId,
+        expected: "no-stream",
+        events: [events[2] as PublishedEvent],
+      },
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true, true, true]);
+    expect(results[1]).toMatchObject({ ok: false, error: { streamId: taken, actual: 0n } });
+    for (const [i, at] of [
+      [0, 0],
+      [1, 1],
+      [2, 3],
+    ] as const) {
+      const [stored] = await store.readStream(streams[at] as StreamId);
+      expect(stored?.streamVersion).toBe(0n);
+      expect(Buffer.from(stored?.payload ?? [])).toEqual(Buffer.from(payloads[i] as Uint8Array));
+    }
+    expect(await store.readStream(taken)).toHaveLength(1);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM es_outbox o JOIN es_events e USING (global_position) WHERE e.stream_id = ANY($1)",
+        [[...streams, taken]],
+      ),
+    ).toBe(4);
   });
 
   it("two items for one stream in one batch: one wins whole, the loser leaves nothing", async () => {

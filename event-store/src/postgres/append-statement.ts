@@ -58,6 +58,45 @@ FROM input i LEFT JOIN ins ON ins.event_id = i.event_id
 ORDER BY i.ord`;
 
 export const APPEND_SQL = appendSql(true);
+
+/**
+ * The same parameters and rows for a batch of new streams, one event each
+ * (every place order): revision 0 for every row, so no per-item base revision,
+ * none of the windows and sorts that find it; a stream that exists already is
+ * the unique violation (strict) or a row not inserted (ON CONFLICT), exactly
+ * as the general statement reports it.
+ */
+const appendNewStreamsSql = (onConflict: boolean): string => `
+WITH input AS (
+  SELECT u.*
+  FROM unnest(${col("$1", "int")}, ${col("$2", "bigint")}, ${col("$3")}, ${col("$4", "uuid")},
+              ${col("$5")}, ${col("$6", "int")}, ${col("$7", "int")}, ${col("$8", "int")}, ${col("$9")},
+              ${col("$10")}, ${col("$11")}, ${col("$13", "int")})
+       WITH ORDINALITY AS u(it, expected, stream_id, event_id, event_type, schema_id, schema_version,
+                            payload_at, metadata, topic, message_key, payload_length, ord)
+),
+ins AS (
+  INSERT INTO es_events (stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata)
+  SELECT i.stream_id, 0, i.event_id, i.event_type, i.schema_id, i.schema_version,
+         substring($12::bytea FROM i.payload_at FOR i.payload_length), i.metadata::jsonb
+  FROM input i
+  ORDER BY i.stream_id
+  ${onConflict ? "ON CONFLICT DO NOTHING" : ""}
+  RETURNING event_id, global_position, stream_version
+),
+outbox AS (
+  INSERT INTO es_outbox (lane, topic, message_key, global_position)
+  SELECT (hashtextextended(i.message_key, 0) & ${OUTBOX_LANES - 1})::smallint, i.topic, i.message_key, ins.global_position
+  FROM ins JOIN input i ON i.event_id = ins.event_id
+  WHERE i.topic IS NOT NULL
+  ORDER BY ins.global_position
+)
+SELECT i.it AS item, ins.global_position, ins.stream_version
+FROM input i LEFT JOIN ins ON ins.event_id = i.event_id
+ORDER BY i.ord`;
+
+export const APPEND_NEW_STREAMS_SQL = appendNewStreamsSql(true);
+export const APPEND_NEW_STREAMS_STRICT_SQL = appendNewStreamsSql(false);
 /**
  * Strict: a plain INSERT, for a caller's transaction that redoes itself on a
  * unique violation (a concurrent writer of the same revision). No speculative

@@ -19,6 +19,8 @@ import type {
 import { logStart } from "../port/event-store.ts";
 import {
   APPEND_ONE_AUTOCOMMIT_SQL,
+  APPEND_NEW_STREAMS_SQL,
+  APPEND_NEW_STREAMS_STRICT_SQL,
   APPEND_ONE_SQL,
   APPEND_SQL,
   APPEND_STRICT_SQL,
@@ -58,6 +60,14 @@ const APPEND_ONE_AUTOCOMMIT = {
   text: APPEND_ONE_AUTOCOMMIT_SQL,
 } as const;
 const APPEND_STRICT = { name: "fxcore_es_append_strict_v2", text: APPEND_STRICT_SQL } as const;
+const APPEND_NEW_STREAMS = {
+  name: "fxcore_es_append_new_v1",
+  text: APPEND_NEW_STREAMS_SQL,
+} as const;
+const APPEND_NEW_STREAMS_STRICT = {
+  name: "fxcore_es_append_new_strict_v1",
+  text: APPEND_NEW_STREAMS_STRICT_SQL,
+} as const;
 /** unique_violation: a concurrent writer took the revision (or the event id exists). */
 export const isUniqueViolation = (e: unknown): boolean =>
   (e as { code?: unknown })?.code === "23505";
@@ -254,10 +264,17 @@ export class PostgresEventStore implements EventStore {
         one.rows.length > 0 ? one.rows : [{ item: 0, global_position: null, stream_version: null }];
     } else {
       const params = appendParams(items);
+      // New streams only (place orders): the statement without base revisions.
+      const fresh = !multi && items.every((it) => it.expected === "no-stream");
       if (options.via !== undefined)
-        rows = await this.#appendIn(options.via, params, options.strict === true);
+        rows = await this.#appendIn(options.via, params, options.strict === true, fresh);
       else if (!multi)
-        rows = (await this.#pool.query<EventResultRow>({ ...APPEND, values: params })).rows;
+        rows = (
+          await this.#pool.query<EventResultRow>({
+            ...(fresh ? APPEND_NEW_STREAMS : APPEND),
+            values: params,
+          })
+        ).rows;
       else {
         rows = await withTransaction(this.#pool, (client) => this.#appendIn(client, params));
       }
@@ -324,9 +341,20 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** The statement plus the undo of half-written items, on a client inside a transaction. */
-  async #appendIn(via: Queryable, params: unknown[], strict = false): Promise<EventResultRow[]> {
+  async #appendIn(
+    via: Queryable,
+    params: unknown[],
+    strict = false,
+    fresh = false,
+  ): Promise<EventResultRow[]> {
     const { rows } = await via.query<EventResultRow>({
-      ...(strict ? APPEND_STRICT : APPEND),
+      ...(fresh
+        ? strict
+          ? APPEND_NEW_STREAMS_STRICT
+          : APPEND_NEW_STREAMS
+        : strict
+          ? APPEND_STRICT
+          : APPEND),
       values: params,
     });
     const losers = new Set(rows.filter((r) => r.global_position === null).map((r) => r.item));
