@@ -14,7 +14,7 @@ import {
   formatQty,
 } from "@fxcore/domain";
 import { Tag } from "../fix/fields.ts";
-import { build, type FixMessage } from "../fix/message.ts";
+import { build, type FixField, type FixMessage, fixMessage } from "../fix/message.ts";
 import { formatUtcTimestamp } from "../fix/timestamp.ts";
 
 const SIDE: Readonly<Record<Side, string>> = { BUY: "1", SELL: "2" };
@@ -52,30 +52,35 @@ export const renderReport = (r: FixReport, ctx: RenderContext): FixMessage => {
   }
   const inst = ctx.catalog.get(r.symbol as Symbol);
   const px = (p: PriceTicks | null) => (p === null || !inst ? null : formatPrice(p, inst));
-  return build([
-    [Tag.MsgType, "8"],
-    [Tag.OrderID, r.orderId ?? "NONE"],
-    [Tag.ClOrdID, r.clOrdId],
-    [Tag.OrigClOrdID, r.origClOrdId],
-    [Tag.ExecID, r.execId ?? ctx.execId ?? `${r.orderId ?? r.clOrdId}-${r.execType}`],
-    [Tag.ExecType, r.execType],
-    [Tag.OrdStatus, r.ordStatus],
-    [Tag.OrdRejReason, r.ordRejReason],
-    [Tag.Account, r.account],
-    [Tag.Symbol, r.symbol],
-    [Tag.Side, SIDE[r.side]],
-    [Tag.OrdType, r.ordType === null ? null : ORD_TYPE[r.ordType]],
-    [Tag.Price, px(r.price)],
-    [Tag.OrderQty, formatQty(r.orderQty)],
-    [Tag.TimeInForce, r.timeInForce === null ? null : TIF[r.timeInForce]],
-    [Tag.ExpireTime, r.expireTime === null ? null : formatUtcTimestamp(r.expireTime)],
-    [Tag.LastQty, r.lastQty === null ? null : formatQty(r.lastQty)],
-    [Tag.LastPx, px(r.lastPx)],
-    [Tag.LeavesQty, formatQty(r.leavesQty)],
-    [Tag.CumQty, formatQty(r.cumQty)],
-    [Tag.AvgPx, inst ? formatAvgPx(r.avgPx, inst.priceScale) : "0"],
-    [Tag.OrdStatusReqID, ctx.ordStatusReqId ?? null],
-    [Tag.TransactTime, formatUtcTimestamp(r.transactTime)],
-    [Tag.Text, r.text],
-  ]);
+  // Built field by field (no [tag, value] pair per field): one of these per order answered.
+  const f: FixField[] = [];
+  const add = (tag: number, value: string | number | null | undefined) => {
+    if (value !== null && value !== undefined)
+      f.push({ tag, value: typeof value === "string" ? value : String(value) });
+  };
+  add(Tag.MsgType, "8");
+  add(Tag.OrderID, r.orderId ?? "NONE");
+  add(Tag.ClOrdID, r.clOrdId);
+  add(Tag.OrigClOrdID, r.origClOrdId);
+  add(Tag.ExecID, r.execId ?? ctx.execId ?? `${r.orderId ?? r.clOrdId}-${r.execType}`);
+  add(Tag.ExecType, r.execType);
+  add(Tag.OrdStatus, r.ordStatus);
+  add(Tag.OrdRejReason, r.ordRejReason);
+  add(Tag.Account, r.account);
+  add(Tag.Symbol, r.symbol);
+  add(Tag.Side, SIDE[r.side]);
+  add(Tag.OrdType, r.ordType === null ? null : ORD_TYPE[r.ordType]);
+  add(Tag.Price, px(r.price));
+  add(Tag.OrderQty, formatQty(r.orderQty));
+  add(Tag.TimeInForce, r.timeInForce === null ? null : TIF[r.timeInForce]);
+  add(Tag.ExpireTime, r.expireTime === null ? null : formatUtcTimestamp(r.expireTime));
+  add(Tag.LastQty, r.lastQty === null ? null : formatQty(r.lastQty));
+  add(Tag.LastPx, px(r.lastPx));
+  add(Tag.LeavesQty, formatQty(r.leavesQty));
+  add(Tag.CumQty, formatQty(r.cumQty));
+  add(Tag.AvgPx, inst ? formatAvgPx(r.avgPx, inst.priceScale) : "0");
+  add(Tag.OrdStatusReqID, ctx.ordStatusReqId ?? null);
+  add(Tag.TransactTime, formatUtcTimestamp(r.transactTime));
+  add(Tag.Text, r.text);
+  return fixMessage(f);
 };
