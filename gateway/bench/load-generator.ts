@@ -36,10 +36,17 @@ export interface LoadResult {
 const setup = await new Promise<Setup>((resolve) =>
   process.once("message", (m) => resolve(m as Setup)),
 );
-const keys: Array<{ id: string; secret: KeyObject }> = setup.keys.map((k) => ({
+const keys: Array<{ id: string; secret: KeyObject; head: string }> = setup.keys.map((k) => ({
   id: k.id,
   secret: createSecretKey(Buffer.from(k.secretHex, "hex")),
+  // The header lines that never change for a key, written once.
+  head: `content-type: application/json\r\nfx-key: ${k.id}\r\nfx-timestamp: `,
 }));
+/** Price text of each of the 100 buy and 100 sell levels, written once. */
+const priceText = (px: number) =>
+  `${Math.floor(px / 100_000)}.${String(px % 100_000).padStart(5, "0")}`;
+const BUY_PX = Array.from({ length: 100 }, (_, i) => priceText(100_000 + i));
+const SELL_PX = Array.from({ length: 100 }, (_, i) => priceText(120_000 + i));
 
 const histogram = hdr.build({
   lowestDiscernibleValue: 1,
@@ -69,14 +76,10 @@ const nextRequest = (): { headers: string; body: string } => {
   const n = seq++;
   const k = keys[n % keys.length]!;
   const buy = (n & 1) === 0;
-  const px = (buy ? 100_000 : 120_000) + (n % 100);
-  const body = `{"MsgType":"D","ClOrdID":"${setup.prefix}${n}","Symbol":"EURUSD","Side":"${buy ? "1" : "2"}","TransactTime":"20260101-10:00:00.000","OrderQty":"1000","OrdType":"2","Price":"${Math.floor(px / 100_000)}.${String(px % 100_000).padStart(5, "0")}","TimeInForce":"1"}`;
+  const body = `{"MsgType":"D","ClOrdID":"${setup.prefix}${n}","Symbol":"EURUSD","Side":"${buy ? "1" : "2"}","TransactTime":"20260101-10:00:00.000","OrderQty":"1000","OrdType":"2","Price":"${(buy ? BUY_PX : SELL_PX)[n % 100]}","TimeInForce":"1"}`;
   const ts = String(Date.now());
   const sig = sign(k.secret, ts, "POST", PATH, body);
-  return {
-    headers: `content-type: application/json\r\nfx-key: ${k.id}\r\nfx-timestamp: ${ts}\r\nfx-signature: ${sig}\r\n`,
-    body,
-  };
+  return { headers: `${k.head}${ts}\r\nfx-signature: ${sig}\r\n`, body };
 };
 
 const record = (status: number, ok: boolean, t0: number) => {
