@@ -45,12 +45,12 @@ let seq = 0;
 
 let failures = 0;
 let firstFailure: string | null = null;
-const ACCEPTED = Buffer.from('"ordStatus":"0"');
-const check = (status: number, body: Buffer) => {
+const ACCEPTED = '"ordStatus":"0"';
+const check = (status: number, body: string) => {
   // Every order is valid and new: anything but an accepted ExecutionReport is a failure.
-  if (status !== 200 || body.indexOf(ACCEPTED) < 0) {
+  if (status !== 200 || !body.includes(ACCEPTED)) {
     failures++;
-    firstFailure ??= `HTTP ${status}: ${body.toString("utf8", 0, 300)}`;
+    firstFailure ??= `HTTP ${status}: ${body.slice(0, 300)}`;
   }
 };
 
@@ -74,8 +74,7 @@ const batchOf = (): string => {
 const ITEM = '{"status":';
 const ITEM_ACCEPTED = '{"status":200,"body":{"report":{';
 /** Every item must be an accepted ExecutionReport. */
-const checkBatch = (status: number, body: Buffer) => {
-  const text = body.toString("utf8");
+const checkBatch = (status: number, text: string) => {
   let items = 0;
   let accepted = 0;
   for (let at = text.indexOf(ITEM); at >= 0; ) {
@@ -116,7 +115,7 @@ if (client === "undici") {
       },
       body: bodyOf(i),
     });
-    check(res.statusCode, Buffer.from(await res.body.arrayBuffer()));
+    check(res.statusCode, await res.body.text());
   };
   close = () => pool.close();
 } else {
@@ -138,8 +137,9 @@ if (client === "undici") {
             "content-type: application/json\r\naccept: application/json\r\n",
             batchOf(),
           );
-          if (r.ok) checkBatch(r.res.status, Buffer.from(r.res.body));
-          else checkBatch(0, Buffer.from(r.reason));
+          // The client's body is text already: checked as is (no re-encoding of ~45 KB per answer).
+          if (r.ok) checkBatch(r.res.status, r.res.body);
+          else checkBatch(0, r.reason);
         }
       : async () => {
           const i = seq++;
@@ -149,8 +149,8 @@ if (client === "undici") {
             `${headers}traceparent: ${traceparent(i)}\r\n`,
             bodyOf(i),
           );
-          if (r.ok) check(r.res.status, Buffer.from(r.res.body));
-          else check(0, Buffer.from(r.reason));
+          if (r.ok) check(r.res.status, r.res.body);
+          else check(0, r.reason);
         };
   close = () => raw.close();
 }
