@@ -117,6 +117,14 @@ export interface MatchingEngineOptions {
 
 export const DEFAULT_TERMINAL_ID_GENERATION = 1 << 16;
 
+/**
+ * Where applyInto puts the events an input causes: an array, or a sink that
+ * drops them (a rebuild needs only the state). The engine only pushes.
+ */
+export interface MatcherOutputSink {
+  push(event: MatcherOutput): unknown;
+}
+
 export class MatchingEngine {
   readonly instrument: Instrument;
   readonly symbol: Symbol;
@@ -158,7 +166,7 @@ export class MatchingEngine {
   }
 
   /** Same as apply, appending to a caller-owned array (no result array per call). */
-  applyInto(input: MatcherInput, out: MatcherOutput[]): void {
+  applyInto(input: MatcherInput, out: MatcherOutputSink): void {
     switch (input.type) {
       case "OrderAccepted":
         this.onAccepted(input, hashString(input.orderId), out);
@@ -178,7 +186,7 @@ export class MatchingEngine {
   // ---- new orders ----
 
   /** `h` = hashString(a.orderId). */
-  private onAccepted(a: OrderAccepted, h: number, out: MatcherOutput[]): void {
+  private onAccepted(a: OrderAccepted, h: number, out: MatcherOutputSink): void {
     const b = this.book;
     if (a.symbol !== this.symbol) {
       out.push(this.rejected(a, OrdRejReason.UnknownSymbol, "order is for another book"));
@@ -350,7 +358,7 @@ export class MatchingEngine {
    * Returns true when self-trade prevention ended the taker (its expiry is
    * already emitted); otherwise the caller decides what happens to the rest.
    */
-  private match(t: number, limit: number, time: TimestampNs, out: MatcherOutput[]): boolean {
+  private match(t: number, limit: number, time: TimestampNs, out: MatcherOutputSink): boolean {
     const b = this.book;
     const side = b.I[t * 12 + 3]! & 1;
     const opp = 1 - side;
@@ -427,7 +435,7 @@ export class MatchingEngine {
     m: number,
     reason: ExpireReason,
     time: TimestampNs,
-    out: MatcherOutput[],
+    out: MatcherOutputSink,
   ): void {
     const b = this.book;
     out.push(this.expiredSlot(m, reason, time));
@@ -438,7 +446,7 @@ export class MatchingEngine {
 
   // ---- cancel ----
 
-  private onCancel(c: OrderCancelRequested, h: number, out: MatcherOutput[]): void {
+  private onCancel(c: OrderCancelRequested, h: number, out: MatcherOutputSink): void {
     const b = this.book;
     const o = b.find(c.orderId, h);
     if (o < 0) {
@@ -479,7 +487,7 @@ export class MatchingEngine {
 
   // ---- replace ----
 
-  private onReplace(r: OrderReplaceRequested, h: number, out: MatcherOutput[]): void {
+  private onReplace(r: OrderReplaceRequested, h: number, out: MatcherOutputSink): void {
     const b = this.book;
     const o = b.find(r.orderId, h);
     if (o < 0) {
@@ -555,7 +563,7 @@ export class MatchingEngine {
 
   // ---- time ----
 
-  private onTime(t: TimeAdvanced, out: MatcherOutput[]): void {
+  private onTime(t: TimeAdvanced, out: MatcherOutputSink): void {
     if (t.symbol !== this.symbol) return;
     const b = this.book;
     const q = this.expiry;

@@ -30,6 +30,7 @@ import { type OcfCodec, openOcf, replayReaderType } from "../export/avro-ocf.ts"
 import { openOcfFile } from "../export/ocf-container.ts";
 import { MATCHER_INPUT_TYPES } from "../log/input-copy.ts";
 import type { AsOf } from "./book-at.ts";
+import { DISCARD_OUTPUTS } from "./discard-outputs.ts";
 import {
   applyTape,
   controlBytes,
@@ -262,7 +263,6 @@ async function viaWorker(
       lastRecord: 0,
       stopped: false,
     };
-    const out: unknown[] = [];
     const stopSeq = asOf.kind === "seq" ? asOf.seq : 0;
     let records = 0;
     let workerCpu: number | undefined;
@@ -291,7 +291,7 @@ async function viaWorker(
           if (reader.kind(k) !== K_POISON) engine = createMatchingEngine(instrument);
       }
       if (engine === undefined) progress.poison += n;
-      else applyTape(reader, n, engine, stopSeq, progress, out);
+      else applyTape(reader, n, engine, stopSeq, progress, DISCARD_OUTPUTS);
       if (progress.stopped) {
         records = progress.lastRecord;
         break;

@@ -7,7 +7,7 @@
 // length of orderId, clOrdId, origClOrdId, enum codes and null flags, offset
 // and length of an account's name the first time it appears), 3 float64
 // (price, qty, minQty), 2 int64 (transactTime, expireTime), string bytes.
-import type { MatcherInput, MatchingEngine } from "@fxcore/domain";
+import type { MatcherInput, MatcherOutputSink, MatchingEngine } from "@fxcore/domain";
 import type { TapeLayout, TapeTarget } from "../codec/avro-compiler.ts";
 import type { AvroNode } from "../codec/avro-schema.ts";
 
@@ -513,9 +513,8 @@ export function applyTape(
   engine: MatchingEngine,
   stopSeq: number,
   progress: TapeProgress,
-  out: unknown[],
+  sink: MatcherOutputSink,
 ): void {
-  const sink = out as never[];
   for (let k = 0; k < n; k++) {
     const input = reader.input(k);
     if (input === null) {
@@ -524,7 +523,6 @@ export function applyTape(
       continue;
     }
     engine.applyInto(input, sink);
-    sink.length = 0;
     progress.applied++;
     if (stopSeq > 0 && engine.seq >= stopSeq) {
       progress.lastRecord = reader.record(k);

@@ -10,11 +10,11 @@ import {
   createMatchingEngine,
   type InstrumentCatalog,
   type MatcherInput,
-  type MatcherOutput,
   type MatchingEngine,
   type Symbol,
 } from "@fxcore/domain";
 import { COMMAND_SIDE_OUTCOMES, DEDUPE_WINDOW, MATCHER_INPUT_TYPES } from "@fxcore/matcher";
+import { DISCARD_OUTPUTS } from "./discard-outputs.ts";
 import { IdWindow, InputGate, type InputRules, type StandbyOutcome } from "./input-gate.ts";
 
 // The live matcher's own rules: which payloads it takes, which it skips, how
@@ -30,8 +30,6 @@ export class StandbyApplier {
   readonly #catalog: InstrumentCatalog;
   readonly #engines = new Map<string, MatchingEngine>();
   readonly #gate: InputGate;
-  /** Reused for every input: the engine's events are not needed, only its state. */
-  readonly #out: MatcherOutput[] = [];
 
   constructor(catalog: InstrumentCatalog) {
     this.#catalog = catalog;
@@ -58,9 +56,8 @@ export class StandbyApplier {
     const gate = this.#gate.admit(payload, idBuf, idStart, idEnd);
     if (gate !== "apply") return gate;
     const cmd = payload as MatcherInput;
-    const out = this.#out;
-    this.engineFor(cmd.symbol)!.applyInto(cmd, out);
-    out.length = 0;
+    // The engine's events are not needed, only its state.
+    this.engineFor(cmd.symbol)!.applyInto(cmd, DISCARD_OUTPUTS);
     return "applied";
   }
 
