@@ -66,6 +66,17 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Visible ASCII, space and tab only: anything else is node's to judge.
 const BAD_VALUE = /[^\t\x20-\x7e]/;
 
+const STATUS_LINES = new Map<number, string>();
+/** "HTTP/1.1 200 OK\r\n", written once per status. */
+const statusLine = (status: number): string => {
+  let line = STATUS_LINES.get(status);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+    STATUS_LINES.set(status, line);
+  }
+  return line;
+};
+
 let cachedDate = "";
 let cachedDateAt = 0;
 const httpDate = (): string => {
@@ -173,6 +184,7 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
   server.removeListener("connection", nodeConnection);
 
   const conns = new Set<Connection>();
+  const headTail = `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(o.keepAliveMs / 1000)}\r\n\r\n`;
   const stats = { open: 0, answered: 0, handedOff: 0, throttled: 0 };
   let closed = false;
 
@@ -287,9 +299,9 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
         this.socket.destroy();
         return;
       }
-      let text = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? "Unknown"}\r\n`;
+      let text = statusLine(a.status);
       for (const k in a.headers) text += `${k}: ${a.headers[k]}\r\n`;
-      slot.text = `${text}content-length: ${Buffer.byteLength(a.body)}\r\ndate: ${httpDate()}\r\nconnection: keep-alive\r\nkeep-alive: timeout=${Math.floor(o.keepAliveMs / 1000)}\r\n\r\n${a.body}`;
+      slot.text = `${text}content-length: ${Buffer.byteLength(a.body)}\r\ndate: ${httpDate()}\r\n${headTail}${a.body}`;
       this.flush();
     }
 
