@@ -197,8 +197,9 @@ export function encodeSnapshot(state: SnapshotState): Uint8Array {
   }
   w.u32(state.terminalGeneration);
   for (const ids of [state.terminalPrevious, state.terminalCurrent]) {
-    // Code-unit order, not locale order: canonical everywhere.
-    const sorted = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // Code-unit order, not locale order: canonical everywhere. (The default
+    // sort of strings is that order, compared inside V8: no JS call per compare.)
+    const sorted = [...ids].sort();
     w.u32(sorted.length);
     for (const id of sorted) w.str(id);
   }
