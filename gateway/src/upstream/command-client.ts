@@ -329,6 +329,9 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
         for (const q of items) q.resolve({ kind: "unknown", reason });
       });
     }
+    // The batches are queued on their connections (request() ran in each
+    // sendBatch before its first await): written now, not a loop iteration later.
+    client.flush();
   };
 
   /** A new order: into this loop turn's batch, or on its own when batches are off. */

@@ -40,6 +40,12 @@ export interface Http1ClientOptions {
 export interface Http1Client {
   /** `headers`: complete header lines, each ending in CRLF (no content-length). */
   request(method: string, path: string, headers: string, body: string | null): Promise<Http1Result>;
+  /**
+   * Writes what is queued now instead of at the end of the turn: for a caller
+   * that queues its requests from a setImmediate itself (a flush scheduled
+   * from there would only run on the next loop iteration).
+   */
+  flush(): void;
   /** Waits for requests in flight, then closes every connection. */
   close(): Promise<void>;
 }
@@ -333,6 +339,9 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
   timer.unref();
 
   return {
+    flush() {
+      if (flushScheduled) flush();
+    },
     request(method, path, headers, body) {
       if (closed) return Promise.resolve({ ok: false, sent: false, reason: "client closed" });
       const text =

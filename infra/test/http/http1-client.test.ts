@@ -79,6 +79,38 @@ describe("pipelined HTTP/1.1 client", () => {
     expect(chunks[0]).toContain("a: b\r\ncontent-length: 2\r\n\r\nn0");
   });
 
+  it("flush() writes requests queued from a setImmediate now, not a loop iteration later", async () => {
+    let laterImmediateRan = false;
+    const seenBeforeLaterImmediate: boolean[] = [];
+    const port = await rawServer((socket, chunk) => {
+      seenBeforeLaterImmediate.push(!laterImmediateRan);
+      const bodies = [...chunk.matchAll(/\r\n\r\n(n[0-9]+)/g)].map((m) => m[1]!);
+      socket.write(bodies.map((b) => answer(`re:${b}`)).join(""));
+    });
+    const c = client(port, { connections: 1 });
+    await c.request("POST", "/x", "", "n0"); // connected
+    seenBeforeLaterImmediate.length = 0;
+    const out = await new Promise<unknown[]>((resolve) =>
+      setImmediate(() => {
+        const answers = Promise.all([1, 2, 3].map((i) => c.request("POST", "/x", "", `n${i}`)));
+        c.flush();
+        setImmediate(() => {
+          laterImmediateRan = true;
+        });
+        void answers.then(resolve);
+      }),
+    );
+    expect(
+      out.map((r) =>
+        (r as { ok: boolean; res: { body: string } }).ok
+          ? (r as { res: { body: string } }).res.body
+          : r,
+      ),
+    ).toEqual(["re:n1", "re:n2", "re:n3"]);
+    // The server read them in the poll phase before the next check phase.
+    expect(seenBeforeLaterImmediate[0]).toBe(true);
+  });
+
   it("reads content-length, chunked, empty and split answers from a node:http server", async () => {
     const port = await httpServer((req, res) => {
       if (req.url === "/chunked") {
