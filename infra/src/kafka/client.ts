@@ -1,6 +1,10 @@
 import { Kafka, type KafkaConfig, logLevel, type LogEntry } from "kafkajs";
 import type { Logger } from "../logger/logger.ts";
-import { fixKafkajsIdleTimer, useLeanRecordBatchDecoder } from "./kafkajs-internals.ts";
+import {
+  fixKafkajsIdleTimer,
+  useLeanProduceRequest,
+  useLeanRecordBatchDecoder,
+} from "./kafkajs-internals.ts";
 
 // The one Kafka client factory. Brokers come from config (KAFKA_BROKERS);
 // kafkajs's own log lines go to our structured logger.
@@ -29,6 +33,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   quietKafkajsTimerWarning();
   fixKafkajsIdleTimer();
   useLeanRecordBatchDecoder();
+  useLeanProduceRequest();
   const logger = options.logger;
   return new Kafka({
     clientId: options.clientId,

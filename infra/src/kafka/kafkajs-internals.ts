@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { IHeaders, Kafka, PartitionMetadata } from "kafkajs";
 import { Partitioners } from "kafkajs";
+import { leanProduceRequest } from "./produce-request.ts";
 import { type KafkajsDecoder, leanRecordBatchDecoder } from "./record-batch-decoder.ts";
 
 // The few kafkajs internals the transactional producer drives directly (ADR
@@ -178,6 +179,25 @@ export function useLeanRecordBatchDecoder(): void {
   if (cached === undefined || typeof original !== "function")
     throw new Error("kafkajs internals changed: no record batch decoder module");
   cached.exports = leanRecordBatchDecoder(original);
+}
+
+let leanProduceInstalled = false;
+/**
+ * Puts the one-pass record batch writer (produce-request.ts) into kafkajs's
+ * Produce v3 request, which v4-v7 reuse, for every plain and idempotent
+ * producer: the same bytes at a fifth of the CPU per record. Like the
+ * decoder, it takes effect when it runs before kafkajs loads that module
+ * (lazily, at the first produce), which createKafka ensures.
+ */
+export function useLeanProduceRequest(): void {
+  if (leanProduceInstalled) return;
+  leanProduceInstalled = true;
+  const path = require.resolve("kafkajs/src/protocol/requests/produce/v3/request.js");
+  const original = require(path) as Parameters<typeof leanProduceRequest>[0];
+  const cached = require.cache[path];
+  if (cached === undefined || typeof original !== "function")
+    throw new Error("kafkajs internals changed: no Produce v3 request module");
+  cached.exports = leanProduceRequest(original);
 }
 
 export const COORDINATOR_TYPE = { GROUP: 0, TRANSACTION: 1 } as const;
