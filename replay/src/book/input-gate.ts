@@ -92,6 +92,9 @@ export class IdWindow {
   readonly #mask: number;
   #count = 0;
   #next = 0;
+  // A little-endian view of the last buffer seen (the decode worker passes one block buffer for many ids).
+  #viewOf: Buffer | undefined;
+  #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   constructor(size: number) {
     this.#size = size;
@@ -116,8 +119,13 @@ export class IdWindow {
     let high = 0;
     let i = start;
     let k = 0;
+    if (buf !== this.#viewOf) {
+      this.#viewOf = buf;
+      this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const view = this.#view;
     for (; i + 4 <= end; i += 4) {
-      const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+      const w = view.getInt32(i, true);
       high |= w;
       h = Math.imul(h ^ w, 0x01000193);
       if (short) scratch[k++] = w;

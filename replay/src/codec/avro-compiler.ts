@@ -126,6 +126,16 @@ function rsi(buf) {
 function sb(buf) { const n = rl(buf); if (n < 0) fail("negative length"); P += n; }
 // Tape mode (ADR 089): a timestamp-nanos straight into two int32 halves, strings copied as bytes.
 function rns2(buf, T, at) {
+  // Fast path: the 9-byte varint of a present-day timestamp, assembled as two int32 halves.
+  const p = P;
+  if (p + 9 <= E && buf[p + 8] < 128 && (buf[p] & buf[p + 1] & buf[p + 2] & buf[p + 3] & buf[p + 4] & buf[p + 5] & buf[p + 6] & buf[p + 7]) > 127) {
+    const zl = (buf[p] & 127) | ((buf[p + 1] & 127) << 7) | ((buf[p + 2] & 127) << 14) | ((buf[p + 3] & 127) << 21) | ((buf[p + 4] & 15) << 28);
+    const zh = ((buf[p + 4] & 127) >>> 4) | ((buf[p + 5] & 127) << 3) | ((buf[p + 6] & 127) << 10) | ((buf[p + 7] & 127) << 17) | (buf[p + 8] << 24);
+    P = p + 9;
+    if ((zl & 1) === 0) { T[at] = (zl >>> 1) | (zh << 31); T[at + 1] = zh >>> 1; }
+    else { T[at] = ~((zl >>> 1) | (zh << 31)); T[at + 1] = ~(zh >>> 1); }
+    return;
+  }
   let b = buf[P++]; let lo = b & 127; let s = 7;
   while (b > 127 && s < 28) { b = buf[P++]; lo |= (b & 127) << s; s += 7; }
   let hi = 0;
