@@ -219,7 +219,7 @@ for (const codec of PARTS.has("ocf") ? OCF_CODECS : []) {
     record(`book from OCF, codec ${codec}, every record of the file`, secs, r.records);
     const us = (c: { user: number; system: number }) => c.user + c.system;
     console.log(
-      `book from OCF, codec ${r.codec}, ${r.reader} reader, ${r.threads}, run ${run}: ${r.inputsApplied.toLocaleString("en")} inputs applied in ${secs.toFixed(2)} s = ${Math.round(r.inputsApplied / secs).toLocaleString("en")} events/s ` +
+      `book from OCF, codec ${r.codec}, ${r.reader} reader, ${r.threads}${r.workerStarted === true ? " (decode worker started by this run)" : r.workerStarted === false ? " (decode worker kept from the previous run)" : ""}, run ${run}: ${r.inputsApplied.toLocaleString("en")} inputs applied in ${secs.toFixed(2)} s = ${Math.round(r.inputsApplied / secs).toLocaleString("en")} events/s ` +
         `(${r.records.toLocaleString("en")} records read = ${Math.round(r.records / secs).toLocaleString("en")} records/s); ` +
         `CPU per input: engine thread ${(us(main) / r.inputsApplied).toFixed(2)} µs, decode thread ${r.workerCpuMicros === undefined ? "–" : (r.workerCpuMicros / r.inputsApplied).toFixed(2)} µs, process ${(us(cpu) / r.inputsApplied).toFixed(2)} µs; state hash = live; load ${load()}`,
     );

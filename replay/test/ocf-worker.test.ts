@@ -168,7 +168,7 @@ describe("book from an OCF file on two threads = on one thread = the live matche
     );
     expect(two.threads).toBe("worker");
     expect(one.threads).toBe("inline");
-    const { threads: _t, workerCpuMicros: _c, ...twoRest } = two;
+    const { threads: _t, workerCpuMicros: _c, workerStarted: _s, ...twoRest } = two;
     const { threads: _u, ...oneRest } = one;
     expect(twoRest).toEqual(oneRest);
     return two;
@@ -187,6 +187,26 @@ describe("book from an OCF file on two threads = on one thread = the live matche
       for (const pair of ["EURUSD", "USDJPY", "GBPUSD"]) await same(path, pair, { kind: "latest" });
     });
   }
+
+  it("the decode worker is kept between rebuilds: a rebuild stopped early leaves it usable, later ones reuse it", async () => {
+    const path = await ocfFile("kept", clean, "null");
+    const full = await same(path, "EURUSD", { kind: "latest" });
+    const early = await same(path, "EURUSD", { kind: "seq", seq: 5 });
+    expect(early.lastSeq).toBeGreaterThanOrEqual(5);
+    expect(early.lastSeq).toBeLessThan(full.lastSeq);
+    const again = await bookFromOcf(path, "EURUSD", { kind: "latest" }, REFERENCE_CATALOG);
+    expect(again.workerStarted).toBe(false);
+    expect(again.stateHash).toBe(full.stateHash);
+    expect(again.inputsApplied).toBe(full.inputsApplied);
+    // Two rebuilds at once: the second gets a worker of its own; both right.
+    const [a, b] = await Promise.all([
+      bookFromOcf(path, "EURUSD", { kind: "latest" }, REFERENCE_CATALOG),
+      bookFromOcf(path, "USDJPY", { kind: "latest" }, REFERENCE_CATALOG),
+    ]);
+    expect([a.workerStarted, b.workerStarted].filter((s) => s === true)).toHaveLength(1);
+    expect(a.stateHash).toBe(full.stateHash);
+    expect(b.stateHash).toBe((await same(path, "USDJPY", { kind: "latest" })).stateHash);
+  });
 
   it("duplicates, poison, non-ASCII ids and accounts, an entry larger than a tape's string area", async () => {
     const path = await ocfFile("troubled", troubled(), "null");

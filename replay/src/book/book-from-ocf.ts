@@ -67,6 +67,8 @@ export interface OcfReplay {
   readonly threads: "worker" | "inline";
   /** CPU time of the decode worker's thread, µs (read to the end only). */
   readonly workerCpuMicros?: number;
+  /** True when this rebuild started the decode worker; false when it used the one kept from an earlier rebuild (ADR 096). */
+  readonly workerStarted?: boolean;
 }
 
 let defaultSchemas: SchemaCatalog | undefined;
@@ -154,15 +156,15 @@ let idleWorker: Worker | undefined;
 let idleTimer: NodeJS.Timeout | undefined;
 const IDLE_MS = 30_000;
 
-function takeWorker(): Worker {
+function takeWorker(): { worker: Worker; started: boolean } {
   const w = idleWorker;
   idleWorker = undefined;
   clearTimeout(idleTimer);
   if (w !== undefined) {
     w.ref();
-    return w;
+    return { worker: w, started: false };
   }
-  return new Worker(new URL("./ocf-decode-worker.ts", import.meta.url));
+  return { worker: new Worker(new URL("./ocf-decode-worker.ts", import.meta.url)), started: true };
 }
 
 function releaseWorker(w: Worker): void {
@@ -194,7 +196,7 @@ async function viaWorker(
   const tapes = Array.from({ length: TAPES_IN_FLIGHT }, () => newTapeBuffers());
   const controlBuffer = new SharedArrayBuffer(controlBytes(TAPES_IN_FLIGHT));
   const control = new Int32Array(controlBuffer);
-  const worker = takeWorker();
+  const { worker, started } = takeWorker();
   const grown = new Array<number>(TAPES_IN_FLIGHT).fill(0);
   let failure: Error | undefined;
   let exited = false;
@@ -308,6 +310,7 @@ async function viaWorker(
       reader: "compiled",
       threads: "worker",
       ...(workerCpu === undefined ? {} : { workerCpuMicros: workerCpu }),
+      workerStarted: started,
     };
   } finally {
     // A worker waiting for a free tape sees its tape stopped and ends the job; it is kept for the next rebuild once it has answered.
