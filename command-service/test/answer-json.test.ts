@@ -2,7 +2,7 @@
 // without a replacer: the same text for every value an answer can hold.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonText } from "../src/commands/answer-json.ts";
+import { jsonText, reportJson } from "../src/commands/answer-json.ts";
 
 const viaReplacer = (v: unknown) =>
   JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
@@ -54,5 +54,42 @@ describe("jsonText", () => {
     });
     expect(report.transactTime).toBe(1763900000000000000n);
     expect(report.avgPx.tradedNotional).toBe(12n);
+  });
+
+  it("reportJson gives jsonText's text for reports, bigints where they are expected or anywhere else", () => {
+    const base = {
+      msgType: "8",
+      orderId: "0197a0c4-7d1e-7abc-8def-0123456789ab",
+      clOrdId: 'q"uote',
+      execType: "0",
+      price: 110000,
+      expireTime: null as bigint | null,
+      avgPx: { tradedNotional: 12n, cumQty: 3 },
+      text: null,
+      transactTime: 1763900000000000000n,
+    };
+    fc.assert(
+      fc.property(
+        fc.option(fc.bigInt()),
+        fc.bigInt(),
+        fc.option(leaf),
+        (expire, notional, extra) => {
+          const report = {
+            ...base,
+            expireTime: expire,
+            avgPx: { tradedNotional: notional, cumQty: 3 },
+            ...(extra === null ? {} : { extra }),
+          };
+          expect(reportJson(report as never)).toBe(viaReplacer(report));
+          expect(reportJson(report as never)).toBe(jsonText(report));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // A bigint somewhere no report has one: the general walk.
+    const odd = { ...base, nested: { deep: [1n] } };
+    expect(reportJson(odd as never)).toBe(viaReplacer(odd));
+    expect(reportJson(null)).toBe("null");
+    expect(base.transactTime).toBe(1763900000000000000n);
   });
 });

@@ -45,9 +45,30 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** JSON text of a string (ids, keys: mostly plain ASCII, quoted directly). */
 export const stringJson = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
-/** The report's JSON text. */
-export const reportJson = (report: FixReport | null): string =>
-  report === null ? "null" : jsonText(report);
+// Where a report holds bigints: its timestamps and its AvgPx's traded notional.
+const REPORT_BIGINTS = ["transactTime", "expireTime"] as const;
+
+/**
+ * The report's JSON text: jsonText's, but one shallow copy with the known
+ * bigint fields converted instead of a walk over every field. A bigint
+ * anywhere else makes JSON.stringify throw: then the general walk.
+ */
+export const reportJson = (report: FixReport | null): string => {
+  if (report === null) return "null";
+  const copy: Record<string, unknown> = { ...report };
+  for (const k of REPORT_BIGINTS) {
+    const v = copy[k];
+    if (typeof v === "bigint") copy[k] = v.toString();
+  }
+  const avg = copy.avgPx as { tradedNotional?: unknown } | null | undefined;
+  if (avg != null && typeof avg.tradedNotional === "bigint")
+    copy.avgPx = { ...avg, tradedNotional: avg.tradedNotional.toString() };
+  try {
+    return JSON.stringify(copy);
+  } catch {
+    return jsonText(report);
+  }
+};
 
 const str = (s: string | null): string => (s === null ? "null" : stringJson(s));
 
