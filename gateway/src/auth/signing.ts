@@ -3,11 +3,11 @@
 // with HMAC-SHA256 under its API secret and sends the hex digest. Binding the
 // body hash, not the body, keeps the string short and the scheme streamable.
 //
-// HMAC is computed as RFC 2104 spells it, H((K^opad) || H((K^ipad) || m)),
-// with the padded key blocks prepared once per key and two one-shot hashes:
-// a createHmac object per request cost more than the hashing itself.
+// HMAC through createHmac on a KeyObject made once per secret, with a hex
+// digest: on Node 24 a Buffer-returning digest (an ArrayBuffer each) cost more
+// than the hashing itself, so nothing here returns a Buffer per request.
 
-import { hash, KeyObject, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, hash, KeyObject } from "node:crypto";
 
 /** A secret as bytes or a secret KeyObject (prepared once, on first use). */
 export type HmacKey = Buffer | KeyObject;
@@ -29,56 +29,28 @@ export const canonicalString = (
   body: string | Buffer,
 ): string => `${timestampMs}\n${method.toUpperCase()}\n${pathWithQuery}\n${sha256Hex(body)}`;
 
-const BLOCK = 64; // SHA-256 block size
-const DIGEST = 32;
-
-interface PreparedKey {
-  /** K^ipad followed by room for the message. */
-  inner: Buffer;
-  /** K^opad followed by the inner digest. */
-  readonly outer: Buffer;
-}
-
-const prepared = new WeakMap<object, PreparedKey>();
-
-const prepare = (secret: HmacKey): PreparedKey => {
-  const hit = prepared.get(secret);
-  if (hit) return hit;
-  let k: Buffer = secret instanceof KeyObject ? secret.export() : secret;
-  if (k.length > BLOCK) k = hash("sha256", k, "buffer");
-  const inner = Buffer.alloc(BLOCK + 512);
-  const outer = Buffer.alloc(BLOCK + DIGEST);
-  for (let i = 0; i < BLOCK; i++) {
-    const b = k[i] ?? 0;
-    inner[i] = b ^ 0x36;
-    outer[i] = b ^ 0x5c;
+/** The KeyObject of a raw secret, made on first use. */
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+const keyObjectOf = (secret: HmacKey): KeyObject => {
+  if (secret instanceof KeyObject) return secret;
+  let k = keyObjects.get(secret);
+  if (k === undefined) {
+    k = createSecretKey(secret);
+    keyObjects.set(secret, k);
   }
-  const p = { inner, outer };
-  prepared.set(secret, p);
-  return p;
+  return k;
 };
 
-/** HMAC-SHA256 of a latin1/ASCII message (the canonical string is ASCII but the path). */
-const hmacSha256 = (secret: HmacKey, message: string): Buffer => {
-  const p = prepare(secret);
-  const length = Buffer.byteLength(message, "utf8");
-  if (BLOCK + length > p.inner.length) {
-    const grown = Buffer.alloc(BLOCK + 2 * length);
-    p.inner.copy(grown, 0, 0, BLOCK);
-    p.inner = grown;
-  }
-  p.inner.write(message, BLOCK, "utf8");
-  hash("sha256", p.inner.subarray(0, BLOCK + length), "buffer").copy(p.outer, BLOCK);
-  return hash("sha256", p.outer, "buffer");
-};
-
-const signBytes = (
+const signHex = (
   secret: HmacKey,
   timestampMs: string,
   method: string,
   pathWithQuery: string,
   body: string | Buffer,
-): Buffer => hmacSha256(secret, canonicalString(timestampMs, method, pathWithQuery, body));
+): string =>
+  createHmac("sha256", keyObjectOf(secret))
+    .update(canonicalString(timestampMs, method, pathWithQuery, body))
+    .digest("hex");
 
 export const sign = (
   secret: HmacKey,
@@ -86,7 +58,7 @@ export const sign = (
   method: string,
   pathWithQuery: string,
   body: string | Buffer,
-): string => signBytes(secret, timestampMs, method, pathWithQuery, body).toString("hex");
+): string => signHex(secret, timestampMs, method, pathWithQuery, body);
 
 /** 64 lowercase hex digits (a loop: no regex state per request). */
 const isHex64 = (s: string): boolean => {
@@ -97,8 +69,6 @@ const isHex64 = (s: string): boolean => {
   }
   return true;
 };
-/** The given signature's bytes, decoded into one buffer (verification is synchronous). */
-const givenBytes = Buffer.alloc(DIGEST);
 
 /** Constant-time check of a hex signature against the one we compute. */
 export const verifySignature = (
@@ -110,9 +80,11 @@ export const verifySignature = (
   givenHex: string,
 ): boolean => {
   if (!isHex64(givenHex)) return false;
-  const expected = signBytes(secret, timestampMs, method, pathWithQuery, body);
-  givenBytes.write(givenHex, 0, "hex");
-  return timingSafeEqual(expected, givenBytes);
+  const expected = signHex(secret, timestampMs, method, pathWithQuery, body);
+  // Every character is compared whatever the first difference (both are 64 hex digits).
+  let diff = 0;
+  for (let i = 0; i < 64; i++) diff |= expected.charCodeAt(i) ^ givenHex.charCodeAt(i);
+  return diff === 0;
 };
 
 /** Headers a client sends: the one helper the README, tests and the benchmark use. */
