@@ -17,7 +17,10 @@ export interface KafkaClusterSpec {
   /** Holds data, configs and logs; wiped on a fresh start. */
   readonly dir: string;
   readonly heapMb?: number;
-  /** C1-only JIT: quicker start and less CPU, lower peak throughput. For short-lived test clusters. */
+  /**
+   * C1-only JIT: quicker start and less CPU, lower peak throughput. Default:
+   * on for one node (the shared local broker, see launchNode), off for three.
+   */
   readonly quickStart?: boolean;
 }
 
@@ -185,7 +188,11 @@ function launchNode(cluster: KafkaCluster, node: KafkaNode): void {
       `-Xmx${heap}m`,
       "-XX:+UseG1GC",
       "-XX:MaxGCPauseMillis=20",
-      ...(cluster.spec.quickStart ? ["-XX:TieredStopAtLevel=1"] : []),
+      // One broker on a 2-core box: C2 recompiled the broker's hottest methods
+      // at every burst after an idle minute (0.2-0.75 s of CPU each, ~4 s in a
+      // 10 s bench:pipeline latency run; -XX:-UseCodeCacheFlushing did not stop
+      // it). C1 only: broker CPU -32% in that run (ADR 093), same throughput.
+      ...((cluster.spec.quickStart ?? cluster.spec.nodes === 1) ? ["-XX:TieredStopAtLevel=1"] : []),
       "-Djava.awt.headless=true",
       `-Dlog4j2.configurationFile=${join(cluster.spec.dir, "log4j2.properties")}`,
       `-Dkafka.logs.dir=${join(cluster.spec.dir, `node-${node.nodeId}`)}`,
