@@ -19,6 +19,8 @@ export interface KafkaClientOptions {
   /** Overrides for tests (e.g. a longer retry while a broker restarts). */
   readonly retry?: KafkaConfig["retry"];
   readonly requestTimeoutMs?: number;
+  /** Probes fail fast on a broker that is not up yet. */
+  readonly connectionTimeoutMs?: number;
 }
 
 export function brokerList(brokers: readonly string[] | string): string[] {
@@ -38,7 +40,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: brokerList(options.brokers),
-    connectionTimeout: 3000,
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     retry: options.retry ?? { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
     // Without a logger kafkajs stays quiet: failures still surface as rejected promises.

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { createKafka } from "../kafka/client.ts";
 import { ensureKafkaLibs } from "./distributions.ts";
 import { killPid, run, spawnDetached, stopPid, waitUntil } from "./process.ts";
 
@@ -222,12 +222,11 @@ export async function waitForKafka(cluster: KafkaCluster, timeoutMs = 90_000): P
 }
 
 export async function kafkaAnswers(broker: string, expectedBrokers = 1): Promise<boolean> {
-  const admin = new Kafka({
+  const admin = createKafka({
     clientId: "fxcore-infra-probe",
     brokers: [broker],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1000,
-    requestTimeout: 2000,
+    connectionTimeoutMs: 1000,
+    requestTimeoutMs: 2000,
     retry: { retries: 0 },
   }).admin();
   try {
