@@ -11,6 +11,19 @@ import { textColumnSql as col } from "./text-column.ts";
 // key; $12 every payload back to back as ONE binary bytea parameter (no hex
 // text to build, send and decode), $13 the payloads' lengths.
 // Events of one item are contiguous in the arrays, so k = ord - first ord.
+
+/** Both append statements end alike: outbox rows for what was inserted, then one answer row per item in input order. */
+const OUTBOX_AND_ANSWER = `outbox AS (
+  INSERT INTO es_outbox (lane, topic, message_key, global_position)
+  SELECT (hashtextextended(i.message_key, 0) & ${OUTBOX_LANES - 1})::smallint, i.topic, i.message_key, ins.global_position
+  FROM ins JOIN input i ON i.event_id = ins.event_id
+  WHERE i.topic IS NOT NULL
+  ORDER BY ins.global_position
+)
+SELECT i.it AS item, ins.global_position, ins.stream_version
+FROM input i LEFT JOIN ins ON ins.event_id = i.event_id
+ORDER BY i.ord`;
+
 const appendSql = (onConflict: boolean): string => `
 WITH input AS (
   SELECT u.*, (u.ord - min(u.ord) OVER (PARTITION BY u.it))::int AS k
@@ -46,16 +59,7 @@ ins AS (
   ${onConflict ? "ON CONFLICT DO NOTHING" : ""}
   RETURNING event_id, global_position, stream_version
 ),
-outbox AS (
-  INSERT INTO es_outbox (lane, topic, message_key, global_position)
-  SELECT (hashtextextended(i.message_key, 0) & ${OUTBOX_LANES - 1})::smallint, i.topic, i.message_key, ins.global_position
-  FROM ins JOIN input i ON i.event_id = ins.event_id
-  WHERE i.topic IS NOT NULL
-  ORDER BY ins.global_position
-)
-SELECT i.it AS item, ins.global_position, ins.stream_version
-FROM input i LEFT JOIN ins ON ins.event_id = i.event_id
-ORDER BY i.ord`;
+${OUTBOX_AND_ANSWER}`;
 
 export const APPEND_SQL = appendSql(true);
 
@@ -84,16 +88,7 @@ ins AS (
   ${onConflict ? "ON CONFLICT DO NOTHING" : ""}
   RETURNING event_id, global_position, stream_version
 ),
-outbox AS (
-  INSERT INTO es_outbox (lane, topic, message_key, global_position)
-  SELECT (hashtextextended(i.message_key, 0) & ${OUTBOX_LANES - 1})::smallint, i.topic, i.message_key, ins.global_position
-  FROM ins JOIN input i ON i.event_id = ins.event_id
-  WHERE i.topic IS NOT NULL
-  ORDER BY ins.global_position
-)
-SELECT i.it AS item, ins.global_position, ins.stream_version
-FROM input i LEFT JOIN ins ON ins.event_id = i.event_id
-ORDER BY i.ord`;
+${OUTBOX_AND_ANSWER}`;
 
 export const APPEND_NEW_STREAMS_SQL = appendNewStreamsSql(true);
 export const APPEND_NEW_STREAMS_STRICT_SQL = appendNewStreamsSql(false);

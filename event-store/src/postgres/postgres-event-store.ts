@@ -108,35 +108,10 @@ const appendParams = (items: readonly AppendItem[]): (string | Buffer)[] => {
       at += payload.length;
     }
   }
-  const [
-    item,
-    expected,
-    stream,
-    eventId,
-    type,
-    schemaId,
-    version,
-    start,
-    metadata,
-    topic,
-    key,
-    length,
-  ] = c.columns();
-  return [
-    item,
-    expected,
-    stream,
-    eventId,
-    type,
-    schemaId,
-    version,
-    start,
-    metadata,
-    topic,
-    key,
-    Buffer.concat(payloads, at - 1),
-    length,
-  ] as (string | Buffer)[];
+  // $12 (the payloads) sits between the text columns $11 and $13.
+  const params: (string | Buffer)[] = [...c.columns()];
+  params.splice(11, 0, Buffer.concat(payloads, at - 1));
+  return params;
 };
 
 interface EventResultRow {
