@@ -124,20 +124,21 @@ describe("matching engine properties", () => {
         for (const input of inputs) {
           const before = e.restingOrders();
           const out = e.apply(input);
-          const side = input.type === "OrderAccepted" ? input.side : null;
+          // The aggressor is a new order or a replaced one that now crosses: the trades say which side.
+          const aggressorSide = out.find((ev) => ev.type === "TradeExecuted")?.aggressorSide;
+          if (!aggressorSide) continue;
+          // Makers reached in turn: traded with, or expired by self-trade prevention.
           const touched = out.flatMap((ev) => {
             if (ev.type === "TradeExecuted") return [ev.makerOrderId as string];
             if (
               ev.type === "OrderExpired" &&
               ev.reason === "SELF_TRADE" &&
-              before.some((o) => o.orderId === ev.orderId && o.side !== (side ?? ev.side))
+              before.some((o) => o.orderId === ev.orderId && o.side !== aggressorSide)
             )
               return [ev.orderId as string];
             return [];
           });
           const unique = touched.filter((id, i) => touched.indexOf(id) === i);
-          const aggressorSide = out.find((ev) => ev.type === "TradeExecuted")?.aggressorSide;
-          if (!aggressorSide) continue;
           const queue = before
             .filter((o) => o.side !== aggressorSide)
             .map((o) => o.orderId as string);
