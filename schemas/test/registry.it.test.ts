@@ -73,6 +73,23 @@ describe("registry compatibility (BACKWARD_TRANSITIVE)", () => {
     expect(await getCompatibility(url, subject)).toBe(COMPATIBILITY_LEVEL);
   });
 
+  it("registers one new subject from many processes at once: every one gets the same id", async () => {
+    // Two service processes starting against a fresh registry race to pin the
+    // subject; the loser saw "A rule named 'COMPATIBILITY' already exists".
+    for (let round = 0; round < 3; round++) {
+      const subject = subjectName(`fx.race.t-${uniqueSuffix()}`, "fx.events.OrderAccepted");
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          registerSchema(createRegistryClient(url), subject, catalog.current("OrderAccepted")!),
+        ),
+      );
+      const ids = results.map((r) => (r.ok ? r.value : r.error.message));
+      expect(new Set(ids).size, JSON.stringify(ids)).toBe(1);
+      expect(typeof ids[0]).toBe("number");
+      expect(await getCompatibility(url, subject)).toBe(COMPATIBILITY_LEVEL);
+    }
+  });
+
   it("accepts every committed version of every type, registered in order", async () => {
     const topic = `fx.history.t-${uniqueSuffix()}`;
     const outcomes = await registerHistory(createRegistryClient(url), topic, catalog);

@@ -54,15 +54,19 @@ export async function registerSchema(
       { subject, compatibility: COMPATIBILITY_LEVEL },
     );
   try {
-    try {
-      return ok((await attempt()).id);
-    } catch (e) {
-      // Apicurio reports NONE for a subject that exists but was never pinned
-      // (e.g. a concurrent first registration that has not pinned it yet): pin it and retry.
-      if (!isLevelMismatch(e) || (await getCompatibility(registry.url, subject)) !== "NONE")
-        throw e;
-      await setCompatibility(registry.url, COMPATIBILITY_LEVEL, subject);
-      return ok((await attempt()).id);
+    for (let tries = 1; ; tries++) {
+      try {
+        return ok((await attempt()).id);
+      } catch (e) {
+        // Another process registering the same new subject pinned it between
+        // our register and our pin: the subject is fine now, ask again.
+        if (isConcurrentPin(e) && tries < 5) continue;
+        // Apicurio reports NONE for a subject that exists but was never pinned
+        // (e.g. a concurrent first registration that has not pinned it yet): pin it and retry.
+        if (!isLevelMismatch(e) || (await getCompatibility(registry.url, subject)) !== "NONE")
+          throw e;
+        await setCompatibility(registry.url, COMPATIBILITY_LEVEL, subject);
+      }
     }
   } catch (e) {
     if (isLevelMismatch(e)) {
@@ -81,6 +85,10 @@ export async function registerSchema(
     return err({ status, message: (e as Error).message });
   }
 }
+
+/** Apicurio's 409 when two clients pin a new subject at once (not an incompatible schema). */
+const isConcurrentPin = (e: unknown): boolean =>
+  statusOf(e) === 409 && /rule named 'COMPATIBILITY' already exists/i.test((e as Error).message);
 
 const isLevelMismatch = (e: unknown): boolean =>
   (e as Error | undefined)?.name === "ConfluentSchemaRegistryCompatibilityError";
@@ -112,9 +120,11 @@ export async function setCompatibility(
     headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
     body: JSON.stringify({ compatibility: level }),
   });
-  if (!res.ok) {
-    throw new RegistryUnavailableError(`PUT ${path}: ${res.status} ${await res.text()}`);
-  }
+  if (res.ok) return;
+  const text = await res.text();
+  // Pinned by a concurrent client in the meantime: registration checks the level it set.
+  if (res.status === 409 && /already exists/i.test(text)) return;
+  throw new RegistryUnavailableError(`PUT ${path}: ${res.status} ${text}`);
 }
 
 export async function getCompatibility(url: string, subject?: string): Promise<string | undefined> {
