@@ -55,7 +55,7 @@ const metrics = createMetricsRegistry({
   region: config.FXCORE_REGION,
   labels: config.WORKERS > 1 ? { worker: process.env.COMMAND_SERVICE_WORKER_INDEX ?? "0" } : {},
 });
-const service = await createCommandService({ pool, codec, metrics });
+const service = await createCommandService({ pool, codec, metrics, logger });
 
 // Only the region's home pairs get ticks (ADR 040): a tick is an input of the pair's sequencer.
 const clockPairs = homePairs(config.FXCORE_HOME_PAIRS) ?? [...REFERENCE_CATALOG.keys()];

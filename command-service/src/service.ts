@@ -1,7 +1,7 @@
 // Wiring of the command side, shared by main.ts, the tests and the benchmark.
 import { type InstrumentCatalog, REFERENCE_CATALOG } from "@fxcore/domain";
 import { PostgresEventStore } from "@fxcore/event-store";
-import { createMetricsRegistry, type PgPool, type Registry } from "@fxcore/infra";
+import { createMetricsRegistry, type Logger, type PgPool, type Registry } from "@fxcore/infra";
 import type { FastifyInstance } from "fastify";
 import { nowNs } from "./clock.ts";
 import { CommandHandler } from "./commands/command-handler.ts";
@@ -20,7 +20,8 @@ export interface CommandServiceOptions {
   readonly instruments?: InstrumentCatalog;
   readonly metrics?: Registry;
   readonly writer?: CommandWriterOptions;
-  readonly logger?: boolean;
+  /** Where internal errors are logged (none without). */
+  readonly logger?: Logger;
 }
 
 export interface CommandService {
@@ -53,7 +54,7 @@ export async function createCommandService(o: CommandServiceOptions): Promise<Co
     handler,
     metrics,
     nowNs,
-    logger: o.logger ?? false,
+    ...(o.logger ? { logger: o.logger } : {}),
     ready: async () => {
       if (closing) return false;
       await o.pool.query("SELECT 1");

@@ -2,7 +2,7 @@
 // gateway in headers; every error body is machine-readable:
 // { "error": { "code": "...", "message": "...", "details"?: [...] } }.
 import type { TimestampNs } from "@fxcore/domain";
-import { Counter, Histogram, type Registry } from "@fxcore/infra";
+import { Counter, Histogram, type Logger, type Registry } from "@fxcore/infra";
 import {
   context,
   propagation,
@@ -13,7 +13,12 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import type {
   BatchCommand,
   CommandAnswer,
@@ -51,7 +56,8 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** Largest accepted POST /orders/batch body, bytes (default 1 MiB). */
   readonly batchBodyLimit?: number;
-  readonly logger?: boolean;
+  /** Where internal errors are logged (none without). */
+  readonly logger?: Logger;
 }
 
 const errorBody = (code: string, message: string, details?: unknown) => ({
@@ -84,7 +90,9 @@ const internalJson = jsonText(errorBody("INTERNAL", "internal error"));
 export function buildApp(o: AppOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: o.bodyLimit ?? 16 * 1024,
-    logger: o.logger ?? false,
+    ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
+    // Two info lines per request would dominate at command rates; metrics count them instead.
+    disableRequestLogging: true,
     // Validation problems are reported all at once.
     ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   });
