@@ -129,32 +129,14 @@ const parseHead = (head: string): OrderEntryHeaders | null => {
     if (!TOKEN.test(name) || BAD_VALUE.test(value)) return null;
     switch (name) {
       case "host":
-        if (h.host !== undefined) return null;
-        h.host = value;
-        break;
       case "content-type":
-        if (h["content-type"] !== undefined) return null;
-        h["content-type"] = value;
-        break;
       case "content-length":
-        if (h["content-length"] !== undefined) return null;
-        h["content-length"] = value;
-        break;
       case "connection":
-        if (h.connection !== undefined) return null;
-        h.connection = value;
-        break;
       case "fx-key":
-        if (h["fx-key"] !== undefined) return null;
-        h["fx-key"] = value;
-        break;
       case "fx-timestamp":
-        if (h["fx-timestamp"] !== undefined) return null;
-        h["fx-timestamp"] = value;
-        break;
       case "fx-signature":
-        if (h["fx-signature"] !== undefined) return null;
-        h["fx-signature"] = value;
+        if (h[name] !== undefined) return null;
+        h[name] = value;
         break;
       case "transfer-encoding":
       case "expect":

@@ -32,7 +32,6 @@ export function brokerList(brokers: readonly string[] | string): string[] {
 }
 
 export function createKafka(options: KafkaClientOptions): Kafka {
-  quietKafkajsTimerWarning();
   fixKafkajsIdleTimer();
   useLeanRecordBatchDecoder();
   useLeanProduceRequest();
@@ -59,24 +58,4 @@ export function createKafka(options: KafkaClientOptions): Kafka {
         }
       : {}),
   });
-}
-
-/**
- * kafkajs 2.2.4 passes a negative delay to setTimeout when idle, which Node
- * 24 reports as a TimeoutNegativeWarning (harmless: it becomes 1 ms). Every
- * process that creates a client drops that one warning (services, benches, the
- * CLI, the test harness); every other warning still prints.
- */
-export function quietKafkajsTimerWarning(): void {
-  const listeners = process.listeners("warning");
-  if (listeners.some((l) => (l as { fxcoreQuiet?: boolean }).fxcoreQuiet)) return;
-  process.removeAllListeners("warning");
-  const filtered = Object.assign(
-    (warning: Error) => {
-      if (warning.name === "TimeoutNegativeWarning") return;
-      for (const l of listeners) (l as (w: Error) => void)(warning);
-    },
-    { fxcoreQuiet: true },
-  );
-  process.on("warning", filtered);
 }

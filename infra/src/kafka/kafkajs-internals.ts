@@ -173,12 +173,25 @@ let leanDecoderInstalled = false;
 export function useLeanRecordBatchDecoder(): void {
   if (leanDecoderInstalled) return;
   leanDecoderInstalled = true;
-  const path = require.resolve("kafkajs/src/protocol/recordBatch/v0/decoder.js");
-  const original = require(path) as (d: KafkajsDecoder) => Promise<unknown>;
+  replaceKafkajsModule(
+    "kafkajs/src/protocol/recordBatch/v0/decoder.js",
+    "record batch decoder",
+    (original: (d: KafkajsDecoder) => Promise<unknown>) => leanRecordBatchDecoder(original),
+  );
+}
+
+/** Swaps a kafkajs module's function export in the module cache for `wrap(original)`. */
+function replaceKafkajsModule<F>(
+  module: string,
+  what: string,
+  wrap: (original: F) => unknown,
+): void {
+  const path = require.resolve(module);
+  const original = require(path) as F;
   const cached = require.cache[path];
   if (cached === undefined || typeof original !== "function")
-    throw new Error("kafkajs internals changed: no record batch decoder module");
-  cached.exports = leanRecordBatchDecoder(original);
+    throw new Error(`kafkajs internals changed: no ${what} module`);
+  cached.exports = wrap(original);
 }
 
 let leanProduceInstalled = false;
@@ -192,12 +205,11 @@ let leanProduceInstalled = false;
 export function useLeanProduceRequest(): void {
   if (leanProduceInstalled) return;
   leanProduceInstalled = true;
-  const path = require.resolve("kafkajs/src/protocol/requests/produce/v3/request.js");
-  const original = require(path) as Parameters<typeof leanProduceRequest>[0];
-  const cached = require.cache[path];
-  if (cached === undefined || typeof original !== "function")
-    throw new Error("kafkajs internals changed: no Produce v3 request module");
-  cached.exports = leanProduceRequest(original);
+  replaceKafkajsModule(
+    "kafkajs/src/protocol/requests/produce/v3/request.js",
+    "Produce v3 request",
+    (original: Parameters<typeof leanProduceRequest>[0]) => leanProduceRequest(original),
+  );
 }
 
 export const COORDINATOR_TYPE = { GROUP: 0, TRANSACTION: 1 } as const;

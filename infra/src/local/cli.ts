@@ -9,9 +9,6 @@ import {
   statusLocal,
   upLocal,
 } from "./local-infra.ts";
-import { quietKafkajsTimerWarning } from "../kafka/client.ts";
-
-quietKafkajsTimerWarning();
 
 const [command = "status", ...flags] = process.argv.slice(2);
 

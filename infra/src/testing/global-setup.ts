@@ -1,7 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { acquireInfra } from "../local/infra-source.ts";
 import type { InfraSettings } from "../local/local-infra.ts";
-import { quietKafkajsTimerWarning } from "../kafka/client.ts";
 import "./provided-context.ts";
 
 // vitest globalSetup for workspaces with *.it.test.ts: starts (or reuses) the
@@ -12,7 +11,6 @@ import "./provided-context.ts";
 // unless FXCORE_KEEP_INFRA=1 (then `npm run infra:down` stops it).
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  quietKafkajsTimerWarning();
   const handle = await acquireInfra();
   const settings: InfraSettings = handle.settings;
   for (const [key, value] of Object.entries(settings)) {

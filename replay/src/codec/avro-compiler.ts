@@ -893,17 +893,8 @@ export interface TapeRecordReader {
 }
 
 /** compileSelectiveReader's "tape" form: `kinds` maps a selected record name to its tape kind. */
-export function compileTapeReader(
-  container: AvroNode,
-  unionField: string,
-  readerFor: (recordName: string) => AvroNode | undefined,
-  kinds: ReadonlyMap<string, number>,
-  layout: TapeLayout,
-  pair: string,
-): TapeRecordReader {
-  return instantiateTapeReader(
-    tapeReaderSource(container, unionField, readerFor, kinds, layout, pair),
-  );
+export function compileTapeReader(...args: Parameters<typeof tapeReaderSource>): TapeRecordReader {
+  return instantiateTapeReader(tapeReaderSource(...args));
 }
 
 /**
