@@ -125,16 +125,15 @@ function rsi(buf) {
 }
 function sb(buf) { const n = rl(buf); if (n < 0) fail("negative length"); P += n; }
 // Tape mode (ADR 089): a timestamp-nanos straight into two int32 halves, strings copied as bytes.
-function rns2(buf, T, at) {
+function rns2(buf, p, T, at) {
   // Fast path: the 9-byte varint of a present-day timestamp, assembled as two int32 halves.
-  const p = P;
+  P = p;
   if (p + 9 <= E && buf[p + 8] < 128 && (buf[p] & buf[p + 1] & buf[p + 2] & buf[p + 3] & buf[p + 4] & buf[p + 5] & buf[p + 6] & buf[p + 7]) > 127) {
     const zl = (buf[p] & 127) | ((buf[p + 1] & 127) << 7) | ((buf[p + 2] & 127) << 14) | ((buf[p + 3] & 127) << 21) | ((buf[p + 4] & 15) << 28);
     const zh = ((buf[p + 4] & 127) >>> 4) | ((buf[p + 5] & 127) << 3) | ((buf[p + 6] & 127) << 10) | ((buf[p + 7] & 127) << 17) | (buf[p + 8] << 24);
-    P = p + 9;
     if ((zl & 1) === 0) { T[at] = (zl >>> 1) | (zh << 31); T[at + 1] = zh >>> 1; }
     else { T[at] = ~((zl >>> 1) | (zh << 31)); T[at + 1] = ~(zh >>> 1); }
-    return;
+    return p + 9;
   }
   let b = buf[P++]; let lo = b & 127; let s = 7;
   while (b > 127 && s < 28) { b = buf[P++]; lo |= (b & 127) << s; s += 7; }
@@ -152,25 +151,30 @@ function rns2(buf, T, at) {
   let l = (lo32 >>> 1) | ((hi32 & 1) << 31), h = hi32 >>> 1;
   if ((lo32 & 1) === 1) { l = ~l; h = ~h; }
   T[at] = l; T[at + 1] = h;
+  return P;
 }
-let SO = 0, OR = 0, OVER = 0;
-function tstr(buf, tp, I, slot) {
-  const n = rl(buf);
-  if (n < 0 || P + n > E) fail("truncated string");
+let SO = 0, OR = 0, OVER = 0, SP = false;
+function tstr(buf, p, tp, I, slot) {
+  let n = buf[p];
+  if (n < 128 && (n & 1) === 0) { p++; n >>>= 1; } else { P = p; n = rl(buf); p = P; }
+  if (n < 0 || p + n > E) fail("truncated string");
   I[slot] = SO; I[slot + 1] = n;
   const S = tp.S;
-  if (SO + n > S.length) { OVER = 1; P += n; return; }
+  if (SO + n > S.length) { OVER = 1; return p + n; }
   let o = 0;
-  for (let i = 0; i < n; i++) { const c = buf[P + i]; o |= c; S[SO + i] = c; }
-  OR |= o; SO += n; P += n;
+  for (let i = 0; i < n; i++) { const c = buf[p + i]; o |= c; S[SO + i] = c; }
+  OR |= o; SO += n;
+  return p + n;
 }
-function teq(buf, want) {
-  const n = rl(buf);
-  if (n < 0 || P + n > E) fail("truncated string");
+// Compares a string with the pair's bytes (SP) and returns the position after it.
+function tsym(buf, p, want) {
+  let n = buf[p];
+  if (n < 128 && (n & 1) === 0) { p++; n >>>= 1; } else { P = p; n = rl(buf); p = P; }
+  if (n < 0 || p + n > E) fail("truncated string");
   let eq = n === want.length;
-  if (eq) for (let i = 0; i < n; i++) if (buf[P + i] !== want[i]) { eq = false; break; }
-  P += n;
-  return eq;
+  if (eq) for (let i = 0; i < n; i++) if (buf[p + i] !== want[i]) { eq = false; break; }
+  SP = eq;
+  return p + n;
 }
 function rf(buf) { const v = buf.readFloatLE(P); P += 4; return v; }
 function rd(buf) { const v = buf.readDoubleLE(P); P += 8; return v; }
@@ -180,16 +184,24 @@ function done(end) {
 }
 `;
 
-// Hot statements written out in the generated code (a one-byte varint is the
-// common case): no call per skipped field, whatever the inlining budget of a
-// large reader has left.
-const SKIP_VARINT = "while (buf[P++] > 127) {}";
+// Generated functions keep the read position in a local \`p\` (a register, not
+// a closure slot: ~45% less time to skip a record); the runtime helpers above
+// work on \`P\`, so every call to one is wrapped in \`P = p; … p = P;\` (viaP).
+// Hot statements are written out in the generated code (a one-byte varint is
+// the common case): no call per skipped field, whatever the inlining budget
+// of a large reader has left.
+const SKIP_VARINT = "while (buf[p++] > 127) {}";
 const SKIP_BYTES =
-  "{ const b = buf[P]; if (b < 128 && (b & 1) === 0) P += 1 + (b >>> 1); else sb(buf); }";
+  "{ const b = buf[p]; if (b < 128 && (b & 1) === 0) p += 1 + (b >>> 1); else { P = p; sb(buf); p = P; } }";
 const CHECK_STRING =
-  '{ const b = buf[P]; if (b < 128 && (b & 1) === 0) { P += 1 + (b >>> 1); if (P > E) fail("truncated string"); } else sbc(buf); }';
-const unionIndex = (v: string) =>
-  `let ${v} = buf[P]; if (${v} < 128) { P++; ${v} = (${v} >>> 1) ^ -(${v} & 1); } else ${v} = rl(buf);`;
+  '{ const b = buf[p]; if (b < 128 && (b & 1) === 0) { p += 1 + (b >>> 1); if (p > E) fail("truncated string"); } else { P = p; sbc(buf); p = P; } }';
+/** An int or long into a new \`let v\` (one byte inline). */
+const readVarint = (v: string) =>
+  `let ${v} = buf[p]; if (${v} < 128) { p++; ${v} = (${v} >>> 1) ^ -(${v} & 1); } else { P = p; ${v} = rl(buf); p = P; }`;
+const unionIndex = readVarint;
+/** A string's byte length into \`n\`, bounds-checked (one byte inline). */
+const STRING_LENGTH =
+  'let n = buf[p]; if (n < 128 && (n & 1) === 0) { p++; n >>>= 1; } else { P = p; n = rl(buf); p = P; } if (n < 0 || p + n > E) fail("truncated string");';
 
 const shortName = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 const sameName = (a: string, b: string) => a === b || shortName(a) === shortName(b);
@@ -207,9 +219,9 @@ class Gen {
     const body = this.lines.splice(mark);
     if (body.length === 0) return;
     this.functions.push(
-      `function b${n}(buf, tp) { let out = ${none};\n${body.join("\n")}\nreturn out; }`,
+      `function b${n}(buf, tp) { let p = P; let out = ${none};\n${body.join("\n")}\nP = p; return out; }`,
     );
-    this.lines.push(`out = b${n}(buf, tp);`);
+    this.lines.push(`P = p; out = b${n}(buf, tp); p = P;`);
   }
   #n = 0;
   v(prefix = "v"): string {
@@ -220,14 +232,21 @@ class Gen {
     return `K[${this.consts.length - 1}]`;
   }
 
-  /** Statements that move P past one value of `w`. */
+  /** A call of a runtime helper (which reads at P) into a new const; returns its name. */
+  viaP(expr: string): string {
+    const v = this.v("h");
+    this.lines.push(`P = p; const ${v} = ${expr}; p = P;`);
+    return v;
+  }
+
+  /** Statements that move p past one value of `w`. */
   skip(w: AvroNode): void {
     const L = this.lines;
     switch (w.k) {
       case "null":
         return;
       case "boolean":
-        L.push("P++;");
+        L.push("p++;");
         return;
       case "int":
       case "long":
@@ -235,17 +254,17 @@ class Gen {
         L.push(SKIP_VARINT);
         return;
       case "float":
-        L.push("P += 4;");
+        L.push("p += 4;");
         return;
       case "double":
-        L.push("P += 8;");
+        L.push("p += 8;");
         return;
       case "string":
       case "bytes":
         L.push(SKIP_BYTES);
         return;
       case "fixed":
-        L.push(`P += ${w.size};`);
+        L.push(`p += ${w.size};`);
         return;
       case "record":
         for (const f of w.fields) this.skip(f.type);
@@ -265,11 +284,11 @@ class Gen {
       case "array":
       case "map": {
         const c = this.v("c");
-        L.push(`for (let ${c} = rl(buf); ${c} !== 0; ${c} = rl(buf)) {`);
+        L.push(`for (;;) { P = p; const ${c} = rl(buf); p = P; if (${c} === 0) break;`);
         // A negative count is followed by the block's size in bytes: jump over it.
-        L.push(`if (${c} < 0) { sb(buf); continue; }`);
+        L.push(`if (${c} < 0) { P = p; sb(buf); p = P; continue; }`);
         L.push(`for (let i = 0; i < ${c}; i++) {`);
-        if (w.k === "map") L.push("sb(buf);");
+        if (w.k === "map") L.push("P = p; sb(buf); p = P;");
         this.skip(w.k === "map" ? w.values : w.items);
         L.push("}}");
         return;
@@ -310,33 +329,37 @@ class Gen {
         return "null";
       case "boolean":
         if (r.k !== "boolean") break;
-        return "(buf[P++] !== 0)";
+        return "(buf[p++] !== 0)";
       case "int":
       case "long":
         if (r.k === "long")
-          return r.logical === "timestamp-nanos"
-            ? w.k === "long"
-              ? "rns(buf)"
-              : "BigInt(rl(buf))"
-            : "rl(buf)";
-        if (r.k === "int" && w.k === "int") return "rl(buf)";
+          return this.viaP(
+            r.logical === "timestamp-nanos"
+              ? w.k === "long"
+                ? "rns(buf)"
+                : "BigInt(rl(buf))"
+              : "rl(buf)",
+          );
+        if (r.k === "int" && w.k === "int") return this.viaP("rl(buf)");
         break;
       case "float":
         if (r.k !== "float") break;
-        return "rf(buf)";
+        return this.viaP("rf(buf)");
       case "double":
         if (r.k !== "double") break;
-        return "rd(buf)";
+        return this.viaP("rd(buf)");
       case "string":
         if (r.k !== "string") break;
-        return "rs(buf)";
+        return this.viaP("rs(buf)");
       case "enum": {
         if (r.k !== "enum" || !sameName(w.name, r.name) || r.logical !== undefined) break;
         const table = w.symbols.map((s) => (r.symbols.includes(s) ? s : r.default));
         const t = this.constant(table);
         const out = this.v();
+        const i = this.v("e");
         L.push(
-          `const ${out} = ${t}[rl(buf)];`,
+          readVarint(i),
+          `const ${out} = ${t}[${i}];`,
           `if (${out} === undefined) fail("enum symbol not readable");`,
         );
         return out;
@@ -368,7 +391,9 @@ class Gen {
       }
       const v = this.v("f");
       const interned = this.intern.has(rf.name) && wf.type.k === "string" && rf.type.k === "string";
-      this.lines.push(`const ${v} = ${interned ? "rsi(buf)" : this.read(wf.type, rf.type)};`);
+      this.lines.push(
+        `const ${v} = ${interned ? this.viaP("rsi(buf)") : this.read(wf.type, rf.type)};`,
+      );
       values.set(rf.name, v);
     }
     for (const rf of r.fields) {
@@ -487,9 +512,7 @@ class Gen {
     for (const wf of wMeta.fields) {
       const rf = rMetaFields.get(wf.name);
       if (wf.name === "eventId") {
-        this.lines.push(
-          '{ const n = rl(buf); if (n < 0 || P + n > E) fail("truncated string"); I0 = P; I1 = P + n; P += n; }',
-        );
+        this.lines.push(`{ ${STRING_LENGTH} I0 = p; I1 = p + n; p += n; }`);
       } else if (rf === undefined) this.skip(wf.type);
       else this.check(wf.type, rf.type);
     }
@@ -549,9 +572,7 @@ class Gen {
           const rf = rMetaFields.get(mf.name);
           if (mf.name === "eventId") {
             if (mf.type.k !== "string") throw new UnsupportedSchema("meta.eventId is not a string");
-            L.push(
-              '{ const n = rl(buf); if (n < 0 || P + n > E) fail("truncated string"); I0 = P; I1 = P + n; P += n; }',
-            );
+            L.push(`{ ${STRING_LENGTH} I0 = p; I1 = p + n; p += n; }`);
           } else if (rf === undefined) this.skip(mf.type);
           else this.check(mf.type, rf.type);
         }
@@ -581,16 +602,13 @@ class Gen {
     const str = layout.strings[name];
     if (str !== undefined) {
       if (w.k !== "string") throw new UnsupportedSchema(`${name} is not a string`);
-      L.push(`tstr(buf, tp, I, x + ${str});`);
+      L.push(`p = tstr(buf, p, tp, I, x + ${str});`);
       return;
     }
     if (name === "account" || name === "symbol") {
       if (w.k !== "string") throw new UnsupportedSchema(`${name} is not a string`);
-      if (name === "symbol") L.push(`SP = teq(buf, PAIR);`);
-      else
-        L.push(
-          '{ const n = rl(buf); if (n < 0 || P + n > E) fail("truncated string"); A0 = P; A1 = P + n; P += n; }',
-        );
+      if (name === "symbol") L.push(`p = tsym(buf, p, PAIR);`);
+      else L.push(`{ ${STRING_LENGTH} A0 = p; A1 = p + n; p += n; }`);
       return;
     }
     const en = layout.enums[name];
@@ -604,8 +622,10 @@ class Gen {
       );
       const t = this.constant(codes.map((c) => (c < 0 ? undefined : c)));
       const v = this.v();
+      const i = this.v("e");
       L.push(
-        `const ${v} = ${t}[rl(buf)];`,
+        readVarint(i),
+        `const ${v} = ${t}[${i}];`,
         `if (${v} === undefined) fail("enum symbol not readable");`,
         `fl |= ${v} << ${en.shift};`,
       );
@@ -613,14 +633,15 @@ class Gen {
     }
     if (name === "postOnly") {
       if (w.k !== "boolean") throw new UnsupportedSchema("postOnly is not a boolean");
-      L.push(`if (buf[P++] !== 0) fl |= ${layout.postOnly};`);
+      L.push(`if (buf[p++] !== 0) fl |= ${layout.postOnly};`);
       return;
     }
     const num = layout.numbers[name];
     if (num !== undefined) {
       this.tapeNullable(w, num.nullFlag, (v) => {
         if (v.k !== "long" && v.k !== "int") throw new UnsupportedSchema(`${name} is not a long`);
-        L.push(`F[tp.n * 3 + ${num.col}] = rl(buf);`);
+        const n = this.v("n");
+        L.push(readVarint(n), `F[tp.n * 3 + ${num.col}] = ${n};`);
       });
       return;
     }
@@ -628,7 +649,7 @@ class Gen {
     if (time !== undefined) {
       this.tapeNullable(w, time.nullFlag, (v) => {
         if (v.k !== "long") throw new UnsupportedSchema(`${name} is not a long`);
-        L.push(`rns2(buf, T, tp.n * 4 + ${time.col * 2});`);
+        L.push(`p = rns2(buf, p, T, tp.n * 4 + ${time.col * 2});`);
       });
       return;
     }
@@ -690,7 +711,9 @@ class Gen {
       }
       const v = this.v("f");
       const interned = this.intern.has(rf.name) && wf.type.k === "string" && rf.type.k === "string";
-      this.lines.push(`const ${v} = ${interned ? "rsi(buf)" : this.read(wf.type, rf.type)};`);
+      this.lines.push(
+        `const ${v} = ${interned ? this.viaP("rsi(buf)") : this.read(wf.type, rf.type)};`,
+      );
       values.set(rf.name, v);
     }
     return values;
@@ -738,9 +761,9 @@ export function compileEnvelopeReader(
   return build<EnvelopeReader>(
     gen,
     `return function read(buf, start, end) {
-      P = start; E = end;
+      let p = start; E = end;
       ${gen.lines.join("\n")}
-      done(end);
+      P = p; done(end);
       return ${result};
     };`,
   );
@@ -759,9 +782,9 @@ export function compileInputReader(writer: AvroNode, reader: AvroNode, type: str
     `let I0 = 0, I1 = 0;
     return {
       read(buf, start, end) {
-        P = start; E = end;
+        let p = start; E = end;
         ${gen.lines.join("\n")}
-        done(end);
+        P = p; done(end);
         return ${result};
       },
       idStart() { return I0; },
@@ -830,9 +853,9 @@ export function compileSelectiveReader(
     ${gen.functions.join("\n")}
     return {
       read(buf, start, limit, tp) {
-        P = start; E = limit;
+        let p = start; E = limit;
         ${L.join("\n")}
-        if (P > limit) fail("truncated record");
+        P = p; if (p > limit) fail("truncated record");
         return out;
       },
       end() { return P; },
@@ -947,15 +970,15 @@ export function tapeReaderSource(
     });
     L.push(`else fail("bad union index " + ${i});`);
   }
-  const body = `let I0 = 0, I1 = 0, A0 = 0, A1 = 0, SP = false, SE = 0;
+  const body = `let I0 = 0, I1 = 0, A0 = 0, A1 = 0, SE = 0;
     const PAIR = ${pairBytes};
     let x = 0, I, F, T, fl = 0;
     ${gen.functions.join("\n")}
     return {
       read(buf, start, limit, tp) {
-        P = start; E = limit;
+        let p = start; E = limit;
         ${L.join("\n")}
-        if (P > limit) fail("truncated record");
+        P = p; if (p > limit) fail("truncated record");
         return out;
       },
       end() { return P; },
