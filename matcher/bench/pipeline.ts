@@ -25,7 +25,8 @@
 // Env: BENCH_COMMANDS (200000), BENCH_RATE (10000), BENCH_SECONDS (15), BENCH_WARMUP_SECONDS (2),
 // BENCH_PARTITIONS ("1,4"), BENCH_PHASES ("throughput,latency"),
 // BENCH_MATCHER_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/x"),
-// BENCH_MATCHER_LOG (a file for the matcher's log).
+// BENCH_MATCHER_LOG (a file for the matcher's log), BENCH_BROKER_PID (the broker to count
+// when KAFKA_BROKERS names a private one).
 
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -73,8 +74,13 @@ function procCpuSeconds(pid: number, tid?: number): number {
     return Number.NaN;
   }
 }
-/** The local shared broker (infra:up), found by its command line; undefined elsewhere. */
+/**
+ * The broker process, found in /proc: the shared local one (infra:up) by its
+ * data dir, or one given as BENCH_BROKER_PID (a private broker for an A/B run);
+ * undefined elsewhere.
+ */
 function brokerPid(): number | undefined {
+  if (process.env.BENCH_BROKER_PID !== undefined) return Number(process.env.BENCH_BROKER_PID);
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
@@ -85,6 +91,18 @@ function brokerPid(): number | undefined {
   return undefined;
 }
 const BROKER = brokerPid();
+/** The broker's JVM heap, GC and JIT flags, printed with the figures. */
+function brokerJvmFlags(): string {
+  if (BROKER === undefined) return "";
+  try {
+    return readFileSync(`/proc/${BROKER}/cmdline`, "utf8")
+      .split("\0")
+      .filter((a) => /^-X(m[sxn]|X:[+-]?Use\w+GC|X:TieredStopAtLevel)/.test(a))
+      .join(" ");
+  } catch {
+    return "";
+  }
+}
 const selfCpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -446,7 +464,7 @@ console.log(
     .join(" ")}`,
 );
 console.log(
-  `infra: ${infra.source}; broker pid ${BROKER ?? "not found"}; throughput ${COMMANDS} commands; latency at ${RATE}/s for ${SECONDS}s after ${WARMUP_SECONDS}s of warm-up`,
+  `infra: ${infra.source}; broker pid ${BROKER ?? "not found"} (${brokerJvmFlags()}); throughput ${COMMANDS} commands; latency at ${RATE}/s for ${SECONDS}s after ${WARMUP_SECONDS}s of warm-up`,
 );
 console.log(
   `settings: generator linger ${LINGER_MS} ms, ≤ ${MAX_PER_SEND} inputs per send, acks=all, idempotent; matcher (production defaults, ADR 090/091): group commit (one transaction in flight per partition, the next takes every slice applied meanwhile), ≤ ${process.env.MATCHER_MAX_TXN_INPUTS ?? 5000} inputs per transaction, ≥ ${process.env.MATCHER_TXN_INTERVAL_MS ?? 15} ms between transaction starts unless one is full, record batches ≤ 900 kB, 256 inputs per event-loop turn, input consumer maxWaitTimeInMs 500 / minBytes 1 / 4 MiB per partition, read_committed; snapshots every ${process.env.MATCHER_SNAPSHOT_EVERY ?? 100_000} inputs, encoded in slices; output consumer read_committed, maxWaitTimeInMs 100 (throughput: 50)`,

@@ -136,6 +136,8 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
     ...(o.heartbeatMs !== undefined ? { heartbeatInterval: o.heartbeatMs } : {}),
   });
   const states = new Map<number, PartitionState>();
+  /** Per partition, the batch being applied (see eachBatch). */
+  const applying = new Map<number, Promise<void>>();
   let joined = false;
   let stopping = false;
 
@@ -149,10 +151,10 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
     void s.inFlight.then(() => s.producer.disconnect()).catch(() => {});
   };
   /** A slice's transaction failed: drop the state and read again from the last commit. */
-  const onFailure = (state: PartitionState, err: unknown) => {
+  const onFailure = (state: PartitionState, err: unknown, what = "transaction") => {
     o.logger.warn(
       { partition: state.partition, err },
-      "transaction failed; partition will be recovered",
+      `${what} failed; partition will be recovered`,
     );
     if (states.get(state.partition) !== state) return;
     drop(state.partition, state);
@@ -265,6 +267,9 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (stopping) return;
       const p = batch.partition;
+      // A partition's batches are applied one at a time, in order.
+      await applying.get(p);
+      if (stopping) return;
       let state = states.get(p);
       if (state === undefined) {
         state = await recover(p);
@@ -275,21 +280,23 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
           return;
         }
       }
-      try {
-        await processBatch(
-          o,
-          state,
-          batch,
-          { resolveOffset, heartbeat, isRunning, isStale },
-          onFailure,
-        );
-      } catch (err) {
-        // The engine already applied inputs whose transaction did not commit:
-        // its state is no longer the committed one. Recover it from scratch.
-        o.logger.warn({ partition: p, err }, "batch failed; partition will be recovered");
-        drop(p, state);
-        throw err;
-      }
+      // Applied behind kafkajs's back: its fetch loop waits for eachBatch, so
+      // returning now lets it fetch the next batch while this one is applied
+      // (one batch ahead). Resolving only moves this process's fetch position —
+      // offsets are committed inside transactions — and an apply stops early
+      // only when its state is dropped (recovered from the committed offset,
+      // after a seek) or the consumer stops.
+      const applied = state;
+      const work = processBatch(o, applied, batch, { isRunning, isStale }, onFailure).catch(
+        (err: unknown) => {
+          // The engine already applied inputs whose transaction did not commit:
+          // its state is no longer the committed one. Recover it from scratch.
+          onFailure(applied, err, "batch");
+        },
+      );
+      applying.set(p, work);
+      resolveOffset(batch.lastOffset());
+      await heartbeat();
     },
   });
 
@@ -299,6 +306,7 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
     async stop() {
       stopping = true;
       await consumer.stop().catch(() => {});
+      await Promise.all(applying.values());
       await Promise.all([...states.values()].map((s) => settled(o, s, onFailure)));
       for (const state of states.values()) {
         // A failed transaction leaves the engine ahead of the committed offset: no snapshot of that.
@@ -391,8 +399,6 @@ const MAX_SEND_BYTES = 900_000;
 const INPUTS_PER_TURN = 256;
 
 interface BatchControl {
-  resolveOffset: (offset: string) => void;
-  heartbeat: () => Promise<void>;
   isRunning: () => boolean;
   isStale: () => boolean;
 }
@@ -447,17 +453,14 @@ async function processBatch(
     if (slice === undefined) continue;
     if (slice.liveInputs === 0 && slice.nextOffset <= state.silentUntil) {
       // Pure recovery replay: nothing to emit and nothing new to commit.
-      ctl.resolveOffset(slice.lastOffset);
       continue;
     }
     state.pending.push(slice);
     state.pendingInputs += applied;
     pump(o, state, onFailure);
-    ctl.resolveOffset(slice.lastOffset);
     // Let responses (a commit finishing, the next one starting) in between chunks.
     if (from < messages.length) await new Promise<void>((r) => setImmediate(r));
   }
-  await ctl.heartbeat();
 }
 
 /** Resolves once nothing is waiting for or in a transaction (or the state was given up). */

@@ -22,6 +22,10 @@ export interface KafkaClusterSpec {
    * on for one node (the shared local broker, see launchNode), off for three.
    */
   readonly quickStart?: boolean;
+  /** Extra JVM flags after the defaults (a later flag wins); for A/B runs on a private broker. */
+  readonly jvmOptions?: readonly string[];
+  /** Broker properties that override the defaults (a later key wins in server.properties). */
+  readonly props?: Readonly<Record<string, string>>;
 }
 
 export interface KafkaNode {
@@ -86,6 +90,7 @@ function nodeProps(spec: KafkaClusterSpec, nodeId: number): string {
     "log.retention.hours=24",
     "share.coordinator.state.topic.replication.factor=" + rf,
     "share.coordinator.state.topic.min.isr=" + minIsr,
+    ...Object.entries(spec.props ?? {}).map(([k, v]) => `${k}=${v}`),
     "",
   ].join("\n");
 }
@@ -193,6 +198,7 @@ function launchNode(cluster: KafkaCluster, node: KafkaNode): void {
       // 10 s bench:pipeline latency run; -XX:-UseCodeCacheFlushing did not stop
       // it). C1 only: broker CPU -32% in that run (ADR 093), same throughput.
       ...((cluster.spec.quickStart ?? cluster.spec.nodes === 1) ? ["-XX:TieredStopAtLevel=1"] : []),
+      ...(cluster.spec.jvmOptions ?? []),
       "-Djava.awt.headless=true",
       `-Dlog4j2.configurationFile=${join(cluster.spec.dir, "log4j2.properties")}`,
       `-Dkafka.logs.dir=${join(cluster.spec.dir, `node-${node.nodeId}`)}`,
