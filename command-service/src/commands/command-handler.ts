@@ -93,8 +93,11 @@ interface WriteSpec {
 /** A decided command ready for the writer, and its answer once written (null: decide again). */
 interface Prepared {
   readonly request: WriteRequest;
-  readonly finish: (outcome: WriteOutcome) => CommandAnswer | null;
+  finish(outcome: WriteOutcome): CommandAnswer | null;
 }
+
+/** Synchronous where it can be (a place order whose event encodes now), else a promise. */
+type MaybeAsync<T> = T | Promise<T>;
 
 const orderStream = (orderId: string): StreamId => streamId(`order-${orderId}`);
 /** Where a reject about no known order lives: its own request's stream. */
@@ -165,9 +168,34 @@ export class CommandHandler {
   async batch(
     items: readonly { readonly command: BatchCommand; readonly ctx: RequestContext }[],
   ): Promise<PromiseSettledResult<CommandAnswer>[]> {
-    const prepared = await Promise.allSettled(
-      items.map(({ command, ctx }) => this.#prepare(command, ctx)),
-    );
+    // Place orders prepare synchronously: no promise per item unless one must wait.
+    const prepared = new Array<PromiseSettledResult<Prepared>>(items.length);
+    let waiting: Promise<void>[] | undefined;
+    for (let i = 0; i < items.length; i++) {
+      const { command, ctx } = items[i] as (typeof items)[number];
+      try {
+        const p = this.#prepare(command, ctx);
+        if (!(p instanceof Promise)) {
+          prepared[i] = { status: "fulfilled", value: p };
+          continue;
+        }
+        waiting ??= [];
+        waiting.push(
+          p.then(
+            (value) => {
+              prepared[i] = { status: "fulfilled", value };
+            },
+            (reason: unknown) => {
+              prepared[i] = { status: "rejected", reason };
+            },
+          ),
+        );
+      } catch (reason) {
+        // Fails only this item.
+        prepared[i] = { status: "rejected", reason };
+      }
+    }
+    if (waiting !== undefined) await Promise.all(waiting);
     const ready: WriteRequest[] = [];
     for (const p of prepared) if (p.status === "fulfilled") ready.push(p.value.request);
     // Store unavailable: nothing of the batch was written; the caller answers the whole call.
@@ -210,24 +238,20 @@ export class CommandHandler {
     return settled;
   }
 
-  #prepare(command: BatchCommand, ctx: RequestContext): Promise<Prepared> {
-    try {
-      switch (command.kind) {
-        case "place":
-          return this.#preparePlace(command.body, requestHash("PLACE", command.body), ctx);
-        case "cancel":
-          return this.#prepareCancel(command.body, requestHash("CANCEL", command.body), ctx);
-        case "replace":
-          return this.#prepareReplace(command.body, requestHash("REPLACE", command.body), ctx);
-      }
-    } catch (e) {
-      // Fails only this item, as an async preparation's rejection would.
-      return Promise.reject(e);
+  /** May throw synchronously (the caller fails only this item). */
+  #prepare(command: BatchCommand, ctx: RequestContext): MaybeAsync<Prepared> {
+    switch (command.kind) {
+      case "place":
+        return this.#preparePlace(command.body, requestHash("PLACE", command.body), ctx);
+      case "cancel":
+        return this.#prepareCancel(command.body, requestHash("CANCEL", command.body), ctx);
+      case "replace":
+        return this.#prepareReplace(command.body, requestHash("REPLACE", command.body), ctx);
     }
   }
 
   /** Decide, write, answer; decide again while the stream keeps moving. */
-  async #decideAndWrite(what: string, prepare: () => Promise<Prepared>): Promise<CommandAnswer> {
+  async #decideAndWrite(what: string, prepare: () => MaybeAsync<Prepared>): Promise<CommandAnswer> {
     for (let attempt = 1; ; attempt++) {
       const p = await prepare();
       const answer = p.finish(await this.#d.writer.write(p.request));
@@ -236,8 +260,8 @@ export class CommandHandler {
     }
   }
 
-  /** Synchronous up to the encode: a sync throw is turned into a rejection by the callers. */
-  #preparePlace(req: PlaceRequest, hash: string, ctx: RequestContext): Promise<Prepared> {
+  /** Synchronous once the event type's schema id is known; a throw fails only this command. */
+  #preparePlace(req: PlaceRequest, hash: string, ctx: RequestContext): MaybeAsync<Prepared> {
     const command: PlaceOrder = {
       type: "PlaceOrder",
       orderId: this.#d.newId() as OrderId,
@@ -274,28 +298,21 @@ export class CommandHandler {
       report,
       ctx,
     };
-    return this.#prepared(
-      w,
-      (position, eventId, reportText) =>
-        report === null
-          ? { report, position, orderId, resent: false, eventId }
-          : new WrittenAnswer(report, reportText, position, orderId, eventId),
-      () => {
-        // Answered, not stored: storing it would give a second order this ClOrdID.
-        const [dup] = decidePlace(command, initialOrderState, {
-          instruments: this.#d.instruments,
-          duplicateClOrdId: true,
-          risk: this.#d.risk.context(req.account, req.symbol),
-        });
-        return {
-          report: reportOf(dup, initialOrderState),
-          position: null,
-          orderId: null,
-          resent: false,
-          eventId: null,
-        };
-      },
-    );
+    return this.#prepared(w, () => {
+      // Answered, not stored: storing it would give a second order this ClOrdID.
+      const [dup] = decidePlace(command, initialOrderState, {
+        instruments: this.#d.instruments,
+        duplicateClOrdId: true,
+        risk: this.#d.risk.context(req.account, req.symbol),
+      });
+      return {
+        report: reportOf(dup, initialOrderState),
+        position: null,
+        orderId: null,
+        resent: false,
+        eventId: null,
+      };
+    });
   }
 
   async cancel(req: CancelRequest, ctx: RequestContext): Promise<CommandAnswer> {
@@ -392,20 +409,13 @@ export class CommandHandler {
       report,
       ctx,
     };
-    return this.#prepared(
-      w,
-      (position, eventId, reportText) =>
-        report === null
-          ? { report, position, orderId, resent: false, eventId, pending: kind }
-          : new WrittenAnswer(report, reportText, position, orderId, eventId),
-      () => ({
-        report: reportOf(decide(true), loaded.state),
-        position: null,
-        orderId,
-        resent: false,
-        eventId: null,
-      }),
-    );
+    return this.#prepared(w, () => ({
+      report: reportOf(decide(true), loaded.state),
+      position: null,
+      orderId,
+      resent: false,
+      eventId: null,
+    }));
   }
 
   /** Folds an order's stream. Events the state machine refuses are skipped, not fatal, here. */
@@ -433,7 +443,7 @@ export class CommandHandler {
   }
 
   /** The writer's request for a decided command: its event encoded, its claim and answer. */
-  #request(w: WriteSpec, id: string, reportText: string): Promise<WriteRequest> {
+  #request(w: WriteSpec, id: string, reportText: string): MaybeAsync<WriteRequest> {
     const envelope: EventEnvelope = {
       meta: {
         eventId: id,
@@ -447,6 +457,8 @@ export class CommandHandler {
       },
       payload: w.event,
     };
+    const now = this.#d.codec.encodeSync?.(this.#d.topic, envelope);
+    if (now !== undefined) return this.#writeRequest(w, id, now, reportText);
     return this.#d.codec
       .encode(this.#d.topic, envelope)
       .then((bytes) => this.#writeRequest(w, id, bytes, reportText));
@@ -497,23 +509,27 @@ export class CommandHandler {
    * written, resent (the stored answer), a duplicate ClOrdID (answered, not
    * stored), or null (its stream moved: decide again).
    */
-  #prepared(
-    w: WriteSpec,
-    written: (position: string, eventId: string, reportText: string) => CommandAnswer,
-    duplicate: () => CommandAnswer,
-  ): Promise<Prepared> {
+  #prepared(w: WriteSpec, duplicate: () => CommandAnswer): MaybeAsync<Prepared> {
     const id = this.#d.newId();
     // Serialized once: for the stored claim and the reply.
     const reportText = reportJson(w.report);
-    return this.#request(w, id, reportText).then((request) => ({
-      request,
-      finish: (outcome) => {
-        const o = this.#outcome(w, id, outcome);
-        if (o.type === "Written") return written(o.position, o.eventId, reportText);
-        if (o.type === "Conflict") return null;
-        return o.sameRequest ? o.answer : duplicate();
-      },
-    }));
+    const request = this.#request(w, id, reportText);
+    const finish = (outcome: WriteOutcome): CommandAnswer | null => {
+      const o = this.#outcome(w, id, outcome);
+      if (o.type === "Written") {
+        if (w.report !== null)
+          return new WrittenAnswer(w.report, reportText, o.position, w.orderId, o.eventId);
+        const answer = { report: null, position: o.position, orderId: w.orderId, resent: false };
+        return w.kind === "PLACE"
+          ? { ...answer, eventId: o.eventId }
+          : { ...answer, eventId: o.eventId, pending: w.kind };
+      }
+      if (o.type === "Conflict") return null;
+      return o.sameRequest ? o.answer : duplicate();
+    };
+    return request instanceof Promise
+      ? request.then((r) => ({ request: r, finish }))
+      : { request, finish };
   }
 
   #outcome(

@@ -21,6 +21,8 @@ export interface EventEnvelope {
 
 export interface EventCodec {
   encode(topic: string, envelope: EventEnvelope): Promise<Buffer>;
+  /** encode's bytes now, or undefined (type not registered yet, or a value only encode may judge). */
+  encodeSync?(topic: string, envelope: EventEnvelope): Buffer | undefined;
   decode(
     bytes: Buffer,
   ): Promise<

@@ -112,13 +112,17 @@ export function buildApp(o: AppOptions): FastifyInstance {
   });
 
   // Label children resolved once: a labelled inc/observe hashes its labels on every call.
-  const counters = new Map<string, { inc(): void }>();
+  const counters = new Map<string, Map<string, { inc(): void }>>();
   const count = (kind: string, outcome: string) => {
-    const key = `${kind}/${outcome}`;
-    let counter = counters.get(key);
+    let byOutcome = counters.get(kind);
+    if (byOutcome === undefined) {
+      byOutcome = new Map();
+      counters.set(kind, byOutcome);
+    }
+    let counter = byOutcome.get(outcome);
     if (counter === undefined) {
       counter = commands.labels({ kind, outcome });
-      counters.set(key, counter);
+      byOutcome.set(outcome, counter);
     }
     counter.inc();
   };
@@ -346,10 +350,11 @@ export function buildApp(o: AppOptions): FastifyInstance {
         timers[kind].observe(seconds);
         r.span.end();
       });
+      // Encoded once here: a string reply is measured, then encoded, by the reply.
       return reply
         .code(200)
         .type("application/json")
-        .send(`{"answers":[${answers.join(",")}]}`);
+        .send(Buffer.from(`{"answers":[${answers.join(",")}]}`));
     },
   );
 

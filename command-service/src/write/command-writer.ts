@@ -303,7 +303,8 @@ export class CommandWriter {
         columns.add(3, c.kind);
         columns.add(4, c.orderId);
         columns.add(5, c.eventId);
-        columns.add(6, c.responseJson);
+        // Made by the answer JSON functions: JSON text, no raw control characters.
+        columns.addJson(6, c.responseJson);
       }
       const inserted = await client.query<{ account: string; cl_ord_id: string }>({
         ...(strict ? CLAIM_STRICT : CLAIM),

@@ -101,7 +101,7 @@ const appendParams = (items: readonly AppendItem[]): (string | Buffer)[] => {
       c.add(5, e.schemaId);
       c.add(6, e.schemaVersion);
       c.add(7, at);
-      c.add(8, JSON.stringify(e.metadata));
+      c.addJson(8, JSON.stringify(e.metadata));
       c.add(9, e.publish?.topic ?? null);
       c.add(10, e.publish?.key ?? null);
       c.add(11, payload.length);

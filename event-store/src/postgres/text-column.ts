@@ -30,19 +30,43 @@ const element = (v: string | number | null): string => {
 
 /**
  * Several text columns filled row by row (the same text textColumn gives
- * each), without an array of values per column first.
+ * each): values collected per column and joined once, so a column is one flat
+ * string (no chain of concatenations for the driver to flatten, nor held while
+ * the query runs).
  */
 export class TextColumns {
-  readonly #out: string[];
+  readonly #values: (string | number)[][];
   constructor(count: number) {
-    this.#out = new Array<string>(count).fill("");
+    this.#values = Array.from({ length: count }, () => []);
   }
   /** Appends a value to column `i`; same rules as textColumn. */
   add(i: number, v: string | number | null): void {
-    this.#out[i] += element(v);
+    const column = this.#values[i] as (string | number)[];
+    if (v === null) column.push(NULL_MARK);
+    else if (typeof v === "number") column.push(v);
+    else if (v === NULL_MARK || v.includes(UNIT_SEPARATOR))
+      throw new Error(
+        `value holds a control character reserved by textColumn: ${JSON.stringify(v)}`,
+      );
+    else column.push(v);
+  }
+  /**
+   * Appends JSON text made by JSON.stringify (or quoted like it) to column
+   * `i`: it never holds a raw control character (JSON escapes them), so the
+   * separator scan is skipped.
+   */
+  addJson(i: number, json: string): void {
+    (this.#values[i] as string[]).push(json);
   }
   columns(): readonly string[] {
-    return this.#out;
+    // Every value terminated: an empty last element gives the final separator
+    // inside the one join (a concatenation after it would be a rope to flatten).
+    return this.#values.map((c) => {
+      c.push("");
+      const text = c.join(UNIT_SEPARATOR);
+      c.pop();
+      return text;
+    });
   }
 }
 
