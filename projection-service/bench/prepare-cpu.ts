@@ -2,7 +2,9 @@
 // canonical bytes + SHA-256, statement encoding) over the bench's scripted
 // session, with a database stub that holds nothing (every row is new). No
 // Kafka, no Postgres: a deterministic signal for the process side.
-// Env BENCH_CATCHUP_ORDERS (20000), ROUNDS (5).
+// Env BENCH_CATCHUP_ORDERS (20000), ROUNDS (5), AUDIT_THREAD (1: audit records
+// on the audit thread as in the consumer, ADR 079; 0: in this thread).
+import { startAuditThread } from "../src/audit/audit-thread.ts";
 import { type InFlight, prepareBatch } from "../src/projector/project-batch.ts";
 import type { Queryable } from "../src/projector/pg-read-models.ts";
 import { pairLookup } from "../src/reference-pairs.ts";
@@ -23,10 +25,18 @@ const empty = {
       : [],
   }),
 } as unknown as Queryable;
-const opts = { schema: "rm_v1", pairs: pairLookup(), audit: true, eventStore: {} as never };
+const thread = process.env.AUDIT_THREAD === "0" ? undefined : startAuditThread();
+const opts = {
+  schema: "rm_v1",
+  pairs: pairLookup(),
+  audit: true,
+  eventStore: {} as never,
+  ...(thread ? { auditRunner: thread.run } : {}),
+};
 for (let round = 0; round < ROUNDS; round++) {
   let inFlight: InFlight | undefined;
   const cpu0 = process.cpuUsage();
+  const main0 = process.threadCpuUsage();
   for (let i = 0; i < events.length; i += 4_700) {
     const p = await prepareBatch(
       empty,
@@ -37,7 +47,9 @@ for (let round = 0; round < ROUNDS; round++) {
     inFlight = p.inFlight;
   }
   const c = process.cpuUsage(cpu0);
+  const t = process.threadCpuUsage(main0);
   console.log(
-    `round ${round}: ${((c.user + c.system) / events.length).toFixed(1)} µs CPU per event (${events.length} events)`,
+    `round ${round}: ${((c.user + c.system) / events.length).toFixed(1)} µs CPU per event, main thread ${((t.user + t.system) / events.length).toFixed(1)} (${events.length} events)`,
   );
 }
+await thread?.close();

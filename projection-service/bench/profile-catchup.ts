@@ -1,8 +1,10 @@
 // Diagnostic (not the benchmark): catch-up only, with Postgres backend CPU per
 // statement kind (/proc/<pid>/schedstat around each statement) and, with
 // PROFILE=1, a V8 CPU profile of the consume window only. Env as bench:projection;
-// BENCH_CATCHUP_ORDERS (default 20000), PROFILE_OUT (default /tmp/projection-catchup.cpuprofile).
-import { readFileSync, writeFileSync } from "node:fs";
+// BENCH_CATCHUP_ORDERS (default 20000), PROFILE_OUT (default /tmp/projection-catchup.cpuprofile);
+// ALLOC_PROFILE=1 writes the window's sampled allocations (collected ones
+// included) to ALLOC_PROFILE_OUT (default /tmp/projection-catchup.heapprofile).
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
 import {
@@ -116,9 +118,34 @@ let applied = 0;
 let last = 0;
 measuring = true;
 const pg0 = await backends();
+// CPU per thread of this process (V8's GC and compiler threads, the audit thread).
+const threads = (): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ticks = Number(f[11]) + Number(f[12]);
+      out.set(`${name}#${tid}`, ticks);
+    } catch {}
+  }
+  return out;
+};
+const threads0 = threads();
 const cpu0 = process.cpuUsage();
+const main0 = process.threadCpuUsage();
 const t0 = performance.now();
 if (process.env.PROFILE === "1") await session.post("Profiler.start");
+// ALLOC_PROFILE=1: sampled allocations of the consume window, collected ones included.
+if (process.env.ALLOC_PROFILE === "1") {
+  if (process.env.PROFILE !== "1") session.connect();
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
 const c = await startProjectionConsumer({
   kafka,
   pool,
@@ -139,6 +166,8 @@ const c = await startProjectionConsumer({
 await c.joined;
 while (applied < events.length) await new Promise((r) => setTimeout(r, 20));
 const cpu = process.cpuUsage(cpu0);
+const main = process.threadCpuUsage(main0);
+const threads1 = threads();
 const pgNs = (await backends()) - pg0;
 if (process.env.PROFILE === "1") {
   const { profile } = await session.post("Profiler.stop");
@@ -147,10 +176,30 @@ if (process.env.PROFILE === "1") {
     JSON.stringify(profile),
   );
 }
+if (process.env.ALLOC_PROFILE === "1") {
+  const { profile } = await session.post("HeapProfiler.stopSampling");
+  writeFileSync(
+    process.env.ALLOC_PROFILE_OUT ?? "/tmp/projection-catchup.heapprofile",
+    JSON.stringify(profile),
+  );
+}
 measuring = false;
 const n = events.length;
 console.log(
-  `${n} events in ${((last - t0) / 1000).toFixed(2)} s; process ${((cpu.user + cpu.system) / n).toFixed(1)} µs/event, Postgres ${(pgNs / 1000 / n).toFixed(1)} µs/event`,
+  `${n} events in ${((last - t0) / 1000).toFixed(2)} s; process ${((cpu.user + cpu.system) / n).toFixed(1)} µs/event (main thread ${((main.user + main.system) / n).toFixed(1)}), Postgres ${(pgNs / 1000 / n).toFixed(1)} µs/event`,
+);
+const perName = new Map<string, number>();
+for (const [k, t] of threads1) {
+  const name = k.slice(0, k.lastIndexOf("#"));
+  perName.set(name, (perName.get(name) ?? 0) + t - (threads0.get(k) ?? 0));
+}
+// /proc ticks are 10 ms (USER_HZ 100).
+console.log(
+  `  threads: ${[...perName]
+    .filter(([, t]) => t > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, t]) => `${name} ${((t * 1e4) / n).toFixed(1)}`)
+    .join(", ")} µs/event`,
 );
 for (const [k, v] of [...perKind].sort((a, b) => b[1].ns - a[1].ns).slice(0, 30))
   console.log(

@@ -146,6 +146,7 @@ const cpuSince = (before: Map<number, number>, after: Map<number, number>) => {
 const measure = async (p: Phase) => {
   const pg0 = await backendCpu(p);
   const cpu0 = process.cpuUsage();
+  const main0 = process.threadCpuUsage();
   const s0 = p.counts.statements;
   const c0 = p.counts.commits;
   return async (
@@ -155,12 +156,13 @@ const measure = async (p: Phase) => {
     excluded = { user: 0, system: 0 },
   ) => {
     const all = process.cpuUsage(cpu0);
+    const main = process.threadCpuUsage(main0);
     const cpu = { user: all.user - excluded.user, system: all.system - excluded.system };
     const pgSecs = cpuSince(pg0, await backendCpu(p));
     const us = (secs: number) => ((secs * 1e6) / events).toFixed(1);
     const statements = p.counts.statements - s0;
     console.log(
-      `  CPU per event: ${what} ${us((cpu.user + cpu.system) / 1e6)} µs, Postgres backends ${us(pgSecs)} µs; ` +
+      `  CPU per event: ${what} ${us((cpu.user + cpu.system) / 1e6)} µs (its main thread ${us((main.user + main.system) / 1e6)}), Postgres backends ${us(pgSecs)} µs; ` +
         `${batches} batches, ${(events / Math.max(1, batches)).toFixed(0)} events/batch, ${(statements / Math.max(1, batches)).toFixed(1)} statements/batch (${p.counts.commits - c0} commits)`,
     );
   };

@@ -2,17 +2,18 @@
 // record digests, verify the whole trail.
 import { textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
-import { BinaryCopyRows } from "../projector/copy-binary.ts";
 import { copyLines } from "../projector/copy-rows.ts";
 import { AUDIT_WRITER_ROLE } from "../store/audit-ddl.ts";
+import { AUDIT_COLUMNS, type AuditCandidate, auditCopyRows, chainEvents } from "./audit-records.ts";
 import {
   type AuditRecord,
   type BrokenLink,
   type ChainHead,
-  extendChain,
   merkleRoot,
   verifySegment,
 } from "./chain.ts";
+
+export { type AuditCandidate, auditCopyRows } from "./audit-records.ts";
 
 type Queryable = Pick<PgClient, "query">;
 
@@ -30,75 +31,49 @@ export const loadHeads = async (
   );
 };
 
-export interface AuditCandidate {
-  readonly pair: string;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly canonical: Buffer;
-}
-
 /**
- * The records that append `candidates` to their pairs' chains (nothing is
- * written). `heads`: chain heads the caller knows to be current (its own
- * earlier batches); other pairs' heads are read from the table. A stale head
- * cannot fork a chain: its next chain_seq is taken, and the primary key fails
- * the insert.
+ * What chaining `events` needs from the table (reads only): the ids already
+ * chained and the heads of their pairs. `heads`: chain heads the caller knows
+ * to be current (its own earlier batches); other pairs' heads are read. A
+ * stale head cannot fork a chain: its next chain_seq is taken, and the
+ * primary key fails the insert.
  */
+export const auditReads = async (
+  db: Queryable,
+  events: readonly { readonly pair: string; readonly eventId: string }[],
+  heads?: ReadonlyMap<string, ChainHead>,
+): Promise<{ chained: ReadonlySet<string>; heads: Map<string, ChainHead> }> => {
+  const out = new Map<string, ChainHead>();
+  if (events.length === 0) return { chained: new Set(), heads: out };
+  // The trail spans read-model versions: after a rebuild switch the live
+  // version may re-project events it already chained. Chain each event once.
+  const { rows } = await db.query<{ event_id: string }>(
+    `SELECT event_id FROM audit.records WHERE event_id = ANY(${textColumnSql("$1")})`,
+    [textColumn(events.map((e) => e.eventId))],
+  );
+  const chained = new Set(rows.map((r) => r.event_id));
+  const missing: string[] = [];
+  for (const e of events) {
+    if (chained.has(e.eventId) || out.has(e.pair) || missing.includes(e.pair)) continue;
+    const h = heads?.get(e.pair);
+    if (h) out.set(e.pair, h);
+    else missing.push(e.pair);
+  }
+  if (missing.length) for (const [p, h] of await loadHeads(db, missing)) out.set(p, h);
+  return { chained, heads: out };
+};
+
+/** The records that append `candidates` to their pairs' chains (nothing is written); see auditReads. */
 export const chainAudit = async (
   db: Queryable,
   candidates: readonly AuditCandidate[],
   heads?: ReadonlyMap<string, ChainHead>,
 ): Promise<AuditRecord[]> => {
-  if (candidates.length === 0) return [];
-  // The trail spans read-model versions: after a rebuild switch the live
-  // version may re-project events it already chained. Chain each event once.
-  const { rows: chained } = await db.query<{ event_id: string }>(
-    `SELECT event_id FROM audit.records WHERE event_id = ANY(${textColumnSql("$1")})`,
-    [textColumn(candidates.map((e) => e.eventId))],
+  const r = await auditReads(db, candidates, heads);
+  return chainEvents(
+    r.heads,
+    r.chained.size ? candidates.filter((e) => !r.chained.has(e.eventId)) : candidates,
   );
-  const seen = new Set(chained.map((r) => r.event_id));
-  const events = seen.size ? candidates.filter((e) => !seen.has(e.eventId)) : candidates;
-  if (events.length === 0) return [];
-  const byPair = new Map<string, AuditCandidate[]>();
-  for (const e of events) {
-    const list = byPair.get(e.pair);
-    if (list) list.push(e);
-    else byPair.set(e.pair, [e]);
-  }
-  const missing = [...byPair.keys()].filter((p) => !heads?.has(p));
-  const loaded = missing.length ? await loadHeads(db, missing) : undefined;
-  return [...byPair].flatMap(([pair, es]) =>
-    extendChain(heads?.get(pair) ?? loaded?.get(pair), pair, es),
-  );
-};
-
-const AUDIT_COLUMNS = [
-  "pair",
-  "chain_seq",
-  "event_id",
-  "event_type",
-  "canonical",
-  "prev_hash",
-  "hash",
-] as const;
-
-/**
- * Chained records as a COPY binary stream for audit.records (encoded ahead of
- * the transaction): canonical bytes and hashes go in as they are (ADR 078).
- */
-export const auditCopyRows = (records: readonly AuditRecord[]): Buffer => {
-  const out = new BinaryCopyRows();
-  for (const r of records)
-    out
-      .row(AUDIT_COLUMNS.length)
-      .text(r.pair)
-      .int8(r.chainSeq)
-      .text(r.eventId)
-      .text(r.eventType)
-      .bytea(r.canonical)
-      .bytea(r.prevHash)
-      .bytea(r.hash);
-  return out.finish();
 };
 
 /**

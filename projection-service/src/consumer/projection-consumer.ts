@@ -23,6 +23,7 @@ import {
   sendToDeadLetter,
   withTransaction,
 } from "@fxcore/infra";
+import { startAuditThread } from "../audit/audit-thread.ts";
 import {
   type BatchResult,
   type BatchSource,
@@ -107,6 +108,12 @@ export async function startProjectionConsumer(
     ...(o.sessionTimeoutMs === undefined ? {} : { sessionTimeout: o.sessionTimeoutMs }),
   });
   const producer: FxProducer = await createProducer(o.kafka);
+  // Audit records are built on their own thread, beside the read models (ADR 079).
+  const auditThread =
+    o.projector.audit && o.projector.auditRunner === undefined ? startAuditThread() : undefined;
+  const projector: ProjectorOptions = auditThread
+    ? { ...o.projector, auditRunner: auditThread.run }
+    : o.projector;
   const schema = o.projector.schema;
   const maxPerTx = o.maxEventsPerTransaction ?? 5_000;
   const maxQueued = maxPerTx * 4;
@@ -299,7 +306,7 @@ export async function startProjectionConsumer(
       try {
         const prepared = await prepareBatch(
           o.pool,
-          o.projector,
+          projector,
           { source: taken.sources, events: taken.events },
           inFlight,
         );
@@ -414,6 +421,7 @@ export async function startProjectionConsumer(
       await writerIdle();
       await consumer.disconnect();
       await producer.disconnect();
+      await auditThread?.close();
     },
   };
 }

@@ -5,8 +5,15 @@ import type { PostgresEventStore } from "@fxcore/event-store";
 import { streamId, textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
 import { withTransaction } from "@fxcore/infra";
-import { auditCopyRows, chainAudit, writeAuditRows } from "../audit/audit-store.ts";
-import { type AuditRecord, type ChainHead, canonicalBytes } from "../audit/chain.ts";
+import type { DomainEvent } from "@fxcore/domain";
+import {
+  type AuditJob,
+  type AuditJobResult,
+  type AuditRunner,
+  auditInThread,
+} from "../audit/audit-records.ts";
+import { auditReads, writeAuditRows } from "../audit/audit-store.ts";
+import type { ChainHead } from "../audit/chain.ts";
 import { type EventEnvelope, isMatcherOutput, pairOf } from "../models/envelope.ts";
 import { MemoryReadModels, type Pending } from "../models/memory.ts";
 import type { OrderView } from "../models/orders.ts";
@@ -66,6 +73,12 @@ export interface ProjectorOptions {
   readonly eventStore?: PostgresEventStore;
   /** Audit trail on (the live projection) or off (a rebuild). */
   readonly audit: boolean;
+  /**
+   * Where a batch's audit records are built (canonical bytes, hashes, COPY
+   * stream): the live consumer's audit thread (ADR 079); default, in the
+   * caller's thread. Same function, same bytes.
+   */
+  readonly auditRunner?: AuditRunner;
   /** Called for events whose changes could not be projected (they are still marked processed). */
   readonly onProblem?: (eventId: string, problem: string) => void;
 }
@@ -107,7 +120,8 @@ export interface PreparedBatch {
   readonly pending: Pending;
   /** Orders that exist in the table once the batches before this one commit. */
   readonly existingOrders: ReadonlySet<string>;
-  readonly audit: readonly AuditRecord[];
+  /** Audit records the batch appends. */
+  readonly auditRecords: number;
   /**
    * The batch's statements, encoded while the batch before it commits (ADR
    * 077): read models, the event-store sink, then processed events,
@@ -164,6 +178,12 @@ export async function prepareBatch(
     fresh.push(d);
   }
 
+  // The audit job goes first: the audit thread builds the records while this one projects.
+  const job = opts.audit ? await auditJobOf(db, fresh, inFlight?.auditHeads) : undefined;
+  const auditJob = job ? (opts.auditRunner ?? auditInThread)(job) : undefined;
+  // Awaited below; a rejection must not count as unhandled while the models run.
+  auditJob?.catch(() => {});
+
   const m = new MemoryReadModels(opts.pairs, { workingSet: true });
   const rows = await loadWorkingSet(
     db,
@@ -186,22 +206,6 @@ export async function prepareBatch(
   const existingOrders = new Set(rows.orders.map((o) => o.orderId));
   if (inFlight) for (const id of inFlight.orders.keys()) existingOrders.add(id);
 
-  const audit = opts.audit
-    ? await chainAudit(
-        db,
-        fresh.map((d) => ({
-          pair: pairOf(d.envelope.event),
-          eventId: d.envelope.eventId,
-          eventType: d.envelope.event.type,
-          canonical: canonicalBytes({ eventId: d.envelope.eventId, event: d.envelope.event }),
-        })),
-        inFlight?.auditHeads,
-      )
-    : [];
-  const auditHeads = new Map(inFlight?.auditHeads);
-  for (const r of audit)
-    auditHeads.set(r.pair, { pair: r.pair, chainSeq: r.chainSeq, hash: r.hash });
-
   const sink = opts.eventStore
     ? await prepareSink(db, fresh, inFlight?.sinkHeads, opts.onProblem)
     : { writes: [], heads: new Map(inFlight?.sinkHeads) };
@@ -213,18 +217,19 @@ export async function prepareBatch(
   const eventIds = fresh.map((d) => d.envelope.eventId);
   const sources =
     batch.source === null ? [] : "topic" in batch.source ? [batch.source] : batch.source;
+  const readModels = encodePending(opts.schema, pending, existingOrders);
+  const bookkeeping = bookkeepingWrites(opts.schema, fresh, sources, accounts, symbols);
+  const audit = (await auditJob) ?? noAudit;
+  const auditHeads = new Map(inFlight?.auditHeads);
+  for (const h of audit.heads) auditHeads.set(h.pair, h);
   return {
     sources,
     fresh,
     pending,
     existingOrders,
-    audit,
-    writes: {
-      readModels: encodePending(opts.schema, pending, existingOrders),
-      sink: sink.writes,
-      bookkeeping: bookkeepingWrites(opts.schema, fresh, sources, accounts, symbols),
-    },
-    auditRows: auditCopyRows(audit),
+    auditRecords: audit.records,
+    writes: { readModels, sink: sink.writes, bookkeeping },
+    auditRows: audit.rows,
     result: {
       applied: fresh.length,
       duplicates: batch.events.length - fresh.length,
@@ -242,6 +247,26 @@ export async function prepareBatch(
     },
   };
 }
+
+const noAudit: AuditJobResult = { rows: Buffer.alloc(0), records: 0, heads: [] };
+
+/** The batch's events not chained yet and the heads they continue from (reads only); undefined: none. */
+const auditJobOf = async (
+  db: Queryable,
+  fresh: readonly DecodedEvent[],
+  known: ReadonlyMap<string, ChainHead> | undefined,
+): Promise<AuditJob | undefined> => {
+  const { chained, heads } = await auditReads(
+    db,
+    fresh.map((d) => ({ pair: pairOf(d.envelope.event), eventId: d.envelope.eventId })),
+    known,
+  );
+  const events: { eventId: string; event: DomainEvent }[] = [];
+  for (const d of fresh)
+    if (!chained.has(d.envelope.eventId))
+      events.push({ eventId: d.envelope.eventId, event: d.envelope.event });
+  return events.length ? { heads: [...heads.values()], events } : undefined;
+};
 
 /** The sink's COPY for a batch's matcher outputs, on top of the heads known so far. */
 const prepareSink = async (
