@@ -151,7 +151,7 @@ const c = await startProjectionConsumer({
   pool,
   groupId: `prof-${suffix}`,
   topics: [topics.orders, topics.executions],
-  decode: decodeWith(serde),
+  decode: decodeWith(serde, { registryUrl: REGISTRY }),
   projector: {
     schema: "rm_v1",
     pairs: pairLookup(),

@@ -183,13 +183,17 @@ const send = async (p: Phase, chunk: readonly Encoded[]) => {
   }
 };
 
-const consume = (p: Phase, onCommitted: (ids: readonly string[], size: number) => void) =>
-  startProjectionConsumer({
+/** Records per decode path over the whole run (the compiled one should take them all). */
+const decoders: { compiled: number; serde: number }[] = [];
+const consume = (p: Phase, onCommitted: (ids: readonly string[], size: number) => void) => {
+  const decode = decodeWith(serde, { registryUrl: REGISTRY });
+  decoders.push(decode.counts);
+  return startProjectionConsumer({
     kafka,
     pool: p.pool,
     groupId: `bench-projection-${suffix}-${p.orders}`,
     topics: [p.orders, p.executions],
-    decode: decodeWith(serde),
+    decode,
     projector: {
       schema: "rm_v1",
       pairs: pairLookup(),
@@ -198,6 +202,7 @@ const consume = (p: Phase, onCommitted: (ids: readonly string[], size: number) =
     },
     onBatch: (b) => onCommitted(b.result.eventIds, b.size),
   });
+};
 
 // Topics of both phases up front: a producer that saw topics deleted mid-run trips over fresh ones.
 const topicNames = ["catchup", "live"].flatMap((n) => [
@@ -323,6 +328,9 @@ console.log(
   await c.stop();
   await p.cleanup();
 }
+console.log(
+  `decoders: ${decoders.reduce((a, d) => a + d.compiled, 0)} records by the compiled reader, ${decoders.reduce((a, d) => a + d.serde, 0)} by the serde`,
+);
 console.log(
   `load after: ${loadavg()
     .map((l) => l.toFixed(2))

@@ -75,7 +75,9 @@ const startOn = (readModels: string) =>
     topics: config.PROJECTION_TOPICS.split(",").map((t) => t.trim()),
     dlqTopic: config.DLQ_TOPIC,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    decode: decodeWith(createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL })),
+    decode: decodeWith(createSerde({ registryUrl: config.SCHEMA_REGISTRY_URL }), {
+      registryUrl: config.SCHEMA_REGISTRY_URL,
+    }),
     projector: {
       schema: readModels,
       pairs: pairLookup(),

@@ -45,6 +45,7 @@ export {
   setCompatibility,
   subjectName,
 } from "./serde/registry.ts";
+export { compileEnvelopeCodec, type EnvelopeCodec } from "./serde/fast-avro.ts";
 export { createSerde, type Serde, type SerdeOptions } from "./serde/serde.ts";
 export { frame, HEADER_BYTES, MAGIC_BYTE, unframe } from "./serde/wire.ts";
 export {

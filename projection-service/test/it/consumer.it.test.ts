@@ -73,7 +73,7 @@ const start = (groupId: string) =>
     groupId,
     topics: [topics.names["fx.orders"], topics.names["fx.executions"]],
     dlqTopic: topics.names["fx.dlq"],
-    decode: decodeWith(serde),
+    decode: decodeWith(serde, { registryUrl: infraSettings().SCHEMA_REGISTRY_URL }),
     projector: { schema: "rm_v1", pairs, eventStore: new PostgresEventStore(pool), audit: true },
   });
 
