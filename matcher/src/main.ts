@@ -48,6 +48,7 @@ const matcher = await startMatcher({
   heartbeatMs: config.MATCHER_HEARTBEAT_MS,
   maxInputsPerTransaction: config.MATCHER_MAX_TXN_INPUTS,
   minTransactionIntervalMs: config.MATCHER_TXN_INTERVAL_MS,
+  catchUpFillMs: config.MATCHER_CATCH_UP_FILL_MS,
   snapshotMaxBytes: config.MATCHER_SNAPSHOT_MAX_BYTES,
   metrics: createMatcherMetrics(registry),
   matcher: {

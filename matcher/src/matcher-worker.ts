@@ -62,6 +62,12 @@ export interface MatcherWorkerOptions {
    * costs the broker ~8 log appends and requests whatever it carries.
    */
   readonly minTransactionIntervalMs?: number;
+  /**
+   * While catching up on a backlog (a full transaction's worth of inputs is on
+   * the broker), a transaction waits to be full, at most this long from its
+   * first input's apply (default 250; 0: never waits for that).
+   */
+  readonly catchUpFillMs?: number;
   /** Largest snapshot record (compressed) the snapshot topic accepts; default 9 MiB (topic: 10 MiB). */
   readonly snapshotMaxBytes?: number;
   readonly heartbeatMs?: number;
@@ -382,6 +388,8 @@ function startSnapshotInSlices(o: MatcherWorkerContext, state: PartitionState): 
 
 /** Default least time between two transactions' starts (see minTransactionIntervalMs). */
 const DEFAULT_TXN_INTERVAL_MS = 15;
+/** Default of catchUpFillMs. */
+const DEFAULT_CATCH_UP_FILL_MS = 250;
 /** Default inputs per Kafka transaction: each costs ~5 broker round trips, so bigger is faster; it also bounds the redo after a failure. */
 const DEFAULT_INPUTS_PER_TRANSACTION = 5_000;
 /**
@@ -597,11 +605,20 @@ function pump(
   now = false,
 ): void {
   if (state.committing || state.failed || state.dropped || state.pending.length === 0) return;
-  const wait =
-    state.lastTxnStartedAt +
-    (o.minTransactionIntervalMs ?? DEFAULT_TXN_INTERVAL_MS) -
-    performance.now();
-  const full = state.pendingInputs >= (o.maxInputsPerTransaction ?? DEFAULT_INPUTS_PER_TRANSACTION);
+  const step = o.maxInputsPerTransaction ?? DEFAULT_INPUTS_PER_TRANSACTION;
+  const full = state.pendingInputs >= step;
+  const at = performance.now();
+  let wait = state.lastTxnStartedAt + (o.minTransactionIntervalMs ?? DEFAULT_TXN_INTERVAL_MS) - at;
+  const newest = state.pending[state.pending.length - 1]!;
+  if (Number(newest.highWatermark) - Number(newest.nextOffset) >= step - state.pendingInputs) {
+    // Catching up: the inputs to fill this transaction are already on the
+    // broker, so fill it (each transaction costs the broker ~10 requests and
+    // log appends whatever it holds), within catchUpFillMs of the first apply.
+    wait = Math.max(
+      wait,
+      state.pending[0]!.started + (o.catchUpFillMs ?? DEFAULT_CATCH_UP_FILL_MS) - at,
+    );
+  }
   if (wait > 0 && !full && !now) {
     state.pumpTimer ??= setTimeout(() => {
       state.pumpTimer = undefined;
