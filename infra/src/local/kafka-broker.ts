@@ -88,6 +88,10 @@ function nodeProps(spec: KafkaClusterSpec, nodeId: number): string {
     "num.io.threads=4",
     "num.recovery.threads.per.data.dir=1",
     "log.retention.hours=24",
+    // The log cleaner's 128 MiB default dedupe buffer sat in the old gen of a
+    // 512 MiB heap (G1 marked concurrently all along); local compacted topics
+    // (offsets, transactions, snapshots) need far less (ADR 094).
+    "log.cleaner.dedupe.buffer.size=16777216",
     "share.coordinator.state.topic.replication.factor=" + rf,
     "share.coordinator.state.topic.min.isr=" + minIsr,
     ...Object.entries(spec.props ?? {}).map(([k, v]) => `${k}=${v}`),
@@ -186,18 +190,26 @@ export async function startKafkaCluster(spec: KafkaClusterSpec): Promise<KafkaCl
 
 function launchNode(cluster: KafkaCluster, node: KafkaNode): void {
   const heap = cluster.spec.heapMb ?? (cluster.spec.nodes > 1 ? 384 : 512);
+  const single = cluster.spec.nodes === 1;
   node.pid = spawnDetached(
     "java",
     [
-      `-Xms${Math.min(heap, 256)}m`,
-      `-Xmx${heap}m`,
-      "-XX:+UseG1GC",
-      "-XX:MaxGCPauseMillis=20",
+      // One broker (the shared local one): ZGC, whose pauses are well under a
+      // millisecond; G1 paused it 15-55 ms about twice a second under
+      // bench:pipeline, on the path of every request in flight (ADR 094).
+      ...(single
+        ? [`-Xms${heap}m`, `-Xmx${heap}m`, "-XX:+UseZGC"]
+        : [
+            `-Xms${Math.min(heap, 256)}m`,
+            `-Xmx${heap}m`,
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+          ]),
       // One broker on a 2-core box: C2 recompiled the broker's hottest methods
       // at every burst after an idle minute (0.2-0.75 s of CPU each, ~4 s in a
       // 10 s bench:pipeline latency run; -XX:-UseCodeCacheFlushing did not stop
       // it). C1 only: broker CPU -32% in that run (ADR 093), same throughput.
-      ...((cluster.spec.quickStart ?? cluster.spec.nodes === 1) ? ["-XX:TieredStopAtLevel=1"] : []),
+      ...((cluster.spec.quickStart ?? single) ? ["-XX:TieredStopAtLevel=1"] : []),
       ...(cluster.spec.jvmOptions ?? []),
       "-Djava.awt.headless=true",
       `-Dlog4j2.configurationFile=${join(cluster.spec.dir, "log4j2.properties")}`,
