@@ -59,10 +59,21 @@ export type SnapshotError =
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder("utf-8", { fatal: true });
 
-class Writer {
-  private buf = new Uint8Array(4096);
-  private view = new DataView(this.buf.buffer);
+/**
+ * Appends snapshot bytes (the v1 layout above) part by part. encodeSnapshot
+ * and the engine's own snapshot (written straight from its book, no
+ * SnapshotOrder objects) both go through it, so they write the same bytes.
+ */
+export class SnapshotWriter {
+  private buf: Uint8Array;
+  private view: DataView;
   private pos = 0;
+  private ordersAt = -1;
+
+  constructor(capacity = 4096) {
+    this.buf = new Uint8Array(Math.max(64, capacity));
+    this.view = new DataView(this.buf.buffer);
+  }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -73,35 +84,109 @@ class Writer {
     this.buf = b;
     this.view = new DataView(b.buffer);
   }
-  u8(v: number): void {
-    this.ensure(1);
-    this.view.setUint8(this.pos, v);
-    this.pos += 1;
-  }
-  u16(v: number): void {
-    this.ensure(2);
-    this.view.setUint16(this.pos, v, true);
+
+  /** Magic, version, symbol, seq, nextPrio and the number of orders that follow. */
+  header(symbol: string, seq: number, nextPrio: number, orders: number): void {
+    this.ensure(4 + 2 + 4 + symbol.length * 3 + 8 + 8 + 4);
+    for (let i = 0; i < 4; i++) this.buf[this.pos++] = SNAPSHOT_MAGIC.charCodeAt(i);
+    this.view.setUint16(this.pos, SNAPSHOT_VERSION, true);
     this.pos += 2;
+    this.str(symbol);
+    this.f64(seq);
+    this.f64(nextPrio);
+    this.ordersAt = this.pos;
+    this.u32(orders);
   }
-  u32(v: number): void {
+
+  /** Overwrites the header's number of orders (a writer that counts as it goes). */
+  orderCount(n: number): void {
+    this.view.setUint32(this.ordersAt, n, true);
+  }
+
+  /** One resting order (the caller writes them in priority order). */
+  order(
+    orderId: string,
+    clOrdId: string,
+    account: string,
+    side: number,
+    tif: number,
+    stp: number,
+    postOnly: boolean,
+    price: number,
+    qty: number,
+    cumQty: number,
+    prio: number,
+    expireTime: bigint | null,
+  ): void {
+    // One bound for the whole order: 3 length-prefixed strings, 4 + 1 bytes, 5 eight-byte numbers.
+    this.ensure(12 + 3 * (orderId.length + clOrdId.length + account.length) + 5 + 40);
+    this.str(orderId);
+    this.str(clOrdId);
+    this.str(account);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p] = side;
+    buf[p + 1] = tif;
+    buf[p + 2] = stp;
+    buf[p + 3] = postOnly ? 1 : 0;
+    this.pos = p + 4;
+    this.f64(price);
+    this.f64(qty);
+    this.f64(cumQty);
+    this.f64(prio);
+    p = this.pos;
+    buf[p] = expireTime === null ? 0 : 1;
+    this.view.setBigInt64(p + 1, expireTime ?? 0n, true);
+    this.pos = p + 9;
+  }
+
+  /**
+   * The terminal-id generations, each sorted by code unit (canonical
+   * everywhere; the default sort of strings is that order, compared inside
+   * V8: no JS call per compare). `owned`: the arrays are the caller's copies
+   * and are sorted in place.
+   */
+  terminal(
+    generation: number,
+    previous: readonly string[],
+    current: readonly string[],
+    owned = false,
+  ): void {
     this.ensure(4);
+    this.u32(generation);
+    for (const ids of [previous, current]) {
+      const sorted = owned ? (ids as string[]).sort() : [...ids].sort();
+      this.ensure(4);
+      this.u32(sorted.length);
+      for (const id of sorted) {
+        this.ensure(4 + id.length * 3);
+        this.str(id);
+      }
+    }
+  }
+
+  /** A copy of the bytes written. */
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+
+  /** The bytes written, without a copy (valid until the next write). */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  // The writes below assume ensure() was called for them.
+  private u32(v: number): void {
     this.view.setUint32(this.pos, v, true);
     this.pos += 4;
   }
-  f64(v: number): void {
-    this.ensure(8);
+  private f64(v: number): void {
     this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
   }
-  i64(v: bigint): void {
-    this.ensure(8);
-    this.view.setBigInt64(this.pos, v, true);
-    this.pos += 8;
-  }
-  /** Straight into the buffer (ids are short ASCII): no intermediate array per string. */
-  str(s: string): void {
+  /** Straight into the buffer (ids are short ASCII): no intermediate array per string. Needs 4 + 3 × length bytes. */
+  private str(s: string): void {
     const len = s.length;
-    this.ensure(4 + len * 3);
     const start = this.pos + 4;
     const buf = this.buf;
     let i = 0;
@@ -113,9 +198,6 @@ class Writer {
     const n = i === len ? len : utf8.encodeInto(s, buf.subarray(start, start + len * 3)).written;
     this.view.setUint32(this.pos, n, true);
     this.pos = start + n;
-  }
-  bytes(): Uint8Array {
-    return this.buf.slice(0, this.pos);
   }
 }
 
@@ -173,36 +255,25 @@ class Reader {
 }
 
 export function encodeSnapshot(state: SnapshotState): Uint8Array {
-  const w = new Writer();
-  for (let i = 0; i < 4; i++) w.u8(SNAPSHOT_MAGIC.charCodeAt(i));
-  w.u16(SNAPSHOT_VERSION);
-  w.str(state.symbol);
-  w.f64(state.seq);
-  w.f64(state.nextPrio);
-  w.u32(state.orders.length);
+  const w = new SnapshotWriter();
+  w.header(state.symbol, state.seq, state.nextPrio, state.orders.length);
   for (const o of state.orders) {
-    w.str(o.orderId);
-    w.str(o.clOrdId);
-    w.str(o.account);
-    w.u8(o.side);
-    w.u8(o.tif);
-    w.u8(o.stp);
-    w.u8(o.postOnly ? 1 : 0);
-    w.f64(o.price);
-    w.f64(o.qty);
-    w.f64(o.cumQty);
-    w.f64(o.prio);
-    w.u8(o.expireTime === null ? 0 : 1);
-    w.i64(o.expireTime ?? 0n);
+    w.order(
+      o.orderId,
+      o.clOrdId,
+      o.account,
+      o.side,
+      o.tif,
+      o.stp,
+      o.postOnly,
+      o.price,
+      o.qty,
+      o.cumQty,
+      o.prio,
+      o.expireTime,
+    );
   }
-  w.u32(state.terminalGeneration);
-  for (const ids of [state.terminalPrevious, state.terminalCurrent]) {
-    // Code-unit order, not locale order: canonical everywhere. (The default
-    // sort of strings is that order, compared inside V8: no JS call per compare.)
-    const sorted = [...ids].sort();
-    w.u32(sorted.length);
-    for (const id of sorted) w.str(id);
-  }
+  w.terminal(state.terminalGeneration, state.terminalPrevious, state.terminalCurrent);
   return w.bytes();
 }
 
@@ -282,6 +353,7 @@ export function decodeSnapshot(
   }
 }
 
+/** SHA-256 (hex) of snapshot bytes: the state hash. */
 export function hashSnapshot(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }

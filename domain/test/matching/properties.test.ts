@@ -217,4 +217,22 @@ describe("matching engine properties", () => {
       RUNS,
     );
   });
+  it("a sink that discards its events leaves the engine in the same state, seq by seq, as an array", () => {
+    const discard = { push: () => 0, discards: true } as const;
+    fc.assert(
+      fc.property(streamArb(), (inputs) => {
+        const kept = createMatchingEngine(EURUSD);
+        const dropped = createMatchingEngine(EURUSD);
+        for (const input of inputs) {
+          const out: MatcherOutput[] = [];
+          kept.applyInto(input, out);
+          dropped.applyInto(input, discard);
+          expect(dropped.seq).toBe(kept.seq);
+        }
+        expect(dropped.stateHash()).toBe(kept.stateHash());
+        expect(bytes(dropped.restingOrders())).toBe(bytes(kept.restingOrders()));
+      }),
+      RUNS,
+    );
+  });
 });

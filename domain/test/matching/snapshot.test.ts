@@ -4,9 +4,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMatchingEngine, restoreMatchingEngine } from "../../src/matching/engine.ts";
-import { decodeSnapshot, encodeSnapshot } from "../../src/matching/snapshot.ts";
+import { decodeSnapshot, encodeSnapshot, hashSnapshot } from "../../src/matching/snapshot.ts";
 import type { Symbol } from "../../src/values.ts";
 import { buy, cancel, EURUSD, sell, tick } from "./fixtures.ts";
+import { streamArb } from "./streams.ts";
 
 function sample() {
   const e = createMatchingEngine(EURUSD);
@@ -128,6 +129,19 @@ describe("snapshot", () => {
           }
         },
       ),
+    );
+  });
+  it("the engine's snapshot, written straight from its book, is encodeSnapshot(snapshotState()) byte for byte", () => {
+    fc.assert(
+      fc.property(streamArb({}, 200), fc.integer({ min: 1, max: 8 }), (inputs, generation) => {
+        // Small terminal generations so streams rotate them (previous and current both filled).
+        const e = createMatchingEngine(EURUSD, { terminalIdGeneration: generation });
+        for (const input of inputs) e.apply(input);
+        const canonical = encodeSnapshot(e.snapshotState());
+        expect(Buffer.from(e.snapshot()).equals(Buffer.from(canonical))).toBe(true);
+        expect(e.stateHash()).toBe(hashSnapshot(canonical));
+      }),
+      { numRuns: 150 },
     );
   });
 });

@@ -8,4 +8,6 @@ export const DISCARD_OUTPUTS: MatcherOutputSink = {
   push(_event: MatcherOutput): number {
     return 0;
   },
+  // The engine then skips what only shapes an event (a rejected cancel's "too late or unknown" lookup).
+  discards: true,
 };
