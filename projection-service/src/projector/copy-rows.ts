@@ -76,3 +76,128 @@ export const copyRows = (
   columns: readonly string[],
   rows: readonly (readonly CopyValue[])[],
 ): Promise<void> => copyLines(db, table, columns, copyText(rows));
+
+const TEXT_CHUNK = 256 * 1024;
+const NEWLINE = 10;
+const TAB = 9;
+
+/**
+ * COPY text lines written straight into Buffers, field by field: the same
+ * bytes as copyText, without a string per field, per line and per batch
+ * (each of which the GC copied while the batch waited for its commit).
+ */
+export class TextCopyRows {
+  #chunks: Buffer[] = [];
+  #buf: Buffer = Buffer.allocUnsafe(TEXT_CHUNK);
+  #at = 0;
+  #lineStart = true;
+
+  #room(n: number): void {
+    if (this.#at + n <= this.#buf.length) return;
+    this.#chunks.push(this.#buf.subarray(0, this.#at));
+    this.#buf = Buffer.allocUnsafe(Math.max(TEXT_CHUNK, n));
+    this.#at = 0;
+  }
+
+  #separate(): void {
+    if (this.#lineStart) this.#lineStart = false;
+    else {
+      this.#room(1);
+      this.#buf[this.#at++] = TAB;
+    }
+  }
+
+  #null(): this {
+    this.#separate();
+    this.#room(2);
+    this.#buf[this.#at++] = 92; // \N
+    this.#buf[this.#at++] = 78;
+    return this;
+  }
+
+  /** A text field, escaped as COPY text needs; null and undefined as \N. */
+  str(s: string | null | undefined): this {
+    if (s === null || s === undefined) return this.#null();
+    this.#separate();
+    const n = s.length;
+    this.#room(n);
+    const buf = this.#buf;
+    const start = this.#at;
+    // Printable ASCII without a backslash goes in as it is (nearly every field).
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 32 || c > 126 || c === 92) {
+        const e = escapeText(s);
+        const len = Buffer.byteLength(e, "utf8");
+        this.#at = start;
+        this.#room(len);
+        this.#at += this.#buf.write(e, this.#at, len, "utf8");
+        return this;
+      }
+      buf[start + i] = c;
+    }
+    this.#at = start + n;
+    return this;
+  }
+
+  /** An integer field (number or bigint); null and undefined as \N. */
+  num(v: number | bigint | null | undefined): this {
+    if (v === null || v === undefined) return this.#null();
+    if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) {
+      this.#separate();
+      let digits = 1;
+      for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+      this.#room(digits);
+      const buf = this.#buf;
+      let x = v;
+      for (let i = this.#at + digits - 1; i >= this.#at; i--) {
+        buf[i] = 48 + (x % 10);
+        x = Math.floor(x / 10);
+      }
+      this.#at += digits;
+      return this;
+    }
+    return this.str(String(v));
+  }
+
+  /** Any COPY value, as copyField writes it. */
+  value(v: CopyValue): this {
+    if (typeof v === "number" || typeof v === "bigint") return this.num(v);
+    if (typeof v === "string" || v === null || v === undefined) return this.str(v);
+    // Booleans and bytea: copyField's text is already in COPY form (no escaping again).
+    const t = copyField(v);
+    this.#separate();
+    this.#room(t.length);
+    this.#at += this.#buf.write(t, this.#at, t.length, "latin1");
+    return this;
+  }
+
+  /** Ends the line. */
+  end(): this {
+    this.#room(1);
+    this.#buf[this.#at++] = NEWLINE;
+    this.#lineStart = true;
+    return this;
+  }
+
+  /** Everything written, as one Buffer. */
+  finish(): Buffer {
+    this.#chunks.push(this.#buf.subarray(0, this.#at));
+    const out =
+      this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
+    this.#chunks = [];
+    this.#buf = Buffer.alloc(0);
+    this.#at = 0;
+    return out;
+  }
+}
+
+/** Rows of values in column order as COPY text lines, in one Buffer. */
+export const copyTextBuffer = (rows: readonly (readonly CopyValue[])[]): Buffer => {
+  const out = new TextCopyRows();
+  for (const r of rows) {
+    for (let i = 0; i < r.length; i++) out.value(r[i]);
+    out.end();
+  }
+  return out.finish();
+};

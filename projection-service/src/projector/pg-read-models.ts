@@ -8,7 +8,7 @@ import type { Pending } from "../models/memory.ts";
 import type { OrderView } from "../models/orders.ts";
 import { orderIdsOf } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
-import { type CopyValue, copyField, copyLines, copyText } from "./copy-rows.ts";
+import { type CopyValue, copyLines, copyTextBuffer, TextCopyRows } from "./copy-rows.ts";
 
 export type Queryable = Pick<PgClient, "query">;
 
@@ -282,7 +282,7 @@ export const encodePending = (
     writes.push({
       copy: `${schema}.orders`,
       columns: ORDER_COLUMNS,
-      lines: Buffer.from(copyText(inserts)),
+      lines: copyTextBuffer(inserts),
     });
   if (updates.length) {
     const set = ORDER_COLUMNS.filter((c) => c !== "order_id")
@@ -331,18 +331,38 @@ export const encodePending = (
       ],
     });
   }
-  // The widest and most numerous rows: one template per row, no per-field arrays.
-  const f = copyField;
-  let executions = "";
-  for (const x of p.reports) {
-    executions += `${f(x.account)}\t${x.accountSeq}\t${f(x.execId)}\t${x.msgType}\t${f(x.execType)}\t${f(x.ordStatus)}\t${f(x.orderId)}\t${f(x.clOrdId)}\t${f(x.origClOrdId)}\t${f(x.symbol)}\t${f(x.side)}\t${f(x.ordType)}\t${f(x.price)}\t${f(x.orderQty)}\t${f(x.lastQty)}\t${f(x.lastPx)}\t${x.cumQty}\t${x.leavesQty}\t${x.notional}\t${f(x.rejectReason)}\t${f(x.cxlRejResponseTo)}\t${f(x.text)}\t${x.transactTime}\t${f(x.pairSeq)}\t${f(x.eventId)}\n`;
+  // The widest and most numerous rows: written field by field into Buffers (no strings).
+  if (p.reports.length) {
+    const ex = new TextCopyRows();
+    for (const x of p.reports)
+      ex.str(x.account)
+        .num(x.accountSeq)
+        .str(x.execId)
+        .str(x.msgType)
+        .str(x.execType)
+        .str(x.ordStatus)
+        .str(x.orderId)
+        .str(x.clOrdId)
+        .str(x.origClOrdId)
+        .str(x.symbol)
+        .str(x.side)
+        .str(x.ordType)
+        .num(x.price)
+        .num(x.orderQty)
+        .num(x.lastQty)
+        .num(x.lastPx)
+        .num(x.cumQty)
+        .num(x.leavesQty)
+        .num(x.notional)
+        .num(x.rejectReason)
+        .num(x.cxlRejResponseTo)
+        .str(x.text)
+        .num(x.transactTime)
+        .num(x.pairSeq)
+        .str(x.eventId)
+        .end();
+    writes.push({ copy: `${schema}.executions`, columns: EXECUTION_COLUMNS, lines: ex.finish() });
   }
-  if (executions.length)
-    writes.push({
-      copy: `${schema}.executions`,
-      columns: EXECUTION_COLUMNS,
-      lines: Buffer.from(executions),
-    });
   if (p.accountSeqs.size) {
     writes.push({
       text: `INSERT INTO ${schema}.account_seqs (account, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])
@@ -354,18 +374,16 @@ export const encodePending = (
     writes.push({
       copy: `${schema}.trades`,
       columns: ["symbol", "seq", "exec_id", "price", "qty", "aggressor_side", "transact_time"],
-      lines: Buffer.from(
-        copyText(
-          p.trades.map((x) => [
-            x.symbol,
-            x.seq,
-            x.execId,
-            x.price,
-            x.qty,
-            x.aggressorSide,
-            x.transactTime,
-          ]),
-        ),
+      lines: copyTextBuffer(
+        p.trades.map((x) => [
+          x.symbol,
+          x.seq,
+          x.execId,
+          x.price,
+          x.qty,
+          x.aggressorSide,
+          x.transactTime,
+        ]),
       ),
     });
   const pos = [...p.positions.values()];

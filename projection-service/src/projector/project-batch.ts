@@ -19,7 +19,7 @@ import { MemoryReadModels, type Pending } from "../models/memory.ts";
 import type { OrderView } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
 import type { PairLookup } from "../models/project.ts";
-import { copyField } from "./copy-rows.ts";
+import { TextCopyRows } from "./copy-rows.ts";
 import {
   loadSinkHeads,
   planSink,
@@ -311,15 +311,15 @@ const bookkeepingWrites = (
   symbols: readonly string[],
 ): Write[] => {
   const writes: Write[] = [];
-  let processed = "";
-  for (const d of fresh)
-    processed += `${copyField(d.envelope.eventId)}\t${d.envelope.position ?? "\\N"}\n`;
-  if (processed.length)
+  if (fresh.length) {
+    const processed = new TextCopyRows();
+    for (const d of fresh) processed.str(d.envelope.eventId).num(d.envelope.position).end();
     writes.push({
       copy: `${schema}.processed_events`,
       columns: ["event_id", "position"],
-      lines: Buffer.from(processed),
+      lines: processed.finish(),
     });
+  }
   if (sources.length) {
     writes.push({
       text: `INSERT INTO ${schema}.consumer_offsets (topic, partition, next_offset)
