@@ -102,19 +102,27 @@ export const decodeWith = (serde: Serde, options: DecodeOptions = {}) => {
     return accept(record, r.value, framed.ok ? framed.value.schemaId : 0);
   };
 
-  const decode = async (record: ConsumedRecord): Promise<DecodeResult<DecodedEvent>> => {
-    const bytes = record.value;
-    if (bytes === null || bytes.length < HEADER || bytes[0] !== 0) return slow(record);
-    const id = bytes.readInt32BE(1);
-    let reader = readers.get(id);
-    if (reader === undefined && !readers.has(id)) {
-      await learn(id);
-      reader = readers.get(id);
-    }
-    const envelope = reader ? reader.read(bytes, HEADER) : undefined;
+  const compiledRead = (
+    record: ConsumedRecord,
+    reader: EnvelopeCodec | null | undefined,
+    id: number,
+  ): DecodeResult<DecodedEvent> | Promise<DecodeResult<DecodedEvent>> => {
+    const envelope = reader ? reader.read(record.value as Buffer, HEADER) : undefined;
     if (envelope === undefined) return slow(record);
     counts.compiled++;
     return accept(record, envelope, id);
+  };
+  // Synchronous on the fast path: no promise or microtask per record.
+  const decode = (
+    record: ConsumedRecord,
+  ): DecodeResult<DecodedEvent> | Promise<DecodeResult<DecodedEvent>> => {
+    const bytes = record.value;
+    if (bytes === null || bytes.length < HEADER || bytes[0] !== 0) return slow(record);
+    const id = bytes.readInt32BE(1);
+    const reader = readers.get(id);
+    if (reader === undefined && !readers.has(id))
+      return learn(id).then(() => compiledRead(record, readers.get(id), id));
+    return compiledRead(record, reader, id);
   };
   return Object.assign(decode, { counts: counts as Readonly<typeof counts> });
 };

@@ -52,7 +52,10 @@ export interface ProjectionConsumerOptions {
   readonly pool: PgPool;
   readonly groupId: string;
   readonly topics?: readonly string[];
-  readonly decode: (record: ConsumedRecord) => Promise<DecodeResult<DecodedEvent>>;
+  /** Synchronous when it can be (no promise and microtask per record); a throw or rejection is a poison record. */
+  readonly decode: (
+    record: ConsumedRecord,
+  ) => DecodeResult<DecodedEvent> | Promise<DecodeResult<DecodedEvent>>;
   readonly projector: ProjectorOptions;
   readonly logger?: Logger;
   readonly dlqTopic?: string;
@@ -357,9 +360,13 @@ export async function startProjectionConsumer(
         records++;
         last = offset;
         const record = consumedRecord(topic, partition, m);
-        const d = await o
-          .decode(record)
-          .catch((err: unknown) => ({ ok: false as const, reason: String(err) }));
+        let d: DecodeResult<DecodedEvent>;
+        try {
+          const r = o.decode(record);
+          d = r instanceof Promise ? await r : r;
+        } catch (err) {
+          d = { ok: false, reason: String(err) };
+        }
         if (d.ok) {
           events.push(d.value);
           offsets.push(offset);

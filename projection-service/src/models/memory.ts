@@ -108,20 +108,24 @@ export class MemoryReadModels implements ReadModelLookup {
     return { ok: true, applied: true };
   }
 
+  // Indexed loops: for-of allocated an iterator and results per loop here (ten loops per event).
   private absorb(c: Changes): void {
     const p = this.pending;
     const whole = !this.workingSet;
-    for (const o of c.orders) {
+    for (let i = 0; i < c.orders.length; i++) {
+      const o = c.orders[i]!;
       this.orders.set(o.orderId, o);
       p.orders.set(o.orderId, o);
     }
-    for (const l of c.clOrdIdLinks) {
+    for (let i = 0; i < c.clOrdIdLinks.length; i++) {
+      const l = c.clOrdIdLinks[i]!;
       const k = `${l.account}|${l.clOrdId}`;
       if (this.clOrdIds.has(k)) continue;
       this.clOrdIds.set(k, l.orderId);
       p.clOrdIdLinks.push(l);
     }
-    for (const r of c.reports) {
+    for (let i = 0; i < c.reports.length; i++) {
+      const r = c.reports[i]!;
       this.accountSeqs.set(r.account, r.accountSeq);
       p.accountSeqs.set(r.account, r.accountSeq);
       if (whole) {
@@ -131,7 +135,8 @@ export class MemoryReadModels implements ReadModelLookup {
       }
       p.reports.push(r);
     }
-    for (const t of c.trades) {
+    for (let i = 0; i < c.trades.length; i++) {
+      const t = c.trades[i]!;
       if (whole) {
         const list = this.trades.get(t.symbol) ?? [];
         list.push(t);
@@ -139,20 +144,23 @@ export class MemoryReadModels implements ReadModelLookup {
       }
       p.trades.push(t);
     }
-    for (const pos of c.positions) {
+    for (let i = 0; i < c.positions.length; i++) {
+      const pos = c.positions[i]!;
       const k = posKey(pos.account, pos.symbol);
       this.positions.set(k, pos);
       p.positions.set(k, pos);
     }
-    for (const b of c.balances) {
+    for (let i = 0; i < c.balances.length; i++) {
+      const b = c.balances[i]!;
       const k = `${b.account}|${b.currency}`;
       if (whole) this.balances.set(k, (this.balances.get(k) ?? 0n) + b.amount);
       const prev = p.balances.get(k);
       p.balances.set(k, prev ? { ...b, amount: prev.amount + b.amount } : b);
     }
     if (whole) this.depth = applyDepth(this.depth, c.depth);
-    for (const d of c.depth) p.depth.push(d);
-    for (const cd of c.candles) {
+    for (let i = 0; i < c.depth.length; i++) p.depth.push(c.depth[i]!);
+    for (let i = 0; i < c.candles.length; i++) {
+      const cd = c.candles[i]!;
       const k = candleKey(cd);
       if (whole) {
         const cur = this.candles.get(k);
@@ -161,13 +169,14 @@ export class MemoryReadModels implements ReadModelLookup {
       const pc = p.candles.get(k);
       p.candles.set(k, pc ? mergeCandle(pc, cd) : cd);
     }
-    for (const r of c.referencePrices) {
+    for (let i = 0; i < c.referencePrices.length; i++) {
+      const r = c.referencePrices[i]!;
       if (whole)
         this.referencePrices.set(r.symbol, laterReference(this.referencePrices.get(r.symbol), r));
       p.referencePrices.set(r.symbol, laterReference(p.referencePrices.get(r.symbol), r));
     }
     if (whole) this.exposure = applyExposure(this.exposure, c.exposure);
-    for (const x of c.exposure) p.exposure.push(x);
+    for (let i = 0; i < c.exposure.length; i++) p.exposure.push(c.exposure[i]!);
   }
 
   /** Everything changed since the last drain, for a flush to storage. */
