@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { requestHash } from "../src/index.ts";
 
@@ -57,5 +58,22 @@ describe("requestHash compatibility", () => {
     for (const body of bodies)
       for (const kind of ["PLACE", "CANCEL"])
         expect(requestHash(kind, body)).toBe(before(kind, body));
+  });
+
+  it("matches it for flat bodies in any key order, one after another (the sorted-keys cache)", () => {
+    const flat = fc.dictionary(
+      fc.constantFrom("clOrdId", "account", "symbol", "side", "price", "orderQty", "tif", "b", "a"),
+      fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)),
+    );
+    fc.assert(
+      fc.property(fc.array(flat, { minLength: 1, maxLength: 6 }), (bodies) => {
+        // Each body twice in a row, then reversed key order: the cache must never answer for another key set.
+        for (const body of bodies) {
+          const reversed = Object.fromEntries(Object.entries(body).reverse());
+          for (const b of [body, body, reversed])
+            expect(requestHash("PLACE", b)).toBe(before("PLACE", b));
+        }
+      }),
+    );
   });
 });
