@@ -75,6 +75,14 @@ const storedFor = async (clOrdId: string) =>
     )
   ).rows;
 
+/** command_service_commands_total by "kind/outcome". */
+const commandCounts = async () => {
+  const metric = await h.service.metrics.getSingleMetric("command_service_commands_total")?.get();
+  return new Map(
+    (metric?.values ?? []).map((v) => [`${v.labels.kind}/${v.labels.outcome}`, v.value]),
+  );
+};
+
 describe("POST /orders/batch", () => {
   it("answers each item on its own, in order; every written item is in one transaction", async () => {
     const ok1 = place();
@@ -82,6 +90,7 @@ describe("POST /orders/batch", () => {
     const unknown = place({ symbol: "EURXXX" });
     const risky = place({ orderQty: "20000000" });
     const before = await counts();
+    const counted = await commandCounts();
     const answers = await answersOf([
       item("place", ok1),
       item("place", { ...place(), side: "SIDEWAYS" }),
@@ -108,6 +117,10 @@ describe("POST /orders/batch", () => {
     expect(answers[5]?.body.report).toMatchObject({ ordStatus: "8", ordRejReason: 3 });
     expect(answers[6]?.body.error.message).toMatch(/caller/);
     expect(answers[7]?.body).toMatchObject({ error: { code: "UNAUTHENTICATED" } });
+    // Counted per item (in runs of one kind and outcome): 2 accepted, 2 rejected, 2 refused.
+    const now = await commandCounts();
+    const delta = (key: string) => (now.get(key) ?? 0) - (counted.get(key) ?? 0);
+    expect(["accepted", "rejected", "refused"].map((o) => delta(`place/${o}`))).toEqual([2, 2, 2]);
     // Four decided items (two accepted, two rejected by the domain) stored, in ONE transaction.
     expect(await counts()).toEqual({
       events: before.events + 4,

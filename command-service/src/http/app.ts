@@ -112,8 +112,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
   });
 
   // Label children resolved once: a labelled inc/observe hashes its labels on every call.
-  const counters = new Map<string, Map<string, { inc(): void }>>();
-  const count = (kind: string, outcome: string) => {
+  const counters = new Map<string, Map<string, { inc(n?: number): void }>>();
+  const count = (kind: string, outcome: string, n = 1) => {
     let byOutcome = counters.get(kind);
     if (byOutcome === undefined) {
       byOutcome = new Map();
@@ -124,7 +124,29 @@ export function buildApp(o: AppOptions): FastifyInstance {
       counter = commands.labels({ kind, outcome });
       byOutcome.set(outcome, counter);
     }
-    counter.inc();
+    counter.inc(n);
+  };
+  /** A batch's answers counted in runs of one kind and outcome (one increment per run, not per item). */
+  const tally = () => {
+    let kind = "";
+    let outcome = "";
+    let n = 0;
+    return {
+      add(k: string, o: string) {
+        if (k === kind && o === outcome) {
+          n++;
+          return;
+        }
+        if (n > 0) count(kind, outcome, n);
+        kind = k;
+        outcome = o;
+        n = 1;
+      },
+      flush() {
+        if (n > 0) count(kind, outcome, n);
+        n = 0;
+      },
+    };
   };
   const timers = {
     place: latency.labels({ kind: "place" }),
@@ -327,6 +349,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
         throw e;
       }
       const seconds = (performance.now() - started) / 1000;
+      const counted = tally();
       settled.forEach((s, n) => {
         const r = runs[n] as (typeof runs)[number];
         const kind = r.command.kind;
@@ -335,11 +358,11 @@ export function buildApp(o: AppOptions): FastifyInstance {
           const rejected =
             answer.report !== null &&
             (answer.report.msgType === "9" || answer.report.ordStatus === "8");
-          count(kind, answer.resent ? "resent" : rejected ? "rejected" : "accepted");
+          counted.add(kind, answer.resent ? "resent" : rejected ? "rejected" : "accepted");
           answers[r.index] = itemAnswer(200, answerJson(answer));
         } else {
           const e = s.reason as Error;
-          count(kind, isUnavailable(e) ? "unavailable" : "error");
+          counted.add(kind, isUnavailable(e) ? "unavailable" : "error");
           r.span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
           if (isUnavailable(e)) answers[r.index] = itemAnswer(503, unavailableJson);
           else {
@@ -350,6 +373,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
         timers[kind].observe(seconds);
         r.span.end();
       });
+      counted.flush();
       // Encoded once here: a string reply is measured, then encoded, by the reply.
       return reply
         .code(200)
