@@ -146,7 +146,7 @@ function tapeSource(
 }
 
 const TAPES_IN_FLIGHT = 4;
-/** Entries on the first tape (each next one holds twice as many): the engine's thread starts after ~1,000 inputs, not 8,192. */
+/** Entries on the first tape (each next one holds twice as many): the engine's thread starts after ~1,000 inputs, not a full tape. */
 const FIRST_TAPE_ENTRIES = 1024;
 
 // One idle decode worker is kept between rebuilds (ADR 096): a rebuild does not
