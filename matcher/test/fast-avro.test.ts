@@ -85,7 +85,23 @@ describe("fast Avro path", () => {
         fc.string({ unit: "grapheme", maxLength: 80 }),
         fc.string({ maxLength: 70 }),
         fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        fc.oneof(
+          fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+          // Edges of the 64-bit range and of the varint's byte and 32-bit boundaries.
+          fc.constantFrom(
+            -(2n ** 63n),
+            2n ** 63n - 1n,
+            -1n,
+            0n,
+            1n,
+            63n,
+            -64n,
+            2n ** 31n,
+            -(2n ** 31n) - 1n,
+            2n ** 53n + 1n,
+            -(2n ** 53n) - 1n,
+          ),
+        ),
         fc.option(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER })),
         (s1, s2, q, ns, minQty) => {
           const e = {
