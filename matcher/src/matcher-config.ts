@@ -31,7 +31,7 @@ export const matcherConfigSpec = {
   /** Least ms between two transactions of a partition (unless a full one waits); bounds the broker's per-transaction work. */
   MATCHER_TXN_INTERVAL_MS: int({ default: 15, min: 0 }),
   /** Catching up on a backlog: a transaction waits up to this long to be full (fewer, larger transactions; 0: off). */
-  MATCHER_CATCH_UP_FILL_MS: int({ default: 250, min: 0 }),
+  MATCHER_CATCH_UP_FILL_MS: int({ default: 1_000, min: 0 }),
   /** Must stay below the snapshot topic's max.message.bytes (10 MiB in topics.json). */
   MATCHER_SNAPSHOT_MAX_BYTES: int({ default: 9 * 1024 * 1024, min: 1024 }),
   /** Group liveness: how soon a crashed instance's partitions move to another. */

@@ -65,7 +65,7 @@ export interface MatcherWorkerOptions {
   /**
    * While catching up on a backlog (a full transaction's worth of inputs is on
    * the broker), a transaction waits to be full, at most this long from its
-   * first input's apply (default 250; 0: never waits for that).
+   * first input's apply (default 1,000; 0: never waits for that).
    */
   readonly catchUpFillMs?: number;
   /** Largest snapshot record (compressed) the snapshot topic accepts; default 9 MiB (topic: 10 MiB). */
@@ -389,7 +389,7 @@ function startSnapshotInSlices(o: MatcherWorkerContext, state: PartitionState): 
 /** Default least time between two transactions' starts (see minTransactionIntervalMs). */
 const DEFAULT_TXN_INTERVAL_MS = 15;
 /** Default of catchUpFillMs. */
-const DEFAULT_CATCH_UP_FILL_MS = 250;
+const DEFAULT_CATCH_UP_FILL_MS = 1_000;
 /** Default inputs per Kafka transaction: each costs ~5 broker round trips, so bigger is faster; it also bounds the redo after a failure. */
 const DEFAULT_INPUTS_PER_TRANSACTION = 5_000;
 /**
