@@ -338,12 +338,12 @@ export class CommandWriter {
           ],
         );
       }
-      await recordExpiries(
-        client,
-        winners.flatMap((p, i) =>
-          results[i]?.ok && p.request.expiry !== undefined ? [p.request.expiry] : [],
-        ),
-      );
+      const expiries: DueExpiry[] = [];
+      for (let i = 0; i < winners.length; i++) {
+        const expiry = (winners[i] as Pending).request.expiry;
+        if (expiry !== undefined && results[i]?.ok) expiries.push(expiry);
+      }
+      await recordExpiries(client, expiries);
       await client.query("COMMIT");
       client.release();
       return { winners, results, losers };
