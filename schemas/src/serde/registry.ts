@@ -61,11 +61,13 @@ export async function registerSchema(
         // Another process registering the same new subject pinned it between
         // our register and our pin: the subject is fine now, ask again.
         if (isConcurrentPin(e) && tries < 5) continue;
+        if (!isLevelMismatch(e) || tries >= 5) throw e;
         // Apicurio reports NONE for a subject that exists but was never pinned
         // (e.g. a concurrent first registration that has not pinned it yet): pin it and retry.
-        if (!isLevelMismatch(e) || (await getCompatibility(registry.url, subject)) !== "NONE")
-          throw e;
-        await setCompatibility(registry.url, COMPATIBILITY_LEVEL, subject);
+        // Pinned to our level by then (that registration caught up): just ask again.
+        const level = await getCompatibility(registry.url, subject);
+        if (level === "NONE") await setCompatibility(registry.url, COMPATIBILITY_LEVEL, subject);
+        else if (level !== COMPATIBILITY_LEVEL) throw e;
       }
     }
   } catch (e) {
