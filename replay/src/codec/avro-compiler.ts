@@ -834,8 +834,10 @@ export function compileSelectiveReader(
     if (f.type.k !== "union") throw new UnsupportedSchema(`${unionField} is not a union`);
     const i = gen.v("u");
     L.push(unionIndex(i));
+    // A switch: one indirect jump to the record's branch instead of a chain of compares.
+    L.push(`switch (${i}) {`);
     f.type.branches.forEach((b, n) => {
-      L.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
+      L.push(`case ${n}: {`);
       const mark = L.length;
       const r = b.k === "record" ? readerFor(b.name) : undefined;
       if (b.k === "record" && r !== undefined) {
@@ -848,9 +850,9 @@ export function compileSelectiveReader(
         gen.skip(b);
       }
       gen.branchFunction(mark, n, "null");
-      L.push("}");
+      L.push("break; }");
     });
-    L.push(`else fail("bad union index " + ${i});`);
+    L.push(`default: fail("bad union index " + ${i}); }`);
   }
   return build<SelectiveReader<unknown>>(
     gen,
@@ -960,8 +962,10 @@ export function tapeReaderSource(
     if (f.type.k !== "union") throw new UnsupportedSchema(`${unionField} is not a union`);
     const i = gen.v("u");
     L.push(unionIndex(i));
+    // A switch: one indirect jump to the record's branch instead of a chain of compares.
+    L.push(`switch (${i}) {`);
     f.type.branches.forEach((b, n) => {
-      L.push(`${n === 0 ? "if" : "else if"} (${i} === ${n}) {`);
+      L.push(`case ${n}: {`);
       const mark = L.length;
       const r = b.k === "record" ? readerFor(b.name) : undefined;
       const kind = b.k === "record" ? kinds.get(b.name) : undefined;
@@ -971,9 +975,9 @@ export function tapeReaderSource(
         gen.skip(b);
       }
       gen.branchFunction(mark, n, "-1");
-      L.push("}");
+      L.push("break; }");
     });
-    L.push(`else fail("bad union index " + ${i});`);
+    L.push(`default: fail("bad union index " + ${i}); }`);
   }
   const body = `let I0 = 0, I1 = 0, A0 = 0, A1 = 0, SE = 0;
     const PAIR = ${pairBytes};
