@@ -26,7 +26,7 @@ import { eventId, type PostgresEventStore, type StreamId, streamId } from "@fxco
 import type { RiskInputs } from "../risk/risk-inputs.ts";
 import { expiryOf } from "../session-clock/due-ticks.ts";
 import type { Claim, CommandWriter, WriteOutcome, WriteRequest } from "../write/command-writer.ts";
-import { reportJson, storedAnswerJson, WrittenAnswer } from "./answer-json.ts";
+import { reportJson, storedAnswerJson, stringJson, WrittenAnswer } from "./answer-json.ts";
 import type { EventCodec, EventEnvelope } from "./event-codec.ts";
 import { schemaIdOf } from "./event-codec.ts";
 import type { CancelRequest, PlaceRequest, ReplaceRequest } from "./requests.ts";
@@ -115,17 +115,30 @@ const canonical = (v: unknown): unknown =>
 
 /**
  * Canonical JSON (sorted keys) of the request as sent: a resend must hash the
- * same. Request bodies are flat: JSON.stringify with the sorted key list as
- * its replacer writes exactly that text natively (same escaping, undefined
- * values skipped); nested values take the general path.
+ * same. Request bodies are flat, so that is built directly here (the same
+ * text JSON.stringify gives); nested values take the general path.
  */
 const canonicalJson = (body: object): string => {
   const record = body as Record<string, unknown>;
-  for (const k in record) {
+  let out = "{";
+  for (const k of sortedKeys(record)) {
     const v = record[k];
+    if (v === undefined) continue;
     if (v !== null && typeof v === "object") return JSON.stringify(canonical(body));
+    out += `${out.length === 1 ? "" : ","}${keyJson(k)}:${typeof v === "string" ? stringJson(v) : JSON.stringify(v)}`;
   }
-  return JSON.stringify(record, sortedKeys(record));
+  return `${out}}`;
+};
+
+// Body keys come from a closed schema: their JSON text is made once.
+const keyTexts = new Map<string, string>();
+const keyJson = (k: string): string => {
+  let t = keyTexts.get(k);
+  if (t === undefined) {
+    t = JSON.stringify(k);
+    if (keyTexts.size < 256) keyTexts.set(k, t);
+  }
+  return t;
 };
 
 // Bodies of one endpoint come with their keys in one order (the gateway's):
