@@ -1,14 +1,17 @@
 import type { Result } from "@fxcore/domain";
 import {
+  compileEnvelopeCodec,
   createRegistryClient,
+  createSink,
   type DecodeError,
   type Envelope,
+  type EnvelopeCodec,
   type PayloadType,
   type Serde,
+  type Sink,
   subjectName,
   writerType,
 } from "@fxcore/schemas";
-import { compileEnvelopeCodec, createSink, type EnvelopeCodec, type Sink } from "./fast-avro.ts";
 
 // The matcher's serde: the shared serde's contract (same bytes, same envelopes,
 // same errors) with a synchronous fast path for the common case, so the hot

@@ -1,5 +1,7 @@
 import { DOMAIN_EVENT_TYPES, REFERENCE_CATALOG } from "@fxcore/domain";
 import {
+  compileEnvelopeCodec,
+  createSink,
   type Envelope,
   loadCatalog,
   planRead,
@@ -10,11 +12,11 @@ import {
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { sampleEnvelopes } from "../../schemas/test/samples.ts";
-import { compileEnvelopeCodec, createSink } from "../src/fast-avro.ts";
 import { PartitionMatcher } from "../src/partition-matcher.ts";
 import { generateInputs } from "./support/input-stream.ts";
 
-// The fast path must be indistinguishable from the shared serde: the same
+// The schemas' compiled codec, on the matcher's own traffic (every input type
+// and every output the engine emits), must be indistinguishable from the shared serde: the same
 // bytes for every envelope it writes, the same envelope for every body it
 // reads, and no answer at all (the serde then decides) for bytes it cannot
 // read exactly as the serde would.

@@ -45,7 +45,13 @@ export {
   setCompatibility,
   subjectName,
 } from "./serde/registry.ts";
-export { compileEnvelopeCodec, type EnvelopeCodec } from "./serde/fast-avro.ts";
+export {
+  compileEnvelopeCodec,
+  type Cursor,
+  createSink,
+  type EnvelopeCodec,
+  type Sink,
+} from "./serde/fast-avro.ts";
 export { createSerde, type Serde, type SerdeOptions } from "./serde/serde.ts";
 export { frame, HEADER_BYTES, MAGIC_BYTE, unframe } from "./serde/wire.ts";
 export {

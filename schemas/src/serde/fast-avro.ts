@@ -2,11 +2,11 @@ import type { SchemaVersion } from "../catalog/catalog.ts";
 import type { Envelope, EnvelopeMeta, Payload } from "../envelope/envelope.ts";
 
 // Avro bodies of envelopes read and written straight from and into bytes, for
-// hot paths (the serde's encodeSync; first written for the matcher, whose
-// matcher/src/fast-avro.ts is the same code). Same bytes and same envelopes
-// as `writeBody`/`readBody` (proven by the tests), minus what makes that path
-// slow: a Buffer per long, a resolver, the Avro record as an intermediate
-// object and its copies into an envelope or a framed Buffer.
+// hot paths (the serde's encodeSync, the matcher's codec, the projection's
+// decode). Same bytes and same envelopes as `writeBody`/`readBody` (proven by
+// the tests), minus what makes that path slow: a Buffer per long, a resolver,
+// the Avro record as an intermediate object and its copies into an envelope
+// or a framed Buffer.
 //
 // Only for data whose writer schema IS the current reader schema (the caller
 // checks by schema id). Anything unusual — truncated or trailing bytes, a bad
@@ -111,6 +111,9 @@ function writeLong(s: Sink, n: number): void {
 
 const TWO_POW_63 = 2n ** 63n;
 
+/** 64-bit scratch: a bigint crosses to and from two 32-bit halves here, not by bigint arithmetic. */
+const scratch = new DataView(new ArrayBuffer(8));
+
 /** A zigzag varint read as a bigint (timestamps in ns exceed 2^53). */
 function readBigLong(c: Cursor): bigint {
   const buf = c.buf;
@@ -123,9 +126,8 @@ function readBigLong(c: Cursor): bigint {
     lo |= (b & 0x7f) << shift;
     shift += 7;
   } while (b & 0x80 && shift < 28);
-  let z = BigInt(lo >>> 0);
+  let hi = 0;
   if (b & 0x80) {
-    let hi = 0;
     let k = 1;
     let i = 0;
     do {
@@ -135,36 +137,37 @@ function readBigLong(c: Cursor): bigint {
       k *= 128;
     } while (b & 0x80);
     if (hi >= 2 ** 36) throw decline; // wider than 64 bits
-    z |= BigInt(hi) << 28n;
   }
-  return (z >> 1n) ^ -(z & 1n);
+  // z = hi·2^28 + lo; the value is z >>> 1, bitwise complemented when z is odd.
+  let low = ((lo >>> 1) | ((hi % 32) << 27)) >>> 0;
+  let high = Math.floor(hi / 32) | 0;
+  if (lo & 1) {
+    low = ~low >>> 0;
+    high = ~high;
+  }
+  scratch.setUint32(0, low, true);
+  scratch.setInt32(4, high, true);
+  return scratch.getBigInt64(0, true);
 }
 
+/** `n` must fit in 64 bits (callers check). */
 function writeBigLong(s: Sink, n: bigint): void {
-  let z = n >= 0n ? n << 1n : (-n << 1n) - 1n;
+  scratch.setBigInt64(0, n, true);
+  const lo = scratch.getUint32(0, true);
+  const hi = scratch.getInt32(4, true);
+  // Zigzag on the two halves: (n << 1) ^ (n >> 63).
+  const sign = hi >> 31;
+  let zlo = ((lo << 1) ^ sign) >>> 0;
+  let zhi = (((hi << 1) | (lo >>> 31)) ^ sign) >>> 0;
   const buf = s.buf;
-  // Below 2^53 plain float arithmetic is exact.
-  if (z < 9_007_199_254_740_992n) {
-    let f = Number(z);
-    while (f >= 128) {
-      buf[s.pos++] = (f % 128) | 0x80;
-      f = Math.floor(f / 128);
-    }
-    buf[s.pos++] = f;
-    return;
+  let pos = s.pos;
+  while (zhi !== 0 || zlo >= 128) {
+    buf[pos++] = (zlo & 0x7f) | 0x80;
+    zlo = ((zlo >>> 7) | ((zhi & 0x7f) << 25)) >>> 0;
+    zhi >>>= 7;
   }
-  let lo = Number(z & 0xfffffffn);
-  z >>= 28n;
-  for (let i = 0; i < 4; i++) {
-    buf[s.pos++] = (lo & 0x7f) | 0x80;
-    lo >>>= 7;
-  }
-  let f = Number(z);
-  while (f >= 128) {
-    buf[s.pos++] = (f % 128) | 0x80;
-    f = Math.floor(f / 128);
-  }
-  buf[s.pos++] = f;
+  buf[pos++] = zlo;
+  s.pos = pos;
 }
 
 // --- field codecs ------------------------------------------------------------
