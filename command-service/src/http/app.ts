@@ -14,6 +14,7 @@ import {
 } from "@opentelemetry/api";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
@@ -92,7 +93,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
     bodyLimit: o.bodyLimit ?? 16 * 1024,
     ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
     // Two info lines per request would dominate at command rates; metrics count them instead.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Validation problems are reported all at once.
     ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   });

@@ -10,6 +10,7 @@ import {
 } from "@fxcore/infra";
 import type { RegulatorApi } from "@fxcore/replay";
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyRequest,
@@ -48,7 +49,7 @@ export interface AppOptions {
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: o.logger as FastifyBaseLogger | undefined,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } },
   });
   const models = new ReadModels(o.pool);
