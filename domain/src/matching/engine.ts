@@ -127,7 +127,10 @@ export interface MatcherOutputSink {
    * True: the sink drops every event, so the engine may skip work that only
    * shapes an event and never the state (a rejected cancel/replace does not
    * ask the terminal ids whether it was "too late" or "unknown"). Seqs are
-   * counted all the same.
+   * counted all the same. With such a sink the engine reads, besides what
+   * every input needs for the state, no transactTime except TimeAdvanced's,
+   * no clOrdId/origClOrdId of a cancel and no origClOrdId of a replace: a
+   * caller may leave them blank (replay's tape reader does; property-tested).
    */
   readonly discards?: boolean;
 }

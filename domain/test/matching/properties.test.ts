@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { MatcherInput, MatcherOutput } from "../../src/events.ts";
+import type { ClOrdId, TimestampNs } from "../../src/values.ts";
 import { createMatchingEngine, restoreMatchingEngine } from "../../src/matching/engine.ts";
 import { EURUSD } from "./fixtures.ts";
 import { streamArb } from "./streams.ts";
@@ -217,7 +218,21 @@ describe("matching engine properties", () => {
       RUNS,
     );
   });
-  it("a sink that discards its events leaves the engine in the same state, seq by seq, as an array", () => {
+  // What MatcherOutputSink.discards lets a caller leave blank: fields read only into events.
+  const blankEventOnlyFields = (input: MatcherInput): MatcherInput => {
+    const t = 0n as TimestampNs;
+    switch (input.type) {
+      case "OrderAccepted":
+        return { ...input, transactTime: t };
+      case "OrderCancelRequested":
+        return { ...input, clOrdId: "" as ClOrdId, origClOrdId: "" as ClOrdId, transactTime: t };
+      case "OrderReplaceRequested":
+        return { ...input, origClOrdId: "" as ClOrdId, transactTime: t };
+      default:
+        return input;
+    }
+  };
+  it("a sink that discards its events leaves the engine in the same state, seq by seq, as an array (event-only input fields blank)", () => {
     const discard = { push: () => 0, discards: true } as const;
     fc.assert(
       fc.property(streamArb(), (inputs) => {
@@ -226,7 +241,7 @@ describe("matching engine properties", () => {
         for (const input of inputs) {
           const out: MatcherOutput[] = [];
           kept.applyInto(input, out);
-          dropped.applyInto(input, discard);
+          dropped.applyInto(blankEventOnlyFields(input), discard);
           expect(dropped.seq).toBe(kept.seq);
         }
         expect(dropped.stateHash()).toBe(kept.stateHash());
