@@ -52,6 +52,7 @@ export {
   type EnvelopeCodec,
   type Sink,
 } from "./serde/fast-avro.ts";
+export { type CompiledReaders, compiledReaders } from "./serde/compiled-readers.ts";
 export { createSerde, type Serde, type SerdeOptions } from "./serde/serde.ts";
 export { frame, HEADER_BYTES, MAGIC_BYTE, unframe } from "./serde/wire.ts";
 export {

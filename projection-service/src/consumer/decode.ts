@@ -11,14 +11,11 @@
 import { DOMAIN_EVENT_TYPES, type DomainEvent } from "@fxcore/domain";
 import type { ConsumedRecord, DecodeResult } from "@fxcore/infra";
 import {
-  compileEnvelopeCodec,
-  createRegistryClient,
+  compiledReaders,
   describeDecodeError,
-  type EnvelopeCodec,
   type Envelope,
   type Serde,
   unframe,
-  writerType,
 } from "@fxcore/schemas";
 import type { DecodedEvent } from "../projector/project-batch.ts";
 
@@ -29,47 +26,9 @@ export interface DecodeOptions {
   readonly registryUrl?: string;
 }
 
-const HEADER = 5;
-
 export const decodeWith = (serde: Serde, options: DecodeOptions = {}) => {
   const catalog = serde.catalog;
-  const registry =
-    options.registryUrl === undefined ? undefined : createRegistryClient(options.registryUrl);
-  /** Schema id → the compiled reader, or null when its writer is not the current reader schema. */
-  const readers = new Map<number, EnvelopeCodec | null>();
-  const compiled = new Map<string, EnvelopeCodec>();
-  const learn = async (id: number): Promise<void> => {
-    if (registry === undefined) {
-      readers.set(id, null);
-      return;
-    }
-    let writer: { name?: string; schema(): unknown } | undefined;
-    try {
-      writer = (await registry.api.getSchema(id)) as unknown as typeof writer;
-    } catch {
-      return; // unknown id or registry trouble: the serde decides (and reports) per record
-    }
-    const fullName = writer?.name ?? "";
-    const type = fullName.slice(fullName.lastIndexOf(".") + 1);
-    const current = catalog.current(type);
-    const codec = catalog.codec(type);
-    const same =
-      writer !== undefined &&
-      current !== undefined &&
-      codec !== undefined &&
-      fullName === current.fullName &&
-      JSON.stringify(writer.schema()) === JSON.stringify(writerType(current.schema).schema());
-    if (!same || current === undefined || codec === undefined) {
-      readers.set(id, null);
-      return;
-    }
-    let c = compiled.get(type);
-    if (c === undefined) {
-      c = compileEnvelopeCodec(current, codec);
-      compiled.set(type, c);
-    }
-    readers.set(id, c);
-  };
+  const readers = compiledReaders(catalog, options.registryUrl);
 
   const accept = (
     record: ConsumedRecord,
@@ -104,25 +63,18 @@ export const decodeWith = (serde: Serde, options: DecodeOptions = {}) => {
 
   const compiledRead = (
     record: ConsumedRecord,
-    reader: EnvelopeCodec | null | undefined,
-    id: number,
   ): DecodeResult<DecodedEvent> | Promise<DecodeResult<DecodedEvent>> => {
-    const envelope = reader ? reader.read(record.value as Buffer, HEADER) : undefined;
+    const envelope = readers.read(record.value);
     if (envelope === undefined) return slow(record);
     counts.compiled++;
-    return accept(record, envelope, id);
+    return accept(record, envelope, (record.value as Buffer).readInt32BE(1));
   };
   // Synchronous on the fast path: no promise or microtask per record.
   const decode = (
     record: ConsumedRecord,
-  ): DecodeResult<DecodedEvent> | Promise<DecodeResult<DecodedEvent>> => {
-    const bytes = record.value;
-    if (bytes === null || bytes.length < HEADER || bytes[0] !== 0) return slow(record);
-    const id = bytes.readInt32BE(1);
-    const reader = readers.get(id);
-    if (reader === undefined && !readers.has(id))
-      return learn(id).then(() => compiledRead(record, readers.get(id), id));
-    return compiledRead(record, reader, id);
-  };
+  ): DecodeResult<DecodedEvent> | Promise<DecodeResult<DecodedEvent>> =>
+    readers.knows(record.value)
+      ? compiledRead(record)
+      : readers.learn(record.value).then(() => compiledRead(record));
   return Object.assign(decode, { counts: counts as Readonly<typeof counts> });
 };
