@@ -1,16 +1,14 @@
 import type { Result } from "@fxcore/domain";
 import {
-  compileEnvelopeCodec,
+  compiledReaders,
   createRegistryClient,
   createSink,
   type DecodeError,
   type Envelope,
-  type EnvelopeCodec,
   type PayloadType,
   type Serde,
   type Sink,
   subjectName,
-  writerType,
 } from "@fxcore/schemas";
 
 // The matcher's serde: the shared serde's contract (same bytes, same envelopes,
@@ -50,7 +48,6 @@ export interface MatcherCodecOptions {
   readonly registryUrl?: string | undefined;
 }
 
-const HEADER = 5;
 /** A fresh output slab when less than this is left: records are views into slabs (no copy per record). */
 const SLAB_BYTES = 1024 * 1024;
 const SLAB_HEADROOM = 16 * 1024;
@@ -58,49 +55,11 @@ const SLAB_HEADROOM = 16 * 1024;
 export function createMatcherCodec(o: MatcherCodecOptions): MatcherCodec {
   const { serde, outputTopic } = o;
   const catalog = serde.catalog;
-  const compiled = new Map<string, EnvelopeCodec>();
-  const codecOf = (type: string): EnvelopeCodec | undefined => {
-    let c = compiled.get(type);
-    if (c === undefined) {
-      const version = catalog.current(type);
-      const reader = catalog.codec(type);
-      if (version === undefined || reader === undefined) return undefined;
-      c = compileEnvelopeCodec(version, reader);
-      compiled.set(type, c);
-    }
-    return c;
-  };
-
-  // --- decode
+  const readers = compiledReaders(catalog, o.registryUrl);
   const registry = o.registryUrl === undefined ? undefined : createRegistryClient(o.registryUrl);
-  /** Schema id → the fast reader, or null when the writer is not the current reader schema. */
-  const readers = new Map<number, EnvelopeCodec | null>();
-  const learn = async (id: number): Promise<void> => {
-    if (registry === undefined) {
-      readers.set(id, null);
-      return;
-    }
-    let writer: { name?: string; schema(): unknown } | undefined;
-    try {
-      writer = (await registry.api.getSchema(id)) as unknown as typeof writer;
-    } catch {
-      return; // unknown id or registry trouble: the serde decides (and reports) per record
-    }
-    const fullName = writer?.name ?? "";
-    const type = fullName.slice(fullName.lastIndexOf(".") + 1);
-    const current = catalog.current(type);
-    const same =
-      writer !== undefined &&
-      current !== undefined &&
-      fullName === current.fullName &&
-      JSON.stringify(writer.schema()) === JSON.stringify(writerType(current.schema).schema());
-    readers.set(id, same ? (codecOf(type) ?? null) : null);
-  };
+  const codecOf = readers.codecOf;
   const fast = (bytes: Buffer | null): Result<Envelope, DecodeError> | undefined => {
-    if (bytes === null || bytes.length < HEADER || bytes[0] !== 0) return undefined;
-    const reader = readers.get(bytes.readInt32BE(1));
-    if (reader === undefined || reader === null) return undefined;
-    const envelope = reader.read(bytes, HEADER);
+    const envelope = readers.read(bytes);
     return envelope === undefined ? undefined : { ok: true, value: envelope };
   };
 
@@ -111,13 +70,11 @@ export function createMatcherCodec(o: MatcherCodecOptions): MatcherCodec {
   return {
     decode: fast,
     async decodeSlow(bytes) {
-      if (bytes !== null && bytes.length >= HEADER && bytes[0] === 0) {
-        const id = bytes.readInt32BE(1);
-        if (!readers.has(id)) {
-          await learn(id);
-          const again = fast(bytes);
-          if (again !== undefined) return again;
-        }
+      const id = readers.schemaId(bytes);
+      if (id !== undefined && !readers.knows(id)) {
+        await readers.learn(id);
+        const again = fast(bytes);
+        if (again !== undefined) return again;
       }
       return serde.decode(bytes);
     },
@@ -151,7 +108,7 @@ export function createMatcherCodec(o: MatcherCodecOptions): MatcherCodec {
         const version = catalog.current(type);
         if (registry === undefined || version === undefined) return;
         const id = await registry.api.getLatestSchemaId(subjectName(inputTopic, version.fullName));
-        if (!readers.has(id)) await learn(id);
+        await readers.learn(id);
       });
       await Promise.allSettled([...outputs, ...inputs]);
     },

@@ -63,18 +63,22 @@ export const decodeWith = (serde: Serde, options: DecodeOptions = {}) => {
 
   const compiledRead = (
     record: ConsumedRecord,
+    id: number,
   ): DecodeResult<DecodedEvent> | Promise<DecodeResult<DecodedEvent>> => {
     const envelope = readers.read(record.value);
     if (envelope === undefined) return slow(record);
     counts.compiled++;
-    return accept(record, envelope, (record.value as Buffer).readInt32BE(1));
+    return accept(record, envelope, id);
   };
   // Synchronous on the fast path: no promise or microtask per record.
   const decode = (
     record: ConsumedRecord,
-  ): DecodeResult<DecodedEvent> | Promise<DecodeResult<DecodedEvent>> =>
-    readers.knows(record.value)
-      ? compiledRead(record)
-      : readers.learn(record.value).then(() => compiledRead(record));
+  ): DecodeResult<DecodedEvent> | Promise<DecodeResult<DecodedEvent>> => {
+    const id = readers.schemaId(record.value);
+    if (id === undefined) return slow(record);
+    return readers.knows(id)
+      ? compiledRead(record, id)
+      : readers.learn(id).then(() => compiledRead(record, id));
+  };
   return Object.assign(decode, { counts: counts as Readonly<typeof counts> });
 };

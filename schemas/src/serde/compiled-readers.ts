@@ -18,10 +18,12 @@ const HEADER = 5;
 export interface CompiledReaders {
   /** The envelope, or undefined: not framed, an id not learned yet, a writer that is not current, or bytes the codec declines. */
   read(bytes: Buffer | null): Envelope | undefined;
-  /** Whether the record's schema id was looked up already (false for unframed bytes). */
-  knows(bytes: Buffer | null): boolean;
-  /** Looks the record's schema id up once; never throws (trouble leaves the id to the serde, and it is asked again later). */
-  learn(bytes: Buffer | null): Promise<void>;
+  /** The Confluent frame's schema id, or undefined for unframed bytes. */
+  schemaId(bytes: Buffer | null): number | undefined;
+  /** Whether the schema id was looked up already. */
+  knows(id: number): boolean;
+  /** Looks the schema id up once; never throws (trouble leaves the id to the serde, and it is asked again later). */
+  learn(id: number): Promise<void>;
   /** The compiled codec of a type's current schema (also the encoder's). */
   codecOf(type: string): EnvelopeCodec | undefined;
 }
@@ -44,23 +46,20 @@ export function compiledReaders(catalog: SchemaCatalog, registryUrl?: string): C
     }
     return c;
   };
-  const idOf = (bytes: Buffer | null): number | undefined =>
+  const schemaId = (bytes: Buffer | null): number | undefined =>
     bytes === null || bytes.length < HEADER || bytes[0] !== 0 ? undefined : bytes.readInt32BE(1);
 
   return {
     read(bytes) {
-      const id = idOf(bytes);
+      const id = schemaId(bytes);
       if (id === undefined) return undefined;
       const reader = byId.get(id);
       return reader ? reader.read(bytes as Buffer, HEADER) : undefined;
     },
-    knows(bytes) {
-      const id = idOf(bytes);
-      return id !== undefined && byId.has(id);
-    },
-    async learn(bytes) {
-      const id = idOf(bytes);
-      if (id === undefined || byId.has(id)) return;
+    schemaId,
+    knows: (id) => byId.has(id),
+    async learn(id) {
+      if (byId.has(id)) return;
       if (registry === undefined) {
         byId.set(id, null);
         return;
