@@ -297,7 +297,12 @@ interface AvscType {
 function avscCodec(type: AvscType): FieldCodec {
   return {
     read(c) {
-      const r = type.decode(c.buf, c.pos);
+      let r: { value: unknown; offset: number };
+      try {
+        r = type.decode(c.buf, c.pos);
+      } catch {
+        throw decline; // e.g. an enum index out of range in damaged bytes: the serde reports it
+      }
       if (r.offset < 0) throw decline;
       c.pos = r.offset;
       return r.value;
