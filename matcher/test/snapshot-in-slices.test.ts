@@ -5,7 +5,12 @@ import { describe, expect, test } from "vitest";
 import { encodeSnapshot } from "../../domain/src/matching/snapshot.ts";
 import { PartitionMatcher } from "../src/partition-matcher.ts";
 import { decodePartitionSnapshot, encodePartitionSnapshot } from "../src/partition-snapshot.ts";
-import { captureState, encodeBookInSlices, snapshotInSlices } from "../src/snapshot-in-slices.ts";
+import {
+  captureState,
+  encodeBookInSlices,
+  snapshotInSlices,
+  sortInSlices,
+} from "../src/snapshot-in-slices.ts";
 import { generateInputs } from "./support/input-stream.ts";
 
 const PAIRS = ["EURUSD", "USDJPY", "GBPUSD", "AUDUSD"];
@@ -21,6 +26,25 @@ function deepMatcher(count: number): PartitionMatcher {
 }
 
 describe("snapshots in slices", () => {
+  test("terminal ids sorted in slices: the default sort's order at every size around the run length", async () => {
+    // Duplicates, non-ASCII and surrogates (code-unit order, not code points).
+    const alphabet = ["a", "B", "ä", "\uD800", "\u{1F600}", "\uFFFF", "0", "z"];
+    let x = 7;
+    const next = () => {
+      x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+      return x;
+    };
+    const ids = Array.from({ length: 20_000 }, () =>
+      Array.from({ length: 1 + (next() % 5) }, () => alphabet[next() % alphabet.length]).join(""),
+    );
+    for (const n of [0, 1, 2, 4_095, 4_096, 4_097, 8_192, 12_289, 20_000]) {
+      const input = ids.slice(0, n);
+      const sorted = await sortInSlices(input);
+      expect(sorted).toEqual(input.slice().sort());
+      expect(input).toEqual(ids.slice(0, n));
+    }
+  });
+
   // Enough resting orders and terminal ids per book to cross several turns.
   const m = deepMatcher(40_000);
 
