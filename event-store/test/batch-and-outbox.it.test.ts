@@ -221,6 +221,68 @@ describe("batched append", () => {
   });
 });
 
+describe("single-event append", () => {
+  it("keeps one generic plan per statement (no replanning per append), with the same outcomes for every expectation", async () => {
+    // One connection, so its prepared statements are the ones we look at.
+    const one = createPgPool({ connectionString: db.url, applicationName: "es-plans", max: 1 });
+    const single = new PostgresEventStore(one);
+    try {
+      const append = (stream: StreamId, expected: "no-stream" | "any" | bigint, n: number) =>
+        single.append(stream, expected, [published(n, "EURUSD")]);
+      const streams = Array.from({ length: 12 }, () => streamId(`s-${randomUUID()}`));
+      // Each expectation several times in a row: the plan cache decides after 5 executions.
+      for (const s of streams)
+        expect(await append(s, "no-stream", 1)).toMatchObject({
+          value: { nextExpectedVersion: 0n },
+        });
+      for (const s of streams)
+        expect(await append(s, "any", 2)).toMatchObject({ value: { nextExpectedVersion: 1n } });
+      for (const s of streams)
+        expect(await append(s, 1n, 3)).toMatchObject({ value: { nextExpectedVersion: 2n } });
+      const plans = await one.query<{ name: string; generic: string; custom: string }>(
+        `SELECT name, generic_plans AS generic, custom_plans AS custom FROM pg_prepared_statements
+         WHERE name LIKE 'fxcore_es_append_one%'`,
+      );
+      expect(plans.rows.map((p) => p.name).sort()).toEqual([
+        "fxcore_es_append_one_autocommit_v2",
+        "fxcore_es_append_one_new_autocommit_v1",
+      ]);
+      for (const p of plans.rows) {
+        // Postgres tries 5 custom plans before it settles on the generic one.
+        expect(Number(p.custom), p.name).toBeLessThanOrEqual(5);
+        expect(Number(p.generic), p.name).toBeGreaterThan(Number(p.custom));
+      }
+      // Behind and ahead: not written, the conflict names the stream's revision.
+      for (const expected of [1n, 5n] as const)
+        for (const s of streams)
+          expect(await append(s, expected, 4)).toMatchObject({
+            ok: false,
+            error: { type: "WrongExpectedVersion", actual: 2n },
+          });
+      // A taken new stream: the plain INSERT's unique violation (which also
+      // discards the pool's connection) is the same conflict.
+      for (const s of streams)
+        expect(await append(s, "no-stream", 4)).toMatchObject({
+          ok: false,
+          error: { type: "WrongExpectedVersion", actual: 2n },
+        });
+      // Each written event has its outbox row; nothing of the rejected ones.
+      const written = "SELECT count(*) AS n FROM es_events WHERE stream_id = ANY($1)";
+      expect(await count(written, [streams])).toBe(36);
+      expect(
+        await count(
+          `SELECT count(*) AS n FROM es_events e JOIN es_outbox o USING (global_position)
+           WHERE e.stream_id = ANY($1)`,
+          [streams],
+        ),
+      ).toBe(36);
+    } finally {
+      await single.close();
+      await one.end();
+    }
+  });
+});
+
 describe("outbox sessions", () => {
   it("a lane belongs to one session at a time; a dead session's lanes move on with their checkpoint", async () => {
     const outbox = new PostgresOutbox(pool);

@@ -111,34 +111,54 @@ GROUP BY s.stream_id`;
 
 /**
  * The same for one command of one event (the common single append): scalar
- * parameters, no arrays or windows. `onConflict` false: a plain INSERT, for
- * autocommit, where a lost race (unique violation) fails only this statement;
- * cheaper than the speculative insertion ON CONFLICT needs. Inside a caller's
- * transaction an error would abort it, so there DO NOTHING stays.
+ * parameters, no arrays or windows. Both statements take $1 stream, $2 event
+ * id, $3 type, $4 schema id, $5 schema version, $6 payload, $7 metadata JSON,
+ * $8 topic, $9 message key; the general one also $10 the expectation (-2
+ * any, -1 no stream, >= 0 revision).
+ *
+ * Written so that Postgres keeps ONE generic plan per named statement
+ * (ADR 048): nothing in them folds away for some parameter values. A CASE on
+ * the expectation did: each custom plan looked cheaper than the generic one,
+ * so the plan cache planned the whole CTE again on every execution, which
+ * cost more than running it. The general statement reads the stream's
+ * revision with one index probe whatever the expectation; a new stream (the
+ * common case) has its own statement without the probe.
+ *
+ * `onConflict` false: a plain INSERT, for autocommit, where a lost race
+ * (unique violation) fails only this statement; cheaper than the speculative
+ * insertion ON CONFLICT needs. Inside a caller's transaction an error would
+ * abort it, so there DO NOTHING stays.
  */
+const ONE_OUTBOX_AND_ANSWER = `outbox AS (
+  INSERT INTO es_outbox (lane, topic, message_key, global_position)
+  SELECT (hashtextextended($9::text, 0) & ${OUTBOX_LANES - 1})::smallint, $8::text, $9::text, ins.global_position
+  FROM ins WHERE $8::text IS NOT NULL
+)
+SELECT ins.global_position, ins.stream_version FROM ins`;
+
 const appendOneSql = (onConflict: boolean): string => `
-WITH base AS (
-  SELECT CASE
-      WHEN $2::bigint = -1 THEN -1::bigint
-      WHEN $2::bigint = -2 THEN COALESCE(
-        (SELECT max(e.stream_version) FROM es_events e WHERE e.stream_id = $3::text), -1)
-      WHEN EXISTS (SELECT 1 FROM es_events e
-                   WHERE e.stream_id = $3::text AND e.stream_version = $2::bigint) THEN $2::bigint
-    END AS v
+WITH cur AS (
+  SELECT COALESCE(max(e.stream_version), -1) AS v FROM es_events e WHERE e.stream_id = $1::text
 ),
 ins AS (
   INSERT INTO es_events (stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata)
-  SELECT $3::text, base.v + 1, $4::uuid, $5::text, $6::int, $7::int, $8::bytea, $9::jsonb
-  FROM base WHERE base.v IS NOT NULL
+  SELECT $1::text, cur.v + 1, $2::uuid, $3::text, $4::int, $5::int, $6::bytea, $7::jsonb
+  FROM cur WHERE $10::bigint = -2 OR cur.v = $10::bigint
   ${onConflict ? "ON CONFLICT DO NOTHING" : ""}
   RETURNING global_position, stream_version
 ),
-outbox AS (
-  INSERT INTO es_outbox (lane, topic, message_key, global_position)
-  SELECT (hashtextextended($11::text, 0) & ${OUTBOX_LANES - 1})::smallint, $10::text, $11::text, ins.global_position
-  FROM ins WHERE $10::text IS NOT NULL
-)
-SELECT $1::int AS item, ins.global_position, ins.stream_version FROM ins`;
+${ONE_OUTBOX_AND_ANSWER}`;
+
+const appendOneNewSql = (onConflict: boolean): string => `
+WITH ins AS (
+  INSERT INTO es_events (stream_id, stream_version, event_id, event_type, schema_id, schema_version, payload, metadata)
+  VALUES ($1::text, 0, $2::uuid, $3::text, $4::int, $5::int, $6::bytea, $7::jsonb)
+  ${onConflict ? "ON CONFLICT DO NOTHING" : ""}
+  RETURNING global_position, stream_version
+),
+${ONE_OUTBOX_AND_ANSWER}`;
 
 export const APPEND_ONE_SQL = appendOneSql(true);
 export const APPEND_ONE_AUTOCOMMIT_SQL = appendOneSql(false);
+export const APPEND_ONE_NEW_SQL = appendOneNewSql(true);
+export const APPEND_ONE_NEW_AUTOCOMMIT_SQL = appendOneNewSql(false);

@@ -18,9 +18,11 @@ import type {
 } from "../port/event-store.ts";
 import { logStart } from "../port/event-store.ts";
 import {
-  APPEND_ONE_AUTOCOMMIT_SQL,
   APPEND_NEW_STREAMS_SQL,
   APPEND_NEW_STREAMS_STRICT_SQL,
+  APPEND_ONE_AUTOCOMMIT_SQL,
+  APPEND_ONE_NEW_AUTOCOMMIT_SQL,
+  APPEND_ONE_NEW_SQL,
   APPEND_ONE_SQL,
   APPEND_SQL,
   APPEND_STRICT_SQL,
@@ -54,11 +56,15 @@ export interface PostgresEventStoreOptions {
 const LISTEN_CHANNEL = "es_events";
 /** Named: each connection parses and plans it once (planning the CTE costs more than running it). */
 const APPEND = { name: "fxcore_es_append_v4", text: APPEND_SQL } as const;
-const APPEND_ONE = { name: "fxcore_es_append_one_v1", text: APPEND_ONE_SQL } as const;
-const APPEND_ONE_AUTOCOMMIT = {
-  name: "fxcore_es_append_one_autocommit_v1",
-  text: APPEND_ONE_AUTOCOMMIT_SQL,
-} as const;
+/** The single-event statements (ADR 048: one generic plan each): [in a transaction, autocommit]. */
+const APPEND_ONE = [
+  { name: "fxcore_es_append_one_v2", text: APPEND_ONE_SQL },
+  { name: "fxcore_es_append_one_autocommit_v2", text: APPEND_ONE_AUTOCOMMIT_SQL },
+] as const;
+const APPEND_ONE_NEW = [
+  { name: "fxcore_es_append_one_new_v1", text: APPEND_ONE_NEW_SQL },
+  { name: "fxcore_es_append_one_new_autocommit_v1", text: APPEND_ONE_NEW_AUTOCOMMIT_SQL },
+] as const;
 const APPEND_STRICT = { name: "fxcore_es_append_strict_v2", text: APPEND_STRICT_SQL } as const;
 const APPEND_NEW_STREAMS = {
   name: "fxcore_es_append_new_v1",
@@ -118,6 +124,12 @@ interface EventResultRow {
   item: number;
   global_position: string | null;
   stream_version: string | null;
+}
+
+/** The single-event statements' row: none when the event was not written. */
+interface OneRow {
+  global_position: string;
+  stream_version: string;
 }
 
 interface EventRow {
@@ -210,9 +222,7 @@ export class PostgresEventStore implements EventStore {
       // One event: the scalar statement; no row back means it was not written.
       const it = items[0] as AppendItem;
       const e = it.events[0] as PublishedEvent;
-      const values = [
-        0,
-        expectedCode(it.expected),
+      const values: (string | number | Buffer | null)[] = [
         it.stream,
         e.eventId,
         e.type,
@@ -223,20 +233,28 @@ export class PostgresEventStore implements EventStore {
         e.publish?.topic ?? null,
         e.publish?.key ?? null,
       ];
+      const fresh = it.expected === "no-stream";
+      if (!fresh) values.push(expectedCode(it.expected));
+      // Autocommit (no caller's transaction) and a strict caller: a plain INSERT.
+      const plain = options.via === undefined || options.strict === true ? 1 : 0;
+      const statement = (fresh ? APPEND_ONE_NEW : APPEND_ONE)[plain];
       const one =
         options.via !== undefined
-          ? await options.via.query<EventResultRow>({
-              ...(options.strict === true ? APPEND_ONE_AUTOCOMMIT : APPEND_ONE),
-              values,
-            })
+          ? await options.via.query<OneRow>({ name: statement.name, text: statement.text, values })
           : await this.#pool
-              .query<EventResultRow>({ ...APPEND_ONE_AUTOCOMMIT, values })
+              .query<OneRow>({ name: statement.name, text: statement.text, values })
               .catch((err: unknown) => {
-                if (isUniqueViolation(err)) return { rows: [] as EventResultRow[] };
+                if (isUniqueViolation(err)) return { rows: [] as OneRow[] };
                 throw err;
               });
-      rows =
-        one.rows.length > 0 ? one.rows : [{ item: 0, global_position: null, stream_version: null }];
+      const r = one.rows[0];
+      rows = [
+        {
+          item: 0,
+          global_position: r?.global_position ?? null,
+          stream_version: r?.stream_version ?? null,
+        },
+      ];
     } else {
       const params = appendParams(items);
       // New streams only (place orders): the statement without base revisions.
