@@ -84,7 +84,6 @@ export class IdWindow {
   readonly #size: number;
   /** Ids of up to SLOT bytes as little-endian words, SLOT_WORDS per slot. */
   readonly #words: Int32Array;
-  readonly #scratch = new Int32Array(SLOT_WORDS);
   readonly #len: Int32Array;
   readonly #hash: Int32Array;
   readonly #long: (Buffer | undefined)[];
@@ -111,10 +110,10 @@ export class IdWindow {
   /** True when the id was not in the window (and is now its newest entry). */
   addIfAbsent(buf: Buffer, start: number, end: number): boolean {
     // FNV-1a over 4-byte little-endian words (the tail zero-padded), OR-ing every
-    // byte to spot non-ASCII; the words of a short id are kept for the compare and copy.
+    // byte to spot non-ASCII. A short id's words are compared and stored straight
+    // from its bytes (just read, still in a cache): no scratch copy per word.
     const len = end - start;
     const short = len <= SLOT;
-    const scratch = this.#scratch;
     let h = 0x811c9dc5;
     let high = 0;
     let i = start;
@@ -128,14 +127,15 @@ export class IdWindow {
       const w = view.getInt32(i, true);
       high |= w;
       h = Math.imul(h ^ w, 0x01000193);
-      if (short) scratch[k++] = w;
     }
+    k = (i - start) >> 2;
+    let tail = 0;
     if (i < end) {
       let w = 0;
       for (let s = 0; i < end; i++, s += 8) w |= buf[i]! << s;
       high |= w;
       h = Math.imul(h ^ w, 0x01000193);
-      if (short) scratch[k++] = w;
+      tail = w;
     }
     // Finaliser (murmur3's): the table index uses the low bits, which FNV leaves poorly mixed.
     h ^= h >>> 16;
@@ -162,9 +162,11 @@ export class IdWindow {
         if (this.#long[e - 1]!.equals(buf.subarray(start, end))) return false;
         continue;
       }
+      // Whole words straight from the id's bytes (just read, still in a cache), then the padded tail.
+      const o = (e - 1) * SLOT_WORDS;
       let j = 0;
-      for (let o = (e - 1) * SLOT_WORDS; j < k && words[o + j] === scratch[j]; j++);
-      if (j === k) return false;
+      while (j < k && words[o + j] === view.getInt32(start + 4 * j, true)) j++;
+      if (j === k && (k * 4 === len || words[o + k] === tail)) return false;
     }
     if (this.#count === this.#size) this.#evict(this.#next);
     else this.#count++;
@@ -173,7 +175,9 @@ export class IdWindow {
     this.#hash[slot] = h;
     this.#len[slot] = len;
     if (short) {
-      for (let j = 0, o = slot * SLOT_WORDS; j < k; j++) words[o + j] = scratch[j]!;
+      const o = slot * SLOT_WORDS;
+      for (let j = 0; j < k; j++) words[o + j] = view.getInt32(start + 4 * j, true);
+      if (k * 4 !== len) words[o + k] = tail;
       if (this.#long[slot] !== undefined) this.#long[slot] = undefined;
     } else {
       this.#long[slot] = Buffer.from(buf.subarray(start, end));
