@@ -393,8 +393,9 @@ export class PostgresEventStore implements EventStore {
    * outside the writing transaction and coalesced: a NOTIFY inside it would
    * take Postgres's global notify lock through the commit and serialize every
    * writer's commit (ADR 051). Losing one only delays readers to their poll.
-   * One per NOTIFY_COALESCE_MS at most: each is a transaction of its own (~65 µs
-   * of CPU, node and Postgres), which at 2 ms cost single appends ~14% (ADR 048).
+   * One per NOTIFY_COALESCE_MS at most: each is a transaction of its own; at
+   * 2 ms their socket writes were ~6% of the single-append bench's node
+   * profile (ADR 048).
    */
   notifyAppended(): void {
     if (this.#notifyPending || this.#closed) return;
