@@ -2,12 +2,10 @@ import type { Result } from "@fxcore/domain";
 import {
   compiledReaders,
   createRegistryClient,
-  createSink,
   type DecodeError,
   type Envelope,
   type PayloadType,
   type Serde,
-  type Sink,
   subjectName,
 } from "@fxcore/schemas";
 
@@ -48,24 +46,15 @@ export interface MatcherCodecOptions {
   readonly registryUrl?: string | undefined;
 }
 
-/** A fresh output slab when less than this is left: records are views into slabs (no copy per record). */
-const SLAB_BYTES = 1024 * 1024;
-const SLAB_HEADROOM = 16 * 1024;
-
 export function createMatcherCodec(o: MatcherCodecOptions): MatcherCodec {
   const { serde, outputTopic } = o;
   const catalog = serde.catalog;
   const readers = compiledReaders(catalog, o.registryUrl);
   const registry = o.registryUrl === undefined ? undefined : createRegistryClient(o.registryUrl);
-  const codecOf = readers.codecOf;
   const fast = (bytes: Buffer | null): Result<Envelope, DecodeError> | undefined => {
     const envelope = readers.read(bytes);
     return envelope === undefined ? undefined : { ok: true, value: envelope };
   };
-
-  // --- encode
-  const ids = new Map<string, number>();
-  let sink: Sink = createSink(SLAB_BYTES);
 
   return {
     decode: fast,
@@ -78,32 +67,13 @@ export function createMatcherCodec(o: MatcherCodecOptions): MatcherCodec {
       }
       return serde.decode(bytes);
     },
-    encode(envelope) {
-      const type = envelope.payload.type;
-      const id = ids.get(type);
-      if (id === undefined) return undefined;
-      // The serde refuses an event whose seq contradicts meta.pairSeq: let it.
-      const seq = (envelope.payload as { seq?: number }).seq;
-      if (seq !== undefined && envelope.meta.pairSeq !== null && envelope.meta.pairSeq !== seq) {
-        return undefined;
-      }
-      const codec = codecOf(type);
-      if (codec === undefined) return undefined;
-      if (sink.buf.length - sink.pos < SLAB_HEADROOM) sink = createSink(SLAB_BYTES);
-      const start = sink.pos;
-      sink.buf[sink.pos++] = 0;
-      sink.buf.writeInt32BE(id, sink.pos);
-      sink.pos += 4;
-      if (!codec.write(sink, envelope)) {
-        sink.pos = start;
-        return undefined;
-      }
-      return sink.buf.subarray(start, sink.pos);
-    },
+    // The serde's synchronous path: the same compiled codec and framing, once
+    // warmUp or a first encodeSlow registered the type under the output topic.
+    encode: (envelope) => serde.encodeSync(outputTopic, envelope),
     async warmUp(inputTopic, inputTypes, outputTypes) {
-      const outputs = [...outputTypes].map(async (type) => {
-        if (!ids.has(type)) ids.set(type, await serde.register(outputTopic, type as PayloadType));
-      });
+      const outputs = [...outputTypes].map((type) =>
+        serde.register(outputTopic, type as PayloadType),
+      );
       const inputs = [...inputTypes].map(async (type) => {
         const version = catalog.current(type);
         if (registry === undefined || version === undefined) return;
@@ -112,11 +82,6 @@ export function createMatcherCodec(o: MatcherCodecOptions): MatcherCodec {
       });
       await Promise.allSettled([...outputs, ...inputs]);
     },
-    async encodeSlow(envelope) {
-      const bytes = await serde.encode(outputTopic, envelope);
-      const type = envelope.payload.type;
-      if (!ids.has(type)) ids.set(type, await serde.register(outputTopic, type));
-      return bytes;
-    },
+    encodeSlow: (envelope) => serde.encode(outputTopic, envelope),
   };
 }

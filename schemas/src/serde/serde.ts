@@ -7,7 +7,8 @@ import { loadCatalog, type SchemaCatalog } from "../catalog/catalog.ts";
 import type { Envelope, PayloadType } from "../envelope/envelope.ts";
 import { planRead, type ReaderPlan, readBody, writeBody } from "./avro-body.ts";
 import { type DecodeError, decodeError, EncodeError } from "./decode-error.ts";
-import { compileEnvelopeCodec, createSink, type EnvelopeCodec, type Sink } from "./fast-avro.ts";
+import { compiledReaders } from "./compiled-readers.ts";
+import { createSink, type Sink } from "./fast-avro.ts";
 import { createRegistryClient, registerSchema, subjectName, writerSchemaById } from "./registry.ts";
 import { frame, HEADER_BYTES, MAGIC_BYTE, unframe } from "./wire.ts";
 
@@ -46,18 +47,7 @@ export function createSerde(options: SerdeOptions): Serde {
   const plans = new Map<number, Result<ReaderPlan, DecodeError>>();
   /** Registered schema ids by topic and payload type, for encodeSync. */
   const known = new Map<string, Map<string, number>>();
-  const writers = new Map<string, EnvelopeCodec | null>();
-  const writerOf = (type: string): EnvelopeCodec | null => {
-    let w = writers.get(type);
-    if (w === undefined) {
-      const version = catalog.current(type);
-      const codec = catalog.codec(type);
-      w =
-        version === undefined || codec === undefined ? null : compileEnvelopeCodec(version, codec);
-      writers.set(type, w);
-    }
-    return w;
-  };
+  const writerOf = compiledReaders(catalog).codecOf;
   // Records are views into slabs (no allocation or copy per record); a
   // slab is never written again once left, so a view stays valid.
   let sink: Sink = createSink(SLAB_BYTES);
@@ -116,7 +106,7 @@ export function createSerde(options: SerdeOptions): Serde {
       if (seq !== undefined && envelope.meta.pairSeq !== null && envelope.meta.pairSeq !== seq)
         return undefined;
       const writer = writerOf(type);
-      if (writer === null) return undefined;
+      if (writer === undefined) return undefined;
       if (sink.buf.length - sink.pos < SLAB_HEADROOM) sink = createSink(SLAB_BYTES);
       const start = sink.pos;
       sink.buf[start] = MAGIC_BYTE;
