@@ -41,6 +41,13 @@ const nibble = (s: string, i: number): number => {
 const TWO_32 = 2 ** 32;
 
 /** Builds one COPY binary stream: header, rows, trailer. */
+/** The filled chunks of a chunked writer and its last one, as one Buffer (no copy when there is one). */
+export function joinChunks(chunks: Buffer[], last: Buffer): Buffer {
+  if (chunks.length === 0) return last;
+  chunks.push(last);
+  return Buffer.concat(chunks);
+}
+
 export class BinaryCopyRows {
   #chunks: Buffer[] = [];
   #buf: Buffer = Buffer.allocUnsafe(CHUNK);
@@ -161,9 +168,7 @@ export class BinaryCopyRows {
     if (this.#rows === 0) return Buffer.alloc(0);
     this.#room(2);
     this.#at = this.#buf.writeInt16BE(-1, this.#at);
-    this.#chunks.push(this.#buf.subarray(0, this.#at));
-    const out =
-      this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
+    const out = joinChunks(this.#chunks, this.#buf.subarray(0, this.#at));
     this.#chunks = [];
     this.#buf = Buffer.alloc(0);
     this.#at = 0;

@@ -4,6 +4,7 @@
 // inside its transaction; any bad row fails the whole COPY (and the batch).
 import type { PgClient } from "@fxcore/infra";
 import { from as copyFrom } from "pg-copy-streams";
+import { joinChunks } from "./copy-binary.ts";
 
 export type CopyValue = string | number | bigint | boolean | Buffer | null | undefined;
 
@@ -182,9 +183,7 @@ export class TextCopyRows {
 
   /** Everything written, as one Buffer. */
   finish(): Buffer {
-    this.#chunks.push(this.#buf.subarray(0, this.#at));
-    const out =
-      this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
+    const out = joinChunks(this.#chunks, this.#buf.subarray(0, this.#at));
     this.#chunks = [];
     this.#buf = Buffer.alloc(0);
     this.#at = 0;
