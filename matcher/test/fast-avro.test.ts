@@ -1,15 +1,7 @@
 import { DOMAIN_EVENT_TYPES, REFERENCE_CATALOG } from "@fxcore/domain";
-import {
-  compileEnvelopeCodec,
-  createSink,
-  type Envelope,
-  loadCatalog,
-  planRead,
-  readBody,
-  writeBody,
-  writerType,
-} from "@fxcore/schemas";
+import { type Envelope, writeBody } from "@fxcore/schemas";
 import { describe, expect, test } from "vitest";
+import { catalog, codecOf, fastBytes, serdeRead } from "../../schemas/test/codec-support.ts";
 import { sampleEnvelopes } from "../../schemas/test/samples.ts";
 import { PartitionMatcher } from "../src/partition-matcher.ts";
 import { generateInputs } from "./support/input-stream.ts";
@@ -18,25 +10,6 @@ import { generateInputs } from "./support/input-stream.ts";
 // and every output the engine emits): the serde's bytes and envelopes for all
 // of it. The codec's generic properties (random values, 64-bit edges, refused
 // values, damaged bodies) are schemas/test/fast-avro.test.ts's.
-
-const catalog = loadCatalog();
-const codecOf = (type: string) =>
-  compileEnvelopeCodec(catalog.current(type)!, catalog.codec(type)!);
-const plans = new Map(
-  catalog.names.map((n) => {
-    const plan = planRead(catalog, writerType(catalog.current(n)!.schema));
-    if (!plan.ok) throw new Error(n);
-    return [n, plan.value];
-  }),
-);
-
-function fastBytes(e: Envelope): Buffer | undefined {
-  const sink = createSink(16);
-  return codecOf(e.payload.type).write(sink, e)
-    ? Buffer.from(sink.buf.subarray(0, sink.pos))
-    : undefined;
-}
-const serdeRead = (type: string, body: Buffer) => readBody(body, plans.get(type)!);
 
 /** Inputs of every matcher input type and the engine's outputs of every type it emits. */
 function engineTraffic(): Envelope[] {

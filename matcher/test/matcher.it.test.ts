@@ -90,6 +90,15 @@ const start = (
     matcher: { catalog: REFERENCE_CATALOG, writerEpoch: 1 },
   });
 
+/** A private set of the matcher's topics, `partitions` each (the DLQ has one). */
+const matcherTopics = (partitions: number) =>
+  createTestTopics({
+    "fx.orders": { partitions },
+    "fx.executions": { partitions },
+    "fx.snapshots": { partitions, config: { "cleanup.policy": "compact" } },
+    "fx.dlq": { partitions: 1 },
+  });
+
 describe("matcher on real Kafka", () => {
   test("outputs are byte-identical to an in-process run, across a restart", async () => {
     const inputs = generateInputs({ seed: 2026, count: 4_000, pairs: PAIRS });
@@ -146,12 +155,7 @@ describe("matcher on real Kafka", () => {
   });
 
   test("poison inputs go to the dead-letter topic with the reason, republished inputs are dropped; the partition keeps moving", async () => {
-    const t = await createTestTopics({
-      "fx.orders": { partitions: 1 },
-      "fx.executions": { partitions: 1 },
-      "fx.snapshots": { partitions: 1, config: { "cleanup.policy": "compact" } },
-      "fx.dlq": { partitions: 1 },
-    });
+    const t = await matcherTopics(1);
     try {
       const good = generateInputs({ seed: 5, count: 50, pairs: ["EURUSD"] });
       const k = kafka();
@@ -209,12 +213,7 @@ describe("matcher on real Kafka", () => {
 
   test("a backlog is answered in full transactions (catch-up fill), byte-identical", async () => {
     const inputs = generateInputs({ seed: 47, count: 5_000, pairs: ["EURUSD"] });
-    const own = await createTestTopics({
-      "fx.orders": { partitions: 1 },
-      "fx.executions": { partitions: 1 },
-      "fx.snapshots": { partitions: 1, config: { "cleanup.policy": "compact" } },
-      "fx.dlq": { partitions: 1 },
-    });
+    const own = await matcherTopics(1);
     try {
       const k = kafka();
       await publishInputs(k, serde, own.names["fx.orders"], inputs, () => 0);
@@ -268,12 +267,7 @@ describe("matcher on real Kafka", () => {
 
   test("snapshots encoded in slices land while the partition runs; outputs stay byte-identical across a restart", async () => {
     const inputs = generateInputs({ seed: 31, count: 3_000, pairs: ["EURUSD"] });
-    const own = await createTestTopics({
-      "fx.orders": { partitions: 1 },
-      "fx.executions": { partitions: 1 },
-      "fx.snapshots": { partitions: 1, config: { "cleanup.policy": "compact" } },
-      "fx.dlq": { partitions: 1 },
-    });
+    const own = await matcherTopics(1);
     try {
       const k = kafka();
       const out = await collect(k, own.names["fx.executions"]);
@@ -339,12 +333,7 @@ describe("matcher on real Kafka", () => {
     const expected = expectedOutputs(inputs);
     const total = [...expected.values()].reduce((n, l) => n + l.length, 0);
     // Fresh topics: reuse the suite's broker but not its data.
-    const own = await createTestTopics({
-      "fx.orders": { partitions: 4 },
-      "fx.executions": { partitions: 4 },
-      "fx.snapshots": { partitions: 4, config: { "cleanup.policy": "compact" } },
-      "fx.dlq": { partitions: 1 },
-    });
+    const own = await matcherTopics(4);
     try {
       const out = await collect(kafka(), own.names["fx.executions"]);
       await publishInputs(

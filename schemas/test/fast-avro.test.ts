@@ -1,35 +1,15 @@
 import { DOMAIN_EVENT_TYPES } from "@fxcore/domain";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { writerType } from "../src/catalog/avro-types.ts";
-import { loadCatalog } from "../src/catalog/catalog.ts";
 import type { Envelope } from "../src/envelope/envelope.ts";
-import { planRead, readBody, writeBody } from "../src/serde/avro-body.ts";
-import { compileEnvelopeCodec, createSink } from "../src/serde/fast-avro.ts";
+import { writeBody } from "../src/serde/avro-body.ts";
+import { catalog, codecOf, fastBytes, serdeRead } from "./codec-support.ts";
 import { sampleEnvelopes } from "./samples.ts";
 
 // The compiled codec behind encodeSync must be indistinguishable from the
 // avsc path: the same bytes for every envelope it writes, no bytes at all
 // (the serde then decides) for a value the schema may refuse, and the same
 // envelope back for what it reads.
-
-const catalog = loadCatalog();
-const codecOf = (type: string) =>
-  compileEnvelopeCodec(catalog.current(type)!, catalog.codec(type)!);
-const plans = new Map(
-  catalog.names.map((n) => {
-    const plan = planRead(catalog, writerType(catalog.current(n)!.schema));
-    if (!plan.ok) throw new Error(n);
-    return [n, plan.value];
-  }),
-);
-
-function fastBytes(e: Envelope): Buffer | undefined {
-  const sink = createSink(16); // tiny: every write grows it
-  return codecOf(e.payload.type).write(sink, e)
-    ? Buffer.from(sink.buf.subarray(0, sink.pos))
-    : undefined;
-}
 
 describe("compiled Avro codec", () => {
   const samples = sampleEnvelopes();
@@ -89,7 +69,7 @@ describe("compiled Avro codec", () => {
           if (got === undefined) return !(s1.isWellFormed() && s2.isWellFormed());
           expect(got.toString("hex")).toBe(want.toString("hex"));
           const read = codecOf("OrderAccepted").read(want, 0);
-          const serde = readBody(want, plans.get("OrderAccepted")!);
+          const serde = serdeRead("OrderAccepted", want);
           if (read !== undefined) expect(serde.ok && read).toEqual(serde.ok && serde.value);
           return true;
         },
@@ -135,7 +115,7 @@ describe("compiled Avro codec", () => {
                 ? Buffer.concat([body, Buffer.from([byte])])
                 : Buffer.from(body).fill(byte, i, i + 1);
           const fast = codecOf(type).read(damaged, 0);
-          const serde = readBody(damaged, plans.get(type)!);
+          const serde = serdeRead(type, damaged);
           if (fast === undefined) return true;
           expect(serde.ok).toBe(true);
           expect(fast).toEqual(serde.ok ? serde.value : undefined);
