@@ -20,6 +20,11 @@
 //      the book rebuilt from each file (every record read, inputs applied;
 //      the file read and decoded on a second thread, ADR 089); events/s =
 //      inputs applied per second, as for Postgres (records/s also printed).
+//      Per codec, as JMH does: BENCH_OCF_WARMUP (default 2) warm-up runs
+//      first (JIT, the decode worker's start; printed, the first as the cold
+//      run, not in the statistics), then BENCH_OCF_RUNS (default 5) measured
+//      runs, summarised as median and best. Every run, warm-up or not, is the
+//      full rebuild with its state hash checked against the live matcher's.
 // Targets: >= 200,000 events/s from Postgres, >= 1,000,000 events/s from OCF.
 import { once } from "node:events";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
@@ -46,6 +51,8 @@ import { type Checkpoint, openBenchDb } from "./bench-db.ts";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const OCF_WARMUP = Number(process.env.BENCH_OCF_WARMUP ?? 2);
+const OCF_RUNS = Number(process.env.BENCH_OCF_RUNS ?? 5);
 const PAIR = "EURUSD";
 // Which measurements run: "pg" (1, 2), "ocf" (3); both by default.
 const PARTS = new Set((process.env.BENCH_PARTS ?? "pg,ocf").split(","));
@@ -204,7 +211,7 @@ if (!existsSync(files.get("deflate")!)) {
 for (const codec of PARTS.has("ocf") ? OCF_CODECS : []) {
   const file = files.get(codec)!;
   console.log(`OCF ${codec}: ${((await stat(file)).size / 2 ** 20).toFixed(0)} MiB (${file})`);
-  for (let run = 1; run <= RUNS; run++) {
+  for (let run = 1 - OCF_WARMUP; run <= OCF_RUNS; run++) {
     const cpu0 = process.cpuUsage();
     const main0 = process.threadCpuUsage();
     const t0 = performance.now();
@@ -215,18 +222,38 @@ for (const codec of PARTS.has("ocf") ? OCF_CODECS : []) {
     const main = process.threadCpuUsage(main0);
     check(`book from OCF (${codec})`, r, db.end);
     // Counted like the Postgres figure: matcher inputs applied per second (the file's other records are read and skipped).
-    record(`book from OCF, codec ${codec}`, secs, r.inputsApplied);
-    record(`book from OCF, codec ${codec}, every record of the file`, secs, r.records);
+    const warm = run <= 0;
+    if (warm && run === 1 - OCF_WARMUP)
+      record(
+        `book from OCF, codec ${codec}, first warm-up run${codec === OCF_CODECS[0] ? " (cold: JIT, decode worker start)" : ""}`,
+        secs,
+        r.inputsApplied,
+      );
+    if (!warm) {
+      record(`book from OCF, codec ${codec}`, secs, r.inputsApplied);
+      record(`book from OCF, codec ${codec}, every record of the file`, secs, r.records);
+    }
     const us = (c: { user: number; system: number }) => c.user + c.system;
+    const which = warm
+      ? `warm-up ${run + OCF_WARMUP} of ${OCF_WARMUP}${run === 1 - OCF_WARMUP && codec === OCF_CODECS[0] ? " (cold)" : ""}`
+      : `measured run ${run} of ${OCF_RUNS}`;
     console.log(
-      `book from OCF, codec ${r.codec}, ${r.reader} reader, ${r.threads}${r.workerStarted === true ? " (decode worker started by this run)" : r.workerStarted === false ? " (decode worker kept from the previous run)" : ""}, run ${run}: ${r.inputsApplied.toLocaleString("en")} inputs applied in ${secs.toFixed(2)} s = ${Math.round(r.inputsApplied / secs).toLocaleString("en")} events/s ` +
+      `book from OCF, codec ${r.codec}, ${r.reader} reader, ${r.threads}${r.workerStarted === true ? " (decode worker started by this run)" : r.workerStarted === false ? " (decode worker kept from the previous run)" : ""}, ${which}: ${r.inputsApplied.toLocaleString("en")} inputs applied in ${secs.toFixed(2)} s = ${Math.round(r.inputsApplied / secs).toLocaleString("en")} events/s ` +
         `(${r.records.toLocaleString("en")} records read = ${Math.round(r.records / secs).toLocaleString("en")} records/s); ` +
         `CPU per input: engine thread ${(us(main) / r.inputsApplied).toFixed(2)} µs, decode thread ${r.workerCpuMicros === undefined ? "–" : (r.workerCpuMicros / r.inputsApplied).toFixed(2)} µs, process ${(us(cpu) / r.inputsApplied).toFixed(2)} µs; state hash = live; load ${load()}`,
     );
   }
 }
-console.log(`summary (${RUNS} runs each; load now ${load()}):`);
+console.log(
+  `summary (Postgres: ${RUNS} runs each; OCF: median and best of ${OCF_RUNS} measured runs per codec after ${OCF_WARMUP} warm-up runs, the cold run shown apart; load now ${load()}):`,
+);
 for (const [what, { secs, rates }] of summary) {
+  if (what.includes("first warm-up run")) {
+    console.log(
+      `  ${what}: ${Math.round(rates[0]!).toLocaleString("en")} ${unit(what)} (${secs[0]!.toFixed(2)} s; not in the statistics)`,
+    );
+    continue;
+  }
   console.log(
     `  ${what}: best ${Math.round(Math.max(...rates)).toLocaleString("en")} ${unit(what)}, median ${Math.round(median(rates)).toLocaleString("en")} ${unit(what)} (${Math.min(...secs).toFixed(2)} s / ${median(secs).toFixed(2)} s)`,
   );
