@@ -34,6 +34,7 @@ import { DISCARD_OUTPUTS } from "./discard-outputs.ts";
 import {
   applyTape,
   controlBytes,
+  wakeSlot,
   K_POISON,
   KIND_OF_RECORD,
   newTapeBuffers,
@@ -145,7 +146,11 @@ function tapeSource(
   return source;
 }
 
-const TAPES_IN_FLIGHT = 4;
+// Six tapes in flight; a waiting engine's thread is woken when four are full
+// (ADR 106): one wake-up of its event loop per four tapes, not one per tape,
+// and the writer keeps two tapes of slack while the engine's thread catches up.
+const TAPES_IN_FLIGHT = 6;
+const WAKE_AFTER = 4;
 /** Entries on the first tape (each next one holds twice as many): the engine's thread starts after ~1,000 inputs, not a full tape. */
 const FIRST_TAPE_ENTRIES = 1024;
 
@@ -196,6 +201,7 @@ async function viaWorker(
   const tapes = Array.from({ length: TAPES_IN_FLIGHT }, () => newTapeBuffers());
   const controlBuffer = new SharedArrayBuffer(controlBytes(TAPES_IN_FLIGHT));
   const control = new Int32Array(controlBuffer);
+  const wakeAt = wakeSlot(TAPES_IN_FLIGHT);
   const { worker, started } = takeWorker();
   const grown = new Array<number>(TAPES_IN_FLIGHT).fill(0);
   let failure: Error | undefined;
@@ -276,8 +282,17 @@ async function viaWorker(
         if (failure !== undefined) throw failure;
         if ((exited || ended) && state === TAPE_FREE) throw noAnswer();
         if (state === TAPE_FREE) {
-          const w = Atomics.waitAsync(control, c, TAPE_FREE);
-          if (w.async) await Promise.race([w.value, wakeUp]);
+          // Every tape is free (this one is being written): be woken once WAKE_AFTER of them are full, or at the writer's end.
+          const target = (at + WAKE_AFTER - 1) % TAPES_IN_FLIGHT;
+          Atomics.store(control, wakeAt, target + 1);
+          if (
+            Atomics.load(control, c) === TAPE_FREE &&
+            Atomics.load(control, TAPE_CONTROL * target) === TAPE_FREE
+          ) {
+            const w = Atomics.waitAsync(control, wakeAt, target + 1);
+            if (w.async) await Promise.race([w.value, wakeUp]);
+          }
+          Atomics.store(control, wakeAt, 0);
         } else await wakeUp; // the tape is full; its "grown" message is on its way
         state = Atomics.load(control, c);
       }

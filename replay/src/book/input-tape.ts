@@ -11,7 +11,7 @@ import type { MatcherInput, MatcherOutputSink, MatchingEngine } from "@fxcore/do
 import type { TapeLayout, TapeTarget } from "../codec/avro-compiler.ts";
 import type { AvroNode } from "../codec/avro-schema.ts";
 
-// 2,048 entries (~290 KiB with strings) per tape, 4 in flight: what the engine's
+// 2,048 entries (~290 KiB with strings) per tape, a few in flight: what the engine's
 // thread reads was written moments before and is still in a cache (8,192 per
 // tape cost both threads ~0.1-0.15 µs more per input, alternated runs, loaded host).
 export const TAPE_ENTRIES = 2048;
@@ -47,7 +47,8 @@ export interface TapeBuffers {
   readonly s: SharedArrayBuffer;
 }
 
-// Control array: per tape [state, entries, string areas grown], then the stop flag. States:
+// Control array: per tape [state, entries, string areas grown], then the stop
+// flag, the worker's CPU µs at its end, and the wake slot (wakeSlot). States:
 export const TAPE_CONTROL = 3;
 export const TAPE_FREE = 0;
 export const TAPE_FULL = 1;
@@ -56,7 +57,15 @@ export const TAPE_END = 2;
 export const TAPE_STOP = 1;
 /** A tape state: the engine's thread ended the job early; the writer stops. */
 export const TAPE_STOPPED = 3;
-export const controlBytes = (tapes: number) => 4 * (TAPE_CONTROL * tapes + 2);
+export const controlBytes = (tapes: number) => 4 * (TAPE_CONTROL * tapes + 3);
+/**
+ * Index of the wake slot: 0, or 1 + the tape whose hand-over should wake the
+ * engine's thread (set by that thread before it waits). The writer notifies
+ * only then, and at its end: a wake-up of a waiting event loop costs the
+ * writer ~0.4-1 ms of wall time, so the engine's thread asks to be woken once
+ * a few tapes are full rather than at every tape.
+ */
+export const wakeSlot = (tapes: number) => TAPE_CONTROL * tapes + 2;
 
 export const newTapeBuffers = (stringBytes = STRING_BYTES): TapeBuffers => ({
   i: new SharedArrayBuffer(TAPE_ENTRIES * STRIDE * 4),

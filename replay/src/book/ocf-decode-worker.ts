@@ -24,6 +24,7 @@ import {
   type TapeBuffers,
   type TapeEnums,
   TapeWriter,
+  wakeSlot,
 } from "./input-tape.ts";
 
 /** One rebuild's work, posted to a (possibly reused) decode worker. */
@@ -104,10 +105,15 @@ function decode(
   // The first tape is handed over early and each next one holds twice as many, up to a full tape.
   let limit = Math.max(1, Math.min(cfg.firstTapeEntries, TAPE_ENTRIES));
   const tape = new TapeWriter(cfg.enums, tapes[0]!, limit);
+  const wake = wakeSlot(cfg.tapes.length);
+  // The engine's thread is woken only at the tape it asked for (see wakeSlot).
   const publish = () => {
     Atomics.store(control, TAPE_CONTROL * at + 1, tape.n);
     Atomics.store(control, TAPE_CONTROL * at, TAPE_FULL);
-    Atomics.notify(control, TAPE_CONTROL * at);
+    if (Atomics.load(control, wake) === at + 1) {
+      Atomics.store(control, wake, 0);
+      Atomics.notify(control, wake);
+    }
   };
   // Hands the filled tape over and waits until the next one is free (the engine's thread frees them in turn).
   const flush = () => {
@@ -185,7 +191,8 @@ function decode(
   const cpu = process.threadCpuUsage(cpu0);
   Atomics.store(control, stopAt + 1, Math.min(cpu.user + cpu.system, 2 ** 31 - 1));
   Atomics.store(control, TAPE_CONTROL * at, TAPE_END);
-  Atomics.notify(control, TAPE_CONTROL * at);
+  Atomics.store(control, wake, 0);
+  Atomics.notify(control, wake);
 }
 
 port.on("message", (job: DecodeJob) => {
