@@ -6,7 +6,6 @@ import { Counter, Histogram, type Logger, type Registry } from "@fxcore/infra";
 import {
   context,
   propagation,
-  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -41,6 +40,7 @@ import {
   replaceSchema,
 } from "../commands/requests.ts";
 import { isUnavailable } from "../write/command-writer.ts";
+import { batchTracing } from "./item-trace.ts";
 
 /** Accounts the caller may trade for, comma-separated (set by the gateway after authentication). */
 export const ACCOUNTS_HEADER = "x-fxcore-accounts";
@@ -66,6 +66,7 @@ const errorBody = (code: string, message: string, details?: unknown) => ({
 });
 
 const tracer = trace.getTracer("@fxcore/command-service");
+const itemTraces = batchTracing(tracer);
 
 // Batch items are validated here, one by one, with the options Fastify's
 // validator has for the single endpoints (so an item's 400 says what the
@@ -295,6 +296,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
       const items = _req.body.items;
       const answers = new Array<string>(items.length);
       const runs: { index: number; command: BatchCommand; ctx: RequestContext; span: Span }[] = [];
+      const traceOf = itemTraces();
       for (let i = 0; i < items.length; i++) {
         const item = items[i];
         if (!validItem(item)) {
@@ -321,18 +323,15 @@ export function buildApp(o: AppOptions): FastifyInstance {
           answers[i] = refusal;
           continue;
         }
-        const parent = propagation.extract(ROOT_CONTEXT, item);
-        const span = tracer.startSpan(`command ${kind}`, { kind: SpanKind.SERVER }, parent);
-        const carrier: Record<string, string> = {};
-        propagation.inject(trace.setSpan(parent, span), carrier);
+        const t = traceOf(kind, item);
         runs.push({
           index: i,
           command: { kind, body } as BatchCommand,
-          span,
+          span: t.span,
           ctx: {
             correlationId: item.correlationId ?? uuidV7(),
-            traceparent: carrier.traceparent ?? item.traceparent ?? null,
-            tracestate: carrier.tracestate ?? item.tracestate ?? null,
+            traceparent: t.traceparent,
+            tracestate: t.tracestate,
             receivedAtNs,
           },
         });
