@@ -40,17 +40,22 @@ export interface ExecutionReport {
   readonly eventId: string;
 }
 
-export type ReportDraft = Omit<ExecutionReport, "accountSeq">;
-
+// Each report is built as one object literal of one shape, its sequence
+// number included: no draft spread into a report per event (this runs for
+// every report the projection writes).
 const fromOrder = (
   o: OrderView,
+  accountSeq: number,
   execId: string,
   execType: ExecType,
   eventId: string,
   at: bigint,
   pairSeq: number | null,
-): ReportDraft => ({
+  lastQty: number | null,
+  lastPx: number | null,
+): ExecutionReport => ({
   account: o.account,
+  accountSeq,
   execId,
   msgType: "8",
   execType,
@@ -63,8 +68,8 @@ const fromOrder = (
   ordType: o.ordType,
   price: o.price,
   orderQty: o.orderQty,
-  lastQty: null,
-  lastPx: null,
+  lastQty,
+  lastPx,
   cumQty: o.cumQty,
   leavesQty: o.leavesQty,
   notional: o.notional,
@@ -78,53 +83,88 @@ const fromOrder = (
 
 /**
  * The reports `e` produces, given the orders it touched as they are after it
- * (`after(orderId)`). ExecIDs: a trade gives each side its own
- * (`<execId>-M` maker, `<execId>-T` taker); any other report uses the event id.
+ * (`after(orderId)`) and each account's last sequence before it
+ * (`seqs.lastAccountSeq`): an account's reports continue its gapless sequence (a
+ * self-trade's two reports take the next two). ExecIDs: a trade gives each
+ * side its own (`<execId>-M` maker, `<execId>-T` taker); any other report
+ * uses the event id.
  */
 export const reportsFor = (
   eventId: string,
   e: DomainEvent,
   after: (orderId: string) => OrderView | undefined,
-): ReportDraft[] => {
+  seqs: { lastAccountSeq(account: string): number },
+): ExecutionReport[] => {
   switch (e.type) {
     case "OrderAccepted": {
       const o = after(e.orderId);
-      return o
-        ? [
-            fromOrder(
-              {
-                ...o,
-                ordStatus: "0",
-                cumQty: 0,
-                leavesQty: e.qty,
-                notional: 0n,
-                clOrdId: e.clOrdId,
-                origClOrdId: null,
-                price: e.price,
-                orderQty: e.qty,
-              },
-              eventId,
-              ExecType.New,
-              eventId,
-              e.transactTime,
-              null,
-            ),
-          ]
-        : [];
+      if (!o) return [];
+      return [
+        {
+          account: o.account,
+          accountSeq: seqs.lastAccountSeq(o.account) + 1,
+          execId: eventId,
+          msgType: "8",
+          execType: ExecType.New,
+          ordStatus: "0",
+          orderId: o.orderId,
+          clOrdId: e.clOrdId,
+          origClOrdId: null,
+          symbol: o.symbol,
+          side: o.side,
+          ordType: o.ordType,
+          price: e.price,
+          orderQty: e.qty,
+          lastQty: null,
+          lastPx: null,
+          cumQty: 0,
+          leavesQty: e.qty,
+          notional: 0n,
+          rejectReason: null,
+          cxlRejResponseTo: null,
+          text: o.text,
+          transactTime: e.transactTime,
+          pairSeq: null,
+          eventId,
+        },
+      ];
     }
     case "TradeExecuted": {
-      const out: ReportDraft[] = [];
-      for (const [id, suffix] of [
-        [e.makerOrderId, "M"],
-        [e.takerOrderId, "T"],
-      ] as const) {
-        const o = after(id);
-        if (!o) continue;
-        out.push({
-          ...fromOrder(o, `${e.execId}-${suffix}`, ExecType.Trade, eventId, e.transactTime, e.seq),
-          lastQty: e.qty,
-          lastPx: e.price,
-        });
+      const out: ExecutionReport[] = [];
+      const maker = after(e.makerOrderId);
+      if (maker)
+        out.push(
+          fromOrder(
+            maker,
+            seqs.lastAccountSeq(maker.account) + 1,
+            `${e.execId}-M`,
+            ExecType.Trade,
+            eventId,
+            e.transactTime,
+            e.seq,
+            e.qty,
+            e.price,
+          ),
+        );
+      const taker = after(e.takerOrderId);
+      if (taker) {
+        const seq =
+          maker && maker.account === taker.account
+            ? out[0]!.accountSeq + 1
+            : seqs.lastAccountSeq(taker.account) + 1;
+        out.push(
+          fromOrder(
+            taker,
+            seq,
+            `${e.execId}-T`,
+            ExecType.Trade,
+            eventId,
+            e.transactTime,
+            e.seq,
+            e.qty,
+            e.price,
+          ),
+        );
       }
       return out;
     }
@@ -138,39 +178,54 @@ export const reportsFor = (
           : e.type === "OrderExpired"
             ? ExecType.Expired
             : ExecType.Replaced;
-      return o ? [fromOrder(o, eventId, t, eventId, e.transactTime, e.seq)] : [];
+      return o
+        ? [
+            fromOrder(
+              o,
+              seqs.lastAccountSeq(o.account) + 1,
+              eventId,
+              t,
+              eventId,
+              e.transactTime,
+              e.seq,
+              null,
+              null,
+            ),
+          ]
+        : [];
     }
     case "OrderRejected": {
       const o = e.orderId === null ? undefined : after(e.orderId);
-      const base: ReportDraft = o
-        ? fromOrder(o, eventId, ExecType.Rejected, eventId, e.transactTime, e.seq ?? null)
-        : {
-            account: e.account,
-            execId: eventId,
-            msgType: "8",
-            execType: ExecType.Rejected,
-            ordStatus: "8",
-            orderId: e.orderId,
-            clOrdId: e.clOrdId,
-            origClOrdId: null,
-            symbol: e.symbol,
-            side: e.side,
-            ordType: null,
-            price: null,
-            orderQty: null,
-            lastQty: null,
-            lastPx: null,
-            cumQty: 0,
-            leavesQty: 0,
-            notional: 0n,
-            rejectReason: null,
-            cxlRejResponseTo: null,
-            text: null,
-            transactTime: e.transactTime,
-            pairSeq: e.seq ?? null,
-            eventId,
-          };
-      return [{ ...base, clOrdId: e.clOrdId, rejectReason: e.reason, text: e.text }];
+      const account = o ? o.account : e.account;
+      return [
+        {
+          account,
+          accountSeq: seqs.lastAccountSeq(account) + 1,
+          execId: eventId,
+          msgType: "8",
+          execType: ExecType.Rejected,
+          ordStatus: o ? o.ordStatus : "8",
+          orderId: o ? o.orderId : e.orderId,
+          clOrdId: e.clOrdId,
+          origClOrdId: o ? o.origClOrdId : null,
+          symbol: o ? o.symbol : e.symbol,
+          side: o ? o.side : e.side,
+          ordType: o ? o.ordType : null,
+          price: o ? o.price : null,
+          orderQty: o ? o.orderQty : null,
+          lastQty: null,
+          lastPx: null,
+          cumQty: o ? o.cumQty : 0,
+          leavesQty: o ? o.leavesQty : 0,
+          notional: o ? o.notional : 0n,
+          rejectReason: e.reason,
+          cxlRejResponseTo: null,
+          text: e.text,
+          transactTime: e.transactTime,
+          pairSeq: e.seq ?? null,
+          eventId,
+        },
+      ];
     }
     case "CancelRejected":
     case "ReplaceRejected": {
@@ -178,6 +233,7 @@ export const reportsFor = (
       return [
         {
           account: e.account,
+          accountSeq: seqs.lastAccountSeq(e.account) + 1,
           execId: eventId,
           msgType: "9",
           execType: null,
@@ -207,18 +263,4 @@ export const reportsFor = (
     default:
       return [];
   }
-};
-
-/** Stamps drafts with each account's next sequence numbers; returns the reports and the new counters. */
-export const sequence = (
-  drafts: readonly ReportDraft[],
-  lastSeq: (account: string) => number,
-): { reports: ExecutionReport[]; counters: Map<string, number> } => {
-  const counters = new Map<string, number>();
-  const reports = drafts.map((d) => {
-    const next = (counters.get(d.account) ?? lastSeq(d.account)) + 1;
-    counters.set(d.account, next);
-    return { ...d, accountSeq: next };
-  });
-  return { reports, counters };
 };

@@ -3,7 +3,7 @@
 import { type Candle, tradeCandles } from "./candles.ts";
 import { type DepthDelta, pushDepthDeltas } from "./depth.ts";
 import type { EventEnvelope } from "./envelope.ts";
-import { type ExecutionReport, reportsFor, sequence } from "./executions.ts";
+import { type ExecutionReport, reportsFor } from "./executions.ts";
 import { type ExposureDelta, pushExposureDeltas } from "./open-exposure.ts";
 import { clOrdIdLinksOf, evolveOrder, type OrderView, orderIdsOf } from "./orders.ts";
 import {
@@ -93,8 +93,7 @@ export const project = (
   };
   // A re-applied matcher output changes no order: it must not report twice either.
   const replay = ids.length > 0 && orders.length === 0 && e.type !== "OrderRejected";
-  const drafts = replay ? none : reportsFor(env.eventId, e, afterOf);
-  const reports = drafts.length ? sequence(drafts, (a) => lookup.lastAccountSeq(a)).reports : none;
+  const reports = replay ? none : reportsFor(env.eventId, e, afterOf, lookup);
 
   if (e.type !== "TradeExecuted" || replay)
     return {

@@ -8,7 +8,7 @@ import type { Pending } from "../models/memory.ts";
 import type { OrderView } from "../models/orders.ts";
 import { orderIdsOf } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
-import { type CopyValue, copyLines, copyTextBuffer, TextCopyRows } from "./copy-rows.ts";
+import { copyLines, TextCopyRows } from "./copy-rows.ts";
 
 export type Queryable = Pick<PgClient, "query">;
 
@@ -169,28 +169,31 @@ export const ORDER_COLUMNS = [
   "updated_at",
 ] as const;
 
-const orderValues = (o: OrderView): CopyValue[] => [
-  o.orderId,
-  o.account,
-  o.symbol,
-  o.side,
-  o.clOrdId,
-  o.origClOrdId,
-  o.ordType,
-  o.tif,
-  o.price,
-  o.orderQty,
-  o.ordStatus,
-  o.cumQty,
-  o.leavesQty,
-  o.notional,
-  o.accepted,
-  o.replaced,
-  o.lastSeq,
-  o.text,
-  o.createdAt,
-  o.updatedAt,
-];
+/** An order's COPY line, in ORDER_COLUMNS order, field by field (no array of values per order). */
+const orderLine = (out: TextCopyRows, o: OrderView): void => {
+  out
+    .str(o.orderId)
+    .str(o.account)
+    .str(o.symbol)
+    .str(o.side)
+    .str(o.clOrdId)
+    .str(o.origClOrdId)
+    .str(o.ordType)
+    .str(o.tif)
+    .num(o.price)
+    .num(o.orderQty)
+    .str(o.ordStatus)
+    .num(o.cumQty)
+    .num(o.leavesQty)
+    .num(o.notional)
+    .value(o.accepted)
+    .value(o.replaced)
+    .num(o.lastSeq)
+    .str(o.text)
+    .num(o.createdAt)
+    .num(o.updatedAt)
+    .end();
+};
 
 const EXECUTION_COLUMNS = [
   "account",
@@ -272,17 +275,21 @@ export const encodePending = (
   loadedOrders: ReadonlySet<string>,
 ): Write[] => {
   const writes: Write[] = [];
-  const inserts: CopyValue[][] = [];
+  const inserts = new TextCopyRows();
+  let inserted = 0;
   const updates: OrderView[] = [];
   for (const o of p.orders.values()) {
     if (loadedOrders.has(o.orderId)) updates.push(o);
-    else inserts.push(orderValues(o));
+    else {
+      orderLine(inserts, o);
+      inserted++;
+    }
   }
-  if (inserts.length)
+  if (inserted)
     writes.push({
       copy: `${schema}.orders`,
       columns: ORDER_COLUMNS,
-      lines: copyTextBuffer(inserts),
+      lines: inserts.finish(),
     });
   if (updates.length) {
     const set = ORDER_COLUMNS.filter((c) => c !== "order_id")
@@ -370,22 +377,23 @@ export const encodePending = (
       values: [[...p.accountSeqs.keys()], [...p.accountSeqs.values()]],
     });
   }
-  if (p.trades.length)
+  if (p.trades.length) {
+    const tr = new TextCopyRows();
+    for (const x of p.trades)
+      tr.str(x.symbol)
+        .num(x.seq)
+        .str(x.execId)
+        .num(x.price)
+        .num(x.qty)
+        .str(x.aggressorSide)
+        .num(x.transactTime)
+        .end();
     writes.push({
       copy: `${schema}.trades`,
       columns: ["symbol", "seq", "exec_id", "price", "qty", "aggressor_side", "transact_time"],
-      lines: copyTextBuffer(
-        p.trades.map((x) => [
-          x.symbol,
-          x.seq,
-          x.execId,
-          x.price,
-          x.qty,
-          x.aggressorSide,
-          x.transactTime,
-        ]),
-      ),
+      lines: tr.finish(),
     });
+  }
   const pos = [...p.positions.values()];
   if (pos.length) {
     writes.push({
