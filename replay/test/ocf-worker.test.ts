@@ -208,6 +208,39 @@ describe("book from an OCF file on two threads = on one thread = the live matche
     expect(b.stateHash).toBe((await same(path, "USDJPY", { kind: "latest" })).stateHash);
   });
 
+  it("more tapes than are in flight, the engine's thread held up: the writer waits for free tapes, and a stop while it waits", async () => {
+    // ~14 tapes of one pair. Holding the engine's thread lets the writer fill every
+    // tape in flight and wait to be woken at a freed one (freeWakeSlot); the engine's
+    // thread itself waits to be woken at the fourth full tape (wakeSlot).
+    const long = buildSession({ n: 30_000, pairs: ["EURUSD"], seed: 17, captureEvery: 30_000 });
+    const path = await ocfFile(
+      "long",
+      long.steps.flatMap((s) => [s.input, ...s.outputs]),
+      "null",
+    );
+    const held = async (asOf: AsOf) => {
+      const hold = setTimeout(() => {
+        const until = performance.now() + 150;
+        while (performance.now() < until);
+      }, 1);
+      try {
+        return await same(path, "EURUSD", asOf);
+      } finally {
+        clearTimeout(hold);
+      }
+    };
+    const end = long.captures.at(-1)!;
+    const full = await held({ kind: "latest" });
+    expect(full.inputsApplied).toBeGreaterThan(20_000);
+    expect(full.stateHash).toBe(end.stateHash);
+    const early = await held({ kind: "seq", seq: 3_000 });
+    expect(early.lastSeq).toBeGreaterThanOrEqual(3_000);
+    expect(early.lastSeq).toBeLessThan(full.lastSeq);
+    const again = await bookFromOcf(path, "EURUSD", { kind: "latest" }, REFERENCE_CATALOG);
+    expect(again.workerStarted).toBe(false);
+    expect(again.stateHash).toBe(full.stateHash);
+  });
+
   it("duplicates, poison, non-ASCII ids and accounts, an entry larger than a tape's string area", async () => {
     const path = await ocfFile("troubled", troubled(), "null");
     // Twice per pair: the grown string area's message races the tape's hand-over.

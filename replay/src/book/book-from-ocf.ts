@@ -34,6 +34,7 @@ import { DISCARD_OUTPUTS } from "./discard-outputs.ts";
 import {
   applyTape,
   controlBytes,
+  freeWakeSlot,
   wakeSlot,
   K_POISON,
   KIND_OF_RECORD,
@@ -202,6 +203,7 @@ async function viaWorker(
   const controlBuffer = new SharedArrayBuffer(controlBytes(TAPES_IN_FLIGHT));
   const control = new Int32Array(controlBuffer);
   const wakeAt = wakeSlot(TAPES_IN_FLIGHT);
+  const freeWake = freeWakeSlot(TAPES_IN_FLIGHT);
   const { worker, started } = takeWorker();
   const grown = new Array<number>(TAPES_IN_FLIGHT).fill(0);
   let failure: Error | undefined;
@@ -314,7 +316,11 @@ async function viaWorker(
         break;
       }
       Atomics.store(control, c, TAPE_FREE);
-      Atomics.notify(control, c);
+      // A writer waiting for free tapes asked to be woken at this one (see freeWakeSlot).
+      if (Atomics.load(control, freeWake) === at + 1) {
+        Atomics.store(control, freeWake, 0);
+        Atomics.notify(control, freeWake);
+      }
     }
     return {
       records,
@@ -330,10 +336,10 @@ async function viaWorker(
   } finally {
     // A worker waiting for a free tape sees its tape stopped and ends the job; it is kept for the next rebuild once it has answered.
     Atomics.store(control, TAPE_CONTROL * TAPES_IN_FLIGHT, TAPE_STOP);
-    for (let t = 0; t < TAPES_IN_FLIGHT; t++) {
+    for (let t = 0; t < TAPES_IN_FLIGHT; t++)
       Atomics.store(control, TAPE_CONTROL * t, TAPE_STOPPED);
-      Atomics.notify(control, TAPE_CONTROL * t);
-    }
+    Atomics.store(control, freeWake, 0);
+    Atomics.notify(control, freeWake);
     while (posted && !ended && !exited) await wakeUp;
     worker.off("message", onMessage);
     worker.off("error", onError);

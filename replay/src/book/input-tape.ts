@@ -48,7 +48,8 @@ export interface TapeBuffers {
 }
 
 // Control array: per tape [state, entries, string areas grown], then the stop
-// flag, the worker's CPU µs at its end, and the wake slot (wakeSlot). States:
+// flag, the worker's CPU µs at its end, and the two wake slots (wakeSlot,
+// freeWakeSlot). States:
 export const TAPE_CONTROL = 3;
 export const TAPE_FREE = 0;
 export const TAPE_FULL = 1;
@@ -57,7 +58,7 @@ export const TAPE_END = 2;
 export const TAPE_STOP = 1;
 /** A tape state: the engine's thread ended the job early; the writer stops. */
 export const TAPE_STOPPED = 3;
-export const controlBytes = (tapes: number) => 4 * (TAPE_CONTROL * tapes + 3);
+export const controlBytes = (tapes: number) => 4 * (TAPE_CONTROL * tapes + 4);
 /**
  * Index of the wake slot: 0, or 1 + the tape whose hand-over should wake the
  * engine's thread (set by that thread before it waits). The writer notifies
@@ -66,6 +67,8 @@ export const controlBytes = (tapes: number) => 4 * (TAPE_CONTROL * tapes + 3);
  * a few tapes are full rather than at every tape.
  */
 export const wakeSlot = (tapes: number) => TAPE_CONTROL * tapes + 2;
+/** The writer's wake slot, the other way round: 1 + the tape whose freeing should wake a writer waiting for tapes. */
+export const freeWakeSlot = (tapes: number) => TAPE_CONTROL * tapes + 3;
 
 export const newTapeBuffers = (stringBytes = STRING_BYTES): TapeBuffers => ({
   i: new SharedArrayBuffer(TAPE_ENTRIES * STRIDE * 4),

@@ -24,6 +24,7 @@ import {
   type TapeBuffers,
   type TapeEnums,
   TapeWriter,
+  freeWakeSlot,
   wakeSlot,
 } from "./input-tape.ts";
 
@@ -123,11 +124,21 @@ function decode(
     limit = Math.min(2 * limit, TAPE_ENTRIES);
     tape.reset(tapes[at]!, limit);
   };
-  // The engine's thread frees tapes in turn; it marks them stopped when it ends early (no lost wake-up: the wait is on the value).
+  // The engine's thread frees tapes in turn; it marks them stopped when it ends early.
+  // Every tape is full here: ask to be woken once this one and the next are free
+  // (one wake-up per two tapes), or at a stop (which clears the slot: no lost wake-up).
+  const freeWake = freeWakeSlot(cfg.tapes.length);
   const waitFree = () => {
     for (let s = Atomics.load(control, TAPE_CONTROL * at); s !== TAPE_FREE; ) {
       if (s === TAPE_STOPPED || Atomics.load(control, stopAt) === TAPE_STOP) throw new Stopped();
-      Atomics.wait(control, TAPE_CONTROL * at, s);
+      const target = (at + 1) % tapes.length;
+      Atomics.store(control, freeWake, target + 1);
+      if (
+        Atomics.load(control, TAPE_CONTROL * at) === TAPE_FULL &&
+        Atomics.load(control, TAPE_CONTROL * target) === TAPE_FULL
+      )
+        Atomics.wait(control, freeWake, target + 1);
+      Atomics.store(control, freeWake, 0);
       s = Atomics.load(control, TAPE_CONTROL * at);
     }
   };
