@@ -10,7 +10,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchTracing, type ItemContext } from "../src/http/item-trace.ts";
+import { batchTracing, type ItemContext, passedOn } from "../src/http/item-trace.ts";
 
 // The service's global propagator is W3C (the SDK sets it); the same one, through infra's wrapper.
 beforeAll(() => {
@@ -67,11 +67,21 @@ describe("batch item trace context", () => {
     const traceOf = batchTracing(tracer)();
     for (const item of items) {
       const t = traceOf("place", item);
-      expect({ traceparent: t.traceparent, tracestate: t.tracestate }, JSON.stringify(item)).toEqual(
-        reference(tracer, item),
-      );
+      expect(
+        { traceparent: t.traceparent, tracestate: t.tracestate },
+        JSON.stringify(item),
+      ).toEqual(reference(tracer, item));
       expect(t.span.isRecording()).toBe(false);
     }
+  });
+
+  it("passes on only what the propagator would inject unchanged (headers may repeat)", () => {
+    const tp = `00-${T}-${S}-01`;
+    expect(passedOn(tp, undefined)).toEqual({ traceparent: tp, tracestate: null });
+    expect(passedOn(undefined, undefined)).toEqual({ traceparent: null, tracestate: null });
+    expect(passedOn([tp, tp], undefined)).toBeUndefined();
+    expect(passedOn(`${tp}, ${tp}`, undefined)).toBeUndefined();
+    expect(passedOn(tp, "vendor=a")).toBeUndefined();
   });
 
   it("with a real tracer, starts each item's span as a child of its traceparent", () => {

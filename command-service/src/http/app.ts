@@ -40,7 +40,7 @@ import {
   replaceSchema,
 } from "../commands/requests.ts";
 import { isUnavailable } from "../write/command-writer.ts";
-import { batchTracing } from "./item-trace.ts";
+import { batchTracing, NOOP_SPAN, passedOn, tracerIsReal } from "./item-trace.ts";
 
 /** Accounts the caller may trade for, comma-separated (set by the gateway after authentication). */
 export const ACCOUNTS_HEADER = "x-fxcore-accounts";
@@ -67,6 +67,7 @@ const errorBody = (code: string, message: string, details?: unknown) => ({
 
 const tracer = trace.getTracer("@fxcore/command-service");
 const itemTraces = batchTracing(tracer);
+const spansReal = tracerIsReal(tracer);
 
 // Batch items are validated here, one by one, with the options Fastify's
 // validator has for the single endpoints (so an item's 400 says what the
@@ -233,40 +234,46 @@ export function buildApp(o: AppOptions): FastifyInstance {
       count(kind, "refused");
       return reply;
     }
-    const parent = propagation.extract(context.active(), req.headers);
     const started = performance.now();
-    return tracer.startActiveSpan(
-      `command ${kind}`,
-      { kind: SpanKind.SERVER },
-      parent,
-      async (span) => {
-        try {
-          const carrier: Record<string, string> = {};
-          propagation.inject(context.active(), carrier);
-          const corr = req.headers[CORRELATION_HEADER];
-          const answer = await exec({
-            correlationId: typeof corr === "string" && corr !== "" ? corr : uuidV7(),
-            traceparent:
-              carrier.traceparent ?? (req.headers.traceparent as string | undefined) ?? null,
-            tracestate:
-              carrier.tracestate ?? (req.headers.tracestate as string | undefined) ?? null,
-            receivedAtNs,
-          });
-          const rejected =
-            answer.report !== null &&
-            (answer.report.msgType === "9" || answer.report.ordStatus === "8");
-          count(kind, answer.resent ? "resent" : rejected ? "rejected" : "accepted");
-          return reply.code(200).type("application/json").send(answerJson(answer));
-        } catch (e) {
-          count(kind, isUnavailable(e) ? "unavailable" : "error");
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
-          throw e;
-        } finally {
-          timers[kind].observe((performance.now() - started) / 1000);
-          span.end();
-        }
-      },
-    );
+    const corr = req.headers[CORRELATION_HEADER];
+    const correlationId = typeof corr === "string" && corr !== "" ? corr : uuidV7();
+    const answered = async (ctx: RequestContext, span: Span) => {
+      try {
+        const answer = await exec(ctx);
+        const rejected =
+          answer.report !== null &&
+          (answer.report.msgType === "9" || answer.report.ordStatus === "8");
+        count(kind, answer.resent ? "resent" : rejected ? "rejected" : "accepted");
+        return reply.code(200).type("application/json").send(answerJson(answer));
+      } catch (e) {
+        count(kind, isUnavailable(e) ? "unavailable" : "error");
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+        throw e;
+      } finally {
+        timers[kind].observe((performance.now() - started) / 1000);
+        span.end();
+      }
+    };
+    // No real spans: the gateway's context passed on as is, no span or active context per request.
+    const plain = spansReal()
+      ? undefined
+      : passedOn(req.headers.traceparent, req.headers.tracestate);
+    if (plain !== undefined) return answered({ correlationId, ...plain, receivedAtNs }, NOOP_SPAN);
+    const parent = propagation.extract(context.active(), req.headers);
+    return tracer.startActiveSpan(`command ${kind}`, { kind: SpanKind.SERVER }, parent, (span) => {
+      const carrier: Record<string, string> = {};
+      propagation.inject(context.active(), carrier);
+      return answered(
+        {
+          correlationId,
+          traceparent:
+            carrier.traceparent ?? (req.headers.traceparent as string | undefined) ?? null,
+          tracestate: carrier.tracestate ?? (req.headers.tracestate as string | undefined) ?? null,
+          receivedAtNs,
+        },
+        span,
+      );
+    });
   };
 
   app.post<{ Body: PlaceRequest }>("/orders", { schema: { body: placeSchema } }, (req, reply) =>
