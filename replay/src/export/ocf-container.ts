@@ -180,6 +180,7 @@ export function openOcfFile(path: string, bufferBytes = 512 << 10): OcfFileReade
     if (n === 0) eof = true;
     end += n;
   };
+  const inflate = blockInflater();
   try {
     for (;;) {
       const h = parseHeader(buf.subarray(start, end));
@@ -213,7 +214,7 @@ export function openOcfFile(path: string, bufferBytes = 512 << 10): OcfFileReade
         }
         const raw = buf.subarray(size.pos, blockEnd);
         start = blockEnd + SYNC_BYTES;
-        return { count: count.value, data: codec === "deflate" ? inflateRawSync(raw) : raw };
+        return { count: count.value, data: codec === "deflate" ? inflate(raw) : raw };
       }
       if (eof) {
         if (start < end) throw new Error("truncated OCF block");
@@ -230,7 +231,23 @@ export function openOcfFile(path: string, bufferBytes = 512 << 10): OcfFileReade
  * per record and gained no wall time.)
  */
 async function* inflated(source: AsyncGenerator<OcfBlock>): AsyncGenerator<OcfBlock> {
-  for await (const { count, data } of source) yield { count, data: inflateRawSync(data) };
+  const inflate = blockInflater();
+  for await (const { count, data } of source) yield { count, data: inflate(data) };
+}
+
+/**
+ * Inflates a file's blocks with an output chunk larger than the last block
+ * inflated (a power of two, 64 KiB to 8 MiB): zlib's default 16 KiB chunks
+ * cut our ~64 KiB blocks into five pieces joined by a copy, ~25% of the
+ * inflate's CPU on the bench's file.
+ */
+function blockInflater(): (raw: Buffer) => Buffer {
+  let chunkSize = 64 << 10;
+  return (raw) => {
+    const out = inflateRawSync(raw, { chunkSize });
+    while (out.length >= chunkSize && chunkSize < 8 << 20) chunkSize *= 2;
+    return out;
+  };
 }
 
 function parseHeader(
