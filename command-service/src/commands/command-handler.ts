@@ -485,8 +485,10 @@ export class CommandHandler {
   #writeRequest(w: WriteSpec, id: string, bytes: Buffer, reportText: string): WriteRequest {
     const answer = storedAnswerJson(reportText, w.orderId);
     const expiry = expiryOf(w.event);
+    // One object shape per command (no spreads): absent fields are undefined,
+    // which JSON.stringify leaves out of the stored metadata as before.
     const request: WriteRequest = {
-      ...(expiry === null ? {} : { expiry }),
+      expiry: expiry ?? undefined,
       claim: {
         account: w.account,
         clOrdId: w.clOrdId,
@@ -511,8 +513,8 @@ export class CommandHandler {
               clOrdId: w.clOrdId,
               account: w.account,
               receivedAtNs: w.ctx.receivedAtNs.toString(),
-              ...(w.ctx.traceparent === null ? {} : { traceparent: w.ctx.traceparent }),
-              ...(w.ctx.tracestate === null ? {} : { tracestate: w.ctx.tracestate }),
+              traceparent: w.ctx.traceparent ?? undefined,
+              tracestate: w.ctx.tracestate ?? undefined,
             },
             publish: { topic: this.#d.topic, key: w.event.symbol },
           },
