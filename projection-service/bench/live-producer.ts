@@ -3,6 +3,7 @@
 // event loop so the projection in the main thread cannot delay the pacing.
 // Reports, per tick, the wall-clock time just before the send and the ids of
 // the OrderAccepted events in it.
+import { readlinkSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { createKafka, createProducer } from "@fxcore/infra";
 
@@ -21,7 +22,13 @@ export interface LiveProducerInput {
 
 export type LiveProducerMessage =
   | { readonly type: "sent"; readonly at: number; readonly ids: readonly string[] }
-  | { readonly type: "done"; readonly seconds: number; readonly lateTicks: number };
+  | {
+      readonly type: "done";
+      readonly seconds: number;
+      readonly lateTicks: number;
+      /** This thread's Linux thread id (the bench leaves it out of the projection's per-thread CPU); null where unknown. */
+      readonly tid: string | null;
+    };
 
 const input = workerData as LiveProducerInput;
 const now = () => performance.timeOrigin + performance.now();
@@ -53,6 +60,18 @@ for (let i = 0, tick = 0; i < input.inputs.length; i += perTick, tick++) {
 }
 const seconds = (performance.now() - start) / 1000;
 await producer.disconnect();
-parentPort?.postMessage({ type: "done", seconds, lateTicks: late } satisfies LiveProducerMessage);
+const tid = (() => {
+  try {
+    return readlinkSync("/proc/thread-self").split("/").pop() ?? null;
+  } catch {
+    return null;
+  }
+})();
+parentPort?.postMessage({
+  type: "done",
+  seconds,
+  lateTicks: late,
+  tid,
+} satisfies LiveProducerMessage);
 // Stay alive until the main thread has read this thread's CPU (worker.cpuUsage()).
 await new Promise((r) => parentPort?.once("message", r));

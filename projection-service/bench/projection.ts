@@ -22,7 +22,7 @@
 // and transactions per batch.
 // Real local infra (npm run infra:up); env KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
 // DATABASE_URL default to its ports. A fresh database per phase, dropped after.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { Worker } from "node:worker_threads";
 import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
@@ -142,9 +142,42 @@ const cpuSince = (before: Map<number, number>, after: Map<number, number>) => {
   return s;
 };
 
+/** CPU seconds per thread name of this process (/proc/self/task; empty where unreadable). */
+const threadCpu = (): Map<string, number> => {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync("/proc/self/task");
+  } catch {}
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(`${name}#${tid}`, (Number(f[11]) + Number(f[12])) / ticksPerSecond);
+    } catch {}
+  }
+  return out;
+};
+const byThreadName = (
+  before: Map<string, number>,
+  after: Map<string, number>,
+  leaveOut: string | null,
+) => {
+  const out = new Map<string, number>();
+  for (const [k, t] of after) {
+    const at = k.lastIndexOf("#");
+    if (k.slice(at + 1) === leaveOut) continue;
+    const name = k.slice(0, at);
+    out.set(name, (out.get(name) ?? 0) + t - (before.get(k) ?? 0));
+  }
+  return out;
+};
+
 /** Starts a measurement: call the result at the end of the phase for its CPU line. */
 const measure = async (p: Phase) => {
   const pg0 = await backendCpu(p);
+  const threads0 = threadCpu();
   const cpu0 = process.cpuUsage();
   const main0 = process.threadCpuUsage();
   const s0 = p.counts.statements;
@@ -154,9 +187,11 @@ const measure = async (p: Phase) => {
     batches: number,
     what: string,
     excluded = { user: 0, system: 0 },
+    excludedTid: string | null = null,
   ) => {
     const all = process.cpuUsage(cpu0);
     const main = process.threadCpuUsage(main0);
+    const threads = byThreadName(threads0, threadCpu(), excludedTid);
     const cpu = { user: all.user - excluded.user, system: all.system - excluded.system };
     const pgSecs = cpuSince(pg0, await backendCpu(p));
     const us = (secs: number) => ((secs * 1e6) / events).toFixed(1);
@@ -164,6 +199,12 @@ const measure = async (p: Phase) => {
     console.log(
       `  CPU per event: ${what} ${us((cpu.user + cpu.system) / 1e6)} µs (its main thread ${us((main.user + main.system) / 1e6)}), Postgres backends ${us(pgSecs)} µs; ` +
         `${batches} batches, ${(events / Math.max(1, batches)).toFixed(0)} events/batch, ${(statements / Math.max(1, batches)).toFixed(1)} statements/batch (${p.counts.commits - c0} commits)`,
+    );
+    // /proc ticks are 10 ms. Worker threads: the audit thread (live, the
+    // producer thread is left out by its id); V8's helper threads (GC, JIT)
+    // serve every isolate of the process, the producer's included.
+    console.log(
+      `    by thread: main ${us(threads.get("MainThread") ?? 0)}, audit thread ${us(threads.get("WorkerThread") ?? 0)}, V8 helper threads (GC, JIT) ${us(threads.get("V8Worker") ?? 0)} µs`,
     );
   };
 };
@@ -320,7 +361,7 @@ console.log(
   const deadline = performance.now() + 120_000;
   while (applied < events.length && performance.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));
-  await done(events.length, batches, "projection", producerCpu);
+  await done(events.length, batches, "projection", producerCpu, sent.tid);
   console.log(
     `  producer thread (not the projection): ${((producerCpu.user + producerCpu.system) / events.length).toFixed(1)} µs CPU per event`,
   );
