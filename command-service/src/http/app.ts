@@ -96,6 +96,9 @@ export function buildApp(o: AppOptions): FastifyInstance {
     ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
     // Two info lines per request would dominate at command rates; metrics count them instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (pino serializes its bindings each time):
+    // nothing logs through req.log here; errors go to app.log.
+    childLoggerFactory: (logger) => logger,
     // Validation problems are reported all at once.
     ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   });
