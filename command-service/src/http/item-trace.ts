@@ -1,5 +1,7 @@
-// The trace context a batch item's command carries on: a SERVER span
-// continuing the item's traceparent, injected back as the event's context.
+// The trace context a command carries on (a batch item's or a single
+// request's): a SERVER span continuing the caller's traceparent, injected back
+// as the event's context; or, when no spans are recorded, the caller's context
+// passed on as is (ADR 049).
 import {
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
