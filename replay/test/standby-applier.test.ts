@@ -97,4 +97,30 @@ describe("IdWindow", () => {
       expect(w.addIfAbsent(b, 0, b.length)).toBe(want);
     }
   });
+
+  it("is exact across table rebuilds: windows of 1, 3 and 100, ids inside larger buffers, entries left by evicted ids", () => {
+    for (const [size, space] of [
+      [1, 3],
+      [3, 8],
+      [100, 130],
+      [100, 1_000],
+    ] as const) {
+      const w = new IdWindow(size);
+      const ring: string[] = [];
+      let seed = size * 31 + space;
+      for (let i = 0; i < 30 * size + 3_000; i++) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        const n = seed % space;
+        const id =
+          n % 7 === 0 ? `ü-${n}` : n % 11 === 0 ? `long-${"z".repeat(45)}-${n}` : uuidFrom(1, n);
+        const want = !ring.includes(id);
+        if (want) {
+          ring.push(id);
+          if (ring.length > size) ring.shift();
+        }
+        const b = Buffer.from(`<<${id}>>`);
+        expect(w.addIfAbsent(b, 2, b.length - 2), `window ${size}, step ${i}, ${id}`).toBe(want);
+      }
+    }
+  });
 });

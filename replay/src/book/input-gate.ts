@@ -74,8 +74,14 @@ const SLOT_WORDS = SLOT / 4;
 
 /**
  * The last `size` distinct ids (oldest evicted first), keyed by their UTF-8
- * bytes: a ring of slots and an open-addressing table over it (linear
- * probing, backward-shift deletion), short ids kept as words. Ids longer than a slot keep a copy.
+ * bytes: a ring of slots (short ids kept as words, longer ones as a copy) and
+ * an open-addressing table over it (linear probing) whose entries are never
+ * deleted one by one (ADR 107). An entry is a hash tag and a slot: it counts
+ * only if the slot's current id has the same hash and bytes, so an entry left
+ * behind by an evicted id can only point at a live id equal to the one looked
+ * up (a right answer). Every `size` insertions the table is rebuilt from the
+ * ring, which keeps it at most half full: no probe and no shift to delete the
+ * oldest id (they were ~25% of the window's time, cache misses mostly).
  * Ids with non-ASCII bytes are normalised through a JS string first, so two
  * byte sequences that decode to the same string are the same id, as in
  * PartitionMatcher's Set<string>.
@@ -87,24 +93,34 @@ export class IdWindow {
   readonly #len: Int32Array;
   readonly #hash: Int32Array;
   readonly #long: (Buffer | undefined)[];
+  /** Entries: the hash's bits above the slot field, and slot + 1 (0: empty). */
   readonly #table: Int32Array;
   readonly #mask: number;
+  readonly #slotMask: number;
   #count = 0;
   #next = 0;
+  /** Insertions until the next rebuild of the table. */
+  #untilRebuild: number;
   // A little-endian view of the last buffer seen (the decode worker passes one block buffer for many ids).
   #viewOf: Buffer | undefined;
   #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   constructor(size: number) {
+    if (!(size >= 1 && size < 2 ** 24)) throw new RangeError(`dedupe window of ${size}`);
     this.#size = size;
     this.#words = new Int32Array(size * SLOT_WORDS);
     this.#len = new Int32Array(size);
     this.#hash = new Int32Array(size);
     this.#long = new Array(size).fill(undefined);
+    let slotMask = 1;
+    while (slotMask <= size) slotMask = slotMask * 2 + 1;
+    this.#slotMask = slotMask;
+    // At most size live + size left behind between rebuilds: a table of 4 x size is at most half full.
     let cap = 1;
-    while (cap < size * 2) cap *= 2;
-    this.#table = new Int32Array(cap * 2);
+    while (cap < size * 4) cap *= 2;
+    this.#table = new Int32Array(cap);
     this.#mask = cap - 1;
+    this.#untilRebuild = size;
   }
 
   /** True when the id was not in the window (and is now its newest entry). */
@@ -150,28 +166,32 @@ export class IdWindow {
         return this.addIfAbsent(canonical, 0, canonical.length);
       }
     }
-    // Table entries are (hash, slot + 1) pairs: a probe reads one place.
     const table = this.#table;
     const mask = this.#mask;
+    const slotMask = this.#slotMask;
+    const tag = h & ~slotMask;
     const words = this.#words;
-    for (let t = h & mask; ; t = (t + 1) & mask) {
-      const e = table[2 * t + 1]!;
+    let t = h & mask;
+    for (; ; t = (t + 1) & mask) {
+      const e = table[t]!;
       if (e === 0) break;
-      if (table[2 * t] !== h || this.#len[e - 1] !== len) continue;
+      if ((e & ~slotMask) !== tag) continue;
+      const s = (e & slotMask) - 1;
+      if (this.#hash[s] !== h || this.#len[s] !== len) continue;
       if (!short) {
-        if (this.#long[e - 1]!.equals(buf.subarray(start, end))) return false;
+        if (this.#long[s]!.equals(buf.subarray(start, end))) return false;
         continue;
       }
       // Whole words straight from the id's bytes (just read, still in a cache), then the padded tail.
-      const o = (e - 1) * SLOT_WORDS;
+      const o = s * SLOT_WORDS;
       let j = 0;
       while (j < k && words[o + j] === view.getInt32(start + 4 * j, true)) j++;
       if (j === k && (k * 4 === len || words[o + k] === tail)) return false;
     }
-    if (this.#count === this.#size) this.#evict(this.#next);
-    else this.#count++;
+    // Absent: the oldest slot (when full) takes it; its old entry stays behind until the rebuild.
+    if (this.#count < this.#size) this.#count++;
     const slot = this.#next;
-    this.#next = (slot + 1) % this.#size;
+    this.#next = slot + 1 === this.#size ? 0 : slot + 1;
     this.#hash[slot] = h;
     this.#len[slot] = len;
     if (short) {
@@ -182,30 +202,24 @@ export class IdWindow {
     } else {
       this.#long[slot] = Buffer.from(buf.subarray(start, end));
     }
-    let t = h & mask;
-    while (table[2 * t + 1] !== 0) t = (t + 1) & mask;
-    table[2 * t] = h;
-    table[2 * t + 1] = slot + 1;
+    if (--this.#untilRebuild === 0) this.#rebuild();
+    else table[t] = tag | (slot + 1);
     return true;
   }
 
-  /** Removes a slot's entry from the table, shifting later entries of its probe run back. */
-  #evict(slot: number): void {
+  /** The table again from the ring's live ids only (every `size` insertions). */
+  #rebuild(): void {
     const table = this.#table;
     const mask = this.#mask;
-    let t = this.#hash[slot]! & mask;
-    while (table[2 * t + 1] !== slot + 1) t = (t + 1) & mask;
-    let hole = t;
-    for (let j = (hole + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
-      const home = table[2 * j]! & mask;
-      // Move j into the hole unless its home lies cyclically in (hole, j].
-      const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
-      if (!inRange) {
-        table[2 * hole] = table[2 * j]!;
-        table[2 * hole + 1] = table[2 * j + 1]!;
-        hole = j;
-      }
+    const slotMask = this.#slotMask;
+    const hash = this.#hash;
+    table.fill(0);
+    for (let s = 0; s < this.#count; s++) {
+      const h = hash[s]!;
+      let t = h & mask;
+      while (table[t] !== 0) t = (t + 1) & mask;
+      table[t] = (h & ~slotMask) | (s + 1);
     }
-    table[2 * hole + 1] = 0;
+    this.#untilRebuild = this.#size;
   }
 }
