@@ -22,6 +22,8 @@
 //             batches), BENCH_IN_FLIGHT / BENCH_HTTP_BATCH requests in flight
 //             over BENCH_BATCH_CONNECTIONS (8) connections; commands/s counts
 //             individually accepted orders.
+// BENCH_SERVICE_NODE_FLAGS (e.g. "--trace-gc-nvp --minor-ms") adds Node/V8
+// flags to the service processes of http and batch, for A/B runs.
 // Each scenario also prints CPU µs per command of the service process, the
 // load generator and the database's Postgres backends (the signal that holds
 // on a busy machine). The relay is not running: publishing is measured by the
@@ -75,6 +77,12 @@ const order = (): PlaceRequest => {
   };
 };
 
+// Node/V8 flags for the service processes, for A/B runs of runtime settings
+// (ADR 100); none by default: the service runs as deployed (the image's CMD).
+const serviceFlags = (process.env.BENCH_SERVICE_NODE_FLAGS ?? "")
+  .split(" ")
+  .filter((f) => f !== "");
+
 /** The service as deployed: src/main.ts with `workers` API processes; resolves once all listen. */
 async function startService(databaseUrl: string, port: number, workers: number) {
   const profile = process.env.BENCH_CPU_PROFILE;
@@ -90,7 +98,7 @@ async function startService(databaseUrl: string, port: number, workers: number) 
       SESSION_CLOCK: "off",
       LOG_LEVEL: "warn",
     },
-    execArgv: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
+    execArgv: [...serviceFlags, ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   await new Promise<void>((resolve, reject) => {
