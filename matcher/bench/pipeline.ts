@@ -36,7 +36,6 @@ import { acquireInfra } from "@fxcore/infra/local";
 import { createSerde, type Envelope } from "@fxcore/schemas";
 import * as hdr from "hdr-histogram-js";
 import type { KafkaMessage } from "kafkajs";
-import { MATCHER_NODE_FLAGS } from "../src/node-flags.ts";
 import { MATCHER_OUTPUT_TYPES } from "../src/partition-matcher.ts";
 import { type SpawnedMatcher, spawnMatcher } from "../src/testing/spawn-matcher.ts";
 import { generateInputs } from "../test/support/input-stream.ts";
@@ -490,7 +489,7 @@ console.log(
   `infra: ${infra.source}; broker pid ${BROKER ?? "not found"} (${brokerJvmFlags()}); throughput ${COMMANDS} commands; latency at ${RATE}/s for ${SECONDS}s after ${WARMUP_SECONDS}s of warm-up`,
 );
 console.log(
-  `settings: generator linger ${LINGER_MS} ms, ≤ ${MAX_PER_SEND} inputs per send, acks=all, idempotent; matcher (production defaults, ADR 090/091/102; node ${MATCHER_NODE_FLAGS.join(" ")}${MATCHER_NODE_OPTIONS?.length ? ` then ${MATCHER_NODE_OPTIONS.join(" ")}` : ""}): group commit (one transaction in flight per partition, the next takes every slice applied meanwhile), ≤ ${process.env.MATCHER_MAX_TXN_INPUTS ?? 5000} inputs per transaction, ≥ ${process.env.MATCHER_TXN_INTERVAL_MS ?? 15} ms between transaction starts unless one is full, record batches ≤ 900 kB, 256 inputs per event-loop turn, input consumer maxWaitTimeInMs 500 / minBytes 1 / 4 MiB per partition, read_committed; snapshots every ${process.env.MATCHER_SNAPSHOT_EVERY ?? 100_000} inputs, encoded in slices; output consumer read_committed, maxWaitTimeInMs 100 (throughput: 50)`,
+  `settings: generator linger ${LINGER_MS} ms, ≤ ${MAX_PER_SEND} inputs per send, acks=all, idempotent; matcher (production defaults, ADR 090/091${MATCHER_NODE_OPTIONS?.length ? `; node ${MATCHER_NODE_OPTIONS.join(" ")}` : ""}): group commit (one transaction in flight per partition, the next takes every slice applied meanwhile), ≤ ${process.env.MATCHER_MAX_TXN_INPUTS ?? 5000} inputs per transaction, ≥ ${process.env.MATCHER_TXN_INTERVAL_MS ?? 15} ms between transaction starts unless one is full, record batches ≤ 900 kB, 256 inputs per event-loop turn, input consumer maxWaitTimeInMs 500 / minBytes 1 / 4 MiB per partition, read_committed; snapshots every ${process.env.MATCHER_SNAPSHOT_EVERY ?? 100_000} inputs, encoded in slices; output consumer read_committed, maxWaitTimeInMs 100 (throughput: 50)`,
 );
 let port = 18_540;
 for (const partitions of PARTITIONS) {

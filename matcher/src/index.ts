@@ -1,7 +1,6 @@
 // @fxcore/matcher: the partitioned Kafka worker around the domain engine.
 export { homePairsOf, matcherConfigSpec } from "./matcher-config.ts";
 export { createMatcherMetrics, type MatcherMetrics } from "./matcher-metrics.ts";
-export { MATCHER_NODE_FLAGS } from "./node-flags.ts";
 export { type MatcherWorkerOptions, type RunningMatcher, startMatcher } from "./matcher-worker.ts";
 export {
   COMMAND_SIDE_OUTCOMES,

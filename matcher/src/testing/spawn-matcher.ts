@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MATCHER_NODE_FLAGS } from "../node-flags.ts";
 
 // "@fxcore/matcher/testing": the matcher as a child process on per-suite
 // topics, the way tests (and benchmarks) run it: real process, real Kafka,
@@ -30,7 +29,7 @@ export interface SpawnMatcherOptions {
    * LOG_LEVEL …). Defaults for tests: MATCHER_SESSION_TIMEOUT_MS 6000, MATCHER_HEARTBEAT_MS 500, LOG_LEVEL info.
    */
   readonly env?: Readonly<Record<string, string>>;
-  /** Node flags after the deployed MATCHER_NODE_FLAGS (a later flag wins), e.g. ["--cpu-prof"]. */
+  /** Node flags before the script, e.g. ["--cpu-prof"]. */
   readonly nodeArgs?: readonly string[];
 }
 
@@ -46,7 +45,7 @@ export interface SpawnedMatcher {
 }
 
 export function spawnMatcher(o: SpawnMatcherOptions): SpawnedMatcher {
-  const child = spawn(process.execPath, [...MATCHER_NODE_FLAGS, ...(o.nodeArgs ?? []), MAIN], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), MAIN], {
     env: {
       ...process.env,
       LOG_LEVEL: "info",
