@@ -131,40 +131,27 @@ export const reportsFor = (
     }
     case "TradeExecuted": {
       const out: ExecutionReport[] = [];
-      const maker = after(e.makerOrderId);
-      if (maker)
-        out.push(
-          fromOrder(
-            maker,
-            seqs.lastAccountSeq(maker.account) + 1,
-            `${e.execId}-M`,
-            ExecType.Trade,
-            eventId,
-            e.transactTime,
-            e.seq,
-            e.qty,
-            e.price,
-          ),
+      const fill = (o: OrderView, accountSeq: number, side: "M" | "T"): ExecutionReport =>
+        fromOrder(
+          o,
+          accountSeq,
+          `${e.execId}-${side}`,
+          ExecType.Trade,
+          eventId,
+          e.transactTime,
+          e.seq,
+          e.qty,
+          e.price,
         );
+      const maker = after(e.makerOrderId);
+      if (maker) out.push(fill(maker, seqs.lastAccountSeq(maker.account) + 1, "M"));
       const taker = after(e.takerOrderId);
       if (taker) {
         const seq =
           maker && maker.account === taker.account
             ? out[0]!.accountSeq + 1
             : seqs.lastAccountSeq(taker.account) + 1;
-        out.push(
-          fromOrder(
-            taker,
-            seq,
-            `${e.execId}-T`,
-            ExecType.Trade,
-            eventId,
-            e.transactTime,
-            e.seq,
-            e.qty,
-            e.price,
-          ),
-        );
+        out.push(fill(taker, seq, "T"));
       }
       return out;
     }
