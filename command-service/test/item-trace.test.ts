@@ -10,7 +10,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchTracing, type ItemContext, passedOn } from "../src/http/item-trace.ts";
+import { commandTracing, type ItemContext, passedOn } from "../src/http/item-trace.ts";
 
 // The service's global propagator is W3C (the SDK sets it); the same one, through infra's wrapper.
 beforeAll(() => {
@@ -31,8 +31,8 @@ const reference = (tracer: Tracer, item: ItemContext) => {
   const carrier: Record<string, string> = {};
   propagation.inject(trace.setSpan(parent, span), carrier);
   return {
-    traceparent: carrier.traceparent ?? item.traceparent ?? null,
-    tracestate: carrier.tracestate ?? item.tracestate ?? null,
+    traceparent: carrier.traceparent ?? (item.traceparent as string | undefined) ?? null,
+    tracestate: carrier.tracestate ?? (item.tracestate as string | undefined) ?? null,
   };
 };
 
@@ -64,7 +64,7 @@ const items: ItemContext[] = [
 describe("batch item trace context", () => {
   it("without a tracer provider, gives every item the context the span-and-inject path gives", () => {
     const tracer = trace.getTracer("item-trace-test");
-    const traceOf = batchTracing(tracer)();
+    const traceOf = commandTracing(tracer)();
     for (const item of items) {
       const t = traceOf("place", item);
       expect(
@@ -72,6 +72,9 @@ describe("batch item trace context", () => {
         JSON.stringify(item),
       ).toEqual(reference(tracer, item));
       expect(t.span.isRecording()).toBe(false);
+      if (passedOn(item.traceparent, item.tracestate) !== undefined) {
+        expect(t.context).toBe(ROOT_CONTEXT);
+      }
     }
   });
 
@@ -103,10 +106,12 @@ describe("batch item trace context", () => {
         throw new Error("not used");
       }) as Tracer["startActiveSpan"],
     };
-    const tracing = batchTracing(tracer);
+    const tracing = commandTracing(tracer);
     const first = tracing()("place", { traceparent: `00-${T}-${S}-01` });
     expect(first.traceparent).toMatch(new RegExp(`^00-${T}-[0-9a-f]{16}-01$`));
     expect(first.traceparent).not.toBe(`00-${T}-${S}-01`);
+    // The command runs under its span (log lines carry its ids).
+    expect(trace.getSpan(first.context)).toBe(first.span);
     // Once a provider is seen, later batches do not probe again.
     const before = started;
     const traceOf = tracing();

@@ -3,14 +3,7 @@
 // { "error": { "code": "...", "message": "...", "details"?: [...] } }.
 import type { TimestampNs } from "@fxcore/domain";
 import { Counter, Histogram, type Logger, type Registry } from "@fxcore/infra";
-import {
-  context,
-  propagation,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from "@opentelemetry/api";
+import { context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import Fastify, {
   LogController,
@@ -40,7 +33,7 @@ import {
   replaceSchema,
 } from "../commands/requests.ts";
 import { isUnavailable } from "../write/command-writer.ts";
-import { batchTracing, NOOP_SPAN, passedOn, tracerIsReal } from "./item-trace.ts";
+import { commandTracing, type ItemContext, NOOP_SPAN } from "./item-trace.ts";
 
 /** Accounts the caller may trade for, comma-separated (set by the gateway after authentication). */
 export const ACCOUNTS_HEADER = "x-fxcore-accounts";
@@ -66,8 +59,7 @@ const errorBody = (code: string, message: string, details?: unknown) => ({
 });
 
 const tracer = trace.getTracer("@fxcore/command-service");
-const itemTraces = batchTracing(tracer);
-const spansReal = tracerIsReal(tracer);
+const commandTraces = commandTracing(tracer);
 
 // Batch items are validated here, one by one, with the options Fastify's
 // validator has for the single endpoints (so an item's 400 says what the
@@ -239,10 +231,16 @@ export function buildApp(o: AppOptions): FastifyInstance {
     }
     const started = performance.now();
     const corr = req.headers[CORRELATION_HEADER];
-    const correlationId = typeof corr === "string" && corr !== "" ? corr : uuidV7();
-    const answered = async (ctx: RequestContext, span: Span) => {
+    // The same trace rule as a batch item's; a real span is active while the command runs.
+    const t = commandTraces()(kind, req.headers as ItemContext);
+    const answered = async () => {
       try {
-        const answer = await exec(ctx);
+        const answer = await exec({
+          correlationId: typeof corr === "string" && corr !== "" ? corr : uuidV7(),
+          traceparent: t.traceparent,
+          tracestate: t.tracestate,
+          receivedAtNs,
+        });
         const rejected =
           answer.report !== null &&
           (answer.report.msgType === "9" || answer.report.ordStatus === "8");
@@ -250,33 +248,14 @@ export function buildApp(o: AppOptions): FastifyInstance {
         return reply.code(200).type("application/json").send(answerJson(answer));
       } catch (e) {
         count(kind, isUnavailable(e) ? "unavailable" : "error");
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+        t.span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
         throw e;
       } finally {
         timers[kind].observe((performance.now() - started) / 1000);
-        span.end();
+        t.span.end();
       }
     };
-    // No real spans: the gateway's context passed on as is, no span or active context per request.
-    const plain = spansReal()
-      ? undefined
-      : passedOn(req.headers.traceparent, req.headers.tracestate);
-    if (plain !== undefined) return answered({ correlationId, ...plain, receivedAtNs }, NOOP_SPAN);
-    const parent = propagation.extract(context.active(), req.headers);
-    return tracer.startActiveSpan(`command ${kind}`, { kind: SpanKind.SERVER }, parent, (span) => {
-      const carrier: Record<string, string> = {};
-      propagation.inject(context.active(), carrier);
-      return answered(
-        {
-          correlationId,
-          traceparent:
-            carrier.traceparent ?? (req.headers.traceparent as string | undefined) ?? null,
-          tracestate: carrier.tracestate ?? (req.headers.tracestate as string | undefined) ?? null,
-          receivedAtNs,
-        },
-        span,
-      );
-    });
+    return t.span === NOOP_SPAN ? answered() : context.with(t.context, answered);
   };
 
   app.post<{ Body: PlaceRequest }>("/orders", { schema: { body: placeSchema } }, (req, reply) =>
@@ -306,7 +285,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
       const items = _req.body.items;
       const answers = new Array<string>(items.length);
       const runs: { index: number; command: BatchCommand; ctx: RequestContext; span: Span }[] = [];
-      const traceOf = itemTraces();
+      const traceOf = commandTraces();
       for (let i = 0; i < items.length; i++) {
         const item = items[i];
         if (!validItem(item)) {

@@ -3,6 +3,7 @@
 // as the event's context; or, when no spans are recorded, the caller's context
 // passed on as is (ADR 049).
 import {
+  type Context,
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   propagation,
@@ -15,6 +16,8 @@ import {
 
 export interface ItemTrace {
   readonly span: Span;
+  /** The span's context, to run the command under (log lines carry its ids); ROOT_CONTEXT when passed on. */
+  readonly context: Context;
   readonly traceparent: string | null;
   readonly tracestate: string | null;
 }
@@ -53,32 +56,42 @@ export const passedOn = (
     ? { traceparent: (traceparent as string | undefined) ?? null, tracestate: null }
     : undefined;
 
+/** A header's text: repeated headers give their first value, as the W3C propagator reads them. */
+const headerText = (v: string | readonly string[] | undefined): string | null =>
+  typeof v === "string" ? v : (v?.[0] ?? null);
+
 /**
- * Called once per batch: how its items' traces are made (a SERVER span per
- * item, or its context passed on when spans are not real: about 5% of the
- * batch path's CPU, more in collector time).
+ * Called once per call (a batch, or one single-command request): how its
+ * commands' traces are made (a SERVER span per command, or its context passed
+ * on when spans are not real: about 5% of the batch path's CPU, more in
+ * collector time).
  */
-export function batchTracing(tracer: Tracer): () => (kind: string, item: ItemContext) => ItemTrace {
+export function commandTracing(
+  tracer: Tracer,
+): () => (kind: string, item: ItemContext) => ItemTrace {
   const real = tracerIsReal(tracer);
   const traced = (kind: string, item: ItemContext): ItemTrace => {
     const parent = propagation.extract(ROOT_CONTEXT, item);
     const span = tracer.startSpan(`command ${kind}`, { kind: SpanKind.SERVER }, parent);
+    const context = trace.setSpan(parent, span);
     const carrier: Record<string, string> = {};
-    propagation.inject(trace.setSpan(parent, span), carrier);
+    propagation.inject(context, carrier);
     return {
       span,
-      traceparent: carrier.traceparent ?? item.traceparent ?? null,
-      tracestate: carrier.tracestate ?? item.tracestate ?? null,
+      context,
+      traceparent: carrier.traceparent ?? headerText(item.traceparent),
+      tracestate: carrier.tracestate ?? headerText(item.tracestate),
     };
   };
   const untraced = (kind: string, item: ItemContext): ItemTrace => {
     const p = passedOn(item.traceparent, item.tracestate);
-    return p === undefined ? traced(kind, item) : { span: NOOP_SPAN, ...p };
+    return p === undefined ? traced(kind, item) : { span: NOOP_SPAN, context: ROOT_CONTEXT, ...p };
   };
   return () => (real() ? traced : untraced);
 }
 
+/** A batch item's fields, or a request's headers (which may repeat). */
 export interface ItemContext {
-  readonly traceparent?: string;
-  readonly tracestate?: string;
+  readonly traceparent?: string | readonly string[];
+  readonly tracestate?: string | readonly string[];
 }
