@@ -40,7 +40,6 @@ const nibble = (s: string, i: number): number => {
 };
 const TWO_32 = 2 ** 32;
 
-/** Builds one COPY binary stream: header, rows, trailer. */
 /** The filled chunks of a chunked writer and its last one, as one Buffer (no copy when there is one). */
 export function joinChunks(chunks: Buffer[], last: Buffer): Buffer {
   if (chunks.length === 0) return last;
@@ -48,6 +47,7 @@ export function joinChunks(chunks: Buffer[], last: Buffer): Buffer {
   return Buffer.concat(chunks);
 }
 
+/** Builds one COPY binary stream: header, rows, trailer. */
 export class BinaryCopyRows {
   #chunks: Buffer[] = [];
   #buf: Buffer = Buffer.allocUnsafe(CHUNK);
