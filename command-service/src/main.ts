@@ -1,9 +1,11 @@
 // command-service: the internal command API (PORT, default 8081) and, unless
 // OUTBOX_RELAY=off, the outbox relay in the same process. WORKERS > 1 forks
-// WORKERS - 1 more API processes onto the same port (SO_REUSEPORT: the kernel
-// spreads connections): one Node thread serves one core's worth of HTTP
-// (ADR 057). Relay and session clock run in the first process only.
+// WORKERS - 1 more API processes: one Node thread serves one core's worth of
+// HTTP (ADR 057). The first process accepts on PORT and deals connections to
+// all of them in turn (ADR 101). Relay and session clock run in the first
+// process only.
 import { fork } from "node:child_process";
+import type { Server } from "node:net";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
   createKafka,
@@ -23,6 +25,7 @@ import {
   stopOnSignals,
 } from "@fxcore/infra";
 import { createSerde } from "@fxcore/schemas";
+import { dealConnections, receiveConnections } from "./http/connection-dealer.ts";
 import { OutboxRelay } from "./outbox-relay/relay.ts";
 import { createCommandService } from "./service.ts";
 import { homePairs, sessionClockConfig } from "./session-clock/config.ts";
@@ -90,9 +93,6 @@ if (config.OUTBOX_RELAY === "inline" && !isWorker) {
 }
 
 let stopping = false;
-// reusePort: several processes may listen on PORT (Node passes it through Fastify's listen options).
-const listenOptions = { host: "0.0.0.0", port: config.PORT, reusePort: config.WORKERS > 1 };
-await service.app.listen(listenOptions as { host: string; port: number });
 const workers = isWorker
   ? []
   : Array.from({ length: config.WORKERS - 1 }, (_, i) =>
@@ -104,8 +104,16 @@ const workers = isWorker
         },
       }),
     );
+let dealer: Server | undefined;
+if (config.WORKERS === 1) await service.app.listen({ host: "0.0.0.0", port: config.PORT });
+else {
+  // Only the first process listens; the API processes serve what it deals them.
+  await service.app.ready();
+  if (isWorker) receiveConnections(service.app.server);
+}
 const shutdown = stopOnSignals(runtime, async () => {
   stopping = true;
+  dealer?.close();
   for (const w of workers) w.kill("SIGTERM");
   // A send stuck in broker retries must not keep a stopping process alive.
   setTimeout(() => process.exit(1), 15_000).unref();
@@ -131,6 +139,9 @@ await Promise.all(
       }),
   ),
 );
+// Connections are dealt once every API process is ready for them.
+if (config.WORKERS > 1 && !isWorker)
+  dealer = await dealConnections(service.app.server, workers, "0.0.0.0", config.PORT);
 process.send?.({ type: "listening" });
 logger.info(
   {
