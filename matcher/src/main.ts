@@ -50,6 +50,7 @@ const matcher = await startMatcher({
   minTransactionIntervalMs: config.MATCHER_TXN_INTERVAL_MS,
   catchUpFillMs: config.MATCHER_CATCH_UP_FILL_MS,
   snapshotMaxBytes: config.MATCHER_SNAPSHOT_MAX_BYTES,
+  snapshotThread: config.MATCHER_SNAPSHOT_THREAD,
   metrics: createMatcherMetrics(registry),
   matcher: {
     catalog: REFERENCE_CATALOG,

@@ -1,4 +1,5 @@
 import {
+  bool,
   int,
   kafkaConfig,
   observabilityConfig,
@@ -32,6 +33,8 @@ export const matcherConfigSpec = {
   MATCHER_TXN_INTERVAL_MS: int({ default: 15, min: 0 }),
   /** Catching up on a backlog: a transaction waits up to this long to be full (fewer, larger transactions; 0: off). */
   MATCHER_CATCH_UP_FILL_MS: int({ default: 1_000, min: 0 }),
+  /** Snapshots encoded on a worker thread (ADR 103); false: in slices on the partition's thread (ADR 091). */
+  MATCHER_SNAPSHOT_THREAD: bool({ default: true }),
   /** Must stay below the snapshot topic's max.message.bytes (10 MiB in topics.json). */
   MATCHER_SNAPSHOT_MAX_BYTES: int({ default: 9 * 1024 * 1024, min: 1024 }),
   /** Group liveness: how soon a crashed instance's partitions move to another. */

@@ -24,6 +24,7 @@ import {
 } from "./partition-matcher.ts";
 import { captureState, type ReadySnapshot, snapshotInSlices } from "./snapshot-in-slices.ts";
 import { loadLatestSnapshot, snapshotRecord } from "./snapshot-store.ts";
+import { type SnapshotThread, startSnapshotThread } from "./snapshot-thread.ts";
 
 // The imperative shell around PartitionMatcher: consume fx.orders, apply, and
 // in ONE Kafka transaction produce outputs to fx.executions (same partition as
@@ -77,6 +78,11 @@ export interface MatcherWorkerOptions {
    * so the partition does not pause for it. False: inline, as a slice's last step.
    */
   readonly backgroundSnapshots?: boolean;
+  /**
+   * Background snapshots are encoded on a worker thread (default true, ADR
+   * 103); false: in slices on the partition's own thread (ADR 091).
+   */
+  readonly snapshotThread?: boolean;
 }
 
 interface PartitionState {
@@ -112,6 +118,7 @@ interface PartitionState {
 
 interface MatcherWorkerContext extends MatcherWorkerOptions {
   readonly codec: MatcherCodec;
+  readonly thread: SnapshotThread | undefined;
 }
 
 export interface RunningMatcher {
@@ -131,6 +138,10 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
       outputTopic: options.outputTopic,
       registryUrl: options.registryUrl,
     }),
+    thread:
+      (options.backgroundSnapshots ?? true) && (options.snapshotThread ?? true)
+        ? startSnapshotThread()
+        : undefined,
   };
   const admin = o.kafka.admin();
   await admin.connect();
@@ -329,6 +340,7 @@ export async function startMatcher(options: MatcherWorkerOptions): Promise<Runni
       for (const p of [...states.keys()]) drop(p);
       await consumer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
+      await o.thread?.close();
     },
   };
 }
@@ -369,11 +381,15 @@ async function snapshotOf(
 /** Captures the partition's state now and encodes it between slices; the result waits in `readySnapshot`. */
 function startSnapshotInSlices(o: MatcherWorkerContext, state: PartitionState): void {
   const captured = captureState(state.matcher, state.nextOffset);
-  state.snapshotJob = snapshotInSlices(captured, {
-    inputTopic: o.inputTopic,
-    partition: state.partition,
-    maxBytes: o.snapshotMaxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES,
-  }).then(
+  state.snapshotJob = snapshotInSlices(
+    captured,
+    {
+      inputTopic: o.inputTopic,
+      partition: state.partition,
+      maxBytes: o.snapshotMaxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES,
+    },
+    o.thread?.encode,
+  ).then(
     (ready) => {
       state.snapshotJob = undefined;
       if (!state.dropped) state.readySnapshot = ready;

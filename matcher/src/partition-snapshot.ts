@@ -10,6 +10,10 @@ import { createHash } from "node:crypto";
 //         | 32-byte SHA-256 of everything before it.
 
 const MAGIC = "FXPS";
+
+/** The snapshot topic's key of an input partition (compaction keeps the latest). */
+export const snapshotKey = (inputTopic: string, partition: number): string =>
+  `${inputTopic}/${partition}`;
 const VERSION = 1;
 
 export interface PartitionSnapshot {

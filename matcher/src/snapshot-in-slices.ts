@@ -5,8 +5,7 @@ import { gzip } from "node:zlib";
 import type { SnapshotState } from "@fxcore/domain";
 import type { OutgoingRecord } from "@fxcore/infra";
 import type { PartitionMatcher } from "./partition-matcher.ts";
-import { partitionSnapshotParts } from "./partition-snapshot.ts";
-import { snapshotKey } from "./snapshot-store.ts";
+import { partitionSnapshotParts, snapshotKey } from "./partition-snapshot.ts";
 
 // Snapshots without pausing the partition and without a second engine (ADR
 // 091). At a slice boundary the partition copies its state out of the engines
@@ -50,12 +49,36 @@ export function captureState(matcher: PartitionMatcher, nextOffset: bigint): Cap
   };
 }
 
-/** Encodes, hashes and gzips a captured state a slice at a time; never rejects for the caller's sake: errors reject. */
+/** The snapshot record's value (gzip of the partition snapshot) of a captured state. */
+export type CapturedEncoder = (captured: CapturedState) => Promise<Buffer>;
+
+/**
+ * The record of a captured state; `encode` (default: in slices on this thread)
+ * makes its value. Errors reject.
+ */
 export async function snapshotInSlices(
   captured: CapturedState,
   options: { inputTopic: string; partition: number; maxBytes: number },
+  encode: CapturedEncoder = encodeCapturedInSlices,
 ): Promise<ReadySnapshot> {
   const started = performance.now();
+  const value = await encode(captured);
+  return {
+    nextOffset: captured.nextOffset,
+    seconds: (performance.now() - started) / 1000,
+    record:
+      value.length > options.maxBytes
+        ? undefined
+        : {
+            key: snapshotKey(options.inputTopic, options.partition),
+            value,
+            partition: options.partition,
+          },
+  };
+}
+
+/** Encodes, hashes and gzips a captured state a slice at a time. */
+export async function encodeCapturedInSlices(captured: CapturedState): Promise<Buffer> {
   const books: { symbol: string; bytes: Uint8Array }[] = [];
   for (const { symbol, state } of captured.books)
     books.push({ symbol, bytes: await encodeBookInSlices(state) });
@@ -72,19 +95,7 @@ export async function snapshotInSlices(
     }
   }
   parts.push(hash.digest());
-  const value = await gzipAsync(Buffer.concat(parts), { level: 1 });
-  return {
-    nextOffset: captured.nextOffset,
-    seconds: (performance.now() - started) / 1000,
-    record:
-      value.length > options.maxBytes
-        ? undefined
-        : {
-            key: snapshotKey(options.inputTopic, options.partition),
-            value,
-            partition: options.partition,
-          },
-  };
+  return gzipAsync(Buffer.concat(parts), { level: 1 });
 }
 
 const SNAPSHOT_MAGIC = "FXMB";

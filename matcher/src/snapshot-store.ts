@@ -7,14 +7,14 @@ import {
   decodePartitionSnapshot,
   encodePartitionSnapshot,
   type PartitionSnapshot,
+  snapshotKey,
 } from "./partition-snapshot.ts";
 
 // Snapshots live in the compacted topic fx.snapshots, one key per input
 // partition, written inside the same Kafka transaction as the outputs and the
 // consumed offsets: a snapshot is never ahead of what was committed.
 
-export const snapshotKey = (inputTopic: string, partition: number): string =>
-  `${inputTopic}/${partition}`;
+export { snapshotKey };
 
 const gzipAsync = promisify(gzip);
 
