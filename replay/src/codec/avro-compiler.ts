@@ -153,29 +153,8 @@ function rns2(buf, p, T, at) {
   T[at] = l; T[at + 1] = h;
   return P;
 }
-let SO = 0, OR = 0, OVER = 0, SP = false;
-function tstr(buf, p, tp, I, slot) {
-  let n = buf[p];
-  if (n < 128 && (n & 1) === 0) { p++; n >>>= 1; } else { P = p; n = rl(buf); p = P; }
-  if (n < 0 || p + n > E) fail("truncated string");
-  I[slot] = SO; I[slot + 1] = n;
-  const S = tp.S;
-  if (SO + n > S.length) { OVER = 1; return p + n; }
-  let o = 0;
-  for (let i = 0; i < n; i++) { const c = buf[p + i]; o |= c; S[SO + i] = c; }
-  OR |= o; SO += n;
-  return p + n;
-}
-// Compares a string with the pair's bytes (SP) and returns the position after it.
-function tsym(buf, p, want) {
-  let n = buf[p];
-  if (n < 128 && (n & 1) === 0) { p++; n >>>= 1; } else { P = p; n = rl(buf); p = P; }
-  if (n < 0 || p + n > E) fail("truncated string");
-  let eq = n === want.length;
-  if (eq) for (let i = 0; i < n; i++) if (buf[p + i] !== want[i]) { eq = false; break; }
-  SP = eq;
-  return p + n;
-}
+// Set by a tape input branch for the caller: the entry's strings did not fit, its symbol is the pair's.
+let OVER = 0, SP = false;
 function rf(buf) { const v = buf.readFloatLE(P); P += 4; return v; }
 function rd(buf) { const v = buf.readDoubleLE(P); P += 8; return v; }
 function done(end) {
@@ -190,7 +169,9 @@ function done(end) {
 // Hot statements are written out in the generated code (a one-byte varint is
 // the common case): no call per skipped field, whatever the inlining budget
 // of a large reader has left.
-const SKIP_VARINT = "while (buf[p++] > 127) {}";
+/** Up to three bytes checked without a loop (most ints and longs here are that short), then the byte loop; same stop. */
+const SKIP_VARINT =
+  "if (buf[p] < 128) p++; else if (buf[p + 1] < 128) p += 2; else if (buf[p + 2] < 128) p += 3; else { p += 3; while (buf[p++] > 127) {} }";
 /** A present-day timestamp-nanos is a 9-byte varint: checked in one go, no byte loop (same stop as SKIP_VARINT). */
 const SKIP_TIMESTAMP =
   "if (buf[p + 8] < 128 && (buf[p] & buf[p + 1] & buf[p + 2] & buf[p + 3] & buf[p + 4] & buf[p + 5] & buf[p + 6] & buf[p + 7]) > 127) p += 9; else while (buf[p++] > 127) {}";
@@ -218,6 +199,8 @@ class Gen {
   readonly consts: unknown[] = [];
   /** Union branches compiled as functions of their own (each gets its own inlining budget). */
   readonly functions: string[] = [];
+  /** Tape form: the pair's UTF-8 bytes (the symbol is compared with them). */
+  pair: Uint8Array = new Uint8Array(0);
 
   /** Moves the lines written since `mark` into a function `b<n>(buf, tp)` returning `out`, called in their place. */
   branchFunction(mark: number, n: number, none: string): void {
@@ -232,9 +215,15 @@ class Gen {
   v(prefix = "v"): string {
     return `${prefix}${this.#n++}`;
   }
+  /** A constant passed in K, read through a const of the reader's scope (one load, not two). */
   constant(value: unknown): string {
     this.consts.push(value);
-    return `K[${this.consts.length - 1}]`;
+    return `K${this.consts.length - 1}`;
+  }
+
+  /** The declarations of the constants' names, for the reader's top. */
+  constDecls(): string {
+    return this.consts.map((_, i) => `const K${i} = K[${i}];`).join(" ");
   }
 
   /** A call of a runtime helper (which reads at P) into a new const; returns its name. */
@@ -569,7 +558,11 @@ class Gen {
     const rFields = new Map(r.fields.map((f) => [f.name, f]));
     if (r.fields.some((f) => f.aliases.length > 0)) throw new UnsupportedSchema("field aliases");
     const X = layout.stride;
-    L.push(`x = tp.n * ${X}; I = tp.I; F = tp.F; T = tp.T; SO = tp.s; OR = 0; OVER = 0; fl = 0;`);
+    // The entry's columns and string cursor in locals of the branch function (registers, not closure slots).
+    L.push(
+      `const x = tp.n * ${X}, fr = tp.n * 3, tr = tp.n * 4, I = tp.I, F = tp.F, T = tp.T, S = tp.S;`,
+      "let so = tp.s, or = 0, over = 0, fl = 0;",
+    );
     const seen = new Set<string>();
     for (const wf of w.fields) {
       if (wf.name === "meta") {
@@ -597,7 +590,7 @@ class Gen {
       this.tapeDefault(rf, layout);
     }
     L.push(
-      `I[x] = ${kind} | (OR < 128 ? ${layout.asciiFlag} : 0); I[x + ${layout.flagsSlot}] = fl; SE = SO; out = ${kind};`,
+      `I[x] = ${kind} | (or < 128 ? ${layout.asciiFlag} : 0); I[x + ${layout.flagsSlot}] = fl; SE = so; OVER = over; out = ${kind};`,
     );
   }
 
@@ -607,12 +600,21 @@ class Gen {
     const str = layout.strings[name];
     if (str !== undefined) {
       if (w.k !== "string") throw new UnsupportedSchema(`${name} is not a string`);
-      L.push(`p = tstr(buf, p, tp, I, x + ${str});`);
+      // Its bytes copied onto the tape (OR-ed to tell ASCII); one that does not fit sets over.
+      L.push(
+        `{ ${STRING_LENGTH} I[x + ${str}] = so; I[x + ${str + 1}] = n;`,
+        "if (so + n > S.length) over = 1; else { for (let i = 0; i < n; i++) { const c = buf[p + i]; or |= c; S[so + i] = c; } so += n; }",
+        "p += n; }",
+      );
       return;
     }
     if (name === "account" || name === "symbol") {
       if (w.k !== "string") throw new UnsupportedSchema(`${name} is not a string`);
-      if (name === "symbol") L.push(`p = tsym(buf, p, PAIR);`);
+      // The symbol compared with the pair's bytes, written into the code.
+      if (name === "symbol")
+        L.push(
+          `{ ${STRING_LENGTH} SP = n === ${this.pair.length}${[...this.pair].map((c, i) => ` && buf[p + ${i}] === ${c}`).join("")}; p += n; }`,
+        );
       else L.push(`{ ${STRING_LENGTH} A0 = p; A1 = p + n; p += n; }`);
       return;
     }
@@ -646,7 +648,7 @@ class Gen {
       this.tapeNullable(w, num.nullFlag, (v) => {
         if (v.k !== "long" && v.k !== "int") throw new UnsupportedSchema(`${name} is not a long`);
         const n = this.v("n");
-        L.push(readVarint(n), `F[tp.n * 3 + ${num.col}] = ${n};`);
+        L.push(readVarint(n), `F[fr + ${num.col}] = ${n};`);
       });
       return;
     }
@@ -654,7 +656,7 @@ class Gen {
     if (time !== undefined) {
       this.tapeNullable(w, time.nullFlag, (v) => {
         if (v.k !== "long") throw new UnsupportedSchema(`${name} is not a long`);
-        L.push(`p = rns2(buf, p, T, tp.n * 4 + ${time.col * 2});`);
+        L.push(`p = rns2(buf, p, T, tr + ${time.col * 2});`);
       });
       return;
     }
@@ -748,7 +750,7 @@ class Gen {
 }
 
 const build = <T>(gen: Gen, body: string): T =>
-  new Function("K", `${RUNTIME}\n${body}`)(gen.consts) as T;
+  new Function("K", `${RUNTIME}\n${gen.constDecls()}\n${body}`)(gen.consts) as T;
 
 const asRecord = (n: AvroNode, what: string): Extract<AvroNode, { k: "record" }> => {
   if (n.k !== "record") throw new UnsupportedSchema(`${what} is not a record`);
@@ -952,7 +954,7 @@ export function tapeReaderSource(
   const w = asRecord(container, "container");
   const gen = new Gen();
   const L = gen.lines;
-  const pairBytes = gen.constant(Buffer.from(pair, "utf8"));
+  gen.pair = Buffer.from(pair, "utf8");
   L.push("let out = -1;");
   for (const f of w.fields) {
     if (f.name !== unionField) {
@@ -979,9 +981,8 @@ export function tapeReaderSource(
     });
     L.push(`default: fail("bad union index " + ${i}); }`);
   }
-  const body = `let I0 = 0, I1 = 0, A0 = 0, A1 = 0, SE = 0;
-    const PAIR = ${pairBytes};
-    let x = 0, I, F, T, fl = 0;
+  const body = `${gen.constDecls()}
+    let I0 = 0, I1 = 0, A0 = 0, A1 = 0, SE = 0;
     ${gen.functions.join("\n")}
     return {
       read(buf, start, limit, tp) {
