@@ -102,9 +102,16 @@ export class WrittenAnswer implements CommandAnswer {
   }
 }
 
-/** What a claim stores to answer a resend: {report, orderId}, the report given as its JSON text. */
+/**
+ * What a claim stores to answer a resend: {report, orderId}, the report given
+ * as its JSON text. In three pieces around the report, so that the writer can
+ * put them into its batch column without building this text first.
+ */
+export const STORED_ANSWER_HEAD = '{"report":';
+export const STORED_ANSWER_MID = ',"orderId":';
+export const storedAnswerTail = (orderId: string | null): string => `${str(orderId)}}`;
 export const storedAnswerJson = (reportJsonText: string, orderId: string | null): string =>
-  `{"report":${reportJsonText},"orderId":${str(orderId)}}`;
+  STORED_ANSWER_HEAD + reportJsonText + STORED_ANSWER_MID + storedAnswerTail(orderId);
 
 /** The HTTP body of an answer: the same JSON as jsonText(answer), a written answer's report text reused. */
 export const answerJson = (a: CommandAnswer): string =>

@@ -26,7 +26,7 @@ import { eventId, type PostgresEventStore, type StreamId, streamId } from "@fxco
 import type { RiskInputs } from "../risk/risk-inputs.ts";
 import { expiryOf } from "../session-clock/due-ticks.ts";
 import type { Claim, CommandWriter, WriteOutcome, WriteRequest } from "../write/command-writer.ts";
-import { reportJson, storedAnswerJson, stringJson, WrittenAnswer } from "./answer-json.ts";
+import { reportJson, stringJson, WrittenAnswer } from "./answer-json.ts";
 import type { EventCodec, EventEnvelope } from "./event-codec.ts";
 import { schemaIdOf } from "./event-codec.ts";
 import type { CancelRequest, PlaceRequest, ReplaceRequest } from "./requests.ts";
@@ -483,7 +483,6 @@ export class CommandHandler {
   }
 
   #writeRequest(w: WriteSpec, id: string, bytes: Buffer, reportText: string): WriteRequest {
-    const answer = storedAnswerJson(reportText, w.orderId);
     const expiry = expiryOf(w.event);
     // One object shape per command (no spreads): absent fields are undefined,
     // which JSON.stringify leaves out of the stored metadata as before.
@@ -496,7 +495,7 @@ export class CommandHandler {
         kind: w.kind,
         orderId: w.orderId,
         eventId: id,
-        responseJson: answer,
+        reportJson: reportText,
       },
       append: {
         stream: w.stream,

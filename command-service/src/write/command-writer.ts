@@ -11,6 +11,11 @@ import {
   textColumnSql as col,
 } from "@fxcore/event-store";
 import type { PgPool } from "@fxcore/infra";
+import {
+  STORED_ANSWER_HEAD,
+  STORED_ANSWER_MID,
+  storedAnswerTail,
+} from "../commands/answer-json.ts";
 import type { DueExpiry } from "../session-clock/due-ticks.ts";
 import { recordExpiries } from "../session-clock/pending-expiries.ts";
 
@@ -24,8 +29,12 @@ export interface Claim {
   readonly orderId: string | null;
   /** The event whose global position answers a resend. */
   readonly eventId: string;
-  /** The answer as JSON text, repeated as-is to a resend. */
-  readonly responseJson: string;
+  /**
+   * The answer's report as JSON text: stored as the answer
+   * `{"report":<it>,"orderId":<orderId>}` (storedAnswerJson's text, written
+   * into the batch column in pieces), repeated as-is to a resend.
+   */
+  readonly reportJson: string;
 }
 
 export interface WriteRequest {
@@ -294,7 +303,7 @@ export class CommandWriter {
     try {
       // Durable whatever the server default: the answer promises the command is stored.
       await client.query("BEGIN; SET LOCAL synchronous_commit TO on");
-      const columns = new TextColumns(7);
+      const columns = new TextColumns(7, candidates.length);
       for (const [, p] of candidates) {
         const c = p.request.claim;
         columns.add(0, c.account);
@@ -304,11 +313,17 @@ export class CommandWriter {
         columns.add(4, c.orderId);
         columns.add(5, c.eventId);
         // Made by the answer JSON functions: JSON text, no raw control characters.
-        columns.addJson(6, c.responseJson);
+        columns.addJson(
+          6,
+          STORED_ANSWER_HEAD,
+          c.reportJson,
+          STORED_ANSWER_MID,
+          storedAnswerTail(c.orderId),
+        );
       }
       const inserted = await client.query<{ account: string; cl_ord_id: string }>({
         ...(strict ? CLAIM_STRICT : CLAIM),
-        values: columns.columns() as string[],
+        values: columns.columns() as Buffer[],
       });
       const winners: Pending[] = [];
       const losers: Pending[] = [];
