@@ -53,3 +53,62 @@ describe("noDelaySocketFactory", () => {
     expect(keepAlive).toHaveBeenCalledWith(true, 60_000);
   });
 });
+
+describe("coalesceWrites", () => {
+  it("writes of one callback and its promise chains leave in one send; a later callback's in another", async () => {
+    const chunks: number[] = [];
+    const port = await listen((n) => chunks.push(n));
+    const socket = await new Promise<Socket>((resolve) => {
+      const s: Socket = noDelaySocketFactory({
+        host: "127.0.0.1",
+        port,
+        ssl: undefined as unknown as ConnectionOptions,
+        onConnect: () => resolve(s),
+      }) as Socket;
+    });
+    try {
+      // As kafkajs sends two requests started together: one write now, the
+      // other after a few awaits (its encoding). Held = still in the socket's
+      // buffer right after the write, i.e. not sent on its own.
+      const held: number[] = [];
+      const write = (n: number) => {
+        socket.write(Buffer.alloc(n, n % 256));
+        held.push(socket.writableLength);
+      };
+      let afterCallback = -1;
+      setImmediate(() => {
+        write(100);
+        void Promise.resolve()
+          .then(() => undefined)
+          .then(() => {
+            write(200);
+            queueMicrotask(() => write(300));
+          });
+        setImmediate(() => {
+          afterCallback = socket.writableLength;
+        });
+      });
+      await waitFor(() => chunks.reduce((a, b) => a + b, 0) >= 600 && afterCallback >= 0);
+      expect(held).toEqual([100, 300, 600]);
+      expect(afterCallback).toBe(0);
+      expect(chunks).toEqual([600]);
+      // A later callback's write is its own send, not held for anything.
+      await new Promise((r) => setTimeout(r, 30));
+      setImmediate(() => {
+        socket.write(Buffer.alloc(50, 4));
+        held.push(socket.writableLength);
+      });
+      await waitFor(() => chunks.length === 2);
+      expect(held[3]).toBe(50);
+      expect(chunks).toEqual([600, 50]);
+      expect(socket.writableCorked).toBe(0);
+    } finally {
+      socket.destroy();
+    }
+  });
+});
+
+async function waitFor(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!ok()) throw new Error("timed out");
+}
