@@ -3,6 +3,7 @@
 // claim (repeated as-is to a resend) and into the HTTP reply.
 import type { FixReport } from "@fxcore/domain";
 import type { CommandAnswer } from "./command-handler.ts";
+import type { JsonBytes } from "./json-bytes.ts";
 
 /**
  * The value with its bigints as decimal strings, copied only where it holds
@@ -116,3 +117,18 @@ export const storedAnswerJson = (reportJsonText: string, orderId: string | null)
 /** The HTTP body of an answer: the same JSON as jsonText(answer), a written answer's report text reused. */
 export const answerJson = (a: CommandAnswer): string =>
   `{"report":${a instanceof WrittenAnswer ? a.reportJson() : reportJson(a.report)},"position":${str(a.position)},"orderId":${str(a.orderId)},"resent":${a.resent},"eventId":${str(a.eventId)}${a.pending === undefined ? "" : `,"pending":${str(a.pending)}`}}`;
+
+/** Writes answerJson's text of an answer (the same bytes) without building it as a string. */
+export const writeAnswerJson = (out: JsonBytes, a: CommandAnswer): JsonBytes => {
+  out
+    .text('{"report":')
+    .text(a instanceof WrittenAnswer ? a.reportJson() : reportJson(a.report))
+    .text(',"position":')
+    .str(a.position)
+    .text(',"orderId":')
+    .str(a.orderId)
+    .text(a.resent ? ',"resent":true,"eventId":' : ',"resent":false,"eventId":')
+    .str(a.eventId);
+  if (a.pending !== undefined) out.text(',"pending":').str(a.pending);
+  return out.text("}");
+};
