@@ -21,7 +21,14 @@ export interface LiveProducerInput {
 }
 
 export type LiveProducerMessage =
-  | { readonly type: "sent"; readonly at: number; readonly ids: readonly string[] }
+  | {
+      readonly type: "sent";
+      readonly tick: number;
+      readonly at: number;
+      readonly ids: readonly string[];
+    }
+  /** The tick's sends were acknowledged (acks=all): its records are in the log. */
+  | { readonly type: "acked"; readonly tick: number; readonly at: number }
   | {
       readonly type: "done";
       readonly seconds: number;
@@ -52,11 +59,12 @@ for (let i = 0, tick = 0; i < input.inputs.length; i += perTick, tick++) {
       byTopic.set(r.topic, list);
     }
   }
-  parentPort?.postMessage({ type: "sent", at: now(), ids } satisfies LiveProducerMessage);
+  parentPort?.postMessage({ type: "sent", tick, at: now(), ids } satisfies LiveProducerMessage);
   for (const topic of input.topics) {
     const records = byTopic.get(topic);
     if (records) await producer.send(topic, records);
   }
+  parentPort?.postMessage({ type: "acked", tick, at: now() } satisfies LiveProducerMessage);
 }
 const seconds = (performance.now() - start) / 1000;
 await producer.disconnect();

@@ -38,7 +38,7 @@ import { createSerde } from "@fxcore/schemas";
 import * as hdr from "hdr-histogram-js";
 import pg from "pg";
 import { decodeWith } from "../src/consumer/decode.ts";
-import { startProjectionConsumer } from "../src/consumer/projection-consumer.ts";
+import { type BatchTiming, startProjectionConsumer } from "../src/consumer/projection-consumer.ts";
 import type { EventEnvelope } from "../src/models/envelope.ts";
 import { pairLookup } from "../src/reference-pairs.ts";
 import { migrateProjection } from "../src/store/migrate.ts";
@@ -226,9 +226,25 @@ const send = async (p: Phase, chunk: readonly Encoded[]) => {
 
 /** Records per decode path over the whole run (the compiled one should take them all). */
 const decoders: { compiled: number; serde: number }[] = [];
-const consume = (p: Phase, onCommitted: (ids: readonly string[], size: number) => void) => {
-  const decode = decodeWith(serde, { registryUrl: REGISTRY });
-  decoders.push(decode.counts);
+const consume = (
+  p: Phase,
+  onCommitted: (ids: readonly string[], size: number, timing: BatchTiming) => void,
+  /** When given: the time each OrderAccepted came out of a fetch (decoded), by event id. */
+  fetchedAt?: Map<string, number>,
+) => {
+  const compiled = decodeWith(serde, { registryUrl: REGISTRY });
+  decoders.push(compiled.counts);
+  const decode: typeof compiled = fetchedAt
+    ? Object.assign(
+        (record: Parameters<typeof compiled>[0]) => {
+          const r = compiled(record);
+          if (!(r instanceof Promise) && r.ok && r.value.envelope.event.type === "OrderAccepted")
+            fetchedAt.set(r.value.envelope.eventId, performance.now());
+          return r;
+        },
+        { counts: compiled.counts },
+      )
+    : compiled;
   return startProjectionConsumer({
     kafka,
     pool: p.pool,
@@ -241,7 +257,7 @@ const consume = (p: Phase, onCommitted: (ids: readonly string[], size: number) =
       eventStore: new PostgresEventStore(p.pool),
       audit: true,
     },
-    onBatch: (b) => onCommitted(b.result.eventIds, b.size),
+    onBatch: (b) => onCommitted(b.result.eventIds, b.size, b.timing),
   });
 };
 
@@ -311,16 +327,28 @@ console.log(
   const events = { length: session.length };
   let encoded: Encoded[] | undefined = await encodeAll(p, session);
   const sentAt = new Map<string, number>();
+  /** Per OrderAccepted: its tick (for the ack time) and the batch that applied it. */
+  const tickOf = new Map<string, number>();
+  const ackedAt: number[] = [];
+  const fetchedAt = new Map<string, number>();
+  const batchOf = new Map<string, BatchTiming>();
   const visibleAt = new Map<string, number>();
   let applied = 0;
   let batches = 0;
   const wall = () => performance.timeOrigin + performance.now();
-  const c = await consume(p, (ids) => {
-    const now = wall();
-    applied += ids.length;
-    batches++;
-    for (const id of ids) visibleAt.set(id, now);
-  });
+  const c = await consume(
+    p,
+    (ids, _size, timing) => {
+      const now = wall();
+      applied += ids.length;
+      batches++;
+      for (const id of ids) {
+        visibleAt.set(id, now);
+        batchOf.set(id, timing);
+      }
+    },
+    fetchedAt,
+  );
   await c.joined;
   // An input and its matcher outputs go out in the same tick.
   let inputs: LiveProducerInput["inputs"][number][] | undefined = [];
@@ -349,7 +377,12 @@ console.log(
   const sent = await new Promise<Extract<LiveProducerMessage, { type: "done" }>>(
     (resolve, reject) => {
       worker.on("message", (m: LiveProducerMessage) => {
-        if (m.type === "sent") for (const id of m.ids) sentAt.set(id, m.at);
+        if (m.type === "sent")
+          for (const id of m.ids) {
+            sentAt.set(id, m.at);
+            tickOf.set(id, m.tick);
+          }
+        else if (m.type === "acked") ackedAt[m.tick] = m.at;
         else resolve(m);
       });
       worker.on("error", reject);
@@ -374,6 +407,43 @@ console.log(
     const v = visibleAt.get(id);
     if (v !== undefined) h.recordValue(Math.max(1, Math.round(v - t)));
   }
+  // Hop by hop (wall clock of both threads; this thread's stage times are moved onto it).
+  const hops = [
+    "sent → acked",
+    "acked → fetched",
+    "fetched → taken",
+    "taken → prepared",
+    "prepared → writing",
+    "writing → committed",
+  ];
+  const hopHist = hops.map(() =>
+    hdr.build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 300_000_000,
+      numberOfSignificantValueDigits: 3,
+    }),
+  );
+  const origin = performance.timeOrigin;
+  for (const [id, t] of sentAt) {
+    const b = batchOf.get(id);
+    const acked = ackedAt[tickOf.get(id) ?? -1];
+    const fetched = fetchedAt.get(id);
+    if (b === undefined || acked === undefined || fetched === undefined) continue;
+    const at = [
+      t,
+      acked,
+      origin + fetched,
+      origin + b.taken,
+      origin + b.prepared,
+      origin + b.writing,
+      origin + b.committed,
+    ];
+    for (let i = 0; i < hops.length; i++)
+      hopHist[i]!.recordValue(Math.max(1, Math.round((at[i + 1]! - at[i]!) * 1000)));
+  }
+  console.log(
+    `  hops (µs p50 / p99): ${hops.map((name, i) => `${name} ${hopHist[i]!.getValueAtPercentile(50)} / ${hopHist[i]!.getValueAtPercentile(99)}`).join(", ")}`,
+  );
   console.log(
     `live: ${total} inputs (${events.length} events) offered at ${RATE}/s, sent in ${sent.seconds.toFixed(2)} s (${Math.round(total / sent.seconds)} inputs/s achieved, producer late on ${sent.lateTicks} ticks); applied ${applied}/${events.length}`,
   );

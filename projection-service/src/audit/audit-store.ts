@@ -2,7 +2,7 @@
 // record digests, verify the whole trail.
 import { textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
-import { copyLines } from "../projector/copy-rows.ts";
+import { copyStatement, type Statement, sendStatements } from "../projector/one-round-trip.ts";
 import { AUDIT_WRITER_ROLE } from "../store/audit-ddl.ts";
 import { AUDIT_COLUMNS, type AuditCandidate, auditCopyRows, chainEvents } from "./audit-records.ts";
 import {
@@ -81,12 +81,18 @@ export const chainAudit = async (
  * the last statement group of the caller's transaction: it switches to the
  * append-only role for the rest of it.
  */
-export const writeAuditRows = async (tx: Queryable, rows: Buffer): Promise<void> => {
-  if (rows.length === 0) return;
-  await tx.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
-  // COPY: the cheapest way in for append-only rows (ADR 076).
-  await copyLines(tx, "audit.records", AUDIT_COLUMNS, rows, true);
-};
+export const writeAuditRows = (tx: Queryable, rows: Buffer): Promise<void> =>
+  sendStatements(tx, auditStatements(rows));
+
+/** The statements of writeAuditRows (last in their transaction: they switch the role); none for no rows. */
+export const auditStatements = (rows: Buffer): Statement[] =>
+  rows.length === 0
+    ? []
+    : [
+        { sql: `SET LOCAL ROLE ${AUDIT_WRITER_ROLE}` },
+        // COPY: the cheapest way in for append-only rows (ADR 076).
+        copyStatement("audit.records", AUDIT_COLUMNS, rows, true),
+      ];
 
 /** Inserts chained records; see writeAuditRows (last statement group). */
 export const writeAudit = (tx: Queryable, records: readonly AuditRecord[]): Promise<void> =>

@@ -21,18 +21,17 @@ import {
   type DecodeResult,
   type FxProducer,
   sendToDeadLetter,
-  withTransaction,
 } from "@fxcore/infra";
 import { startAuditThread } from "../audit/audit-thread.ts";
 import {
   type BatchResult,
   type BatchSource,
+  commitBatch,
   type DecodedEvent,
   type InFlight,
   type PreparedBatch,
   type ProjectorOptions,
   prepareBatch,
-  writeBatch,
 } from "../projector/project-batch.ts";
 
 export const PROJECTION_TOPICS = ["fx.orders", "fx.executions"] as const;
@@ -68,7 +67,20 @@ export interface ProjectionConsumerOptions {
     partitions: readonly PartitionProgress[];
     size: number;
     result: BatchResult;
+    /** When the batch passed each stage (performance.now() of this thread): order-to-visible broken down by hop. */
+    timing: BatchTiming;
   }) => void;
+}
+
+export interface BatchTiming {
+  /** Taken from the queue (its events had been fetched and decoded before). */
+  readonly taken: number;
+  /** Projected in memory, statements encoded. */
+  readonly prepared: number;
+  /** Its transaction began (after the batch before it committed). */
+  readonly writing: number;
+  /** COMMIT answered: visible to readers. */
+  readonly committed: number;
 }
 
 export interface ProjectionConsumer {
@@ -236,8 +248,15 @@ export async function startProjectionConsumer(
     return { events, origins, sources, partitions };
   };
 
-  const commit = async (gen: number, prepared: PreparedBatch, taken: ReturnType<typeof take>) => {
-    await withTransaction(o.pool, (tx) => writeBatch(tx, prepared));
+  const commit = async (
+    gen: number,
+    prepared: PreparedBatch,
+    taken: ReturnType<typeof take>,
+    stages: { taken: number; prepared: number },
+  ) => {
+    const writing = performance.now();
+    await commitBatch(o.pool, prepared);
+    const committed = performance.now();
     if (gen !== generation) return;
     for (const s of prepared.sources) stored.set(key(s.topic, s.partition), s.nextOffset);
     if (o.onBatch) {
@@ -261,6 +280,7 @@ export async function startProjectionConsumer(
         partitions: perPartition,
         size: taken.partitions.reduce((a, p) => a + p.records, 0),
         result: prepared.result,
+        timing: { ...stages, writing, committed },
       });
     }
     // The hint for Kafka tools (lag dashboards), at most once a second, never ahead of Postgres.
@@ -304,6 +324,7 @@ export async function startProjectionConsumer(
         continue;
       }
       const gen = generation;
+      const takenAt = performance.now();
       const taken = take();
       if (taken.sources.length === 0) continue;
       try {
@@ -313,13 +334,14 @@ export async function startProjectionConsumer(
           { source: taken.sources, events: taken.events },
           inFlight,
         );
+        const preparedAt = performance.now();
         await committing;
         if (gen !== generation || !running) {
           inFlight = undefined;
           continue;
         }
         inFlight = prepared.inFlight;
-        committing = commit(gen, prepared, taken);
+        committing = commit(gen, prepared, taken, { taken: takenAt, prepared: preparedAt });
         // An idle writer must still notice: the failed batch is retried from the stored offsets.
         committing.catch((err: unknown) => {
           failed ??= err;

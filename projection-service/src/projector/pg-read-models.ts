@@ -8,7 +8,8 @@ import type { Pending } from "../models/memory.ts";
 import type { OrderView } from "../models/orders.ts";
 import { orderIdsOf } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
-import { copyLines, TextCopyRows } from "./copy-rows.ts";
+import { TextCopyRows } from "./copy-rows.ts";
+import { copyStatement, type Statement, withLiterals } from "./one-round-trip.ts";
 
 export type Queryable = Pick<PgClient, "query">;
 
@@ -223,58 +224,18 @@ const EXECUTION_COLUMNS = [
   "event_id",
 ] as const;
 
-/**
- * One statement of a batch's write, encoded ahead of the transaction that
- * sends it: COPY lines for new rows, or a query with its parameters.
- */
-export type Write =
-  | {
-      readonly copy: string;
-      readonly columns: readonly string[];
-      /**
-       * Flattened to bytes when encoded: a batch's text waits for the commit
-       * before it, and as one off-heap buffer it costs the GC nothing, where a
-       * string built by += is thousands of heap pieces copied at every
-       * scavenge (ADR 077).
-       */
-      readonly lines: Buffer;
-      /** `lines` is a COPY binary stream (copy-binary.ts), not text lines. */
-      readonly binary?: boolean;
-    }
-  | { readonly text: string; readonly values: readonly unknown[] };
-
-/**
- * Sends pre-encoded writes on one client, one after another: the next goes
- * out as soon as Postgres has answered the previous one (no JS encoding in
- * between, ADR 077). The first failure rejects.
- */
-export const sendWrites = async (db: Queryable, writes: readonly Write[]): Promise<void> => {
-  for (const w of writes) {
-    if ("copy" in w) await copyLines(db, w.copy, w.columns, w.lines, w.binary === true);
-    else await db.query(w.text, [...w.values]);
-  }
-};
-
-/**
- * Writes a batch's changes: COPY for rows that are new (orders not loaded
- * into the working set, executions, trades), set-based statements for the
- * rest — a handful of statements per batch whatever its size.
- * `loadedOrders`: ids of the orders the working set read from the table.
- */
-export const flushPending = (
-  db: Queryable,
-  schema: string,
-  p: Pending,
-  loadedOrders: ReadonlySet<string>,
-): Promise<void> => sendWrites(db, encodePending(schema, p, loadedOrders));
+/** A parameterised statement with its values written in as literals (sent in one round trip, ADR 110). */
+const sql = (text: string, values: Parameters<typeof withLiterals>[1]): Statement => ({
+  sql: withLiterals(text, values),
+});
 
 /** The statements that write a batch's changes (pure: nothing is sent). */
 export const encodePending = (
   schema: string,
   p: Pending,
   loadedOrders: ReadonlySet<string>,
-): Write[] => {
-  const writes: Write[] = [];
+): Statement[] => {
+  const writes: Statement[] = [];
   const inserts = new TextCopyRows();
   let inserted = 0;
   const updates: OrderView[] = [];
@@ -285,58 +246,57 @@ export const encodePending = (
       inserted++;
     }
   }
-  if (inserted)
-    writes.push({
-      copy: `${schema}.orders`,
-      columns: ORDER_COLUMNS,
-      lines: inserts.finish(),
-    });
+  if (inserted) writes.push(copyStatement(`${schema}.orders`, ORDER_COLUMNS, inserts.finish()));
   if (updates.length) {
     const set = ORDER_COLUMNS.filter((c) => c !== "order_id")
       .map((c) => `${c} = u.${c}`)
       .join(", ");
     // bigints as strings: JSON has no bigint, and json_populate_recordset casts them back.
-    writes.push({
-      text: `UPDATE ${schema}.orders o SET ${set}
+    writes.push(
+      sql(
+        `UPDATE ${schema}.orders o SET ${set}
        FROM json_populate_recordset(NULL::${schema}.orders, $1::json) u WHERE o.order_id = u.order_id`,
-      values: [
-        JSON.stringify(
-          updates.map((o) => ({
-            order_id: o.orderId,
-            account: o.account,
-            symbol: o.symbol,
-            side: o.side,
-            cl_ord_id: o.clOrdId,
-            orig_cl_ord_id: o.origClOrdId,
-            ord_type: o.ordType,
-            tif: o.tif,
-            price: o.price,
-            order_qty: o.orderQty,
-            ord_status: o.ordStatus,
-            cum_qty: o.cumQty,
-            leaves_qty: o.leavesQty,
-            notional: o.notional.toString(),
-            accepted: o.accepted,
-            replaced: o.replaced,
-            last_seq: o.lastSeq,
-            text: o.text,
-            created_at: s(o.createdAt),
-            updated_at: o.updatedAt.toString(),
-          })),
-        ),
-      ],
-    });
+        [
+          JSON.stringify(
+            updates.map((o) => ({
+              order_id: o.orderId,
+              account: o.account,
+              symbol: o.symbol,
+              side: o.side,
+              cl_ord_id: o.clOrdId,
+              orig_cl_ord_id: o.origClOrdId,
+              ord_type: o.ordType,
+              tif: o.tif,
+              price: o.price,
+              order_qty: o.orderQty,
+              ord_status: o.ordStatus,
+              cum_qty: o.cumQty,
+              leaves_qty: o.leavesQty,
+              notional: o.notional.toString(),
+              accepted: o.accepted,
+              replaced: o.replaced,
+              last_seq: o.lastSeq,
+              text: o.text,
+              created_at: s(o.createdAt),
+              updated_at: o.updatedAt.toString(),
+            })),
+          ),
+        ],
+      ),
+    );
   }
   if (p.clOrdIdLinks.length) {
-    writes.push({
-      text: `INSERT INTO ${schema}.order_cl_ord_ids (account, cl_ord_id, order_id)
+    writes.push(
+      sql(
+        `INSERT INTO ${schema}.order_cl_ord_ids (account, cl_ord_id, order_id)
        SELECT * FROM unnest(${textColumnSql("$1")}, ${textColumnSql("$2")}, ${textColumnSql("$3")}) ON CONFLICT DO NOTHING`,
-      values: [
-        textColumn(p.clOrdIdLinks.map((l) => l.account)),
-        textColumn(p.clOrdIdLinks.map((l) => l.clOrdId)),
-        textColumn(p.clOrdIdLinks.map((l) => l.orderId)),
-      ],
-    });
+        [
+          textColumn(p.clOrdIdLinks.map((l) => l.account)),
+          textColumn(p.clOrdIdLinks.map((l) => l.clOrdId)),
+          textColumn(p.clOrdIdLinks.map((l) => l.orderId)),
+        ],
+      ),
+    );
   }
   // The widest and most numerous rows: written field by field into Buffers (no strings).
   if (p.reports.length) {
@@ -368,14 +328,16 @@ export const encodePending = (
         .num(x.pairSeq)
         .str(x.eventId)
         .end();
-    writes.push({ copy: `${schema}.executions`, columns: EXECUTION_COLUMNS, lines: ex.finish() });
+    writes.push(copyStatement(`${schema}.executions`, EXECUTION_COLUMNS, ex.finish()));
   }
   if (p.accountSeqs.size) {
-    writes.push({
-      text: `INSERT INTO ${schema}.account_seqs (account, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])
+    writes.push(
+      sql(
+        `INSERT INTO ${schema}.account_seqs (account, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])
        ON CONFLICT (account) DO UPDATE SET last_seq = EXCLUDED.last_seq`,
-      values: [[...p.accountSeqs.keys()], [...p.accountSeqs.values()]],
-    });
+        [[...p.accountSeqs.keys()], [...p.accountSeqs.values()]],
+      ),
+    );
   }
   if (p.trades.length) {
     const tr = new TextCopyRows();
@@ -388,39 +350,45 @@ export const encodePending = (
         .str(x.aggressorSide)
         .num(x.transactTime)
         .end();
-    writes.push({
-      copy: `${schema}.trades`,
-      columns: ["symbol", "seq", "exec_id", "price", "qty", "aggressor_side", "transact_time"],
-      lines: tr.finish(),
-    });
+    writes.push(
+      copyStatement(
+        `${schema}.trades`,
+        ["symbol", "seq", "exec_id", "price", "qty", "aggressor_side", "transact_time"],
+        tr.finish(),
+      ),
+    );
   }
   const pos = [...p.positions.values()];
   if (pos.length) {
-    writes.push({
-      text: `INSERT INTO ${schema}.positions (account, symbol, net_qty, cost, realised_pnl, bought_qty, sold_qty, updated_at)
+    writes.push(
+      sql(
+        `INSERT INTO ${schema}.positions (account, symbol, net_qty, cost, realised_pnl, bought_qty, sold_qty, updated_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::bigint[])
        ON CONFLICT (account, symbol) DO UPDATE SET net_qty = EXCLUDED.net_qty, cost = EXCLUDED.cost,
          realised_pnl = EXCLUDED.realised_pnl, bought_qty = EXCLUDED.bought_qty, sold_qty = EXCLUDED.sold_qty,
          updated_at = EXCLUDED.updated_at`,
-      values: [
-        pos.map((x) => x.account),
-        pos.map((x) => x.symbol),
-        pos.map((x) => s(x.netQty)),
-        pos.map((x) => s(x.cost)),
-        pos.map((x) => s(x.realisedPnl)),
-        pos.map((x) => s(x.boughtQty)),
-        pos.map((x) => s(x.soldQty)),
-        pos.map((x) => s(x.updatedAt)),
-      ],
-    });
+        [
+          pos.map((x) => x.account),
+          pos.map((x) => x.symbol),
+          pos.map((x) => s(x.netQty)),
+          pos.map((x) => s(x.cost)),
+          pos.map((x) => s(x.realisedPnl)),
+          pos.map((x) => s(x.boughtQty)),
+          pos.map((x) => s(x.soldQty)),
+          pos.map((x) => s(x.updatedAt)),
+        ],
+      ),
+    );
   }
   const bal = [...p.balances.values()];
   if (bal.length) {
-    writes.push({
-      text: `INSERT INTO ${schema}.balances (account, currency, amount) SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[])
+    writes.push(
+      sql(
+        `INSERT INTO ${schema}.balances (account, currency, amount) SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[])
        ON CONFLICT (account, currency) DO UPDATE SET amount = ${schema}.balances.amount + EXCLUDED.amount`,
-      values: [bal.map((x) => x.account), bal.map((x) => x.currency), bal.map((x) => s(x.amount))],
-    });
+        [bal.map((x) => x.account), bal.map((x) => x.currency), bal.map((x) => s(x.amount))],
+      ),
+    );
   }
   // Depth: net the batch's deltas per level first, then add; empty levels are removed.
   const levels = new Map<
@@ -434,38 +402,43 @@ export const encodePending = (
   }
   const dl = [...levels.values()].filter((l) => l.qty !== 0n || l.orders !== 0);
   if (dl.length) {
-    writes.push({
-      text: `INSERT INTO ${schema}.depth (symbol, side, price, qty, orders)
+    writes.push(
+      sql(
+        `INSERT INTO ${schema}.depth (symbol, side, price, qty, orders)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[], $5::int[])
        ON CONFLICT (symbol, side, price) DO UPDATE SET qty = ${schema}.depth.qty + EXCLUDED.qty,
          orders = ${schema}.depth.orders + EXCLUDED.orders`,
-      values: [
-        dl.map((l) => l.symbol),
-        dl.map((l) => l.side),
-        dl.map((l) => l.price),
-        dl.map((l) => s(l.qty)),
-        dl.map((l) => l.orders),
-      ],
-    });
-    writes.push({
-      text: `DELETE FROM ${schema}.depth WHERE qty = 0 AND orders = 0 AND symbol = ANY($1)`,
-      values: [[...new Set(dl.map((l) => l.symbol))]],
-    });
+        [
+          dl.map((l) => l.symbol),
+          dl.map((l) => l.side),
+          dl.map((l) => l.price),
+          dl.map((l) => s(l.qty)),
+          dl.map((l) => l.orders),
+        ],
+      ),
+    );
+    writes.push(
+      sql(`DELETE FROM ${schema}.depth WHERE qty = 0 AND orders = 0 AND symbol = ANY($1)`, [
+        [...new Set(dl.map((l) => l.symbol))],
+      ]),
+    );
   }
   const refs = [...p.referencePrices.values()];
   if (refs.length) {
-    writes.push({
-      text: `INSERT INTO ${schema}.reference_prices AS r (symbol, price, seq, transact_time)
+    writes.push(
+      sql(
+        `INSERT INTO ${schema}.reference_prices AS r (symbol, price, seq, transact_time)
        SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
        ON CONFLICT (symbol) DO UPDATE SET price = EXCLUDED.price, seq = EXCLUDED.seq,
          transact_time = EXCLUDED.transact_time WHERE EXCLUDED.seq > r.seq`,
-      values: [
-        refs.map((x) => x.symbol),
-        refs.map((x) => x.price),
-        refs.map((x) => x.seq),
-        refs.map((x) => s(x.transactTime)),
-      ],
-    });
+        [
+          refs.map((x) => x.symbol),
+          refs.map((x) => x.price),
+          refs.map((x) => x.seq),
+          refs.map((x) => s(x.transactTime)),
+        ],
+      ),
+    );
   }
   // Exposure: net per (account, pair), add, drop rows back at zero (like depth).
   const exp = new Map<
@@ -483,27 +456,32 @@ export const encodePending = (
   }
   const ex = [...exp.values()].filter((x) => x.notional !== 0n || x.orders !== 0);
   if (ex.length) {
-    writes.push({
-      text: `INSERT INTO ${schema}.open_exposure AS x (account, symbol, notional, orders)
+    writes.push(
+      sql(
+        `INSERT INTO ${schema}.open_exposure AS x (account, symbol, notional, orders)
        SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::int[])
        ON CONFLICT (account, symbol) DO UPDATE SET notional = x.notional + EXCLUDED.notional,
          orders = x.orders + EXCLUDED.orders`,
-      values: [
-        ex.map((x) => x.account),
-        ex.map((x) => x.symbol),
-        ex.map((x) => s(x.notional)),
-        ex.map((x) => x.orders),
-      ],
-    });
-    writes.push({
-      text: `DELETE FROM ${schema}.open_exposure WHERE notional = 0 AND orders = 0 AND account = ANY($1)`,
-      values: [[...new Set(ex.map((x) => x.account))]],
-    });
+        [
+          ex.map((x) => x.account),
+          ex.map((x) => x.symbol),
+          ex.map((x) => s(x.notional)),
+          ex.map((x) => x.orders),
+        ],
+      ),
+    );
+    writes.push(
+      sql(
+        `DELETE FROM ${schema}.open_exposure WHERE notional = 0 AND orders = 0 AND account = ANY($1)`,
+        [[...new Set(ex.map((x) => x.account))]],
+      ),
+    );
   }
   const c = [...p.candles.values()];
   if (c.length) {
-    writes.push({
-      text: `INSERT INTO ${schema}.candles AS k (symbol, interval, start_ns, open, high, low, close, volume, notional, trades, first_seq, last_seq)
+    writes.push(
+      sql(
+        `INSERT INTO ${schema}.candles AS k (symbol, interval, start_ns, open, high, low, close, volume, notional, trades, first_seq, last_seq)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
          $8::numeric[], $9::numeric[], $10::int[], $11::bigint[], $12::bigint[])
        ON CONFLICT (symbol, interval, start_ns) DO UPDATE SET
@@ -513,21 +491,22 @@ export const encodePending = (
          volume = k.volume + EXCLUDED.volume, notional = k.notional + EXCLUDED.notional,
          trades = k.trades + EXCLUDED.trades, first_seq = LEAST(k.first_seq, EXCLUDED.first_seq),
          last_seq = GREATEST(k.last_seq, EXCLUDED.last_seq)`,
-      values: [
-        c.map((x) => x.symbol),
-        c.map((x) => x.interval),
-        c.map((x) => s(x.start)),
-        c.map((x) => x.open),
-        c.map((x) => x.high),
-        c.map((x) => x.low),
-        c.map((x) => x.close),
-        c.map((x) => s(x.volume)),
-        c.map((x) => s(x.notional)),
-        c.map((x) => x.trades),
-        c.map((x) => x.firstSeq),
-        c.map((x) => x.lastSeq),
-      ],
-    });
+        [
+          c.map((x) => x.symbol),
+          c.map((x) => x.interval),
+          c.map((x) => s(x.start)),
+          c.map((x) => x.open),
+          c.map((x) => x.high),
+          c.map((x) => x.low),
+          c.map((x) => x.close),
+          c.map((x) => s(x.volume)),
+          c.map((x) => s(x.notional)),
+          c.map((x) => x.trades),
+          c.map((x) => x.firstSeq),
+          c.map((x) => x.lastSeq),
+        ],
+      ),
+    );
   }
   return writes;
 };

@@ -12,7 +12,7 @@ import {
   type AuditRunner,
   auditInThread,
 } from "../audit/audit-records.ts";
-import { auditReads, writeAuditRows } from "../audit/audit-store.ts";
+import { auditReads, auditStatements } from "../audit/audit-store.ts";
 import type { ChainHead } from "../audit/chain.ts";
 import { type EventEnvelope, isMatcherOutput, pairOf } from "../models/envelope.ts";
 import { MemoryReadModels, type Pending } from "../models/memory.ts";
@@ -29,12 +29,13 @@ import {
   sinkCopyRows,
 } from "./event-store-sink.ts";
 import {
-  encodePending,
-  loadWorkingSet,
-  type Queryable,
-  sendWrites,
-  type Write,
-} from "./pg-read-models.ts";
+  copyStatement,
+  type Statement,
+  sendStatements,
+  transactionInOneRoundTrip,
+  withLiterals,
+} from "./one-round-trip.ts";
+import { encodePending, loadWorkingSet, type Queryable } from "./pg-read-models.ts";
 
 /** A decoded record: the envelope plus, for the event-store sink, the bytes as they were on the topic. */
 export interface DecodedEvent {
@@ -128,9 +129,9 @@ export interface PreparedBatch {
    * offsets and the notification; the audit COPY last.
    */
   readonly writes: {
-    readonly readModels: readonly Write[];
-    readonly sink: readonly Write[];
-    readonly bookkeeping: readonly Write[];
+    readonly readModels: readonly Statement[];
+    readonly sink: readonly Statement[];
+    readonly bookkeeping: readonly Statement[];
   };
   /** The audit COPY (binary), encoded with the rest. */
   readonly auditRows: Buffer;
@@ -274,7 +275,7 @@ const prepareSink = async (
   fresh: readonly DecodedEvent[],
   known: ReadonlyMap<string, number> | undefined,
   onProblem: ProjectorOptions["onProblem"],
-): Promise<{ writes: Write[]; heads: Map<string, number> }> => {
+): Promise<{ writes: Statement[]; heads: Map<string, number> }> => {
   const candidates: SinkCandidate[] = [];
   for (const d of fresh) {
     const e = d.envelope.event;
@@ -296,7 +297,7 @@ const prepareSink = async (
   for (const p of plan.problems) onProblem?.(p.eventId, p.problem);
   return {
     writes: plan.rows.length
-      ? [{ copy: SINK_TABLE, columns: SINK_COLUMNS, lines: sinkCopyRows(plan.rows), binary: true }]
+      ? [copyStatement(SINK_TABLE, SINK_COLUMNS, sinkCopyRows(plan.rows), true)]
       : [],
     heads: plan.heads,
   };
@@ -309,51 +310,63 @@ const bookkeepingWrites = (
   sources: readonly BatchSource[],
   accounts: readonly string[],
   symbols: readonly string[],
-): Write[] => {
-  const writes: Write[] = [];
+): Statement[] => {
+  const writes: Statement[] = [];
   if (fresh.length) {
     const processed = new TextCopyRows();
     for (const d of fresh) processed.str(d.envelope.eventId).num(d.envelope.position).end();
-    writes.push({
-      copy: `${schema}.processed_events`,
-      columns: ["event_id", "position"],
-      lines: processed.finish(),
-    });
+    writes.push(
+      copyStatement(`${schema}.processed_events`, ["event_id", "position"], processed.finish()),
+    );
   }
   if (sources.length) {
     writes.push({
-      text: `INSERT INTO ${schema}.consumer_offsets (topic, partition, next_offset)
+      sql: withLiterals(
+        `INSERT INTO ${schema}.consumer_offsets (topic, partition, next_offset)
        SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
        ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-      values: [
-        sources.map((x) => x.topic),
-        sources.map((x) => x.partition),
-        sources.map((x) => x.nextOffset.toString()),
-      ],
+        [
+          sources.map((x) => x.topic),
+          sources.map((x) => x.partition),
+          sources.map((x) => x.nextOffset.toString()),
+        ],
+      ),
     });
   }
   if (accounts.length || symbols.length) {
     const payload = JSON.stringify({ schema, accounts, symbols });
     // NOTIFY payloads are capped at 8000 bytes: beyond that, listeners refresh everything.
     writes.push({
-      text: "SELECT pg_notify($1, $2)",
-      values: [
+      sql: withLiterals("SELECT pg_notify($1, $2)", [
         NOTIFY_CHANNEL,
         payload.length < 7900 ? payload : JSON.stringify({ schema, all: true }),
-      ],
+      ]),
     });
   }
   return writes;
 };
 
+/** A prepared batch's statements in order; the audit COPY last (it switches the role). */
+const batchStatements = (b: PreparedBatch): Statement[] => [
+  ...b.writes.readModels,
+  ...b.writes.sink,
+  ...b.writes.bookkeeping,
+  ...auditStatements(b.auditRows),
+];
+
 /**
  * Writes a prepared batch in the caller's transaction; the caller commits.
- * Its statements were encoded in prepareBatch: here they only go out.
+ * Its statements were encoded in prepareBatch: here they go out in one round
+ * trip (ADR 110).
  */
 export async function writeBatch(tx: PgClient, b: PreparedBatch): Promise<void> {
-  await sendWrites(tx, b.writes.readModels);
-  await sendWrites(tx, b.writes.sink);
-  await sendWrites(tx, b.writes.bookkeeping);
-  // Last: switches the transaction to the append-only role.
-  await writeAuditRows(tx, b.auditRows);
+  await sendStatements(tx, batchStatements(b));
+}
+
+/**
+ * Writes a prepared batch as one transaction (BEGIN, its statements, COMMIT)
+ * in one round trip on a client of `pool` (ADR 110).
+ */
+export function commitBatch(pool: PgPool, b: PreparedBatch): Promise<void> {
+  return transactionInOneRoundTrip(pool, batchStatements(b));
 }

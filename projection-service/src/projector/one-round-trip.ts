@@ -1,0 +1,152 @@
+// A batch's statements in one round trip (ADR 110): one simple-query message
+// holding every statement (parameters written in as literals), followed at
+// once by the data of each COPY … FROM STDIN in it. Postgres runs them back to
+// back without waiting for this process: the batch's write no longer needs an
+// event-loop turn per statement while the consumer's thread is busy
+// projecting the next batch. On the first error Postgres skips the rest of
+// the message and drops the COPY data still to come (protocol: "any
+// subsequent CopyData, CopyDone, or CopyFail messages ... will simply be
+// dropped"); the caller rolls back.
+import type { PgClient, PgPool } from "@fxcore/infra";
+
+/** One statement; `copyData`: it is a COPY … FROM STDIN and these are its bytes (text lines or a binary stream). */
+export interface Statement {
+  readonly sql: string;
+  readonly copyData?: Buffer;
+}
+
+/** A COPY of pre-encoded rows (text lines, or with `binary` a COPY binary stream). */
+export const copyStatement = (
+  table: string,
+  columns: readonly string[],
+  data: Buffer,
+  binary = false,
+): Statement => ({
+  sql: `COPY ${table} (${columns.join(", ")}) FROM STDIN${binary ? " (FORMAT binary)" : ""}`,
+  copyData: data,
+});
+
+export type SqlValue = string | number | bigint | boolean | null | undefined;
+
+const quote = (s: string): string =>
+  s.includes("\\")
+    ? ` E'${s.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`
+    : `'${s.replace(/'/g, "''")}'`;
+
+const arrayElement = (v: SqlValue): string =>
+  v === null || v === undefined
+    ? "NULL"
+    : typeof v === "string"
+      ? `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`
+      : String(v);
+
+/**
+ * A value as an SQL literal, of the type context gives it (as an untyped
+ * parameter would be): strings quoted, arrays as array literals, null NULL.
+ */
+export const sqlLiteral = (v: SqlValue | readonly SqlValue[]): string => {
+  if (v === null || v === undefined) return "NULL";
+  if (typeof v === "string") return quote(v);
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`);
+    return `'${v}'`;
+  }
+  if (typeof v === "bigint") return `'${v}'`;
+  if (typeof v === "boolean") return v ? "'t'" : "'f'";
+  let out = "{";
+  for (let i = 0; i < v.length; i++) out += (i ? "," : "") + arrayElement(v[i]);
+  return quote(`${out}}`);
+};
+
+/** `text` with each $n replaced by the literal of values[n − 1]. */
+export const withLiterals = (text: string, values: readonly (SqlValue | readonly SqlValue[])[]) =>
+  text.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i >= values.length) throw new RangeError(`no value for $${n}`);
+    return sqlLiteral(values[i]);
+  });
+
+const COPY_DATA = 0x64;
+const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]);
+const QUERY = 0x51;
+
+const header = (code: number, bodyLength: number): Buffer => {
+  const h = Buffer.allocUnsafe(5);
+  h[0] = code;
+  h.writeUInt32BE(bodyLength + 4, 1);
+  return h;
+};
+
+interface Connection {
+  readonly stream: {
+    cork(): void;
+    uncork(): void;
+    write(b: Buffer): boolean;
+  };
+}
+
+/**
+ * Sends `statements` as one round trip on `client` and resolves when
+ * Postgres is ready again; rejects with the first error (the statements
+ * after it did not run). Include BEGIN … COMMIT to make it a transaction;
+ * inside the caller's transaction an error leaves that transaction failed.
+ */
+export const sendStatements = (
+  client: Pick<PgClient, "query">,
+  statements: readonly Statement[],
+): Promise<void> => {
+  const list = statements.filter((s) => s.copyData === undefined || s.copyData.length > 0);
+  if (list.length === 0) return Promise.resolve();
+  for (const s of list)
+    if (s.sql.includes("\0")) throw new RangeError("a statement holds a NUL character");
+  const text = Buffer.from(`${list.map((s) => s.sql).join(";\n")}\0`, "utf8");
+  return new Promise<void>((resolve, reject) => {
+    // A custom query for node-pg (as pg-copy-streams is): it writes the
+    // messages itself and is told of each reply. pg drops it on the first
+    // error, so that settles it; otherwise ReadyForQuery does.
+    const query = {
+      submit(connection: Connection) {
+        const out = connection.stream;
+        out.cork();
+        out.write(header(QUERY, text.length));
+        out.write(text);
+        for (const s of list) {
+          if (s.copyData === undefined) continue;
+          out.write(header(COPY_DATA, s.copyData.length));
+          out.write(s.copyData);
+          out.write(COPY_DONE);
+        }
+        out.uncork();
+      },
+      handleError: (err: Error) => reject(err),
+      handleReadyForQuery: () => resolve(),
+      handleCommandComplete() {},
+      handleCopyInResponse() {},
+      handleRowDescription() {},
+      handleDataRow() {},
+      handleEmptyQuery() {},
+      handlePortalSuspended() {},
+      handleCopyData() {},
+    };
+    (client.query as unknown as (q: typeof query) => void)(query);
+  });
+};
+
+/**
+ * `statements` as one transaction in one round trip on a client of `pool`
+ * (BEGIN … COMMIT in the message); rolled back on any error.
+ */
+export const transactionInOneRoundTrip = async (
+  pool: PgPool,
+  statements: readonly Statement[],
+): Promise<void> => {
+  const client = await pool.connect();
+  try {
+    await sendStatements(client, [{ sql: "BEGIN" }, ...statements, { sql: "COMMIT" }]);
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+};
