@@ -2,14 +2,7 @@
 // without a replacer: the same text for every value an answer can hold.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  answerJson,
-  jsonText,
-  reportJson,
-  WrittenAnswer,
-  writeAnswerJson,
-} from "../src/commands/answer-json.ts";
-import { JsonBytes } from "../src/commands/json-bytes.ts";
+import { jsonText, reportJson } from "../src/commands/answer-json.ts";
 
 const viaReplacer = (v: unknown) =>
   JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
@@ -98,56 +91,5 @@ describe("jsonText", () => {
     expect(reportJson(odd as never)).toBe(viaReplacer(odd));
     expect(reportJson(null)).toBe("null");
     expect(base.transactTime).toBe(1763900000000000000n);
-  });
-});
-
-describe("writeAnswerJson", () => {
-  const text = fc.oneof(
-    fc.string(),
-    fc.string({ unit: "binary" }),
-    fc.constant("0197a0c4-7d1e-7abc-8def-0123456789ab"),
-  );
-  const report = fc.record({
-    msgType: fc.constantFrom("8", "9"),
-    orderId: fc.option(text),
-    clOrdId: text,
-    ordStatus: fc.constantFrom("0", "8"),
-    price: fc.option(fc.integer()),
-    transactTime: fc.bigInt(),
-    avgPx: fc.record({ tradedNotional: fc.bigInt(), cumQty: fc.integer() }),
-    text: fc.option(text),
-  });
-  const answer = fc.oneof(
-    fc
-      .tuple(report, text, fc.option(text), text)
-      .map(
-        ([r, position, orderId, eventId]) =>
-          new WrittenAnswer(r as never, reportJson(r as never), position, orderId, eventId),
-      ),
-    fc.record(
-      {
-        report: fc.option(report),
-        position: fc.option(text),
-        orderId: fc.option(text),
-        resent: fc.boolean(),
-        eventId: fc.option(text),
-        pending: fc.constantFrom("CANCEL", "REPLACE"),
-      },
-      { requiredKeys: ["report", "position", "orderId", "resent", "eventId"] },
-    ),
-  );
-
-  it("writes answerJson's bytes, one answer after another into one growing buffer", () => {
-    fc.assert(
-      fc.property(fc.array(answer, { minLength: 1, maxLength: 8 }), (answers) => {
-        // A tiny first buffer: every answer makes it grow.
-        const out = new JsonBytes(1);
-        for (const a of answers) writeAnswerJson(out, a as never).text(",");
-        expect(out.bytes().toString("utf8")).toBe(
-          answers.map((a) => `${answerJson(a as never)},`).join(""),
-        );
-      }),
-      { numRuns: 500 },
-    );
   });
 });

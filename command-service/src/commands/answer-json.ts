@@ -3,7 +3,6 @@
 // claim (repeated as-is to a resend) and into the HTTP reply.
 import type { FixReport } from "@fxcore/domain";
 import type { CommandAnswer } from "./command-handler.ts";
-import type { JsonBytes } from "./json-bytes.ts";
 
 /**
  * The value with its bigints as decimal strings, copied only where it holds
@@ -103,32 +102,10 @@ export class WrittenAnswer implements CommandAnswer {
   }
 }
 
-/**
- * What a claim stores to answer a resend: {report, orderId}, the report given
- * as its JSON text. In three pieces around the report, so that the writer can
- * put them into its batch column without building this text first.
- */
-export const STORED_ANSWER_HEAD = '{"report":';
-export const STORED_ANSWER_MID = ',"orderId":';
-export const storedAnswerTail = (orderId: string | null): string => `${str(orderId)}}`;
+/** What a claim stores to answer a resend: {report, orderId}, the report given as its JSON text. */
 export const storedAnswerJson = (reportJsonText: string, orderId: string | null): string =>
-  STORED_ANSWER_HEAD + reportJsonText + STORED_ANSWER_MID + storedAnswerTail(orderId);
+  `{"report":${reportJsonText},"orderId":${str(orderId)}}`;
 
 /** The HTTP body of an answer: the same JSON as jsonText(answer), a written answer's report text reused. */
 export const answerJson = (a: CommandAnswer): string =>
   `{"report":${a instanceof WrittenAnswer ? a.reportJson() : reportJson(a.report)},"position":${str(a.position)},"orderId":${str(a.orderId)},"resent":${a.resent},"eventId":${str(a.eventId)}${a.pending === undefined ? "" : `,"pending":${str(a.pending)}`}}`;
-
-/** Writes answerJson's text of an answer (the same bytes) without building it as a string. */
-export const writeAnswerJson = (out: JsonBytes, a: CommandAnswer): JsonBytes => {
-  out
-    .text('{"report":')
-    .text(a instanceof WrittenAnswer ? a.reportJson() : reportJson(a.report))
-    .text(',"position":')
-    .str(a.position)
-    .text(',"orderId":')
-    .str(a.orderId)
-    .text(a.resent ? ',"resent":true,"eventId":' : ',"resent":false,"eventId":')
-    .str(a.eventId);
-  if (a.pending !== undefined) out.text(',"pending":').str(a.pending);
-  return out.text("}");
-};

@@ -26,7 +26,7 @@ import { eventId, type PostgresEventStore, type StreamId, streamId } from "@fxco
 import type { RiskInputs } from "../risk/risk-inputs.ts";
 import { expiryOf } from "../session-clock/due-ticks.ts";
 import type { Claim, CommandWriter, WriteOutcome, WriteRequest } from "../write/command-writer.ts";
-import { reportJson, WrittenAnswer } from "./answer-json.ts";
+import { reportJson, stringJson, WrittenAnswer } from "./answer-json.ts";
 import type { EventCodec, EventEnvelope } from "./event-codec.ts";
 import { schemaIdOf } from "./event-codec.ts";
 import type { CancelRequest, PlaceRequest, ReplaceRequest } from "./requests.ts";
@@ -113,57 +113,21 @@ const canonical = (v: unknown): unknown =>
       )
     : v;
 
-/** Printable ASCII without quote or backslash: JSON quotes it as it is. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
-// The text hashed (kind + canonical JSON) is written into this buffer, reused
-// by every hash: no string per request is built, flattened and dropped.
-let canonicalBytes = Buffer.allocUnsafe(4096);
-let canonicalAt = 0;
-const room = (n: number): void => {
-  if (canonicalBytes.length - canonicalAt >= n) return;
-  const b = Buffer.allocUnsafe(Math.max(canonicalBytes.length * 2, canonicalAt + n));
-  canonicalBytes.copy(b, 0, 0, canonicalAt);
-  canonicalBytes = b;
-};
-const put = (s: string): void => {
-  // At most 3 UTF-8 bytes per UTF-16 unit.
-  room(s.length * 3);
-  canonicalAt += canonicalBytes.write(s, canonicalAt);
-};
-const putByte = (byte: number): void => {
-  room(1);
-  canonicalBytes[canonicalAt++] = byte;
-};
-
 /**
- * Writes kind + canonical JSON (sorted keys) of the request as sent: a resend
- * must hash the same. Request bodies are flat, so that is written directly
- * here (the same text JSON.stringify gives); false for a nested value (the
- * caller takes the general path).
+ * Canonical JSON (sorted keys) of the request as sent: a resend must hash the
+ * same. Request bodies are flat, so that is built directly here (the same
+ * text JSON.stringify gives); nested values take the general path.
  */
-const writeCanonical = (kind: string, body: object): boolean => {
+const canonicalJson = (body: object): string => {
   const record = body as Record<string, unknown>;
-  canonicalAt = 0;
-  put(kind);
-  putByte(0x7b);
-  let first = true;
+  let out = "{";
   for (const k of sortedKeys(record)) {
     const v = record[k];
     if (v === undefined) continue;
-    if (v !== null && typeof v === "object") return false;
-    if (!first) putByte(0x2c);
-    first = false;
-    put(keyJson(k));
-    putByte(0x3a);
-    if (typeof v === "string" && PLAIN.test(v)) {
-      putByte(0x22);
-      put(v);
-      putByte(0x22);
-    } else put(JSON.stringify(v));
+    if (v !== null && typeof v === "object") return JSON.stringify(canonical(body));
+    out += `${out.length === 1 ? "" : ","}${keyJson(k)}:${typeof v === "string" ? stringJson(v) : JSON.stringify(v)}`;
   }
-  putByte(0x7d);
-  return true;
+  return `${out}}`;
 };
 
 // Body keys come from a closed schema: their JSON text is made once.
@@ -198,9 +162,7 @@ const resort = (record: Record<string, unknown>): string[] => {
 
 /** Hash of a request: its kind and canonical body. */
 export const requestHash = (kind: string, body: object): string =>
-  writeCanonical(kind, body)
-    ? hash("sha256", canonicalBytes.subarray(0, canonicalAt), "base64url")
-    : hash("sha256", kind + JSON.stringify(canonical(body)), "base64url");
+  hash("sha256", kind + canonicalJson(body), "base64url");
 
 const MAX_ATTEMPTS = 5;
 

@@ -18,8 +18,7 @@ import type {
   CommandHandler,
   RequestContext,
 } from "../commands/command-handler.ts";
-import { answerJson, jsonText, writeAnswerJson } from "../commands/answer-json.ts";
-import { JsonBytes } from "../commands/json-bytes.ts";
+import { answerJson, jsonText } from "../commands/answer-json.ts";
 import { uuidV7 } from "../commands/time-ordered-id.ts";
 import {
   type BatchItem,
@@ -284,8 +283,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
       const receivedAtNs = o.nowNs();
       const started = performance.now();
       const items = _req.body.items;
-      // An item's answer: its {"status","body"} text, or the command's answer (status 200).
-      const answers = new Array<string | CommandAnswer>(items.length);
+      const answers = new Array<string>(items.length);
       const runs: { index: number; command: BatchCommand; ctx: RequestContext; span: Span }[] = [];
       const traceOf = commandTraces();
       for (let i = 0; i < items.length; i++) {
@@ -350,7 +348,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
             answer.report !== null &&
             (answer.report.msgType === "9" || answer.report.ordStatus === "8");
           counted.add(kind, answer.resent ? "resent" : rejected ? "rejected" : "accepted");
-          answers[r.index] = answer;
+          answers[r.index] = itemAnswer(200, answerJson(answer));
         } else {
           const e = s.reason as Error;
           counted.add(kind, isUnavailable(e) ? "unavailable" : "error");
@@ -365,16 +363,16 @@ export function buildApp(o: AppOptions): FastifyInstance {
         r.span.end();
       });
       counted.flush();
-      // Written as bytes once, answer by answer: no string per answer, no join.
-      const out = new JsonBytes(answers.length * 640);
-      out.text('{"answers":[');
-      for (let i = 0; i < answers.length; i++) {
-        if (i > 0) out.text(",");
-        const a = answers[i] as string | CommandAnswer;
-        if (typeof a === "string") out.text(a);
-        else writeAnswerJson(out.text('{"status":200,"body":'), a).text("}");
-      }
-      return reply.code(200).type("application/json").send(out.text("]}").bytes());
+      // Encoded once here: a string reply is measured, then encoded, by the reply.
+      // The brackets go inside the join, so its flat result is encoded as is
+      // (a concatenation around it would be flattened into another copy first).
+      const last = answers.length - 1;
+      answers[0] = `{"answers":[${answers[0]}`;
+      answers[last] = `${answers[last]}]}`;
+      return reply
+        .code(200)
+        .type("application/json")
+        .send(Buffer.from(answers.join(",")));
     },
   );
 

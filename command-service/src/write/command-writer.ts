@@ -11,11 +11,7 @@ import {
   textColumnSql as col,
 } from "@fxcore/event-store";
 import type { PgPool } from "@fxcore/infra";
-import {
-  STORED_ANSWER_HEAD,
-  STORED_ANSWER_MID,
-  storedAnswerTail,
-} from "../commands/answer-json.ts";
+import { storedAnswerJson } from "../commands/answer-json.ts";
 import type { DueExpiry } from "../session-clock/due-ticks.ts";
 import { recordExpiries } from "../session-clock/pending-expiries.ts";
 
@@ -30,9 +26,10 @@ export interface Claim {
   /** The event whose global position answers a resend. */
   readonly eventId: string;
   /**
-   * The answer's report as JSON text: stored as the answer
-   * `{"report":<it>,"orderId":<orderId>}` (storedAnswerJson's text, written
-   * into the batch column in pieces), repeated as-is to a resend.
+   * The answer's report as JSON text. The claim stores the answer
+   * storedAnswerJson(reportJson, orderId), made only when its row is written
+   * (not held while the command waits for its transaction), and repeats it
+   * as-is to a resend.
    */
   readonly reportJson: string;
 }
@@ -303,7 +300,7 @@ export class CommandWriter {
     try {
       // Durable whatever the server default: the answer promises the command is stored.
       await client.query("BEGIN; SET LOCAL synchronous_commit TO on");
-      const columns = new TextColumns(7, candidates.length);
+      const columns = new TextColumns(7);
       for (const [, p] of candidates) {
         const c = p.request.claim;
         columns.add(0, c.account);
@@ -313,17 +310,11 @@ export class CommandWriter {
         columns.add(4, c.orderId);
         columns.add(5, c.eventId);
         // Made by the answer JSON functions: JSON text, no raw control characters.
-        columns.addJson(
-          6,
-          STORED_ANSWER_HEAD,
-          c.reportJson,
-          STORED_ANSWER_MID,
-          storedAnswerTail(c.orderId),
-        );
+        columns.addJson(6, storedAnswerJson(c.reportJson, c.orderId));
       }
       const inserted = await client.query<{ account: string; cl_ord_id: string }>({
         ...(strict ? CLAIM_STRICT : CLAIM),
-        values: columns.columns() as Buffer[],
+        values: columns.columns() as string[],
       });
       const winners: Pending[] = [];
       const losers: Pending[] = [];

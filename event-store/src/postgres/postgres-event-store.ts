@@ -91,8 +91,8 @@ const toBuffer = (u: Uint8Array): Buffer =>
  * event, built in one pass (no per-field arrays), and the payloads as one
  * binary parameter with their starts and lengths.
  */
-const appendParams = (items: readonly AppendItem[]): Buffer[] => {
-  const c = new TextColumns(12, items.length);
+const appendParams = (items: readonly AppendItem[]): (string | Buffer)[] => {
+  const c = new TextColumns(12);
   const payloads: Buffer[] = [];
   let at = 1;
   for (let i = 0; i < items.length; i++) {
@@ -117,7 +117,7 @@ const appendParams = (items: readonly AppendItem[]): Buffer[] => {
     }
   }
   // $12 (the payloads) sits between the text columns $11 and $13.
-  const params: Buffer[] = [...c.columns()];
+  const params: (string | Buffer)[] = [...c.columns()];
   params.splice(11, 0, Buffer.concat(payloads, at - 1));
   return params;
 };

@@ -29,72 +29,44 @@ const element = (v: string | number | null): string => {
 };
 
 /**
- * Several text columns filled row by row, each written straight into its own
- * buffer as UTF-8 (the bytes of the text textColumn gives): no string per
- * value is kept, nor a join of them, and the driver sends a buffer as it is
- * (a binary parameter, which Postgres reads as text for `$n::text`; ADR 101).
+ * Several text columns filled row by row (the same text textColumn gives
+ * each): values collected per column and joined once, so a column is one flat
+ * string (no chain of concatenations for the driver to flatten, nor held while
+ * the query runs).
  */
 export class TextColumns {
-  readonly #bufs: Buffer[];
-  readonly #lens: number[];
-  /** `rowsHint`: about how many rows (presizes the buffers). */
-  constructor(count: number, rowsHint = 16) {
-    const size = Math.max(64, rowsHint * 40);
-    this.#bufs = Array.from({ length: count }, () => Buffer.allocUnsafe(size));
-    this.#lens = new Array<number>(count).fill(0);
+  readonly #values: (string | number)[][];
+  constructor(count: number) {
+    this.#values = Array.from({ length: count }, () => []);
   }
   /** Appends a value to column `i`; same rules as textColumn. */
   add(i: number, v: string | number | null): void {
-    if (v === null) return this.#byte(i, 0x1e, true);
-    if (typeof v === "number") return this.#text(i, String(v), true);
-    if (v === NULL_MARK || v.includes(UNIT_SEPARATOR))
+    const column = this.#values[i] as (string | number)[];
+    if (v === null) column.push(NULL_MARK);
+    else if (typeof v === "number") column.push(v);
+    else if (v === NULL_MARK || v.includes(UNIT_SEPARATOR))
       throw new Error(
         `value holds a control character reserved by textColumn: ${JSON.stringify(v)}`,
       );
-    this.#text(i, v, true);
+    else column.push(v);
   }
   /**
    * Appends JSON text made by JSON.stringify (or quoted like it) to column
-   * `i`, given in up to four pieces written back to back (no concatenation
-   * to build first): JSON never holds a raw control character (it escapes
-   * them), so the separator scan is skipped.
+   * `i`: it never holds a raw control character (JSON escapes them), so the
+   * separator scan is skipped.
    */
-  addJson(i: number, json: string, more1?: string, more2?: string, more3?: string): void {
-    if (more1 === undefined) return this.#text(i, json, true);
-    this.#text(i, json, false);
-    if (more2 === undefined) return this.#text(i, more1, true);
-    this.#text(i, more1, false);
-    if (more3 === undefined) return this.#text(i, more2, true);
-    this.#text(i, more2, false);
-    this.#text(i, more3, true);
+  addJson(i: number, json: string): void {
+    (this.#values[i] as string[]).push(json);
   }
-  /** Each column's bytes (views of the buffers: add no more while they are in use). */
-  columns(): readonly Buffer[] {
-    return this.#bufs.map((b, i) => b.subarray(0, this.#lens[i]));
-  }
-  #text(i: number, v: string, terminate: boolean): void {
-    let b = this.#bufs[i] as Buffer;
-    let at = this.#lens[i] as number;
-    // At most 3 bytes per UTF-16 unit, plus the separator.
-    if (b.length - at < v.length * 3 + 1) b = this.#grow(i, at + v.length * 3 + 1);
-    at += b.write(v, at);
-    if (terminate) b[at++] = 0x1f;
-    this.#lens[i] = at;
-  }
-  #byte(i: number, byte: number, terminate: boolean): void {
-    let b = this.#bufs[i] as Buffer;
-    let at = this.#lens[i] as number;
-    if (b.length - at < 2) b = this.#grow(i, at + 2);
-    b[at++] = byte;
-    if (terminate) b[at++] = 0x1f;
-    this.#lens[i] = at;
-  }
-  #grow(i: number, need: number): Buffer {
-    const old = this.#bufs[i] as Buffer;
-    const b = Buffer.allocUnsafe(Math.max(need, old.length * 2));
-    old.copy(b, 0, 0, this.#lens[i]);
-    this.#bufs[i] = b;
-    return b;
+  columns(): readonly string[] {
+    // Every value terminated: an empty last element gives the final separator
+    // inside the one join (a concatenation after it would be a rope to flatten).
+    return this.#values.map((c) => {
+      c.push("");
+      const text = c.join(UNIT_SEPARATOR);
+      c.pop();
+      return text;
+    });
   }
 }
 
