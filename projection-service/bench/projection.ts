@@ -18,8 +18,8 @@
 //      command side and the matcher are not in this measurement.
 // Per phase it also prints where the time goes: CPU µs per event of this
 // process (decode, projection, SQL encoding; in the live phase the producer
-// thread too) and of the phase database's Postgres backends, and statements
-// and transactions per batch.
+// thread too) and of the phase database's Postgres backends, and round trips
+// per batch (a batch's write is one since ADR 110; its reads are the rest).
 // Real local infra (npm run infra:up); env KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
 // DATABASE_URL default to its ports. A fresh database per phase, dropped after.
 import { readdirSync, readFileSync } from "node:fs";
@@ -73,8 +73,8 @@ interface Phase {
   db: string;
   orders: string;
   executions: string;
-  /** Statements sent by the projection's connections (COPY included), and COMMITs among them. */
-  readonly counts: { statements: number; commits: number };
+  /** Round trips of the projection's connections (a batch's whole write is one, ADR 110). */
+  readonly counts: { roundTrips: number };
   cleanup(): Promise<void>;
 }
 const phase = async (name: string): Promise<Phase> => {
@@ -87,13 +87,12 @@ const phase = async (name: string): Promise<Phase> => {
     applicationName: "bench-projection",
     max: 4,
   });
-  const counts = { statements: 0, commits: 0 };
+  const counts = { roundTrips: 0 };
   // Count what each pooled connection sends (round trips; a COPY is one).
   pool.on("connect", (client) => {
     const query = client.query.bind(client) as (...a: unknown[]) => unknown;
     (client as { query: unknown }).query = (...a: unknown[]) => {
-      counts.statements++;
-      if (a[0] === "COMMIT") counts.commits++;
+      counts.roundTrips++;
       return query(...a);
     };
   });
@@ -180,8 +179,7 @@ const measure = async (p: Phase) => {
   const threads0 = threadCpu();
   const cpu0 = process.cpuUsage();
   const main0 = process.threadCpuUsage();
-  const s0 = p.counts.statements;
-  const c0 = p.counts.commits;
+  const r0 = p.counts.roundTrips;
   return async (
     events: number,
     batches: number,
@@ -195,10 +193,10 @@ const measure = async (p: Phase) => {
     const cpu = { user: all.user - excluded.user, system: all.system - excluded.system };
     const pgSecs = cpuSince(pg0, await backendCpu(p));
     const us = (secs: number) => ((secs * 1e6) / events).toFixed(1);
-    const statements = p.counts.statements - s0;
+    const roundTrips = p.counts.roundTrips - r0;
     console.log(
       `  CPU per event: ${what} ${us((cpu.user + cpu.system) / 1e6)} µs (its main thread ${us((main.user + main.system) / 1e6)}), Postgres backends ${us(pgSecs)} µs; ` +
-        `${batches} batches, ${(events / Math.max(1, batches)).toFixed(0)} events/batch, ${(statements / Math.max(1, batches)).toFixed(1)} statements/batch (${p.counts.commits - c0} commits)`,
+        `${batches} batches, ${(events / Math.max(1, batches)).toFixed(0)} events/batch, ${(roundTrips / Math.max(1, batches)).toFixed(1)} round trips/batch (its write one of them)`,
     );
     // /proc ticks are 10 ms. Worker threads: the audit thread (live, the
     // producer thread is left out by its id); V8's helper threads (GC, JIT)

@@ -2,7 +2,14 @@
 // record digests, verify the whole trail.
 import { textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
-import { copyStatement, type Statement, sendStatements } from "../projector/one-round-trip.ts";
+import {
+  copyStatement,
+  type Read,
+  readTogether,
+  type Statement,
+  sendStatements,
+  withLiterals,
+} from "../projector/one-round-trip.ts";
 import { AUDIT_WRITER_ROLE } from "../store/audit-ddl.ts";
 import { AUDIT_COLUMNS, type AuditCandidate, auditCopyRows, chainEvents } from "./audit-records.ts";
 import {
@@ -20,16 +27,39 @@ type Queryable = Pick<PgClient, "query">;
 export const loadHeads = async (
   db: Queryable,
   pairs?: readonly string[],
-): Promise<Map<string, ChainHead>> => {
-  const { rows } = await db.query<{ pair: string; chain_seq: string; hash: Buffer }>(
-    `SELECT DISTINCT ON (pair) pair, chain_seq, hash FROM audit.records
-     ${pairs ? "WHERE pair = ANY($1)" : ""} ORDER BY pair, chain_seq DESC`,
-    pairs ? [pairs] : [],
-  );
-  return new Map(
-    rows.map((r) => [r.pair, { pair: r.pair, chainSeq: Number(r.chain_seq), hash: r.hash }]),
-  );
-};
+): Promise<Map<string, ChainHead>> => (await readTogether(db, [headsRead(pairs)] as const))[0];
+
+/** The chain head of each of `pairs` (all pairs: undefined) that has records. */
+export const headsRead = (pairs?: readonly string[]): Read<Map<string, ChainHead>> => ({
+  sql:
+    pairs?.length === 0
+      ? null
+      : withLiterals(
+          `SELECT DISTINCT ON (pair) pair, chain_seq, hash FROM audit.records
+     ${pairs ? "WHERE pair = ANY($1::text[])" : ""} ORDER BY pair, chain_seq DESC`,
+          pairs ? [pairs] : [],
+        ),
+  parse: (rows) =>
+    new Map(
+      rows.map((r) => [
+        r.pair as string,
+        { pair: r.pair as string, chainSeq: Number(r.chain_seq), hash: r.hash as Buffer },
+      ]),
+    ),
+});
+
+/** Which of `eventIds` the trail has chained already. */
+export const chainedRead = (eventIds: readonly string[]): Read<Set<string>> => ({
+  // The trail spans read-model versions: after a rebuild switch the live
+  // version may re-project events it already chained. Chain each event once.
+  sql: eventIds.length
+    ? withLiterals(
+        `SELECT event_id FROM audit.records WHERE event_id = ANY(${textColumnSql("$1")})`,
+        [textColumn(eventIds)],
+      )
+    : null,
+  parse: (rows) => new Set(rows.map((r) => r.event_id as string)),
+});
 
 /**
  * What chaining `events` needs from the table (reads only): the ids already
@@ -43,24 +73,29 @@ export const auditReads = async (
   events: readonly { readonly pair: string; readonly eventId: string }[],
   heads?: ReadonlyMap<string, ChainHead>,
 ): Promise<{ chained: ReadonlySet<string>; heads: Map<string, ChainHead> }> => {
+  if (events.length === 0) return { chained: new Set(), heads: new Map() };
+  const pairs = [...new Set(events.map((e) => e.pair))].filter((p) => !heads?.has(p));
+  const [chained, loaded] = await readTogether(db, [
+    chainedRead(events.map((e) => e.eventId)),
+    headsRead(pairs),
+  ] as const);
+  return { chained, heads: chainHeadsFor(events, chained, heads, loaded) };
+};
+
+/** The head each unchained event's pair continues from: known to the caller, else as read (none: genesis). */
+export const chainHeadsFor = (
+  events: readonly { readonly pair: string; readonly eventId: string }[],
+  chained: ReadonlySet<string>,
+  known: ReadonlyMap<string, ChainHead> | undefined,
+  loaded: ReadonlyMap<string, ChainHead>,
+): Map<string, ChainHead> => {
   const out = new Map<string, ChainHead>();
-  if (events.length === 0) return { chained: new Set(), heads: out };
-  // The trail spans read-model versions: after a rebuild switch the live
-  // version may re-project events it already chained. Chain each event once.
-  const { rows } = await db.query<{ event_id: string }>(
-    `SELECT event_id FROM audit.records WHERE event_id = ANY(${textColumnSql("$1")})`,
-    [textColumn(events.map((e) => e.eventId))],
-  );
-  const chained = new Set(rows.map((r) => r.event_id));
-  const missing: string[] = [];
   for (const e of events) {
-    if (chained.has(e.eventId) || out.has(e.pair) || missing.includes(e.pair)) continue;
-    const h = heads?.get(e.pair);
+    if (chained.has(e.eventId) || out.has(e.pair)) continue;
+    const h = known?.get(e.pair) ?? loaded.get(e.pair);
     if (h) out.set(e.pair, h);
-    else missing.push(e.pair);
   }
-  if (missing.length) for (const [p, h] of await loadHeads(db, missing)) out.set(p, h);
-  return { chained, heads: out };
+  return out;
 };
 
 /** The records that append `candidates` to their pairs' chains (nothing is written); see auditReads. */

@@ -6,7 +6,7 @@
 // write twice: unique (stream, revision) and unique event id fail the batch,
 // and the resync that follows reads the heads again.
 import { BinaryCopyRows } from "./copy-binary.ts";
-import type { Queryable } from "./pg-read-models.ts";
+import { type Read, withLiterals } from "./one-round-trip.ts";
 
 /** One matcher output to sink: its pair, seq and the record as it was on the topic. */
 export interface SinkCandidate {
@@ -34,21 +34,18 @@ export const SINK_COLUMNS = [
 ] as const;
 
 /** Last revision per pair's stream (−1: no stream yet), read from the event store. */
-export const loadSinkHeads = async (
-  db: Queryable,
-  symbols: readonly string[],
-): Promise<Map<string, number>> => {
-  const heads = new Map<string, number>();
-  if (symbols.length === 0) return heads;
+export const sinkHeadsRead = (symbols: readonly string[]): Read<Map<string, number>> => ({
   // max() per stream through the (stream_id, stream_version) index: one probe each.
-  const { rows } = await db.query<{ symbol: string; v: string | null }>(
-    `SELECT s.symbol, (SELECT max(e.stream_version) FROM es_events e WHERE e.stream_id = 'executions-' || s.symbol) AS v
+  sql: symbols.length
+    ? withLiterals(
+        `SELECT s.symbol, (SELECT max(e.stream_version) FROM es_events e WHERE e.stream_id = 'executions-' || s.symbol) AS v
      FROM unnest($1::text[]) AS s(symbol)`,
-    [symbols],
-  );
-  for (const r of rows) heads.set(r.symbol, r.v === null ? -1 : Number(r.v));
-  return heads;
-};
+        [symbols],
+      )
+    : null,
+  parse: (rows) =>
+    new Map(rows.map((r) => [r.symbol as string, r.v === null ? -1 : Number(r.v as string)])),
+});
 
 /** One es_events row the sink appends. */
 export interface SinkRow {

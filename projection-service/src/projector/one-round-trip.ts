@@ -150,3 +150,33 @@ export const transactionInOneRoundTrip = async (
     client.release();
   }
 };
+
+/** A read: its SQL (literals written in; null: nothing to read) and what its rows become. */
+export interface Read<T> {
+  readonly sql: string | null;
+  readonly parse: (rows: readonly Record<string, unknown>[]) => T;
+}
+
+type ReadResults<T extends readonly Read<unknown>[]> = {
+  -readonly [K in keyof T]: T[K] extends Read<infer R> ? R : never;
+};
+
+/** Runs `reads` in one round trip (one simple-query message); their results in order. */
+export const readTogether = async <const T extends readonly Read<unknown>[]>(
+  db: Pick<PgClient, "query">,
+  reads: T,
+): Promise<ReadResults<T>> => {
+  const sent = reads.filter((r) => r.sql !== null);
+  const out =
+    sent.length === 0
+      ? []
+      : await (db.query as unknown as (text: string) => Promise<unknown>)(
+          sent.map((r) => r.sql).join(";\n"),
+        );
+  // node-pg answers a one-statement query with a result, a longer one with a list.
+  const results = (Array.isArray(out) ? out : [out]) as { rows: Record<string, unknown>[] }[];
+  let at = 0;
+  return reads.map((r) =>
+    r.parse(r.sql === null ? [] : (results[at++]?.rows ?? [])),
+  ) as ReadResults<T>;
+};

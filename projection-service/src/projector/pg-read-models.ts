@@ -9,7 +9,7 @@ import type { OrderView } from "../models/orders.ts";
 import { orderIdsOf } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
 import { TextCopyRows } from "./copy-rows.ts";
-import { copyStatement, type Statement, withLiterals } from "./one-round-trip.ts";
+import { copyStatement, type Read, type Statement, withLiterals } from "./one-round-trip.ts";
 
 export type Queryable = Pick<PgClient, "query">;
 
@@ -78,9 +78,19 @@ export const keysOf = (events: readonly DomainEvent[]) => {
   return { orderIds: [...orderIds], accounts: [...accounts], positions: [...positions] };
 };
 
-/** Rows the events touch, except those `known` already holds (the batch in flight changed them). */
-export const loadWorkingSet = async (
-  db: Queryable,
+/** What the in-memory working set starts from: the rows a batch touches. */
+export interface WorkingSetRows {
+  readonly orders: OrderView[];
+  readonly accountSeqs: [string, number][];
+  readonly positions: PositionView[];
+}
+
+/**
+ * The reads of the rows `events` touch, except those `known` already holds
+ * (the batch in flight changed them); run them with readTogether and join
+ * the results with workingSetOf.
+ */
+export const workingSetReads = (
   schema: string,
   events: readonly EventEnvelope[],
   known?: {
@@ -97,52 +107,53 @@ export const loadWorkingSet = async (
         positions: all.positions.filter((p) => !known.positions.has(p)),
       }
     : all;
-  // One client: its queries run one after another.
-  const [orders, seqs, positions] = [
-    k.orderIds.length
-      ? await db.query<OrderRow>(
+  const orders: Read<OrderView[]> = {
+    sql: k.orderIds.length
+      ? withLiterals(
           `SELECT * FROM ${schema}.orders WHERE order_id = ANY(${textColumnSql("$1")})`,
           [textColumn(k.orderIds)],
         )
-      : { rows: [] as OrderRow[] },
-    k.accounts.length
-      ? await db.query<{ account: string; last_seq: string }>(
-          `SELECT account, last_seq FROM ${schema}.account_seqs WHERE account = ANY($1)`,
+      : null,
+    parse: (rows) => rows.map((r) => orderFromRow(r as unknown as OrderRow)),
+  };
+  const accountSeqs: Read<[string, number][]> = {
+    sql: k.accounts.length
+      ? withLiterals(
+          `SELECT account, last_seq FROM ${schema}.account_seqs WHERE account = ANY($1::text[])`,
           [k.accounts],
         )
-      : { rows: [] },
-    k.positions.length
-      ? await db.query<{
-          account: string;
-          symbol: string;
-          net_qty: string;
-          cost: string;
-          realised_pnl: string;
-          bought_qty: string;
-          sold_qty: string;
-          updated_at: string;
-        }>(`SELECT * FROM ${schema}.positions WHERE account || '|' || symbol = ANY($1)`, [
-          k.positions,
-        ])
-      : { rows: [] },
-  ];
-  return {
-    orders: orders.rows.map(orderFromRow),
-    accountSeqs: seqs.rows.map((r): [string, number] => [r.account, Number(r.last_seq)]),
-    positions: positions.rows.map(
-      (r): PositionView => ({
-        account: r.account,
-        symbol: r.symbol,
-        netQty: BigInt(r.net_qty),
-        cost: BigInt(r.cost),
-        realisedPnl: BigInt(r.realised_pnl),
-        boughtQty: BigInt(r.bought_qty),
-        soldQty: BigInt(r.sold_qty),
-        updatedAt: BigInt(r.updated_at),
-      }),
-    ),
+      : null,
+    parse: (rows) => rows.map((r): [string, number] => [r.account as string, Number(r.last_seq)]),
   };
+  const positions: Read<PositionView[]> = {
+    sql: k.positions.length
+      ? withLiterals(
+          `SELECT * FROM ${schema}.positions WHERE account || '|' || symbol = ANY($1::text[])`,
+          [k.positions],
+        )
+      : null,
+    parse: (rows) =>
+      rows.map(
+        (r): PositionView => ({
+          account: r.account as string,
+          symbol: r.symbol as string,
+          netQty: BigInt(r.net_qty as string),
+          cost: BigInt(r.cost as string),
+          realisedPnl: BigInt(r.realised_pnl as string),
+          boughtQty: BigInt(r.bought_qty as string),
+          soldQty: BigInt(r.sold_qty as string),
+          updatedAt: BigInt(r.updated_at as string),
+        }),
+      ),
+  };
+  return [orders, accountSeqs, positions] as const;
 };
+
+export const workingSetOf = ([orders, accountSeqs, positions]: readonly [
+  OrderView[],
+  [string, number][],
+  PositionView[],
+]): WorkingSetRows => ({ orders, accountSeqs, positions });
 
 const s = (v: bigint | number | null | undefined): string | null =>
   v === null || v === undefined ? null : v.toString();

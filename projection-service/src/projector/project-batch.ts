@@ -12,7 +12,7 @@ import {
   type AuditRunner,
   auditInThread,
 } from "../audit/audit-records.ts";
-import { auditReads, auditStatements } from "../audit/audit-store.ts";
+import { auditStatements, chainedRead, chainHeadsFor, headsRead } from "../audit/audit-store.ts";
 import type { ChainHead } from "../audit/chain.ts";
 import { type EventEnvelope, isMatcherOutput, pairOf } from "../models/envelope.ts";
 import { MemoryReadModels, type Pending } from "../models/memory.ts";
@@ -21,7 +21,7 @@ import type { PositionView } from "../models/positions.ts";
 import type { PairLookup } from "../models/project.ts";
 import { TextCopyRows } from "./copy-rows.ts";
 import {
-  loadSinkHeads,
+  sinkHeadsRead,
   planSink,
   SINK_COLUMNS,
   SINK_TABLE,
@@ -30,12 +30,14 @@ import {
 } from "./event-store-sink.ts";
 import {
   copyStatement,
+  type Read,
+  readTogether,
   type Statement,
   sendStatements,
   transactionInOneRoundTrip,
   withLiterals,
 } from "./one-round-trip.ts";
-import { encodePending, loadWorkingSet, type Queryable } from "./pg-read-models.ts";
+import { encodePending, type Queryable, workingSetOf, workingSetReads } from "./pg-read-models.ts";
 
 /** A decoded record: the envelope plus, for the event-store sink, the bytes as they were on the topic. */
 export interface DecodedEvent {
@@ -163,14 +165,31 @@ export async function prepareBatch(
   batch: BatchInput,
   inFlight?: InFlight,
 ): Promise<PreparedBatch> {
+  // Everything the batch reads, in one round trip (ADR 110), for all its
+  // events: duplicates (after a resync) are few and their rows harmless.
   const ids = batch.events.map((d) => d.envelope.eventId);
-  const { rows: done } = ids.length
-    ? await db.query<{ event_id: string }>(
-        `SELECT event_id FROM ${opts.schema}.processed_events WHERE event_id = ANY(${textColumnSql("$1")})`,
-        [textColumn(ids)],
-      )
-    : { rows: [] };
-  const already = new Set(done.map((r) => r.event_id));
+  const pairs = new Set<string>();
+  const sinkPairs = new Set<string>();
+  for (const d of batch.events) {
+    const e = d.envelope.event;
+    pairs.add(pairOf(e));
+    if (d.raw !== null && isMatcherOutput(e)) sinkPairs.add(pairOf(e));
+  }
+  const [done, chained, auditHeadsRead, orders, accountSeqs, positions, sinkHeadsLoaded] =
+    await readTogether(db, [
+      processedRead(opts.schema, ids),
+      chainedRead(opts.audit ? ids : []),
+      headsRead(opts.audit ? [...pairs].filter((p) => !inFlight?.auditHeads.has(p)) : []),
+      ...workingSetReads(
+        opts.schema,
+        batch.events.map((d) => d.envelope),
+        inFlight,
+      ),
+      sinkHeadsRead(
+        opts.eventStore ? [...sinkPairs].filter((p) => !inFlight?.sinkHeads.has(p)) : [],
+      ),
+    ] as const);
+  const already = done;
   const fresh: DecodedEvent[] = [];
   for (const d of batch.events) {
     const id = d.envelope.eventId;
@@ -180,18 +199,15 @@ export async function prepareBatch(
   }
 
   // The audit job goes first: the audit thread builds the records while this one projects.
-  const job = opts.audit ? await auditJobOf(db, fresh, inFlight?.auditHeads) : undefined;
+  const job = opts.audit
+    ? auditJobOf(fresh, chained, inFlight?.auditHeads, auditHeadsRead)
+    : undefined;
   const auditJob = job ? (opts.auditRunner ?? auditInThread)(job) : undefined;
   // Awaited below; a rejection must not count as unhandled while the models run.
   auditJob?.catch(() => {});
 
   const m = new MemoryReadModels(opts.pairs, { workingSet: true });
-  const rows = await loadWorkingSet(
-    db,
-    opts.schema,
-    fresh.map((d) => d.envelope),
-    inFlight,
-  );
+  const rows = workingSetOf([orders, accountSeqs, positions]);
   m.seed(rows);
   if (inFlight)
     m.seed({
@@ -208,7 +224,7 @@ export async function prepareBatch(
   if (inFlight) for (const id of inFlight.orders.keys()) existingOrders.add(id);
 
   const sink = opts.eventStore
-    ? await prepareSink(db, fresh, inFlight?.sinkHeads, opts.onProblem)
+    ? prepareSink(fresh, inFlight?.sinkHeads, sinkHeadsLoaded, opts.onProblem)
     : { writes: [], heads: new Map(inFlight?.sinkHeads) };
 
   const accounts = [...new Set(pending.reports.map((r) => r.account))];
@@ -251,31 +267,42 @@ export async function prepareBatch(
 
 const noAudit: AuditJobResult = { rows: Buffer.alloc(0), records: 0, heads: [] };
 
-/** The batch's events not chained yet and the heads they continue from (reads only); undefined: none. */
-const auditJobOf = async (
-  db: Queryable,
+/** Which of `ids` this read-model version has processed. */
+const processedRead = (schema: string, ids: readonly string[]): Read<Set<string>> => ({
+  sql: ids.length
+    ? withLiterals(
+        `SELECT event_id FROM ${schema}.processed_events WHERE event_id = ANY(${textColumnSql("$1")})`,
+        [textColumn(ids)],
+      )
+    : null,
+  parse: (rows) => new Set(rows.map((r) => r.event_id as string)),
+});
+
+/** The batch's events not chained yet and the heads they continue from; undefined: none. */
+const auditJobOf = (
   fresh: readonly DecodedEvent[],
+  chained: ReadonlySet<string>,
   known: ReadonlyMap<string, ChainHead> | undefined,
-): Promise<AuditJob | undefined> => {
-  const { chained, heads } = await auditReads(
-    db,
-    fresh.map((d) => ({ pair: pairOf(d.envelope.event), eventId: d.envelope.eventId })),
-    known,
-  );
+  loaded: ReadonlyMap<string, ChainHead>,
+): AuditJob | undefined => {
   const events: { eventId: string; event: DomainEvent }[] = [];
+  const candidates: { pair: string; eventId: string }[] = [];
   for (const d of fresh)
-    if (!chained.has(d.envelope.eventId))
+    if (!chained.has(d.envelope.eventId)) {
       events.push({ eventId: d.envelope.eventId, event: d.envelope.event });
-  return events.length ? { heads: [...heads.values()], events } : undefined;
+      candidates.push({ pair: pairOf(d.envelope.event), eventId: d.envelope.eventId });
+    }
+  if (events.length === 0) return undefined;
+  return { heads: [...chainHeadsFor(candidates, chained, known, loaded).values()], events };
 };
 
-/** The sink's COPY for a batch's matcher outputs, on top of the heads known so far. */
-const prepareSink = async (
-  db: Queryable,
+/** The sink's COPY for a batch's matcher outputs, on top of the heads known so far (else as read). */
+const prepareSink = (
   fresh: readonly DecodedEvent[],
   known: ReadonlyMap<string, number> | undefined,
+  loaded: ReadonlyMap<string, number>,
   onProblem: ProjectorOptions["onProblem"],
-): Promise<{ writes: Statement[]; heads: Map<string, number> }> => {
+): { writes: Statement[]; heads: Map<string, number> } => {
   const candidates: SinkCandidate[] = [];
   for (const d of fresh) {
     const e = d.envelope.event;
@@ -290,9 +317,8 @@ const prepareSink = async (
       payload: d.raw.value,
     });
   }
-  const heads = new Map(known);
-  const missing = [...new Set(candidates.map((c) => c.symbol))].filter((s) => !heads.has(s));
-  for (const [s, v] of await loadSinkHeads(db, missing)) heads.set(s, v);
+  const heads = new Map(loaded);
+  if (known) for (const [s, v] of known) heads.set(s, v);
   const plan = planSink(candidates, heads);
   for (const p of plan.problems) onProblem?.(p.eventId, p.problem);
   return {
