@@ -25,12 +25,18 @@ export async function dealConnections(
   port: number,
 ): Promise<Server> {
   let turn = 0;
+  // Until a socket is served (where the HTTP server handles its errors), a reset drops it quietly.
+  const drop = function (this: Socket) {
+    this.destroy();
+  };
   const serveHere = (socket: Socket) => {
+    socket.off("error", drop);
     own.emit("connection", socket);
     socket.resume();
   };
   // Paused: a socket handed to another process must not have been read here.
   const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
+    socket.on("error", drop);
     for (let tries = 0; tries <= workers.length; tries++) {
       const t = turn;
       turn = (turn + 1) % (workers.length + 1);
