@@ -400,26 +400,28 @@ export class MatchingEngine {
         F[t * 6 + 3] = F[t * 6 + 3]! + q;
         b.lvQty[lv] = b.lvQty[lv]! - q;
         const seq = ++this.seqNo;
-        out.push({
-          type: "TradeExecuted",
-          seq: seq as PairSeq,
-          execId: this.execId(seq),
-          symbol: this.symbol,
-          price: price as PriceTicks,
-          qty: q as Qty,
-          aggressorSide: aggressor,
-          makerOrderId: b.R[m * 3] as OrderId,
-          makerClOrdId: b.R[m * 3 + 1] as ClOrdId,
-          makerAccount: b.R[m * 3 + 2] as AccountId,
-          makerLeavesQty: (mLeaves - q) as Qty,
-          makerCumQty: F[m * 6 + 3] as Qty,
-          takerOrderId: b.R[t * 3] as OrderId,
-          takerClOrdId: b.R[t * 3 + 1] as ClOrdId,
-          takerAccount: account as AccountId,
-          takerLeavesQty: (tLeaves - q) as Qty,
-          takerCumQty: F[t * 6 + 3] as Qty,
-          transactTime: time,
-        });
+        // A discarding sink (a rebuild) drops the trade: its ExecId string is not made.
+        if (out.discards !== true)
+          out.push({
+            type: "TradeExecuted",
+            seq: seq as PairSeq,
+            execId: this.execId(seq),
+            symbol: this.symbol,
+            price: price as PriceTicks,
+            qty: q as Qty,
+            aggressorSide: aggressor,
+            makerOrderId: b.R[m * 3] as OrderId,
+            makerClOrdId: b.R[m * 3 + 1] as ClOrdId,
+            makerAccount: b.R[m * 3 + 2] as AccountId,
+            makerLeavesQty: (mLeaves - q) as Qty,
+            makerCumQty: F[m * 6 + 3] as Qty,
+            takerOrderId: b.R[t * 3] as OrderId,
+            takerClOrdId: b.R[t * 3 + 1] as ClOrdId,
+            takerAccount: account as AccountId,
+            takerLeavesQty: (tLeaves - q) as Qty,
+            takerCumQty: F[t * 6 + 3] as Qty,
+            transactTime: time,
+          });
         if (q === mLeaves) {
           this.retire(m);
           b.unlink(m);
