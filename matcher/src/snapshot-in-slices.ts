@@ -77,8 +77,14 @@ export async function snapshotInSlices(
   };
 }
 
-/** Encodes, hashes and gzips a captured state a slice at a time. */
-export async function encodeCapturedInSlices(captured: CapturedState): Promise<Buffer> {
+/** gzip level 1 on libuv's pool: off the calling thread. */
+const gzipOffThread = (bytes: Buffer): Promise<Buffer> => gzipAsync(bytes, { level: 1 });
+
+/** Encodes, hashes and gzips (`compress`, level 1) a captured state a slice at a time. */
+export async function encodeCapturedInSlices(
+  captured: CapturedState,
+  compress: (bytes: Buffer) => Buffer | Promise<Buffer> = gzipOffThread,
+): Promise<Buffer> {
   const books: { symbol: string; bytes: Uint8Array }[] = [];
   for (const { symbol, state } of captured.books)
     books.push({ symbol, bytes: await encodeBookInSlices(state) });
@@ -95,7 +101,7 @@ export async function encodeCapturedInSlices(captured: CapturedState): Promise<B
     }
   }
   parts.push(hash.digest());
-  return gzipAsync(Buffer.concat(parts), { level: 1 });
+  return compress(Buffer.concat(parts));
 }
 
 const SNAPSHOT_MAGIC = "FXMB";

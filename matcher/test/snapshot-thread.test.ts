@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { REFERENCE_CATALOG, type SnapshotState } from "@fxcore/domain";
 import { afterAll, describe, expect, test } from "vitest";
@@ -125,5 +126,25 @@ describe("snapshots on a worker thread", () => {
     const again = await t.encode(captureState(m, 1_000n));
     expect(decodePartitionSnapshot(gunzipSync(again)).ok).toBe(true);
     await t.close();
+  });
+});
+
+describe.runIf(process.platform === "linux")("the snapshot thread's priority", () => {
+  test("runs at nice 10", async () => {
+    const niceOf = (tid: string): number => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      // Fields after the command's closing parenthesis; nice is field 19 (index 16 there).
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    };
+    const before = new Set(readdirSync("/proc/self/task"));
+    const t = startSnapshotThread();
+    try {
+      // A job answered = the worker's module ran (and set its priority).
+      await t.encode(captureState(deepMatcher(200, 14), 200n));
+      const added = readdirSync("/proc/self/task").filter((tid) => !before.has(tid));
+      expect(added.map(niceOf)).toContain(10);
+    } finally {
+      await t.close();
+    }
   });
 });
