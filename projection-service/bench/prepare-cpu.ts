@@ -18,12 +18,17 @@ const events = scriptedSession(N, 32, 1).map((envelope) => ({
   raw: { value: payload, schemaId: 1, schemaVersion: 1 },
 }));
 const empty = {
-  // The sink's head query answers one row per pair (no stream yet); the rest find nothing.
-  query: async (text: string, values?: unknown[]) => ({
-    rows: text.includes("es_events")
-      ? ((values?.[0] ?? []) as string[]).map((symbol) => ({ symbol, v: null }))
-      : [],
-  }),
+  // One answer per statement of a message (ADR 110). The sink's head query
+  // answers one row per pair (no stream yet); the rest find nothing.
+  query: async (text: string) => {
+    const answer = (sql: string) => ({
+      rows: sql.includes("es_events")
+        ? ["EURUSD", "USDJPY"].map((symbol) => ({ symbol, v: null }))
+        : [],
+    });
+    const statements = text.split(";\n");
+    return statements.length === 1 ? answer(text) : statements.map(answer);
+  },
 } as unknown as Queryable;
 const thread = process.env.AUDIT_THREAD === "0" ? undefined : startAuditThread();
 const opts = {

@@ -9,7 +9,13 @@ import type { OrderView } from "../models/orders.ts";
 import { orderIdsOf } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
 import { TextCopyRows } from "./copy-rows.ts";
-import { copyStatement, type Read, type Statement, withLiterals } from "./one-round-trip.ts";
+import {
+  copyStatement,
+  preparedStatement,
+  type Read,
+  type Statement,
+  withLiterals,
+} from "./one-round-trip.ts";
 
 export type Queryable = Pick<PgClient, "query">;
 
@@ -235,10 +241,8 @@ const EXECUTION_COLUMNS = [
   "event_id",
 ] as const;
 
-/** A parameterised statement with its values written in as literals (sent in one round trip, ADR 110). */
-const sql = (text: string, values: Parameters<typeof withLiterals>[1]): Statement => ({
-  sql: withLiterals(text, values),
-});
+/** A parameterised statement, prepared once per connection, its values written in as literals (ADR 110). */
+const sql = preparedStatement;
 
 /** The statements that write a batch's changes (pure: nothing is sent). */
 export const encodePending = (

@@ -35,6 +35,7 @@ import {
   type Statement,
   sendStatements,
   transactionInOneRoundTrip,
+  preparedStatement,
   withLiterals,
 } from "./one-round-trip.ts";
 import { encodePending, type Queryable, workingSetOf, workingSetReads } from "./pg-read-models.ts";
@@ -346,8 +347,8 @@ const bookkeepingWrites = (
     );
   }
   if (sources.length) {
-    writes.push({
-      sql: withLiterals(
+    writes.push(
+      preparedStatement(
         `INSERT INTO ${schema}.consumer_offsets (topic, partition, next_offset)
        SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
        ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
@@ -357,17 +358,17 @@ const bookkeepingWrites = (
           sources.map((x) => x.nextOffset.toString()),
         ],
       ),
-    });
+    );
   }
   if (accounts.length || symbols.length) {
     const payload = JSON.stringify({ schema, accounts, symbols });
     // NOTIFY payloads are capped at 8000 bytes: beyond that, listeners refresh everything.
-    writes.push({
-      sql: withLiterals("SELECT pg_notify($1, $2)", [
+    writes.push(
+      preparedStatement("SELECT pg_notify($1, $2)", [
         NOTIFY_CHANNEL,
         payload.length < 7900 ? payload : JSON.stringify({ schema, all: true }),
       ]),
-    });
+    );
   }
   return writes;
 };

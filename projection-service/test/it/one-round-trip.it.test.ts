@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   copyStatement,
+  preparedStatement,
   type SqlValue,
   sendStatements,
   transactionInOneRoundTrip,
@@ -153,6 +154,49 @@ describe("statements in one round trip", () => {
       expect(await count("a")).toBe(before[0]! + 1);
     },
   );
+
+  it("given a prepared statement, when used in several messages on one connection, then it is prepared once and each use runs with its values", async () => {
+    const client = await database.pool.connect();
+    try {
+      const insert = (id: number, n: string) =>
+        preparedStatement("INSERT INTO b (id, n) VALUES ($1::int, $2::bigint)", [id, n]);
+      await sendStatements(client, [insert(500, "1"), insert(501, "2")]);
+      await sendStatements(client, [insert(502, "-3")]);
+      const { rows } = await client.query(
+        "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO b%'",
+      );
+      expect(rows).toEqual([{ n: 1 }]);
+    } finally {
+      client.release();
+    }
+    expect(
+      (await database.pool.query("SELECT n::text FROM b WHERE id >= 500 ORDER BY id")).rows,
+    ).toEqual([{ n: "1" }, { n: "2" }, { n: "-3" }]);
+  });
+
+  it("given a transaction that prepares a statement and then fails, then the next message on the connection runs it (what the connection holds is read again)", async () => {
+    const client = await database.pool.connect();
+    try {
+      const update = (id: number) =>
+        preparedStatement("UPDATE a SET s = $2::text WHERE id = $1::int", [id, "updated"]);
+      await expect(
+        sendStatements(client, [
+          { sql: "BEGIN" },
+          update(1),
+          { sql: "INSERT INTO a (id, s) VALUES (1, 'dup')" },
+          { sql: "COMMIT" },
+        ]),
+      ).rejects.toThrow(/duplicate key/);
+      await client.query("ROLLBACK");
+      await sendStatements(client, [update(2)]);
+      await sendStatements(client, [update(2)]);
+    } finally {
+      client.release();
+    }
+    expect(
+      (await database.pool.query("SELECT s FROM a WHERE id IN (1, 2) ORDER BY id")).rows,
+    ).toEqual([{ s: "one" }, { s: "updated" }]);
+  });
 
   it("given a failing COMMIT-time check, then transactionInOneRoundTrip rejects and rolls back", async () => {
     await database.pool.query("CREATE TABLE c (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED)");

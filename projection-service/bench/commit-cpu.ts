@@ -1,0 +1,108 @@
+// Diagnostic: Postgres CPU per batch and per event of the projection's reads
+// and writes at a given batch size, without Kafka: the bench's scripted
+// session through prepareBatch + commitBatch one batch after another (the
+// consumer's InFlight overlay), on a fresh database. Small batches show the
+// fixed cost per batch (statements parsed and planned, COPY set-up, commit),
+// the live phase's regime; large ones the cost per event.
+// Env BENCH_CATCHUP_ORDERS (inputs, default 5000), BATCH (events per batch,
+// default 100), DATABASE_URL (admin database of the local infra).
+import { readFileSync } from "node:fs";
+import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
+import { createPgPool } from "@fxcore/infra";
+import pg from "pg";
+import { startAuditThread } from "../src/audit/audit-thread.ts";
+import {
+  commitBatch,
+  type InFlight,
+  type PreparedBatch,
+  prepareBatch,
+} from "../src/projector/project-batch.ts";
+import { pairLookup } from "../src/reference-pairs.ts";
+import { migrateProjection } from "../src/store/migrate.ts";
+import { scriptedSession } from "../test/session.ts";
+
+const ADMIN_DB = process.env.DATABASE_URL ?? "postgres://fxcore:fxcore@127.0.0.1:15432/fxcore";
+const N = Number(process.env.BENCH_CATCHUP_ORDERS ?? 5_000);
+const BATCH = Number(process.env.BATCH ?? 100);
+const db = `proj_commitcpu_${Date.now().toString(36)}`;
+const admin = async (sql: string) => {
+  const c = new pg.Client({ connectionString: ADMIN_DB });
+  await c.connect();
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
+};
+await admin(`CREATE DATABASE ${db}`);
+const url = new URL(ADMIN_DB);
+url.pathname = `/${db}`;
+const pool = createPgPool({
+  connectionString: url.toString(),
+  applicationName: "commit-cpu",
+  max: 2,
+});
+const thread = startAuditThread();
+try {
+  await migrateEventStore(pool);
+  await migrateProjection(pool);
+  const payload = Buffer.alloc(180, 1);
+  const events = scriptedSession(N, 33, 3).map((envelope) => ({
+    envelope,
+    raw: { value: payload, schemaId: 1, schemaVersion: 1 },
+  }));
+  const opts = {
+    schema: "rm_v1",
+    pairs: pairLookup(),
+    audit: process.env.AUDIT !== "0",
+    ...(process.env.SINK === "0" ? {} : { eventStore: new PostgresEventStore(pool) }),
+    auditRunner: thread.run,
+  };
+  const backendCpu = async () => {
+    const { rows } = await admin(
+      `SELECT pid FROM pg_stat_activity WHERE datname = '${db}' AND application_name = 'commit-cpu'`,
+    );
+    let s = 0;
+    for (const { pid } of rows as { pid: number }[]) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+        s += (Number(f[11]) + Number(f[12])) / 100;
+      } catch {}
+    }
+    return s;
+  };
+  // Warm-up: the first tenth (JIT, plan caches), then the measured rest.
+  const warm = Math.floor(events.length / 10);
+  let inFlight: InFlight | undefined;
+  const run = async (from: number, to: number) => {
+    let batches = 0;
+    for (let i = from; i < to; i += BATCH) {
+      const p: PreparedBatch = await prepareBatch(
+        pool,
+        opts,
+        { source: null, events: events.slice(i, Math.min(i + BATCH, to)) },
+        inFlight,
+      );
+      await commitBatch(pool, p);
+      inFlight = p.inFlight;
+      batches++;
+    }
+    return batches;
+  };
+  await run(0, warm);
+  const pg0 = await backendCpu();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const batches = await run(warm, events.length);
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const pgSecs = (await backendCpu()) - pg0;
+  const n = events.length - warm;
+  console.log(
+    `batch ${BATCH}: ${n} events in ${batches} batches, ${secs.toFixed(2)} s; Postgres ${((pgSecs * 1e6) / n).toFixed(1)} µs per event (${((pgSecs * 1e3) / batches).toFixed(2)} ms per batch), process ${((cpu.user + cpu.system) / n).toFixed(1)} µs per event`,
+  );
+} finally {
+  await thread.close();
+  await pool.end();
+  await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+}
