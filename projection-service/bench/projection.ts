@@ -15,7 +15,12 @@
 //      from just before the producer's send of an OrderAccepted to the COMMIT
 //      of the projection transaction that applied it (HDR histogram, ms). The
 //      send stands in for order entry's publish by the outbox relay: the
-//      command side and the matcher are not in this measurement.
+//      command side and the matcher are not in this measurement. Printed hop
+//      by hop too (p50/p99 per OrderAccepted): sent → acked (the producer's
+//      send answered, acks=all) → fetched (decoded out of a consumer fetch) →
+//      taken (into a batch) → prepared (projected, statements encoded) →
+//      writing (its transaction sent, after the batch before it committed)
+//      → committed.
 // Per phase it also prints where the time goes: CPU µs per event of this
 // process (decode, projection, SQL encoding; in the live phase the producer
 // thread too) and of the phase database's Postgres backends, and round trips
