@@ -22,7 +22,7 @@ import {
   PartitionMatcher,
   type PartitionMatcherOptions,
 } from "./partition-matcher.ts";
-import { captureState, type ReadySnapshot, snapshotInSlices } from "./snapshot-in-slices.ts";
+import { captureStateInTurns, type ReadySnapshot, snapshotInSlices } from "./snapshot-in-slices.ts";
 import { loadLatestSnapshot, snapshotRecord } from "./snapshot-store.ts";
 import { type SnapshotThread, startSnapshotThread } from "./snapshot-thread.ts";
 
@@ -378,9 +378,16 @@ async function snapshotOf(
   return record;
 }
 
-/** Captures the partition's state now and encodes it between slices; the result waits in `readySnapshot`. */
-function startSnapshotInSlices(o: MatcherWorkerContext, state: PartitionState): void {
-  const captured = captureState(state.matcher, state.nextOffset);
+/**
+ * Captures the partition's state at this boundary (a book per turn: the
+ * caller applies nothing meanwhile) and has it encoded in the background; the
+ * result waits in `readySnapshot`.
+ */
+async function startSnapshotInSlices(
+  o: MatcherWorkerContext,
+  state: PartitionState,
+): Promise<void> {
+  const captured = await captureStateInTurns(state.matcher, state.nextOffset);
   state.snapshotJob = snapshotInSlices(
     captured,
     {
@@ -578,7 +585,7 @@ async function computeSlice(
       snapshot = await snapshotOf(o, state);
       state.sinceSnapshot = 0;
     } else if (state.snapshotJob === undefined) {
-      startSnapshotInSlices(o, state);
+      await startSnapshotInSlices(o, state);
       state.sinceSnapshot = 0;
     }
   }

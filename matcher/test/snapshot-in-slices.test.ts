@@ -7,6 +7,7 @@ import { PartitionMatcher } from "../src/partition-matcher.ts";
 import { decodePartitionSnapshot, encodePartitionSnapshot } from "../src/partition-snapshot.ts";
 import {
   captureState,
+  captureStateInTurns,
   encodeBookInSlices,
   snapshotInSlices,
   sortInSlices,
@@ -124,6 +125,21 @@ describe("snapshots in slices", () => {
     expect(bytes).toEqual(expected);
     const decoded = decodePartitionSnapshot(bytes);
     expect(decoded.ok).toBe(true);
+  });
+
+  test("a capture a book per turn is the capture in one, and lets other callbacks in between books", async () => {
+    let turns = 0;
+    const count = () => {
+      turns++;
+      if (turns < 100) setImmediate(count);
+    };
+    setImmediate(count);
+    const inTurns = await captureStateInTurns(m, 40_000n);
+    const seen = turns;
+    expect(inTurns).toEqual(captureState(m, 40_000n));
+    expect(inTurns.books.length).toBe(PAIRS.length);
+    // Each book after the first waited for a turn of the event loop.
+    expect(seen).toBeGreaterThanOrEqual(PAIRS.length - 1);
   });
 
   test("a snapshot larger than the topic takes is skipped (no record)", async () => {
