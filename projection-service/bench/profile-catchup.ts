@@ -46,7 +46,12 @@ const perKind = new Map<string, { n: number; ns: number }>();
 const schedNs = (pid: number) =>
   Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
 const kindOf = (q: unknown): string => {
-  const t = typeof q === "string" ? q : ((q as { text?: string }).text ?? "?");
+  const t =
+    typeof q === "string"
+      ? q
+      : typeof (q as { submit?: unknown }).submit === "function"
+        ? "batch write: BEGIN … COMMIT in one message (ADR 110)"
+        : ((q as { text?: string }).text ?? "?");
   return t.replace(/\s+/g, " ").slice(0, 70);
 };
 let measuring = false;
@@ -69,6 +74,25 @@ pool.on("connect", (client) => {
         add();
         return (cb as (...y: unknown[]) => unknown)(...x);
       };
+    // A batch's write is one message since ADR 110 (a query object that settles on ReadyForQuery or an error).
+    const q = a[0] as {
+      submit?: unknown;
+      handleReadyForQuery?: () => void;
+      handleError?: (e: unknown) => void;
+    };
+    if (typeof q?.submit === "function" && q.handleReadyForQuery && q.handleError) {
+      const ready = q.handleReadyForQuery;
+      const error = q.handleError;
+      q.handleReadyForQuery = () => {
+        add();
+        ready();
+      };
+      q.handleError = (e: unknown) => {
+        add();
+        error(e);
+      };
+      return query(...a);
+    }
     const r = query(...a) as
       | { then?: unknown; on?: (e: string, f: () => void) => void }
       | undefined;
