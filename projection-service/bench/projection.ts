@@ -261,6 +261,9 @@ const consume = (
       audit: true,
     },
     onBatch: (b) => onCommitted(b.result.eventIds, b.size, b.timing),
+    ...(process.env.BENCH_MAX_BATCH
+      ? { maxEventsPerTransaction: Number(process.env.BENCH_MAX_BATCH) }
+      : {}),
   });
 };
 

@@ -58,7 +58,7 @@ export interface ProjectionConsumerOptions {
   readonly projector: ProjectorOptions;
   readonly logger?: Logger;
   readonly dlqTopic?: string;
-  /** Cap on events per Postgres transaction (default 5000); live batches are smaller. */
+  /** Cap on events per Postgres transaction (default 2500); live batches are smaller. */
   readonly maxEventsPerTransaction?: number;
   /** How long a dead member (kill -9) holds its partitions before the group moves on. */
   readonly sessionTimeoutMs?: number;
@@ -130,7 +130,11 @@ export async function startProjectionConsumer(
     ? { ...o.projector, auditRunner: auditThread.run }
     : o.projector;
   const schema = o.projector.schema;
-  const maxPerTx = o.maxEventsPerTransaction ?? 5_000;
+  // 2,500 rather than 5,000 since a batch's write is one round trip (ADR 110):
+  // the first prepare and the last commit of a catch-up overlap nothing, and
+  // halving them beat the ~5 ms of Postgres per extra batch (alternating
+  // catch-ups: 14.8-17.3k against 9.5-18.0k events/s).
+  const maxPerTx = o.maxEventsPerTransaction ?? 2_500;
   const maxQueued = maxPerTx * 4;
 
   let running = true;
