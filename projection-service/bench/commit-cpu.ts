@@ -76,7 +76,15 @@ try {
   let inFlight: InFlight | undefined;
   const run = async (from: number, to: number) => {
     let batches = 0;
+    let mark = { at: from, pg: await backendCpu() };
     for (let i = from; i < to; i += BATCH) {
+      if (process.env.STEPS && i - mark.at >= (to - from) / 4) {
+        const pgNow = await backendCpu();
+        console.log(
+          `  events ${mark.at}-${i}: Postgres ${(((pgNow - mark.pg) * 1e6) / (i - mark.at)).toFixed(1)} µs per event`,
+        );
+        mark = { at: i, pg: pgNow };
+      }
       const p: PreparedBatch = await prepareBatch(
         pool,
         opts,
@@ -101,6 +109,15 @@ try {
   console.log(
     `batch ${BATCH}: ${n} events in ${batches} batches, ${secs.toFixed(2)} s; Postgres ${((pgSecs * 1e6) / n).toFixed(1)} µs per event (${((pgSecs * 1e3) / batches).toFixed(2)} ms per batch), process ${((cpu.user + cpu.system) / n).toFixed(1)} µs per event`,
   );
+  // Where rows are read by scans (a statement whose cost grows with its table shows here).
+  const { rows: scans } = await pool.query(
+    `SELECT schemaname || '.' || relname AS t, seq_scan, seq_tup_read, idx_scan, n_live_tup
+     FROM pg_stat_user_tables WHERE seq_tup_read > 0 ORDER BY seq_tup_read DESC LIMIT 6`,
+  );
+  for (const r of scans)
+    console.log(
+      `  ${r.t}: ${r.seq_scan} seq scans reading ${r.seq_tup_read} rows, ${r.idx_scan} index scans, ${r.n_live_tup} rows`,
+    );
 } finally {
   await thread.close();
   await pool.end();

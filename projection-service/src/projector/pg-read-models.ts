@@ -243,6 +243,10 @@ const EXECUTION_COLUMNS = [
 
 /** A parameterised statement, prepared once per connection, its values written in as literals (ADR 110). */
 const sql = preparedStatement;
+/** A parameterised statement planned for its values each time (ADR 110). */
+const literalStatement = (text: string, values: Parameters<typeof withLiterals>[1]): Statement => ({
+  sql: withLiterals(text, values),
+});
 
 /** The statements that write a batch's changes (pure: nothing is sent). */
 export const encodePending = (
@@ -267,8 +271,10 @@ export const encodePending = (
       .map((c) => `${c} = u.${c}`)
       .join(", ");
     // bigints as strings: JSON has no bigint, and json_populate_recordset casts them back.
+    // Planned per batch (not prepared): a generic plan made while the table
+    // was small kept hash-joining a sequential scan of it as it grew.
     writes.push(
-      sql(
+      literalStatement(
         `UPDATE ${schema}.orders o SET ${set}
        FROM json_populate_recordset(NULL::${schema}.orders, $1::json) u WHERE o.order_id = u.order_id`,
         [

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   copyStatement,
   preparedStatement,
+  type Read,
+  readTogether,
   type SqlValue,
   sendStatements,
   transactionInOneRoundTrip,
@@ -196,6 +198,31 @@ describe("statements in one round trip", () => {
     expect(
       (await database.pool.query("SELECT s FROM a WHERE id IN (1, 2) ORDER BY id")).rows,
     ).toEqual([{ s: "one" }, { s: "updated" }]);
+  });
+
+  it("given reads, then they run together in order with the cached-data planner cost, which does not outlive them", async () => {
+    const setting: Read<string> = {
+      sql: "SHOW random_page_cost",
+      parse: (rows) => String(rows[0]?.random_page_cost),
+    };
+    const ids: Read<number[]> = {
+      sql: "SELECT id FROM a WHERE id IN (1, 2) ORDER BY id",
+      parse: (rows) => rows.map((r) => Number(r.id)),
+    };
+    const none: Read<string> = { sql: null, parse: (rows) => `rows: ${rows.length}` };
+    const client = await database.pool.connect();
+    try {
+      expect(await readTogether(client, [ids, none, setting] as const)).toEqual([
+        [1, 2],
+        "rows: 0",
+        "1.1",
+      ]);
+      expect((await client.query("SHOW random_page_cost")).rows).toEqual([
+        { random_page_cost: "4" },
+      ]);
+    } finally {
+      client.release();
+    }
   });
 
   it("given a failing COMMIT-time check, then transactionInOneRoundTrip rejects and rolls back", async () => {
