@@ -40,6 +40,10 @@ const config = requireConfig({
   ...httpConfig(8081),
   OUTBOX_RELAY: oneOf(["inline", "off"], { default: "inline" }),
   WORKERS: int({ default: 1, min: 1, max: 64 }),
+  // Group commit (ADR 054, 108): the writer's batch settings, defaults as measured.
+  COMMAND_WRITER_MAX_BATCH: int({ default: 512, min: 1, max: 10_000 }),
+  COMMAND_WRITER_MIN_BUSY_BATCH: int({ default: 256, min: 1, max: 10_000 }),
+  COMMAND_WRITER_CONCURRENCY: int({ default: 4, min: 1, max: 8 }),
   ...sessionClockConfig,
 });
 /** Set by the first process on the API processes it forks. */
@@ -58,7 +62,17 @@ const metrics = createMetricsRegistry({
   region: config.FXCORE_REGION,
   labels: config.WORKERS > 1 ? { worker: process.env.COMMAND_SERVICE_WORKER_INDEX ?? "0" } : {},
 });
-const service = await createCommandService({ pool, codec, metrics, logger });
+const service = await createCommandService({
+  pool,
+  codec,
+  metrics,
+  logger,
+  writer: {
+    maxBatch: config.COMMAND_WRITER_MAX_BATCH,
+    minBusyBatch: config.COMMAND_WRITER_MIN_BUSY_BATCH,
+    concurrency: config.COMMAND_WRITER_CONCURRENCY,
+  },
+});
 
 // Only the region's home pairs get ticks (ADR 040): a tick is an input of the pair's sequencer.
 const clockPairs = homePairs(config.FXCORE_HOME_PAIRS) ?? [...REFERENCE_CATALOG.keys()];

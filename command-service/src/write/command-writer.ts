@@ -166,6 +166,31 @@ interface Written {
   readonly losers: Pending[];
 }
 
+/**
+ * Waits for statements sent back to back on one connection. The first that
+ * failed, in the order sent, is the error: those after it only saw the
+ * aborted transaction (a COMMIT after a failure answers ROLLBACK, no error).
+ */
+async function inOrder<T extends readonly unknown[]>(
+  ...sent: { [K in keyof T]: Promise<T[K]> }
+): Promise<T> {
+  const settled = await Promise.allSettled(sent);
+  const values: unknown[] = [];
+  for (const s of settled) {
+    if (s.status === "rejected") throw s.reason;
+    values.push(s.value);
+  }
+  return values as unknown as T;
+}
+
+/** node-postgres's `pipeline` client option, switched for one transaction of a pooled client. */
+const setPipeline = (client: object, on: boolean): void => {
+  (client as { pipeline: boolean }).pipeline = on;
+};
+
+const newStreamOfOne = (p: Pending): boolean =>
+  p.request.append.expected === "no-stream" && p.request.append.events.length === 1;
+
 const claimKey = (c: Claim): string => `${c.account}\u0000${c.clOrdId}`;
 
 export class CommandWriter {
@@ -297,9 +322,13 @@ export class CommandWriter {
   /** One transaction: claims, the winners' events + outbox rows, pending expiries; committed. */
   async #transact(candidates: readonly [string, Pending][], strict: boolean): Promise<Written> {
     const client = await this.#pool.connect();
+    // Pipeline mode for this transaction (ADR 108): each statement goes out
+    // when it is queued, not when the answer to the one before has been read,
+    // which waits for a turn of this event loop, busy parsing requests.
+    setPipeline(client, true);
     try {
       // Durable whatever the server default: the answer promises the command is stored.
-      await client.query("BEGIN; SET LOCAL synchronous_commit TO on");
+      const begun = client.query("BEGIN; SET LOCAL synchronous_commit TO on");
       const columns = new TextColumns(7);
       for (const [, p] of candidates) {
         const c = p.request.claim;
@@ -312,26 +341,58 @@ export class CommandWriter {
         // Made by the answer JSON functions: JSON text, no raw control characters.
         columns.addJson(6, storedAnswerJson(c.reportJson, c.orderId));
       }
-      const inserted = await client.query<{ account: string; cl_ord_id: string }>({
+      const claiming = client.query<{ account: string; cl_ord_id: string }>({
         ...(strict ? CLAIM_STRICT : CLAIM),
         values: columns.columns() as string[],
       });
       const winners: Pending[] = [];
       const losers: Pending[] = [];
-      if (strict || inserted.rows.length === candidates.length)
+      let results: readonly AppendResult[];
+      if (strict) {
+        // Every claim is taken or the statement fails, and with it the
+        // transaction: the appends go right behind the claims.
         for (const [, p] of candidates) winners.push(p);
-      else {
-        const claimed = new Set(inserted.rows.map((r) => `${r.account}\u0000${r.cl_ord_id}`));
-        for (const [k, p] of candidates) (claimed.has(k) ? winners : losers).push(p);
+        const appending = this.#store.appendBatch(
+          winners.map((p) => p.request.append),
+          { via: client, strict },
+        );
+        if (winners.every(newStreamOfOne)) {
+          // New streams of one event each (place orders): every one is
+          // written or the append fails, so nothing is left to decide before
+          // the COMMIT; it goes out too. After a failed statement it only
+          // rolls back, and the failure is what inOrder throws.
+          const expiries: DueExpiry[] = [];
+          for (const p of winners)
+            if (p.request.expiry !== undefined) expiries.push(p.request.expiry);
+          [, , results] = await inOrder(
+            begun,
+            claiming,
+            appending,
+            recordExpiries(client, expiries),
+            client.query("COMMIT"),
+          );
+          if (!results.every((r) => r.ok)) throw new Error("new-stream append reported a conflict");
+          setPipeline(client, false);
+          client.release();
+          return { winners, results, losers };
+        }
+        [, , results] = await inOrder(begun, claiming, appending);
+      } else {
+        const [, inserted] = await inOrder(begun, claiming);
+        if (inserted.rows.length === candidates.length)
+          for (const [, p] of candidates) winners.push(p);
+        else {
+          const claimed = new Set(inserted.rows.map((r) => `${r.account}\u0000${r.cl_ord_id}`));
+          for (const [k, p] of candidates) (claimed.has(k) ? winners : losers).push(p);
+        }
+        results =
+          winners.length === 0
+            ? []
+            : await this.#store.appendBatch(
+                winners.map((p) => p.request.append),
+                { via: client, strict },
+              );
       }
-
-      const results =
-        winners.length === 0
-          ? []
-          : await this.#store.appendBatch(
-              winners.map((p) => p.request.append),
-              { via: client, strict },
-            );
       const conflicted = winners.filter((_, i) => !results[i]?.ok);
       if (conflicted.length > 0) {
         // Free their ClOrdIDs again: the command was not written.
@@ -349,12 +410,13 @@ export class CommandWriter {
         const expiry = (winners[i] as Pending).request.expiry;
         if (expiry !== undefined && results[i]?.ok) expiries.push(expiry);
       }
-      await recordExpiries(client, expiries);
-      await client.query("COMMIT");
+      await inOrder(recordExpiries(client, expiries), client.query("COMMIT"));
+      setPipeline(client, false);
       client.release();
       return { winners, results, losers };
     } catch (e) {
       await client.query("ROLLBACK").catch(() => {});
+      setPipeline(client, false);
       client.release(isUnavailable(e) ? (e as Error) : undefined);
       throw e;
     }
