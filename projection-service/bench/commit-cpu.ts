@@ -119,7 +119,8 @@ try {
       `  ${r.t}: ${r.seq_scan} seq scans reading ${r.seq_tup_read} rows, ${r.idx_scan} index scans, ${r.n_live_tup} rows`,
     );
 } finally {
-  await thread.close();
-  await pool.end();
+  // The database goes whatever else fails on the way out.
+  await thread.close().catch(() => {});
+  await pool.end().catch(() => {});
   await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
 }
