@@ -53,7 +53,11 @@ export async function ensureTopics(
   }
 }
 
-const RETRIABLE_METADATA = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
+const RETRIABLE_METADATA = new Set([
+  "UNKNOWN_TOPIC_OR_PARTITION",
+  "LEADER_NOT_AVAILABLE",
+  "NOT_LEADER_FOR_PARTITION",
+]);
 
 async function waitForLeaders(
   admin: Admin,
@@ -72,7 +76,13 @@ async function waitForLeaders(
           t.partitions.every((p) => p.leader >= 0)
         );
       });
-      if (ready) return;
+      // The metadata names a leader before that broker serves the partition
+      // (a Produce then gets NOT_LEADER_FOR_PARTITION): ListOffsets, answered
+      // by the leader itself, succeeds only once it does.
+      if (ready) {
+        for (const spec of specs) await admin.fetchTopicOffsets(spec.name);
+        return;
+      }
     } catch (err) {
       if (!RETRIABLE_METADATA.has((err as { type?: string }).type ?? "")) throw err;
     }
