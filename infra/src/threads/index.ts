@@ -1,0 +1,1 @@
+export { type JobThread, serveJobs, startJobThread } from "./job-thread.ts";

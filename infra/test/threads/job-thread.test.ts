@@ -1,0 +1,42 @@
+import { afterAll, describe, expect, test } from "vitest";
+import { startJobThread } from "../../src/threads/job-thread.ts";
+
+describe("job thread", () => {
+  const thread = startJobThread<number | "exit" | "slow", Uint8Array, number>(
+    "echo",
+    new URL("./echo-worker.ts", import.meta.url),
+    (bytes) => bytes[0] ?? -1,
+  );
+  afterAll(() => thread.close());
+
+  test("answers each job with its own result, by id, whatever order they finish in", async () => {
+    const slow = thread.run("slow");
+    const quick = await Promise.all([1, 2, 3, 40].map((n) => thread.run(n)));
+    expect(quick).toEqual([2, 4, 6, 80]);
+    expect(await slow).toBe(0);
+  });
+
+  test("a job that throws rejects with the thread's name and the error; the thread goes on", async () => {
+    await expect(thread.run(-5)).rejects.toThrow(/^echo thread: RangeError: negative: -5$/);
+    expect(await thread.run(7)).toBe(14);
+  });
+
+  test("a thread that exits fails the jobs it held; the next job starts a new thread", async () => {
+    const held = thread.run("slow");
+    await expect(thread.run("exit")).rejects.toThrow(/echo thread exited \(3\)/);
+    await expect(held).rejects.toThrow(/exited/);
+    expect(await thread.run(21)).toBe(42);
+  });
+
+  test("a closed thread fails what it held instead of hanging", async () => {
+    const t = startJobThread<number | "slow", Uint8Array, number>(
+      "echo",
+      new URL("./echo-worker.ts", import.meta.url),
+      (bytes) => bytes[0] ?? -1,
+      { startNow: true },
+    );
+    const held = t.run("slow");
+    await t.close();
+    await expect(held).rejects.toThrow(/echo thread closed/);
+  });
+});
