@@ -1,9 +1,7 @@
 import { gunzipSync } from "node:zlib";
-import { REFERENCE_CATALOG, type SnapshotState } from "@fxcore/domain";
 import { describe, expect, test } from "vitest";
 // The domain's own encoder is the oracle for hand-made states (unicode, lone surrogates).
 import { encodeSnapshot } from "../../domain/src/matching/snapshot.ts";
-import { PartitionMatcher } from "../src/partition-matcher.ts";
 import { decodePartitionSnapshot, encodePartitionSnapshot } from "../src/partition-snapshot.ts";
 import {
   captureState,
@@ -13,18 +11,7 @@ import {
   sortInSlices,
 } from "../src/snapshot-in-slices.ts";
 import { generateInputs } from "./support/input-stream.ts";
-
-const PAIRS = ["EURUSD", "USDJPY", "GBPUSD", "AUDUSD"];
-
-function deepMatcher(count: number): PartitionMatcher {
-  const m = new PartitionMatcher({
-    catalog: REFERENCE_CATALOG,
-    writerEpoch: 1,
-    homePairs: undefined,
-  });
-  for (const input of generateInputs({ seed: 5, count, pairs: PAIRS })) m.apply(input);
-  return m;
-}
+import { deepMatcher, oddState, PAIRS } from "./support/snapshot-fixtures.ts";
 
 describe("snapshots in slices", () => {
   test("terminal ids sorted in slices: the default sort's order at every size around the run length", async () => {
@@ -60,44 +47,7 @@ describe("snapshots in slices", () => {
   });
 
   test("a hand-made state with non-ASCII and broken strings encodes as the domain encodes it", async () => {
-    const state: SnapshotState = {
-      symbol: "EURUSD",
-      seq: 12,
-      nextPrio: 99,
-      orders: [
-        {
-          orderId: "O-ü€-1",
-          clOrdId: "c\u{1F600}x",
-          account: "lone \uD800 surrogate",
-          side: 1,
-          tif: 6,
-          stp: 2,
-          postOnly: true,
-          price: 108_123,
-          qty: 1_000_000,
-          cumQty: 250_000,
-          prio: 7,
-          expireTime: 1_790_000_000_000_000_000n,
-        },
-        {
-          orderId: "",
-          clOrdId: "b",
-          account: "ACC",
-          side: 0,
-          tif: 1,
-          stp: 0,
-          postOnly: false,
-          price: 1,
-          qty: 2,
-          cumQty: 0,
-          prio: 8,
-          expireTime: null,
-        },
-      ],
-      terminalGeneration: 4,
-      terminalPrevious: ["z", "ä", "a", "B"],
-      terminalCurrent: ["\uDC00", "b\u{1F600}", "b"],
-    };
+    const state = oddState;
     expect(Buffer.from(await encodeBookInSlices(state))).toEqual(
       Buffer.from(encodeSnapshot(state)),
     );

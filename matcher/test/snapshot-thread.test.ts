@@ -1,64 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { REFERENCE_CATALOG, type SnapshotState } from "@fxcore/domain";
 import { afterAll, describe, expect, test } from "vitest";
-import { PartitionMatcher } from "../src/partition-matcher.ts";
+import type { PartitionMatcher } from "../src/partition-matcher.ts";
 import { decodePartitionSnapshot, encodePartitionSnapshot } from "../src/partition-snapshot.ts";
 import { type CapturedState, captureState, snapshotInSlices } from "../src/snapshot-in-slices.ts";
 import { startSnapshotThread } from "../src/snapshot-thread.ts";
 import { packCapturedState, unpackCapturedState } from "../src/snapshot-transfer.ts";
 import { generateInputs } from "./support/input-stream.ts";
-
-const PAIRS = ["EURUSD", "USDJPY", "GBPUSD", "AUDUSD"];
-
-function deepMatcher(count: number, seed = 5): PartitionMatcher {
-  const m = new PartitionMatcher({
-    catalog: REFERENCE_CATALOG,
-    writerEpoch: 1,
-    homePairs: undefined,
-  });
-  for (const input of generateInputs({ seed, count, pairs: PAIRS })) m.apply(input);
-  return m;
-}
-
-const odd: SnapshotState = {
-  symbol: "EURUSD",
-  seq: 12,
-  nextPrio: 99,
-  orders: [
-    {
-      orderId: "O-ü€-1",
-      clOrdId: "c\u{1F600}x",
-      account: "lone \uD800 surrogate",
-      side: 1,
-      tif: 6,
-      stp: 2,
-      postOnly: true,
-      price: 108_123,
-      qty: 1_000_000,
-      cumQty: 250_000,
-      prio: 7,
-      expireTime: 9_000_000_000_000_000_000n,
-    },
-    {
-      orderId: "",
-      clOrdId: "b",
-      account: "",
-      side: 0,
-      tif: 1,
-      stp: 0,
-      postOnly: false,
-      price: 1,
-      qty: 2,
-      cumQty: 0,
-      prio: 8,
-      expireTime: null,
-    },
-  ],
-  terminalGeneration: 4,
-  terminalPrevious: ["z", "", "ä", "a"],
-  terminalCurrent: ["\uDC00", "b\u{1F600}"],
-};
+import { deepMatcher, oddState, PAIRS } from "./support/snapshot-fixtures.ts";
 
 describe("snapshots on a worker thread", () => {
   const thread = startSnapshotThread();
@@ -68,8 +17,11 @@ describe("snapshots on a worker thread", () => {
     const captured: CapturedState = {
       nextOffset: 123_456_789_012n,
       books: [
-        { symbol: "EURUSD", state: odd },
-        { symbol: "GBPUSD", state: { ...odd, symbol: "GBPUSD", orders: [], terminalPrevious: [] } },
+        { symbol: "EURUSD", state: oddState },
+        {
+          symbol: "GBPUSD",
+          state: { ...oddState, symbol: "GBPUSD", orders: [], terminalPrevious: [] },
+        },
       ],
       recentInputIds: ["e-1", "", "é-\uDBFF"],
     };

@@ -45,6 +45,18 @@ interface OrderRow {
   updated_at: string;
 }
 
+/** A positions row (numeric columns as text) as the model's view. */
+export const positionFromRow = (r: Record<string, unknown>): PositionView => ({
+      account: r.account as string,
+      symbol: r.symbol as string,
+      netQty: BigInt(r.net_qty as string),
+      cost: BigInt(r.cost as string),
+      realisedPnl: BigInt(r.realised_pnl as string),
+      boughtQty: BigInt(r.bought_qty as string),
+      soldQty: BigInt(r.sold_qty as string),
+      updatedAt: BigInt(r.updated_at as string),
+});
+
 export const orderFromRow = (r: OrderRow): OrderView => ({
   orderId: r.order_id,
   account: r.account,
@@ -138,19 +150,7 @@ export const workingSetReads = (
           [k.positions],
         )
       : null,
-    parse: (rows) =>
-      rows.map(
-        (r): PositionView => ({
-          account: r.account as string,
-          symbol: r.symbol as string,
-          netQty: BigInt(r.net_qty as string),
-          cost: BigInt(r.cost as string),
-          realisedPnl: BigInt(r.realised_pnl as string),
-          boughtQty: BigInt(r.bought_qty as string),
-          soldQty: BigInt(r.sold_qty as string),
-          updatedAt: BigInt(r.updated_at as string),
-        }),
-      ),
+    parse: (rows) => rows.map(positionFromRow),
   };
   return [orders, accountSeqs, positions] as const;
 };

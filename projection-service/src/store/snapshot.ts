@@ -9,7 +9,7 @@ import type { Exposure } from "../models/open-exposure.ts";
 import type { OrderView } from "../models/orders.ts";
 import type { PositionView } from "../models/positions.ts";
 import type { ReferencePrice } from "../models/reference-prices.ts";
-import { orderFromRow } from "../projector/pg-read-models.ts";
+import { orderFromRow, positionFromRow } from "../projector/pg-read-models.ts";
 
 export interface ReadModelSnapshot {
   readonly orders: OrderView[];
@@ -103,16 +103,7 @@ export async function readModelSnapshot(pool: PgPool, schema: string): Promise<R
       price: Number(r.price),
       qty: Number(r.qty),
     })),
-    positions: positions.map((r) => ({
-      account: r.account as string,
-      symbol: r.symbol as string,
-      netQty: BigInt(r.net_qty as string),
-      cost: BigInt(r.cost as string),
-      realisedPnl: BigInt(r.realised_pnl as string),
-      boughtQty: BigInt(r.bought_qty as string),
-      soldQty: BigInt(r.sold_qty as string),
-      updatedAt: BigInt(r.updated_at as string),
-    })),
+    positions: positions.map(positionFromRow),
     balances: new Map(balances.map((r) => [`${r.account}|${r.currency}`, BigInt(r.amount)])),
     depth: depth.map((r) => ({
       symbol: r.symbol,
