@@ -47,14 +47,14 @@ interface OrderRow {
 
 /** A positions row (numeric columns as text) as the model's view. */
 export const positionFromRow = (r: Record<string, unknown>): PositionView => ({
-      account: r.account as string,
-      symbol: r.symbol as string,
-      netQty: BigInt(r.net_qty as string),
-      cost: BigInt(r.cost as string),
-      realisedPnl: BigInt(r.realised_pnl as string),
-      boughtQty: BigInt(r.bought_qty as string),
-      soldQty: BigInt(r.sold_qty as string),
-      updatedAt: BigInt(r.updated_at as string),
+  account: r.account as string,
+  symbol: r.symbol as string,
+  netQty: BigInt(r.net_qty as string),
+  cost: BigInt(r.cost as string),
+  realisedPnl: BigInt(r.realised_pnl as string),
+  boughtQty: BigInt(r.bought_qty as string),
+  soldQty: BigInt(r.sold_qty as string),
+  updatedAt: BigInt(r.updated_at as string),
 });
 
 export const orderFromRow = (r: OrderRow): OrderView => ({
