@@ -55,6 +55,7 @@ import { type Answer, plainError, rejectAnswer, reportAnswer } from "./answers.t
 import { openApiDocument } from "./openapi.ts";
 import { attachRawFront, type RawFront, type RawFrontRequest } from "./raw-front.ts";
 import { streamExecutions } from "./sse.ts";
+import { tracerIsReal } from "./tracing.ts";
 
 export interface GatewayOptions {
   readonly keys: KeyLookup;
@@ -486,7 +487,12 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   // context as traceparent, so the trace runs on into the event store. The
   // context is handed down, not made active: no async-context switch per
   // request, and no span work beyond start/end when the sampler drops it.
+  // Without a tracer provider (no exporter) the span would be a root with an
+  // invalid context, which the propagator injects as nothing: the call then
+  // goes with ROOT_CONTEXT (same output, no span, context or closure per
+  // order; ADR 112, as command-service does, ADR 049).
   const tracer = trace.getTracer("@fxcore/gateway");
+  const spansReal = tracerIsReal(tracer);
   const SPAN_NAMES: Readonly<Record<GatewayRequest["type"], string>> = {
     PlaceOrder: "gateway PlaceOrder",
     CancelOrder: "gateway CancelOrder",
@@ -494,7 +500,20 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     OrderStatus: "gateway OrderStatus",
   };
   const spanOptions = { kind: SpanKind.SERVER };
+  // A throw after the request left (say, an unreadable answer) is not a
+  // definite failure: the order may exist. Never a 500 for it.
+  const unknownOf = (e: unknown): UpstreamOutcome => ({
+    kind: "unknown",
+    reason: e instanceof Error ? e.message : String(e),
+  });
   const dispatch = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> => {
+    if (!spansReal()) {
+      try {
+        return call(r, p, ROOT_CONTEXT).catch(unknownOf);
+      } catch (e) {
+        return Promise.resolve(unknownOf(e));
+      }
+    }
     const span = tracer.startSpan(SPAN_NAMES[r.type], spanOptions, ROOT_CONTEXT);
     const done = (out: UpstreamOutcome): UpstreamOutcome => {
       if (span.isRecording()) {
@@ -505,10 +524,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
       span.end();
       return out;
     };
-    // A throw after the request left (say, an unreadable answer) is not a
-    // definite failure: the order may exist. Never a 500 for it.
-    const unknown = (e: unknown): UpstreamOutcome =>
-      done({ kind: "unknown", reason: e instanceof Error ? e.message : String(e) });
+    const unknown = (e: unknown): UpstreamOutcome => done(unknownOf(e));
     try {
       return call(r, p, trace.setSpan(ROOT_CONTEXT, span)).then(done, unknown);
     } catch (e) {

@@ -12,7 +12,7 @@
 
 import type { FixReport, InstrumentCatalog, Notional, TimestampNs } from "@fxcore/domain";
 import { injectTraceContext } from "@fxcore/infra";
-import type { Context } from "@opentelemetry/api";
+import { type Context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Principal } from "../auth/principal.ts";
 import { Tag } from "../fix/fields.ts";
 import { type FixMessage, fixMessage, getField } from "../fix/message.ts";
@@ -117,9 +117,12 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     let headers =
       body === undefined ? JSON_ACCEPT : `${JSON_ACCEPT}content-type: application/json\r\n`;
     if (caller) headers += identityOf(caller);
-    const trace: Record<string, string> = {};
-    injectTraceContext(trace, traceContext);
-    for (const k in trace) headers += `${k}: ${headerValue(trace[k]!)}\r\n`;
+    // ROOT_CONTEXT holds no span: the propagator would inject nothing.
+    if (traceContext !== ROOT_CONTEXT) {
+      const trace: Record<string, string> = {};
+      injectTraceContext(trace, traceContext);
+      for (const k in trace) headers += `${k}: ${headerValue(trace[k]!)}\r\n`;
+    }
     return client.request(method, path, headers, body === undefined ? null : JSON.stringify(body));
   };
 
@@ -251,6 +254,8 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     return j;
   };
   const itemJson = (q: Queued): string => {
+    if (q.ctx === ROOT_CONTEXT)
+      return `{"caller":${callerOf(q.caller)},"command":${JSON.stringify(q.body)}}`;
     const trace: Record<string, string> = {};
     injectTraceContext(trace, q.ctx);
     let tp =
