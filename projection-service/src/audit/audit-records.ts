@@ -60,16 +60,7 @@ export const auditCopyRows = (records: readonly AuditRecord[]): Buffer => {
 /** A batch's events to chain (none already chained) and the heads of their pairs. */
 export interface AuditJob {
   readonly heads: readonly ChainHead[];
-  readonly events: readonly {
-    readonly eventId: string;
-    readonly event: DomainEvent;
-    /**
-     * The framed Avro record the event was read from by the compiled reader
-     * (writer = current reader schema): the audit thread reads it again
-     * instead of receiving the event as a structured clone.
-     */
-    readonly record?: Buffer;
-  }[];
+  readonly events: readonly { readonly eventId: string; readonly event: DomainEvent }[];
 }
 
 export interface AuditJobResult {

@@ -34,7 +34,6 @@ export const decodeWith = (serde: Serde, options: DecodeOptions = {}) => {
     record: ConsumedRecord,
     envelope: Envelope,
     schemaId: number,
-    compiled: boolean,
   ): DecodeResult<DecodedEvent> => {
     const { meta, payload } = envelope;
     if (!EVENT_TYPES.has(payload.type))
@@ -47,7 +46,6 @@ export const decodeWith = (serde: Serde, options: DecodeOptions = {}) => {
           value: record.value as Buffer,
           schemaId,
           schemaVersion: catalog.current(payload.type)?.version ?? 0,
-          compiled,
         },
       },
     };
@@ -60,7 +58,7 @@ export const decodeWith = (serde: Serde, options: DecodeOptions = {}) => {
     const r = await serde.decode(record.value);
     if (!r.ok) return { ok: false, reason: describeDecodeError(r.error) };
     const framed = unframe(record.value);
-    return accept(record, r.value, framed.ok ? framed.value.schemaId : 0, false);
+    return accept(record, r.value, framed.ok ? framed.value.schemaId : 0);
   };
 
   const compiledRead = (
@@ -70,7 +68,7 @@ export const decodeWith = (serde: Serde, options: DecodeOptions = {}) => {
     const envelope = readers.read(record.value);
     if (envelope === undefined) return slow(record);
     counts.compiled++;
-    return accept(record, envelope, id, true);
+    return accept(record, envelope, id);
   };
   // Synchronous on the fast path: no promise or microtask per record.
   const decode = (

@@ -5,6 +5,7 @@ import type { PostgresEventStore } from "@fxcore/event-store";
 import { streamId, textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
 import { withTransaction } from "@fxcore/infra";
+import type { DomainEvent } from "@fxcore/domain";
 import {
   type AuditJob,
   type AuditJobResult,
@@ -46,8 +47,6 @@ export interface DecodedEvent {
     readonly value: Buffer;
     readonly schemaId: number;
     readonly schemaVersion: number;
-    /** Read by the compiled reader: the writer schema is the current reader schema (the audit thread reads `value` again). */
-    readonly compiled?: boolean;
   } | null;
 }
 
@@ -287,15 +286,11 @@ const auditJobOf = (
   known: ReadonlyMap<string, ChainHead> | undefined,
   loaded: ReadonlyMap<string, ChainHead>,
 ): AuditJob | undefined => {
-  const events: AuditJob["events"][number][] = [];
+  const events: { eventId: string; event: DomainEvent }[] = [];
   const candidates: { pair: string; eventId: string }[] = [];
   for (const d of fresh)
     if (!chained.has(d.envelope.eventId)) {
-      events.push(
-        d.raw?.compiled
-          ? { eventId: d.envelope.eventId, event: d.envelope.event, record: d.raw.value }
-          : { eventId: d.envelope.eventId, event: d.envelope.event },
-      );
+      events.push({ eventId: d.envelope.eventId, event: d.envelope.event });
       candidates.push({ pair: pairOf(d.envelope.event), eventId: d.envelope.eventId });
     }
   if (events.length === 0) return undefined;
