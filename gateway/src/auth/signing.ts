@@ -3,11 +3,13 @@
 // with HMAC-SHA256 under its API secret and sends the hex digest. Binding the
 // body hash, not the body, keeps the string short and the scheme streamable.
 //
-// HMAC through createHmac on a KeyObject made once per secret, with a hex
-// digest: on Node 24 a Buffer-returning digest (an ArrayBuffer each) cost more
-// than the hashing itself, so nothing here returns a Buffer per request.
+// HMAC-SHA256 as RFC 2104 defines it, from the key's two padded blocks made
+// once per secret: H((K^opad) || H((K^ipad) || m)) as two one-shot hashes over
+// buffers kept with the key, hex out. On Node 24 a createHmac object per
+// request cost ~2.6 µs against ~1.5 µs for this (ADR 112); tested equal to
+// createHmac for keys and messages of every length class.
 
-import { createHmac, createSecretKey, hash, KeyObject } from "node:crypto";
+import { hash, KeyObject } from "node:crypto";
 
 /** A secret as bytes or a secret KeyObject (prepared once, on first use). */
 export type HmacKey = Buffer | KeyObject;
@@ -29,16 +31,53 @@ export const canonicalString = (
   body: string | Buffer,
 ): string => `${timestampMs}\n${method.toUpperCase()}\n${pathWithQuery}\n${sha256Hex(body)}`;
 
-/** The KeyObject of a raw secret, made on first use. */
-const keyObjects = new WeakMap<Buffer, KeyObject>();
-const keyObjectOf = (secret: HmacKey): KeyObject => {
-  if (secret instanceof KeyObject) return secret;
-  let k = keyObjects.get(secret);
-  if (k === undefined) {
-    k = createSecretKey(secret);
-    keyObjects.set(secret, k);
+const BLOCK = 64; // SHA-256's block size
+const DIGEST = 32;
+
+/** A key's padded blocks, each followed by room for what is hashed after it. */
+interface Pads {
+  /** K^ipad, then the message (grown when a longer one comes). */
+  inner: Buffer;
+  /** K^opad, then the inner digest. */
+  readonly outer: Buffer;
+}
+
+const padsOf = (key: Buffer, room: number): Pads => {
+  // Keys longer than a block are hashed first (RFC 2104).
+  const k = key.length > BLOCK ? hash("sha256", key, "buffer") : key;
+  const inner = Buffer.alloc(BLOCK + room);
+  const outer = Buffer.alloc(BLOCK + DIGEST);
+  for (let i = 0; i < BLOCK; i++) {
+    const b = i < k.length ? k[i]! : 0;
+    inner[i] = b ^ 0x36;
+    outer[i] = b ^ 0x5c;
   }
-  return k;
+  return { inner, outer };
+};
+
+const keyPads = new WeakMap<Buffer | KeyObject, Pads>();
+const padsFor = (secret: HmacKey): Pads => {
+  let p = keyPads.get(secret);
+  if (p === undefined) {
+    p = padsOf(secret instanceof KeyObject ? secret.export() : secret, 256);
+    keyPads.set(secret, p);
+  }
+  return p;
+};
+
+/** HMAC-SHA256 of `message` (UTF-8) under `secret`, as 64 lowercase hex digits. */
+export const hmacSha256Hex = (secret: HmacKey, message: string): string => {
+  const p = padsFor(secret);
+  const length = Buffer.byteLength(message);
+  if (p.inner.length < BLOCK + length) {
+    const grown = Buffer.alloc(BLOCK + 2 * length);
+    p.inner.copy(grown, 0, 0, BLOCK);
+    p.inner = grown;
+  }
+  // Synchronous and single-threaded: the buffers are the key's scratch space.
+  p.inner.write(message, BLOCK, "utf8");
+  p.outer.write(hash("sha256", p.inner.subarray(0, BLOCK + length), "hex"), BLOCK, "hex");
+  return hash("sha256", p.outer, "hex");
 };
 
 const signHex = (
@@ -47,10 +86,7 @@ const signHex = (
   method: string,
   pathWithQuery: string,
   body: string | Buffer,
-): string =>
-  createHmac("sha256", keyObjectOf(secret))
-    .update(canonicalString(timestampMs, method, pathWithQuery, body))
-    .digest("hex");
+): string => hmacSha256Hex(secret, canonicalString(timestampMs, method, pathWithQuery, body));
 
 export const sign = (
   secret: HmacKey,

@@ -1,11 +1,11 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, createSecretKey, randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ActiveKey, authenticate } from "../../src/auth/authenticate.ts";
 import { resolveAccount, readableAccounts } from "../../src/auth/principal.ts";
 import { createReplayCache } from "../../src/auth/replay-cache.ts";
 import { open, parseMasterKey, seal } from "../../src/auth/secret-box.ts";
-import { canonicalString, sign, signedHeaders } from "../../src/auth/signing.ts";
+import { canonicalString, hmacSha256Hex, sign, signedHeaders } from "../../src/auth/signing.ts";
 
 const secret = randomBytes(32);
 const key: ActiveKey = {
@@ -36,6 +36,34 @@ describe("request signing", () => {
       .update(`123\nPOST\n/v1/fix\n${bodyHash}`)
       .digest("hex");
     expect(sign(secret, "123", "POST", "/v1/fix", body)).toBe(expected);
+  });
+
+  it("computes HMAC-SHA256 as node's createHmac does, for every key and message length class", () => {
+    // Keys shorter than, equal to and longer than a block (hashed first); the
+    // same key again with longer messages (its scratch buffer grows), UTF-8.
+    for (const keyLength of [0, 1, 32, 63, 64, 65, 200]) {
+      const raw = randomBytes(keyLength);
+      for (const k of [raw, createSecretKey(keyLength === 0 ? Buffer.alloc(0) : raw)]) {
+        for (const message of [
+          "",
+          "a",
+          "x".repeat(255),
+          "é€😀\n".repeat(40),
+          "y".repeat(5000),
+          "z",
+        ])
+          expect(hmacSha256Hex(k, message)).toBe(
+            createHmac("sha256", raw).update(message).digest("hex"),
+          );
+      }
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 130 }), fc.string({ maxLength: 600 }), (k, m) => {
+        const raw = Buffer.from(k);
+        expect(hmacSha256Hex(raw, m)).toBe(createHmac("sha256", raw).update(m).digest("hex"));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("accepts a fresh signature once and refuses its replay", async () => {
