@@ -5,7 +5,6 @@
 import {
   type Context,
   INVALID_SPAN_CONTEXT,
-  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -13,6 +12,7 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
+import { tracerIsReal } from "@fxcore/infra";
 
 export interface ItemTrace {
   readonly span: Span;
@@ -26,21 +26,6 @@ export interface ItemTrace {
 const PLAIN_TRACEPARENT = /^00-(?!0{32})[\da-f]{32}-(?!0{16})[\da-f]{16}-0[\da-f]$/;
 /** The span of a call whose spans are not real. */
 export const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-
-/**
- * Whether spans are real, asked once per call. Without a tracer provider (no
- * exporter configured) a span is its parent's context again, so a call whose
- * context the W3C propagator would pass through unchanged can skip extract,
- * span and inject (passedOn). A provider, once seen, stays: the probe span
- * of that one call is left unended (so it is never exported).
- */
-export function tracerIsReal(tracer: Tracer): () => boolean {
-  let real = false;
-  return () => {
-    if (!real) real = isSpanContextValid(tracer.startSpan("probe", { root: true }).spanContext());
-    return real;
-  };
-}
 
 /**
  * The context a span-less call carries on, when the propagator would inject

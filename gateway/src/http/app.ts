@@ -11,7 +11,7 @@ import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Logger, Registry } from "@fxcore/infra";
 import { accountId } from "@fxcore/domain";
 import { type Context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { Counter, Histogram } from "@fxcore/infra";
+import { Counter, Histogram, tracerIsReal } from "@fxcore/infra";
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -55,7 +55,6 @@ import { type Answer, plainError, rejectAnswer, reportAnswer } from "./answers.t
 import { openApiDocument } from "./openapi.ts";
 import { attachRawFront, type RawFront, type RawFrontRequest } from "./raw-front.ts";
 import { streamExecutions } from "./sse.ts";
-import { tracerIsReal } from "./tracing.ts";
 
 export interface GatewayOptions {
   readonly keys: KeyLookup;

@@ -6,10 +6,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
-import { injectTraceContext } from "@fxcore/infra";
+import { injectTraceContext, tracerIsReal } from "@fxcore/infra";
 import { ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { afterAll, describe, expect, it } from "vitest";
-import { tracerIsReal } from "../../src/http/tracing.ts";
 import { commandServiceClient } from "../../src/upstream/command-client.ts";
 import { makeHarness, nos } from "../support/harness.ts";
 

@@ -1,9 +1,11 @@
 import {
   type Context,
   context,
+  isSpanContextValid,
   ROOT_CONTEXT,
   type TextMapGetter,
   type TextMapSetter,
+  type Tracer,
   trace,
 } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
@@ -50,4 +52,19 @@ export function extractTraceContext(
 export function traceIdOf(headers: IHeaders | undefined): string | undefined {
   const span = trace.getSpanContext(extractTraceContext(headers));
   return span?.traceId;
+}
+
+/**
+ * Whether a tracer's spans are real, asked once per call (ADR 049, 112).
+ * Without a tracer provider (no exporter configured) a root span has an
+ * invalid context, which the W3C propagator injects as nothing, so a hot path
+ * may skip the span and pass its caller's context on. A provider, once seen,
+ * stays: the probe span of that one call is left unended (never exported).
+ */
+export function tracerIsReal(tracer: Tracer): () => boolean {
+  let real = false;
+  return () => {
+    if (!real) real = isSpanContextValid(tracer.startSpan("probe", { root: true }).spanContext());
+    return real;
+  };
 }
