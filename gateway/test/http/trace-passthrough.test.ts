@@ -3,40 +3,17 @@
 // would send, the W3C propagator's output for an unrecorded root span. No
 // provider is registered in this file (trace.test.ts registers one).
 
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import { injectTraceContext, tracerIsReal } from "@fxcore/infra";
 import { ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { afterAll, describe, expect, it } from "vitest";
 import { commandServiceClient } from "../../src/upstream/command-client.ts";
 import { makeHarness, nos } from "../support/harness.ts";
+import { recordingUpstream } from "../support/upstream-recorder.ts";
 
-interface Seen {
-  headers: http.IncomingHttpHeaders;
-  items: Array<Record<string, unknown>>;
-}
-const seen: Seen[] = [];
-const server = http.createServer((req, res) => {
-  let body = "";
-  req.on("data", (c) => (body += c));
-  req.on("end", () => {
-    seen.push({
-      headers: req.headers,
-      items:
-        req.url === "/orders/batch"
-          ? (JSON.parse(body) as { items: Array<Record<string, unknown>> }).items
-          : [],
-    });
-    res.writeHead(503, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: { code: "STORE_UNAVAILABLE", message: "x" } }));
-  });
-});
-await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+const upstream = await recordingUpstream();
+const seen = upstream.calls;
+afterAll(() => upstream.close());
 
 describe("order entry without a tracer provider", () => {
   it("the span path's context is one the propagator injects as nothing", () => {
@@ -54,7 +31,7 @@ describe("order entry without a tracer provider", () => {
     seen.length = 0;
     const h = await makeHarness({
       orderEntry: commandServiceClient({
-        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        baseUrl: upstream.baseUrl,
         catalog: REFERENCE_CATALOG,
         batchMax,
       }),

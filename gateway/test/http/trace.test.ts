@@ -3,8 +3,6 @@
 // recording tracer stands in for the SDK (registered through the API, as the
 // SDK registers itself); the upstream is the real client on a real socket.
 
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
   type Attributes,
@@ -18,6 +16,7 @@ import {
 import { afterAll, describe, expect, it } from "vitest";
 import { commandServiceClient } from "../../src/upstream/command-client.ts";
 import { makeHarness, nos } from "../support/harness.ts";
+import { recordingUpstream } from "../support/upstream-recorder.ts";
 
 interface Recorded {
   name: string;
@@ -55,25 +54,15 @@ const tracer: Tracer = {
 };
 trace.setGlobalTracerProvider({ getTracer: () => tracer });
 
-const seen: Array<string | undefined> = [];
-const server = http.createServer((req, res) => {
-  let body = "";
-  req.on("data", (c) => (body += c));
-  req.on("end", () => {
-    // A batch carries each order's trace context in its item (ADR 066).
-    if (req.url === "/orders/batch")
-      for (const it of (JSON.parse(body) as { items: Array<{ traceparent?: string }> }).items)
-        seen.push(it.traceparent);
-    else seen.push(req.headers.traceparent as string | undefined);
-    res.writeHead(503, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: { code: "STORE_UNAVAILABLE", message: "x" } }));
-  });
-});
-await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+const upstream = await recordingUpstream();
+afterAll(() => upstream.close());
+/** The traceparent each order carried upstream: a batch carries it in its item (ADR 066). */
+const traceparents = (): Array<string | undefined> =>
+  upstream.calls.flatMap((c) =>
+    c.url === "/orders/batch"
+      ? c.items.map((it) => it.traceparent as string | undefined)
+      : [c.headers.traceparent as string | undefined],
+  );
 
 describe("tracing of order entry", () => {
   it.each([
@@ -82,10 +71,10 @@ describe("tracing of order entry", () => {
   ])(
     "sends the gateway span's context upstream as traceparent (%s) and records the outcome",
     async (_how, batchMax) => {
-      seen.length = 0;
+      upstream.calls.length = 0;
       const h = await makeHarness({
         orderEntry: commandServiceClient({
-          baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          baseUrl: upstream.baseUrl,
           catalog: REFERENCE_CATALOG,
           batchMax,
         }),
@@ -95,7 +84,7 @@ describe("tracing of order entry", () => {
       expect(res.statusCode).toBe(503);
       const span = spans.findLast((s) => s.name === "gateway PlaceOrder");
       expect(span).toMatchObject({ ended: true, attributes: { "fx.outcome": "unavailable" } });
-      expect(seen).toEqual([`00-${span!.context.traceId}-${span!.context.spanId}-01`]);
+      expect(traceparents()).toEqual([`00-${span!.context.traceId}-${span!.context.spanId}-01`]);
       await h.app.close();
     },
   );
