@@ -3,13 +3,10 @@
 // would send, the W3C propagator's output for an unrecorded root span. No
 // provider is registered in this file (trace.test.ts registers one).
 
-import { REFERENCE_CATALOG } from "@fxcore/domain";
 import { injectTraceContext, tracerIsReal } from "@fxcore/infra";
 import { ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { afterAll, describe, expect, it } from "vitest";
-import { commandServiceClient } from "../../src/upstream/command-client.ts";
-import { makeHarness, nos } from "../support/harness.ts";
-import { recordingUpstream } from "../support/upstream-recorder.ts";
+import { placeOneThrough, recordingUpstream } from "../support/upstream-recorder.ts";
 
 const upstream = await recordingUpstream();
 const seen = upstream.calls;
@@ -29,16 +26,7 @@ describe("order entry without a tracer provider", () => {
     ["on its own call", 0],
   ])("sends no trace context upstream (%s), as the span path would", async (_how, batchMax) => {
     seen.length = 0;
-    const h = await makeHarness({
-      orderEntry: commandServiceClient({
-        baseUrl: upstream.baseUrl,
-        catalog: REFERENCE_CATALOG,
-        batchMax,
-      }),
-    });
-    const k = h.addKey({ accounts: ["ACC1"], roles: ["trader"] });
-    const res = await h.signed(k, "POST", "/v1/fix", nos({ ClOrdID: "pt-1" }));
-    expect(res.statusCode).toBe(503);
+    expect(await placeOneThrough(upstream, batchMax, "pt-1")).toBe(503);
     expect(seen).toHaveLength(1);
     const call = seen[0]!;
     expect(call.headers.traceparent).toBeUndefined();
@@ -48,7 +36,6 @@ describe("order entry without a tracer provider", () => {
       expect(Object.keys(call.items[0]!).sort()).toEqual(["caller", "command"]);
       expect(call.items[0]!.command).toMatchObject({ kind: "place", clOrdId: "pt-1" });
     }
-    await h.app.close();
   });
 
   it("a provider registered later is seen on the next call", () => {

@@ -3,7 +3,6 @@
 // recording tracer stands in for the SDK (registered through the API, as the
 // SDK registers itself); the upstream is the real client on a real socket.
 
-import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
   type Attributes,
   type Span,
@@ -14,9 +13,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { afterAll, describe, expect, it } from "vitest";
-import { commandServiceClient } from "../../src/upstream/command-client.ts";
-import { makeHarness, nos } from "../support/harness.ts";
-import { recordingUpstream } from "../support/upstream-recorder.ts";
+import { placeOneThrough, recordingUpstream } from "../support/upstream-recorder.ts";
 
 interface Recorded {
   name: string;
@@ -72,20 +69,10 @@ describe("tracing of order entry", () => {
     "sends the gateway span's context upstream as traceparent (%s) and records the outcome",
     async (_how, batchMax) => {
       upstream.calls.length = 0;
-      const h = await makeHarness({
-        orderEntry: commandServiceClient({
-          baseUrl: upstream.baseUrl,
-          catalog: REFERENCE_CATALOG,
-          batchMax,
-        }),
-      });
-      const k = h.addKey({ accounts: ["ACC1"], roles: ["trader"] });
-      const res = await h.signed(k, "POST", "/v1/fix", nos({ ClOrdID: "tr-1" }));
-      expect(res.statusCode).toBe(503);
+      expect(await placeOneThrough(upstream, batchMax, "tr-1")).toBe(503);
       const span = spans.findLast((s) => s.name === "gateway PlaceOrder");
       expect(span).toMatchObject({ ended: true, attributes: { "fx.outcome": "unavailable" } });
       expect(traceparents()).toEqual([`00-${span!.context.traceId}-${span!.context.spanId}-01`]);
-      await h.app.close();
     },
   );
 });

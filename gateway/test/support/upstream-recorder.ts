@@ -3,6 +3,9 @@
 // STORE_UNAVAILABLE, so nothing is ever stored.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { REFERENCE_CATALOG } from "@fxcore/domain";
+import { commandServiceClient } from "../../src/upstream/command-client.ts";
+import { makeHarness, nos } from "./harness.ts";
 
 export interface RecordedCall {
   readonly url: string | undefined;
@@ -44,4 +47,29 @@ export async function recordingUpstream(): Promise<RecordingUpstream> {
       server.close();
     },
   };
+}
+
+/**
+ * One signed NewOrderSingle through a gateway whose command-service is
+ * `upstream` (in a batch call when batchMax > 0, else on its own call); the
+ * HTTP status the trader got.
+ */
+export async function placeOneThrough(
+  upstream: RecordingUpstream,
+  batchMax: number,
+  clOrdId: string,
+): Promise<number> {
+  const h = await makeHarness({
+    orderEntry: commandServiceClient({
+      baseUrl: upstream.baseUrl,
+      catalog: REFERENCE_CATALOG,
+      batchMax,
+    }),
+  });
+  try {
+    const k = h.addKey({ accounts: ["ACC1"], roles: ["trader"] });
+    return (await h.signed(k, "POST", "/v1/fix", nos({ ClOrdID: clOrdId }))).statusCode;
+  } finally {
+    await h.app.close();
+  }
 }
