@@ -10,7 +10,7 @@ import {
   TextColumns,
   textColumnSql as col,
 } from "@fxcore/event-store";
-import type { PgPool } from "@fxcore/infra";
+import { type PgPool, setPipelineMode } from "@fxcore/infra";
 import { storedAnswerJson } from "../commands/answer-json.ts";
 import type { DueExpiry } from "../session-clock/due-ticks.ts";
 import { recordExpiries } from "../session-clock/pending-expiries.ts";
@@ -183,11 +183,6 @@ async function inOrder<T extends readonly unknown[]>(
   return values as unknown as T;
 }
 
-/** node-postgres's `pipeline` client option, switched for one transaction of a pooled client. */
-const setPipeline = (client: object, on: boolean): void => {
-  (client as { pipeline: boolean }).pipeline = on;
-};
-
 const newStreamOfOne = (p: Pending): boolean =>
   p.request.append.expected === "no-stream" && p.request.append.events.length === 1;
 
@@ -325,7 +320,8 @@ export class CommandWriter {
     // Pipeline mode for this transaction (ADR 108): each statement goes out
     // when it is queued, not when the answer to the one before has been read,
     // which waits for a turn of this event loop, busy parsing requests.
-    setPipeline(client, true);
+    setPipelineMode(client, true);
+    let broken: Error | undefined;
     try {
       // Durable whatever the server default: the answer promises the command is stored.
       const begun = client.query("BEGIN; SET LOCAL synchronous_commit TO on");
@@ -372,8 +368,6 @@ export class CommandWriter {
             client.query("COMMIT"),
           );
           if (!results.every((r) => r.ok)) throw new Error("new-stream append reported a conflict");
-          setPipeline(client, false);
-          client.release();
           return { winners, results, losers };
         }
         [, , results] = await inOrder(begun, claiming, appending);
@@ -411,14 +405,15 @@ export class CommandWriter {
         if (expiry !== undefined && results[i]?.ok) expiries.push(expiry);
       }
       await inOrder(recordExpiries(client, expiries), client.query("COMMIT"));
-      setPipeline(client, false);
-      client.release();
       return { winners, results, losers };
     } catch (e) {
       await client.query("ROLLBACK").catch(() => {});
-      setPipeline(client, false);
-      client.release(isUnavailable(e) ? (e as Error) : undefined);
+      // A lost connection is discarded by the pool, not handed out again.
+      if (isUnavailable(e)) broken = e as Error;
       throw e;
+    } finally {
+      setPipelineMode(client, false);
+      client.release(broken);
     }
   }
 

@@ -29,6 +29,18 @@ export function createPgPool(options: PgPoolOptions): PgPool {
   return pool;
 }
 
+/**
+ * Switches node-postgres's pipeline mode on a pooled client, for one
+ * transaction (ADR 108): each query goes out when it is queued. pg takes
+ * `pipeline` as a client option and reads the property at each query;
+ * switching it afterwards is not documented, so command-service's
+ * `writer-overlap.it` test guards it across pg upgrades. Switch it off again
+ * before the client goes back to the pool.
+ */
+export function setPipelineMode(client: PgClient, on: boolean): void {
+  (client as unknown as { pipeline: boolean }).pipeline = on;
+}
+
 /** Runs `fn` in one transaction: COMMIT on success, ROLLBACK on any throw. */
 export async function withTransaction<T>(
   pool: PgPool,
