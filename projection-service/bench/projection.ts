@@ -264,6 +264,9 @@ const consume = (
     ...(process.env.BENCH_MAX_BATCH
       ? { maxEventsPerTransaction: Number(process.env.BENCH_MAX_BATCH) }
       : {}),
+    ...(process.env.BENCH_FIRST_BATCH
+      ? { firstBatchEvents: Number(process.env.BENCH_FIRST_BATCH) }
+      : {}),
   });
 };
 

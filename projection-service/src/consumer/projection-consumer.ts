@@ -60,6 +60,12 @@ export interface ProjectionConsumerOptions {
   readonly dlqTopic?: string;
   /** Cap on events per Postgres transaction (default 2500); live batches are smaller. */
   readonly maxEventsPerTransaction?: number;
+  /**
+   * Cap on the first batch after a start or resync (default 250), doubled
+   * batch by batch up to maxEventsPerTransaction: Postgres starts on the
+   * first commit while the rest is still being projected (ADR 116).
+   */
+  readonly firstBatchEvents?: number;
   /** How long a dead member (kill -9) holds its partitions before the group moves on. */
   readonly sessionTimeoutMs?: number;
   /** Called after each committed batch (metrics, SSE fan-out). */
@@ -136,6 +142,9 @@ export async function startProjectionConsumer(
   // catch-ups: 14.8-17.3k against 9.5-18.0k events/s).
   const maxPerTx = o.maxEventsPerTransaction ?? 2_500;
   const maxQueued = maxPerTx * 4;
+  const firstCap = Math.min(maxPerTx, Math.max(1, o.firstBatchEvents ?? 250));
+  /** This batch's cap: ramps from firstCap to maxPerTx after every start or resync. */
+  let cap = firstCap;
 
   let running = true;
   /** Bumped on every reset: work started under an older generation is dropped. */
@@ -176,6 +185,7 @@ export async function startProjectionConsumer(
    */
   const resync = (): Promise<void> => {
     generation++;
+    cap = firstCap;
     queues.clear();
     takenUpTo.clear();
     queued = 0;
@@ -211,7 +221,7 @@ export async function startProjectionConsumer(
     const live = [...queues.values()];
     // Per-queue cursors by position: this merge runs once per event.
     const taken = live.map(() => 0);
-    while (events.length < maxPerTx) {
+    while (events.length < cap) {
       let best = -1;
       let bestTs = Number.POSITIVE_INFINITY;
       for (let i = 0; i < live.length; i++) {
@@ -248,6 +258,7 @@ export async function startProjectionConsumer(
       if (all) queues.delete(key(q.topic, q.partition));
     }
     queued -= events.length;
+    cap = Math.min(maxPerTx, cap * 2);
     freeRoom();
     return { events, origins, sources, partitions };
   };
