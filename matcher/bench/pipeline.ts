@@ -92,14 +92,17 @@ function brokerPid(): number | undefined {
   return undefined;
 }
 const BROKER = brokerPid();
-/** The broker's JVM heap, GC and JIT flags, printed with the figures. */
+/** The broker's JVM (its java) and heap, GC, header and JIT flags, printed with the figures. */
 function brokerJvmFlags(): string {
   if (BROKER === undefined) return "";
   try {
-    return readFileSync(`/proc/${BROKER}/cmdline`, "utf8")
-      .split("\0")
-      .filter((a) => /^-X(m[sxn]|X:[+-]?Use\w+GC|X:TieredStopAtLevel)/.test(a))
-      .join(" ");
+    const args = readFileSync(`/proc/${BROKER}/cmdline`, "utf8").split("\0");
+    return [
+      args[0],
+      ...args.filter((a) =>
+        /^-X(m[sxn]|X:[+-]?Use(\w+GC|CompactObjectHeaders)|X:TieredStopAtLevel)/.test(a),
+      ),
+    ].join(" ");
   } catch {
     return "";
   }

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { withLock } from "./lock.ts";
 import { cacheDir, repoRoot } from "./paths.ts";
@@ -82,4 +90,57 @@ export function apicurioJar(version: string): string {
 
 function complete(home: string): boolean {
   return existsSync(join(home, ".complete"));
+}
+
+/** The JDK that runs the local Kafka brokers. */
+export interface BrokerJdk {
+  /** The `java` to run. */
+  readonly java: string;
+  /** Feature release, when known from the JDK's `release` file. */
+  readonly major: number | undefined;
+}
+
+/** JDK releases Kafka 4.1 supports that bring what ADR 114 measured (C2 with no code-cache sweeper, generational ZGC, compact object headers). */
+const PREFERRED_BROKER_JDKS = [25];
+
+/**
+ * A JDK 25 when the machine has one (FXCORE_KAFKA_JAVA_HOME, else one under
+ * /usr/lib/jvm), else `java` on PATH (Debian's 17 here): CI machines may not
+ * have a newer JDK, and the brokers run on 17 with the flags that suit it.
+ */
+export function brokerJdk(
+  env: NodeJS.ProcessEnv = process.env,
+  jvmRoot = "/usr/lib/jvm",
+): BrokerJdk {
+  const pinned = env.FXCORE_KAFKA_JAVA_HOME;
+  if (pinned !== undefined && pinned !== "")
+    return { java: join(pinned, "bin", "java"), major: jdkMajor(pinned) };
+  let homes: string[] = [];
+  try {
+    homes = readdirSync(jvmRoot)
+      .sort()
+      .map((d) => join(jvmRoot, d));
+  } catch {
+    // No JDK directory: PATH's java.
+  }
+  for (const home of homes) {
+    const major = jdkMajor(home);
+    if (
+      major !== undefined &&
+      PREFERRED_BROKER_JDKS.includes(major) &&
+      existsSync(join(home, "bin", "java"))
+    )
+      return { java: join(home, "bin", "java"), major };
+  }
+  return { java: "java", major: undefined };
+}
+
+/** JAVA_VERSION="25.0.3" in `<home>/release` -> 25. */
+function jdkMajor(home: string): number | undefined {
+  try {
+    const m = /^JAVA_VERSION="(\d+)/m.exec(readFileSync(join(home, "release"), "utf8"));
+    return m === null ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
 }

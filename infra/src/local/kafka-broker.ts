@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createKafka } from "../kafka/client.ts";
-import { ensureKafkaLibs } from "./distributions.ts";
+import { type BrokerJdk, brokerJdk, ensureKafkaLibs } from "./distributions.ts";
 import { killPid, run, spawnDetached, stopPid, waitUntil } from "./process.ts";
 
 // Apache Kafka in KRaft combined mode (each node is broker + controller),
@@ -19,9 +19,12 @@ export interface KafkaClusterSpec {
   readonly heapMb?: number;
   /**
    * C1-only JIT: quicker start and less CPU, lower peak throughput. Default:
-   * on for one node (the shared local broker, see launchNode), off for three.
+   * on for one node on JDK 17 (the shared local broker, see launchNode), off
+   * for three and on JDK 25 (ADR 114).
    */
   readonly quickStart?: boolean;
+  /** The JDK to run; default brokerJdk(): a JDK 25 when the machine has one, else `java` (17). */
+  readonly jdk?: BrokerJdk;
   /** Extra JVM flags after the defaults (a later flag wins); for A/B runs on a private broker. */
   readonly jvmOptions?: readonly string[];
   /** Broker properties that override the defaults (a later key wins in server.properties). */
@@ -43,6 +46,7 @@ export interface KafkaCluster {
   readonly brokers: string;
   readonly nodes: KafkaNode[];
   readonly libs: string;
+  readonly jdk: BrokerJdk;
 }
 
 /** Kafka's Uuid format: 16 random bytes, base64url, never starting with '-'. */
@@ -132,6 +136,7 @@ logger.alterdirs.level = WARN
 /** Formats fresh storage for every node and starts them all. */
 export async function startKafkaCluster(spec: KafkaClusterSpec): Promise<KafkaCluster> {
   const libs = await ensureKafkaLibs();
+  const jdk = spec.jdk ?? brokerJdk();
   rmSync(spec.dir, { recursive: true, force: true });
   mkdirSync(spec.dir, { recursive: true });
   writeFileSync(join(spec.dir, "log4j2.properties"), log4j2);
@@ -155,7 +160,7 @@ export async function startKafkaCluster(spec: KafkaClusterSpec): Promise<KafkaCl
   // Formatting is one short JVM per node; run them side by side.
   await Promise.all(
     nodes.map((n) =>
-      run("java", [
+      run(jdk.java, [
         "-Xmx128m",
         "-XX:TieredStopAtLevel=1",
         `-Dlog4j2.configurationFile=${join(spec.dir, "log4j2.properties")}`,
@@ -177,6 +182,7 @@ export async function startKafkaCluster(spec: KafkaClusterSpec): Promise<KafkaCl
     brokers: nodes.map((n) => `127.0.0.1:${n.port}`).join(","),
     nodes,
     libs,
+    jdk,
   };
   for (const node of nodes) launchNode(cluster, node);
   try {
@@ -191,25 +197,32 @@ export async function startKafkaCluster(spec: KafkaClusterSpec): Promise<KafkaCl
 function launchNode(cluster: KafkaCluster, node: KafkaNode): void {
   const heap = cluster.spec.heapMb ?? (cluster.spec.nodes > 1 ? 384 : 512);
   const single = cluster.spec.nodes === 1;
+  const modern = (cluster.jdk.major ?? 0) >= 25;
   node.pid = spawnDetached(
-    "java",
+    cluster.jdk.java,
     [
       // One broker (the shared local one): ZGC, whose pauses are well under a
       // millisecond; G1 paused it 15-55 ms about twice a second under
-      // bench:pipeline, on the path of every request in flight (ADR 094).
+      // bench:pipeline, on the path of every request in flight (ADR 094). On
+      // JDK 25 ZGC is generational and object headers are 8 bytes (ADR 114).
       ...(single
-        ? [`-Xms${heap}m`, `-Xmx${heap}m`, "-XX:+UseZGC"]
+        ? [
+            `-Xms${heap}m`,
+            `-Xmx${heap}m`,
+            "-XX:+UseZGC",
+            ...(modern ? ["-XX:+UseCompactObjectHeaders"] : []),
+          ]
         : [
             `-Xms${Math.min(heap, 256)}m`,
             `-Xmx${heap}m`,
             "-XX:+UseG1GC",
             "-XX:MaxGCPauseMillis=20",
           ]),
-      // One broker on a 2-core box: C2 recompiled the broker's hottest methods
-      // at every burst after an idle minute (0.2-0.75 s of CPU each, ~4 s in a
-      // 10 s bench:pipeline latency run; -XX:-UseCodeCacheFlushing did not stop
-      // it). C1 only: broker CPU -32% in that run (ADR 093), same throughput.
-      ...((cluster.spec.quickStart ?? single) ? ["-XX:TieredStopAtLevel=1"] : []),
+      // One broker on JDK 17, on a 2-core box: C2 recompiled the broker's
+      // hottest methods at every burst after an idle minute (ADR 093), so C1
+      // only. JDK 25 has no code-cache sweeper and its C2 code costs about half
+      // of C1's per transaction once warm: full tiered JIT there (ADR 114).
+      ...((cluster.spec.quickStart ?? (single && !modern)) ? ["-XX:TieredStopAtLevel=1"] : []),
       ...(cluster.spec.jvmOptions ?? []),
       "-Djava.awt.headless=true",
       `-Dlog4j2.configurationFile=${join(cluster.spec.dir, "log4j2.properties")}`,
