@@ -386,11 +386,48 @@ export async function startProjectionConsumer(
       const k = key(topic, partition);
       const q = queues.get(k);
       const floor = q?.fetchedNext ?? takenUpTo.get(k) ?? stored.get(k) ?? 0n;
-      const events: DecodedEvent[] = [];
-      const offsets: bigint[] = [];
-      const timestamps: number[] = [];
+      let events: DecodedEvent[] = [];
+      let offsets: bigint[] = [];
+      let timestamps: number[] = [];
       let records = 0;
       let last = -1n;
+      /** Where the records not queued yet start (moves on when a first part is queued early). */
+      let base = floor;
+      /** Queues what was decoded so far; false when the batch is to be dropped (stale, resync, stop). */
+      const enqueue = (): boolean => {
+        if (last < 0n || gen !== generation || !isRunning() || isStale()) return false;
+        let target = queues.get(k);
+        if (!target) {
+          target = {
+            topic,
+            partition,
+            events: [],
+            offsets: [],
+            timestamps: [],
+            fetchedNext: base,
+            takenNext: base,
+            records: 0,
+            highWatermark: 0n,
+          };
+          queues.set(k, target);
+        }
+        for (let i = 0; i < events.length; i++) {
+          target.events.push(events[i]!);
+          target.offsets.push(offsets[i]!);
+          target.timestamps.push(timestamps[i]!);
+        }
+        target.fetchedNext = last + 1n;
+        base = last + 1n;
+        target.records += records;
+        target.highWatermark = BigInt(batch.highWatermark);
+        queued += events.length;
+        events = [];
+        offsets = [];
+        timestamps = [];
+        records = 0;
+        wake();
+        return true;
+      };
       for (const m of batch.messages) {
         const offset = BigInt(m.offset);
         if (offset < floor) continue; // already queued or in the read models
@@ -408,6 +445,13 @@ export async function startProjectionConsumer(
           events.push(d.value);
           offsets.push(offset);
           timestamps.push(Number(m.timestamp));
+          // An idle writer gets a first batch's worth at once instead of
+          // waiting for the whole fetch to decode (a catch-up's first fetch
+          // holds thousands of records per partition; ADR 116).
+          if (wakeWriter !== undefined && queued === 0 && events.length >= cap) {
+            if (!enqueue()) return;
+            await new Promise<void>((r) => setImmediate(r));
+          }
         } else {
           o.logger?.warn(
             { topic, partition, offset: m.offset, reason: d.reason },
@@ -419,32 +463,7 @@ export async function startProjectionConsumer(
           });
         }
       }
-      if (last < 0n || gen !== generation || !isRunning() || isStale()) return;
-      let target = queues.get(k);
-      if (!target) {
-        target = {
-          topic,
-          partition,
-          events: [],
-          offsets: [],
-          timestamps: [],
-          fetchedNext: floor,
-          takenNext: floor,
-          records: 0,
-          highWatermark: 0n,
-        };
-        queues.set(k, target);
-      }
-      for (let i = 0; i < events.length; i++) {
-        target.events.push(events[i]!);
-        target.offsets.push(offsets[i]!);
-        target.timestamps.push(timestamps[i]!);
-      }
-      target.fetchedNext = last + 1n;
-      target.records += records;
-      target.highWatermark = BigInt(batch.highWatermark);
-      queued += events.length;
-      wake();
+      if (!enqueue()) return;
       // Backpressure: hold the fetcher while the writer is far behind.
       while (queued > maxQueued && gen === generation && running && isRunning()) {
         await new Promise<void>((r) => {
