@@ -29,6 +29,8 @@ export const gatewayConfigSpec = {
   GATEWAY_UPSTREAM_PIPELINING: int({ default: 16, min: 1, max: 256 }),
   /** New orders per POST /orders/batch (one event-loop turn's worth at most); 0 = one call per order. */
   GATEWAY_UPSTREAM_BATCH: int({ default: 64, min: 0, max: 1_000 }),
+  /** Batch calls in flight before new orders wait for one to answer (ADR 118); full calls always go. 0 = no limit. */
+  GATEWAY_UPSTREAM_BATCH_CALLS: int({ default: 1, min: 0, max: 1_000 }),
   GATEWAY_KEY_CACHE_MS: int({ default: 5_000, min: 0 }),
   GATEWAY_MAX_STREAMS_PER_KEY: int({ default: 4, min: 1 }),
   /** Where execution reports are read from: projection-service's read model, or none (503). */

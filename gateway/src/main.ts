@@ -53,6 +53,7 @@ const app = await buildApp({
     connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
     pipelining: config.GATEWAY_UPSTREAM_PIPELINING,
     batchMax: config.GATEWAY_UPSTREAM_BATCH,
+    batchCallsMax: config.GATEWAY_UPSTREAM_BATCH_CALLS,
     onBatch: (orders) => {
       upstreamBatches.inc();
       upstreamBatchedOrders.inc(orders);

@@ -39,6 +39,14 @@ export interface CommandClientOptions {
    * (default 64; 0 sends each order on its own POST /orders).
    */
   readonly batchMax?: number;
+  /**
+   * Batch calls in flight before new orders wait (default 1; 0: no limit).
+   * While that many are outstanding, new orders stay queued and leave
+   * together when one answers (ADR 118): under load the calls grow larger
+   * and fewer; at light load an order still leaves in its own loop turn, and
+   * a full call (batchMax orders) always goes.
+   */
+  readonly batchCallsMax?: number;
   /** Called once per batch call sent, with its number of orders (metrics). */
   readonly onBatch?: (orders: number) => void;
 }
@@ -232,6 +240,8 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
 
   // ---- batches (ADR 066) ----
   const batchMax = o.batchMax ?? 64;
+  const batchCallsMax = o.batchCallsMax ?? 1;
+  let batchCalls = 0;
   /** An older command-service without the batch route: single calls, probing again later. */
   let batchOffUntil = 0;
   interface Queued {
@@ -323,17 +333,41 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     }
   };
 
-  const flushBatches = () => {
+  const scheduleFlush = () => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    // After this turn's I/O callbacks: every order read in it joins the batch.
+    setImmediate(flushBatches);
+  };
+  /** A call ended (answered or failed): orders held back for a free slot may go. */
+  const callEnded = () => {
+    batchCalls--;
+    if (queue.length > 0) scheduleFlush();
+  };
+
+  /**
+   * Sends the queue as calls of at most batchMax orders: a full call always
+   * goes, a partial one only within the calls limit (or when `all`).
+   */
+  const flushBatches = (all = false) => {
     flushScheduled = false;
-    const all = queue;
-    queue = [];
-    for (let i = 0; i < all.length; i += batchMax) {
-      const items = all.slice(i, i + batchMax);
-      sendBatch(items).catch((e: unknown) => {
-        const reason = e instanceof Error ? e.message : String(e);
-        for (const q of items) q.resolve({ kind: "unknown", reason });
-      });
+    let from = 0;
+    while (
+      from < queue.length &&
+      (all || batchCallsMax <= 0 || batchCalls < batchCallsMax || queue.length - from >= batchMax)
+    ) {
+      const items = queue.slice(from, from + batchMax);
+      from += items.length;
+      batchCalls++;
+      sendBatch(items)
+        .catch((e: unknown) => {
+          const reason = e instanceof Error ? e.message : String(e);
+          for (const q of items) q.resolve({ kind: "unknown", reason });
+        })
+        .finally(callEnded);
     }
+    if (from === 0) return;
+    queue = from === queue.length ? [] : queue.slice(from);
     // The batches are queued on their connections (request() ran in each
     // sendBatch before its first await): written now, not a loop iteration later.
     client.flush();
@@ -348,11 +382,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     if (batchMax <= 0 || Date.now() < batchOffUntil) return command("/orders", body, caller, ctx);
     return new Promise((resolve) => {
       queue.push({ body: { kind: "place", ...body }, caller, ctx, resolve });
-      if (!flushScheduled) {
-        flushScheduled = true;
-        // After this turn's I/O callbacks: every order read in it joins the batch.
-        setImmediate(flushBatches);
-      }
+      scheduleFlush();
     });
   };
 
@@ -416,7 +446,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     },
     close: () => {
       // Orders already taken leave before the connections close.
-      if (queue.length > 0) flushBatches();
+      if (queue.length > 0) flushBatches(true);
       return client.close();
     },
     async ready() {

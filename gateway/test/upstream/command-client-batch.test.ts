@@ -118,8 +118,10 @@ const batchDouble = (url: string, body: string, res: http.ServerResponse) => {
   });
 };
 
-const client = (url: string, extra: { batchMax?: number; timeoutMs?: number } = {}) =>
-  commandServiceClient({ baseUrl: url, catalog: REFERENCE_CATALOG, timeoutMs: 2_000, ...extra });
+const client = (
+  url: string,
+  extra: { batchMax?: number; timeoutMs?: number; batchCallsMax?: number } = {},
+) => commandServiceClient({ baseUrl: url, catalog: REFERENCE_CATALOG, timeoutMs: 2_000, ...extra });
 
 const fixOf = (out: UpstreamOutcome) =>
   out.kind === "answer" ? JSON.parse(encodeFixJson(out.answer.report)) : null;
@@ -189,6 +191,95 @@ describe("command-service client, batches", () => {
     const second = c.place(place("T2"), trader("ACC1"));
     await Promise.all([first, second]);
     expect(s.seen).toHaveLength(2);
+    await c.close?.();
+  });
+
+  it("with a calls limit, orders wait while it is reached and leave together when a call answers", async () => {
+    // The server holds its first answer until released: later orders must wait for it.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const s = await serve((url, body, res) => {
+      if (++calls === 1) void held.then(() => batchDouble(url, body, res));
+      else batchDouble(url, body, res);
+    });
+    const c = client(s.url, { batchCallsMax: 1 });
+    const first = c.place(place("L1"), trader("ACC1"));
+    const later: Promise<UpstreamOutcome>[] = [];
+    for (const id of ["L2", "L3", "L4"]) {
+      await new Promise((r) => setImmediate(r)); // each in a later loop turn
+      later.push(c.place(place(id), trader("ACC1")));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.seen).toHaveLength(1); // the limit held L2-L4 back
+    release();
+    const outs = await Promise.all([first, ...later]);
+    expect(outs.map((o) => fixOf(o)?.ClOrdID)).toEqual(["L1", "L2", "L3", "L4"]);
+    expect(s.seen.map((r) => (JSON.parse(r.body) as { items: unknown[] }).items.length)).toEqual([
+      1, 3,
+    ]);
+    await c.close?.();
+  });
+
+  it("with a calls limit reached, full calls still go; only the partial rest waits", async () => {
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const s = await serve((url, body, res) => {
+      if (++calls === 1) void held.then(() => batchDouble(url, body, res));
+      else batchDouble(url, body, res);
+    });
+    const c = client(s.url, { batchCallsMax: 1, batchMax: 2 });
+    const first = c.place(place("P1"), trader("ACC1"));
+    await new Promise((r) => setImmediate(r));
+    const ids = ["P2", "P3", "P4", "P5", "P6"];
+    const rest = ids.map((id) => c.place(place(id), trader("ACC1")));
+    await new Promise((r) => setTimeout(r, 50));
+    // P2+P3 and P4+P5 are full calls: sent although P1's call is unanswered; P6 waits.
+    expect(s.seen.map((r) => (JSON.parse(r.body) as { items: unknown[] }).items.length)).toEqual([
+      1, 2, 2,
+    ]);
+    release();
+    const outs = await Promise.all([first, ...rest]);
+    expect(outs.map((o) => fixOf(o)?.ClOrdID)).toEqual(["P1", ...ids]);
+    expect(s.seen).toHaveLength(4);
+    await c.close?.();
+  });
+
+  it("with a calls limit, a failed call frees its slot for the orders waiting", async () => {
+    let calls = 0;
+    const s = await serve((url, body, res) => {
+      if (++calls === 1)
+        res.destroy(); // written, never answered: unknown
+      else batchDouble(url, body, res);
+    });
+    const c = client(s.url, { batchCallsMax: 1 });
+    const first = c.place(place("F1"), trader("ACC1"));
+    await new Promise((r) => setImmediate(r));
+    const second = c.place(place("F2"), trader("ACC1"));
+    const outs = await Promise.all([first, second]);
+    expect(outs[0]?.kind).toBe("unknown");
+    expect(fixOf(outs[1]!)?.ClOrdID).toBe("F2");
+    await c.close?.();
+  });
+
+  it("without a calls limit, a turn's batch leaves while another call is unanswered", async () => {
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const s = await serve((url, body, res) => {
+      if (++calls === 1) void held.then(() => batchDouble(url, body, res));
+      else batchDouble(url, body, res);
+    });
+    const c = client(s.url, { batchCallsMax: 0 });
+    const first = c.place(place("N1"), trader("ACC1"));
+    await new Promise((r) => setImmediate(r));
+    const second = c.place(place("N2"), trader("ACC1"));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.seen).toHaveLength(2); // sent while the first was unanswered
+    release();
+    const outs = await Promise.all([first, second]);
+    expect(outs.map((o) => fixOf(o)?.ClOrdID)).toEqual(["N1", "N2"]);
     await c.close?.();
   });
 
