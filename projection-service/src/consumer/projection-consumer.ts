@@ -258,7 +258,7 @@ export async function startProjectionConsumer(
       if (all) queues.delete(key(q.topic, q.partition));
     }
     queued -= events.length;
-    cap = Math.min(maxPerTx, cap * 2);
+    if (events.length > 0) cap = Math.min(maxPerTx, cap * 2);
     freeRoom();
     return { events, origins, sources, partitions };
   };
@@ -396,6 +396,7 @@ export async function startProjectionConsumer(
       /** Queues what was decoded so far; false when the batch is to be dropped (stale, resync, stop). */
       const enqueue = (): boolean => {
         if (last < 0n || gen !== generation || !isRunning() || isStale()) return false;
+        if (records === 0) return true; // all of it queued early
         let target = queues.get(k);
         if (!target) {
           target = {
