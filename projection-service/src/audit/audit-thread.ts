@@ -40,8 +40,6 @@ export const startAuditThread = (): AuditThread => {
       records: r.records,
       heads: r.heads.map((h) => ({ ...h, hash: asBuffer(h.hash) })),
     }),
-    // Loaded while the consumer joins its group, not in the first batch's time.
-    { startNow: true },
   );
   return {
     // async: a job that cannot be cloned rejects instead of throwing.
