@@ -47,6 +47,12 @@ export interface CommandClientOptions {
    * a full call (batchMax orders) always goes.
    */
   readonly batchCallsMax?: number;
+  /**
+   * Longest an order waits in the queue for the calls limit (default 20 ms):
+   * then it leaves whatever is unanswered, as without a limit, so a slow call
+   * does not add its whole timeout to the orders behind it.
+   */
+  readonly batchHoldMs?: number;
   /** Called once per batch call sent, with its number of orders (metrics). */
   readonly onBatch?: (orders: number) => void;
 }
@@ -241,7 +247,10 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
   // ---- batches (ADR 066) ----
   const batchMax = o.batchMax ?? 64;
   const batchCallsMax = o.batchCallsMax ?? 1;
+  const batchHoldMs = o.batchHoldMs ?? 20;
   let batchCalls = 0;
+  /** Set while orders are held back: sends them when the hold ends. */
+  let holdTimer: NodeJS.Timeout | null = null;
   /** An older command-service without the batch route: single calls, probing again later. */
   let batchOffUntil = 0;
   interface Queued {
@@ -366,11 +375,24 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
         })
         .finally(callEnded);
     }
-    if (from === 0) return;
-    queue = from === queue.length ? [] : queue.slice(from);
-    // The batches are queued on their connections (request() ran in each
-    // sendBatch before its first await): written now, not a loop iteration later.
-    client.flush();
+    if (from > 0) {
+      queue = from === queue.length ? [] : queue.slice(from);
+      // The batches are queued on their connections (request() ran in each
+      // sendBatch before its first await): written now, not a loop iteration later.
+      client.flush();
+    }
+    if (queue.length === 0) {
+      if (holdTimer !== null) {
+        clearTimeout(holdTimer);
+        holdTimer = null;
+      }
+    } else if (holdTimer === null) {
+      holdTimer = setTimeout(() => {
+        holdTimer = null;
+        flushBatches(true);
+      }, batchHoldMs);
+      holdTimer.unref();
+    }
   };
 
   /** A new order: into this loop turn's batch, or on its own when batches are off. */

@@ -120,7 +120,12 @@ const batchDouble = (url: string, body: string, res: http.ServerResponse) => {
 
 const client = (
   url: string,
-  extra: { batchMax?: number; timeoutMs?: number; batchCallsMax?: number } = {},
+  extra: {
+    batchMax?: number;
+    timeoutMs?: number;
+    batchCallsMax?: number;
+    batchHoldMs?: number;
+  } = {},
 ) => commandServiceClient({ baseUrl: url, catalog: REFERENCE_CATALOG, timeoutMs: 2_000, ...extra });
 
 const fixOf = (out: UpstreamOutcome) =>
@@ -203,7 +208,7 @@ describe("command-service client, batches", () => {
       if (++calls === 1) void held.then(() => batchDouble(url, body, res));
       else batchDouble(url, body, res);
     });
-    const c = client(s.url, { batchCallsMax: 1 });
+    const c = client(s.url, { batchCallsMax: 1, batchHoldMs: 10_000 });
     const first = c.place(place("L1"), trader("ACC1"));
     const later: Promise<UpstreamOutcome>[] = [];
     for (const id of ["L2", "L3", "L4"]) {
@@ -229,7 +234,7 @@ describe("command-service client, batches", () => {
       if (++calls === 1) void held.then(() => batchDouble(url, body, res));
       else batchDouble(url, body, res);
     });
-    const c = client(s.url, { batchCallsMax: 1, batchMax: 2 });
+    const c = client(s.url, { batchCallsMax: 1, batchMax: 2, batchHoldMs: 10_000 });
     const first = c.place(place("P1"), trader("ACC1"));
     await new Promise((r) => setImmediate(r));
     const ids = ["P2", "P3", "P4", "P5", "P6"];
@@ -243,6 +248,31 @@ describe("command-service client, batches", () => {
     const outs = await Promise.all([first, ...rest]);
     expect(outs.map((o) => fixOf(o)?.ClOrdID)).toEqual(["P1", ...ids]);
     expect(s.seen).toHaveLength(4);
+    await c.close?.();
+  });
+
+  it("with a calls limit, an order held longer than the hold bound leaves anyway", async () => {
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const s = await serve((url, body, res) => {
+      if (++calls === 1) void held.then(() => batchDouble(url, body, res));
+      else batchDouble(url, body, res);
+    });
+    const c = client(s.url, { batchCallsMax: 1, batchHoldMs: 300 });
+    const first = c.place(place("H1"), trader("ACC1"));
+    await new Promise((r) => setImmediate(r));
+    const t0 = performance.now();
+    const second = c.place(place("H2"), trader("ACC1"));
+    await new Promise((r) => setTimeout(r, 40));
+    expect(s.seen).toHaveLength(1); // held: the first call is out
+    while (s.seen.length < 2 && performance.now() - t0 < 2_000)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(s.seen).toHaveLength(2); // sent after the hold, the first still unanswered
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+    release();
+    const outs = await Promise.all([first, second]);
+    expect(outs.map((o) => fixOf(o)?.ClOrdID)).toEqual(["H1", "H2"]);
     await c.close?.();
   });
 
