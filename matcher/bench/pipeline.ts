@@ -31,7 +31,14 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import { createConsumer, createKafka, createProducer, ensureTopics } from "@fxcore/infra";
+import {
+  createConsumer,
+  createKafka,
+  createProducer,
+  createTransactionalProducer,
+  ensureTopics,
+  transactionalIdFor,
+} from "@fxcore/infra";
 import { acquireInfra } from "@fxcore/infra/local";
 import { createSerde, type Envelope } from "@fxcore/schemas";
 import * as hdr from "hdr-histogram-js";
@@ -103,6 +110,22 @@ function brokerJvmFlags(): string {
         /^-X(m[sxn]|X:[+-]?Use(\w+GC|CompactObjectHeaders)|X:TieredStopAtLevel)/.test(a),
       ),
     ].join(" ");
+  } catch {
+    return "";
+  }
+}
+/**
+ * How long the broker has run and its CPU so far: a JDK 25 broker's C2 JIT
+ * compiles through its first ~1.5 minutes under load (ADR 114), so a run on
+ * a fresh broker pays for that.
+ */
+function brokerAge(): string {
+  if (BROKER === undefined) return "";
+  try {
+    const f = readFileSync(`/proc/${BROKER}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const up = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+    const age = up - Number(f[19]) / TICK;
+    return `; up ${age.toFixed(0)} s, ${procCpuSeconds(BROKER).toFixed(1)} s of CPU so far`;
   } catch {
     return "";
   }
@@ -489,11 +512,101 @@ console.log(
     .join(" ")}`,
 );
 console.log(
-  `infra: ${infra.source}; broker pid ${BROKER ?? "not found"} (${brokerJvmFlags()}); throughput ${COMMANDS} commands; latency at ${RATE}/s for ${SECONDS}s after ${WARMUP_SECONDS}s of warm-up`,
+  `infra: ${infra.source}; broker pid ${BROKER ?? "not found"} (${brokerJvmFlags()}${brokerAge()}); throughput ${COMMANDS} commands; latency at ${RATE}/s for ${SECONDS}s after ${WARMUP_SECONDS}s of warm-up`,
 );
 console.log(
   `settings: generator linger ${LINGER_MS} ms, ≤ ${MAX_PER_SEND} inputs per send, acks=all, idempotent; matcher (production defaults, ADR 090/091${MATCHER_NODE_OPTIONS?.length ? `; node ${MATCHER_NODE_OPTIONS.join(" ")}` : ""}): group commit (one transaction in flight per partition, the next takes every slice applied meanwhile), ≤ ${process.env.MATCHER_MAX_TXN_INPUTS ?? 5000} inputs per transaction, ≥ ${process.env.MATCHER_TXN_INTERVAL_MS ?? 15} ms between transaction starts unless one is full, record batches ≤ 900 kB, 256 inputs per event-loop turn, input consumer maxWaitTimeInMs 500 / minBytes 1 / 4 MiB per partition, read_committed; snapshots every ${process.env.MATCHER_SNAPSHOT_EVERY ?? 100_000} inputs, ${process.env.MATCHER_SNAPSHOT_THREAD === "false" ? "encoded in slices on the partition's thread" : "encoded on a worker thread (ADR 103)"}; output consumer read_committed, maxWaitTimeInMs 100 (throughput: 50)`,
 );
+/** CPU seconds of the broker's JIT compiler threads so far. */
+function brokerJitCpu(pid: number): number {
+  let sum = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").includes("CompilerThre"))
+        sum += procCpuSeconds(pid, Number(tid));
+    } catch {
+      // The thread ended.
+    }
+  }
+  return sum;
+}
+
+/**
+ * A fresh broker on the C2 JIT (JDK 25, ADR 114) compiles through its first
+ * ~1.5 minutes under load; phases run on it would time its compiler. Such a
+ * broker (under 60 s of CPU so far; BENCH_BROKER_WARMUP=1 forces, 0 skips)
+ * first gets matcher-like transactions — 4 transactional ids, 40 records and
+ * an offset commit each, every ~15 ms, a read-committed consumer tailing — on
+ * throwaway topics until its compiler threads use < 5% of a core over 5 s
+ * (at least 20 s, at most 120 s). Nothing of it is measured.
+ */
+async function warmBroker(): Promise<string> {
+  const mode = process.env.BENCH_BROKER_WARMUP ?? "auto";
+  if (BROKER === undefined || mode === "0") return "none";
+  if (mode !== "1" && brokerJvmFlags().includes("TieredStopAtLevel=1")) return "none (C1 JIT only)";
+  if (mode !== "1" && procCpuSeconds(BROKER) > 60) return "none (warm: over 60 s of CPU)";
+  const topic = `bench.warm.${run}`;
+  const input = `bench.warm.in.${run}`;
+  const groupId = `bench.warm.${run}`;
+  await ensureTopics(kafka, [
+    { name: topic, partitions: 4, replicationFactor: 1 },
+    { name: input, partitions: 4, replicationFactor: 1 },
+  ]);
+  const producers = await Promise.all(
+    [0, 1, 2, 3].map((p) =>
+      createTransactionalProducer(kafka, {
+        transactionalId: transactionalIdFor(groupId, input, p),
+      }),
+    ),
+  );
+  const consumer = createConsumer(kafka, {
+    groupId: `${groupId}.out`,
+    readCommitted: true,
+    maxWaitTimeInMs: 100,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ autoCommit: false, eachBatch: async () => {} });
+  const value = Buffer.alloc(200, 1);
+  const started = performance.now();
+  const jitAtStart = brokerJitCpu(BROKER);
+  let jit = jitAtStart;
+  let transactions = 0;
+  let offset = 0;
+  for (;;) {
+    const roundEnd = performance.now() + 5_000;
+    while (performance.now() < roundEnd) {
+      const t0 = performance.now();
+      offset += 40;
+      await Promise.all(
+        producers.map((producer, partition) =>
+          producer.commit({
+            sends: [
+              {
+                topic,
+                records: Array.from({ length: 40 }, () => ({ key: "WARM", value, partition })),
+              },
+            ],
+            offsets: { groupId, offsets: [{ topic: input, partition, offset: String(offset) }] },
+          }),
+        ),
+      );
+      transactions += producers.length;
+      const wait = 15 - (performance.now() - t0);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    const now = brokerJitCpu(BROKER);
+    const round = now - jit;
+    jit = now;
+    const elapsed = (performance.now() - started) / 1000;
+    if ((elapsed >= 20 && round < 0.25) || elapsed >= 120) break;
+  }
+  await Promise.all(producers.map((p) => p.disconnect()));
+  await consumer.disconnect();
+  return `${((performance.now() - started) / 1000).toFixed(0)} s, ${transactions} transactions, broker JIT ${(jit - jitAtStart).toFixed(1)} s of CPU in it`;
+}
+
+console.log(`broker warm-up (not measured): ${await warmBroker()}`);
 let port = 18_540;
 for (const partitions of PARTITIONS) {
   if (PHASES.includes("throughput")) {
