@@ -14,33 +14,36 @@ const TAIL = 23;
 const RANDOM_BYTES_PER_ID = 10; // 80 bits: 4 bits version, 2 bits variant, 74 random
 const entropy = Buffer.alloc(RANDOM_BYTES_PER_ID * IDS_PER_FILL);
 const tails = Buffer.alloc(TAIL * IDS_PER_FILL);
-const HEX = Buffer.from("0123456789abcdef", "latin1");
 const VARIANT = Buffer.from("89ab", "latin1");
 const DASH = 0x2d;
 const id = Buffer.alloc(36);
 let next = IDS_PER_FILL;
 let lastMs = -1;
 
-/** Formats the random tails of the next IDS_PER_FILL ids. */
+/** Each byte's two lowercase hex digits, ASCII (byte b at 2b, 2b+1). */
+const HEX_PAIRS = Buffer.alloc(512);
+for (let b = 0; b < 256; b++) HEX_PAIRS.write(b.toString(16).padStart(2, "0"), 2 * b, "latin1");
+/** Where each random byte's two digits go in a tail "-dddd-dddd-dddddddddddd". */
+const PAIR_AT = [1, 3, 6, 8, 11, 13, 15, 17, 19, 21] as const;
+
+/** Formats the random tails of the next IDS_PER_FILL ids: a table read per byte, not per nibble. */
 function refill(): void {
   randomFillSync(entropy);
   for (let n = 0; n < IDS_PER_FILL; n++) {
     const r = n * RANDOM_BYTES_PER_ID;
     const t = n * TAIL;
-    // 20 hex digits of the 10 random bytes: digit 0 becomes the version (7),
-    // digit 4 the variant (10xx, 2 random bits).
-    let d = 0;
     tails[t] = DASH;
-    let at = t + 1;
+    tails[t + 5] = DASH;
+    tails[t + 10] = DASH;
     for (let b = 0; b < RANDOM_BYTES_PER_ID; b++) {
-      const byte = entropy[r + b] as number;
-      for (let half = 0; half < 2; half++, d++) {
-        const nibble = half === 0 ? byte >> 4 : byte & 15;
-        if (d === 4 || d === 8) tails[at++] = DASH;
-        tails[at++] =
-          d === 0 ? 0x37 : d === 4 ? (VARIANT[nibble & 3] as number) : (HEX[nibble] as number);
-      }
+      const at = t + (PAIR_AT[b] as number);
+      const pair = 2 * (entropy[r + b] as number);
+      tails[at] = HEX_PAIRS[pair] as number;
+      tails[at + 1] = HEX_PAIRS[pair + 1] as number;
     }
+    // Hex digit 0 becomes the version (7), digit 4 the variant (10xx: its 2 low bits stay random).
+    tails[t + 1] = 0x37;
+    tails[t + 6] = VARIANT[((entropy[r + 2] as number) >> 4) & 3] as number;
   }
   next = 0;
 }

@@ -10,7 +10,7 @@ import {
   TextColumns,
   textColumnSql as col,
 } from "@fxcore/event-store";
-import { type PgPool, setPipelineMode } from "@fxcore/infra";
+import { type PgClient, type PgPool, setPipelineMode } from "@fxcore/infra";
 import { storedAnswerJson } from "../commands/answer-json.ts";
 import type { DueExpiry } from "../session-clock/due-ticks.ts";
 import { recordExpiries } from "../session-clock/pending-expiries.ts";
@@ -146,6 +146,41 @@ export interface CommandWriterOptions {
   readonly minBusyBatch?: number;
   /** Observes each committed batch's size (for metrics). */
   readonly onBatch?: (size: number, ms: number) => void;
+}
+
+/** The socket under a pooled client (node-postgres keeps it as connection.stream). */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+const socketOf = (client: PgClient): Corkable | undefined => {
+  const stream = (client as unknown as { connection?: { stream?: Partial<Corkable> } }).connection
+    ?.stream;
+  return typeof stream?.cork === "function" && typeof stream.uncork === "function"
+    ? (stream as Corkable)
+    : undefined;
+};
+
+/**
+ * Holds a client's writes while a transaction's pipelined statements are
+ * queued, and sends them as ONE socket write when released (node-postgres
+ * writes each statement on its own otherwise: a syscall, and on loopback the
+ * kernel's delivery to Postgres, per statement). Release before any await:
+ * nothing queued reaches Postgres while held. Releasing twice is harmless.
+ */
+class HeldWrites {
+  readonly #socket: Corkable | undefined;
+  #held: boolean;
+  constructor(client: PgClient) {
+    this.#socket = socketOf(client);
+    this.#socket?.cork();
+    this.#held = this.#socket !== undefined;
+  }
+  send(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.#socket?.uncork();
+  }
 }
 
 /** Claims every ClOrdID of a batch that is still free; returns those it took. */
@@ -321,6 +356,7 @@ export class CommandWriter {
     // when it is queued, not when the answer to the one before has been read,
     // which waits for a turn of this event loop, busy parsing requests.
     setPipelineMode(client, true);
+    const held = new HeldWrites(client);
     let broken: Error | undefined;
     try {
       // Durable whatever the server default: the answer promises the command is stored.
@@ -360,18 +396,17 @@ export class CommandWriter {
           const expiries: DueExpiry[] = [];
           for (const p of winners)
             if (p.request.expiry !== undefined) expiries.push(p.request.expiry);
-          [, , results] = await inOrder(
-            begun,
-            claiming,
-            appending,
-            recordExpiries(client, expiries),
-            client.query("COMMIT"),
-          );
+          const recording = recordExpiries(client, expiries);
+          const committing = client.query("COMMIT");
+          held.send();
+          [, , results] = await inOrder(begun, claiming, appending, recording, committing);
           if (!results.every((r) => r.ok)) throw new Error("new-stream append reported a conflict");
           return { winners, results, losers };
         }
+        held.send();
         [, , results] = await inOrder(begun, claiming, appending);
       } else {
+        held.send();
         const [, inserted] = await inOrder(begun, claiming);
         if (inserted.rows.length === candidates.length)
           for (const [, p] of candidates) winners.push(p);
@@ -407,6 +442,7 @@ export class CommandWriter {
       await inOrder(recordExpiries(client, expiries), client.query("COMMIT"));
       return { winners, results, losers };
     } catch (e) {
+      held.send();
       await client.query("ROLLBACK").catch(() => {});
       // A lost connection is discarded by the pool, not handed out again.
       if (isUnavailable(e)) broken = e as Error;
