@@ -9,6 +9,11 @@
 // Protocol with the parent (IPC): it sends {keys, connections, port, prefix};
 // "measure" starts recording, "stop" ends it and we answer with counts,
 // statuses and the latency histogram (compressed base64), then exit.
+//
+// With a rate (open loop), orders leave when they are due whatever is in
+// flight, over at most CONNECTIONS sockets (an order with no free socket waits
+// in the client's queue), and latency counts from the due time: a slow answer
+// delays no later order's clock (no coordinated omission).
 
 import { createSecretKey, type KeyObject } from "node:crypto";
 import { http1Client } from "@fxcore/infra";
@@ -18,6 +23,8 @@ import { sign } from "../src/auth/signing.ts";
 interface Setup {
   readonly keys: ReadonlyArray<{ readonly id: string; readonly secretHex: string }>;
   readonly connections: number;
+  /** Orders per second, open loop; 0: closed loop (one in flight per connection). */
+  readonly rate: number;
   readonly port: number;
   /** Makes ClOrdIDs unique across runs and load generators. */
   readonly prefix: string;
@@ -90,20 +97,35 @@ const record = (status: number, ok: boolean, t0: number) => {
   if (ok) acked++;
 };
 
+/** Sends one order, signed now, and records its answer against `t0`. */
+const place = async (t0: number): Promise<void> => {
+  const r = nextRequest();
+  const res = await client.request("POST", PATH, r.headers, r.body);
+  // An ack is ExecutionReport New (150=0), not merely a 200.
+  if (res.ok)
+    record(res.res.status, res.res.status === 200 && res.res.body.includes('"ExecType":"0"'), t0);
+  else record(-1, false, t0);
+};
+
 /** One closed-loop user: the next order leaves when the last one is answered. */
 const user = async (): Promise<void> => {
+  while (running) await place(performance.now());
+};
+
+/** Open loop: every order due by now leaves, timed from when it was due. */
+const openLoop = async (rate: number): Promise<void> => {
+  const start = performance.now();
+  const gapMs = 1000 / rate;
+  let sent = 0;
   while (running) {
-    const r = nextRequest();
-    const t0 = performance.now();
-    const res = await client.request("POST", PATH, r.headers, r.body);
-    // An ack is ExecutionReport New (150=0), not merely a 200.
-    if (res.ok)
-      record(res.res.status, res.res.status === 200 && res.res.body.includes('"ExecType":"0"'), t0);
-    else record(-1, false, t0);
+    const due = Math.floor((performance.now() - start) / gapMs);
+    for (; sent < due; sent++) void place(start + sent * gapMs);
+    await new Promise((r) => setTimeout(r, 1));
   }
 };
 
-const users = Array.from({ length: setup.connections }, user);
+const users =
+  setup.rate > 0 ? [openLoop(setup.rate)] : Array.from({ length: setup.connections }, user);
 
 process.on("message", (m) => {
   if (m === "measure") {

@@ -10,7 +10,7 @@
 // then DURATION_S measured. Latency = request sent → ExecutionReport received.
 //
 // Env: DATABASE_URL, SCHEMA_REGISTRY_URL, KAFKA_BROKERS (default: the local
-// infra of `npm run infra:up`), BENCH_CONCURRENCY (64), BENCH_DURATION_S (20),
+// infra of `npm run infra:up`), BENCH_CONCURRENCY (64: requests in flight, or with BENCH_RATE the most connections), BENCH_RATE (0: closed loop; else orders/s offered, open loop), BENCH_DURATION_S (20),
 // BENCH_WARMUP_S (5), BENCH_ACCOUNTS (8), BENCH_LOADGENS (1 load generator
 // process), BENCH_UPSTREAM (command-service | stub: a canned answerer instead of
 // command-service, to see the gateway's own ceiling), BENCH_PROFILE_DIR (write
@@ -35,6 +35,8 @@ const DATABASE_URL = env("DATABASE_URL", "postgres://fxcore:fxcore@127.0.0.1:154
 const SCHEMA_REGISTRY_URL = env("SCHEMA_REGISTRY_URL", "http://127.0.0.1:18081/apis/ccompat/v7");
 const KAFKA_BROKERS = env("KAFKA_BROKERS", "127.0.0.1:19092");
 const CONCURRENCY = Number(env("BENCH_CONCURRENCY", "64"));
+/** Offered orders/s, open loop over CONCURRENCY connections at most; 0: closed loop. */
+const RATE = Number(env("BENCH_RATE", "0"));
 const DURATION_S = Number(env("BENCH_DURATION_S", "20"));
 const WARMUP_S = Number(env("BENCH_WARMUP_S", "5"));
 const ACCOUNTS = Number(env("BENCH_ACCOUNTS", "8"));
@@ -230,6 +232,7 @@ try {
     child.send({
       keys: keys.map((k) => ({ id: k.id, secretHex: k.secret.toString("hex") })),
       connections: share,
+      rate: RATE / LOADGENS,
       port: GW_PORT,
       prefix: `${runId}g${i}-`,
     });
@@ -280,7 +283,7 @@ try {
 
   const ms = (us: number) => (us / 1000).toFixed(2);
   console.log(
-    `gateway bench (upstream: ${UPSTREAM}): ${CONCURRENCY} in flight from ${LOADGENS} load generator process(es), ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up`,
+    `gateway bench (upstream: ${UPSTREAM}): ${RATE > 0 ? `open loop, ${RATE} orders/s offered over at most ${CONCURRENCY} connections (latency from each order's due time)` : `closed loop, ${CONCURRENCY} in flight`} from ${LOADGENS} load generator process(es), ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up`,
   );
   console.log(
     `  throughput ${(done / elapsed).toFixed(0)} req/s (${(acked / elapsed).toFixed(0)} acked New/s), ${done} requests`,
@@ -315,8 +318,10 @@ try {
   );
   const rate = acked / elapsed;
   const p99 = histogram.getValueAtPercentile(99) / 1000;
+  // Open loop: sustained = the offered rate acked within 1% (the window's edges), not a backlog.
+  const sustained = RATE > 0 ? RATE >= 10_000 && rate >= RATE * 0.99 : rate >= 10_000;
   console.log(
-    `  target ≥ 10,000 acked orders/s with p99 < 25 ms: ${rate >= 10_000 && p99 < 25 ? "met" : "not met"} (${rate.toFixed(0)}/s, p99 ${p99.toFixed(1)} ms)`,
+    `  target ≥ 10,000 acked orders/s with p99 < 25 ms: ${sustained && p99 < 25 ? "met" : "not met"} (${rate.toFixed(0)}/s${RATE > 0 ? ` of ${RATE} offered` : ""}, p99 ${p99.toFixed(1)} ms)`,
   );
   console.log(
     `  machine load average at the end: ${loadavg()
