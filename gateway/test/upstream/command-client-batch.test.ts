@@ -118,6 +118,18 @@ const batchDouble = (url: string, body: string, res: http.ServerResponse) => {
   });
 };
 
+/** A batch double that holds its first answer until `release()`: orders behind that call must wait. */
+const serveHoldingFirstAnswer = async () => {
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  let calls = 0;
+  const s = await serve((url, body, res) => {
+    if (++calls === 1) void held.then(() => batchDouble(url, body, res));
+    else batchDouble(url, body, res);
+  });
+  return { s, release };
+};
+
 const client = (
   url: string,
   extra: {
@@ -200,14 +212,7 @@ describe("command-service client, batches", () => {
   });
 
   it("with a calls limit, orders wait while it is reached and leave together when a call answers", async () => {
-    // The server holds its first answer until released: later orders must wait for it.
-    let release = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    let calls = 0;
-    const s = await serve((url, body, res) => {
-      if (++calls === 1) void held.then(() => batchDouble(url, body, res));
-      else batchDouble(url, body, res);
-    });
+    const { s, release } = await serveHoldingFirstAnswer();
     const c = client(s.url, { batchCallsMax: 1, batchHoldMs: 10_000 });
     const first = c.place(place("L1"), trader("ACC1"));
     const later: Promise<UpstreamOutcome>[] = [];
@@ -227,13 +232,7 @@ describe("command-service client, batches", () => {
   });
 
   it("with a calls limit reached, full calls still go; only the partial rest waits", async () => {
-    let release = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    let calls = 0;
-    const s = await serve((url, body, res) => {
-      if (++calls === 1) void held.then(() => batchDouble(url, body, res));
-      else batchDouble(url, body, res);
-    });
+    const { s, release } = await serveHoldingFirstAnswer();
     const c = client(s.url, { batchCallsMax: 1, batchMax: 2, batchHoldMs: 10_000 });
     const first = c.place(place("P1"), trader("ACC1"));
     await new Promise((r) => setImmediate(r));
@@ -252,13 +251,7 @@ describe("command-service client, batches", () => {
   });
 
   it("with a calls limit, an order held longer than the hold bound leaves anyway", async () => {
-    let release = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    let calls = 0;
-    const s = await serve((url, body, res) => {
-      if (++calls === 1) void held.then(() => batchDouble(url, body, res));
-      else batchDouble(url, body, res);
-    });
+    const { s, release } = await serveHoldingFirstAnswer();
     const c = client(s.url, { batchCallsMax: 1, batchHoldMs: 300 });
     const first = c.place(place("H1"), trader("ACC1"));
     await new Promise((r) => setImmediate(r));
@@ -294,13 +287,7 @@ describe("command-service client, batches", () => {
   });
 
   it("without a calls limit, a turn's batch leaves while another call is unanswered", async () => {
-    let release = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    let calls = 0;
-    const s = await serve((url, body, res) => {
-      if (++calls === 1) void held.then(() => batchDouble(url, body, res));
-      else batchDouble(url, body, res);
-    });
+    const { s, release } = await serveHoldingFirstAnswer();
     const c = client(s.url, { batchCallsMax: 0 });
     const first = c.place(place("N1"), trader("ACC1"));
     await new Promise((r) => setImmediate(r));
