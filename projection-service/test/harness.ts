@@ -2,8 +2,22 @@
 // events encoded as the matcher and the outbox relay would put them on the
 // topics (topic-records.ts, also used by bench:projection), polling helpers.
 import { migrateEventStore } from "@fxcore/event-store";
-import { createPgPool, type PgPool } from "@fxcore/infra";
-import { createTestDatabase, type TestDatabase } from "@fxcore/infra/testing";
+import {
+  createKafka,
+  createPgPool,
+  createProducer,
+  type FxProducer,
+  type Kafka,
+  type PgPool,
+} from "@fxcore/infra";
+import {
+  createTestDatabase,
+  createTestTopics,
+  infraSettings,
+  type TestDatabase,
+  type TestTopics,
+} from "@fxcore/infra/testing";
+import { createSerde, type Serde } from "@fxcore/schemas";
 import { migrateProjection } from "../src/store/migrate.ts";
 
 export interface ProjectionDatabase {
@@ -29,6 +43,49 @@ export const projectionDatabase = async (
     async close() {
       await pool.end();
       await db.drop();
+    },
+  };
+};
+
+/** What a consumer-level integration test runs against: its database, topics, a producer and a serde. */
+export interface ProjectionKafka {
+  readonly database: ProjectionDatabase;
+  readonly topics: TestTopics<"fx.orders" | "fx.executions" | "fx.dlq">;
+  readonly kafka: Kafka;
+  readonly producer: FxProducer;
+  readonly serde: Serde;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh database (see projectionDatabase), fresh `fx.orders` and
+ * `fx.executions` of 2 partitions each and an `fx.dlq`, a connected producer
+ * and a registry serde. `close()` undoes it all.
+ */
+export const projectionKafka = async (
+  name: string,
+  clientId: string,
+  options: { readonly migrate?: boolean } = {},
+): Promise<ProjectionKafka> => {
+  const database = await projectionDatabase(name, options);
+  const topics = await createTestTopics({
+    "fx.orders": { partitions: 2 },
+    "fx.executions": { partitions: 2 },
+    "fx.dlq": {},
+  });
+  const kafka = createKafka({ brokers: infraSettings().KAFKA_BROKERS, clientId });
+  const producer = await createProducer(kafka);
+  const serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
+  return {
+    database,
+    topics,
+    kafka,
+    producer,
+    serde,
+    async close() {
+      await producer.disconnect();
+      await topics.delete().catch(() => {});
+      await database.close();
     },
   };
 };

@@ -1,14 +1,9 @@
 // A batch that fails in Postgres is not lost and not half-applied: the
 // consumer resyncs to the stored offsets and retries until it goes through.
 import { PostgresEventStore } from "@fxcore/event-store";
-import { createKafka, createProducer, type FxProducer, type Kafka } from "@fxcore/infra";
-import {
-  createTestTopics,
-  infraSettings,
-  type TestTopics,
-  testGroupId,
-} from "@fxcore/infra/testing";
-import { createSerde, type Serde } from "@fxcore/schemas";
+import type { FxProducer, Kafka } from "@fxcore/infra";
+import { testGroupId } from "@fxcore/infra/testing";
+import type { Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
 import { decodeWith } from "../../src/consumer/decode.ts";
@@ -19,35 +14,26 @@ import { pairs } from "../fixtures.ts";
 import {
   encodeEvent,
   type ProjectionDatabase,
+  type ProjectionKafka,
   processedCount,
-  projectionDatabase,
+  projectionKafka,
   sleep,
   waitFor,
 } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
+let fixture: ProjectionKafka | undefined;
 let database: ProjectionDatabase;
-let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.dlq">;
+let topics: ProjectionKafka["topics"];
 let kafka: Kafka;
 let producer: FxProducer;
 let serde: Serde;
 
 beforeAll(async () => {
-  database = await projectionDatabase("projfail");
-  topics = await createTestTopics({
-    "fx.orders": { partitions: 2 },
-    "fx.executions": { partitions: 2 },
-    "fx.dlq": {},
-  });
-  kafka = createKafka({ brokers: infraSettings().KAFKA_BROKERS, clientId: "projection-fail-it" });
-  producer = await createProducer(kafka);
-  serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
+  fixture = await projectionKafka("projfail", "projection-fail-it");
+  ({ database, topics, kafka, producer, serde } = fixture);
 }, 60_000);
-afterAll(async () => {
-  await producer?.disconnect();
-  await topics?.delete().catch(() => {});
-  await database?.close();
-});
+afterAll(() => fixture?.close());
 
 describe("projection consumer when Postgres refuses a batch", () => {
   it("given trades that cannot be written for a while, then nothing is applied meanwhile and afterwards every read model is exact", async () => {

@@ -1,14 +1,9 @@
 // A backlog is taken in batches that ramp up from firstBatchEvents to the cap
 // (ADR 116), and what they write is what one big batch would have written.
 import { PostgresEventStore } from "@fxcore/event-store";
-import { createKafka, createProducer, type FxProducer, type PgPool } from "@fxcore/infra";
-import {
-  createTestTopics,
-  infraSettings,
-  type TestTopics,
-  testGroupId,
-} from "@fxcore/infra/testing";
-import { createSerde } from "@fxcore/schemas";
+import type { FxProducer, Kafka, PgPool } from "@fxcore/infra";
+import { infraSettings, testGroupId } from "@fxcore/infra/testing";
+import type { Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
 import { decodeWith } from "../../src/consumer/decode.ts";
@@ -16,31 +11,22 @@ import { startProjectionConsumer } from "../../src/consumer/projection-consumer.
 import { MemoryReadModels } from "../../src/models/memory.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
 import { pairs } from "../fixtures.ts";
-import { encodeEvent, type ProjectionDatabase, projectionDatabase, waitFor } from "../harness.ts";
+import { encodeEvent, type ProjectionKafka, projectionKafka, waitFor } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
-let database: ProjectionDatabase;
+let fixture: ProjectionKafka | undefined;
 let pool: PgPool;
-let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.dlq">;
+let topics: ProjectionKafka["topics"];
+let kafka: Kafka;
 let producer: FxProducer;
-const kafka = createKafka({ brokers: infraSettings().KAFKA_BROKERS, clientId: "projection-ramp" });
-const serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
+let serde: Serde;
 
 beforeAll(async () => {
-  database = await projectionDatabase("projramp");
-  pool = database.pool;
-  topics = await createTestTopics({
-    "fx.orders": { partitions: 2 },
-    "fx.executions": { partitions: 2 },
-    "fx.dlq": {},
-  });
-  producer = await createProducer(kafka);
+  fixture = await projectionKafka("projramp", "projection-ramp");
+  ({ topics, kafka, producer, serde } = fixture);
+  pool = fixture.database.pool;
 }, 60_000);
-afterAll(async () => {
-  await producer?.disconnect();
-  await topics?.delete().catch(() => {});
-  await database?.close();
-});
+afterAll(() => fixture?.close());
 
 describe("projection consumer batch ramp", () => {
   it("given a backlog, then the first batches after the start are capped at 50, 100, 200 … up to the 400 cap, and the read models and audit chain hold every event once", async () => {

@@ -1,18 +1,7 @@
 import { PostgresEventStore } from "@fxcore/event-store";
-import {
-  createKafka,
-  createProducer,
-  type FxProducer,
-  type Kafka,
-  type PgPool,
-} from "@fxcore/infra";
-import {
-  createTestTopics,
-  infraSettings,
-  type TestTopics,
-  testGroupId,
-} from "@fxcore/infra/testing";
-import { createSerde, type Serde } from "@fxcore/schemas";
+import type { FxProducer, Kafka, PgPool } from "@fxcore/infra";
+import { infraSettings, testGroupId } from "@fxcore/infra/testing";
+import type { Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
 import { decodeWith } from "../../src/consumer/decode.ts";
@@ -27,36 +16,27 @@ import { pairs } from "../fixtures.ts";
 import {
   encodeEvent,
   type ProjectionDatabase,
+  type ProjectionKafka,
   processedCount,
-  projectionDatabase,
+  projectionKafka,
   waitFor,
 } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
+let fixture: ProjectionKafka | undefined;
 let database: ProjectionDatabase;
 let pool: PgPool;
-let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.dlq">;
+let topics: ProjectionKafka["topics"];
 let kafka: Kafka;
 let producer: FxProducer;
 let serde: Serde;
 
 beforeAll(async () => {
-  database = await projectionDatabase("projcons");
+  fixture = await projectionKafka("projcons", "projection-it");
+  ({ database, topics, kafka, producer, serde } = fixture);
   pool = database.pool;
-  topics = await createTestTopics({
-    "fx.orders": { partitions: 2 },
-    "fx.executions": { partitions: 2 },
-    "fx.dlq": {},
-  });
-  kafka = createKafka({ brokers: infraSettings().KAFKA_BROKERS, clientId: "projection-it" });
-  producer = await createProducer(kafka);
-  serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
 }, 60_000);
-afterAll(async () => {
-  await producer?.disconnect();
-  await topics?.delete().catch(() => {});
-  await database?.close();
-});
+afterAll(() => fixture?.close());
 
 const publish = async (events: readonly EventEnvelope[]) => {
   const names = { orders: topics.names["fx.orders"], executions: topics.names["fx.executions"] };

@@ -3,15 +3,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createKafka, createProducer, type FxProducer, type PgPool } from "@fxcore/infra";
-import {
-  createTestTopics,
-  infraSettings,
-  type TestDatabase,
-  type TestTopics,
-  testGroupId,
-} from "@fxcore/infra/testing";
-import { createSerde, type Serde } from "@fxcore/schemas";
+import type { FxProducer, PgPool } from "@fxcore/infra";
+import { infraSettings, type TestDatabase, testGroupId } from "@fxcore/infra/testing";
+import type { Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
 import type { EventEnvelope } from "../../src/models/envelope.ts";
@@ -20,42 +14,31 @@ import { pairLookup } from "../../src/reference-pairs.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
 import {
   encodeEvent,
-  type ProjectionDatabase,
+  type ProjectionKafka,
   processedCount,
-  projectionDatabase,
+  projectionKafka,
   sleep,
 } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
 const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
-let database: ProjectionDatabase;
+let fixture: ProjectionKafka | undefined;
 let db: TestDatabase;
 let pool: PgPool;
-let topics: TestTopics<"fx.orders" | "fx.executions" | "fx.dlq">;
+let topics: ProjectionKafka["topics"];
 let producer: FxProducer;
 let serde: Serde;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   // The service migrates on start.
-  database = await projectionDatabase("projkill", { migrate: false });
-  pool = database.pool;
-  db = database.db;
-  topics = await createTestTopics({
-    "fx.orders": { partitions: 2 },
-    "fx.executions": { partitions: 2 },
-    "fx.dlq": {},
-  });
-  producer = await createProducer(
-    createKafka({ brokers: infraSettings().KAFKA_BROKERS, clientId: "projection-kill-it" }),
-  );
-  serde = createSerde({ registryUrl: infraSettings().SCHEMA_REGISTRY_URL });
+  fixture = await projectionKafka("projkill", "projection-kill-it", { migrate: false });
+  ({ topics, producer, serde } = fixture);
+  ({ pool, db } = fixture.database);
 }, 60_000);
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-  await producer?.disconnect();
-  await topics?.delete().catch(() => {});
-  await database?.close();
+  await fixture?.close();
 });
 
 const encode = async (e: EventEnvelope) => {
