@@ -46,7 +46,7 @@ import {
   selfCpu,
   sleep,
 } from "@fxcore/event-store/bench";
-import { createPgPool } from "@fxcore/infra";
+import { createPgPool, createScratchDatabase } from "@fxcore/infra";
 import { createSerde } from "@fxcore/schemas";
 import pg from "pg";
 import { ACCOUNTS_HEADER, createCommandService, type PlaceRequest } from "../src/index.ts";
@@ -189,13 +189,11 @@ async function overHttp(
 const dbName = `bench_cs_${Date.now().toString(36)}`;
 const admin = new pg.Client({ connectionString: baseUrl });
 await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
+const scratch = await createScratchDatabase(baseUrl, dbName);
 // Durable commits, whatever the server's default (the local infra's is off).
 await admin.query(`ALTER DATABASE ${dbName} SET synchronous_commit = on`);
-const url = new URL(baseUrl);
-url.pathname = `/${dbName}`;
 const pool = createPgPool({
-  connectionString: url.toString(),
+  connectionString: scratch.url,
   applicationName: "bench-command-service",
   max: 12,
 });
@@ -300,7 +298,7 @@ try {
           await service.app.close();
           continue;
         }
-        const external = await startService(url.toString(), port, workers);
+        const external = await startService(scratch.url, port, workers);
         try {
           await show(
             `${key} ${workers} proc`,
@@ -327,6 +325,6 @@ try {
   await service.close();
 } finally {
   await pool.end();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await scratch.drop();
   await admin.end();
 }

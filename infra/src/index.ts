@@ -15,6 +15,7 @@ export * from "./kafka/transactions.ts";
 export * from "./logger/logger.ts";
 export * from "./metrics/registry.ts";
 export * from "./postgres/pool.ts";
+export * from "./postgres/scratch-database.ts";
 export * from "./service/service-runtime.ts";
 export * from "./telemetry/sdk.ts";
 export * from "./telemetry/trace-context.ts";

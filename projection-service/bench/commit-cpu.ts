@@ -8,7 +8,7 @@
 // default 100), DATABASE_URL (admin database of the local infra).
 import { readFileSync } from "node:fs";
 import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
-import { createPgPool } from "@fxcore/infra";
+import { createPgPool, createScratchDatabase } from "@fxcore/infra";
 import pg from "pg";
 import { startAuditThread } from "../src/audit/audit-thread.ts";
 import {
@@ -34,11 +34,9 @@ const admin = async (sql: string) => {
     await c.end();
   }
 };
-await admin(`CREATE DATABASE ${db}`);
-const url = new URL(ADMIN_DB);
-url.pathname = `/${db}`;
+const scratch = await createScratchDatabase(ADMIN_DB, db);
 const pool = createPgPool({
-  connectionString: url.toString(),
+  connectionString: scratch.url,
   applicationName: "commit-cpu",
   max: 2,
 });
@@ -122,5 +120,5 @@ try {
   // The database goes whatever else fails on the way out.
   await thread.close().catch(() => {});
   await pool.end().catch(() => {});
-  await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await scratch.drop();
 }

@@ -11,6 +11,7 @@ import {
   createKafka,
   createPgPool,
   createProducer,
+  createScratchDatabase,
   deleteTopics,
   ensureTopics,
 } from "@fxcore/infra";
@@ -34,11 +35,9 @@ const producer = await createProducer(kafka);
 const db = `proj_prof_${suffix}`;
 const admin = new pg.Client({ connectionString: ADMIN_DB });
 await admin.connect();
-await admin.query(`CREATE DATABASE ${db}`);
-const url = new URL(ADMIN_DB);
-url.pathname = `/${db}`;
+const scratch = await createScratchDatabase(ADMIN_DB, db);
 const pool = createPgPool({
-  connectionString: url.toString(),
+  connectionString: scratch.url,
   applicationName: "profile-projection",
   max: 4,
 });
@@ -232,7 +231,7 @@ for (const [k, v] of [...perKind].sort((a, b) => b[1].ns - a[1].ns).slice(0, 30)
 await c.stop();
 await pool.end();
 if (process.env.KEEP_DB === "1") console.log(`kept database ${db}`);
-else await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+else await scratch.drop();
 await admin.end();
 await producer.disconnect();
 await deleteTopics(kafka, [topics.orders, topics.executions]).catch(() => {});

@@ -35,6 +35,7 @@ import {
   createKafka,
   createPgPool,
   createProducer,
+  createScratchDatabase,
   deleteTopics,
   ensureTopics,
   type PgPool,
@@ -63,16 +64,6 @@ const kafka = createKafka({ brokers: KAFKA, clientId: "bench-projection" });
 const serde = createSerde({ registryUrl: REGISTRY });
 const producer = await createProducer(kafka);
 
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: ADMIN_DB });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
-
 interface Phase {
   pool: PgPool;
   db: string;
@@ -84,11 +75,9 @@ interface Phase {
 }
 const phase = async (name: string): Promise<Phase> => {
   const db = `proj_bench_${name}_${suffix}`;
-  await admin(`CREATE DATABASE ${db}`);
-  const url = new URL(ADMIN_DB);
-  url.pathname = `/${db}`;
+  const scratch = await createScratchDatabase(ADMIN_DB, db);
   const pool = createPgPool({
-    connectionString: url.toString(),
+    connectionString: scratch.url,
     applicationName: "bench-projection",
     max: 4,
   });
@@ -113,7 +102,7 @@ const phase = async (name: string): Promise<Phase> => {
     executions,
     async cleanup() {
       await pool.end();
-      await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await scratch.drop();
     },
   };
 };
