@@ -176,11 +176,15 @@ export class OutboxSession {
       this.#lanes.set(m.lane, { transactionId: m.transactionId, position: m.position });
   }
 
-  /** Gives up every lane (the connection closes, so do its locks). */
+  /** Gives up every lane: its locks are free when this resolves, then the connection closes. */
   async close(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
     this.#lanes.clear();
+    // A closed connection's locks go only when its backend has exited, a
+    // moment after the socket closes: a session opened meanwhile would find
+    // the lanes still taken. A broken connection has no locks left to free.
+    await this.#client.query("SELECT pg_advisory_unlock_all()").catch(() => {});
     this.#client.release(true);
   }
 }
