@@ -12,8 +12,9 @@
 //
 // With a rate (open loop), orders leave when they are due whatever is in
 // flight, over at most CONNECTIONS sockets (an order with no free socket waits
-// in the client's queue), and latency counts from the due time: a slow answer
-// delays no later order's clock (no coordinated omission).
+// here until one is free, and is signed when it leaves), and latency counts
+// from the due time: a slow answer delays no later order's clock (no
+// coordinated omission).
 
 import { createSecretKey, type KeyObject } from "node:crypto";
 import { http1Client } from "@fxcore/infra";
@@ -28,6 +29,8 @@ interface Setup {
   readonly port: number;
   /** Makes ClOrdIDs unique across runs and load generators. */
   readonly prefix: string;
+  /** The tail's shape: latency per window of this many ms of due time. */
+  readonly windowMs: number;
 }
 
 export interface LoadResult {
@@ -38,6 +41,18 @@ export interface LoadResult {
   readonly cpuUs: number;
   /** The kernel's part of cpuUs (socket syscalls, loopback TCP). */
   readonly sysUs: number;
+  /** Epoch ms when measuring began: window i covers [i, i+1) × WINDOW_MS after it. */
+  readonly windowsFrom: number;
+  /** Per window: orders due (sent), answers received, latency of the orders due in it. */
+  readonly windows: ReadonlyArray<WindowStats>;
+}
+
+export interface WindowStats {
+  readonly sent: number;
+  readonly acked: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
 }
 
 const setup = await new Promise<Setup>((resolve) =>
@@ -67,6 +82,13 @@ let done = 0;
 let acked = 0;
 let seq = 0;
 let cpu0 = process.cpuUsage();
+let measureFrom = 0;
+let measureFromEpoch = 0;
+/** Per window of due time: latencies (µs) of its orders, orders due; answers by arrival. */
+const windowLatencies: number[][] = [];
+const windowSent: number[] = [];
+const windowAcked: number[] = [];
+const windowOf = (t: number) => Math.floor((t - measureFrom) / setup.windowMs);
 
 const PATH = "/v1/fix";
 const client = http1Client({
@@ -91,14 +113,46 @@ const nextRequest = (): { headers: string; body: string } => {
 
 const record = (status: number, ok: boolean, t0: number) => {
   if (!measuring) return;
-  histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+  const now = performance.now();
+  const us = Math.max(1, Math.round((now - t0) * 1000));
+  histogram.recordValue(us);
   statuses.set(status, (statuses.get(status) ?? 0) + 1);
   done++;
-  if (ok) acked++;
+  const w = windowOf(t0);
+  if (w >= 0) {
+    const xs = windowLatencies[w];
+    if (xs) xs.push(us);
+    else windowLatencies[w] = [us];
+  }
+  if (ok) {
+    acked++;
+    const a = windowOf(now);
+    windowAcked[a] = (windowAcked[a] ?? 0) + 1;
+  }
+};
+
+const windowStats = (): WindowStats[] => {
+  const n = Math.max(windowSent.length, windowLatencies.length);
+  const at = (xs: number[], q: number) =>
+    (xs[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0) / 1000;
+  return Array.from({ length: n }, (_, i) => {
+    const xs = (windowLatencies[i] ?? []).sort((a, b) => a - b);
+    return {
+      sent: windowSent[i] ?? 0,
+      acked: windowAcked[i] ?? 0,
+      p50Ms: at(xs, 0.5),
+      p99Ms: at(xs, 0.99),
+      maxMs: (xs[xs.length - 1] ?? 0) / 1000,
+    };
+  });
 };
 
 /** Sends one order, signed now, and records its answer against `t0`. */
 const place = async (t0: number): Promise<void> => {
+  if (measuring) {
+    const w = windowOf(t0);
+    if (w >= 0) windowSent[w] = (windowSent[w] ?? 0) + 1;
+  }
   const r = nextRequest();
   const res = await client.request("POST", PATH, r.headers, r.body);
   // An ack is ExecutionReport New (150=0), not merely a 200.
@@ -112,14 +166,30 @@ const user = async (): Promise<void> => {
   while (running) await place(performance.now());
 };
 
-/** Open loop: every order due by now leaves, timed from when it was due. */
+/**
+ * Open loop: every order due by now leaves, timed from when it was due. Due
+ * orders with no free connection wait here as a count (order i is due at
+ * start + i × gap), and each is signed when it leaves: a backlog costs no
+ * memory, and a long wait cannot outlive its signature's time window.
+ */
 const openLoop = async (rate: number): Promise<void> => {
   const start = performance.now();
   const gapMs = 1000 / rate;
   let sent = 0;
-  while (running) {
+  let inFlight = 0;
+  const sendDue = () => {
     const due = Math.floor((performance.now() - start) / gapMs);
-    for (; sent < due; sent++) void place(start + sent * gapMs);
+    for (; sent < due && inFlight < setup.connections; sent++) {
+      inFlight++;
+      void place(start + sent * gapMs).then(answered);
+    }
+  };
+  const answered = () => {
+    inFlight--;
+    if (running) sendDue();
+  };
+  while (running) {
+    sendDue();
     await new Promise((r) => setTimeout(r, 1));
   }
 };
@@ -130,6 +200,8 @@ const users =
 process.on("message", (m) => {
   if (m === "measure") {
     cpu0 = process.cpuUsage();
+    measureFrom = performance.now();
+    measureFromEpoch = Date.now();
     measuring = true;
   } else if (m === "stop") {
     measuring = false;
@@ -141,6 +213,8 @@ process.on("message", (m) => {
       histogram: hdr.encodeIntoCompressedBase64(histogram),
       cpuUs: c.user + c.system,
       sysUs: c.system,
+      windowsFrom: measureFromEpoch,
+      windows: windowStats(),
     };
     running = false;
     process.send!(result, () => {

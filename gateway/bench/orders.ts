@@ -21,14 +21,15 @@
 
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { createHmac, createSecretKey, hash, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { availableParallelism, loadavg } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPgPool } from "@fxcore/infra";
 import * as hdr from "hdr-histogram-js";
 import pg from "pg";
 import { createKey, migrateKeyStore } from "../src/auth/key-store.ts";
-import type { LoadResult } from "./load-generator.ts";
+import type { LoadResult, WindowStats } from "./load-generator.ts";
 
 const env = (k: string, d: string) => process.env[k] ?? d;
 const DATABASE_URL = env("DATABASE_URL", "postgres://fxcore:fxcore@127.0.0.1:15432/fxcore");
@@ -54,6 +55,12 @@ const dbUrl = new URL(DATABASE_URL);
 dbUrl.pathname = `/${dbName}`;
 const master = randomBytes(32);
 const children: ChildProcess[] = [];
+/** GC pauses of every process (gc-log.ts), and BENCH_TRACE_DIR's copies of them and of the windows. */
+const TRACE_DIR = process.env.BENCH_TRACE_DIR;
+const gcDir = mkdtempSync(join(tmpdir(), "gwbench-gc-"));
+const WINDOW_MS = 100;
+const GC_LOG = new URL("./gc-log.ts", import.meta.url).pathname;
+const gcLogOf = (name: string) => join(gcDir, `${name}.gc`);
 
 /**
  * CPU time (user + system, ms) a process has used, from /proc. Per-request CPU
@@ -85,11 +92,22 @@ const postgresCpuMs = (): number => {
 
 const start = (name: string, script: string, extra: Record<string, string>, port: number) => {
   const prof = process.env.BENCH_PROFILE_DIR;
-  const args =
-    prof && name === "gateway" ? ["--cpu-prof", `--cpu-prof-dir=${prof}`, script] : [script];
+  const flags = (
+    process.env[`BENCH_${name === "gateway" ? "GATEWAY" : "SERVICE"}_NODE_FLAGS`] ?? ""
+  )
+    .split(" ")
+    .filter((f) => f !== "");
+  const args = [
+    ...flags,
+    "--import",
+    GC_LOG,
+    ...(prof && name === "gateway" ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []),
+    script,
+  ];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
+      BENCH_GC_LOG: gcLogOf(name),
       DATABASE_URL: dbUrl.toString(),
       SCHEMA_REGISTRY_URL,
       KAFKA_BROKERS,
@@ -157,6 +175,7 @@ const cleanup = async () => {
   );
   await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
   await admin.end();
+  rmSync(gcDir, { recursive: true, force: true });
 };
 process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
 
@@ -220,7 +239,12 @@ try {
     const prof = process.env.BENCH_PROFILE_DIR;
     const child = fork(new URL("./load-generator.ts", import.meta.url).pathname, [], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
-      ...(prof ? { execArgv: ["--cpu-prof", `--cpu-prof-dir=${prof}/load-generator`] } : {}),
+      env: { ...process.env, BENCH_GC_LOG: gcLogOf(`load-generator-${i}`) },
+      execArgv: [
+        "--import",
+        GC_LOG,
+        ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}/load-generator`] : []),
+      ],
     });
     const ready = new Promise<void>((r) => child.once("message", () => r()));
     const result = new Promise<LoadResult>((r) =>
@@ -235,6 +259,7 @@ try {
       rate: RATE / LOADGENS,
       port: GW_PORT,
       prefix: `${runId}g${i}-`,
+      windowMs: WINDOW_MS,
     });
     return { child, ready, result };
   });
@@ -323,6 +348,82 @@ try {
   console.log(
     `  target ≥ 10,000 acked orders/s with p99 < 25 ms: ${sustained && p99 < 25 ? "met" : "not met"} (${rate.toFixed(0)}/s${RATE > 0 ? ` of ${RATE} offered` : ""}, p99 ${p99.toFixed(1)} ms)`,
   );
+  // The tail's shape: windows of due time, and the GC pauses of every process.
+  const windowsFrom = results[0]?.windowsFrom ?? 0;
+  const windows: WindowStats[] = [];
+  for (const r of results)
+    r.windows.forEach((w, i) => {
+      const m = windows[i];
+      windows[i] = m
+        ? {
+            sent: m.sent + w.sent,
+            acked: m.acked + w.acked,
+            p50Ms: Math.max(m.p50Ms, w.p50Ms),
+            p99Ms: Math.max(m.p99Ms, w.p99Ms),
+            maxMs: Math.max(m.maxMs, w.maxMs),
+          }
+        : w;
+    });
+  const measuredWindows = windows.slice(0, Math.floor((DURATION_S * 1000) / WINDOW_MS));
+  await sleep(600); // the GC logs are written every 500 ms
+  const pauses = readdirSync(gcDir).flatMap((f) =>
+    readFileSync(join(gcDir, f), "utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => {
+        const [at, ms, kind] = l.split(" ");
+        return { proc: f.replace(/\.gc$/, ""), at: Number(at), ms: Number(ms), kind: kind ?? "" };
+      })
+      .filter((p) => p.at >= windowsFrom && p.at < windowsFrom + DURATION_S * 1000),
+  );
+  const slow = measuredWindows.filter((w) => w.p99Ms >= 25).length;
+  console.log(
+    `  tail: ${slow} of ${measuredWindows.length} windows of ${WINDOW_MS} ms (by due time) had p99 ≥ 25 ms; windows' p99 median ${[
+      ...measuredWindows.map((w) => w.p99Ms),
+    ]
+      .sort((a, b) => a - b)
+      [Math.floor(measuredWindows.length / 2)]?.toFixed(1)} ms`,
+  );
+  const procs = [...new Set(pauses.map((p) => p.proc))].sort();
+  for (const proc of procs) {
+    const mine = pauses.filter((p) => p.proc === proc);
+    const kinds = [...new Set(mine.map((p) => p.kind))]
+      .map((k) => {
+        const ofKind = mine.filter((p) => p.kind === k);
+        return `${ofKind.length} ${k} (${ofKind.reduce((s, p) => s + p.ms, 0).toFixed(0)} ms, max ${Math.max(...ofKind.map((p) => p.ms)).toFixed(1)})`;
+      })
+      .join(", ");
+    console.log(`  GC in ${proc} while measured: ${kinds}`);
+  }
+  const worst = measuredWindows
+    .map((w, i) => ({ ...w, i }))
+    .sort((a, b) => b.p99Ms - a.p99Ms)
+    .slice(0, 8)
+    .sort((a, b) => a.i - b.i);
+  for (const w of worst) {
+    const from = windowsFrom + w.i * WINDOW_MS;
+    const gcs = pauses
+      .filter((p) => p.at + p.ms >= from && p.at < from + WINDOW_MS + w.maxMs && p.ms >= 1)
+      .map((p) => `${p.proc} ${p.kind} ${p.ms.toFixed(1)} ms @+${(p.at - from).toFixed(0)}`);
+    console.log(
+      `    window +${((w.i * WINDOW_MS) / 1000).toFixed(1)} s: due ${w.sent}, acked ${w.acked}, p50 ${w.p50Ms.toFixed(1)} / p99 ${w.p99Ms.toFixed(1)} / max ${w.maxMs.toFixed(1)} ms; GC ≥ 1 ms meanwhile: ${gcs.join("; ") || "none"}`,
+    );
+  }
+  if (TRACE_DIR) {
+    writeFileSync(
+      join(TRACE_DIR, "windows.csv"),
+      `epoch_ms,due,acked,p50_ms,p99_ms,max_ms\n${windows
+        .map(
+          (w, i) =>
+            `${windowsFrom + i * WINDOW_MS},${w.sent},${w.acked},${w.p50Ms},${w.p99Ms},${w.maxMs}`,
+        )
+        .join("\n")}\n`,
+    );
+    writeFileSync(
+      join(TRACE_DIR, "gc.csv"),
+      `proc,epoch_ms,pause_ms,kind\n${pauses.map((p) => `${p.proc},${p.at},${p.ms},${p.kind}`).join("\n")}\n`,
+    );
+  }
   console.log(
     `  machine load average at the end: ${loadavg()
       .map((l) => l.toFixed(2))
