@@ -10,7 +10,6 @@ import { readFileSync } from "node:fs";
 import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
 import { createPgPool, createScratchDatabase } from "@fxcore/infra";
 import pg from "pg";
-import { startAuditThread } from "../src/audit/audit-thread.ts";
 import {
   commitBatch,
   type InFlight,
@@ -40,7 +39,6 @@ const pool = createPgPool({
   applicationName: "commit-cpu",
   max: 2,
 });
-const thread = startAuditThread();
 try {
   await migrateEventStore(pool);
   await migrateProjection(pool);
@@ -54,7 +52,6 @@ try {
     pairs: pairLookup(),
     audit: process.env.AUDIT !== "0",
     ...(process.env.SINK === "0" ? {} : { eventStore: new PostgresEventStore(pool) }),
-    auditRunner: thread.run,
   };
   const backendCpu = async () => {
     const { rows } = await admin(
@@ -118,7 +115,6 @@ try {
     );
 } finally {
   // The database goes whatever else fails on the way out.
-  await thread.close().catch(() => {});
   await pool.end().catch(() => {});
   await scratch.drop();
 }

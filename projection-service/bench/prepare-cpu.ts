@@ -2,9 +2,7 @@
 // canonical bytes + SHA-256, statement encoding) over the bench's scripted
 // session, with a database stub that holds nothing (every row is new). No
 // Kafka, no Postgres: a deterministic signal for the process side.
-// Env BENCH_CATCHUP_ORDERS (20000), ROUNDS (5), AUDIT_THREAD (1: audit records
-// on the audit thread as in the consumer, ADR 079; 0: in this thread).
-import { startAuditThread } from "../src/audit/audit-thread.ts";
+// Env BENCH_CATCHUP_ORDERS (20000), ROUNDS (5).
 import { type InFlight, prepareBatch } from "../src/projector/project-batch.ts";
 import type { Queryable } from "../src/projector/pg-read-models.ts";
 import { pairLookup } from "../src/reference-pairs.ts";
@@ -30,13 +28,11 @@ const empty = {
     return statements.length === 1 ? answer(text) : statements.map(answer);
   },
 } as unknown as Queryable;
-const thread = process.env.AUDIT_THREAD === "0" ? undefined : startAuditThread();
 const opts = {
   schema: "rm_v1",
   pairs: pairLookup(),
   audit: true,
   eventStore: {} as never,
-  ...(thread ? { auditRunner: thread.run } : {}),
 };
 for (let round = 0; round < ROUNDS; round++) {
   let inFlight: InFlight | undefined;
@@ -57,4 +53,3 @@ for (let round = 0; round < ROUNDS; round++) {
     `round ${round}: ${((c.user + c.system) / events.length).toFixed(1)} µs CPU per event, main thread ${((t.user + t.system) / events.length).toFixed(1)} (${events.length} events)`,
   );
 }
-await thread?.close();

@@ -141,7 +141,7 @@ let applied = 0;
 let last = 0;
 measuring = true;
 const pg0 = await backends();
-// CPU per thread of this process (V8's GC and compiler threads, the audit thread).
+// CPU per thread of this process (V8's GC and compiler threads).
 const threads = (): Map<string, number> => {
   const out = new Map<string, number>();
   for (const tid of readdirSync("/proc/self/task")) {

@@ -25,6 +25,8 @@
 // process (decode, projection, SQL encoding; in the live phase the producer
 // thread too) and of the phase database's Postgres backends, and round trips
 // per batch (a batch's write is one since ADR 110; its reads are the rest).
+// BENCH_TIMELINE=1 prints the catch-up batch by batch (taken, prepared,
+// writing, committed, ms after the group join).
 // Real local infra (npm run infra:up); env KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
 // DATABASE_URL default to its ports. A fresh database per phase, dropped after.
 import { readdirSync, readFileSync } from "node:fs";
@@ -192,11 +194,11 @@ const measure = async (p: Phase) => {
       `  CPU per event: ${what} ${us((cpu.user + cpu.system) / 1e6)} µs (its main thread ${us((main.user + main.system) / 1e6)}), Postgres backends ${us(pgSecs)} µs; ` +
         `${batches} batches, ${(events / Math.max(1, batches)).toFixed(0)} events/batch, ${(roundTrips / Math.max(1, batches)).toFixed(1)} round trips/batch (its write one of them)`,
     );
-    // /proc ticks are 10 ms. Worker threads: the audit thread (live, the
-    // producer thread is left out by its id); V8's helper threads (GC, JIT)
-    // serve every isolate of the process, the producer's included.
+    // /proc ticks are 10 ms. Worker threads: none of the projection's since
+    // ADR 124 (the live producer thread is left out by its id); V8's helper
+    // threads (GC, JIT) serve every isolate of the process, the producer's included.
     console.log(
-      `    by thread: main ${us(threads.get("MainThread") ?? 0)}, audit thread ${us(threads.get("WorkerThread") ?? 0)}, V8 helper threads (GC, JIT) ${us(threads.get("V8Worker") ?? 0)} µs`,
+      `    by thread: main ${us(threads.get("MainThread") ?? 0)}, worker threads ${us(threads.get("WorkerThread") ?? 0)}, V8 helper threads (GC, JIT) ${us(threads.get("V8Worker") ?? 0)} µs`,
     );
   };
 };
@@ -296,10 +298,15 @@ console.log(
   let lastCommit = 0;
   let t0 = performance.now();
   const done = await measure(p);
-  const c = await consume(p, (ids) => {
+  const timeline: string[] = [];
+  const c = await consume(p, (ids, _size, t) => {
     applied += ids.length;
     batches++;
     lastCommit = performance.now();
+    if (process.env.BENCH_TIMELINE)
+      timeline.push(
+        `    ${ids.length} events: taken ${(t.taken - t0).toFixed(0)}, prepared ${(t.prepared - t0).toFixed(0)}, writing ${(t.writing - t0).toFixed(0)}, committed ${(t.committed - t0).toFixed(0)} ms`,
+      );
   });
   await c.joined;
   const joinedAfter = performance.now() - t0;
@@ -311,6 +318,7 @@ console.log(
     `catch-up: ${events.length} events (${CATCHUP_ORDERS} inputs); group join ${joinedAfter.toFixed(0)} ms, then ${events.length - appliedAtJoin} events in ${secs.toFixed(2)} s = ${Math.round((events.length - appliedAtJoin) / secs)} events/s (target ≥ 20,000)`,
   );
   await done(events.length, batches, "projection process");
+  if (timeline.length) console.log(timeline.join("\n"));
   await c.stop();
   await p.cleanup();
 }

@@ -1,11 +1,19 @@
 // A batch's audit records without the database (pure): canonical bytes, the
-// per-pair hash chains and their COPY stream. The live consumer runs this on
-// its audit thread (ADR 079), a rebuild or a test in its own thread: the same
-// function either way.
+// per-pair hash chains and their COPY stream. The consumer runs this on its
+// own thread while it prepares a batch (ADR 124: a worker thread cost more
+// CPU in clones and its own warm-up than the job itself); a rebuild or a test
+// the same way.
 import type { DomainEvent } from "@fxcore/domain";
 import { pairOf } from "../models/envelope.ts";
 import { BinaryCopyRows } from "../projector/copy-binary.ts";
-import { type AuditRecord, type ChainHead, canonicalBytes, extendChain } from "./chain.ts";
+import {
+  type AuditRecord,
+  type ChainHead,
+  canonicalBytes,
+  chainHash,
+  extendChain,
+  GENESIS_HASH,
+} from "./chain.ts";
 
 export interface AuditCandidate {
   readonly pair: string;
@@ -71,23 +79,41 @@ export interface AuditJobResult {
   readonly heads: readonly ChainHead[];
 }
 
-export type AuditRunner = (job: AuditJob) => Promise<AuditJobResult>;
-
-/** Canonical bytes of each event (ADR 072: `{ eventId, event }`), chained from the job's heads. */
+/**
+ * Canonical bytes of each event (ADR 072: `{ eventId, event }`), chained from
+ * the job's heads: the same records in the same order as chainEvents then
+ * auditCopyRows, written straight into the COPY stream (no record objects).
+ */
 export const runAuditJob = (job: AuditJob): AuditJobResult => {
-  const records = chainEvents(
-    new Map(job.heads.map((h) => [h.pair, h])),
-    job.events.map((e) => ({
-      pair: pairOf(e.event),
-      eventId: e.eventId,
-      eventType: e.event.type,
-      canonical: canonicalBytes({ eventId: e.eventId, event: e.event }),
-    })),
-  );
-  const last = new Map<string, ChainHead>();
-  for (const r of records) last.set(r.pair, { pair: r.pair, chainSeq: r.chainSeq, hash: r.hash });
-  return { rows: auditCopyRows(records), records: records.length, heads: [...last.values()] };
+  const byPair = new Map<string, AuditJob["events"][number][]>();
+  for (const e of job.events) {
+    const pair = pairOf(e.event);
+    const list = byPair.get(pair);
+    if (list) list.push(e);
+    else byPair.set(pair, [e]);
+  }
+  const out = new BinaryCopyRows();
+  const heads: ChainHead[] = [];
+  for (const [pair, events] of byPair) {
+    const head = job.heads.find((h) => h.pair === pair);
+    let prev = head?.hash ?? GENESIS_HASH;
+    let seq = head?.chainSeq ?? 0;
+    for (const e of events) {
+      const canonical = canonicalBytes({ eventId: e.eventId, event: e.event });
+      const hash = chainHash(prev, canonical);
+      seq += 1;
+      out
+        .row(AUDIT_COLUMNS.length)
+        .text(pair)
+        .int8(seq)
+        .text(e.eventId)
+        .text(e.event.type)
+        .bytea(canonical)
+        .bytea(prev)
+        .bytea(hash);
+      prev = hash;
+    }
+    heads.push({ pair, chainSeq: seq, hash: prev });
+  }
+  return { rows: out.finish(), records: job.events.length, heads };
 };
-
-/** The job in the caller's thread. */
-export const auditInThread: AuditRunner = async (job) => runAuditJob(job);

@@ -22,12 +22,13 @@ const indexLike = /^(?:0|[1-9][0-9]*)$/;
 const compileCopier = (keys: readonly string[]): Copy | null => {
   if (keys.some((k) => indexLike.test(k))) return null;
   // Default sort = UTF-16 code unit order, as the < comparison.
-  const fields = [...keys]
-    .sort()
-    .map(
-      (k) =>
-        `[${JSON.stringify(k)}]: copy(${k === "__proto__" ? `Object.getOwnPropertyDescriptor(o, "__proto__")?.value` : `o[${JSON.stringify(k)}]`})`,
-    );
+  const fields = [...keys].sort().map((k) =>
+    // Plain keys make a literal with one fixed map; "__proto__" only as a
+    // computed key (as a plain one it would set the prototype).
+    k === "__proto__"
+      ? `["__proto__"]: copy(Object.getOwnPropertyDescriptor(o, "__proto__")?.value)`
+      : `${JSON.stringify(k)}: copy(o[${JSON.stringify(k)}])`,
+  );
   return new Function("o", "copy", `return { ${fields.join(", ")} };`) as Copy;
 };
 

@@ -22,7 +22,6 @@ import {
   type FxProducer,
   sendToDeadLetter,
 } from "@fxcore/infra";
-import { startAuditThread } from "../audit/audit-thread.ts";
 import {
   type BatchResult,
   type BatchSource,
@@ -129,12 +128,6 @@ export async function startProjectionConsumer(
     ...(o.sessionTimeoutMs === undefined ? {} : { sessionTimeout: o.sessionTimeoutMs }),
   });
   const producer: FxProducer = await createProducer(o.kafka);
-  // Audit records are built on their own thread, beside the read models (ADR 079).
-  const auditThread =
-    o.projector.audit && o.projector.auditRunner === undefined ? startAuditThread() : undefined;
-  const projector: ProjectorOptions = auditThread
-    ? { ...o.projector, auditRunner: auditThread.run }
-    : o.projector;
   const schema = o.projector.schema;
   // 2,500 rather than 5,000 since a batch's write is one round trip (ADR 110):
   // the first prepare and the last commit of a catch-up overlap nothing, and
@@ -345,7 +338,7 @@ export async function startProjectionConsumer(
       try {
         const prepared = await prepareBatch(
           o.pool,
-          projector,
+          o.projector,
           { source: taken.sources, events: taken.events },
           inFlight,
         );
@@ -485,7 +478,6 @@ export async function startProjectionConsumer(
       await writerIdle();
       await consumer.disconnect();
       await producer.disconnect();
-      await auditThread?.close();
     },
   };
 }

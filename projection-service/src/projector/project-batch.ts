@@ -6,12 +6,7 @@ import { streamId, textColumn, textColumnSql } from "@fxcore/event-store";
 import type { PgClient, PgPool } from "@fxcore/infra";
 import { withTransaction } from "@fxcore/infra";
 import type { DomainEvent } from "@fxcore/domain";
-import {
-  type AuditJob,
-  type AuditJobResult,
-  type AuditRunner,
-  auditInThread,
-} from "../audit/audit-records.ts";
+import { type AuditJob, type AuditJobResult, runAuditJob } from "../audit/audit-records.ts";
 import { auditStatements, chainedRead, chainHeadsFor, headsRead } from "../audit/audit-store.ts";
 import type { ChainHead } from "../audit/chain.ts";
 import { type EventEnvelope, isMatcherOutput, pairOf } from "../models/envelope.ts";
@@ -77,12 +72,6 @@ export interface ProjectorOptions {
   readonly eventStore?: PostgresEventStore;
   /** Audit trail on (the live projection) or off (a rebuild). */
   readonly audit: boolean;
-  /**
-   * Where a batch's audit records are built (canonical bytes, hashes, COPY
-   * stream): the live consumer's audit thread (ADR 079); default, in the
-   * caller's thread. Same function, same bytes.
-   */
-  readonly auditRunner?: AuditRunner;
   /** Called for events whose changes could not be projected (they are still marked processed). */
   readonly onProblem?: (eventId: string, problem: string) => void;
 }
@@ -199,14 +188,6 @@ export async function prepareBatch(
     fresh.push(d);
   }
 
-  // The audit job goes first: the audit thread builds the records while this one projects.
-  const job = opts.audit
-    ? auditJobOf(fresh, chained, inFlight?.auditHeads, auditHeadsRead)
-    : undefined;
-  const auditJob = job ? (opts.auditRunner ?? auditInThread)(job) : undefined;
-  // Awaited below; a rejection must not count as unhandled while the models run.
-  auditJob?.catch(() => {});
-
   const m = new MemoryReadModels(opts.pairs, { workingSet: true });
   const rows = workingSetOf([orders, accountSeqs, positions]);
   m.seed(rows);
@@ -237,7 +218,11 @@ export async function prepareBatch(
     batch.source === null ? [] : "topic" in batch.source ? [batch.source] : batch.source;
   const readModels = encodePending(opts.schema, pending, existingOrders);
   const bookkeeping = bookkeepingWrites(opts.schema, fresh, sources, accounts, symbols);
-  const audit = (await auditJob) ?? noAudit;
+  // On this thread (ADR 124): canonical bytes, SHA-256 chain, COPY stream.
+  const job = opts.audit
+    ? auditJobOf(fresh, chained, inFlight?.auditHeads, auditHeadsRead)
+    : undefined;
+  const audit = job ? runAuditJob(job) : noAudit;
   const auditHeads = new Map(inFlight?.auditHeads);
   for (const h of audit.heads) auditHeads.set(h.pair, h);
   return {
