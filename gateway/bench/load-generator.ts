@@ -26,6 +26,8 @@ interface Setup {
   readonly connections: number;
   /** Orders per second, open loop; 0: closed loop (one in flight per connection). */
   readonly rate: number;
+  /** Open loop: the offered rate rises linearly from 0 to `rate` over this many seconds first. */
+  readonly rampS: number;
   readonly port: number;
   /** Makes ClOrdIDs unique across runs and load generators. */
   readonly prefix: string;
@@ -45,6 +47,8 @@ export interface LoadResult {
   readonly windowsFrom: number;
   /** Per window: orders due (sent), answers received, latency of the orders due in it. */
   readonly windows: ReadonlyArray<WindowStats>;
+  /** Open loop, when measuring began: orders due but not yet sent, and orders in flight. */
+  readonly backlogAtStart: { readonly unsent: number; readonly inFlight: number };
 }
 
 export interface WindowStats {
@@ -84,6 +88,7 @@ let seq = 0;
 let cpu0 = process.cpuUsage();
 let measureFrom = 0;
 let measureFromEpoch = 0;
+let backlogAtStart = { unsent: 0, inFlight: 0 };
 /** Per window of due time: latencies (µs) of its orders, orders due; answers by arrival. */
 const windowLatencies: number[][] = [];
 const windowSent: number[] = [];
@@ -168,20 +173,34 @@ const user = async (): Promise<void> => {
 
 /**
  * Open loop: every order due by now leaves, timed from when it was due. Due
- * orders with no free connection wait here as a count (order i is due at
- * start + i × gap), and each is signed when it leaves: a backlog costs no
+ * orders with no free connection wait here as a count (order i's due time is
+ * a function of i), and each is signed when it leaves: a backlog costs no
  * memory, and a long wait cannot outlive its signature's time window.
+ *
+ * The rate ramps up linearly over the first `rampS` seconds (all in the
+ * warm-up): a cold service meets a rising load, as traffic arrives at a venue,
+ * instead of a step that leaves a backlog from its JIT warm-up to drain.
  */
-const openLoop = async (rate: number): Promise<void> => {
+let backlog = () => ({ unsent: 0, inFlight: 0 });
+const openLoop = async (rate: number, rampS: number): Promise<void> => {
   const start = performance.now();
-  const gapMs = 1000 / rate;
+  const perMs = rate / 1000;
+  const rampMs = rampS * 1000;
+  const rampOrders = (perMs * rampMs) / 2;
+  /** Orders due by `ms` after the start: ∫ rate, rate(t) = perMs × min(1, t / rampMs). */
+  const dueBy = (ms: number) =>
+    Math.floor(ms < rampMs ? (perMs * ms * ms) / (2 * rampMs) : rampOrders + perMs * (ms - rampMs));
+  /** When order i was due (ms after the start): dueBy's inverse. */
+  const dueAt = (i: number) =>
+    i < rampOrders ? Math.sqrt((2 * rampMs * i) / perMs) : rampMs + (i - rampOrders) / perMs;
   let sent = 0;
   let inFlight = 0;
+  backlog = () => ({ unsent: dueBy(performance.now() - start) - sent, inFlight });
   const sendDue = () => {
-    const due = Math.floor((performance.now() - start) / gapMs);
+    const due = dueBy(performance.now() - start);
     for (; sent < due && inFlight < setup.connections; sent++) {
       inFlight++;
-      void place(start + sent * gapMs).then(answered);
+      void place(start + dueAt(sent)).then(answered);
     }
   };
   const answered = () => {
@@ -195,13 +214,16 @@ const openLoop = async (rate: number): Promise<void> => {
 };
 
 const users =
-  setup.rate > 0 ? [openLoop(setup.rate)] : Array.from({ length: setup.connections }, user);
+  setup.rate > 0
+    ? [openLoop(setup.rate, setup.rampS)]
+    : Array.from({ length: setup.connections }, user);
 
 process.on("message", (m) => {
   if (m === "measure") {
     cpu0 = process.cpuUsage();
     measureFrom = performance.now();
     measureFromEpoch = Date.now();
+    backlogAtStart = backlog();
     measuring = true;
   } else if (m === "stop") {
     measuring = false;
@@ -215,6 +237,7 @@ process.on("message", (m) => {
       sysUs: c.system,
       windowsFrom: measureFromEpoch,
       windows: windowStats(),
+      backlogAtStart,
     };
     running = false;
     process.send!(result, () => {

@@ -39,7 +39,10 @@ const CONCURRENCY = Number(env("BENCH_CONCURRENCY", "64"));
 /** Offered orders/s, open loop over CONCURRENCY connections at most; 0: closed loop. */
 const RATE = Number(env("BENCH_RATE", "0"));
 const DURATION_S = Number(env("BENCH_DURATION_S", "20"));
-const WARMUP_S = Number(env("BENCH_WARMUP_S", "5"));
+// Open loop: 15 s, of which the first half ramps the rate up (RAMP_S).
+const WARMUP_S = Number(env("BENCH_WARMUP_S", RATE > 0 ? "15" : "5"));
+/** Open loop: the offered rate ramps up from 0 over this many seconds of the warm-up. */
+const RAMP_S = Math.min(WARMUP_S, Number(env("BENCH_RAMP_S", String(WARMUP_S / 2))));
 const ACCOUNTS = Number(env("BENCH_ACCOUNTS", "8"));
 const UPSTREAM = env("BENCH_UPSTREAM", "command-service");
 const LOADGENS = Number(env("BENCH_LOADGENS", "1"));
@@ -257,6 +260,7 @@ try {
       keys: keys.map((k) => ({ id: k.id, secretHex: k.secret.toString("hex") })),
       connections: share,
       rate: RATE / LOADGENS,
+      rampS: RAMP_S,
       port: GW_PORT,
       prefix: `${runId}g${i}-`,
       windowMs: WINDOW_MS,
@@ -308,7 +312,7 @@ try {
 
   const ms = (us: number) => (us / 1000).toFixed(2);
   console.log(
-    `gateway bench (upstream: ${UPSTREAM}): ${RATE > 0 ? `open loop, ${RATE} orders/s offered over at most ${CONCURRENCY} connections (latency from each order's due time)` : `closed loop, ${CONCURRENCY} in flight`} from ${LOADGENS} load generator process(es), ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up`,
+    `gateway bench (upstream: ${UPSTREAM}): ${RATE > 0 ? `open loop, ${RATE} orders/s offered over at most ${CONCURRENCY} connections (latency from each order's due time)` : `closed loop, ${CONCURRENCY} in flight`} from ${LOADGENS} load generator process(es), ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up${RATE > 0 ? ` (the rate ramped up from 0 over its first ${RAMP_S}s)` : ""}`,
   );
   console.log(
     `  throughput ${(done / elapsed).toFixed(0)} req/s (${(acked / elapsed).toFixed(0)} acked New/s), ${done} requests`,
@@ -317,6 +321,13 @@ try {
     `  ack latency p50 ${ms(histogram.getValueAtPercentile(50))} ms, p99 ${ms(histogram.getValueAtPercentile(99))} ms, p99.9 ${ms(histogram.getValueAtPercentile(99.9))} ms, max ${ms(histogram.maxValue)} ms`,
   );
   console.log(`  statuses ${JSON.stringify(statuses)}`);
+  if (RATE > 0) {
+    const unsent = results.reduce((n, r) => n + r.backlogAtStart.unsent, 0);
+    const inFlight = results.reduce((n, r) => n + r.backlogAtStart.inFlight, 0);
+    console.log(
+      `  when measuring began: ${unsent} orders due and not yet sent, ${inFlight} in flight (a backlog left from the warm-up would be measured as latency)`,
+    );
+  }
   const calls = batches1.calls - batches0.calls;
   const batched = batches1.orders - batches0.orders;
   console.log(
@@ -403,10 +414,12 @@ try {
   for (const w of worst) {
     const from = windowsFrom + w.i * WINDOW_MS;
     const gcs = pauses
-      .filter((p) => p.at + p.ms >= from && p.at < from + WINDOW_MS + w.maxMs && p.ms >= 1)
+      .filter((p) => p.at + p.ms >= from && p.at < from + WINDOW_MS + w.maxMs && p.ms >= 2)
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 6)
       .map((p) => `${p.proc} ${p.kind} ${p.ms.toFixed(1)} ms @+${(p.at - from).toFixed(0)}`);
     console.log(
-      `    window +${((w.i * WINDOW_MS) / 1000).toFixed(1)} s: due ${w.sent}, acked ${w.acked}, p50 ${w.p50Ms.toFixed(1)} / p99 ${w.p99Ms.toFixed(1)} / max ${w.maxMs.toFixed(1)} ms; GC ≥ 1 ms meanwhile: ${gcs.join("; ") || "none"}`,
+      `    window +${((w.i * WINDOW_MS) / 1000).toFixed(1)} s: due ${w.sent}, acked ${w.acked}, p50 ${w.p50Ms.toFixed(1)} / p99 ${w.p99Ms.toFixed(1)} / max ${w.maxMs.toFixed(1)} ms; longest GC pauses ≥ 2 ms meanwhile: ${gcs.join("; ") || "none"}`,
     );
   }
   if (TRACE_DIR) {
