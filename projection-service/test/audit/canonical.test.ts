@@ -55,6 +55,25 @@ describe("canonical bytes of the audit trail", () => {
     }
   });
 
+  it("given objects of one type with different keys, alternating, then each serialises as the definition says", () => {
+    // One event type, several shapes (a field absent, another added, other
+    // key orders): the copier cache keys by type and must tell them apart.
+    const shapes: Record<string, unknown>[] = [
+      { type: "T", b: 1, a: "x" },
+      { type: "T", a: "x" },
+      { a: "x", type: "T", b: 2n, c: [1, { z: 1, y: null }] },
+      { type: "T", b: undefined, a: "x" },
+      { __proto__: null, type: "T", b: 1 },
+      { type: 7, a: 1 },
+      { "1": 1, type: "T" },
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const v of [...shapes, ...shapes.reverse()])
+        expect(canonicalBytes({ eventId: "e", event: v }).toString("utf8")).toBe(
+          reference({ eventId: "e", event: v }),
+        );
+  });
+
   it("given a function value, then it is refused", () => {
     expect(() => canonicalBytes({ f: () => 1 })).toThrow(/not canonicalisable/);
   });
