@@ -31,6 +31,14 @@ export const gatewayConfigSpec = {
   GATEWAY_UPSTREAM_BATCH: int({ default: 64, min: 0, max: 1_000 }),
   /** Batch calls in flight before new orders wait for one to answer (ADR 118); full calls always go. 0 = no limit. */
   GATEWAY_UPSTREAM_BATCH_CALLS: int({ default: 1, min: 0, max: 1_000 }),
+  /** Longest a new order waits for the calls limit before it leaves anyway (ADR 118). */
+  GATEWAY_UPSTREAM_BATCH_HOLD_MS: int({ default: 20, min: 0, max: 1_000 }),
+  /**
+   * Orders that send a call even while the calls limit is reached (ADR 120):
+   * a second call then overlaps the first. GATEWAY_UPSTREAM_BATCH or more:
+   * only full calls, as ADR 118 had it.
+   */
+  GATEWAY_UPSTREAM_BATCH_OVERLAP: int({ default: 32, min: 1, max: 1_000 }),
   GATEWAY_KEY_CACHE_MS: int({ default: 5_000, min: 0 }),
   GATEWAY_MAX_STREAMS_PER_KEY: int({ default: 4, min: 1 }),
   /** Where execution reports are read from: projection-service's read model, or none (503). */

@@ -54,6 +54,8 @@ const app = await buildApp({
     pipelining: config.GATEWAY_UPSTREAM_PIPELINING,
     batchMax: config.GATEWAY_UPSTREAM_BATCH,
     batchCallsMax: config.GATEWAY_UPSTREAM_BATCH_CALLS,
+    batchHoldMs: config.GATEWAY_UPSTREAM_BATCH_HOLD_MS,
+    batchOverlapMin: config.GATEWAY_UPSTREAM_BATCH_OVERLAP,
     onBatch: (orders) => {
       upstreamBatches.inc();
       upstreamBatchedOrders.inc(orders);

@@ -53,6 +53,13 @@ export interface CommandClientOptions {
    * does not add its whole timeout to the orders behind it.
    */
   readonly batchHoldMs?: number;
+  /**
+   * Orders that make a call go even while the calls limit is reached (default
+   * batchMax: only full calls). Lower lets a second call overlap the first once
+   * this many orders wait, so command-service parses one call while Postgres
+   * commits the other, instead of the two working in turn.
+   */
+  readonly batchOverlapMin?: number;
   /** Called once per batch call sent, with its number of orders (metrics). */
   readonly onBatch?: (orders: number) => void;
 }
@@ -248,6 +255,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
   const batchMax = o.batchMax ?? 64;
   const batchCallsMax = o.batchCallsMax ?? 1;
   const batchHoldMs = o.batchHoldMs ?? 20;
+  const batchOverlapMin = Math.max(1, Math.min(batchMax, o.batchOverlapMin ?? batchMax));
   let batchCalls = 0;
   /** Set while orders are held back: sends them when the hold ends. */
   let holdTimer: NodeJS.Timeout | null = null;
@@ -363,7 +371,10 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     let from = 0;
     while (
       from < queue.length &&
-      (all || batchCallsMax <= 0 || batchCalls < batchCallsMax || queue.length - from >= batchMax)
+      (all ||
+        batchCallsMax <= 0 ||
+        batchCalls < batchCallsMax ||
+        queue.length - from >= batchOverlapMin)
     ) {
       const items = queue.slice(from, from + batchMax);
       from += items.length;

@@ -137,6 +137,7 @@ const client = (
     timeoutMs?: number;
     batchCallsMax?: number;
     batchHoldMs?: number;
+    batchOverlapMin?: number;
   } = {},
 ) => commandServiceClient({ baseUrl: url, catalog: REFERENCE_CATALOG, timeoutMs: 2_000, ...extra });
 
@@ -247,6 +248,37 @@ describe("command-service client, batches", () => {
     const outs = await Promise.all([first, ...rest]);
     expect(outs.map((o) => fixOf(o)?.ClOrdID)).toEqual(["P1", ...ids]);
     expect(s.seen).toHaveLength(4);
+    await c.close?.();
+  });
+
+  it("with a calls limit reached, a call of batchOverlapMin orders goes; fewer wait", async () => {
+    const { s, release } = await serveHoldingFirstAnswer();
+    const c = client(s.url, {
+      batchCallsMax: 1,
+      batchMax: 8,
+      batchOverlapMin: 3,
+      batchHoldMs: 10_000,
+    });
+    const first = c.place(place("O1"), trader("ACC1"));
+    await new Promise((r) => setImmediate(r));
+    const two = ["O2", "O3"].map((id) => c.place(place(id), trader("ACC1")));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.seen).toHaveLength(1); // 2 waiting: fewer than 3, held back
+    const third = c.place(place("O4"), trader("ACC1"));
+    await new Promise((r) => setTimeout(r, 30));
+    // 3 waiting: they overlap the unanswered first call.
+    expect(s.seen.map((r) => (JSON.parse(r.body) as { items: unknown[] }).items.length)).toEqual([
+      1, 3,
+    ]);
+    const fifth = c.place(place("O5"), trader("ACC1"));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.seen).toHaveLength(2); // O5 alone waits for a call to end
+    release();
+    const outs = await Promise.all([first, ...two, third, fifth]);
+    expect(outs.map((o) => fixOf(o)?.ClOrdID)).toEqual(["O1", "O2", "O3", "O4", "O5"]);
+    expect(s.seen.map((r) => (JSON.parse(r.body) as { items: unknown[] }).items.length)).toEqual([
+      1, 3, 1,
+    ]);
     await c.close?.();
   });
 
