@@ -12,14 +12,15 @@ import { textColumnSql as col } from "./text-column.ts";
 // text to build, send and decode), $13 the payloads' lengths.
 // Events of one item are contiguous in the arrays, so k = ord - first ord.
 
-/** Both append statements end alike: outbox rows for what was inserted, then one answer row per item in input order. */
-const OUTBOX_AND_ANSWER = `outbox AS (
+/** Outbox rows for what was inserted (every batch statement); the general ones then answer one row per event in input order. */
+const OUTBOX = `outbox AS (
   INSERT INTO es_outbox (lane, topic, message_key, global_position)
   SELECT (hashtextextended(i.message_key, 0) & ${OUTBOX_LANES - 1})::smallint, i.topic, i.message_key, ins.global_position
   FROM ins JOIN input i ON i.event_id = ins.event_id
   WHERE i.topic IS NOT NULL
   ORDER BY ins.global_position
-)
+)`;
+const OUTBOX_AND_ANSWER = `${OUTBOX}
 SELECT i.it AS item, ins.global_position, ins.stream_version
 FROM input i LEFT JOIN ins ON ins.event_id = i.event_id
 ORDER BY i.ord`;
@@ -64,11 +65,12 @@ ${OUTBOX_AND_ANSWER}`;
 export const APPEND_SQL = appendSql(true);
 
 /**
- * The same parameters and rows for a batch of new streams, one event each
- * (every place order): revision 0 for every row, so no per-item base revision,
- * none of the windows and sorts that find it; a stream that exists already is
- * the unique violation (strict) or a row not inserted (ON CONFLICT), exactly
- * as the general statement reports it.
+ * The same parameters for a batch of new streams, one event each (every
+ * place order): revision 0 for every row, so no per-item base revision, none
+ * of the windows and sorts that find it; a stream that exists already is the
+ * unique violation (strict) or a row not inserted (ON CONFLICT). Answers ONE
+ * row: `positions`, each event's global position in input order, joined by
+ * commas, empty where it was not written (parsed by newStreamRows).
  */
 const appendNewStreamsSql = (onConflict: boolean): string => `
 WITH input AS (
@@ -86,9 +88,12 @@ ins AS (
   FROM input i
   ORDER BY i.stream_id
   ${onConflict ? "ON CONFLICT DO NOTHING" : ""}
-  RETURNING event_id, global_position, stream_version
+  RETURNING event_id, global_position
 ),
-${OUTBOX_AND_ANSWER}`;
+${OUTBOX}
+SELECT ins.global_position
+FROM input i LEFT JOIN ins ON ins.event_id = i.event_id
+ORDER BY i.ord`;
 
 export const APPEND_NEW_STREAMS_SQL = appendNewStreamsSql(true);
 export const APPEND_NEW_STREAMS_STRICT_SQL = appendNewStreamsSql(false);

@@ -69,11 +69,11 @@ const APPEND_ONE_NEW = [
 ] as const;
 const APPEND_STRICT = { name: "fxcore_es_append_strict_v2", text: APPEND_STRICT_SQL } as const;
 const APPEND_NEW_STREAMS = {
-  name: "fxcore_es_append_new_v1",
+  name: "fxcore_es_append_new_v2",
   text: APPEND_NEW_STREAMS_SQL,
 } as const;
 const APPEND_NEW_STREAMS_STRICT = {
-  name: "fxcore_es_append_new_strict_v1",
+  name: "fxcore_es_append_new_strict_v2",
   text: APPEND_NEW_STREAMS_STRICT_SQL,
 } as const;
 /** unique_violation: a concurrent writer took the revision (or the event id exists). */
@@ -127,6 +127,21 @@ interface EventResultRow {
   global_position: string | null;
   stream_version: string | null;
 }
+
+/** The new-streams statements' rows: one per item in input order, the position null where not written. */
+interface PositionRow {
+  global_position: string | null;
+}
+
+/** The general statements' rows for a new-streams batch (revision 0 where written). */
+const newStreamRows = (rows: readonly PositionRow[]): EventResultRow[] => {
+  const out = new Array<EventResultRow>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const p = (rows[i] as PositionRow).global_position;
+    out[i] = { item: i, global_position: p, stream_version: p === null ? null : "0" };
+  }
+  return out;
+};
 
 /** The single-event statements' row: none when the event was not written. */
 interface OneRow {
@@ -263,13 +278,12 @@ export class PostgresEventStore implements EventStore {
       const fresh = !multi && items.every((it) => it.expected === "no-stream");
       if (options.via !== undefined)
         rows = await this.#appendIn(options.via, params, options.strict === true, fresh);
+      else if (fresh)
+        rows = newStreamRows(
+          (await this.#pool.query<PositionRow>({ ...APPEND_NEW_STREAMS, values: params })).rows,
+        );
       else if (!multi)
-        rows = (
-          await this.#pool.query<EventResultRow>({
-            ...(fresh ? APPEND_NEW_STREAMS : APPEND),
-            values: params,
-          })
-        ).rows;
+        rows = (await this.#pool.query<EventResultRow>({ ...APPEND, values: params })).rows;
       else {
         rows = await withTransaction(this.#pool, (client) => this.#appendIn(client, params));
       }
@@ -342,14 +356,18 @@ export class PostgresEventStore implements EventStore {
     strict = false,
     fresh = false,
   ): Promise<EventResultRow[]> {
+    // New streams: one event per item, nothing half-written to undo.
+    if (fresh)
+      return newStreamRows(
+        (
+          await via.query<PositionRow>({
+            ...(strict ? APPEND_NEW_STREAMS_STRICT : APPEND_NEW_STREAMS),
+            values: params,
+          })
+        ).rows,
+      );
     const { rows } = await via.query<EventResultRow>({
-      ...(fresh
-        ? strict
-          ? APPEND_NEW_STREAMS_STRICT
-          : APPEND_NEW_STREAMS
-        : strict
-          ? APPEND_STRICT
-          : APPEND),
+      ...(strict ? APPEND_STRICT : APPEND),
       values: params,
     });
     const losers = new Set(rows.filter((r) => r.global_position === null).map((r) => r.item));
