@@ -2,20 +2,31 @@
 // load generator (child process, load-generator.ts) → gateway (child process)
 // → command-service (child process) → Postgres event store. Closed loop:
 // CONCURRENCY requests in flight over keep-alive connections, each a fresh
-// ClOrdID, signed when sent. This process only orchestrates and reads CPU.
+// ClOrdID, signed when sent. Open loop (BENCH_RATE): orders are due at the
+// offered rate, leave when due over at most CONCURRENCY connections, are
+// signed when they leave, and are timed from their due time; the rate ramps
+// up over the first RAMP_S seconds of the warm-up (ADR 121). This process
+// only orchestrates and reads CPU.
 //
 // Workload: EURUSD limit GTC orders of 1,000 units, buys at 1.00000–1.00099
 // and sells at 1.20000–1.20099 (never crossing; no matcher is needed), spread
 // over ACCOUNTS accounts with one trader key each. Warm-up WARMUP_S seconds,
-// then DURATION_S measured. Latency = request sent → ExecutionReport received.
+// then DURATION_S measured. Latency = request sent (closed loop) or due (open
+// loop) → ExecutionReport received. The tail's shape: latency per 100 ms
+// window of due time, and every process's GC pauses (gc-log.ts), lined up.
 //
 // Env: DATABASE_URL, SCHEMA_REGISTRY_URL, KAFKA_BROKERS (default: the local
-// infra of `npm run infra:up`), BENCH_CONCURRENCY (64: requests in flight, or with BENCH_RATE the most connections), BENCH_RATE (0: closed loop; else orders/s offered, open loop), BENCH_DURATION_S (20),
-// BENCH_WARMUP_S (5), BENCH_ACCOUNTS (8), BENCH_LOADGENS (1 load generator
-// process), BENCH_UPSTREAM (command-service | stub: a canned answerer instead of
+// infra of `npm run infra:up`), BENCH_CONCURRENCY (64: requests in flight, or
+// with BENCH_RATE the most connections), BENCH_RATE (0: closed loop; else
+// orders/s offered, open loop), BENCH_DURATION_S (20), BENCH_WARMUP_S (5;
+// open loop 15), BENCH_RAMP_S (open loop: half the warm-up; 0 = a step),
+// BENCH_ACCOUNTS (8), BENCH_LOADGENS (1 load generator process),
+// BENCH_UPSTREAM (command-service | stub: a canned answerer instead of
 // command-service, to see the gateway's own ceiling), BENCH_PROFILE_DIR (write
 // a --cpu-prof of the gateway there, and of the load generators under
-// load-generator/), BENCH_GATEWAY_PORT (18520),
+// load-generator/), BENCH_TRACE_DIR (write windows.csv and gc.csv there),
+// BENCH_GATEWAY_NODE_FLAGS / BENCH_SERVICE_NODE_FLAGS (node flags for the
+// gateway / command-service, space-separated), BENCH_GATEWAY_PORT (18520),
 // BENCH_UPSTREAM_PORT (18521), BENCH_GATEWAY_ENV (extra gateway env, k=v,k=v),
 // BENCH_GATEWAY_SCRIPT (another checkout's gateway/src/main.ts, for A/B runs).
 
