@@ -124,7 +124,13 @@ export async function startProjectionConsumer(
   const consumer = createConsumer(o.kafka, {
     groupId: o.groupId,
     readCommitted: true,
-    maxBytesPerPartition: 4 << 20,
+    // Fetches of at most 256 KB per partition (was 4 MB, ADR 125): kafkajs
+    // parses a whole fetch into message objects before the first eachBatch,
+    // so a catch-up's first 4 MB fetches held the writer back ~80-460 ms and
+    // their thousands of records outlived scavenges; small fetches are parsed
+    // as they are needed (first take ~25-30 ms after the join, ~5 µs less
+    // CPU per event).
+    maxBytesPerPartition: 256 << 10,
     ...(o.sessionTimeoutMs === undefined ? {} : { sessionTimeout: o.sessionTimeoutMs }),
   });
   const producer: FxProducer = await createProducer(o.kafka);
