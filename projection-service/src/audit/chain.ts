@@ -58,7 +58,10 @@ const copierOf = (o: Record<string, unknown>): Copy | null => {
       if (same) return hit.copy;
     }
   const copy = compileCopier(keys);
-  if (shapes === undefined && cache.size < 1_000) cache.set(tag, (shapes = []));
+  if (shapes === undefined && cache.size < 1_000) {
+    shapes = [];
+    cache.set(tag, shapes);
+  }
   if (shapes !== undefined && shapes.length < 8) shapes.push({ keys, copy });
   return copy;
 };
