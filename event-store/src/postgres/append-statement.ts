@@ -68,9 +68,10 @@ export const APPEND_SQL = appendSql(true);
  * The same parameters for a batch of new streams, one event each (every
  * place order): revision 0 for every row, so no per-item base revision, none
  * of the windows and sorts that find it; a stream that exists already is the
- * unique violation (strict) or a row not inserted (ON CONFLICT). Answers ONE
- * row: `positions`, each event's global position in input order, joined by
- * commas, empty where it was not written (parsed by newStreamRows).
+ * unique violation (strict) or a row not inserted (ON CONFLICT). Answers one
+ * row per item in input order with one column, the event's global position
+ * (null where it was not written); newStreamRows turns them into the general
+ * statements' rows.
  */
 const appendNewStreamsSql = (onConflict: boolean): string => `
 WITH input AS (
