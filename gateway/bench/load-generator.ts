@@ -139,12 +139,14 @@ const nextRequest = (): { headers: string; body: string } => {
 };
 
 const record = (status: number, ok: boolean, t0: number) => {
-  if (!measuring) return;
   const now = performance.now();
   const us = Math.max(1, Math.round((now - t0) * 1000));
+  // Recorded in the warm-up too (reset when measuring begins), so the first
+  // measured answers do not pay for compiling this path.
   histogram.recordValue(us);
   statuses.set(status, (statuses.get(status) ?? 0) + 1);
   done++;
+  if (!measuring) return;
   const w = windowOf(t0);
   if (inWindows(w)) addSample(w, us);
   if (ok) {
@@ -251,6 +253,10 @@ const users =
 
 process.on("message", (m) => {
   if (m === "measure") {
+    histogram.reset();
+    statuses.clear();
+    done = 0;
+    acked = 0;
     cpu0 = process.cpuUsage();
     measureFrom = performance.now();
     measureFromEpoch = Date.now();
