@@ -5,11 +5,12 @@ import {
   mkdirSync,
   readFileSync,
   rmSync,
+  statfsSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import pg from "pg";
 import { run, StartError } from "./process.ts";
 
@@ -129,7 +130,10 @@ export async function startPostgres(options: {
   return { pid, port: options.port, url: postgresUrl(options.port), dataDir, logFile };
 }
 
-export async function stopPostgres(dataDir: string): Promise<void> {
+export async function stopPostgres(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const [cmd, rest] = asPostgres([
     join(BIN, "pg_ctl"),
     "stop",
@@ -141,6 +145,10 @@ export async function stopPostgres(dataDir: string): Promise<void> {
     "-s",
   ]);
   await run(cmd, rest).catch(() => {});
+  // A cluster in RAM is not reused (a start begins afresh): give its memory back.
+  const home = dirname(dataDir);
+  if (dirname(home) === ramRoot(env) && basename(home).startsWith("fxcore-pg-"))
+    rmSync(home, { recursive: true, force: true });
 }
 
 export async function postgresAnswers(url: string): Promise<boolean> {
@@ -156,15 +164,40 @@ export async function postgresAnswers(url: string): Promise<boolean> {
   }
 }
 
+/** tmpfs's magic number in statfs(2). */
+const TMPFS_MAGIC = 0x01021994;
+/** What a RAM data dir must find free: the suites' and benches' throwaway databases, and WAL up to max_wal_size (1 GB). */
+const RAM_MIN_FREE_BYTES = 4 * 1024 ** 3;
+/** The tmpfs tried for the cluster's files. */
+const ramRoot = (env: NodeJS.ProcessEnv): string => resolve(env.FXCORE_PG_RAM_DIR ?? "/dev/shm");
+
 /**
- * The postgres system user must be able to reach its data dir. A checkout
- * under a private home (e.g. /root) is not traversable by it; then the data
- * dir goes under the system temp dir instead, keyed by the preferred path.
+ * Where the throwaway cluster's files go (ADR 126). In RAM (a tmpfs) when it
+ * has room: the cluster runs with fsync off, so the disk only ever reached its
+ * files through the kernel's writeback, and that writeback's stalls (a backend
+ * blocked 70–500 ms in ext4's block allocation while extending a file) showed
+ * up as latency in whatever used the database. `FXCORE_PG_DISK=1`, or a tmpfs
+ * that is missing or short of room, keeps it on disk: under `preferred`, or
+ * under the system temp dir when the postgres system user cannot reach that
+ * (a checkout under a private home such as /root). Keyed by `preferred`, so two
+ * checkouts never share one.
  */
-export function postgresHome(preferred: string): string {
-  if (process.getuid?.() !== 0 || traversableByOthers(dirname(preferred))) return preferred;
+export function postgresHome(preferred: string, env: NodeJS.ProcessEnv = process.env): string {
   const key = createHash("sha1").update(preferred).digest("hex").slice(0, 12);
+  if (env.FXCORE_PG_DISK !== "1" && ramHasRoom(ramRoot(env)))
+    return join(ramRoot(env), `fxcore-pg-${key}`);
+  if (process.getuid?.() !== 0 || traversableByOthers(dirname(preferred))) return preferred;
   return join(tmpdir(), `fxcore-pg-${key}`);
+}
+
+/** Whether `dir` is on a tmpfs with at least `minFree` bytes free. */
+export function ramHasRoom(dir: string, minFree = RAM_MIN_FREE_BYTES): boolean {
+  try {
+    const s = statfsSync(dir);
+    return s.type === TMPFS_MAGIC && s.bavail * s.bsize >= minFree;
+  } catch {
+    return false;
+  }
 }
 
 function traversableByOthers(dir: string): boolean {
