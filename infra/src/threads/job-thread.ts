@@ -1,6 +1,6 @@
 // A worker thread that answers jobs by id: the one way a service moves CPU
 // work off its event loop (the matcher's snapshot encoding, ADR 103; the
-// projection's audit chain, ADR 079). A thread that fails or exits fails the
+// projection's audit chain used it until ADR 124). A thread that fails or exits fails the
 // jobs it held and the next job starts a new one; it never keeps the process
 // alive. This file imports nothing of infra's: a worker that loads it does not
 // pay for infra's module graph (~1 s of CPU, ADR 104).
