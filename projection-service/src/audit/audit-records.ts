@@ -36,14 +36,43 @@ export const AUDIT_COLUMNS = [
 export const chainEvents = (
   heads: ReadonlyMap<string, ChainHead>,
   events: readonly AuditCandidate[],
-): AuditRecord[] => {
-  const byPair = new Map<string, AuditCandidate[]>();
-  for (const e of events) {
-    const list = byPair.get(e.pair);
-    if (list) list.push(e);
-    else byPair.set(e.pair, [e]);
+): AuditRecord[] =>
+  [...byPair(events, (e) => e.pair)].flatMap(([pair, es]) =>
+    extendChain(heads.get(pair), pair, es),
+  );
+
+/** Items grouped by pair, each group in input order, groups in order of first appearance (the records' order). */
+const byPair = <T>(items: readonly T[], pairOfItem: (item: T) => string): Map<string, T[]> => {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const pair = pairOfItem(item);
+    const list = out.get(pair);
+    if (list) list.push(item);
+    else out.set(pair, [item]);
   }
-  return [...byPair].flatMap(([pair, es]) => extendChain(heads.get(pair), pair, es));
+  return out;
+};
+
+/** One audit.records row into a COPY binary stream, in AUDIT_COLUMNS order. */
+const writeAuditRow = (
+  out: BinaryCopyRows,
+  pair: string,
+  chainSeq: number,
+  eventId: string,
+  eventType: string,
+  canonical: Buffer,
+  prevHash: Buffer,
+  hash: Buffer,
+): void => {
+  out
+    .row(AUDIT_COLUMNS.length)
+    .text(pair)
+    .int8(chainSeq)
+    .text(eventId)
+    .text(eventType)
+    .bytea(canonical)
+    .bytea(prevHash)
+    .bytea(hash);
 };
 
 /**
@@ -53,15 +82,7 @@ export const chainEvents = (
 export const auditCopyRows = (records: readonly AuditRecord[]): Buffer => {
   const out = new BinaryCopyRows();
   for (const r of records)
-    out
-      .row(AUDIT_COLUMNS.length)
-      .text(r.pair)
-      .int8(r.chainSeq)
-      .text(r.eventId)
-      .text(r.eventType)
-      .bytea(r.canonical)
-      .bytea(r.prevHash)
-      .bytea(r.hash);
+    writeAuditRow(out, r.pair, r.chainSeq, r.eventId, r.eventType, r.canonical, r.prevHash, r.hash);
   return out.finish();
 };
 
@@ -85,16 +106,9 @@ export interface AuditJobResult {
  * auditCopyRows, written straight into the COPY stream (no record objects).
  */
 export const runAuditJob = (job: AuditJob): AuditJobResult => {
-  const byPair = new Map<string, AuditJob["events"][number][]>();
-  for (const e of job.events) {
-    const pair = pairOf(e.event);
-    const list = byPair.get(pair);
-    if (list) list.push(e);
-    else byPair.set(pair, [e]);
-  }
   const out = new BinaryCopyRows();
   const heads: ChainHead[] = [];
-  for (const [pair, events] of byPair) {
+  for (const [pair, events] of byPair(job.events, (e) => pairOf(e.event))) {
     const head = job.heads.find((h) => h.pair === pair);
     let prev = head?.hash ?? GENESIS_HASH;
     let seq = head?.chainSeq ?? 0;
@@ -102,15 +116,7 @@ export const runAuditJob = (job: AuditJob): AuditJobResult => {
       const canonical = canonicalBytes({ eventId: e.eventId, event: e.event });
       const hash = chainHash(prev, canonical);
       seq += 1;
-      out
-        .row(AUDIT_COLUMNS.length)
-        .text(pair)
-        .int8(seq)
-        .text(e.eventId)
-        .text(e.event.type)
-        .bytea(canonical)
-        .bytea(prev)
-        .bytea(hash);
+      writeAuditRow(out, pair, seq, e.eventId, e.event.type, canonical, prev, hash);
       prev = hash;
     }
     heads.push({ pair, chainSeq: seq, hash: prev });
