@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, statfsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { postgresHome, ramHasRoom } from "../../src/local/postgres-server.ts";
 
@@ -18,8 +19,11 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+// Under the checkout's (ignored) state dir: on disk, unlike a tmpfs /tmp may be.
+const stateDir = fileURLToPath(new URL("../../../.fxcore/", import.meta.url));
 const diskDir = () => {
-  const d = mkdtempSync(join(process.cwd(), ".pg-home-test-"));
+  mkdirSync(stateDir, { recursive: true });
+  const d = mkdtempSync(join(stateDir, "pg-home-test-"));
   dirs.push(d);
   return d;
 };
@@ -27,8 +31,8 @@ const diskDir = () => {
 describe("ramHasRoom", () => {
   it("is false for a missing dir, a disk dir, and a tmpfs asked for more than it has", () => {
     expect(ramHasRoom("/no/such/dir")).toBe(false);
-    // The checkout is not on a tmpfs (the suite's own files are here).
-    if (statfsSync(process.cwd()).type !== TMPFS_MAGIC) expect(ramHasRoom(diskDir())).toBe(false);
+    const disk = diskDir();
+    if (statfsSync(disk).type !== TMPFS_MAGIC) expect(ramHasRoom(disk)).toBe(false);
     expect(ramHasRoom(tmpdir(), Number.MAX_SAFE_INTEGER)).toBe(false);
   });
 });
