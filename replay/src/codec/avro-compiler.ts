@@ -45,6 +45,39 @@ function asciiFunction(): string {
 }
 
 // Runtime helpers of every generated reader. `P` is the read position, `E` the bound.
+/**
+ * A timestamp-nanos varint at P into two int32 halves \`l\` (low) and \`h\`
+ * (high), for rns (as a bigint) and rns2 (onto the tape).
+ */
+const NANOS_HALVES = `  let b = buf[P++]; let lo = b & 127; let s = 7;
+  while (b > 127 && s < 28) { b = buf[P++]; lo |= (b & 127) << s; s += 7; }
+  let hi = 0;
+  if (b > 127) {
+    let mul = 1;
+    for (let i = 0; b > 127; i++) {
+      if (i === 6 || P >= E) fail("truncated or overlong long");
+      b = buf[P++]; hi += (b & 127) * mul; mul *= 128;
+    }
+    if (hi >= 68719476736) fail("long overflows 64 bits");
+  }
+  const lo32 = (lo | ((hi % 16) << 28)) >>> 0;
+  const hi32 = Math.floor(hi / 16);
+  let l = (lo32 >>> 1) | ((hi32 & 1) << 31), h = hi32 >>> 1;
+  if ((lo32 & 1) === 1) { l = ~l; h = ~h; }`;
+
+/**
+ * The fast path of a present-day timestamp-nanos (a 9-byte varint at \`p\`)
+ * into the int32 halves T[at], T[at + 1]: opens an \`if\` block the caller
+ * closes (past the 9 bytes). In rns2 and written out in the tape reader.
+ */
+const nanosNineBytes = (at: string): string[] => [
+  "if (p + 9 <= E && buf[p + 8] < 128 && (buf[p] & buf[p + 1] & buf[p + 2] & buf[p + 3] & buf[p + 4] & buf[p + 5] & buf[p + 6] & buf[p + 7]) > 127) {",
+  "const zl = (buf[p] & 127) | ((buf[p + 1] & 127) << 7) | ((buf[p + 2] & 127) << 14) | ((buf[p + 3] & 127) << 21) | ((buf[p + 4] & 15) << 28);",
+  "const zh = ((buf[p + 4] & 127) >>> 4) | ((buf[p + 5] & 127) << 3) | ((buf[p + 6] & 127) << 10) | ((buf[p + 7] & 127) << 17) | (buf[p + 8] << 24);",
+  `if ((zl & 1) === 0) { T[${at}] = (zl >>> 1) | (zh << 31); T[${at} + 1] = zh >>> 1; }`,
+  `else { T[${at}] = ~((zl >>> 1) | (zh << 31)); T[${at} + 1] = ~(zh >>> 1); }`,
+];
+
 const RUNTIME = `
 "use strict";
 let P = 0, E = 0;
@@ -70,21 +103,7 @@ function rlWide(buf, n) {
   return (n & 1) === 0 ? mag : -mag - 1;
 }
 function rns(buf) {
-  let b = buf[P++]; let lo = b & 127; let s = 7;
-  while (b > 127 && s < 28) { b = buf[P++]; lo |= (b & 127) << s; s += 7; }
-  let hi = 0;
-  if (b > 127) {
-    let mul = 1;
-    for (let i = 0; b > 127; i++) {
-      if (i === 6 || P >= E) fail("truncated or overlong long");
-      b = buf[P++]; hi += (b & 127) * mul; mul *= 128;
-    }
-    if (hi >= 68719476736) fail("long overflows 64 bits");
-  }
-  const lo32 = (lo | ((hi % 16) << 28)) >>> 0;
-  const hi32 = Math.floor(hi / 16);
-  let l = (lo32 >>> 1) | ((hi32 & 1) << 31), h = hi32 >>> 1;
-  if ((lo32 & 1) === 1) { l = ~l; h = ~h; }
+${NANOS_HALVES}
   dv.setInt32(0, l, true); dv.setInt32(4, h, true);
   return dv.getBigInt64(0, true);
 }
@@ -128,28 +147,10 @@ function sb(buf) { const n = rl(buf); if (n < 0) fail("negative length"); P += n
 function rns2(buf, p, T, at) {
   // Fast path: the 9-byte varint of a present-day timestamp, assembled as two int32 halves.
   P = p;
-  if (p + 9 <= E && buf[p + 8] < 128 && (buf[p] & buf[p + 1] & buf[p + 2] & buf[p + 3] & buf[p + 4] & buf[p + 5] & buf[p + 6] & buf[p + 7]) > 127) {
-    const zl = (buf[p] & 127) | ((buf[p + 1] & 127) << 7) | ((buf[p + 2] & 127) << 14) | ((buf[p + 3] & 127) << 21) | ((buf[p + 4] & 15) << 28);
-    const zh = ((buf[p + 4] & 127) >>> 4) | ((buf[p + 5] & 127) << 3) | ((buf[p + 6] & 127) << 10) | ((buf[p + 7] & 127) << 17) | (buf[p + 8] << 24);
-    if ((zl & 1) === 0) { T[at] = (zl >>> 1) | (zh << 31); T[at + 1] = zh >>> 1; }
-    else { T[at] = ~((zl >>> 1) | (zh << 31)); T[at + 1] = ~(zh >>> 1); }
+${nanosNineBytes("at").join("\n")}
     return p + 9;
   }
-  let b = buf[P++]; let lo = b & 127; let s = 7;
-  while (b > 127 && s < 28) { b = buf[P++]; lo |= (b & 127) << s; s += 7; }
-  let hi = 0;
-  if (b > 127) {
-    let mul = 1;
-    for (let i = 0; b > 127; i++) {
-      if (i === 6 || P >= E) fail("truncated or overlong long");
-      b = buf[P++]; hi += (b & 127) * mul; mul *= 128;
-    }
-    if (hi >= 68719476736) fail("long overflows 64 bits");
-  }
-  const lo32 = (lo | ((hi % 16) << 28)) >>> 0;
-  const hi32 = Math.floor(hi / 16);
-  let l = (lo32 >>> 1) | ((hi32 & 1) << 31), h = hi32 >>> 1;
-  if ((lo32 & 1) === 1) { l = ~l; h = ~h; }
+${NANOS_HALVES}
   T[at] = l; T[at + 1] = h;
   return P;
 }
@@ -374,28 +375,18 @@ class Gen {
     w: Extract<AvroNode, { k: "record" }>,
     r: Extract<AvroNode, { k: "record" }>,
   ): Map<string, string> {
-    const byName = new Map(r.fields.map((f) => [f.name, f]));
-    if (r.fields.some((f) => f.aliases.length > 0)) throw new UnsupportedSchema("field aliases");
-    const values = new Map<string, string>();
-    for (const wf of w.fields) {
-      const rf = byName.get(wf.name);
-      if (rf === undefined) {
-        this.skip(wf.type);
-        continue;
-      }
-      const v = this.v("f");
-      const interned = this.intern.has(rf.name) && wf.type.k === "string" && rf.type.k === "string";
-      this.lines.push(
-        `const ${v} = ${interned ? this.viaP("rsi(buf)") : this.read(wf.type, rf.type)};`,
-      );
-      values.set(rf.name, v);
-    }
-    for (const rf of r.fields) {
+    const values = this.recordFieldsPartial(w, r);
+    this.fillDefaults(r.fields, values);
+    return values;
+  }
+
+  /** The default of every reader field not read yet; a field with none cannot be compiled. */
+  private fillDefaults(fields: readonly AvroFieldNode[], values: Map<string, string>): void {
+    for (const rf of fields) {
       if (values.has(rf.name)) continue;
       if (!rf.hasDefault) throw new UnsupportedSchema(`no default for ${rf.name}`);
       values.set(rf.name, this.defaultValue(rf));
     }
-    return values;
   }
 
   defaultValue(f: AvroFieldNode): string {
@@ -471,24 +462,48 @@ class Gen {
     this.lines.push(`${this.read(w, r)};`);
   }
 
+  /**
+   * A container record read into `out`: every field skipped but `unionField`
+   * (a union of event records), which switches on its branch; `branch` writes
+   * a selected branch (answering true), any other is skipped. Each branch is
+   * a function of its own (branchFunction) answering `none` by default.
+   */
+  eventUnion(
+    w: Extract<AvroNode, { k: "record" }>,
+    unionField: string,
+    none: string,
+    branch: (b: AvroNode) => boolean,
+  ): void {
+    const L = this.lines;
+    L.push(`let out = ${none};`);
+    for (const f of w.fields) {
+      if (f.name !== unionField) {
+        this.skip(f.type);
+        continue;
+      }
+      if (f.type.k !== "union") throw new UnsupportedSchema(`${unionField} is not a union`);
+      const i = this.v("u");
+      L.push(unionIndex(i));
+      // A switch: one indirect jump to the record's branch instead of a chain of compares.
+      L.push(`switch (${i}) {`);
+      f.type.branches.forEach((b, n) => {
+        L.push(`case ${n}: {`);
+        const mark = L.length;
+        if (!branch(b)) this.skip(b);
+        this.branchFunction(mark, n, none);
+        L.push("break; }");
+      });
+      L.push(`default: fail("bad union index " + ${i}); }`);
+    }
+  }
+
   /** The payload of a matcher input, and the position of the envelope's event id. */
   input(
     w: Extract<AvroNode, { k: "record" }>,
     r: Extract<AvroNode, { k: "record" }>,
     type: string,
   ): string {
-    const wMeta = w.fields.find((f) => f.name === "meta")?.type;
-    const rMeta = r.fields.find((f) => f.name === "meta")?.type;
-    if (wMeta?.k !== "record" || rMeta?.k !== "record" || !sameName(wMeta.name, rMeta.name)) {
-      throw new UnsupportedSchema("no meta record");
-    }
-    const rMetaFields = new Map(rMeta.fields.map((f) => [f.name, f]));
-    for (const rf of rMeta.fields) {
-      if (rf.aliases.length > 0) throw new UnsupportedSchema("field aliases");
-      if (!rf.hasDefault && !wMeta.fields.some((f) => f.name === rf.name)) {
-        throw new UnsupportedSchema(`no default for meta.${rf.name}`);
-      }
-    }
+    const { wMeta, rMetaFields } = this.metaRecords(w, r);
     const id = wMeta.fields.find((f) => f.name === "eventId");
     if (id?.type.k !== "string" || rMetaFields.get("eventId")?.type.k !== "string") {
       throw new UnsupportedSchema("meta.eventId is not a string");
@@ -511,17 +526,45 @@ class Gen {
       else this.check(wf.type, rf.type);
     }
     readPart(after);
-    for (const rf of payloadOnly.fields) {
-      if (values.has(rf.name)) continue;
-      if (!rf.hasDefault) throw new UnsupportedSchema(`no default for ${rf.name}`);
-      values.set(rf.name, this.defaultValue(rf));
+    this.fillDefaults(payloadOnly.fields, values);
+    return this.payload(type, payloadOnly.fields, values);
+  }
+
+  /** The writer's and reader's meta records of an event envelope, checked to match. */
+  private metaRecords(
+    w: Extract<AvroNode, { k: "record" }>,
+    r: Extract<AvroNode, { k: "record" }>,
+  ): {
+    wMeta: Extract<AvroNode, { k: "record" }>;
+    rMetaFields: Map<string, AvroFieldNode>;
+  } {
+    const wMeta = w.fields.find((f) => f.name === "meta")?.type;
+    const rMeta = r.fields.find((f) => f.name === "meta")?.type;
+    if (wMeta?.k !== "record" || rMeta?.k !== "record" || !sameName(wMeta.name, rMeta.name)) {
+      throw new UnsupportedSchema("no meta record");
     }
+    const rMetaFields = new Map(rMeta.fields.map((f) => [f.name, f]));
+    for (const rf of rMeta.fields) {
+      if (rf.aliases.length > 0) throw new UnsupportedSchema("field aliases");
+      if (!rf.hasDefault && !wMeta.fields.some((f) => f.name === rf.name)) {
+        throw new UnsupportedSchema(`no default for meta.${rf.name}`);
+      }
+    }
+    return { wMeta, rMetaFields };
+  }
+
+  /** Builds the payload object `{ type, ...fields }` (optional fields only when not null); returns its name. */
+  private payload(
+    type: string,
+    fields: readonly AvroFieldNode[],
+    values: Map<string, string>,
+  ): string {
     const payload = this.v("p");
-    const plain = payloadOnly.fields.filter((f) => !f.optional);
+    const plain = fields.filter((f) => !f.optional);
     this.lines.push(
       `const ${payload} = { type: ${JSON.stringify(type)}, ${plain.map((f) => `${JSON.stringify(f.name)}: ${values.get(f.name)}`).join(", ")} };`,
     );
-    for (const f of payloadOnly.fields) {
+    for (const f of fields) {
       if (!f.optional) continue;
       const v = values.get(f.name)!;
       this.lines.push(`if (${v} !== null) ${payload}[${JSON.stringify(f.name)}] = ${v};`);
@@ -543,18 +586,7 @@ class Gen {
     layout: TapeLayout,
   ): void {
     const L = this.lines;
-    const wMeta = w.fields.find((f) => f.name === "meta")?.type;
-    const rMeta = r.fields.find((f) => f.name === "meta")?.type;
-    if (wMeta?.k !== "record" || rMeta?.k !== "record" || !sameName(wMeta.name, rMeta.name)) {
-      throw new UnsupportedSchema("no meta record");
-    }
-    const rMetaFields = new Map(rMeta.fields.map((f) => [f.name, f]));
-    for (const rf of rMeta.fields) {
-      if (rf.aliases.length > 0) throw new UnsupportedSchema("field aliases");
-      if (!rf.hasDefault && !wMeta.fields.some((f) => f.name === rf.name)) {
-        throw new UnsupportedSchema(`no default for meta.${rf.name}`);
-      }
-    }
+    const { wMeta, rMetaFields } = this.metaRecords(w, r);
     const rFields = new Map(r.fields.map((f) => [f.name, f]));
     if (r.fields.some((f) => f.aliases.length > 0)) throw new UnsupportedSchema("field aliases");
     const X = layout.stride;
@@ -658,14 +690,7 @@ class Gen {
         if (v.k !== "long") throw new UnsupportedSchema(`${name} is not a long`);
         // A present-day 9-byte varint written out here (rns2's fast path), the rest through rns2.
         const at = `tr + ${time.col * 2}`;
-        L.push(
-          "if (p + 9 <= E && buf[p + 8] < 128 && (buf[p] & buf[p + 1] & buf[p + 2] & buf[p + 3] & buf[p + 4] & buf[p + 5] & buf[p + 6] & buf[p + 7]) > 127) {",
-          "const zl = (buf[p] & 127) | ((buf[p + 1] & 127) << 7) | ((buf[p + 2] & 127) << 14) | ((buf[p + 3] & 127) << 21) | ((buf[p + 4] & 15) << 28);",
-          "const zh = ((buf[p + 4] & 127) >>> 4) | ((buf[p + 5] & 127) << 3) | ((buf[p + 6] & 127) << 10) | ((buf[p + 7] & 127) << 17) | (buf[p + 8] << 24);",
-          `if ((zl & 1) === 0) { T[${at}] = (zl >>> 1) | (zh << 31); T[${at} + 1] = zh >>> 1; }`,
-          `else { T[${at}] = ~((zl >>> 1) | (zh << 31)); T[${at} + 1] = ~(zh >>> 1); }`,
-          `p += 9; } else p = rns2(buf, p, T, ${at});`,
-        );
+        L.push(...nanosNineBytes(at), `p += 9; } else p = rns2(buf, p, T, ${at});`);
       });
       return;
     }
@@ -744,22 +769,33 @@ class Gen {
     const values = this.recordFields(w, r);
     const meta = values.get("meta");
     if (meta === undefined) throw new UnsupportedSchema("no meta field");
-    const payload = this.v("p");
-    const plain = r.fields.filter((f) => f.name !== "meta" && !f.optional);
-    this.lines.push(
-      `const ${payload} = { type: ${JSON.stringify(type)}, ${plain.map((f) => `${JSON.stringify(f.name)}: ${values.get(f.name)}`).join(", ")} };`,
-    );
-    for (const f of r.fields) {
-      if (f.name === "meta" || !f.optional) continue;
-      const v = values.get(f.name)!;
-      this.lines.push(`if (${v} !== null) ${payload}[${JSON.stringify(f.name)}] = ${v};`);
-    }
-    return `{ meta: ${meta}, payload: ${payload} }`;
+    const fields = r.fields.filter((f) => f.name !== "meta");
+    return `{ meta: ${meta}, payload: ${this.payload(type, fields, values)} }`;
   }
 }
 
 const build = <T>(gen: Gen, body: string): T =>
   new Function("K", `${RUNTIME}\n${gen.constDecls()}\n${body}`)(gen.consts) as T;
+
+/**
+ * The body of a compiled container reader (eventUnion's lines): `read` over
+ * one record, `end`, the event id's position, then `methods`; `locals` are
+ * the reader's `let`s the branch functions set.
+ */
+const containerReader = (gen: Gen, locals: string, methods = ""): string => `let ${locals};
+    ${gen.functions.join("\n")}
+    return {
+      read(buf, start, limit, tp) {
+        let p = start; E = limit;
+        ${gen.lines.join("\n")}
+        P = p; if (p > limit) fail("truncated record");
+        return out;
+      },
+      end() { return P; },
+      idStart() { return I0; },
+      idEnd() { return I1; },
+      ${methods}
+    };`;
 
 const asRecord = (n: AvroNode, what: string): Extract<AvroNode, { k: "record" }> => {
   if (n.k !== "record") throw new UnsupportedSchema(`${what} is not a record`);
@@ -836,51 +872,17 @@ export function compileSelectiveReader(
   const gen = new Gen();
   if (mode === "input") gen.intern = INTERNED;
   const L = gen.lines;
-  L.push("let out = null;");
-  for (const f of w.fields) {
-    if (f.name !== unionField) {
-      gen.skip(f.type);
-      continue;
-    }
-    if (f.type.k !== "union") throw new UnsupportedSchema(`${unionField} is not a union`);
-    const i = gen.v("u");
-    L.push(unionIndex(i));
-    // A switch: one indirect jump to the record's branch instead of a chain of compares.
-    L.push(`switch (${i}) {`);
-    f.type.branches.forEach((b, n) => {
-      L.push(`case ${n}: {`);
-      const mark = L.length;
-      const r = b.k === "record" ? readerFor(b.name) : undefined;
-      if (b.k === "record" && r !== undefined) {
-        const reader = asRecord(r, "reader");
-        const type = shortName(b.name);
-        L.push(
-          `out = ${mode === "input" ? gen.input(b, reader, type) : gen.envelope(b, reader, type)};`,
-        );
-      } else {
-        gen.skip(b);
-      }
-      gen.branchFunction(mark, n, "null");
-      L.push("break; }");
-    });
-    L.push(`default: fail("bad union index " + ${i}); }`);
-  }
-  return build<SelectiveReader<unknown>>(
-    gen,
-    `let I0 = 0, I1 = 0;
-    ${gen.functions.join("\n")}
-    return {
-      read(buf, start, limit, tp) {
-        let p = start; E = limit;
-        ${L.join("\n")}
-        P = p; if (p > limit) fail("truncated record");
-        return out;
-      },
-      end() { return P; },
-      idStart() { return I0; },
-      idEnd() { return I1; },
-    };`,
-  );
+  gen.eventUnion(w, unionField, "null", (b) => {
+    const r = b.k === "record" ? readerFor(b.name) : undefined;
+    if (b.k !== "record" || r === undefined) return false;
+    const reader = asRecord(r, "reader");
+    const type = shortName(b.name);
+    L.push(
+      `out = ${mode === "input" ? gen.input(b, reader, type) : gen.envelope(b, reader, type)};`,
+    );
+    return true;
+  });
+  return build<SelectiveReader<unknown>>(gen, containerReader(gen, "I0 = 0, I1 = 0"));
 }
 
 /** Where the tape keeps each input field (input-tape.ts defines it; the compiler only follows it). */
@@ -962,52 +964,23 @@ export function tapeReaderSource(
 ): TapeReaderSource {
   const w = asRecord(container, "container");
   const gen = new Gen();
-  const L = gen.lines;
   gen.pair = Buffer.from(pair, "utf8");
-  L.push("let out = -1;");
-  for (const f of w.fields) {
-    if (f.name !== unionField) {
-      gen.skip(f.type);
-      continue;
-    }
-    if (f.type.k !== "union") throw new UnsupportedSchema(`${unionField} is not a union`);
-    const i = gen.v("u");
-    L.push(unionIndex(i));
-    // A switch: one indirect jump to the record's branch instead of a chain of compares.
-    L.push(`switch (${i}) {`);
-    f.type.branches.forEach((b, n) => {
-      L.push(`case ${n}: {`);
-      const mark = L.length;
-      const r = b.k === "record" ? readerFor(b.name) : undefined;
-      const kind = b.k === "record" ? kinds.get(b.name) : undefined;
-      if (b.k === "record" && r !== undefined && kind !== undefined) {
-        gen.tapeInput(b, asRecord(r, "reader"), kind, layout);
-      } else {
-        gen.skip(b);
-      }
-      gen.branchFunction(mark, n, "-1");
-      L.push("break; }");
-    });
-    L.push(`default: fail("bad union index " + ${i}); }`);
-  }
+  gen.eventUnion(w, unionField, "-1", (b) => {
+    const r = b.k === "record" ? readerFor(b.name) : undefined;
+    const kind = b.k === "record" ? kinds.get(b.name) : undefined;
+    if (b.k !== "record" || r === undefined || kind === undefined) return false;
+    gen.tapeInput(b, asRecord(r, "reader"), kind, layout);
+    return true;
+  });
   const body = `${gen.constDecls()}
-    let I0 = 0, I1 = 0, A0 = 0, A1 = 0, SE = 0;
-    ${gen.functions.join("\n")}
-    return {
-      read(buf, start, limit, tp) {
-        let p = start; E = limit;
-        ${L.join("\n")}
-        P = p; if (p > limit) fail("truncated record");
-        return out;
-      },
-      end() { return P; },
-      idStart() { return I0; },
-      idEnd() { return I1; },
-      accountStart() { return A0; },
+    ${containerReader(
+      gen,
+      "I0 = 0, I1 = 0, A0 = 0, A1 = 0, SE = 0",
+      `accountStart() { return A0; },
       accountEnd() { return A1; },
       samePair() { return SP; },
       stringsEnd() { return SE; },
-      overflow() { return OVER === 1; },
-    };`;
+      overflow() { return OVER === 1; },`,
+    )}`;
   return { code: `${RUNTIME}\n${body}`, consts: gen.consts };
 }
