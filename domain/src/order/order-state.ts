@@ -4,7 +4,7 @@
 // An event the machine cannot take is returned as an OrderViolation, never
 // applied: projections and the gateway must not paper over a broken stream.
 
-import type { DomainEvent } from "../events.ts";
+import type { DomainEvent, OrderAccepted, OrderRejected } from "../events.ts";
 import { ExecType, type OrdRejReason, OrdStatus } from "../fix.ts";
 import { type Notional, notional, sumNotional, ZERO_NOTIONAL } from "../money/notional.ts";
 import {
@@ -421,6 +421,16 @@ export const evolve = (
   }
 };
 
+/** What an order's first event fixes for good: its ids, account, pair and side. */
+const entryOf = (event: OrderAccepted | OrderRejected) => ({
+  orderId: event.orderId,
+  clOrdId: event.clOrdId,
+  clOrdIdChain: [event.clOrdId],
+  account: event.account,
+  symbol: event.symbol,
+  side: event.side,
+});
+
 /** The first event of a stream: the order is accepted or rejected at entry. */
 const evolveNew = (state: OrderState, event: DomainEvent): Result<OrderState, OrderViolation> => {
   switch (event.type) {
@@ -428,12 +438,7 @@ const evolveNew = (state: OrderState, event: DomainEvent): Result<OrderState, Or
       return checked(event, state, {
         ...state,
         status: OrdStatus.New,
-        orderId: event.orderId,
-        clOrdId: event.clOrdId,
-        clOrdIdChain: [event.clOrdId],
-        account: event.account,
-        symbol: event.symbol,
-        side: event.side,
+        ...entryOf(event),
         ordType: event.ordType,
         price: event.price,
         orderQty: event.qty,
@@ -451,12 +456,7 @@ const evolveNew = (state: OrderState, event: DomainEvent): Result<OrderState, Or
       return checked(event, state, {
         ...state,
         status: OrdStatus.Rejected,
-        orderId: event.orderId,
-        clOrdId: event.clOrdId,
-        clOrdIdChain: [event.clOrdId],
-        account: event.account,
-        symbol: event.symbol,
-        side: event.side,
+        ...entryOf(event),
         lastExecType: ExecType.Rejected,
         ordRejReason: event.reason,
         text: event.text,
