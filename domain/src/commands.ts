@@ -14,11 +14,8 @@ import type {
   TimestampNs,
 } from "./values.ts";
 
-export interface PlaceOrder {
-  readonly type: "PlaceOrder";
-  /** Assigned by the command side before deciding. */
-  readonly orderId: OrderId;
-  readonly clOrdId: ClOrdId;
+/** What a new order and a replace both state: whose order, which pair and side, its type, price and quantity. */
+interface OrderTerms {
   readonly account: AccountId;
   readonly symbol: string;
   readonly side: Side;
@@ -26,6 +23,13 @@ export interface PlaceOrder {
   /** Decimal string, required for LIMIT, absent for MARKET. */
   readonly price: string | null;
   readonly orderQty: string;
+}
+
+export interface PlaceOrder extends OrderTerms {
+  readonly type: "PlaceOrder";
+  /** Assigned by the command side before deciding. */
+  readonly orderId: OrderId;
+  readonly clOrdId: ClOrdId;
   readonly tif: TimeInForce;
   readonly expireTime: TimestampNs | null;
   readonly minQty: string | null;
@@ -45,16 +49,10 @@ export interface CancelOrder {
   readonly transactTime: TimestampNs;
 }
 
-export interface ReplaceOrder {
+export interface ReplaceOrder extends OrderTerms {
   readonly type: "ReplaceOrder";
   readonly clOrdId: ClOrdId;
   readonly origClOrdId: ClOrdId;
-  readonly account: AccountId;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly ordType: OrdType;
-  readonly price: string | null;
-  readonly orderQty: string;
   readonly transactTime: TimestampNs;
 }
 

@@ -59,25 +59,26 @@ export interface OrderRejected {
   readonly seq?: PairSeq;
 }
 
-export interface OrderCancelRequested {
-  readonly type: "OrderCancelRequested";
+/**
+ * The order a cancel or replace is about, as its request named it: the
+ * request's ClOrdID, the one it amends (origClOrdId), whose order, which pair.
+ */
+interface AmendedOrder {
   readonly orderId: OrderId;
   readonly clOrdId: ClOrdId;
   readonly origClOrdId: ClOrdId;
   readonly account: AccountId;
   readonly symbol: Symbol;
   readonly side: Side;
+}
+
+export interface OrderCancelRequested extends AmendedOrder {
+  readonly type: "OrderCancelRequested";
   readonly transactTime: TimestampNs;
 }
 
-export interface OrderReplaceRequested {
+export interface OrderReplaceRequested extends AmendedOrder {
   readonly type: "OrderReplaceRequested";
-  readonly orderId: OrderId;
-  readonly clOrdId: ClOrdId;
-  readonly origClOrdId: ClOrdId;
-  readonly account: AccountId;
-  readonly symbol: Symbol;
-  readonly side: Side;
   /** New limit price (null keeps a MARKET order's none). */
   readonly price: PriceTicks | null;
   /** New total OrderQty (FIX semantics: includes what is already filled). */
@@ -117,16 +118,10 @@ export interface TradeExecuted {
 }
 
 export type CancelReason = "REQUESTED";
-export interface OrderCancelled {
+/** clOrdId: the cancel request's ClOrdID. */
+export interface OrderCancelled extends AmendedOrder {
   readonly type: "OrderCancelled";
   readonly seq: PairSeq;
-  readonly orderId: OrderId;
-  /** The cancel request's ClOrdID. */
-  readonly clOrdId: ClOrdId;
-  readonly origClOrdId: ClOrdId;
-  readonly account: AccountId;
-  readonly symbol: Symbol;
-  readonly side: Side;
   /** Quantity that was still open and is now cancelled. */
   readonly cancelledQty: Qty;
   readonly cumQty: Qty;
@@ -156,15 +151,9 @@ export interface OrderExpired {
   readonly transactTime: TimestampNs;
 }
 
-export interface OrderReplaced {
+export interface OrderReplaced extends AmendedOrder {
   readonly type: "OrderReplaced";
   readonly seq: PairSeq;
-  readonly orderId: OrderId;
-  readonly clOrdId: ClOrdId;
-  readonly origClOrdId: ClOrdId;
-  readonly account: AccountId;
-  readonly symbol: Symbol;
-  readonly side: Side;
   readonly price: PriceTicks | null;
   /** New total OrderQty. */
   readonly qty: Qty;
