@@ -4,7 +4,6 @@
 // error (never a wrong value) for bytes that are not a record. And the OCF
 // deflate codec: the same records as the null codec, by both readers.
 import { Readable, Writable } from "node:stream";
-import fc from "fast-check";
 import { REFERENCE_CATALOG } from "@fxcore/domain";
 import {
   type Envelope,
@@ -16,6 +15,7 @@ import {
   writeBody,
   writerType,
 } from "@fxcore/schemas";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   compileEnvelopeReader,
@@ -23,8 +23,8 @@ import {
   compileSelectiveReader,
 } from "../src/codec/avro-compiler.ts";
 import { schemaTree, UnsupportedSchema } from "../src/codec/avro-schema.ts";
-import { bookFromOcf, exportSchema, OcfWriter, openOcf, readOcf, recodeOcf } from "../src/index.ts";
-import { avroRecord } from "../src/export/export.ts";
+import { bookFromOcf, exportSchema, openOcf, readOcf, recodeOcf } from "../src/index.ts";
+import { ocfBytes } from "./support/ocf.ts";
 import { buildSession, metaFor } from "./support/session.ts";
 
 const catalog = loadCatalog();
@@ -254,35 +254,7 @@ describe("compiled envelope readers", () => {
 });
 
 describe("OCF with the deflate codec and the compiled selective reader", () => {
-  async function ocf(codec: "null" | "deflate"): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    const w = new OcfWriter(exportSchema(catalog), async (c) => void chunks.push(c), 4096, codec);
-    let position = 0n;
-    for (const env of envelopes) {
-      position++;
-      await w.write(
-        avroRecord(
-          {
-            stored: {
-              globalPosition: position,
-              streamId: "s",
-              streamVersion: 0n,
-              eventId: env.meta.eventId,
-              eventType: env.payload.type,
-              schemaId: 1,
-              payload: Buffer.alloc(0),
-              recordedAt: new Date(0),
-            },
-            meta: env.meta,
-            event: env.payload as never,
-          },
-          catalog,
-        ),
-      );
-    }
-    await w.flush();
-    return Buffer.concat(chunks);
-  }
+  const ocf = (codec: "null" | "deflate") => ocfBytes(catalog, envelopes, codec);
 
   it("reads the same records from a deflate file as from a null one, recoded or written", async () => {
     const plain = await ocf("null");

@@ -11,8 +11,6 @@ import { Readable } from "node:stream";
 import { type MatcherInput, REFERENCE_CATALOG } from "@fxcore/domain";
 import { type Envelope, loadCatalog } from "@fxcore/schemas";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileSelectiveReader, compileTapeReader } from "../src/codec/avro-compiler.ts";
-import { schemaTree } from "../src/codec/avro-schema.ts";
 import {
   KIND_OF_RECORD,
   newTapeBuffers,
@@ -21,8 +19,10 @@ import {
   tapeEnums,
   tapeLayout,
 } from "../src/book/input-tape.ts";
-import { type AsOf, bookFromOcf, exportSchema, OcfWriter, openOcf } from "../src/index.ts";
-import { avroRecord } from "../src/export/export.ts";
+import { compileSelectiveReader, compileTapeReader } from "../src/codec/avro-compiler.ts";
+import { schemaTree } from "../src/codec/avro-schema.ts";
+import { type AsOf, bookFromOcf, openOcf } from "../src/index.ts";
+import { ocfBytes } from "./support/ocf.ts";
 import { buildSession } from "./support/session.ts";
 
 const catalog = loadCatalog();
@@ -59,34 +59,9 @@ function troubled(): Envelope[] {
 }
 
 async function ocfFile(name: string, envelopes: Envelope[], codec: "null" | "deflate") {
-  const chunks: Buffer[] = [];
-  const w = new OcfWriter(exportSchema(catalog), async (c) => void chunks.push(c), 4096, codec);
-  let position = 0n;
-  for (const env of envelopes) {
-    position++;
-    await w.write(
-      avroRecord(
-        {
-          stored: {
-            globalPosition: position,
-            streamId: "s",
-            streamVersion: 0n,
-            eventId: env.meta.eventId,
-            eventType: env.payload.type,
-            schemaId: 1,
-            payload: Buffer.alloc(0),
-            recordedAt: new Date(0),
-          },
-          meta: env.meta,
-          event: env.payload as never,
-        },
-        catalog,
-      ),
-    );
-  }
-  await w.flush();
+  const bytes = await ocfBytes(catalog, envelopes, codec);
   const path = join(dir, `${name}-${codec}.avro`);
-  writeFileSync(path, Buffer.concat(chunks));
+  writeFileSync(path, bytes);
   return path;
 }
 
