@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ConsumedRecord,
-  createConsumer,
   createKafka,
   createProducer,
-  DLQ_HEADERS,
   type DecodeResult,
+  DLQ_HEADERS,
   headerValue,
   type Kafka,
   runConsumer,
@@ -16,6 +15,7 @@ import {
   type TestTopics,
   testGroupId,
 } from "../../src/testing/index.ts";
+import { readTopic } from "../../src/testing/read-topic.ts";
 
 // A record whose decode throws (or rejects) lands on the dead-letter topic with
 // the reason and its origin in headers; the records after it are still handled.
@@ -41,34 +41,8 @@ function decodeQty(record: ConsumedRecord): DecodeResult<number> {
     : { ok: false, reason: `not a qty record: ${JSON.stringify(text)}` };
 }
 
-async function readAll(topic: string, count: number): Promise<ConsumedRecord[]> {
-  const consumer = createConsumer(kafka, { groupId: testGroupId("dlq-reader") });
-  const out: ConsumedRecord[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 20_000);
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        out.push({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: message.headers ?? {},
-          timestamp: message.timestamp,
-        });
-        if (out.length >= count) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
-}
+const readAll = (topic: string, count: number) =>
+  readTopic(kafka, topic, { groupId: testGroupId("dlq-reader"), count, timeoutMs: 20_000 });
 
 describe("dead-letter routing in the consumer loop", () => {
   it("routes undecodable records to the DLQ with reason and origin, and keeps consuming", async () => {

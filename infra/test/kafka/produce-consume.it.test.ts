@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createConsumer,
   createKafka,
   createProducer,
   createTransactionalProducer,
@@ -13,6 +12,7 @@ import {
   type TestTopics,
   testGroupId,
 } from "../../src/testing/index.ts";
+import { readTopic } from "../../src/testing/read-topic.ts";
 
 // kafkajs 2.2.4 against the real Kafka 4.1 broker: plain, idempotent and
 // transactional production, read_committed consumption.
@@ -32,21 +32,13 @@ afterAll(async () => {
 });
 
 async function collect(topic: string, count: number, readCommitted: boolean): Promise<string[]> {
-  const consumer = createConsumer(kafka, { groupId: testGroupId("smoke"), readCommitted });
-  const seen: string[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const done = new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push(message.value?.toString() ?? "");
-        if (seen.length >= count) resolve();
-      },
-    });
+  const records = await readTopic(kafka, topic, {
+    groupId: testGroupId("smoke"),
+    count,
+    timeoutMs: 20_000,
+    readCommitted,
   });
-  await Promise.race([done, new Promise((r) => setTimeout(r, 20_000))]);
-  await consumer.disconnect();
-  return seen;
+  return records.map((r) => r.value?.toString() ?? "");
 }
 
 describe("kafkajs against the real broker", () => {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConsumer, createKafka, createProducer, ensureTopics } from "../../src/index.ts";
+import { createKafka, createProducer, ensureTopics } from "../../src/index.ts";
 import {
   type KafkaCluster,
   restartKafkaNode,
@@ -10,6 +10,7 @@ import {
 } from "../../src/local/kafka-broker.ts";
 import { holdLock } from "../../src/local/lock.ts";
 import { stateRoot } from "../../src/local/paths.ts";
+import { readTopic } from "../../src/testing/read-topic.ts";
 
 // Broker crash and restart in the middle of production, on a broker of its own
 // (ports 19198/19199): with acks=all and the idempotent producer, every record
@@ -72,24 +73,15 @@ describe("broker restart during production", () => {
     expect(restarted).toBe(true);
     expect(sentAtCrash).toBeLessThan(total);
 
-    const consumer = createConsumer(kafka, { groupId: "restart-reader" });
-    const seen: number[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 30_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push(Number(message.value?.toString()));
-          if (seen.length >= total) {
-            clearTimeout(timer);
-            // Linger briefly so a duplicate after the last record would show up too.
-            setTimeout(resolve, 500);
-          }
-        },
-      });
-    });
-    await consumer.disconnect();
+    // Past the last record a moment longer, so a duplicate would show up too.
+    const seen = (
+      await readTopic(kafka, topic, {
+        groupId: "restart-reader",
+        count: total,
+        timeoutMs: 30_000,
+        lingerMs: 500,
+      })
+    ).map((r) => Number(r.value?.toString()));
 
     expect(seen.length).toBe(total);
     expect(new Set(seen).size).toBe(total);

@@ -1,8 +1,8 @@
-import { createServer, type Server } from "node:net";
 import { rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConsumer, createKafka, createProducer, ensureTopics } from "../../src/index.ts";
+import { createKafka, createProducer, ensureTopics } from "../../src/index.ts";
 import {
   type KafkaCluster,
   kafkaAnswers,
@@ -24,6 +24,7 @@ import { stateRoot } from "../../src/local/paths.ts";
 import { postgresAnswers } from "../../src/local/postgres-server.ts";
 import { isAlive, portOpen, stopPid } from "../../src/local/process.ts";
 import { registryAnswers } from "../../src/local/schema-registry.ts";
+import { readTopic } from "../../src/testing/read-topic.ts";
 
 // The launcher itself, on ports of its own (19192-19197) and a state dir of
 // its own, so the shared infra other suites use is not disturbed. The tests
@@ -193,23 +194,15 @@ describe("three brokers on one host", () => {
     await producer.disconnect();
     expect(sentAtCrash).toBeLessThan(total);
 
-    const consumer = createConsumer(kafka, { groupId: "three-broker-reader" });
-    const seen: number[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 30_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push(Number(message.value?.toString()));
-          if (seen.length >= total) {
-            clearTimeout(timer);
-            setTimeout(resolve, 500);
-          }
-        },
-      });
-    });
-    await consumer.disconnect();
+    // Past the last record a moment longer, so a duplicate would show up too.
+    const seen = (
+      await readTopic(kafka, topic, {
+        groupId: "three-broker-reader",
+        count: total,
+        timeoutMs: 30_000,
+        lingerMs: 500,
+      })
+    ).map((r) => Number(r.value?.toString()));
     expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
 
     // The crashed node comes back and rejoins the cluster.
