@@ -92,16 +92,21 @@ export const trade = (
   };
 };
 
-export const cancelRequested = (
-  over: Partial<OrderCancelRequested> = {},
-): OrderCancelRequested => ({
-  type: "OrderCancelRequested",
+/** O-1 as a cancel or replace (C-2, of C-1) names it. */
+const AMENDING = {
   orderId: orderId("O-1"),
   clOrdId: clOrdId("C-2"),
   origClOrdId: clOrdId("C-1"),
   account: ACCOUNT,
   symbol: symbol("EURUSD"),
   side: "BUY",
+} as const;
+
+export const cancelRequested = (
+  over: Partial<OrderCancelRequested> = {},
+): OrderCancelRequested => ({
+  type: "OrderCancelRequested",
+  ...AMENDING,
   transactTime: timestampNs(T0 + SECOND),
   ...over,
 });
@@ -110,12 +115,7 @@ export const replaceRequested = (
   over: Partial<OrderReplaceRequested> = {},
 ): OrderReplaceRequested => ({
   type: "OrderReplaceRequested",
-  orderId: orderId("O-1"),
-  clOrdId: clOrdId("C-2"),
-  origClOrdId: clOrdId("C-1"),
-  account: ACCOUNT,
-  symbol: symbol("EURUSD"),
-  side: "BUY",
+  ...AMENDING,
   price: priceTicks(110_010),
   qty: qty(2_000_000),
   transactTime: timestampNs(T0 + SECOND),
@@ -129,12 +129,7 @@ export const cancelled = (
 ): OrderCancelled => ({
   type: "OrderCancelled",
   seq: next(),
-  orderId: orderId("O-1"),
-  clOrdId: clOrdId("C-2"),
-  origClOrdId: clOrdId("C-1"),
-  account: ACCOUNT,
-  symbol: symbol("EURUSD"),
-  side: "BUY",
+  ...AMENDING,
   cancelledQty: qty(cancelledQty),
   cumQty: qty(cumQty),
   reason: "REQUESTED",
@@ -168,12 +163,7 @@ export const replaced = (
 ): OrderReplaced => ({
   type: "OrderReplaced",
   seq: next(),
-  orderId: orderId("O-1"),
-  clOrdId: clOrdId("C-2"),
-  origClOrdId: clOrdId("C-1"),
-  account: ACCOUNT,
-  symbol: symbol("EURUSD"),
-  side: "BUY",
+  ...AMENDING,
   price: priceTicks(110_010),
   qty: qty(newQty),
   leavesQty: qty(newQty - cumQty),
