@@ -1,7 +1,9 @@
 // What the projection's integration tests share: a migrated database, session
 // events encoded as the matcher and the outbox relay would put them on the
 // topics (topic-records.ts, also used by bench:projection), polling helpers.
-import { migrateEventStore } from "@fxcore/event-store";
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
 import {
   createKafka,
   createPgPool,
@@ -18,7 +20,15 @@ import {
   type TestTopics,
 } from "@fxcore/infra/testing";
 import { createSerde, type Serde } from "@fxcore/schemas";
+import { decodeWith } from "../src/consumer/decode.ts";
+import {
+  type ProjectionConsumerOptions,
+  startProjectionConsumer,
+} from "../src/consumer/projection-consumer.ts";
+import type { EventEnvelope } from "../src/models/envelope.ts";
 import { migrateProjection } from "../src/store/migrate.ts";
+import { pairs } from "./fixtures.ts";
+import { encodeEvent } from "./topic-records.ts";
 
 export interface ProjectionDatabase {
   readonly db: TestDatabase;
@@ -89,6 +99,75 @@ export const projectionKafka = async (
     },
   };
 };
+
+/** Each event encoded and sent on its own, in order, on the fixture's topics. */
+export const publishEach = async (
+  fixture: ProjectionKafka,
+  events: readonly EventEnvelope[],
+): Promise<void> => {
+  const { topics, serde, producer } = fixture;
+  const names = { orders: topics.names["fx.orders"], executions: topics.names["fx.executions"] };
+  for (const e of events) {
+    const r = await encodeEvent(serde, names, e);
+    await producer.send(r.topic, [{ key: r.key, value: r.value }]);
+  }
+};
+
+/**
+ * The projection consumer in process on the fixture: both topics, its DLQ,
+ * rm_v1 with the event-store sink and the audit trail, records decoded
+ * through the registry; `more` adds or overrides options.
+ */
+export const startFixtureConsumer = (
+  fixture: ProjectionKafka,
+  groupId: string,
+  more: Partial<ProjectionConsumerOptions> = {},
+) => {
+  const { kafka, topics, serde } = fixture;
+  const { pool } = fixture.database;
+  return startProjectionConsumer({
+    kafka,
+    pool,
+    groupId,
+    topics: [topics.names["fx.orders"], topics.names["fx.executions"]],
+    dlqTopic: topics.names["fx.dlq"],
+    decode: decodeWith(serde, { registryUrl: infraSettings().SCHEMA_REGISTRY_URL }),
+    projector: { schema: "rm_v1", pairs, eventStore: new PostgresEventStore(pool), audit: true },
+    ...more,
+  });
+};
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+/**
+ * The real service (src/main.ts) as a child process on the fixture's
+ * database and topics, health on `port`; it migrates on start. stderr is
+ * inherited; stdout piped (for the caller to read) or dropped.
+ */
+export const spawnProjectionService = (
+  fixture: ProjectionKafka,
+  o: {
+    readonly port: number;
+    readonly groupId: string;
+    readonly logLevel: string;
+    readonly stdout: "pipe" | "ignore";
+  },
+): ChildProcess =>
+  spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env,
+      DATABASE_URL: fixture.database.db.url,
+      KAFKA_BROKERS: infraSettings().KAFKA_BROKERS,
+      SCHEMA_REGISTRY_URL: infraSettings().SCHEMA_REGISTRY_URL,
+      PORT: String(o.port),
+      LOG_LEVEL: o.logLevel,
+      PROJECTION_GROUP_ID: o.groupId,
+      PROJECTION_TOPICS: `${fixture.topics.names["fx.orders"]},${fixture.topics.names["fx.executions"]}`,
+      DLQ_TOPIC: fixture.topics.names["fx.dlq"],
+      KAFKA_SESSION_TIMEOUT_MS: "6000",
+    },
+    stdio: ["ignore", o.stdout, "inherit"],
+  });
 
 export { type EncodedEvent, encodeEvent, isMatcherEvent } from "./topic-records.ts";
 

@@ -1,37 +1,32 @@
 // A batch that fails in Postgres is not lost and not half-applied: the
 // consumer resyncs to the stored offsets and retries until it goes through.
-import { PostgresEventStore } from "@fxcore/event-store";
-import type { FxProducer, Kafka } from "@fxcore/infra";
 import { testGroupId } from "@fxcore/infra/testing";
 import type { Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
 import { decodeWith } from "../../src/consumer/decode.ts";
-import { startProjectionConsumer } from "../../src/consumer/projection-consumer.ts";
 import { MemoryReadModels } from "../../src/models/memory.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
 import { pairs } from "../fixtures.ts";
 import {
-  encodeEvent,
   type ProjectionDatabase,
   type ProjectionKafka,
   processedCount,
   projectionKafka,
+  publishEach,
   sleep,
+  startFixtureConsumer,
   waitFor,
 } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
 let fixture: ProjectionKafka | undefined;
 let database: ProjectionDatabase;
-let topics: ProjectionKafka["topics"];
-let kafka: Kafka;
-let producer: FxProducer;
 let serde: Serde;
 
 beforeAll(async () => {
   fixture = await projectionKafka("projfail", "projection-fail-it");
-  ({ database, topics, kafka, producer, serde } = fixture);
+  ({ database, serde } = fixture);
 }, 60_000);
 afterAll(() => fixture?.close());
 
@@ -39,25 +34,15 @@ describe("projection consumer when Postgres refuses a batch", () => {
   it("given trades that cannot be written for a while, then nothing is applied meanwhile and afterwards every read model is exact", async () => {
     const { pool } = database;
     const session = scriptedSession(200, 29);
-    const names = { orders: topics.names["fx.orders"], executions: topics.names["fx.executions"] };
     // Every trade row fails until the constraint goes: any batch with a trade rolls back.
     await pool.query(
       "ALTER TABLE rm_v1.trades ADD CONSTRAINT no_trades_yet CHECK (qty < 0) NOT VALID",
     );
-    const c = await startProjectionConsumer({
-      kafka,
-      pool,
-      groupId: testGroupId("projfail"),
-      topics: [names.orders, names.executions],
-      dlqTopic: topics.names["fx.dlq"],
+    const c = await startFixtureConsumer(fixture!, testGroupId("projfail"), {
       decode: decodeWith(serde),
-      projector: { schema: "rm_v1", pairs, eventStore: new PostgresEventStore(pool), audit: true },
     });
     await c.joined;
-    for (const e of session) {
-      const r = await encodeEvent(serde, names, e);
-      await producer.send(r.topic, [{ key: r.key, value: r.value }]);
-    }
+    await publishEach(fixture!, session);
     await sleep(3_000);
     const { rows: trades } = await pool.query("SELECT count(*)::int AS n FROM rm_v1.trades");
     expect(trades[0]?.n).toBe(0);

@@ -1,29 +1,31 @@
 // A backlog is taken in batches that ramp up from firstBatchEvents to the cap
 // (ADR 116), and what they write is what one big batch would have written.
-import { PostgresEventStore } from "@fxcore/event-store";
-import type { FxProducer, Kafka, PgPool } from "@fxcore/infra";
-import { infraSettings, testGroupId } from "@fxcore/infra/testing";
+import type { FxProducer, PgPool } from "@fxcore/infra";
+import { testGroupId } from "@fxcore/infra/testing";
 import type { Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
-import { decodeWith } from "../../src/consumer/decode.ts";
-import { startProjectionConsumer } from "../../src/consumer/projection-consumer.ts";
 import { MemoryReadModels } from "../../src/models/memory.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
 import { pairs } from "../fixtures.ts";
-import { encodeEvent, type ProjectionKafka, projectionKafka, waitFor } from "../harness.ts";
+import {
+  encodeEvent,
+  type ProjectionKafka,
+  projectionKafka,
+  startFixtureConsumer,
+  waitFor,
+} from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
 let fixture: ProjectionKafka | undefined;
 let pool: PgPool;
 let topics: ProjectionKafka["topics"];
-let kafka: Kafka;
 let producer: FxProducer;
 let serde: Serde;
 
 beforeAll(async () => {
   fixture = await projectionKafka("projramp", "projection-ramp");
-  ({ topics, kafka, producer, serde } = fixture);
+  ({ topics, producer, serde } = fixture);
   pool = fixture.database.pool;
 }, 60_000);
 afterAll(() => fixture?.close());
@@ -42,14 +44,7 @@ describe("projection consumer batch ramp", () => {
     }
 
     const sizes: number[] = [];
-    const c = await startProjectionConsumer({
-      kafka,
-      pool,
-      groupId: testGroupId("ramp"),
-      topics: [names.orders, names.executions],
-      dlqTopic: topics.names["fx.dlq"],
-      decode: decodeWith(serde, { registryUrl: infraSettings().SCHEMA_REGISTRY_URL }),
-      projector: { schema: "rm_v1", pairs, eventStore: new PostgresEventStore(pool), audit: true },
+    const c = await startFixtureConsumer(fixture!, testGroupId("ramp"), {
       maxEventsPerTransaction: 400,
       firstBatchEvents: 50,
       onBatch: (b) => void sizes.push(b.result.eventIds.length),

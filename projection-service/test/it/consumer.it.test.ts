@@ -1,24 +1,19 @@
-import { PostgresEventStore } from "@fxcore/event-store";
 import type { FxProducer, Kafka, PgPool } from "@fxcore/infra";
-import { infraSettings, testGroupId } from "@fxcore/infra/testing";
-import type { Serde } from "@fxcore/schemas";
+import { testGroupId } from "@fxcore/infra/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
-import { decodeWith } from "../../src/consumer/decode.ts";
-import {
-  type ProjectionConsumer,
-  startProjectionConsumer,
-} from "../../src/consumer/projection-consumer.ts";
+import type { ProjectionConsumer } from "../../src/consumer/projection-consumer.ts";
 import type { EventEnvelope } from "../../src/models/envelope.ts";
 import { MemoryReadModels } from "../../src/models/memory.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
 import { pairs } from "../fixtures.ts";
 import {
-  encodeEvent,
   type ProjectionDatabase,
   type ProjectionKafka,
   processedCount,
   projectionKafka,
+  publishEach,
+  startFixtureConsumer,
   waitFor,
 } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
@@ -29,33 +24,17 @@ let pool: PgPool;
 let topics: ProjectionKafka["topics"];
 let kafka: Kafka;
 let producer: FxProducer;
-let serde: Serde;
 
 beforeAll(async () => {
   fixture = await projectionKafka("projcons", "projection-it");
-  ({ database, topics, kafka, producer, serde } = fixture);
+  ({ database, topics, kafka, producer } = fixture);
   pool = database.pool;
 }, 60_000);
 afterAll(() => fixture?.close());
 
-const publish = async (events: readonly EventEnvelope[]) => {
-  const names = { orders: topics.names["fx.orders"], executions: topics.names["fx.executions"] };
-  for (const e of events) {
-    const r = await encodeEvent(serde, names, e);
-    await producer.send(r.topic, [{ key: r.key, value: r.value }]);
-  }
-};
+const publish = (events: readonly EventEnvelope[]) => publishEach(fixture!, events);
 
-const start = (groupId: string) =>
-  startProjectionConsumer({
-    kafka,
-    pool,
-    groupId,
-    topics: [topics.names["fx.orders"], topics.names["fx.executions"]],
-    dlqTopic: topics.names["fx.dlq"],
-    decode: decodeWith(serde, { registryUrl: infraSettings().SCHEMA_REGISTRY_URL }),
-    projector: { schema: "rm_v1", pairs, eventStore: new PostgresEventStore(pool), audit: true },
-  });
+const start = (groupId: string) => startFixtureConsumer(fixture!, groupId);
 
 const processed = () => processedCount(pool);
 

@@ -1,10 +1,9 @@
 // Kill -9 the real service repeatedly during a burst: read models stay exact,
 // the audit chain verifies.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { appendFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { FxProducer, PgPool } from "@fxcore/infra";
-import { infraSettings, type TestDatabase, testGroupId } from "@fxcore/infra/testing";
+import { testGroupId } from "@fxcore/infra/testing";
 import type { Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
@@ -18,12 +17,11 @@ import {
   processedCount,
   projectionKafka,
   sleep,
+  spawnProjectionService,
 } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
-const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 let fixture: ProjectionKafka | undefined;
-let db: TestDatabase;
 let pool: PgPool;
 let topics: ProjectionKafka["topics"];
 let producer: FxProducer;
@@ -34,7 +32,7 @@ beforeAll(async () => {
   // The service migrates on start.
   fixture = await projectionKafka("projkill", "projection-kill-it", { migrate: false });
   ({ topics, producer, serde } = fixture);
-  ({ pool, db } = fixture.database);
+  ({ pool } = fixture.database);
 }, 60_000);
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
@@ -51,20 +49,11 @@ const encode = async (e: EventEnvelope) => {
 };
 
 const spawnService = (groupId: string) => {
-  const c = spawn(process.execPath, [main], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: infraSettings().KAFKA_BROKERS,
-      SCHEMA_REGISTRY_URL: infraSettings().SCHEMA_REGISTRY_URL,
-      PORT: "18191",
-      LOG_LEVEL: process.env.KILL9_LOG ? "debug" : "warn",
-      PROJECTION_GROUP_ID: groupId,
-      PROJECTION_TOPICS: `${topics.names["fx.orders"]},${topics.names["fx.executions"]}`,
-      DLQ_TOPIC: topics.names["fx.dlq"],
-      KAFKA_SESSION_TIMEOUT_MS: "6000",
-    },
-    stdio: ["ignore", process.env.KILL9_LOG ? "pipe" : "ignore", "inherit"],
+  const c = spawnProjectionService(fixture!, {
+    port: 18191,
+    groupId,
+    logLevel: process.env.KILL9_LOG ? "debug" : "warn",
+    stdout: process.env.KILL9_LOG ? "pipe" : "ignore",
   });
   if (process.env.KILL9_LOG)
     c.stdout?.on("data", (d: Buffer) => appendFileSync(process.env.KILL9_LOG as string, d));

@@ -1,11 +1,10 @@
 // Rebuild without downtime: the real service keeps projecting while a rebuild
 // builds rm_v2 from the event store and switches the readers; the service
 // follows the switch and goes on projecting into rm_v2.
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { eventId, PostgresEventStore, streamId } from "@fxcore/event-store";
 import type { FxProducer, PgPool } from "@fxcore/infra";
-import { infraSettings, type TestDatabase, testGroupId } from "@fxcore/infra/testing";
+import { testGroupId } from "@fxcore/infra/testing";
 import type { Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
@@ -21,13 +20,12 @@ import {
   type ProjectionKafka,
   processedCount,
   projectionKafka,
+  spawnProjectionService,
   waitFor,
 } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
-const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 let fixture: ProjectionKafka | undefined;
-let db: TestDatabase;
 let pool: PgPool;
 let topics: ProjectionKafka["topics"];
 let producer: FxProducer;
@@ -38,7 +36,7 @@ beforeAll(async () => {
   // The service migrates on start.
   fixture = await projectionKafka("rebuildlive", "rebuild-live-it", { migrate: false });
   ({ topics, producer, serde } = fixture);
-  ({ pool, db } = fixture.database);
+  ({ pool } = fixture.database);
 }, 60_000);
 afterAll(async () => {
   if (service && service.exitCode === null) service.kill("SIGKILL");
@@ -76,20 +74,11 @@ describe("rebuild while the service runs", () => {
     const a = session.slice(0, 200);
     const b = session.slice(200);
     // migrations run in the service
-    service = spawn(process.execPath, [main], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        KAFKA_BROKERS: infraSettings().KAFKA_BROKERS,
-        SCHEMA_REGISTRY_URL: infraSettings().SCHEMA_REGISTRY_URL,
-        PORT: "18192",
-        LOG_LEVEL: "info",
-        PROJECTION_GROUP_ID: testGroupId("rebuildlive"),
-        PROJECTION_TOPICS: `${topics.names["fx.orders"]},${topics.names["fx.executions"]}`,
-        DLQ_TOPIC: topics.names["fx.dlq"],
-        KAFKA_SESSION_TIMEOUT_MS: "6000",
-      },
-      stdio: ["ignore", "pipe", "inherit"],
+    service = spawnProjectionService(fixture!, {
+      port: 18192,
+      groupId: testGroupId("rebuildlive"),
+      logLevel: "info",
+      stdout: "pipe",
     });
     const log: string[] = [];
     service.stdout?.on("data", (d: Buffer) => log.push(d.toString()));
