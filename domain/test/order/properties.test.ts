@@ -43,19 +43,21 @@ const decimalish = fc.oneof(
   fc.constant("1.10000"),
 );
 
+const anyTif = fc.constantFrom(
+  "DAY" as const,
+  "GTC" as const,
+  "IOC" as const,
+  "FOK" as const,
+  "GTD" as const,
+);
+
 // A valid order, then zero to two random mutations of its fields.
 const validOrder = fc
   .record({
     symbol: fc.constantFrom("EURUSD", "GBPUSD", "USDJPY"),
     side: fc.constantFrom("BUY" as const, "SELL" as const),
     market: fc.boolean(),
-    tif: fc.constantFrom(
-      "DAY" as const,
-      "GTC" as const,
-      "IOC" as const,
-      "FOK" as const,
-      "GTD" as const,
-    ),
+    tif: anyTif,
     lots: fc.integer({ min: 1, max: 5_000 }),
     transactTime: fc.bigInt({ min: 0n, max: 4_000_000_000n * 1_000_000_000n }).map(timestampNs),
   })
@@ -78,15 +80,7 @@ const mutation: fc.Arbitrary<Partial<PlaceOrder>> = fc.oneof(
   fc.record({ ordType: fc.constantFrom("LIMIT" as const, "MARKET" as const) }),
   fc.record({ price: fc.option(decimalish, { nil: null }) }),
   fc.record({ orderQty: decimalish }),
-  fc.record({
-    tif: fc.constantFrom(
-      "DAY" as const,
-      "GTC" as const,
-      "IOC" as const,
-      "FOK" as const,
-      "GTD" as const,
-    ),
-  }),
+  fc.record({ tif: anyTif }),
   fc.record({
     expireTime: fc.option(
       fc.bigInt({ min: -(10n ** 12n), max: 10n ** 13n }).map((d) => timestampNs(T0 + d)),
