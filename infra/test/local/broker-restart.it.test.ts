@@ -10,7 +10,7 @@ import {
 } from "../../src/local/kafka-broker.ts";
 import { holdLock } from "../../src/local/lock.ts";
 import { stateRoot } from "../../src/local/paths.ts";
-import { readTopic } from "../../src/testing/read-topic.ts";
+import { readBackNumbers } from "./support/read-back.ts";
 
 // Broker crash and restart in the middle of production, on a broker of its own
 // (ports 19198/19199): with acks=all and the idempotent producer, every record
@@ -73,15 +73,7 @@ describe("broker restart during production", () => {
     expect(restarted).toBe(true);
     expect(sentAtCrash).toBeLessThan(total);
 
-    // Past the last record a moment longer, so a duplicate would show up too.
-    const seen = (
-      await readTopic(kafka, topic, {
-        groupId: "restart-reader",
-        count: total,
-        timeoutMs: 30_000,
-        lingerMs: 500,
-      })
-    ).map((r) => Number(r.value?.toString()));
+    const seen = await readBackNumbers(kafka, topic, "restart-reader", total);
 
     expect(seen.length).toBe(total);
     expect(new Set(seen).size).toBe(total);

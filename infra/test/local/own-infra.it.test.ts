@@ -24,7 +24,7 @@ import { stateRoot } from "../../src/local/paths.ts";
 import { postgresAnswers } from "../../src/local/postgres-server.ts";
 import { isAlive, portOpen, stopPid } from "../../src/local/process.ts";
 import { registryAnswers } from "../../src/local/schema-registry.ts";
-import { readTopic } from "../../src/testing/read-topic.ts";
+import { readBackNumbers } from "./support/read-back.ts";
 
 // The launcher itself, on ports of its own (19192-19197) and a state dir of
 // its own, so the shared infra other suites use is not disturbed. The tests
@@ -194,15 +194,7 @@ describe("three brokers on one host", () => {
     await producer.disconnect();
     expect(sentAtCrash).toBeLessThan(total);
 
-    // Past the last record a moment longer, so a duplicate would show up too.
-    const seen = (
-      await readTopic(kafka, topic, {
-        groupId: "three-broker-reader",
-        count: total,
-        timeoutMs: 30_000,
-        lingerMs: 500,
-      })
-    ).map((r) => Number(r.value?.toString()));
+    const seen = await readBackNumbers(kafka, topic, "three-broker-reader", total);
     expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
 
     // The crashed node comes back and rejoins the cluster.
