@@ -5,18 +5,19 @@ import {
   createMetricsRegistry,
   DLQ_HEADERS,
   headerValue,
+  type Kafka,
 } from "@fxcore/infra";
 import {
   createTestTopics,
   infraSettings,
-  testGroupId,
   type TestTopics,
+  testGroupId,
 } from "@fxcore/infra/testing";
 import { createSerde, type Envelope, type Serde } from "@fxcore/schemas";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createMatcherMetrics } from "../src/matcher-metrics.ts";
-import { PartitionMatcher } from "../src/partition-matcher.ts";
 import { type RunningMatcher, startMatcher } from "../src/matcher-worker.ts";
+import { PartitionMatcher } from "../src/partition-matcher.ts";
 import { generateInputs } from "./support/input-stream.ts";
 import { collect, publishInputs, waitFor } from "./support/kafka-io.ts";
 
@@ -65,29 +66,40 @@ function expectedOutputs(inputs: readonly Envelope[]): Map<number, Envelope[]> {
   return out;
 }
 
+type MatcherTopics = Readonly<
+  Record<"fx.orders" | "fx.executions" | "fx.snapshots" | "fx.dlq", string>
+>;
+
+/**
+ * What every matcher here starts with: the suite's serde and logger, the
+ * topics `names`, the group (also the transactional-id prefix), the reference
+ * catalog at writer epoch 1.
+ */
+const matcherOn = (k: Kafka, names: MatcherTopics, groupId: string) => ({
+  kafka: k,
+  serde,
+  logger,
+  groupId,
+  inputTopic: names["fx.orders"],
+  outputTopic: names["fx.executions"],
+  snapshotTopic: names["fx.snapshots"],
+  dlqTopic: names["fx.dlq"],
+  transactionalIdPrefix: groupId,
+  matcher: { catalog: REFERENCE_CATALOG, writerEpoch: 1 },
+});
+
 const start = (
   groupId: string,
   snapshotMaxBytes?: number,
-  names: Readonly<
-    Record<"fx.orders" | "fx.executions" | "fx.snapshots" | "fx.dlq", string>
-  > = topics.names,
+  names: MatcherTopics = topics.names,
   backgroundSnapshots = true,
 ): Promise<RunningMatcher> =>
   startMatcher({
     backgroundSnapshots,
     ...(snapshotMaxBytes !== undefined ? { snapshotMaxBytes } : {}),
-    kafka: kafka(),
-    serde,
+    ...matcherOn(kafka(), names, groupId),
     registryUrl: settings().SCHEMA_REGISTRY_URL,
-    logger,
-    groupId,
-    inputTopic: names["fx.orders"],
-    outputTopic: names["fx.executions"],
-    snapshotTopic: names["fx.snapshots"],
-    dlqTopic: names["fx.dlq"],
     snapshotEvery: 700,
-    transactionalIdPrefix: groupId,
-    matcher: { catalog: REFERENCE_CATALOG, writerEpoch: 1 },
   });
 
 /** A private set of the matcher's topics, `partitions` each (the DLQ has one). */
@@ -182,19 +194,7 @@ describe("matcher on real Kafka", () => {
       const out = await collect(k, t.names["fx.executions"]);
       const dlq = await collect(k, t.names["fx.dlq"]);
       const groupId = testGroupId("matcher-poison");
-      const m = await startMatcher({
-        kafka: k,
-        serde,
-        logger,
-        groupId,
-        inputTopic: t.names["fx.orders"],
-        outputTopic: t.names["fx.executions"],
-        snapshotTopic: t.names["fx.snapshots"],
-        dlqTopic: t.names["fx.dlq"],
-        snapshotEvery: 1_000,
-        transactionalIdPrefix: groupId,
-        matcher: { catalog: REFERENCE_CATALOG, writerEpoch: 1 },
-      });
+      const m = await startMatcher({ ...matcherOn(k, t.names, groupId), snapshotEvery: 1_000 });
       await waitFor("outputs", () => out.total() >= expected.length && dlq.total() >= 2, 60_000);
       await new Promise((r) => setTimeout(r, 1_500)); // outputs of the duplicates, if any, would arrive now
       await m.stop();
@@ -226,22 +226,13 @@ describe("matcher on real Kafka", () => {
       const registry = createMetricsRegistry({ service: "matcher-it", defaultMetrics: false });
       const groupId = testGroupId("matcher-fill");
       const m = await startMatcher({
-        kafka: k,
-        serde,
+        ...matcherOn(k, own.names, groupId),
         registryUrl: settings().SCHEMA_REGISTRY_URL,
-        logger,
-        groupId,
-        inputTopic: own.names["fx.orders"],
-        outputTopic: own.names["fx.executions"],
-        snapshotTopic: own.names["fx.snapshots"],
-        dlqTopic: own.names["fx.dlq"],
         snapshotEvery: 100_000,
         maxInputsPerTransaction: 1_000,
         // Generous, so a slow box still fills every transaction.
         catchUpFillMs: 30_000,
         metrics: createMatcherMetrics(registry),
-        transactionalIdPrefix: groupId,
-        matcher: { catalog: REFERENCE_CATALOG, writerEpoch: 1 },
       });
       await waitFor("backlog answered", () => out.total() >= want.length, 60_000);
       await new Promise((r) => setTimeout(r, 1_000)); // would-be duplicates would arrive now
@@ -274,19 +265,10 @@ describe("matcher on real Kafka", () => {
       const groupId = testGroupId("matcher-bgsnap");
       const run = (snapshotEvery: number) =>
         startMatcher({
-          kafka: k,
-          serde,
+          ...matcherOn(k, own.names, groupId),
           registryUrl: settings().SCHEMA_REGISTRY_URL,
-          logger,
-          groupId,
-          inputTopic: own.names["fx.orders"],
-          outputTopic: own.names["fx.executions"],
-          snapshotTopic: own.names["fx.snapshots"],
-          dlqTopic: own.names["fx.dlq"],
           snapshotEvery,
           maxInputsPerTransaction: 250,
-          transactionalIdPrefix: groupId,
-          matcher: { catalog: REFERENCE_CATALOG, writerEpoch: 1 },
         });
       const all = [...(expectedOutputs(inputs).get(0) ?? [])];
       const firstPart = [...(expectedOutputs(inputs.slice(0, 2_000)).get(0) ?? [])];
