@@ -1,18 +1,19 @@
-import { createPgPool, type PgPool } from "@fxcore/infra";
-import { createTestDatabase, type TestDatabase } from "@fxcore/infra/testing";
+import type { PgPool } from "@fxcore/infra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordDigest, verifyAuditTrail } from "../../src/audit/audit-store.ts";
 import { projectBatch } from "../../src/projector/project-batch.ts";
 import { migrateProjection } from "../../src/store/migrate.ts";
 import { pairs } from "../fixtures.ts";
+import { type ProjectionDatabase, projectionDatabase } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
-let db: TestDatabase;
+let database: ProjectionDatabase | undefined;
 let pool: PgPool;
 
 beforeAll(async () => {
-  db = await createTestDatabase("audit");
-  pool = createPgPool({ connectionString: db.url, applicationName: "audit-it" });
+  // The projection's schema only: no event store.
+  database = await projectionDatabase("audit", { migrate: false });
+  pool = database.pool;
   await migrateProjection(pool);
   const events = scriptedSession(120).map((envelope) => ({ envelope, raw: null }));
   for (let i = 0; i < events.length; i += 25) {
@@ -23,10 +24,7 @@ beforeAll(async () => {
     );
   }
 });
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
+afterAll(() => database?.close());
 
 const tamper = async (sql: string) => {
   const c = await pool.connect();

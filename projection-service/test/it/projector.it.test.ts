@@ -1,6 +1,5 @@
-import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
-import { createPgPool, type PgPool } from "@fxcore/infra";
-import { createTestDatabase, type TestDatabase } from "@fxcore/infra/testing";
+import { PostgresEventStore } from "@fxcore/event-store";
+import type { PgPool } from "@fxcore/infra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/audit-store.ts";
 import { topOfBook } from "../../src/models/depth.ts";
@@ -11,24 +10,19 @@ import {
   executionStream,
   projectBatch,
 } from "../../src/projector/project-batch.ts";
-import { migrateProjection } from "../../src/store/migrate.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
 import { pairs } from "../fixtures.ts";
+import { type ProjectionDatabase, projectionDatabase } from "../harness.ts";
 import { scriptedSessionWithBooks } from "../session.ts";
 
-let db: TestDatabase;
+let database: ProjectionDatabase | undefined;
 let pool: PgPool;
 
 beforeAll(async () => {
-  db = await createTestDatabase("projector");
-  pool = createPgPool({ connectionString: db.url, applicationName: "projector-it" });
-  await migrateEventStore(pool);
-  await migrateProjection(pool);
+  database = await projectionDatabase("projector");
+  pool = database.pool;
 });
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
+afterAll(() => database?.close());
 
 const decoded = (envs: readonly EventEnvelope[]): DecodedEvent[] =>
   envs.map((envelope) => ({

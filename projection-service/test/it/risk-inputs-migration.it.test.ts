@@ -1,30 +1,24 @@
 // Migration 1710000000002 on a version built before reference_prices and
 // open_exposure existed: it adds them, backfills them from that version's
 // orders and trades, and the rm views read them.
-import { migrateEventStore } from "@fxcore/event-store";
-import { createPgPool, type PgPool } from "@fxcore/infra";
-import { createTestDatabase, type TestDatabase } from "@fxcore/infra/testing";
+import type { PgPool } from "@fxcore/infra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryReadModels } from "../../src/models/memory.ts";
 import { projectBatch } from "../../src/projector/project-batch.ts";
 import { migrateProjection } from "../../src/store/migrate.ts";
 import { readModelSnapshot } from "../../src/store/snapshot.ts";
 import { pairs } from "../fixtures.ts";
+import { type ProjectionDatabase, projectionDatabase } from "../harness.ts";
 import { scriptedSession } from "../session.ts";
 
-let db: TestDatabase;
+let database: ProjectionDatabase | undefined;
 let pool: PgPool;
 
 beforeAll(async () => {
-  db = await createTestDatabase("riskmig");
-  pool = createPgPool({ connectionString: db.url, applicationName: "risk-migration-it" });
-  await migrateEventStore(pool);
-  await migrateProjection(pool);
+  database = await projectionDatabase("riskmig");
+  pool = database.pool;
 });
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
+afterAll(() => database?.close());
 
 describe("risk-inputs migration", () => {
   it("given a populated version without the risk tables, when migrated, then they are backfilled to what the projector would hold", async () => {
