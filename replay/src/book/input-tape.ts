@@ -8,6 +8,7 @@
 // and length of an account's name the first time it appears), 3 float64
 // (price, qty, minQty), 2 int64 (transactTime, expireTime), string bytes.
 import type { MatcherInput, MatcherOutputSink, MatchingEngine } from "@fxcore/domain";
+import { ASCII_MAX, ascii } from "../codec/ascii.ts";
 import type { TapeLayout, TapeTarget } from "../codec/avro-compiler.ts";
 import type { AvroNode } from "../codec/avro-schema.ts";
 
@@ -352,19 +353,6 @@ class AccountIds {
     this.#table[t] = id;
   }
 }
-
-const ASCII_MAX = 24;
-/** Short ASCII strings by String.fromCharCode with one argument per byte (as the compiled readers do). */
-const ascii = new Function(
-  "b",
-  "p",
-  "n",
-  `switch (n) { case 0: return ""; ${Array.from(
-    { length: ASCII_MAX },
-    (_, k) =>
-      `case ${k + 1}: return String.fromCharCode(${Array.from({ length: k + 1 }, (_, i) => `b[p + ${i}]`).join(", ")});`,
-  ).join(" ")} }`,
-) as (b: Uint8Array, p: number, n: number) => string;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
