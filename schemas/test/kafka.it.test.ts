@@ -2,6 +2,7 @@
 // producer and consumer loop.
 import {
   type ConsumedRecord,
+  consumedRecord,
   createConsumer,
   createKafka,
   createProducer,
@@ -18,9 +19,9 @@ import {
   type TestTopics,
   testGroupId,
 } from "@fxcore/infra/testing";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 // Brings the global setup's ProvidedContext keys into this program (infra's settings.ts needs them typed).
 import type {} from "@fxcore/infra/testing/global-setup";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Envelope } from "../src/envelope/envelope.ts";
 import { decodeRecordWith } from "../src/serde/consumer-decode.ts";
 import { createSerde, type Serde } from "../src/serde/serde.ts";
@@ -67,15 +68,7 @@ async function readAll(topic: string, count: number): Promise<ConsumedRecord[]> 
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
-      out.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-        headers: message.headers ?? {},
-        timestamp: message.timestamp,
-      });
+      out.push(consumedRecord(topic, partition, message));
     },
   });
   try {
