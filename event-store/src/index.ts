@@ -9,7 +9,6 @@ export { migrateEventStore } from "./postgres/migrate.ts";
 export { OUTBOX_LANES } from "./postgres/migrations/1700000000001_events-and-outbox.ts";
 export { type OutboxMessage, OutboxSession, PostgresOutbox } from "./postgres/outbox.ts";
 export type { Queryable } from "./postgres/postgres-event-store.ts";
-export { textColumn, textColumnSql, TextColumns } from "./postgres/text-column.ts";
 export {
   type AppendItem,
   isUniqueViolation,
@@ -17,3 +16,9 @@ export {
   type PostgresEventStoreOptions,
   type PublishedEvent,
 } from "./postgres/postgres-event-store.ts";
+export {
+  forgetSentParams,
+  TextColumns,
+  textColumn,
+  textColumnSql,
+} from "./postgres/text-column.ts";

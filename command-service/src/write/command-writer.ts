@@ -5,10 +5,11 @@
 import {
   type AppendItem,
   type AppendResult,
+  textColumnSql as col,
+  forgetSentParams,
   isUniqueViolation,
   type PostgresEventStore,
   TextColumns,
-  textColumnSql as col,
 } from "@fxcore/event-store";
 import { type PgClient, type PgPool, setPipelineMode } from "@fxcore/infra";
 import { storedAnswerJson } from "../commands/answer-json.ts";
@@ -223,6 +224,23 @@ const newStreamOfOne = (p: Pending): boolean =>
 
 const claimKey = (c: Claim): string => `${c.account}\u0000${c.clOrdId}`;
 
+/** The claim statement's parameters: one text column per field (built apart, so no builder outlives them). */
+const claimParams = (candidates: readonly [string, Pending][]): string[] => {
+  const columns = new TextColumns(7);
+  for (const [, p] of candidates) {
+    const c = p.request.claim;
+    columns.add(0, c.account);
+    columns.add(1, c.clOrdId);
+    columns.add(2, c.requestHash);
+    columns.add(3, c.kind);
+    columns.add(4, c.orderId);
+    columns.add(5, c.eventId);
+    // Made by the answer JSON functions: JSON text, no raw control characters.
+    columns.addJson(6, storedAnswerJson(c.reportJson, c.orderId));
+  }
+  return [...columns.columns()];
+};
+
 export class CommandWriter {
   readonly #pool: PgPool;
   readonly #store: PostgresEventStore;
@@ -361,22 +379,13 @@ export class CommandWriter {
     try {
       // Durable whatever the server default: the answer promises the command is stored.
       const begun = client.query("BEGIN; SET LOCAL synchronous_commit TO on");
-      const columns = new TextColumns(7);
-      for (const [, p] of candidates) {
-        const c = p.request.claim;
-        columns.add(0, c.account);
-        columns.add(1, c.clOrdId);
-        columns.add(2, c.requestHash);
-        columns.add(3, c.kind);
-        columns.add(4, c.orderId);
-        columns.add(5, c.eventId);
-        // Made by the answer JSON functions: JSON text, no raw control characters.
-        columns.addJson(6, storedAnswerJson(c.reportJson, c.orderId));
-      }
+      const claims = claimParams(candidates);
       const claiming = client.query<{ account: string; cl_ord_id: string }>({
         ...(strict ? CLAIM_STRICT : CLAIM),
-        values: columns.columns() as string[],
+        values: claims,
       });
+      // Sent (pipeline mode): the column texts need not wait for the answer.
+      forgetSentParams(client, claims);
       const winners: Pending[] = [];
       const losers: Pending[] = [];
       let results: readonly AppendResult[];

@@ -30,8 +30,8 @@ import {
   UNDO_PARTIAL_SQL,
 } from "./append-statement.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
-import { TextColumns } from "./text-column.ts";
 import { subscribeByPolling, type Wakeups } from "./subscription.ts";
+import { forgetSentParams, TextColumns } from "./text-column.ts";
 
 /** An event that is also published: the outbox row is written in the same transaction. */
 export interface PublishedEvent extends NewEvent {
@@ -357,19 +357,20 @@ export class PostgresEventStore implements EventStore {
     fresh = false,
   ): Promise<EventResultRow[]> {
     // New streams: one event per item, nothing half-written to undo.
-    if (fresh)
-      return newStreamRows(
-        (
-          await via.query<PositionRow>({
-            ...(strict ? APPEND_NEW_STREAMS_STRICT : APPEND_NEW_STREAMS),
-            values: params,
-          })
-        ).rows,
-      );
-    const { rows } = await via.query<EventResultRow>({
+    if (fresh) {
+      const appending = via.query<PositionRow>({
+        ...(strict ? APPEND_NEW_STREAMS_STRICT : APPEND_NEW_STREAMS),
+        values: params,
+      });
+      forgetSentParams(via, params);
+      return newStreamRows((await appending).rows);
+    }
+    const appending = via.query<EventResultRow>({
       ...(strict ? APPEND_STRICT : APPEND),
       values: params,
     });
+    forgetSentParams(via, params);
+    const { rows } = await appending;
     const losers = new Set(rows.filter((r) => r.global_position === null).map((r) => r.item));
     if (losers.size === 0) return rows;
     const partial = rows.filter((r) => losers.has(r.item) && r.global_position !== null);

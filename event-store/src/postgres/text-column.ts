@@ -73,3 +73,18 @@ export class TextColumns {
 /** SQL for parameter `param` (e.g. "$1") as an array of `type`. The column must not be empty. */
 export const textColumnSql = (param: string, type = "text"): string =>
   `trim_array(string_to_array(${param}::text, E'\\x1f', E'\\x1e'), 1)::${type}[]`;
+
+/**
+ * Empties a statement's parameter array once the driver has sent it: a
+ * pipelined client (ADR 108) writes a statement's messages when it is queued,
+ * so the values are bytes on their way to Postgres, and the array, which
+ * node-postgres keeps until the answer, need not hold a batch's column texts
+ * across the round trip. Held there, they were most of what a scavenge during
+ * a transaction promoted to old space, and so of what the major GCs collected
+ * (ADR 129). A client that has not sent the statement yet (not pipelining, or
+ * still queueing) keeps them.
+ */
+export function forgetSentParams(client: unknown, values: unknown[]): void {
+  const c = client as { pipeline?: unknown; _queryQueue?: { length: number } };
+  if (c.pipeline === true && c._queryQueue?.length === 0) values.length = 0;
+}
