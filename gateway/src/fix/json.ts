@@ -140,7 +140,81 @@ const fieldsOf = (
   return null;
 };
 
+// The usual message, parsed without the general parser's tree: reused scratch
+// for the names and values of a flat object of plain strings.
+const flatNames: string[] = [];
+const flatValues: string[] = [];
+
+const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * A flat object whose values are all strings without escapes or control
+ * characters: the fields, or the reject the general path would give for them.
+ * Undefined for anything else (escapes, nesting, non-strings, a section name,
+ * a syntax error): the general path then decides, so both agree on every input.
+ */
+const decodeFlat = (text: string): Result<FixMessage, SessionReject> | undefined => {
+  let i = 0;
+  const n = text.length;
+  while (isWs(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 0x7b) return undefined; // {
+  i++;
+  let count = 0;
+  for (;;) {
+    while (isWs(text.charCodeAt(i))) i++;
+    // Key: a plain string.
+    if (text.charCodeAt(i) !== 0x22) return undefined;
+    const k = ++i;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c || c < 0x20 || i >= n) return undefined;
+      i++;
+    }
+    const name = text.slice(k, i++);
+    if (SECTIONS.has(name)) return undefined;
+    while (isWs(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 0x3a) return undefined; // :
+    i++;
+    while (isWs(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 0x22) return undefined;
+    const v = ++i;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c || c < 0x20 || i >= n) return undefined;
+      i++;
+    }
+    flatNames[count] = name;
+    flatValues[count] = text.slice(v, i++);
+    count++;
+    while (isWs(text.charCodeAt(i))) i++;
+    const c = text.charCodeAt(i++);
+    if (c === 0x2c) continue; // ,
+    if (c !== 0x7d) return undefined; // }
+    break;
+  }
+  while (isWs(text.charCodeAt(i))) i++;
+  if (i !== n) return undefined;
+  // fieldsOf's checks, in the same order.
+  const fields: FixField[] = new Array(count);
+  for (let f = 0; f < count; f++) {
+    const name = flatNames[f]!;
+    const tag = tagOfName(name);
+    if (tag === null)
+      return err(sessionReject(R.InvalidTagNumber, `unknown field "${name.slice(0, 40)}"`));
+    if (tag === Tag.BodyLength || tag === Tag.CheckSum)
+      return err(
+        sessionReject(R.TagNotDefinedForMessageType, `${name} is not used in FIX JSON`, tag),
+      );
+    fields[f] = { tag, value: flatValues[f]! };
+  }
+  return ok(fixMessage(fields));
+};
+
 export const decodeFixJson = (text: string): Result<FixMessage, SessionReject> => {
+  const flat = decodeFlat(text);
+  if (flat !== undefined) return flat;
   const parsed = parseStrictJson(text);
   if (!parsed.ok) return err(sessionReject(R.Other, `malformed JSON: ${parsed.error}`));
   const root = parsed.value;
@@ -170,13 +244,15 @@ export type JsonShape = "flat" | "envelope";
 /** What JSON.stringify would escape in a string: quote, backslash, controls, lone surrogates. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what needs escaping
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-const KEYS = new Map<number, string>();
-/** `"Name":` of a tag, written once. */
-const keyOf = (tag: number): string => {
-  let k = KEYS.get(tag);
+const FIRST_KEYS = new Map<number, string>();
+const NEXT_KEYS = new Map<number, string>();
+/** `{"Name":"` (first) or `","Name":"` (after a value) of a tag, written once. */
+const keyOf = (tag: number, first: boolean): string => {
+  const keys = first ? FIRST_KEYS : NEXT_KEYS;
+  let k = keys.get(tag);
   if (k === undefined) {
-    k = `${JSON.stringify(nameOfTag(tag))}:`;
-    if (KEYS.size < 10_000) KEYS.set(tag, k);
+    k = `${first ? "{" : '",'}${JSON.stringify(nameOfTag(tag))}:"`;
+    if (keys.size < 10_000) keys.set(tag, k);
   }
   return k;
 };
@@ -198,15 +274,18 @@ export const toFixJson = (msg: FixMessage, shape: JsonShape = "flat"): Record<st
  * ("9999") before names and break the lossless round trip.
  */
 export const encodeFixJson = (msg: FixMessage, shape: JsonShape = "flat"): string => {
+  // Two pieces per field, the quotes and comma inside the cached key: a cons
+  // string per piece is left to the GC (one report per order answered).
   const obj = (fs: readonly FixField[]) => {
-    let out = "{";
+    if (fs.length === 0) return "{}";
+    let out = "";
     for (let i = 0; i < fs.length; i++) {
       const fl = fs[i]!;
-      if (i > 0) out += ",";
-      out += keyOf(fl.tag);
-      out += NEEDS_ESCAPE.test(fl.value) ? JSON.stringify(fl.value) : `"${fl.value}"`;
+      out += keyOf(fl.tag, i === 0);
+      // The escaped text between JSON.stringify's quotes (the quotes are in the keys).
+      out += NEEDS_ESCAPE.test(fl.value) ? JSON.stringify(fl.value).slice(1, -1) : fl.value;
     }
-    return `${out}}`;
+    return `${out}"}`;
   };
   if (shape === "flat") return obj(msg.fields);
   const header = msg.fields.filter((fl) => HEADER_TAGS.includes(fl.tag));

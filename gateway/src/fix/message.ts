@@ -14,8 +14,11 @@ export interface FixMessage {
 export const fixMessage = (fields: readonly FixField[]): FixMessage => ({ fields });
 
 /** First value of a tag (validated messages have at most one). */
-export const getField = (msg: FixMessage, tag: number): string | undefined =>
-  msg.fields.find((fl) => fl.tag === tag)?.value;
+export const getField = (msg: FixMessage, tag: number): string | undefined => {
+  const fs = msg.fields;
+  for (let i = 0; i < fs.length; i++) if (fs[i]!.tag === tag) return fs[i]!.value;
+  return undefined;
+};
 
 export const msgTypeOf = (msg: FixMessage): string | undefined => getField(msg, 35);
 

@@ -6,7 +6,7 @@
 import type { Result } from "@fxcore/domain";
 import { err, ok } from "@fxcore/domain";
 import { FIELD_BY_TAG, FIELDS, type FieldDef, OTHER_FIX_TAGS, Tag } from "./fields.ts";
-import type { FixMessage } from "./message.ts";
+import type { FixField, FixMessage } from "./message.ts";
 import { HEADER_TAGS, MESSAGE_BY_TYPE, type MessageDef, OTHER_FIX_MSG_TYPES } from "./messages.ts";
 import {
   BusinessRejectReason as B,
@@ -21,8 +21,36 @@ export interface ValidMessage {
   readonly def: MessageDef;
   readonly msg: FixMessage;
   /** Values by tag (each appears at most once). */
-  readonly values: ReadonlyMap<number, string>;
+  readonly values: FieldValues;
 }
+
+/** A valid message's value of a tag. */
+export interface FieldValues {
+  get(tag: number): string | undefined;
+}
+
+/**
+ * The values read off the fields themselves: a valid message has a few dozen
+ * fields at most (each allowed tag once), so a scan costs less than a Map
+ * built per message.
+ */
+class FieldsView implements FieldValues {
+  readonly #fields: readonly FixField[];
+  constructor(fields: readonly FixField[]) {
+    this.#fields = fields;
+  }
+  get(tag: number): string | undefined {
+    const fs = this.#fields;
+    for (let i = 0; i < fs.length; i++) if (fs[i]!.tag === tag) return fs[i]!.value;
+    return undefined;
+  }
+}
+
+/** Whether `tag` is among the first `end` fields. */
+const seenBefore = (fs: readonly FixField[], end: number, tag: number): boolean => {
+  for (let i = 0; i < end; i++) if (fs[i]!.tag === tag) return true;
+  return false;
+};
 
 const ID_TAGS: ReadonlySet<number> = new Set([
   Tag.ClOrdID,
@@ -106,7 +134,10 @@ export const validate = (
   msg: FixMessage,
   direction: "in" | "out" = "in",
 ): Result<ValidMessage, FixReject> => {
-  const msgType = msg.fields.find((fl) => fl.tag === Tag.MsgType)?.value;
+  const fs = msg.fields;
+  let msgType: string | undefined;
+  for (let i = 0; i < fs.length && msgType === undefined; i++)
+    if (fs[i]!.tag === Tag.MsgType) msgType = fs[i]!.value;
   if (msgType === undefined)
     return err(sessionReject(R.RequiredTagMissing, "MsgType (35) missing", Tag.MsgType));
   if (msgType === "")
@@ -130,13 +161,13 @@ export const validate = (
     );
   }
   const allowed = ALLOWED.get(def.msgType)!;
-  const values = new Map<number, string>();
-  for (const { tag, value } of msg.fields) {
+  for (let i = 0; i < fs.length; i++) {
+    const { tag, value } = fs[i]!;
     const known = FIELD_BY_TAG.get(tag);
     const name = known?.name ?? OTHER_FIX_TAGS.get(tag);
     if (name === undefined)
       return err(sessionReject(R.InvalidTagNumber, `invalid tag number ${tag}`, tag, msgType));
-    if (values.has(tag))
+    if (seenBefore(fs, i, tag))
       return err(
         sessionReject(R.TagRepeated, `${name} (${tag}) appears more than once`, tag, msgType),
       );
@@ -172,10 +203,10 @@ export const validate = (
           msgType,
         ),
       );
-    values.set(tag, value);
   }
+  const values = new FieldsView(fs);
   for (const tag of def.required) {
-    if (!values.has(tag))
+    if (values.get(tag) === undefined)
       return err(
         sessionReject(
           R.RequiredTagMissing,
@@ -187,7 +218,7 @@ export const validate = (
   }
   for (const c of def.conditional) {
     const trigger = values.get(c.when);
-    if (trigger !== undefined && c.in.includes(trigger) && !values.has(c.tag)) {
+    if (trigger !== undefined && c.in.includes(trigger) && values.get(c.tag) === undefined) {
       const name = FIELD_BY_TAG.get(c.tag)?.name;
       const whenName = FIELD_BY_TAG.get(c.when)?.name;
       return err(

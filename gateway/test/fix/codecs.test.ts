@@ -164,6 +164,67 @@ describe("FIX JSON codec", () => {
     });
   });
 
+  it("decodes a flat object of plain strings as the general parser does", () => {
+    // decodeFixJson reads the usual message (a flat object of strings without
+    // escapes) in a scan of its own. An escape makes it take the general
+    // parser, so the same text with one key's first character escaped must
+    // decode to the same result, success or reject.
+    const names = [
+      ...FIELDS.map((d) => d.name),
+      ...OTHER_FIX_TAGS.values(),
+      "BodyLength",
+      "CheckSum",
+    ];
+    const plain = fc
+      .string({ maxLength: 12 })
+      .filter((s) => [...s].every((c) => c !== '"' && c !== "\\" && c >= " "));
+    const key = fc.oneof(
+      fc.constantFrom(...names),
+      fc.constantFrom("Header", "Body", "9999", "0"),
+      plain,
+    );
+    const ws = fc.constantFrom("", " ", "\n\t ", "\r\n");
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(key, plain, ws), { minLength: 1, maxLength: 12 }),
+        ws,
+        (entries, edge) => {
+          const text = (escapeFirst: boolean) =>
+            `${edge}{${entries
+              .map(([k, v, w], i) => {
+                const name =
+                  escapeFirst && i === 0 && k.length > 0
+                    ? `\\u${k.charCodeAt(0).toString(16).padStart(4, "0")}${k.slice(1)}`
+                    : k;
+                return `${w}"${name}"${w}:${w}${JSON.stringify(v)}${w}`;
+              })
+              .join(",")}}${edge}`;
+          fc.pre(entries[0]![0].length > 0);
+          expect(decodeFixJson(text(false))).toEqual(decodeFixJson(text(true)));
+        },
+      ),
+    );
+    expect(decodeFixJson(' {"MsgType" : "D","ClOrdID":"a b"} ')).toEqual({
+      ok: true,
+      value: fixMessage([
+        { tag: 35, value: "D" },
+        { tag: 11, value: "a b" },
+      ]),
+    });
+    expect(decodeFixJson('{"MsgType":"D","Text":"say \\"hi\\""}')).toEqual({
+      ok: true,
+      value: fixMessage([
+        { tag: 35, value: "D" },
+        { tag: 58, value: 'say "hi"' },
+      ]),
+    });
+    expect(decodeFixJson('{"BodyLength":"12"}')).toMatchObject({
+      ok: false,
+      error: { reason: 2, refTagId: 9 },
+    });
+    expect(decodeFixJson('{"Header":"x"}')).toMatchObject({ ok: false, error: { reason: 99 } });
+  });
+
   it("rejects non-string values, unknown names and bad JSON, typed", () => {
     expect(decodeFixJson('{"MsgType":"D","OrderQty":100}')).toMatchObject({
       ok: false,
