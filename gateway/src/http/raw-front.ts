@@ -55,6 +55,7 @@ export interface RawFront {
 }
 
 const REQUEST_LINE = "POST /v1/fix HTTP/1.1\r\n";
+const REQUEST_LINE_BYTES = Buffer.from(REQUEST_LINE, "latin1");
 const HEAD_END = Buffer.from("\r\n\r\n");
 /** Requests in progress per connection before the front stops reading it. */
 const MAX_IN_PROGRESS = 256;
@@ -65,6 +66,15 @@ const MAX_HEAD = 16 * 1024;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Visible ASCII, space and tab only: anything else is node's to judge.
 const BAD_VALUE = /[^\t\x20-\x7e]/;
+
+/** Whether `buf` starts with the first `n` bytes of the request line (no string made). */
+const startsLikeOrderEntry = (buf: Buffer, n: number): boolean => {
+  for (let i = 0; i < n; i++) if (buf[i] !== REQUEST_LINE_BYTES[i]) return false;
+  return true;
+};
+
+/** What String.prototype.trim removes, within latin1 (a head is decoded as latin1). */
+const isTrimmed = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 
 const STATUS_LINES = new Map<number, string>();
 /** "HTTP/1.1 200 OK\r\n", written once per status. */
@@ -124,7 +134,12 @@ const parseHead = (head: string): OrderEntryHeaders | null => {
     const colon = head.indexOf(":", at);
     if (colon <= at || colon > end) return null;
     const name = head.slice(at, colon).toLowerCase();
-    const value = head.slice(colon + 1, end).trim();
+    // The value as trim() would leave it, sliced once.
+    let from = colon + 1;
+    let to = end;
+    while (from < to && isTrimmed(head.charCodeAt(from))) from++;
+    while (to > from && isTrimmed(head.charCodeAt(to - 1))) to--;
+    const value = head.slice(from, to);
     at = end + 2;
     if (!TOKEN.test(name) || BAD_VALUE.test(value)) return null;
     switch (name) {
@@ -150,7 +165,8 @@ const parseHead = (head: string): OrderEntryHeaders | null => {
 };
 
 interface Slot {
-  text: string | null;
+  /** The whole answer, head and body, once it is ready. */
+  bytes: Buffer | null;
 }
 
 /**
@@ -168,6 +184,37 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
   const conns = new Set<Connection>();
   const headTail = `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(o.keepAliveMs / 1000)}\r\n\r\n`;
   const stats = { open: 0, answered: 0, handedOff: 0, throttled: 0 };
+
+  /**
+   * An answer's bytes, head and body, written straight into one buffer, as
+   * UTF-8 (what writing it as a string did). Built as a string, it left a
+   * cons string per piece and a flattened copy per answer to the GC.
+   */
+  const answerBytes = (a: RawFrontAnswer): Buffer => {
+    const status = statusLine(a.status);
+    const date = httpDate();
+    const length = String(Buffer.byteLength(a.body));
+    let size = status.length + 26 + length.length + date.length + headTail.length;
+    size += Buffer.byteLength(a.body);
+    for (const k in a.headers) size += Buffer.byteLength(k) + 4 + Buffer.byteLength(a.headers[k]!);
+    const out = Buffer.allocUnsafe(size);
+    let at = out.write(status, 0);
+    for (const k in a.headers) {
+      at += out.write(k, at);
+      at += out.write(": ", at);
+      at += out.write(a.headers[k]!, at);
+      at += out.write("\r\n", at);
+    }
+    at += out.write("content-length: ", at);
+    at += out.write(length, at);
+    at += out.write("\r\ndate: ", at);
+    at += out.write(date, at);
+    at += out.write("\r\n", at);
+    at += out.write(headTail, at);
+    out.write(a.body, at);
+    return out;
+  };
+
   let closed = false;
 
   class Connection {
@@ -228,8 +275,7 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
         if (this.slots.length >= MAX_IN_PROGRESS) return this.throttle();
         // Not our request line: node's, from this byte on.
         const n = Math.min(buf.length, REQUEST_LINE.length);
-        if (buf.toString("latin1", 0, n) !== REQUEST_LINE.slice(0, n) || closed || o.closing())
-          return this.handOff();
+        if (!startsLikeOrderEntry(buf, n) || closed || o.closing()) return this.handOff();
         const headEnd = buf.indexOf(HEAD_END);
         if (headEnd < 0) {
           if (buf.length > MAX_HEAD) return this.handOff();
@@ -257,7 +303,7 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
         const body = buf.toString("utf8", headEnd + 4, end);
         this.buf = buf.length === end ? null : buf.subarray(end);
         this.partialSince = 0;
-        const slot: Slot = { text: null };
+        const slot: Slot = { bytes: null };
         this.slots.push(slot);
         let a: RawFrontAnswer | Promise<RawFrontAnswer> | null;
         try {
@@ -281,17 +327,21 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
         this.socket.destroy();
         return;
       }
-      let text = statusLine(a.status);
-      for (const k in a.headers) text += `${k}: ${a.headers[k]}\r\n`;
-      slot.text = `${text}content-length: ${Buffer.byteLength(a.body)}\r\ndate: ${httpDate()}\r\n${headTail}${a.body}`;
+      slot.bytes = answerBytes(a);
       this.flush();
     }
 
     /** Writes the answers that are ready, in order, in one write. */
     flush() {
-      let out = "";
-      while (this.slots.length > 0 && this.slots[0]!.text !== null) out += this.slots.shift()!.text;
-      if (out.length > 0 && !this.dead) {
+      let out: Buffer | null = null;
+      let more: Buffer[] | null = null;
+      while (this.slots.length > 0 && this.slots[0]!.bytes !== null) {
+        const bytes = this.slots.shift()!.bytes!;
+        if (out === null) out = bytes;
+        else (more ??= [out]).push(bytes);
+      }
+      if (more !== null) out = Buffer.concat(more);
+      if (out !== null && !this.dead) {
         this.lastActive = Date.now();
         this.socket.write(out);
         if (this.socket.writableLength > MAX_UNSENT) this.throttle();

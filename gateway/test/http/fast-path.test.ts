@@ -159,6 +159,7 @@ const EXPECTED_STATUS: Record<string, number> = {
   "json with a charset": 200,
   "a chunked body": 200,
   "an empty body": 400,
+  "a non-ASCII value echoed in the reject": 400,
 };
 
 describe("order entry fast path", () => {
@@ -191,6 +192,8 @@ describe("order entry fast path", () => {
     ],
     ["a chunked body", { body: nos({ ClOrdID: "fp-15" }), chunked: true }],
     ["an empty body", { body: "" }],
+    // The answer's body is UTF-8: its content-length counts bytes, not characters.
+    ["a non-ASCII value echoed in the reject", { body: nos({ ClOrdID: "fp-16", Side: "é" }) }],
   ])("%s: same answer over both socket paths as through Fastify", async (what, req) => {
     const { injected, raw, node } = await all(req);
     expect(raw).toEqual(injected);
