@@ -338,7 +338,10 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
       while (this.slots.length > 0 && this.slots[0]!.bytes !== null) {
         const bytes = this.slots.shift()!.bytes!;
         if (out === null) out = bytes;
-        else (more ??= [out]).push(bytes);
+        else {
+          more ??= [out];
+          more.push(bytes);
+        }
       }
       if (more !== null) out = Buffer.concat(more);
       if (out !== null && !this.dead) {
