@@ -18,10 +18,36 @@ const secondsMs = (m: RegExpExecArray): number | null => {
   return Date.UTC(y, mo - 1, d, h, mi, se);
 };
 
-/** Validation only: no bigint work. */
+/** The decimal value of s[from, to) when all of it is ASCII digits, else -1. */
+const digitsAt = (s: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+};
+
+/**
+ * Validation only: RE and secondsMs's checks read off the characters, with no
+ * match array or substrings (every order's TransactTime passes here).
+ */
 export const isUtcTimestamp = (s: string): boolean => {
-  const m = RE.exec(s);
-  return m !== null && secondsMs(m) !== null;
+  const n = s.length;
+  if (n !== 17 && n !== 21 && n !== 24 && n !== 27) return false;
+  if (s.charCodeAt(8) !== 0x2d || s.charCodeAt(11) !== 0x3a || s.charCodeAt(14) !== 0x3a)
+    return false;
+  if (n > 17 && (s.charCodeAt(17) !== 0x2e || digitsAt(s, 18, n) < 0)) return false;
+  const y = digitsAt(s, 0, 4);
+  const mo = digitsAt(s, 4, 6);
+  const d = digitsAt(s, 6, 8);
+  const h = digitsAt(s, 9, 11);
+  const mi = digitsAt(s, 12, 14);
+  const se = digitsAt(s, 15, 17);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0) return false;
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return false;
+  return !(d > 28 && d > new Date(Date.UTC(y, mo, 0)).getUTCDate());
 };
 
 export const parseUtcTimestamp = (s: string): TimestampNs | null => {
