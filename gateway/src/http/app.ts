@@ -94,6 +94,12 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   },
 };
 
+/** Order-entry answers of one status and code not yet added to the counter. */
+interface FixCount {
+  readonly counter: { inc(n?: number): void };
+  n: number;
+}
+
 type Format = { readonly kind: "json" } | { readonly kind: "fix"; readonly delimiter: Delimiter };
 
 const AUTH_STATUS: Readonly<Record<AuthError["code"], number>> = {
@@ -233,12 +239,25 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     return503OnClosing: true,
   });
 
+  // Order entry's counts by status, then code, as plain numbers: prom-client
+  // builds a label-hash string per inc(), so they reach the counter when it is
+  // read (collect), not per order.
+  const fixCounts = new Map<number, Map<string, FixCount>>();
+  const flushFixCounts = () => {
+    for (const byCode of fixCounts.values())
+      for (const c of byCode.values())
+        if (c.n > 0) {
+          c.counter.inc(c.n);
+          c.n = 0;
+        }
+  };
   const requests = o.metrics
     ? new Counter({
         name: "gateway_requests_total",
         help: "HTTP requests by route, status and error code",
         labelNames: ["route", "status", "code"],
         registers: [o.metrics],
+        collect: flushFixCounts,
       })
     : null;
   const latency = o.metrics
@@ -269,22 +288,21 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     }
     observe.observe(elapsedMs / 1000);
   };
-  // Order entry's own counters by status, then code: no label string built per order.
-  const fixCounters = new Map<number, Map<string, { inc(): void }>>();
   const fixLatency = latency?.labels({ route: "/v1/fix" }) ?? null;
   const countFix = (status: number, code: string, elapsedMs: number) => {
     if (!requests || !fixLatency) return;
-    let byCode = fixCounters.get(status);
+    let byCode = fixCounts.get(status);
     if (byCode === undefined) {
       byCode = new Map();
-      fixCounters.set(status, byCode);
+      fixCounts.set(status, byCode);
     }
-    let counter = byCode.get(code);
-    if (counter === undefined) {
-      counter = requests.labels({ route: "/v1/fix", status, code });
-      if (byCode.size < 100) byCode.set(code, counter);
-    }
-    counter.inc();
+    const count = byCode.get(code);
+    if (count === undefined) {
+      const counter = requests.labels({ route: "/v1/fix", status, code });
+      // Codes are a fixed set; past 100 for one status, count straight into prom-client.
+      if (byCode.size >= 100) counter.inc();
+      else byCode.set(code, { counter, n: 1 });
+    } else count.n++;
     fixLatency.observe(elapsedMs / 1000);
   };
   if (requests && latency)
