@@ -406,23 +406,29 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     }
   };
 
-  /** A new order: into this loop turn's batch, or on its own when batches are off. */
+  /**
+   * A new order (its batch item's command, `kind` first): into this loop
+   * turn's batch, or on its own when batches are off.
+   */
   const placeCommand = (
-    body: Record<string, unknown>,
+    command: Record<string, unknown>,
     caller: Principal,
     ctx: Context | undefined,
   ): Promise<UpstreamOutcome> => {
-    if (batchMax <= 0 || Date.now() < batchOffUntil) return command("/orders", body, caller, ctx);
+    if (batchMax <= 0 || Date.now() < batchOffUntil)
+      return single({ body: command, caller, ctx, resolve: () => {} });
     return new Promise((resolve) => {
-      queue.push({ body: { kind: "place", ...body }, caller, ctx, resolve });
+      queue.push({ body: command, caller, ctx, resolve });
       scheduleFlush();
     });
   };
 
   return {
     place: (r, caller, ctx) => {
-      // Absent, not null, for what the order does not set (command-service's schema).
+      // Absent, not null, for what the order does not set (command-service's
+      // schema). Built as the batch item's command: no copy per order to add `kind`.
       const body: Record<string, unknown> = {
+        kind: "place",
         clOrdId: r.clOrdId,
         account: r.account,
         symbol: r.symbol,
