@@ -63,9 +63,32 @@ const MAX_IN_PROGRESS = 256;
 const MAX_UNSENT = 1024 * 1024;
 /** node's default maxHeaderSize: a longer head is node's to refuse (431). */
 const MAX_HEAD = 16 * 1024;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Visible ASCII, space and tab only: anything else is node's to judge.
-const BAD_VALUE = /[^\t\x20-\x7e]/;
+/** The characters of a header name (RFC 9110 token): !#$%&'*+-.^_`|~, digits, letters. */
+const TOKEN_CHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+  TOKEN_CHAR[c.charCodeAt(0)] = 1;
+// Values: visible ASCII, space and tab only; anything else is node's to judge.
+
+/** The names parseHead acts on; any other lowercase name is "" (skipped). */
+const KNOWN_NAMES = [
+  "host",
+  "content-type",
+  "content-length",
+  "connection",
+  "fx-key",
+  "fx-timestamp",
+  "fx-signature",
+  "transfer-encoding",
+  "expect",
+  "upgrade",
+  "te",
+  "trailer",
+];
+/** The known name spelled at head[at, at + length), else "": no string sliced per header. */
+const knownName = (head: string, at: number, length: number): string => {
+  for (const n of KNOWN_NAMES) if (n.length === length && head.startsWith(n, at)) return n;
+  return "";
+};
 
 /** Whether `buf` starts with the first `n` bytes of the request line (no string made). */
 const startsLikeOrderEntry = (buf: Buffer, n: number): boolean => {
@@ -133,15 +156,24 @@ const parseHead = (head: string): OrderEntryHeaders | null => {
     if (end < 0) end = head.length;
     const colon = head.indexOf(":", at);
     if (colon <= at || colon > end) return null;
-    const name = head.slice(at, colon).toLowerCase();
-    // The value as trim() would leave it, sliced once.
+    // A token (TOKEN_CHAR), checked in place; a lowercase name is matched in place too.
+    let lower = true;
+    for (let i = at; i < colon; i++) {
+      const c = head.charCodeAt(i);
+      if (c >= 128 || TOKEN_CHAR[c] === 0) return null;
+      if (c >= 0x41 && c <= 0x5a) lower = false;
+    }
+    const name = lower ? knownName(head, at, colon - at) : head.slice(at, colon).toLowerCase();
+    // The value as trim() would leave it; sliced only when read.
     let from = colon + 1;
     let to = end;
     while (from < to && isTrimmed(head.charCodeAt(from))) from++;
     while (to > from && isTrimmed(head.charCodeAt(to - 1))) to--;
-    const value = head.slice(from, to);
+    for (let i = from; i < to; i++) {
+      const c = head.charCodeAt(i);
+      if (c !== 0x09 && (c < 0x20 || c > 0x7e)) return null; // only visible ASCII, space, tab
+    }
     at = end + 2;
-    if (!TOKEN.test(name) || BAD_VALUE.test(value)) return null;
     switch (name) {
       case "host":
       case "content-type":
@@ -151,7 +183,7 @@ const parseHead = (head: string): OrderEntryHeaders | null => {
       case "fx-timestamp":
       case "fx-signature":
         if (h[name] !== undefined) return null;
-        h[name] = value;
+        h[name] = head.slice(from, to);
         break;
       case "transfer-encoding":
       case "expect":

@@ -369,6 +369,12 @@ describe("raw order-entry front", () => {
     ["a head over 16 KiB", `x-pad: ${"a".repeat(17_000)}\r\n`, 431],
     ["Expect: 100-continue", "expect: 100-continue\r\n", 200],
     ["HTTP/1.1 Connection: close", "connection: close\r\n", 200],
+    // Names are matched in any case, and checked as tokens in place.
+    ["a repeated signature header, capitalised", "FX-Signature: 00\r\n", 401],
+    ["Expect, capitalised", "Expect: 100-continue\r\n", 200],
+    ["Transfer-Encoding, capitalised", "Transfer-Encoding: identity\r\n", 400],
+    ["a name that is not a token", "x bad: 1\r\n", 400],
+    ["a value with a control character", "x-note: a\u0001b\r\n", 400],
   ])("leaves %s to node:http", async (_what, extra, status) => {
     const before = viaRaw.h.app.rawFront.stats.handedOff;
     const c = await rawConnection();
@@ -376,6 +382,21 @@ describe("raw order-entry front", () => {
     await c.waitFor(() => c.answers().length >= 1);
     expect(c.answers().at(-1)).toBe(`HTTP/1.1 ${status}`);
     expect(viaRaw.h.app.rawFront.stats.handedOff).toBe(before + 1);
+    c.socket.destroy();
+  });
+
+  it("reads capitalised and padded header names and values itself", async () => {
+    const before = viaRaw.h.app.rawFront.stats.handedOff;
+    const c = await rawConnection();
+    const text = signedRequest("cap-1", "X-Trace-Note:  keep\t \r\n")
+      .replace("host: gw", "Host: gw")
+      .replace("content-type: application/json", "Content-Type:   application/json\t")
+      .replace("fx-key: ", "Fx-Key:");
+    c.socket.write(text);
+    await c.waitFor(() => c.answers().length === 1);
+    expect(c.answers()).toEqual(["HTTP/1.1 200"]);
+    expect(c.received()).toContain('"ClOrdID":"cap-1"');
+    expect(viaRaw.h.app.rawFront.stats.handedOff).toBe(before);
     c.socket.destroy();
   });
 
