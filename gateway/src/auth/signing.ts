@@ -40,6 +40,8 @@ interface Pads {
   inner: Buffer;
   /** K^opad, then the inner digest. */
   readonly outer: Buffer;
+  /** inner's first bytes as last hashed: canonical strings are mostly one length. */
+  view: Buffer;
 }
 
 const padsOf = (key: Buffer, room: number): Pads => {
@@ -52,7 +54,7 @@ const padsOf = (key: Buffer, room: number): Pads => {
     inner[i] = b ^ 0x36;
     outer[i] = b ^ 0x5c;
   }
-  return { inner, outer };
+  return { inner, outer, view: inner.subarray(0, BLOCK) };
 };
 
 const keyPads = new WeakMap<Buffer | KeyObject, Pads>();
@@ -65,28 +67,72 @@ const padsFor = (secret: HmacKey): Pads => {
   return p;
 };
 
-/** HMAC-SHA256 of `message` (UTF-8) under `secret`, as 64 lowercase hex digits. */
-export const hmacSha256Hex = (secret: HmacKey, message: string): string => {
-  const p = padsFor(secret);
-  const length = Buffer.byteLength(message);
+/** The key's pads with room for a message of `length` bytes after K^ipad. */
+const roomFor = (p: Pads, length: number): void => {
   if (p.inner.length < BLOCK + length) {
     const grown = Buffer.alloc(BLOCK + 2 * length);
     p.inner.copy(grown, 0, 0, BLOCK);
     p.inner = grown;
   }
-  // Synchronous and single-threaded: the buffers are the key's scratch space.
-  p.inner.write(message, BLOCK, "utf8");
-  p.outer.write(hash("sha256", p.inner.subarray(0, BLOCK + length), "hex"), BLOCK, "hex");
+};
+
+/** The HMAC of the `length` message bytes written after K^ipad. */
+const finish = (p: Pads, length: number): string => {
+  if (p.view.buffer !== p.inner.buffer || p.view.length !== BLOCK + length)
+    p.view = p.inner.subarray(0, BLOCK + length);
+  p.outer.write(hash("sha256", p.view, "hex"), BLOCK, "hex");
   return hash("sha256", p.outer, "hex");
 };
 
+/** HMAC-SHA256 of `message` (UTF-8) under `secret`, as 64 lowercase hex digits. */
+export const hmacSha256Hex = (secret: HmacKey, message: string): string => {
+  const p = padsFor(secret);
+  const length = Buffer.byteLength(message);
+  roomFor(p, length);
+  // Synchronous and single-threaded: the buffers are the key's scratch space.
+  p.inner.write(message, BLOCK, "utf8");
+  return finish(p, length);
+};
+
+/** No character toUpperCase would change ("POST"): it would still copy it. */
+const isUpperAscii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x61 && c <= 0x7a) || c > 0x7f) return false;
+  }
+  return true;
+};
+
+/**
+ * hmacSha256Hex of canonicalString, its four parts written one after the
+ * other into the key's buffer: no canonical string is built per request.
+ */
 const signHex = (
   secret: HmacKey,
   timestampMs: string,
   method: string,
   pathWithQuery: string,
   body: string | Buffer,
-): string => hmacSha256Hex(secret, canonicalString(timestampMs, method, pathWithQuery, body));
+): string => {
+  const p = padsFor(secret);
+  const upper = isUpperAscii(method) ? method : method.toUpperCase();
+  const bodyHash = sha256Hex(body);
+  const length =
+    Buffer.byteLength(timestampMs) +
+    Buffer.byteLength(upper) +
+    Buffer.byteLength(pathWithQuery) +
+    67;
+  roomFor(p, length);
+  const b = p.inner;
+  let at = BLOCK + b.write(timestampMs, BLOCK);
+  b[at++] = 0x0a;
+  at += b.write(upper, at);
+  b[at++] = 0x0a;
+  at += b.write(pathWithQuery, at);
+  b[at++] = 0x0a;
+  b.write(bodyHash, at, "latin1");
+  return finish(p, length);
+};
 
 export const sign = (
   secret: HmacKey,

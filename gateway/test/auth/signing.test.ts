@@ -38,6 +38,33 @@ describe("request signing", () => {
     expect(sign(secret, "123", "POST", "/v1/fix", body)).toBe(expected);
   });
 
+  it("signs the canonical string exactly, whatever the method, path and body (written in place)", () => {
+    // sign() writes the four parts of the canonical string into the key's
+    // buffer instead of building the string: it must equal the HMAC of it.
+    const raw = randomBytes(32);
+    const keys = [raw, createSecretKey(raw)];
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 15 }),
+        fc.oneof(
+          fc.constantFrom("POST", "GET", "post", "Get", "straße"),
+          fc.string({ maxLength: 8 }),
+        ),
+        fc.oneof(fc.constant("/v1/fix"), fc.string({ unit: "grapheme", maxLength: 300 })),
+        fc.oneof(fc.string({ unit: "binary", maxLength: 400 }), fc.uint8Array({ maxLength: 200 })),
+        fc.nat(1),
+        (ts, method, path, b, k) => {
+          const body = typeof b === "string" ? b : Buffer.from(b);
+          const expected = createHmac("sha256", raw)
+            .update(canonicalString(ts, method, path, body))
+            .digest("hex");
+          expect(sign(keys[k]!, ts, method, path, body)).toBe(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it("computes HMAC-SHA256 as node's createHmac does, for every key and message length class", () => {
     // Keys shorter than, equal to and longer than a block (hashed first); the
     // same key again with longer messages (its scratch buffer grows), UTF-8.
