@@ -3,6 +3,7 @@
 
 import {
   type FixReport,
+  type Instrument,
   type InstrumentCatalog,
   type OrdType,
   type PriceTicks,
@@ -35,6 +36,14 @@ export interface RenderContext {
   readonly ordStatusReqId?: string | null;
 }
 
+const priceText = (p: PriceTicks | null, inst: Instrument | undefined): string | null =>
+  p === null || !inst ? null : formatPrice(p, inst);
+
+const addField = (f: FixField[], tag: number, value: string | number | null | undefined) => {
+  if (value !== null && value !== undefined)
+    f.push({ tag, value: typeof value === "string" ? value : String(value) });
+};
+
 export const renderReport = (r: FixReport, ctx: RenderContext): FixMessage => {
   if (r.msgType === "9") {
     return build([
@@ -51,36 +60,31 @@ export const renderReport = (r: FixReport, ctx: RenderContext): FixMessage => {
     ]);
   }
   const inst = ctx.catalog.get(r.symbol as Symbol);
-  const px = (p: PriceTicks | null) => (p === null || !inst ? null : formatPrice(p, inst));
-  // Built field by field (no [tag, value] pair per field): one of these per order answered.
+  // Built field by field (no [tag, value] pair, no closure): one of these per order answered.
   const f: FixField[] = [];
-  const add = (tag: number, value: string | number | null | undefined) => {
-    if (value !== null && value !== undefined)
-      f.push({ tag, value: typeof value === "string" ? value : String(value) });
-  };
-  add(Tag.MsgType, "8");
-  add(Tag.OrderID, r.orderId ?? "NONE");
-  add(Tag.ClOrdID, r.clOrdId);
-  add(Tag.OrigClOrdID, r.origClOrdId);
-  add(Tag.ExecID, r.execId ?? ctx.execId ?? `${r.orderId ?? r.clOrdId}-${r.execType}`);
-  add(Tag.ExecType, r.execType);
-  add(Tag.OrdStatus, r.ordStatus);
-  add(Tag.OrdRejReason, r.ordRejReason);
-  add(Tag.Account, r.account);
-  add(Tag.Symbol, r.symbol);
-  add(Tag.Side, SIDE[r.side]);
-  add(Tag.OrdType, r.ordType === null ? null : ORD_TYPE[r.ordType]);
-  add(Tag.Price, px(r.price));
-  add(Tag.OrderQty, formatQty(r.orderQty));
-  add(Tag.TimeInForce, r.timeInForce === null ? null : TIF[r.timeInForce]);
-  add(Tag.ExpireTime, r.expireTime === null ? null : formatUtcTimestamp(r.expireTime));
-  add(Tag.LastQty, r.lastQty === null ? null : formatQty(r.lastQty));
-  add(Tag.LastPx, px(r.lastPx));
-  add(Tag.LeavesQty, formatQty(r.leavesQty));
-  add(Tag.CumQty, formatQty(r.cumQty));
-  add(Tag.AvgPx, inst ? formatAvgPx(r.avgPx, inst.priceScale) : "0");
-  add(Tag.OrdStatusReqID, ctx.ordStatusReqId ?? null);
-  add(Tag.TransactTime, formatUtcTimestamp(r.transactTime));
-  add(Tag.Text, r.text);
+  addField(f, Tag.MsgType, "8");
+  addField(f, Tag.OrderID, r.orderId ?? "NONE");
+  addField(f, Tag.ClOrdID, r.clOrdId);
+  addField(f, Tag.OrigClOrdID, r.origClOrdId);
+  addField(f, Tag.ExecID, r.execId ?? ctx.execId ?? `${r.orderId ?? r.clOrdId}-${r.execType}`);
+  addField(f, Tag.ExecType, r.execType);
+  addField(f, Tag.OrdStatus, r.ordStatus);
+  addField(f, Tag.OrdRejReason, r.ordRejReason);
+  addField(f, Tag.Account, r.account);
+  addField(f, Tag.Symbol, r.symbol);
+  addField(f, Tag.Side, SIDE[r.side]);
+  addField(f, Tag.OrdType, r.ordType === null ? null : ORD_TYPE[r.ordType]);
+  addField(f, Tag.Price, priceText(r.price, inst));
+  addField(f, Tag.OrderQty, formatQty(r.orderQty));
+  addField(f, Tag.TimeInForce, r.timeInForce === null ? null : TIF[r.timeInForce]);
+  addField(f, Tag.ExpireTime, r.expireTime === null ? null : formatUtcTimestamp(r.expireTime));
+  addField(f, Tag.LastQty, r.lastQty === null ? null : formatQty(r.lastQty));
+  addField(f, Tag.LastPx, priceText(r.lastPx, inst));
+  addField(f, Tag.LeavesQty, formatQty(r.leavesQty));
+  addField(f, Tag.CumQty, formatQty(r.cumQty));
+  addField(f, Tag.AvgPx, inst ? formatAvgPx(r.avgPx, inst.priceScale) : "0");
+  addField(f, Tag.OrdStatusReqID, ctx.ordStatusReqId ?? null);
+  addField(f, Tag.TransactTime, formatUtcTimestamp(r.transactTime));
+  addField(f, Tag.Text, r.text);
   return fixMessage(f);
 };

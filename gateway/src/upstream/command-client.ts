@@ -171,13 +171,14 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     return { kind: "unknown", reason: `${status} ${code}` };
   };
 
+  const noExecId = { catalog: o.catalog };
   const render = (w: WireAnswer): FixMessage | null =>
     w.report === null
       ? null
-      : renderReport(reviveReport(w.report as Record<string, unknown>), {
-          catalog: o.catalog,
-          ...(w.eventId ? { execId: w.eventId } : {}),
-        });
+      : renderReport(
+          reviveReport(w.report as Record<string, unknown>),
+          w.eventId ? { catalog: o.catalog, execId: w.eventId } : noExecId,
+        );
 
   const statusPath = (account: string, clOrdId: string) =>
     `/orders/${encodeURIComponent(account)}/${encodeURIComponent(clOrdId)}`;
