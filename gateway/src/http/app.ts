@@ -94,6 +94,16 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   },
 };
 
+/** An order-entry message that passed every check: its call, and what its answer carries. */
+interface Dispatch {
+  readonly request: GatewayRequest;
+  readonly msgType: string;
+  readonly refId: string | undefined;
+  /** The rate-limit headers. */
+  readonly limited: Record<string, string>;
+}
+const isDispatch = (x: Answer | Dispatch): x is Dispatch => "request" in x;
+
 /** Order-entry answers of one status and code not yet added to the counter. */
 interface FixCount {
   readonly counter: { inc(n?: number): void };
@@ -402,22 +412,25 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     };
   };
   /** At once when the key is cached (no turn waited), else a promise. */
+  /** A request's id for the log; the fast shells number theirs (`f<n>`, made only when logged). */
+  const reqIdText = (reqId: string | number): string =>
+    typeof reqId === "number" ? `f${reqId}` : reqId;
   const verifyNow = (
     r: SignedRequest,
-    reqId: () => string,
+    reqId: string | number,
   ): Principal | Answer | Promise<Principal | Answer> => {
     let result: AuthResult | Promise<AuthResult>;
     try {
       result = authenticateNow(r, o.keys, replay, now());
     } catch (e) {
-      return authUnavailable(e, reqId());
+      return authUnavailable(e, reqIdText(reqId));
     }
     return result instanceof Promise
-      ? result.then(authAnswer, (e: unknown) => authUnavailable(e, reqId()))
+      ? result.then(authAnswer, (e: unknown) => authUnavailable(e, reqIdText(reqId)))
       : authAnswer(result);
   };
   const verify = async (r: SignedRequest, reqId: string): Promise<Principal | Answer> =>
-    verifyNow(r, () => reqId);
+    verifyNow(r, reqId);
   const isPrincipal = (v: Principal | Answer): v is Principal => "keyId" in v;
 
   const requireSignature = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -584,8 +597,8 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
         );
 
   // ---- FIX order entry ----
-  /** A verified caller's FIX message (either encoding) → its answer. */
-  const fixEntry = (p: Principal, body: string, fmt: Format): Answer | Promise<Answer> => {
+  /** A verified caller's FIX message (either encoding) → its answer now, or the call it waits for. */
+  const fixEntryStart = (p: Principal, body: string, fmt: Format): Answer | Dispatch => {
     const decoded = fmt.kind === "fix" ? decodeTagValue(body) : decodeFixJson(body);
     if (!decoded.ok) return rejectAnswer(decoded.error);
     const valid = validate(decoded.value);
@@ -599,10 +612,17 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     if (!request.ok) return rejectAnswer(request.error);
     const limited = limit(bucketOf(request.value), p, [decision.account], msgType, refId);
     if (isAnswer(limited)) return limited;
-    const statusReqId = request.value.type === "OrderStatus" ? request.value.ordStatusReqId : null;
-    return dispatch(request.value, p).then((out) =>
-      withHeaders(outcomeAnswer(out, msgType, refId ?? "", statusReqId), limited),
-    );
+    return { request: request.value, msgType, refId, limited };
+  };
+  /** A dispatched message's answer, from the outcome of its call. */
+  const dispatchedAnswer = (d: Dispatch, out: UpstreamOutcome): Answer => {
+    const statusReqId = d.request.type === "OrderStatus" ? d.request.ordStatusReqId : null;
+    return withHeaders(outcomeAnswer(out, d.msgType, d.refId ?? "", statusReqId), d.limited);
+  };
+  /** A verified caller's FIX message (either encoding) → its answer. */
+  const fixEntry = (p: Principal, body: string, fmt: Format): Answer | Promise<Answer> => {
+    const s = fixEntryStart(p, body, fmt);
+    return isDispatch(s) ? dispatch(s.request, p).then((out) => dispatchedAnswer(s, out)) : s;
   };
 
   app.post(
@@ -634,6 +654,44 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     app.log.error({ err: e, reqId: id }, "unhandled gateway error");
     return wire(plainError(500, "INTERNAL", "internal error"), JSON_FORMAT, t0);
   };
+  /**
+   * A dispatched order's whole answer once its call ends: the call's promise
+   * is the only one per order (no span: one then; a span: dispatch's own).
+   */
+  const wireDispatched = (
+    d: Dispatch,
+    p: Principal,
+    fmt: Format,
+    t0: number,
+    n: number,
+  ): WireAnswer | Promise<WireAnswer> => {
+    const answer = (out: UpstreamOutcome): WireAnswer => {
+      try {
+        return wire(dispatchedAnswer(d, out), fmt, t0);
+      } catch (e) {
+        return internalError(e, reqIdText(n), t0);
+      }
+    };
+    if (spansReal()) return dispatch(d.request, p).then(answer);
+    try {
+      return call(d.request, p, ROOT_CONTEXT).then(answer, (e: unknown) => answer(unknownOf(e)));
+    } catch (e) {
+      return answer(unknownOf(e));
+    }
+  };
+  const verifiedAnswer = (
+    v: Principal | Answer,
+    headers: SignedRequest["headers"],
+    body: string,
+    t0: number,
+    n: number,
+  ): WireAnswer | Promise<WireAnswer> => {
+    if (!isPrincipal(v)) return wire(v, JSON_FORMAT, t0);
+    const type = headers["content-type"];
+    const fmt = postFormat(typeof type === "string" ? type : undefined, body);
+    const s = fixEntryStart(v, body, fmt);
+    return isDispatch(s) ? wireDispatched(s, v, fmt, t0, n) : wire(s, fmt, t0);
+  };
   /** At once for what needs no upstream call (rejects, auth failures), else a promise. */
   const orderEntryAnswer = (
     headers: SignedRequest["headers"],
@@ -641,26 +699,15 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     t0: number,
   ): WireAnswer | Promise<WireAnswer> => {
     const n = ++fastIds;
-    const id = () => `f${n}`;
-    const verified = (v: Principal | Answer): WireAnswer | Promise<WireAnswer> => {
-      if (!isPrincipal(v)) return wire(v, JSON_FORMAT, t0);
-      const type = headers["content-type"];
-      const fmt = postFormat(typeof type === "string" ? type : undefined, body);
-      const a = fixEntry(v, body, fmt);
-      return a instanceof Promise
-        ? a.then(
-            (x) => wire(x, fmt, t0),
-            (e: unknown) => internalError(e, id(), t0),
-          )
-        : wire(a, fmt, t0);
-    };
     try {
-      const v = verifyNow({ headers, method: "POST", url: "/v1/fix", body }, id);
+      const v = verifyNow({ headers, method: "POST", url: "/v1/fix", body }, n);
       return v instanceof Promise
-        ? v.then(verified).catch((e: unknown) => internalError(e, id(), t0))
-        : verified(v);
+        ? v
+            .then((x) => verifiedAnswer(x, headers, body, t0, n))
+            .catch((e: unknown) => internalError(e, reqIdText(n), t0))
+        : verifiedAnswer(v, headers, body, t0, n);
     } catch (e) {
-      return internalError(e, id(), t0);
+      return internalError(e, reqIdText(n), t0);
     }
   };
   const fastFix = async (req: IncomingMessage, res: ServerResponse, body: string, t0: number) => {
