@@ -411,10 +411,10 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
       headers: { "retry-after": "1" },
     };
   };
-  /** At once when the key is cached (no turn waited), else a promise. */
   /** A request's id for the log; the fast shells number theirs (`f<n>`, made only when logged). */
   const reqIdText = (reqId: string | number): string =>
     typeof reqId === "number" ? `f${reqId}` : reqId;
+  /** At once when the key is cached (no turn waited), else a promise. */
   const verifyNow = (
     r: SignedRequest,
     reqId: string | number,

@@ -67,7 +67,6 @@ const MAX_HEAD = 16 * 1024;
 const TOKEN_CHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
   TOKEN_CHAR[c.charCodeAt(0)] = 1;
-// Values: visible ASCII, space and tab only; anything else is node's to judge.
 
 /** The names parseHead acts on; any other lowercase name is "" (skipped). */
 const KNOWN_NAMES = [
@@ -171,7 +170,8 @@ const parseHead = (head: string): OrderEntryHeaders | null => {
     while (to > from && isTrimmed(head.charCodeAt(to - 1))) to--;
     for (let i = from; i < to; i++) {
       const c = head.charCodeAt(i);
-      if (c !== 0x09 && (c < 0x20 || c > 0x7e)) return null; // only visible ASCII, space, tab
+      // Visible ASCII, space and tab only: anything else is node's to judge.
+      if (c !== 0x09 && (c < 0x20 || c > 0x7e)) return null;
     }
     at = end + 2;
     switch (name) {
