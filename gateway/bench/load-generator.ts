@@ -17,7 +17,7 @@
 // coordinated omission).
 
 import { createSecretKey, type KeyObject } from "node:crypto";
-import { http1Client } from "@fxcore/infra";
+import { type Http1Result, http1Client } from "@fxcore/infra";
 import * as hdr from "hdr-histogram-js";
 import { sign } from "../src/auth/signing.ts";
 
@@ -127,16 +127,12 @@ const client = http1Client({
   connectTimeoutMs: 5_000,
 });
 
-/** One signed NewOrderSingle: its header lines and body. */
-const nextRequest = (): { headers: string; body: string } => {
-  const n = seq++;
-  const k = keys[n % keys.length]!;
-  const buy = (n & 1) === 0;
-  const body = `{"MsgType":"D","ClOrdID":"${setup.prefix}${n}","Symbol":"EURUSD","Side":"${buy ? "1" : "2"}","TransactTime":"20260101-10:00:00.000","OrderQty":"1000","OrdType":"2","Price":"${(buy ? BUY_PX : SELL_PX)[n % 100]}","TimeInForce":"1"}`;
-  const ts = String(Date.now());
-  const sig = sign(k.secret, ts, "POST", PATH, body);
-  return { headers: `${k.head}${ts}\r\nfx-signature: ${sig}\r\n`, body };
-};
+/** The body's text before and after the ClOrdID's number, per side and price level, written once. */
+const BODY_HEAD = `{"MsgType":"D","ClOrdID":"${setup.prefix}`;
+const bodyTail = (buy: boolean, level: number) =>
+  `","Symbol":"EURUSD","Side":"${buy ? "1" : "2"}","TransactTime":"20260101-10:00:00.000","OrderQty":"1000","OrdType":"2","Price":"${(buy ? BUY_PX : SELL_PX)[level]}","TimeInForce":"1"}`;
+/** Order n's tail is BODY_TAIL[n % 200]: even n buy, odd n sell, level n % 100 (as before). */
+const BODY_TAIL = Array.from({ length: 200 }, (_, i) => bodyTail((i & 1) === 0, i % 100));
 
 const record = (status: number, ok: boolean, t0: number) => {
   const now = performance.now();
@@ -182,8 +178,40 @@ const windowStats = (): WindowStats[] => {
   });
 };
 
-/** Sends one order, signed now, and records its answer against `t0`. */
-const place = async (t0: number): Promise<void> => {
+/**
+ * One order in flight at a time (one per connection at most): its due time,
+ * and its answer's handler, made once, so an order costs no closure or
+ * promise of its own (the load generator's collector pauses count in the
+ * latencies it measures).
+ */
+interface Slot {
+  t0: number;
+  readonly done: (r: Http1Result) => void;
+}
+let inFlight = 0;
+/** Called when an answer has been recorded and the slot is free again. */
+let onFree: (slot: Slot) => void = () => {};
+const newSlot = (): Slot => {
+  const slot: Slot = {
+    t0: 0,
+    done: (r) => {
+      inFlight--;
+      // An ack is ExecutionReport New (150=0), not merely a 200.
+      if (r.ok)
+        record(
+          r.res.status,
+          r.res.status === 200 && r.res.body.includes('"ExecType":"0"'),
+          slot.t0,
+        );
+      else record(-1, false, slot.t0);
+      onFree(slot);
+    },
+  };
+  return slot;
+};
+
+/** Sends one order on `slot`, built and signed now, and records its answer against `t0`. */
+const place = (slot: Slot, t0: number): void => {
   if (measuring) {
     const w = windowOf(t0);
     if (inWindows(w)) {
@@ -191,17 +219,22 @@ const place = async (t0: number): Promise<void> => {
       if (w >= windowsUsed) windowsUsed = w + 1;
     }
   }
-  const r = nextRequest();
-  const res = await client.request("POST", PATH, r.headers, r.body);
-  // An ack is ExecutionReport New (150=0), not merely a 200.
-  if (res.ok)
-    record(res.res.status, res.res.status === 200 && res.res.body.includes('"ExecType":"0"'), t0);
-  else record(-1, false, t0);
+  const n = seq++;
+  const k = keys[n % keys.length]!;
+  const body = BODY_HEAD + n + BODY_TAIL[n % 200]!;
+  const ts = String(Date.now());
+  const sig = sign(k.secret, ts, "POST", PATH, body);
+  slot.t0 = t0;
+  inFlight++;
+  client.send("POST", PATH, `${k.head}${ts}\r\nfx-signature: ${sig}\r\n`, body, slot.done);
 };
 
-/** One closed-loop user: the next order leaves when the last one is answered. */
-const user = async (): Promise<void> => {
-  while (running) await place(performance.now());
+/** Closed loop: each connection's next order leaves when its last one is answered. */
+const closedLoop = (): void => {
+  onFree = (slot) => {
+    if (running) place(slot, performance.now());
+  };
+  for (let i = 0; i < setup.connections; i++) place(newSlot(), performance.now());
 };
 
 /**
@@ -215,7 +248,7 @@ const user = async (): Promise<void> => {
  * instead of a step that leaves a backlog from its JIT warm-up to drain.
  */
 let backlog = () => ({ unsent: 0, inFlight: 0 });
-const openLoop = async (rate: number, rampS: number): Promise<void> => {
+const openLoop = (rate: number, rampS: number): void => {
   const start = performance.now();
   const perMs = rate / 1000;
   const rampMs = rampS * 1000;
@@ -227,29 +260,26 @@ const openLoop = async (rate: number, rampS: number): Promise<void> => {
   const dueAt = (i: number) =>
     i < rampOrders ? Math.sqrt((2 * rampMs * i) / perMs) : rampMs + (i - rampOrders) / perMs;
   let sent = 0;
-  let inFlight = 0;
+  /** Slots not in flight: at most `connections` orders are. */
+  const free: Slot[] = Array.from({ length: setup.connections }, newSlot);
   backlog = () => ({ unsent: dueBy(performance.now() - start) - sent, inFlight });
   const sendDue = () => {
     const due = dueBy(performance.now() - start);
-    for (; sent < due && inFlight < setup.connections; sent++) {
-      inFlight++;
-      void place(start + dueAt(sent)).then(answered);
-    }
+    for (; sent < due && free.length > 0; sent++) place(free.pop()!, start + dueAt(sent));
   };
-  const answered = () => {
-    inFlight--;
+  onFree = (slot) => {
+    free.push(slot);
     if (running) sendDue();
   };
-  while (running) {
-    sendDue();
-    await new Promise((r) => setTimeout(r, 1));
-  }
+  // One interval timer for every order (not a timer or promise per tick).
+  const tick = setInterval(() => {
+    if (running) sendDue();
+    else clearInterval(tick);
+  }, 1);
 };
 
-const users =
-  setup.rate > 0
-    ? [openLoop(setup.rate, setup.rampS)]
-    : Array.from({ length: setup.connections }, user);
+if (setup.rate > 0) openLoop(setup.rate, setup.rampS);
+else closedLoop();
 
 process.on("message", (m) => {
   if (m === "measure") {
@@ -277,11 +307,8 @@ process.on("message", (m) => {
       backlogAtStart,
     };
     running = false;
-    process.send!(result, () => {
-      void Promise.all(users)
-        .then(() => client.close())
-        .then(() => process.exit(0));
-    });
+    // The client's close waits for the answers still in flight.
+    process.send!(result, () => void client.close().then(() => process.exit(0)));
   }
 });
 process.send!("ready");

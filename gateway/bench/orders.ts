@@ -25,8 +25,9 @@
 // command-service, to see the gateway's own ceiling), BENCH_PROFILE_DIR (write
 // a --cpu-prof of the gateway there, and of the load generators under
 // load-generator/), BENCH_TRACE_DIR (write windows.csv and gc.csv there),
-// BENCH_GATEWAY_NODE_FLAGS / BENCH_SERVICE_NODE_FLAGS (node flags for the
-// gateway / command-service, space-separated), BENCH_GATEWAY_PORT (18520),
+// BENCH_GATEWAY_NODE_FLAGS / BENCH_SERVICE_NODE_FLAGS / BENCH_LOADGEN_NODE_FLAGS
+// (node flags for the gateway / command-service / load generators,
+// space-separated), BENCH_GATEWAY_PORT (18520),
 // BENCH_UPSTREAM_PORT (18521), BENCH_GATEWAY_ENV (extra gateway env, k=v,k=v),
 // BENCH_GATEWAY_SCRIPT (another checkout's gateway/src/main.ts, for A/B runs).
 
@@ -104,13 +105,13 @@ const postgresCpuMs = (): number => {
   return sum;
 };
 
+/** Node flags from a space-separated env var (BENCH_*_NODE_FLAGS). */
+const nodeFlags = (name: string): string[] =>
+  (process.env[name] ?? "").split(" ").filter((f) => f !== "");
+
 const start = (name: string, script: string, extra: Record<string, string>, port: number) => {
   const prof = process.env.BENCH_PROFILE_DIR;
-  const flags = (
-    process.env[`BENCH_${name === "gateway" ? "GATEWAY" : "SERVICE"}_NODE_FLAGS`] ?? ""
-  )
-    .split(" ")
-    .filter((f) => f !== "");
+  const flags = nodeFlags(`BENCH_${name === "gateway" ? "GATEWAY" : "SERVICE"}_NODE_FLAGS`);
   const args = [
     ...flags,
     "--import",
@@ -260,6 +261,7 @@ try {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       env: { ...process.env, BENCH_GC_LOG: gcLogOf(`load-generator-${i}`) },
       execArgv: [
+        ...nodeFlags("BENCH_LOADGEN_NODE_FLAGS"),
         "--import",
         GC_LOG,
         ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}/load-generator`] : []),
@@ -330,6 +332,11 @@ try {
   console.log(
     `gateway bench (upstream: ${UPSTREAM}): ${RATE > 0 ? `open loop, ${RATE} orders/s offered over at most ${CONCURRENCY} connections (latency from each order's due time)` : `closed loop, ${CONCURRENCY} in flight`} from ${LOADGENS} load generator process(es), ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up${RATE > 0 ? ` (the rate ramped up from 0 over its first ${RAMP_S}s)` : ""}`,
   );
+  const flagsSet = ["GATEWAY", "SERVICE", "LOADGEN"]
+    .map((n) => [n, nodeFlags(`BENCH_${n}_NODE_FLAGS`).join(" ")])
+    .filter(([, f]) => f !== "");
+  if (flagsSet.length > 0)
+    console.log(`  node flags: ${flagsSet.map(([n, f]) => `${n.toLowerCase()} ${f}`).join("; ")}`);
   console.log(
     `  throughput ${(done / elapsed).toFixed(0)} req/s (${(acked / elapsed).toFixed(0)} acked New/s), ${done} requests`,
   );

@@ -41,6 +41,20 @@ export interface Http1Client {
   /** `headers`: complete header lines, each ending in CRLF (no content-length). */
   request(method: string, path: string, headers: string, body: string | null): Promise<Http1Result>;
   /**
+   * `request` without the promise: `done` is called once with the outcome,
+   * synchronously from the read or failure that settles it (so it must not
+   * throw). For callers that make one request per order on a hot path (the
+   * benches' load generators), where a promise and its continuation per
+   * request are a measurable part of the cost.
+   */
+  send(
+    method: string,
+    path: string,
+    headers: string,
+    body: string | null,
+    done: (r: Http1Result) => void,
+  ): void;
+  /**
    * Writes what is queued now instead of at the end of the turn: for a caller
    * that queues its requests from a setImmediate itself (a flush scheduled
    * from there would only run on the next loop iteration).
@@ -51,7 +65,8 @@ export interface Http1Client {
 }
 
 interface Pending {
-  readonly text: string;
+  /** The request's bytes until written; then "" (an answer may take long: keep no copy alive). */
+  text: string;
   readonly resolve: (r: Http1Result) => void;
   readonly queuedAt: number;
   sentAt: number;
@@ -59,6 +74,14 @@ interface Pending {
 
 const HEAD_END = Buffer.from("\r\n\r\n");
 const CRLF = Buffer.from("\r\n");
+
+/** A header's value from a lower-cased head ("\r\nname:" given whole), or null. */
+const headerOf = (head: string, nameLine: string): string | null => {
+  const at = head.indexOf(nameLine);
+  if (at < 0) return null;
+  const end = head.indexOf("\r\n", at + 2);
+  return head.slice(at + nameLine.length, end < 0 ? undefined : end).trim();
+};
 
 export const http1Client = (o: Http1ClientOptions): Http1Client => {
   const idleMs = o.idleMs ?? 4_000;
@@ -131,7 +154,11 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
 
     enqueue(p: Pending) {
       this.out.push(p);
-      if (this.connected) markDirty(this);
+      if (!this.connected) return;
+      // One request at a time per connection: nothing could join it in this
+      // turn, so it leaves now (no setImmediate, no dirty set).
+      if (o.pipelining === 1) this.flush();
+      else markDirty(this);
     }
 
     flush() {
@@ -143,6 +170,7 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
       for (const p of batch) {
         p.sentAt = now;
         text += p.text;
+        p.text = "";
         this.inflight.push(p);
       }
       this.socket.write(text);
@@ -161,13 +189,16 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
           break;
         }
         this.lastUsed = Date.now();
-        p.resolve({ ok: true, res: r });
         if (this.closeAfter) {
+          p.resolve({ ok: true, res: r }); // a request placed now skips this connection (closeAfter)
           this.retire();
           break;
         }
         pump(this);
         if (this.load === 0 && !this.dead) idle.push(this);
+        // Last: a callback (send) may place its next request at once, and
+        // should find this connection idle, as a promise's continuation would.
+        p.resolve({ ok: true, res: r });
       }
       // What stays for the next read must not live in the shared buffer.
       if (this.buf.length > 0 && this.buf.buffer === shared.buffer)
@@ -182,28 +213,22 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
       const head = buf.toString("latin1", 0, headEnd).toLowerCase();
       const status = Number(head.slice(9, 12));
       const bodyStart = headEnd + 4;
-      const header = (name: string): string | null => {
-        const at = head.indexOf(`\r\n${name}:`);
-        if (at < 0) return null;
-        const end = head.indexOf("\r\n", at + 2);
-        return head.slice(at + name.length + 3, end < 0 ? undefined : end).trim();
-      };
-      const connection = header("connection");
+      const connection = headerOf(head, "\r\nconnection:");
       if (connection === "close") this.closeAfter = true;
-      const keepAlive = header("keep-alive");
+      const keepAlive = headerOf(head, "\r\nkeep-alive:");
       if (keepAlive && keepAlive !== this.keepAliveSeen) {
         this.keepAliveSeen = keepAlive;
         const t = /timeout=(\d+)/.exec(keepAlive);
         if (t) this.idleLimit = Math.max(0, Math.min(idleMs, Number(t[1]) * 1000 - 1000));
       }
-      const length = header("content-length");
+      const length = headerOf(head, "\r\ncontent-length:");
       if (length !== null) {
         const n = Number(length);
         if (buf.length < bodyStart + n) return null;
         this.buf = buf.subarray(bodyStart + n);
         return { status, body: buf.toString("utf8", bodyStart, bodyStart + n) };
       }
-      if (header("transfer-encoding")?.includes("chunked")) {
+      if (headerOf(head, "\r\ntransfer-encoding:")?.includes("chunked")) {
         const parts: Buffer[] = [];
         let at = bodyStart;
         for (;;) {
@@ -338,23 +363,36 @@ export const http1Client = (o: Http1ClientOptions): Http1Client => {
   }, tick);
   timer.unref();
 
+  const hostLine = `host: ${o.host}:${o.port}\r\n`;
+  const send = (
+    method: string,
+    path: string,
+    headers: string,
+    body: string | null,
+    done: (r: Http1Result) => void,
+  ): void => {
+    if (closed) {
+      done({ ok: false, sent: false, reason: "client closed" });
+      return;
+    }
+    const text =
+      body === null
+        ? `${method} ${path} HTTP/1.1\r\n${hostLine}${headers}\r\n`
+        : `${method} ${path} HTTP/1.1\r\n${hostLine}${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const p: Pending = { text, resolve: done, queuedAt: Date.now(), sentAt: 0 };
+    const c = pick();
+    if (c) c.enqueue(p);
+    else waiting.push(p);
+  };
+
   return {
     flush() {
       if (flushScheduled) flush();
     },
     request(method, path, headers, body) {
-      if (closed) return Promise.resolve({ ok: false, sent: false, reason: "client closed" });
-      const text =
-        body === null
-          ? `${method} ${path} HTTP/1.1\r\nhost: ${o.host}:${o.port}\r\n${headers}\r\n`
-          : `${method} ${path} HTTP/1.1\r\nhost: ${o.host}:${o.port}\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-      return new Promise((resolve) => {
-        const p: Pending = { text, resolve, queuedAt: Date.now(), sentAt: 0 };
-        const c = pick();
-        if (c) c.enqueue(p);
-        else waiting.push(p);
-      });
+      return new Promise((resolve) => send(method, path, headers, body, resolve));
     },
+    send,
     close() {
       closed = true;
       return new Promise<void>((resolve) => {

@@ -4,8 +4,8 @@
 // says truthfully whether the request may have been received.
 
 import http from "node:http";
-import net from "node:net";
 import type { AddressInfo } from "node:net";
+import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { http1Client } from "../../src/http/http1-client.ts";
 
@@ -208,6 +208,54 @@ describe("pipelined HTTP/1.1 client", () => {
     const out = await Promise.all(Array.from({ length: 7 }, () => c.request("GET", "/", "", null)));
     expect(out.every((r) => r.ok && r.res.status === 200)).toBe(true);
     expect(seen).toBe(7);
+  });
+
+  it("send(): the callback form; a request placed from the callback goes out at once on the connection just freed", async () => {
+    const sockets = new Set<net.Socket>();
+    const writes: string[] = [];
+    const port = await rawServer((socket, chunk) => {
+      sockets.add(socket);
+      writes.push(chunk);
+      const n = /\r\n\r\n(n[0-9]+)$/.exec(chunk)?.[1];
+      socket.write(answer(`re:${n}`));
+    });
+    const c = client(port, { connections: 4, pipelining: 1 });
+    const bodies: string[] = [];
+    let calls = 0;
+    await new Promise<void>((finished) => {
+      const next = (i: number) =>
+        c.send("POST", "/x", "", `n${i}`, (r) => {
+          calls++;
+          bodies.push(r.ok ? r.res.body : r.reason);
+          if (i < 5) next(i + 1);
+          else finished();
+        });
+      next(0);
+    });
+    expect(bodies).toEqual(["re:n0", "re:n1", "re:n2", "re:n3", "re:n4", "re:n5"]);
+    expect(calls).toBe(6);
+    // One connection served them all, one request per write.
+    expect(sockets.size).toBe(1);
+    expect(writes).toHaveLength(6);
+  });
+
+  it("with one request per connection, a request is written before the loop turn ends", async () => {
+    const port = await rawServer((socket) => socket.write(answer("ok")));
+    const c = client(port, { connections: 1, pipelining: 1 });
+    expect(await c.request("GET", "/", "", null)).toMatchObject({ ok: true }); // connected
+    let wrote = 0;
+    const origWrite = net.Socket.prototype.write;
+    net.Socket.prototype.write = function (this: net.Socket, ...args: unknown[]) {
+      wrote++;
+      return (origWrite as (...a: unknown[]) => boolean).apply(this, args);
+    } as typeof origWrite;
+    try {
+      const answered = c.request("GET", "/", "", null);
+      expect(wrote).toBe(1);
+      expect(await answered).toMatchObject({ ok: true, res: { body: "ok" } });
+    } finally {
+      net.Socket.prototype.write = origWrite;
+    }
   });
 
   it("close() waits for requests in flight", async () => {
