@@ -27,7 +27,8 @@
 // load-generator/), BENCH_TRACE_DIR (write windows.csv and gc.csv there),
 // BENCH_GATEWAY_NODE_FLAGS / BENCH_SERVICE_NODE_FLAGS / BENCH_LOADGEN_NODE_FLAGS
 // (node flags for the gateway / command-service / load generators,
-// space-separated), BENCH_GATEWAY_PORT (18520),
+// space-separated; the load generators' default is --single-threaded-gc, set
+// it empty for none), BENCH_GATEWAY_PORT (18520),
 // BENCH_UPSTREAM_PORT (18521), BENCH_GATEWAY_ENV (extra gateway env, k=v,k=v),
 // BENCH_GATEWAY_SCRIPT (another checkout's gateway/src/main.ts, for A/B runs).
 
@@ -105,9 +106,15 @@ const postgresCpuMs = (): number => {
   return sum;
 };
 
-/** Node flags from a space-separated env var (BENCH_*_NODE_FLAGS). */
+/**
+ * Node flags from a space-separated env var (BENCH_*_NODE_FLAGS). The load
+ * generator's default is --single-threaded-gc: on two cores shared by four
+ * busy processes, V8's parallel scavenger waited for helper threads that got
+ * no core, and those pauses count in the latency it measures (ADR 128).
+ */
+const DEFAULT_FLAGS: Record<string, string> = { BENCH_LOADGEN_NODE_FLAGS: "--single-threaded-gc" };
 const nodeFlags = (name: string): string[] =>
-  (process.env[name] ?? "").split(" ").filter((f) => f !== "");
+  (process.env[name] ?? DEFAULT_FLAGS[name] ?? "").split(" ").filter((f) => f !== "");
 
 const start = (name: string, script: string, extra: Record<string, string>, port: number) => {
   const prof = process.env.BENCH_PROFILE_DIR;
