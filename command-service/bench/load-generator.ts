@@ -18,7 +18,7 @@
 // with the window's count and latencies, stops and exits.
 import { randomBytes } from "node:crypto";
 import { type Latency, startLoops } from "@fxcore/event-store/bench";
-import { http1Client } from "@fxcore/infra";
+import { http1Client } from "@fxcore/infra/http";
 import { Pool } from "undici";
 import { PAIRS } from "./order-pairs.ts";
 

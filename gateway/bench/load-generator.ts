@@ -25,7 +25,7 @@ import * as hdr from "hdr-histogram-js";
 // index loads Kafka, Postgres and OpenTelemetry too, 26 MB of live heap
 // against ~9 MB, and every major GC here marks all of it while the orders
 // it times wait (their latency counts from the due time).
-import { type Http1Result, http1Client } from "../../infra/src/http/http1-client.ts";
+import { type Http1Result, http1Client } from "@fxcore/infra/http";
 import { sign } from "../src/auth/signing.ts";
 
 interface Setup {

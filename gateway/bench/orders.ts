@@ -340,7 +340,7 @@ try {
     `gateway bench (upstream: ${UPSTREAM}): ${RATE > 0 ? `open loop, ${RATE} orders/s offered over at most ${CONCURRENCY} connections (latency from each order's due time)` : `closed loop, ${CONCURRENCY} in flight`} from ${LOADGENS} load generator process(es), ${ACCOUNTS} accounts/keys, ${DURATION_S}s measured after ${WARMUP_S}s warm-up${RATE > 0 ? ` (the rate ramped up from 0 over its first ${RAMP_S}s)` : ""}`,
   );
   const flagsSet = ["GATEWAY", "SERVICE", "LOADGEN"]
-    .map((n) => [n, nodeFlags(`BENCH_${n}_NODE_FLAGS`).join(" ")])
+    .map((n) => [n, nodeFlags(`BENCH_${n}_NODE_FLAGS`).join(" ")] as const)
     .filter(([, f]) => f !== "");
   if (flagsSet.length > 0)
     console.log(`  node flags: ${flagsSet.map(([n, f]) => `${n.toLowerCase()} ${f}`).join("; ")}`);
