@@ -148,6 +148,20 @@ const flatValues: string[] = [];
 const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
+ * Where the plain string starting at `from` ends (its closing quote), or -1
+ * when it has an escape or a control character or is not closed: such strings
+ * are left to the general path.
+ */
+const plainStringEnd = (text: string, from: number, n: number): number => {
+  for (let i = from; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return i;
+    if (c === 0x5c || c < 0x20) return -1;
+  }
+  return -1;
+};
+
+/**
  * A flat object whose values are all strings without escapes or control
  * characters: the fields, or the reject the general path would give for them.
  * Undefined for anything else (escapes, nesting, non-strings, a section name,
@@ -164,13 +178,9 @@ const decodeFlat = (text: string): Result<FixMessage, SessionReject> | undefined
     while (isWs(text.charCodeAt(i))) i++;
     // Key: a plain string.
     if (text.charCodeAt(i) !== 0x22) return undefined;
-    const k = ++i;
-    for (;;) {
-      const c = text.charCodeAt(i);
-      if (c === 0x22) break;
-      if (c === 0x5c || c < 0x20 || i >= n) return undefined;
-      i++;
-    }
+    const k = i + 1;
+    i = plainStringEnd(text, k, n);
+    if (i < 0) return undefined;
     const name = text.slice(k, i++);
     if (SECTIONS.has(name)) return undefined;
     while (isWs(text.charCodeAt(i))) i++;
@@ -178,13 +188,9 @@ const decodeFlat = (text: string): Result<FixMessage, SessionReject> | undefined
     i++;
     while (isWs(text.charCodeAt(i))) i++;
     if (text.charCodeAt(i) !== 0x22) return undefined;
-    const v = ++i;
-    for (;;) {
-      const c = text.charCodeAt(i);
-      if (c === 0x22) break;
-      if (c === 0x5c || c < 0x20 || i >= n) return undefined;
-      i++;
-    }
+    const v = i + 1;
+    i = plainStringEnd(text, v, n);
+    if (i < 0) return undefined;
     flatNames[count] = name;
     flatValues[count] = text.slice(v, i++);
     count++;
