@@ -536,31 +536,41 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     kind: "unknown",
     reason: e instanceof Error ? e.message : String(e),
   });
-  const dispatch = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> => {
+  /**
+   * A request's upstream call, its outcome (an error is an unknown outcome)
+   * handed to `then`. Without a span that is the call's only promise.
+   */
+  const dispatchTo = <T>(
+    r: GatewayRequest,
+    p: Principal,
+    then: (out: UpstreamOutcome) => T,
+  ): Promise<T> => {
     if (!spansReal()) {
       try {
-        return call(r, p, ROOT_CONTEXT).catch(unknownOf);
+        return call(r, p, ROOT_CONTEXT).then(then, (e: unknown) => then(unknownOf(e)));
       } catch (e) {
-        return Promise.resolve(unknownOf(e));
+        return Promise.resolve(then(unknownOf(e)));
       }
     }
     const span = tracer.startSpan(SPAN_NAMES[r.type], spanOptions, ROOT_CONTEXT);
-    const done = (out: UpstreamOutcome): UpstreamOutcome => {
+    const done = (out: UpstreamOutcome): T => {
       if (span.isRecording()) {
         span.setAttribute("fx.outcome", out.kind);
         if (out.kind === "unknown")
           span.setStatus({ code: SpanStatusCode.ERROR, message: out.reason });
       }
       span.end();
-      return out;
+      return then(out);
     };
-    const unknown = (e: unknown): UpstreamOutcome => done(unknownOf(e));
+    const unknown = (e: unknown): T => done(unknownOf(e));
     try {
       return call(r, p, trace.setSpan(ROOT_CONTEXT, span)).then(done, unknown);
     } catch (e) {
       return Promise.resolve(unknown(e));
     }
   };
+  const dispatch = (r: GatewayRequest, p: Principal): Promise<UpstreamOutcome> =>
+    dispatchTo(r, p, (out) => out);
   const call = (r: GatewayRequest, p: Principal, ctx: Context): Promise<UpstreamOutcome> => {
     switch (r.type) {
       case "PlaceOrder":
@@ -622,7 +632,7 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
   /** A verified caller's FIX message (either encoding) → its answer. */
   const fixEntry = (p: Principal, body: string, fmt: Format): Answer | Promise<Answer> => {
     const s = fixEntryStart(p, body, fmt);
-    return isDispatch(s) ? dispatch(s.request, p).then((out) => dispatchedAnswer(s, out)) : s;
+    return isDispatch(s) ? dispatchTo(s.request, p, (out) => dispatchedAnswer(s, out)) : s;
   };
 
   app.post(
@@ -654,31 +664,21 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
     app.log.error({ err: e, reqId: id }, "unhandled gateway error");
     return wire(plainError(500, "INTERNAL", "internal error"), JSON_FORMAT, t0);
   };
-  /**
-   * A dispatched order's whole answer once its call ends: the call's promise
-   * is the only one per order (no span: one then; a span: dispatch's own).
-   */
+  /** A dispatched order's whole answer once its call ends (no span: the call's one promise). */
   const wireDispatched = (
     d: Dispatch,
     p: Principal,
     fmt: Format,
     t0: number,
     n: number,
-  ): WireAnswer | Promise<WireAnswer> => {
-    const answer = (out: UpstreamOutcome): WireAnswer => {
+  ): Promise<WireAnswer> =>
+    dispatchTo(d.request, p, (out) => {
       try {
         return wire(dispatchedAnswer(d, out), fmt, t0);
       } catch (e) {
         return internalError(e, reqIdText(n), t0);
       }
-    };
-    if (spansReal()) return dispatch(d.request, p).then(answer);
-    try {
-      return call(d.request, p, ROOT_CONTEXT).then(answer, (e: unknown) => answer(unknownOf(e)));
-    } catch (e) {
-      return answer(unknownOf(e));
-    }
-  };
+    });
   const verifiedAnswer = (
     v: Principal | Answer,
     headers: SignedRequest["headers"],

@@ -297,9 +297,14 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
       q.resolve({ kind: "unknown", reason: e instanceof Error ? e.message : String(e) }),
     );
 
-  const single = (q: Queued): Promise<UpstreamOutcome> => {
-    const { kind: _kind, ...body } = q.body;
-    return command("/orders", body, q.caller, q.ctx);
+  /** A new order on its own `POST /orders` (that route's body has no `kind`). */
+  const single = (
+    item: Record<string, unknown>,
+    caller: Principal,
+    ctx: Context | undefined,
+  ): Promise<UpstreamOutcome> => {
+    const { kind: _kind, ...body } = item;
+    return command("/orders", body, caller, ctx);
   };
 
   const sendBatch = async (items: Queued[]): Promise<void> => {
@@ -318,7 +323,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     if (status === 404 || status === 405) {
       // No batch route (an older command-service): nothing was applied.
       batchOffUntil = Date.now() + BATCH_REPROBE_MS;
-      for (const q of items) void settle(q, single(q));
+      for (const q of items) void settle(q, single(q.body, q.caller, q.ctx));
       return;
     }
     const json = parseOrNull(t.res.body);
@@ -417,7 +422,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     ctx: Context | undefined,
   ): Promise<UpstreamOutcome> => {
     if (batchMax <= 0 || Date.now() < batchOffUntil)
-      return single({ body: command, caller, ctx, resolve: () => {} });
+      return single(command, caller, ctx);
     return new Promise((resolve) => {
       queue.push({ body: command, caller, ctx, resolve });
       scheduleFlush();
