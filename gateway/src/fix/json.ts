@@ -123,16 +123,23 @@ export const parseStrictJson = (text: string): Result<JsonValue, string> => {
 
 const SECTIONS = new Set(["Header", "Body", "Trailer"]);
 
+/** A FIX JSON field name's tag, or why it cannot be one. */
+const tagOfJsonName = (name: string): number | SessionReject => {
+  const tag = tagOfName(name);
+  if (tag === null)
+    return sessionReject(R.InvalidTagNumber, `unknown field "${name.slice(0, 40)}"`);
+  if (tag === Tag.BodyLength || tag === Tag.CheckSum)
+    return sessionReject(R.TagNotDefinedForMessageType, `${name} is not used in FIX JSON`, tag);
+  return tag;
+};
+
 const fieldsOf = (
   entries: ReadonlyArray<readonly [string, JsonValue]>,
   out: FixField[],
 ): SessionReject | null => {
   for (const [name, v] of entries) {
-    const tag = tagOfName(name);
-    if (tag === null)
-      return sessionReject(R.InvalidTagNumber, `unknown field "${name.slice(0, 40)}"`);
-    if (tag === Tag.BodyLength || tag === Tag.CheckSum)
-      return sessionReject(R.TagNotDefinedForMessageType, `${name} is not used in FIX JSON`, tag);
+    const tag = tagOfJsonName(name);
+    if (typeof tag !== "number") return tag;
     if (v.kind !== "string")
       return sessionReject(R.IncorrectDataFormat, `${name} must be a JSON string`, tag);
     out.push({ tag, value: v.value });
@@ -202,17 +209,11 @@ const decodeFlat = (text: string): Result<FixMessage, SessionReject> | undefined
   }
   while (isWs(text.charCodeAt(i))) i++;
   if (i !== n) return undefined;
-  // fieldsOf's checks, in the same order.
+  // fieldsOf's checks, in the same order (every value here is a string).
   const fields: FixField[] = new Array(count);
   for (let f = 0; f < count; f++) {
-    const name = flatNames[f]!;
-    const tag = tagOfName(name);
-    if (tag === null)
-      return err(sessionReject(R.InvalidTagNumber, `unknown field "${name.slice(0, 40)}"`));
-    if (tag === Tag.BodyLength || tag === Tag.CheckSum)
-      return err(
-        sessionReject(R.TagNotDefinedForMessageType, `${name} is not used in FIX JSON`, tag),
-      );
+    const tag = tagOfJsonName(flatNames[f]!);
+    if (typeof tag !== "number") return err(tag);
     fields[f] = { tag, value: flatValues[f]! };
   }
   return ok(fixMessage(fields));

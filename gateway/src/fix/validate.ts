@@ -6,7 +6,7 @@
 import type { Result } from "@fxcore/domain";
 import { err, ok } from "@fxcore/domain";
 import { FIELD_BY_TAG, FIELDS, type FieldDef, OTHER_FIX_TAGS, Tag } from "./fields.ts";
-import type { FixField, FixMessage } from "./message.ts";
+import { type FixField, type FixMessage, getField } from "./message.ts";
 import { HEADER_TAGS, MESSAGE_BY_TYPE, type MessageDef, OTHER_FIX_MSG_TYPES } from "./messages.ts";
 import {
   BusinessRejectReason as B,
@@ -35,14 +35,12 @@ export interface FieldValues {
  * built per message.
  */
 class FieldsView implements FieldValues {
-  readonly #fields: readonly FixField[];
-  constructor(fields: readonly FixField[]) {
-    this.#fields = fields;
+  readonly #msg: FixMessage;
+  constructor(msg: FixMessage) {
+    this.#msg = msg;
   }
   get(tag: number): string | undefined {
-    const fs = this.#fields;
-    for (let i = 0; i < fs.length; i++) if (fs[i]!.tag === tag) return fs[i]!.value;
-    return undefined;
+    return getField(this.#msg, tag);
   }
 }
 
@@ -135,9 +133,7 @@ export const validate = (
   direction: "in" | "out" = "in",
 ): Result<ValidMessage, FixReject> => {
   const fs = msg.fields;
-  let msgType: string | undefined;
-  for (let i = 0; i < fs.length && msgType === undefined; i++)
-    if (fs[i]!.tag === Tag.MsgType) msgType = fs[i]!.value;
+  const msgType = getField(msg, Tag.MsgType);
   if (msgType === undefined)
     return err(sessionReject(R.RequiredTagMissing, "MsgType (35) missing", Tag.MsgType));
   if (msgType === "")
@@ -204,7 +200,7 @@ export const validate = (
         ),
       );
   }
-  const values = new FieldsView(fs);
+  const values = new FieldsView(msg);
   for (const tag of def.required) {
     if (values.get(tag) === undefined)
       return err(

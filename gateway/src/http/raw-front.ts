@@ -225,9 +225,10 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
   const answerBytes = (a: RawFrontAnswer): Buffer => {
     const status = statusLine(a.status);
     const date = httpDate();
-    const length = String(Buffer.byteLength(a.body));
-    let size = status.length + 26 + length.length + date.length + headTail.length;
-    size += Buffer.byteLength(a.body);
+    const bodyBytes = Buffer.byteLength(a.body);
+    const length = String(bodyBytes);
+    // 26: "content-length: ", "\r\ndate: " and "\r\n" below.
+    let size = status.length + 26 + length.length + date.length + headTail.length + bodyBytes;
     for (const k in a.headers) size += Buffer.byteLength(k) + 4 + Buffer.byteLength(a.headers[k]!);
     const out = Buffer.allocUnsafe(size);
     let at = out.write(status, 0);
