@@ -2,22 +2,6 @@
 
 import { type TimestampNs, timestampNs } from "@fxcore/domain";
 
-const RE = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}|\d{6}|\d{9}))?$/;
-
-/** Milliseconds of the whole seconds part, or null when not a valid UTCTimestamp. */
-const secondsMs = (m: RegExpExecArray): number | null => {
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  const h = Number(m[4]);
-  const mi = Number(m[5]);
-  const se = Number(m[6]);
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return null;
-  // Day 0 of the next month is the last day of this one: refuses 20240230 and friends.
-  if (d > 28 && d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return null;
-  return Date.UTC(y, mo - 1, d, h, mi, se);
-};
-
 /** The decimal value of s[from, to) when all of it is ASCII digits, else -1. */
 const digitsAt = (s: string, from: number, to: number): number => {
   let n = 0;
@@ -30,32 +14,36 @@ const digitsAt = (s: string, from: number, to: number): number => {
 };
 
 /**
- * Validation only: RE and secondsMs's checks read off the characters, with no
- * match array or substrings (every order's TransactTime passes here).
+ * Milliseconds of the whole seconds part, or -1 when `s` is not a valid
+ * UTCTimestamp: read off the characters, with no match array or substrings
+ * (every order's TransactTime passes here).
  */
-export const isUtcTimestamp = (s: string): boolean => {
+const secondsMs = (s: string): number => {
   const n = s.length;
-  if (n !== 17 && n !== 21 && n !== 24 && n !== 27) return false;
+  if (n !== 17 && n !== 21 && n !== 24 && n !== 27) return -1;
   if (s.charCodeAt(8) !== 0x2d || s.charCodeAt(11) !== 0x3a || s.charCodeAt(14) !== 0x3a)
-    return false;
-  if (n > 17 && (s.charCodeAt(17) !== 0x2e || digitsAt(s, 18, n) < 0)) return false;
+    return -1;
+  if (n > 17 && (s.charCodeAt(17) !== 0x2e || digitsAt(s, 18, n) < 0)) return -1;
   const y = digitsAt(s, 0, 4);
   const mo = digitsAt(s, 4, 6);
   const d = digitsAt(s, 6, 8);
   const h = digitsAt(s, 9, 11);
   const mi = digitsAt(s, 12, 14);
   const se = digitsAt(s, 15, 17);
-  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0) return false;
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return false;
-  return !(d > 28 && d > new Date(Date.UTC(y, mo, 0)).getUTCDate());
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0) return -1;
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return -1;
+  // Day 0 of the next month is the last day of this one: refuses 20240230 and friends.
+  if (d > 28 && d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return -1;
+  return Date.UTC(y, mo - 1, d, h, mi, se);
 };
 
+/** Validation only: no bigint work. */
+export const isUtcTimestamp = (s: string): boolean => secondsMs(s) >= 0;
+
 export const parseUtcTimestamp = (s: string): TimestampNs | null => {
-  const m = RE.exec(s);
-  if (!m) return null;
-  const ms = secondsMs(m);
-  if (ms === null) return null;
-  const frac = (m[7] ?? "").padEnd(9, "0");
+  const ms = secondsMs(s);
+  if (ms < 0) return null;
+  const frac = s.slice(18).padEnd(9, "0");
   return timestampNs(BigInt(ms) * 1_000_000n + BigInt(frac));
 };
 

@@ -60,6 +60,20 @@ describe("UTCTimestamp", () => {
       ),
       { numRuns: 5_000 },
     );
+    // parseUtcTimestamp reads the same characters: valid exactly when the
+    // oracle says so, and then the oracle's instant to the nanosecond.
+    fc.assert(
+      fc.property(fc.oneof(near, mutated, noise), (s) => {
+        const parsed = parseUtcTimestamp(s);
+        expect(parsed !== null).toBe(oracle(s));
+        if (parsed === null) return;
+        const m = RE.exec(s)!;
+        const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as number[];
+        const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, se!);
+        expect(parsed).toBe(BigInt(ms) * 1_000_000n + BigInt((m[7] ?? "").padEnd(9, "0")));
+      }),
+      { numRuns: 5_000 },
+    );
     expect(isUtcTimestamp("20240229-23:59:59.999")).toBe(true);
     expect(isUtcTimestamp("20230229-00:00:00")).toBe(false);
     expect(isUtcTimestamp("20240101-10:00:00.000")).toBe(
