@@ -9,10 +9,9 @@ import { BinaryCopyRows } from "../projector/copy-binary.ts";
 import {
   type AuditRecord,
   type ChainHead,
+  ChainCursor,
   canonicalBytes,
-  chainHash,
   extendChain,
-  GENESIS_HASH,
 } from "./chain.ts";
 
 export interface AuditCandidate {
@@ -109,17 +108,13 @@ export const runAuditJob = (job: AuditJob): AuditJobResult => {
   const out = new BinaryCopyRows();
   const heads: ChainHead[] = [];
   for (const [pair, events] of byPair(job.events, (e) => pairOf(e.event))) {
-    const head = job.heads.find((h) => h.pair === pair);
-    let prev = head?.hash ?? GENESIS_HASH;
-    let seq = head?.chainSeq ?? 0;
+    const chain = new ChainCursor(job.heads.find((h) => h.pair === pair));
     for (const e of events) {
       const canonical = canonicalBytes({ eventId: e.eventId, event: e.event });
-      const hash = chainHash(prev, canonical);
-      seq += 1;
-      writeAuditRow(out, pair, seq, e.eventId, e.event.type, canonical, prev, hash);
-      prev = hash;
+      const prev = chain.next(canonical);
+      writeAuditRow(out, pair, chain.seq, e.eventId, e.event.type, canonical, prev, chain.hash);
     }
-    heads.push({ pair, chainSeq: seq, hash: prev });
+    heads.push({ pair, chainSeq: chain.seq, hash: chain.hash });
   }
   return { rows: out.finish(), records: job.events.length, heads };
 };

@@ -192,19 +192,35 @@ export interface ChainHead {
 }
 
 /** Appends events to a pair's chain, starting from its head (undefined: empty chain). */
+/**
+ * Where one pair's chain is: the last link's sequence and hash (GENESIS_HASH
+ * and 0 before the first). The one place a link is made.
+ */
+export class ChainCursor {
+  seq: number;
+  hash: Buffer;
+  constructor(head: ChainHead | undefined) {
+    this.seq = head?.chainSeq ?? 0;
+    this.hash = head?.hash ?? GENESIS_HASH;
+  }
+  /** Links the next event over its canonical bytes; returns the link's prevHash. */
+  next(canonical: Buffer): Buffer {
+    const prev = this.hash;
+    this.seq += 1;
+    this.hash = chainHash(prev, canonical);
+    return prev;
+  }
+}
+
 export const extendChain = (
   head: ChainHead | undefined,
   pair: string,
   events: readonly { eventId: string; eventType: string; canonical: Buffer }[],
 ): AuditRecord[] => {
-  let prev = head?.hash ?? GENESIS_HASH;
-  let seq = head?.chainSeq ?? 0;
+  const chain = new ChainCursor(head);
   return events.map((e) => {
-    seq += 1;
-    const hash = chainHash(prev, e.canonical);
-    const r = { pair, chainSeq: seq, ...e, prevHash: prev, hash };
-    prev = hash;
-    return r;
+    const prevHash = chain.next(e.canonical);
+    return { pair, chainSeq: chain.seq, ...e, prevHash, hash: chain.hash };
   });
 };
 
