@@ -27,10 +27,21 @@ interface Service {
   readonly entry: string;
   readonly port: number;
   readonly env?: Record<string, string>;
+  /** Node flags, as the k8s manifests give them (ADR 131). */
+  readonly nodeFlags?: readonly string[];
 }
 
+// Scavenges on the main thread: helper threads only take cores from the
+// other processes of the order path (ADR 131).
+const NO_PARALLEL_SCAVENGE = ["--no-parallel-scavenge"];
+
 const SERVICES: readonly Service[] = [
-  { name: "command-service", entry: "command-service/src/main.ts", port: 8081 },
+  {
+    name: "command-service",
+    entry: "command-service/src/main.ts",
+    port: 8081,
+    nodeFlags: NO_PARALLEL_SCAVENGE,
+  },
   {
     name: "matcher",
     entry: "matcher/src/main.ts",
@@ -39,7 +50,7 @@ const SERVICES: readonly Service[] = [
   },
   { name: "projection-service", entry: "projection-service/src/main.ts", port: 8084 },
   { name: "query-api", entry: "query-api/src/main.ts", port: 8082 },
-  { name: "gateway", entry: "gateway/src/main.ts", port: 8080 },
+  { name: "gateway", entry: "gateway/src/main.ts", port: 8080, nodeFlags: NO_PARALLEL_SCAVENGE },
 ];
 
 /** Demo traders: each bound to its own account, with pre-trade limits. */
@@ -114,7 +125,7 @@ try {
 
 function start(service: Service, env: Record<string, string>): void {
   const log = createWriteStream(`${logDir}${service.name}.log`, { flags: "a" });
-  const child = spawn(process.execPath, [`${root}${service.entry}`], {
+  const child = spawn(process.execPath, [...(service.nodeFlags ?? []), `${root}${service.entry}`], {
     cwd: root,
     env: { ...env, ...service.env, PORT: String(service.port) },
     stdio: ["ignore", "pipe", "pipe"],

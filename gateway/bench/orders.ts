@@ -27,8 +27,9 @@
 // load-generator/), BENCH_TRACE_DIR (write windows.csv and gc.csv there),
 // BENCH_GATEWAY_NODE_FLAGS / BENCH_SERVICE_NODE_FLAGS / BENCH_LOADGEN_NODE_FLAGS
 // (node flags for the gateway / command-service / load generators,
-// space-separated; the load generators' default is --single-threaded-gc, set
-// it empty for none), BENCH_GATEWAY_PORT (18520),
+// space-separated; defaults: --no-parallel-scavenge for the gateway and
+// command-service, as deployed (ADR 131), --single-threaded-gc for the load
+// generators; set one empty for none), BENCH_GATEWAY_PORT (18520),
 // BENCH_UPSTREAM_PORT (18521), BENCH_GATEWAY_ENV (extra gateway env, k=v,k=v),
 // BENCH_GATEWAY_SCRIPT (another checkout's gateway/src/main.ts, for A/B runs).
 
@@ -112,7 +113,13 @@ const postgresCpuMs = (): number => {
  * busy processes, V8's parallel scavenger waited for helper threads that got
  * no core, and those pauses count in the latency it measures (ADR 128).
  */
-const DEFAULT_FLAGS: Record<string, string> = { BENCH_LOADGEN_NODE_FLAGS: "--single-threaded-gc" };
+// The gateway and command-service run as deployed (ADR 131: k8s/base/apps,
+// scripts/start.ts); the load generator as ADR 128 measured.
+const DEFAULT_FLAGS: Record<string, string> = {
+  BENCH_GATEWAY_NODE_FLAGS: "--no-parallel-scavenge",
+  BENCH_SERVICE_NODE_FLAGS: "--no-parallel-scavenge",
+  BENCH_LOADGEN_NODE_FLAGS: "--single-threaded-gc",
+};
 const nodeFlags = (name: string): string[] =>
   (process.env[name] ?? DEFAULT_FLAGS[name] ?? "").split(" ").filter((f) => f !== "");
 

@@ -1,7 +1,7 @@
 // The service Dockerfiles cannot be built here (no Docker engine), so they
 // are kept uniform and checked as text: one pattern, a pinned Node 24 base,
 // production dependencies only, a non-root user.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { repoDir, services } from "../src/paths.ts";
 
@@ -47,6 +47,17 @@ describe("the service Dockerfile", () => {
     expect(finalStage).toMatch(/^WORKDIR \/app\/\$\{SERVICE\}$/m);
     expect(finalStage).toMatch(/^CMD \["node", "src\/main.ts"\]$/m);
     expect(finalStage).not.toMatch(/^RUN /m);
+  });
+
+  it("are what a manifest runs when it names a command: node, its flags, src/main.ts", () => {
+    const commands = readdirSync(`${repoDir}k8s/base/apps`).flatMap((f) =>
+      [
+        ...readFileSync(`${repoDir}k8s/base/apps/${f}`, "utf8").matchAll(/^\s+command: (.*)$/gm),
+      ].map((m) => m[1]),
+    );
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands)
+      expect(command).toMatch(/^\["node", (?:"--[a-z-]+(?:=[\w.]+)?", )*"src\/main\.ts"\]$/);
   });
 
   it("match the Kubernetes securityContext (uid 10001, read-only root)", () => {
