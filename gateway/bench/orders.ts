@@ -108,13 +108,13 @@ const postgresCpuMs = (): number => {
 };
 
 /**
- * Node flags from a space-separated env var (BENCH_*_NODE_FLAGS). The load
- * generator's default is --single-threaded-gc: on two cores shared by four
- * busy processes, V8's parallel scavenger waited for helper threads that got
- * no core, and those pauses count in the latency it measures (ADR 128).
+ * Node flags from a space-separated env var (BENCH_*_NODE_FLAGS). On two
+ * cores shared by four busy processes, V8's parallel scavenger waits for
+ * helper threads that get no core. So the load generator runs with
+ * --single-threaded-gc (ADR 128), and the gateway and command-service with
+ * --no-parallel-scavenge, as they are deployed (ADR 131: k8s/base/apps,
+ * scripts/start.ts).
  */
-// The gateway and command-service run as deployed (ADR 131: k8s/base/apps,
-// scripts/start.ts); the load generator as ADR 128 measured.
 const DEFAULT_FLAGS: Record<string, string> = {
   BENCH_GATEWAY_NODE_FLAGS: "--no-parallel-scavenge",
   BENCH_SERVICE_NODE_FLAGS: "--no-parallel-scavenge",

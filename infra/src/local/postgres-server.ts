@@ -98,9 +98,9 @@ export async function startPostgres(options: {
         "fsync = off",
         "synchronous_commit = off",
         "full_page_writes = off",
-        // A fresh cluster has no WAL segments to recycle: zero-filling each
-        // new 16 MB one stalled every commit for ~50 ms once a second at
-        // 10,000 orders/s (ADR 130).
+        // A fresh cluster has no WAL segments to recycle. Zero-filling each
+        // new 16 MB one held up the WAL for up to ~50 ms, about once a
+        // second at 10,000 orders/s (ADR 130).
         "wal_init_zero = off",
         "",
       ].join("\n"),
