@@ -39,6 +39,13 @@ export const gatewayConfigSpec = {
    * only full calls, as ADR 118 had it.
    */
   GATEWAY_UPSTREAM_BATCH_OVERLAP: int({ default: 32, min: 1, max: 1_000 }),
+  /**
+   * Orders a partial call waits for (ADR 132), at most
+   * GATEWAY_UPSTREAM_BATCH_FILL_MS, and only while the last call carried at
+   * least half as many (near saturation). 1: no wait, as before.
+   */
+  GATEWAY_UPSTREAM_BATCH_FILL: int({ default: 32, min: 1, max: 1_000 }),
+  GATEWAY_UPSTREAM_BATCH_FILL_MS: int({ default: 2, min: 0, max: 1_000 }),
   GATEWAY_KEY_CACHE_MS: int({ default: 5_000, min: 0 }),
   GATEWAY_MAX_STREAMS_PER_KEY: int({ default: 4, min: 1 }),
   /** Where execution reports are read from: projection-service's read model, or none (503). */

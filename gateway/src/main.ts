@@ -56,6 +56,8 @@ const app = await buildApp({
     batchCallsMax: config.GATEWAY_UPSTREAM_BATCH_CALLS,
     batchHoldMs: config.GATEWAY_UPSTREAM_BATCH_HOLD_MS,
     batchOverlapMin: config.GATEWAY_UPSTREAM_BATCH_OVERLAP,
+    batchFillMin: config.GATEWAY_UPSTREAM_BATCH_FILL,
+    batchFillMs: config.GATEWAY_UPSTREAM_BATCH_FILL_MS,
     onBatch: (orders) => {
       upstreamBatches.inc();
       upstreamBatchedOrders.inc(orders);

@@ -60,6 +60,15 @@ export interface CommandClientOptions {
    * commits the other, instead of the two working in turn.
    */
   readonly batchOverlapMin?: number;
+  /**
+   * Orders a partial call waits for within the calls limit (default 1: none),
+   * unless its oldest order has waited batchFillMs: fewer, larger calls near
+   * saturation. Only while the last call carried at least half as many: at
+   * light load an order does not wait.
+   */
+  readonly batchFillMin?: number;
+  /** Longest an order waits for batchFillMin (default 2 ms). */
+  readonly batchFillMs?: number;
   /** Called once per batch call sent, with its number of orders (metrics). */
   readonly onBatch?: (orders: number) => void;
 }
@@ -257,6 +266,11 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
   const batchCallsMax = o.batchCallsMax ?? 1;
   const batchHoldMs = o.batchHoldMs ?? 20;
   const batchOverlapMin = Math.max(1, Math.min(batchMax, o.batchOverlapMin ?? batchMax));
+  const batchFillMin = Math.max(1, Math.min(batchMax, o.batchFillMin ?? 1));
+  const batchFillMs = o.batchFillMs ?? 2;
+  let fillTimer: NodeJS.Timeout | null = null;
+  /** Orders in the last call sent: the fill holds only when this is high. */
+  let lastCallOrders = 0;
   let batchCalls = 0;
   /** Set while orders are held back: sends them when the hold ends. */
   let holdTimer: NodeJS.Timeout | null = null;
@@ -267,6 +281,8 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     readonly caller: Principal;
     readonly ctx: Context | undefined;
     readonly resolve: (out: UpstreamOutcome) => void;
+    /** performance.now() when queued (batchFillMin). */
+    readonly at: number;
   }
   let queue: Queued[] = [];
   let flushScheduled = false;
@@ -370,20 +386,26 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
 
   /**
    * Sends the queue as calls of at most batchMax orders: a full call always
-   * goes, a partial one only within the calls limit (or when `all`).
+   * goes, a partial one only within the calls limit and once filled
+   * (batchFillMin orders, or the oldest batchFillMs old), or when `all`.
    */
   const flushBatches = (all = false) => {
     flushScheduled = false;
     let from = 0;
+    const filling = batchFillMin > 1 && 2 * lastCallOrders >= batchFillMin;
+    const filled = (): boolean =>
+      !filling ||
+      queue.length - from >= batchFillMin ||
+      performance.now() - queue[from]!.at >= batchFillMs;
     while (
       from < queue.length &&
       (all ||
-        batchCallsMax <= 0 ||
-        batchCalls < batchCallsMax ||
-        queue.length - from >= batchOverlapMin)
+        queue.length - from >= batchOverlapMin ||
+        ((batchCallsMax <= 0 || batchCalls < batchCallsMax) && filled()))
     ) {
       const items = queue.slice(from, from + batchMax);
       from += items.length;
+      lastCallOrders = items.length;
       batchCalls++;
       sendBatch(items)
         .catch((e: unknown) => {
@@ -398,10 +420,25 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
       // sendBatch before its first await): written now, not a loop iteration later.
       client.flush();
     }
+    // Held for the fill: go when the oldest is due. Once it is, what holds the
+    // orders is the calls limit, and a call's end sends them.
+    const fillLeft =
+      queue.length > 0 && filling ? batchFillMs - (performance.now() - queue[0]!.at) : 0;
+    if (fillLeft > 0 && fillTimer === null) {
+      fillTimer = setTimeout(() => {
+        fillTimer = null;
+        if (queue.length > 0) flushBatches();
+      }, fillLeft);
+      fillTimer.unref();
+    }
     if (queue.length === 0) {
       if (holdTimer !== null) {
         clearTimeout(holdTimer);
         holdTimer = null;
+      }
+      if (fillTimer !== null) {
+        clearTimeout(fillTimer);
+        fillTimer = null;
       }
     } else if (holdTimer === null) {
       holdTimer = setTimeout(() => {
@@ -421,10 +458,9 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     caller: Principal,
     ctx: Context | undefined,
   ): Promise<UpstreamOutcome> => {
-    if (batchMax <= 0 || Date.now() < batchOffUntil)
-      return single(command, caller, ctx);
+    if (batchMax <= 0 || Date.now() < batchOffUntil) return single(command, caller, ctx);
     return new Promise((resolve) => {
-      queue.push({ body: command, caller, ctx, resolve });
+      queue.push({ body: command, caller, ctx, resolve, at: performance.now() });
       scheduleFlush();
     });
   };

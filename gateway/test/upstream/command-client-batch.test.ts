@@ -138,6 +138,8 @@ const client = (
     batchCallsMax?: number;
     batchHoldMs?: number;
     batchOverlapMin?: number;
+    batchFillMin?: number;
+    batchFillMs?: number;
   } = {},
 ) => commandServiceClient({ baseUrl: url, catalog: REFERENCE_CATALOG, timeoutMs: 2_000, ...extra });
 
@@ -279,6 +281,40 @@ describe("command-service client, batches", () => {
     expect(s.seen.map((r) => (JSON.parse(r.body) as { items: unknown[] }).items.length)).toEqual([
       1, 3, 1,
     ]);
+    await c.close?.();
+  });
+
+  it("with batchFillMin, after a call of half that many a partial call waits for the fill or until due; at light load none waits", async () => {
+    const s = await serve(batchDouble);
+    const c = client(s.url, {
+      batchCallsMax: 1,
+      batchFillMin: 4,
+      batchFillMs: 300,
+      batchHoldMs: 10_000,
+    });
+    const sizes = () =>
+      s.seen.map((r) => (JSON.parse(r.body) as { items: unknown[] }).items.length);
+    const ask = (id: string) => c.place(place(id), trader("ACC1"));
+    const fix = async (p: Promise<UpstreamOutcome>) => fixOf(await p)?.ClOrdID;
+    // Two in one turn, no call before: they go at once, a call of 2 (half of 4).
+    expect(await Promise.all([fix(ask("A1")), fix(ask("A2"))])).toEqual(["A1", "A2"]);
+    const f1 = fix(ask("F1"));
+    await new Promise((r) => setTimeout(r, 40));
+    expect(sizes()).toEqual([2]); // 1 of 4, 40 ms old: held
+    const rest: Promise<string | undefined>[] = [];
+    for (const id of ["F2", "F3", "F4"]) {
+      await new Promise((r) => setImmediate(r));
+      rest.push(fix(ask(id)));
+    }
+    expect(await Promise.all([f1, ...rest])).toEqual(["F1", "F2", "F3", "F4"]);
+    expect(sizes()).toEqual([2, 4]); // the fourth made the call, well before 300 ms
+    let t0 = performance.now();
+    expect(await fix(ask("F5"))).toBe("F5");
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290); // alone: sent when due
+    t0 = performance.now();
+    expect(await fix(ask("F6"))).toBe("F6");
+    expect(performance.now() - t0).toBeLessThan(200); // the last call carried 1: no wait
+    expect(sizes()).toEqual([2, 4, 1, 1]);
     await c.close?.();
   });
 
