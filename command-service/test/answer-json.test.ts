@@ -2,7 +2,7 @@
 // without a replacer: the same text for every value an answer can hold.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonText, reportJson } from "../src/commands/answer-json.ts";
+import { jsonText, positionJson, reportJson } from "../src/commands/answer-json.ts";
 
 const viaReplacer = (v: unknown) =>
   JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
@@ -91,5 +91,27 @@ describe("jsonText", () => {
     expect(reportJson(odd as never)).toBe(viaReplacer(odd));
     expect(reportJson(null)).toBe("null");
     expect(base.transactTime).toBe(1763900000000000000n);
+  });
+});
+
+describe("positionJson", () => {
+  it("sends a position of up to 15 digits as a JSON number, a longer one as its decimal string", () => {
+    expect(positionJson("0")).toBe("0");
+    expect(positionJson("1234567")).toBe("1234567");
+    expect(positionJson("999999999999999")).toBe("999999999999999");
+    expect(positionJson("1000000000000000")).toBe('"1000000000000000"');
+    expect(positionJson("9223372036854775807")).toBe('"9223372036854775807"');
+    expect(positionJson(null)).toBe("null");
+  });
+
+  it("reads back as the same decimal text for every bigint position", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), (p) => {
+        const parsed: unknown = JSON.parse(positionJson(p.toString()));
+        expect(String(parsed)).toBe(p.toString());
+        expect(typeof parsed).toBe(p < 10n ** 15n ? "number" : "string");
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,6 +1,7 @@
-// JSON text of command answers (bigints as decimal strings). A written
-// command's report is serialized once: the same text goes into its stored
-// claim (repeated as-is to a resend) and into the HTTP reply.
+// JSON text of command answers (bigints as decimal strings, except the log
+// position: positionJson). A written command's report is serialized once: the
+// same text goes into its stored claim (repeated as-is to a resend) and into
+// the HTTP reply.
 import type { FixReport } from "@fxcore/domain";
 import type { CommandAnswer } from "./command-handler.ts";
 
@@ -72,6 +73,20 @@ export const reportJson = (report: FixReport | null): string => {
 
 const str = (s: string | null): string => (s === null ? "null" : stringJson(s));
 
+/** Decimal digits that a JSON number holds exactly (at most 15: below 2^53). */
+const SAFE_DIGITS = /^(?:0|[1-9][0-9]{0,14})$/;
+
+/**
+ * A log position as JSON: a number, not a decimal string. V8's JSON.parse
+ * interns every string value shorter than 10 characters, so the gateway, which
+ * reads one position per order, grew its string table by every order it took
+ * and stalled for tens of ms at each of its resizes (ADR 133). At 10,000
+ * events/s, 15 digits last ~3,000 years; a longer position goes as the decimal
+ * string, which the gateway also reads.
+ */
+export const positionJson = (p: string | null): string =>
+  p === null ? "null" : SAFE_DIGITS.test(p) ? p : stringJson(p);
+
 /**
  * A written command's answer that carries its report's JSON text, made once
  * for the stored claim, so that the reply does not serialize the report again.
@@ -108,4 +123,4 @@ export const storedAnswerJson = (reportJsonText: string, orderId: string | null)
 
 /** The HTTP body of an answer: the same JSON as jsonText(answer), a written answer's report text reused. */
 export const answerJson = (a: CommandAnswer): string =>
-  `{"report":${a instanceof WrittenAnswer ? a.reportJson() : reportJson(a.report)},"position":${str(a.position)},"orderId":${str(a.orderId)},"resent":${a.resent},"eventId":${str(a.eventId)}${a.pending === undefined ? "" : `,"pending":${str(a.pending)}`}}`;
+  `{"report":${a instanceof WrittenAnswer ? a.reportJson() : reportJson(a.report)},"position":${positionJson(a.position)},"orderId":${str(a.orderId)},"resent":${a.resent},"eventId":${str(a.eventId)}${a.pending === undefined ? "" : `,"pending":${str(a.pending)}`}}`;

@@ -18,7 +18,7 @@ import type {
   CommandHandler,
   RequestContext,
 } from "../commands/command-handler.ts";
-import { answerJson, jsonText } from "../commands/answer-json.ts";
+import { answerJson, jsonText, positionJson, reportJson } from "../commands/answer-json.ts";
 import { uuidV7 } from "../commands/time-ordered-id.ts";
 import {
   type BatchItem,
@@ -389,7 +389,9 @@ export function buildApp(o: AppOptions): FastifyInstance {
       return reply
         .code(200)
         .type("application/json")
-        .send(jsonText({ report: answer.report, position: answer.position }));
+        .send(
+          `{"report":${reportJson(answer.report)},"position":${positionJson(answer.position)}}`,
+        );
     },
   );
 

@@ -75,7 +75,8 @@ export interface CommandClientOptions {
 
 interface WireAnswer {
   readonly report: (Omit<FixReport, "transactTime"> & Record<string, unknown>) | null;
-  readonly position: string | null;
+  /** A number (ADR 133); a decimal string from an older command-service or beyond 15 digits. */
+  readonly position: number | string | null;
   readonly orderId?: string | null;
   readonly pending?: "CANCEL" | "REPLACE";
   /**
@@ -86,6 +87,16 @@ interface WireAnswer {
 }
 
 type Transport = Http1Result;
+
+/** The position as the decimal text the answer's header carries; anything else is no position. */
+const positionText = (p: unknown): string | null =>
+  typeof p === "number"
+    ? Number.isSafeInteger(p) && p >= 0
+      ? String(p)
+      : null
+    : typeof p === "string" && /^[0-9]{1,20}$/.test(p)
+      ? p
+      : null;
 
 const big = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as string));
 
@@ -244,7 +255,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
   const answered = (report: FixMessage | null, w: WireAnswer): UpstreamOutcome =>
     // Taken and stored, but its state could not be read back: still a definite yes.
     report
-      ? { kind: "answer", answer: { report, position: w.position } }
+      ? { kind: "answer", answer: { report, position: positionText(w.position) } }
       : { kind: "unknown", reason: "accepted; fetch its state with GET /v1/orders/:clOrdId" };
 
   const command = async (
@@ -522,7 +533,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
       const w = JSON.parse(t.res.body) as WireAnswer;
       const report = render(w);
       return report
-        ? { kind: "answer", answer: { report, position: w.position } }
+        ? { kind: "answer", answer: { report, position: positionText(w.position) } }
         : { kind: "not-found" };
     },
     close: () => {

@@ -109,7 +109,8 @@ const batchDouble = (url: string, body: string, res: http.ServerResponse) => {
               status: 200,
               body: {
                 report: reportFor(it.command, i, it.command.clOrdId.startsWith("REJ")),
-                position: String(100 + i),
+                // A JSON number, as command-service sends it (ADR 133).
+                position: 100 + i,
                 orderId: `O${i}`,
                 resent: false,
               },
@@ -418,6 +419,33 @@ describe("command-service client, batches", () => {
       c.place(place("M2"), trader("ACC1")),
     ]);
     expect(outs.map((o) => o.kind)).toEqual(["unknown", "unknown"]);
+    await c.close?.();
+  });
+
+  it.each([
+    ["a decimal string (an older command-service)", "7", "7"],
+    ["a number", 7, "7"],
+    ["zero", 0, "0"],
+    ["a negative number", -7, null],
+    ["a fraction", 7.5, null],
+    ["an unsafe integer", 2 ** 60, null],
+    ["text that is not digits", "7\r\nx-injected: 1", null],
+    ["an object", { p: 7 }, null],
+  ])("an answer's position as %s is the header text %j", async (_what, position, text) => {
+    const s = await serve((url, body, res) => {
+      if (url !== "/orders/batch") return json(res, 404, {});
+      const { items } = JSON.parse(body) as { items: BatchItem[] };
+      json(res, 200, {
+        answers: items.map((it) => ({
+          status: 200,
+          body: { report: reportFor(it.command, 1), position, orderId: "O1", resent: false },
+        })),
+      });
+    });
+    const c = client(s.url);
+    const out = await c.place(place("P1"), trader("ACC1"));
+    expect(out).toMatchObject({ kind: "answer", answer: { position: text } });
+    expect(fixOf(out)?.ClOrdID).toBe("P1");
     await c.close?.();
   });
 
