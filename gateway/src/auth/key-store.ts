@@ -1,6 +1,7 @@
 // API keys in Postgres (schema "gateway", via infra's pool): creation, revocation,
 // and the lookup the authenticator uses, cached in memory for `cacheMs` so the
-// hot path does not query per request (a revocation takes effect within it).
+// hot path does not query per request (a revocation takes effect within it);
+// a key in use is reloaded in the background before it expires.
 
 import { createSecretKey, randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
@@ -89,6 +90,14 @@ interface KeyRow {
   roles: Role[];
 }
 
+/** One cached lookup: the answer as of `at` (when its query began), and whether a reload is running. */
+interface CachedKey {
+  readonly at: number;
+  readonly key: Promise<ActiveKey | null>;
+  value: ActiveKey | null | undefined;
+  reloading: boolean;
+}
+
 export const pgKeyLookup = (
   pool: PgPool,
   masterKey: Buffer,
@@ -96,10 +105,7 @@ export const pgKeyLookup = (
 ): KeyLookup & { clear(): void } => {
   const cacheMs = options.cacheMs ?? 5_000;
   const now = options.now ?? Date.now;
-  const cache = new Map<
-    string,
-    { at: number; key: Promise<ActiveKey | null>; value: ActiveKey | null | undefined }
-  >();
+  const cache = new Map<string, CachedKey>();
   const load = async (keyId: string): Promise<ActiveKey | null> => {
     const { rows } = await pool.query<KeyRow>(
       `SELECT key_id, secret_iv, secret_ciphertext, secret_tag, accounts, roles
@@ -119,28 +125,61 @@ export const pgKeyLookup = (
       secret: createSecretKey(secret),
     };
   };
+  const remember = (keyId: string, at: number, key: Promise<ActiveKey | null>): CachedKey => {
+    const entry: CachedKey = { at, key, value: undefined, reloading: false };
+    cache.set(keyId, entry);
+    key.then(
+      (v) => {
+        entry.value = v;
+      },
+      // A failed query must not stick in the cache.
+      () => {
+        if (cache.get(keyId) === entry) cache.delete(keyId);
+      },
+    );
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+    return entry;
+  };
+  /**
+   * In use and past half its life: reload it in the background, so that a key
+   * in steady use never expires and its requests never wait for the query
+   * (they did, every cacheMs, for every key at once). A revocation still takes
+   * effect within cacheMs: an answer older than that is never used.
+   */
+  const refreshAhead = (keyId: string, hit: CachedKey, t: number): void => {
+    if (hit.reloading || hit.value === undefined || t - hit.at < cacheMs / 2) return;
+    hit.reloading = true;
+    const key = load(keyId);
+    key.then(
+      (v) => {
+        if (cache.get(keyId) !== hit) return;
+        const entry = remember(keyId, t, key);
+        entry.value = v;
+      },
+      // Kept until it expires; the next request after that waits for a query as before.
+      () => {
+        hit.reloading = false;
+      },
+    );
+  };
+  const fresh = (hit: CachedKey | undefined, t: number): hit is CachedKey =>
+    hit !== undefined && t - hit.at < cacheMs;
   return {
     find(keyId) {
+      const t = now();
       const hit = cache.get(keyId);
-      if (hit && now() - hit.at < cacheMs) return hit.key;
-      const key = load(keyId);
-      const entry = { at: now(), key, value: undefined as ActiveKey | null | undefined };
-      cache.set(keyId, entry);
-      key.then(
-        (v) => {
-          entry.value = v;
-        },
-        // A failed query must not stick in the cache.
-        () => {
-          if (cache.get(keyId) === entry) cache.delete(keyId);
-        },
-      );
-      if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
-      return key;
+      if (fresh(hit, t)) {
+        refreshAhead(keyId, hit, t);
+        return hit.key;
+      }
+      return remember(keyId, t, load(keyId)).key;
     },
     cached(keyId) {
+      const t = now();
       const hit = cache.get(keyId);
-      return hit && now() - hit.at < cacheMs ? hit.value : undefined;
+      if (!fresh(hit, t)) return undefined;
+      refreshAhead(keyId, hit, t);
+      return hit.value;
     },
     clear() {
       cache.clear();
