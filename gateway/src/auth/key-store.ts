@@ -102,7 +102,7 @@ export const pgKeyLookup = (
   pool: PgPool,
   masterKey: Buffer,
   options: { cacheMs?: number; now?: () => number } = {},
-): KeyLookup & { clear(): void } => {
+): Required<KeyLookup> & { clear(): void } => {
   const cacheMs = options.cacheMs ?? 5_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, CachedKey>();
