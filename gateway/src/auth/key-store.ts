@@ -152,9 +152,7 @@ export const pgKeyLookup = (
     const key = load(keyId);
     key.then(
       (v) => {
-        if (cache.get(keyId) !== hit) return;
-        const entry = remember(keyId, t, key);
-        entry.value = v;
+        if (cache.get(keyId) === hit) remember(keyId, t, key).value = v;
       },
       // Kept until it expires; the next request after that waits for a query as before.
       () => {

@@ -15,20 +15,25 @@ let db: TestDatabase;
 let pool: PgPool;
 
 /** The real pool, counting the lookups' queries; `failNext` makes the next one fail. */
-const counted = { queries: 0, failNext: false };
+const counted = { queries: 0, failNext: false, sent: [] as Promise<unknown>[] };
 const countingPool = (): PgPool =>
   ({
     query: (...args: Parameters<PgPool["query"]>) => {
       counted.queries++;
-      if (counted.failNext) {
-        counted.failNext = false;
-        return Promise.reject(new Error("connection lost"));
-      }
-      return (pool.query as (...a: unknown[]) => unknown)(...args);
+      const sent: Promise<unknown> = counted.failNext
+        ? Promise.reject(new Error("connection lost"))
+        : (pool.query as (...a: unknown[]) => Promise<unknown>)(...args);
+      counted.failNext = false;
+      counted.sent.push(sent);
+      return sent;
     },
   }) as unknown as PgPool;
 
-const settle = () => new Promise((r) => setTimeout(r, 50));
+/** Every query sent so far has answered, and the cache has taken the answers in. */
+const settle = async () => {
+  await Promise.allSettled(counted.sent);
+  await new Promise((r) => setImmediate(r));
+};
 
 beforeAll(async () => {
   db = await createTestDatabase("gwkeys");
@@ -44,6 +49,7 @@ afterAll(async () => {
 beforeEach(() => {
   counted.queries = 0;
   counted.failNext = false;
+  counted.sent = [];
 });
 
 describe("pgKeyLookup's cache", () => {
