@@ -23,11 +23,18 @@ export function startSnapshotThread(): SnapshotThread {
     // Started now: its start-up (module loading) is not in a snapshot's time.
     { startNow: true },
   );
+  // Bumped by close: an encode begun before it fails like a job the thread held.
+  let closes = 0;
   return {
     async encode(captured) {
+      const seen = closes;
       const packed = await packCapturedState(captured);
+      if (seen !== closes) throw new Error("snapshot thread closed");
       return thread.run(packed, transferablesOf(packed));
     },
-    close: () => thread.close(),
+    close: () => {
+      closes++;
+      return thread.close();
+    },
   };
 }

@@ -35,10 +35,17 @@ export function startJobThread<J, W, R>(
 ): JobThread<J, R> {
   let worker: Worker | undefined;
   let nextId = 0;
-  const waiting = new Map<number, { resolve: (r: R) => void; reject: (e: Error) => void }>();
-  const failAll = (err: Error) => {
-    for (const w of waiting.values()) w.reject(err);
-    waiting.clear();
+  const waiting = new Map<
+    number,
+    { readonly on: Worker; resolve: (r: R) => void; reject: (e: Error) => void }
+  >();
+  /** Fails the jobs held by `w` only: a closed thread's exit comes after a new one took jobs. */
+  const failHeldBy = (w: Worker, err: Error) => {
+    for (const [id, p] of waiting)
+      if (p.on === w) {
+        waiting.delete(id);
+        p.reject(err);
+      }
   };
   const spawn = (): Worker => {
     const w = new Worker(script);
@@ -52,7 +59,7 @@ export function startJobThread<J, W, R>(
     });
     const gone = (err: Error) => {
       if (worker === w) worker = undefined;
-      failAll(err);
+      failHeldBy(w, err);
     };
     w.on("error", gone);
     w.on("exit", (code) => gone(new Error(`${name} thread exited (${code})`)));
@@ -63,11 +70,12 @@ export function startJobThread<J, W, R>(
     run: (job, transfer) =>
       new Promise<R>((resolve, reject) => {
         worker ??= spawn();
+        const on = worker;
         const id = nextId++;
-        waiting.set(id, { resolve, reject });
+        waiting.set(id, { on, resolve, reject });
         try {
           const request: Request<J> = { id, job };
-          worker.postMessage(request, transfer);
+          on.postMessage(request, transfer);
         } catch (err) {
           waiting.delete(id);
           reject(err instanceof Error ? err : new Error(String(err)));
@@ -76,8 +84,9 @@ export function startJobThread<J, W, R>(
     async close() {
       const w = worker;
       worker = undefined;
-      failAll(new Error(`${name} thread closed`));
-      if (w !== undefined) await w.terminate();
+      if (w === undefined) return;
+      failHeldBy(w, new Error(`${name} thread closed`));
+      await w.terminate();
     },
   };
 }

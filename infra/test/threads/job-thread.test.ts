@@ -41,4 +41,20 @@ describe("job thread", () => {
     await t.close();
     await held;
   });
+
+  test("a job sent after close runs on a new thread, whatever the closed one's exit does", async () => {
+    const t = startJobThread<number | "slow", Uint8Array, number>(
+      "echo",
+      new URL("./echo-worker.ts", import.meta.url),
+      (bytes) => bytes[0] ?? -1,
+      { startNow: true },
+    );
+    const held = expect(t.run("slow")).rejects.toThrow(/echo thread closed/);
+    const closing = t.close(); // the old thread's exit comes after the next job is sent
+    const next = t.run(8);
+    await closing;
+    await held;
+    expect(await next).toBe(16);
+    await t.close();
+  });
 });
