@@ -1,6 +1,7 @@
 // FIX UTCTimestamp "YYYYMMDD-HH:MM:SS[.sss|.ssssss|.sssssssss]" ⇄ ns since epoch.
 
 import { type TimestampNs, timestampNs } from "@fxcore/domain";
+import { decimalDigits } from "./digits.ts";
 
 /** The decimal value of s[from, to) when all of it is ASCII digits, else -1. */
 const digitsAt = (s: string, from: number, to: number): number => {
@@ -65,7 +66,7 @@ export const formatUtcTimestamp = (ns: bigint): string => {
     cachedBase = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 19)}`;
     cachedSecond = second;
   }
-  const digits = String(nanos).padStart(9, "0");
+  const digits = decimalDigits(nanos).padStart(9, "0");
   return nanos % 1_000_000 === 0
     ? `${cachedBase}.${digits.slice(0, 3)}`
     : `${cachedBase}.${digits}`;

@@ -14,6 +14,7 @@ import type { FixReport, InstrumentCatalog, Notional, TimestampNs } from "@fxcor
 import { injectTraceContext } from "@fxcore/infra";
 import { type Context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Principal } from "../auth/principal.ts";
+import { decimalDigits } from "../fix/digits.ts";
 import { Tag } from "../fix/fields.ts";
 import { type FixMessage, fixMessage, getField } from "../fix/message.ts";
 import { renderReport } from "../orders/render.ts";
@@ -92,7 +93,7 @@ type Transport = Http1Result;
 const positionText = (p: unknown): string | null =>
   typeof p === "number"
     ? Number.isSafeInteger(p) && p >= 0
-      ? String(p)
+      ? decimalDigits(p)
       : null
     : typeof p === "string" && /^[0-9]{1,20}$/.test(p)
       ? p

@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isUtcTimestamp, parseUtcTimestamp } from "../../src/fix/timestamp.ts";
+import {
+  formatUtcTimestamp,
+  isUtcTimestamp,
+  parseUtcTimestamp,
+} from "../../src/fix/timestamp.ts";
 
 // The dictionary's definition, as a regex and calendar check: isUtcTimestamp
 // reads the characters itself (no match array per order) and must agree.
@@ -78,6 +82,25 @@ describe("UTCTimestamp", () => {
     expect(isUtcTimestamp("20230229-00:00:00")).toBe(false);
     expect(isUtcTimestamp("20240101-10:00:00.000")).toBe(
       parseUtcTimestamp("20240101-10:00:00.000") !== null,
+    );
+  });
+
+  it("formats ns as milliseconds when exact, else nanoseconds, and parses back", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 4_102_444_800_000_000_000n }),
+        fc.boolean(),
+        (n, whole) => {
+          const ns = whole ? (n / 1_000_000n) * 1_000_000n : n;
+          const text = formatUtcTimestamp(ns);
+          const iso = new Date(Number(ns / 1_000_000n)).toISOString();
+          const base = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 19)}`;
+          const nanos = (ns % 1_000_000_000n).toString().padStart(9, "0");
+          expect(text).toBe(`${base}.${ns % 1_000_000n === 0n ? nanos.slice(0, 3) : nanos}`);
+          expect(parseUtcTimestamp(text)).toBe(ns);
+        },
+      ),
+      { numRuns: 5_000 },
     );
   });
 });
