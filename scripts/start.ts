@@ -34,13 +34,16 @@ interface Service {
 // Scavenges on the main thread: helper threads only take cores from the
 // other processes of the order path (ADR 131).
 const NO_PARALLEL_SCAVENGE = ["--no-parallel-scavenge"];
+// And no allocation-site pretenuring: it sent command-service's short-lived
+// query rows straight to old space, where only major GCs free them (ADR 134).
+const COMMAND_SERVICE_FLAGS = [...NO_PARALLEL_SCAVENGE, "--no-allocation-site-pretenuring"];
 
 const SERVICES: readonly Service[] = [
   {
     name: "command-service",
     entry: "command-service/src/main.ts",
     port: 8081,
-    nodeFlags: NO_PARALLEL_SCAVENGE,
+    nodeFlags: COMMAND_SERVICE_FLAGS,
   },
   {
     name: "matcher",

@@ -28,7 +28,8 @@
 // BENCH_GATEWAY_NODE_FLAGS / BENCH_SERVICE_NODE_FLAGS / BENCH_LOADGEN_NODE_FLAGS
 // (node flags for the gateway / command-service / load generators,
 // space-separated; defaults: --no-parallel-scavenge for the gateway and
-// command-service, as deployed (ADR 131), --single-threaded-gc for the load
+// command-service, as deployed (ADR 131), and --no-allocation-site-pretenuring
+// for command-service (ADR 134), --single-threaded-gc for the load
 // generators; set one empty for none), BENCH_GATEWAY_PORT (18520),
 // BENCH_UPSTREAM_PORT (18521), BENCH_GATEWAY_ENV (extra gateway env, k=v,k=v),
 // BENCH_GATEWAY_SCRIPT (another checkout's gateway/src/main.ts, for A/B runs).
@@ -113,11 +114,12 @@ const postgresCpuMs = (): number => {
  * helper threads that get no core. So the load generator runs with
  * --single-threaded-gc (ADR 128), and the gateway and command-service with
  * --no-parallel-scavenge, as they are deployed (ADR 131: k8s/base/apps,
- * scripts/start.ts).
+ * scripts/start.ts); command-service also with
+ * --no-allocation-site-pretenuring (ADR 134).
  */
 const DEFAULT_FLAGS: Record<string, string> = {
   BENCH_GATEWAY_NODE_FLAGS: "--no-parallel-scavenge",
-  BENCH_SERVICE_NODE_FLAGS: "--no-parallel-scavenge",
+  BENCH_SERVICE_NODE_FLAGS: "--no-parallel-scavenge --no-allocation-site-pretenuring",
   BENCH_LOADGEN_NODE_FLAGS: "--single-threaded-gc",
 };
 const nodeFlags = (name: string): string[] =>
