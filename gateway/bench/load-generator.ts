@@ -27,6 +27,7 @@ import * as hdr from "hdr-histogram-js";
 // it times wait (their latency counts from the due time).
 import { type Http1Result, http1Client } from "@fxcore/infra/http";
 import { sign } from "../src/auth/signing.ts";
+import { decimalDigits } from "../src/fix/digits.ts";
 
 interface Setup {
   readonly keys: ReadonlyArray<{ readonly id: string; readonly secretHex: string }>;
@@ -228,8 +229,9 @@ const place = (slot: Slot, t0: number): void => {
   }
   const n = seq++;
   const k = keys[n % keys.length]!;
-  const body = BODY_HEAD + n + BODY_TAIL[n % 200]!;
-  const ts = String(Date.now());
+  // Not String(n): V8's number-to-string cache would carry each counter into old space.
+  const body = BODY_HEAD + decimalDigits(n) + BODY_TAIL[n % 200]!;
+  const ts = decimalDigits(Date.now());
   const sig = sign(k.secret, ts, "POST", PATH, body);
   slot.t0 = t0;
   inFlight++;
