@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import pg from "pg";
 import { run, StartError } from "./process.ts";
+import { childPids, scheduleBatch } from "./scheduling.ts";
 
 // PostgreSQL 15 from Debian's binaries in a throwaway data dir. initdb and
 // postgres refuse to run as root, so they run as the `postgres` system user on
@@ -124,6 +125,10 @@ export async function startPostgres(options: {
     readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]!,
     10,
   );
+  // The order path's processes share the host's cores (ADR 135). The
+  // postmaster's later children (one backend per connection) inherit this.
+  const sched = await scheduleBatch([pid, ...childPids(pid)]);
+  if (sched) console.warn(`postgres keeps the default scheduling policy: ${sched.message}`);
   const admin = new pg.Client({ connectionString: postgresUrl(options.port, "postgres") });
   await admin.connect();
   try {

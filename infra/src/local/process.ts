@@ -96,6 +96,7 @@ function missingHint(command: string): string {
   if (command === "java")
     return "Kafka and Apicurio need Java 17: apt-get install openjdk-17-jre-headless";
   if (command === "runuser") return "util-linux provides runuser";
+  if (command === "chrt") return "util-linux provides chrt (Linux only)";
   return "see infra/README.md";
 }
 

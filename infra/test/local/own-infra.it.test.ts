@@ -23,6 +23,7 @@ import { holdLock } from "../../src/local/lock.ts";
 import { stateRoot } from "../../src/local/paths.ts";
 import { postgresAnswers } from "../../src/local/postgres-server.ts";
 import { isAlive, portOpen, stopPid } from "../../src/local/process.ts";
+import { childPids, schedPolicyOf } from "../../src/local/scheduling.ts";
 import { registryAnswers } from "../../src/local/schema-registry.ts";
 import { readBackNumbers } from "./support/read-back.ts";
 
@@ -63,6 +64,10 @@ describe("local infrastructure lifecycle", () => {
     expect(await kafkaAnswers(first.settings.KAFKA_BROKERS)).toBe(true);
     expect(await registryAnswers(first.settings.SCHEMA_REGISTRY_URL)).toBe(true);
     expect(await postgresAnswers(first.settings.DATABASE_URL)).toBe(true);
+    // The postmaster, its helpers and every backend it forks run SCHED_BATCH (ADR 135).
+    const postmaster = readState()!.postgres!.pid;
+    expect(schedPolicyOf(postmaster)).toBe("batch");
+    expect(childPids(postmaster).map(schedPolicyOf)).not.toContain("other");
     // The registry speaks the Confluent API: register a schema and read it back.
     const subject = `${first.settings.SCHEMA_REGISTRY_URL}/subjects/lifecycle-value/versions`;
     const schema = JSON.stringify({
