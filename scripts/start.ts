@@ -12,6 +12,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { fileURLToPath } from "node:url";
 import { createKafka, createPgPool } from "@fxcore/infra";
 import { acquireInfra } from "@fxcore/infra/local";
+import { scheduleBatch } from "@fxcore/infra/scheduling";
 import { provisionTopics } from "@fxcore/schemas";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -29,6 +30,8 @@ interface Service {
   readonly env?: Record<string, string>;
   /** Node flags, as the k8s manifests give them (ADR 131). */
   readonly nodeFlags?: readonly string[];
+  /** On the order path: SCHED_BATCH on this one host (ADR 135). */
+  readonly schedBatch?: true;
 }
 
 // Scavenges on the main thread: helper threads only take cores from the
@@ -44,6 +47,7 @@ const SERVICES: readonly Service[] = [
     entry: "command-service/src/main.ts",
     port: 8081,
     nodeFlags: COMMAND_SERVICE_FLAGS,
+    schedBatch: true,
   },
   {
     name: "matcher",
@@ -53,7 +57,13 @@ const SERVICES: readonly Service[] = [
   },
   { name: "projection-service", entry: "projection-service/src/main.ts", port: 8084 },
   { name: "query-api", entry: "query-api/src/main.ts", port: 8082 },
-  { name: "gateway", entry: "gateway/src/main.ts", port: 8080, nodeFlags: NO_PARALLEL_SCAVENGE },
+  {
+    name: "gateway",
+    entry: "gateway/src/main.ts",
+    port: 8080,
+    nodeFlags: NO_PARALLEL_SCAVENGE,
+    schedBatch: true,
+  },
 ];
 
 /** Demo traders: each bound to its own account, with pre-trade limits. */
@@ -143,6 +153,10 @@ function start(service: Service, env: Record<string, string>): void {
     void stopAll(1);
   });
   children.set(service.name, child);
+  if (service.schedBatch && child.pid !== undefined)
+    void scheduleBatch([child.pid]).then((err) => {
+      if (err) say(`${service.name} keeps the default scheduling policy: ${err.message}`);
+    });
 }
 
 async function waitReady(service: Service): Promise<void> {

@@ -32,7 +32,9 @@
 // for command-service (ADR 134), --single-threaded-gc for the load
 // generators; set one empty for none), BENCH_GATEWAY_PORT (18520),
 // BENCH_UPSTREAM_PORT (18521), BENCH_GATEWAY_ENV (extra gateway env, k=v,k=v),
-// BENCH_GATEWAY_SCRIPT (another checkout's gateway/src/main.ts, for A/B runs).
+// BENCH_GATEWAY_SCRIPT (another checkout's gateway/src/main.ts, for A/B runs),
+// BENCH_SCHED (batch: the gateway, command-service and load generators run
+// SCHED_BATCH, ADR 135; other: the default policy).
 
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { createHmac, createSecretKey, hash, randomBytes } from "node:crypto";
@@ -41,6 +43,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPgPool } from "@fxcore/infra";
+import { schedPolicyOf, scheduleBatch } from "@fxcore/infra/scheduling";
 import * as hdr from "hdr-histogram-js";
 import pg from "pg";
 import { createKey, migrateKeyStore } from "../src/auth/key-store.ts";
@@ -95,18 +98,20 @@ const cpuMs = (pid: number | undefined, kernelOnly = false): number => {
   }
 };
 
-/** CPU of the Postgres backends serving the bench database (WAL writer etc. not included). */
-const postgresCpuMs = (): number => {
-  let sum = 0;
-  for (const pid of readdirSync("/proc")) {
-    if (!/^[0-9]+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(` ${dbName} `))
-        sum += cpuMs(Number(pid));
-    } catch {}
-  }
-  return sum;
-};
+/** The Postgres backends serving the bench database (WAL writer etc. not included). */
+const postgresPids = (): number[] =>
+  readdirSync("/proc")
+    .filter((pid) => {
+      if (!/^[0-9]+$/.test(pid)) return false;
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(` ${dbName} `);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+/** CPU of those backends. */
+const postgresCpuMs = (): number => postgresPids().reduce((sum, pid) => sum + cpuMs(pid), 0);
 
 /**
  * Node flags from a space-separated env var (BENCH_*_NODE_FLAGS). On two
@@ -124,6 +129,22 @@ const DEFAULT_FLAGS: Record<string, string> = {
 };
 const nodeFlags = (name: string): string[] =>
   (process.env[name] ?? DEFAULT_FLAGS[name] ?? "").split(" ").filter((f) => f !== "");
+
+/**
+ * The order path's scheduling policy (ADR 135): batch puts the gateway,
+ * command-service and load generators under SCHED_BATCH, as scripts/start.ts
+ * runs the services, and as the local Postgres runs (`npm run infra:up`).
+ * Their wakeups then stop no running process mid-write. The load generator's
+ * own delays still count: it reads latency from each order's due time.
+ */
+const SCHED = env("BENCH_SCHED", "batch");
+if (SCHED !== "batch" && SCHED !== "other")
+  throw new Error(`BENCH_SCHED must be batch or other, not ${SCHED}`);
+const toSched = async (name: string, pid: number | undefined) => {
+  if (SCHED !== "batch" || pid === undefined) return;
+  const failed = await scheduleBatch([pid]);
+  if (failed) throw new Error(`BENCH_SCHED=batch: ${name}: ${failed.message}; or set it to other`);
+};
 
 const start = (name: string, script: string, extra: Record<string, string>, port: number) => {
   const prof = process.env.BENCH_PROFILE_DIR;
@@ -261,6 +282,7 @@ try {
     GW_PORT,
   );
   await waitReady(GW_PORT);
+  for (const [i, c] of children.entries()) await toSched(i === 0 ? UPSTREAM : "gateway", c.pid);
   await sleep(1_500); // command-service's risk inputs refresh every second: let it see the accounts
   // The readers used when measuring begins, once now: the first fetch compiles
   // undici (~45 ms of CPU), which would otherwise be taken from the measured
@@ -302,6 +324,7 @@ try {
     return { child, ready, result };
   });
   await Promise.all(loadGens.map((l) => l.ready));
+  for (const l of loadGens) await toSched("load generator", l.child.pid);
   await sleep(WARMUP_S * 1000);
   const [upstreamChild, gatewayChild] = children;
   const batches0 = await batchCounts();
@@ -353,6 +376,10 @@ try {
     .filter(([, f]) => f !== "");
   if (flagsSet.length > 0)
     console.log(`  node flags: ${flagsSet.map(([n, f]) => `${n.toLowerCase()} ${f}`).join("; ")}`);
+  const pgPolicies = [...new Set(postgresPids().map((pid) => schedPolicyOf(pid) ?? "unknown"))];
+  console.log(
+    `  scheduling (ADR 135): gateway, ${UPSTREAM} and load generator ${SCHED === "batch" ? "SCHED_BATCH" : "the default policy"} (BENCH_SCHED=${SCHED}); Postgres backends ${pgPolicies.join(", ") || "not local"}`,
+  );
   console.log(
     `  throughput ${(done / elapsed).toFixed(0)} req/s (${(acked / elapsed).toFixed(0)} acked New/s), ${done} requests`,
   );
