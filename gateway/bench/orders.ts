@@ -83,19 +83,24 @@ const WINDOW_MS = 100;
 const GC_LOG = new URL("./gc-log.ts", import.meta.url).pathname;
 const gcLogOf = (name: string) => join(gcDir, `${name}.gc`);
 
+/** Fields of /proc/<pid>/stat after the command name (index = field number - 3). */
+const statFields = (pid: number): string[] | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+};
 /**
  * CPU time (user + system, ms) a process has used, from /proc. Per-request CPU
  * is far less sensitive to a busy machine than throughput is.
  */
 const cpuMs = (pid: number | undefined, kernelOnly = false): number => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const sys = Number(fields[12]);
-    return ((kernelOnly ? sys : Number(fields[11]) + sys) * 1000) / 100; // USER_HZ = 100
-  } catch {
-    return Number.NaN;
-  }
+  const fields = pid === undefined ? undefined : statFields(pid);
+  if (fields === undefined) return Number.NaN;
+  const sys = Number(fields[12]);
+  return ((kernelOnly ? sys : Number(fields[11]) + sys) * 1000) / 100; // USER_HZ = 100
 };
 
 /** The Postgres backends serving the bench database (WAL writer etc. not included). */
@@ -110,8 +115,19 @@ const postgresPids = (): number[] =>
       }
     })
     .map(Number);
-/** CPU of those backends. */
-const postgresCpuMs = (): number => postgresPids().reduce((sum, pid) => sum + cpuMs(pid), 0);
+/**
+ * CPU of those backends, plus that of every child the postmaster reaped
+ * meanwhile (its cutime + cstime). A pool closes a connection idle for 10 s,
+ * and a backend that exits mid-run would otherwise take its CPU with it,
+ * reading low. Also counted: autovacuum workers that end meanwhile.
+ */
+const postgresCpuMs = (): number => {
+  const pids = postgresPids();
+  const postmaster = pids.length > 0 ? Number(statFields(pids[0]!)?.[1]) : Number.NaN;
+  const reaped = statFields(postmaster);
+  const reapedMs = reaped ? ((Number(reaped[13]) + Number(reaped[14])) * 1000) / 100 : 0;
+  return pids.reduce((sum, pid) => sum + cpuMs(pid), reapedMs);
+};
 
 /**
  * Node flags from a space-separated env var (BENCH_*_NODE_FLAGS). On two
