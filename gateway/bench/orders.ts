@@ -43,7 +43,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPgPool } from "@fxcore/infra";
-import { schedPolicyOf, scheduleBatch } from "@fxcore/infra/scheduling";
+import { procStat, schedPolicyOf, scheduleBatch } from "@fxcore/infra/scheduling";
 import * as hdr from "hdr-histogram-js";
 import pg from "pg";
 import { createKey, migrateKeyStore } from "../src/auth/key-store.ts";
@@ -83,21 +83,12 @@ const WINDOW_MS = 100;
 const GC_LOG = new URL("./gc-log.ts", import.meta.url).pathname;
 const gcLogOf = (name: string) => join(gcDir, `${name}.gc`);
 
-/** Fields of /proc/<pid>/stat after the command name (index = field number - 3). */
-const statFields = (pid: number): string[] | undefined => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
-};
 /**
  * CPU time (user + system, ms) a process has used, from /proc. Per-request CPU
  * is far less sensitive to a busy machine than throughput is.
  */
 const cpuMs = (pid: number | undefined, kernelOnly = false): number => {
-  const fields = pid === undefined ? undefined : statFields(pid);
+  const fields = pid === undefined ? undefined : procStat(pid);
   if (fields === undefined) return Number.NaN;
   const sys = Number(fields[12]);
   return ((kernelOnly ? sys : Number(fields[11]) + sys) * 1000) / 100; // USER_HZ = 100
@@ -123,8 +114,8 @@ const postgresPids = (): number[] =>
  */
 const postgresCpuMs = (): number => {
   const pids = postgresPids();
-  const postmaster = pids.length > 0 ? Number(statFields(pids[0]!)?.[1]) : Number.NaN;
-  const reaped = statFields(postmaster);
+  const postmaster = pids.length > 0 ? Number(procStat(pids[0]!)?.[1]) : Number.NaN;
+  const reaped = procStat(postmaster);
   const reapedMs = reaped ? ((Number(reaped[13]) + Number(reaped[14])) * 1000) / 100 : 0;
   return pids.reduce((sum, pid) => sum + cpuMs(pid), reapedMs);
 };

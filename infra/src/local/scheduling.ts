@@ -8,33 +8,32 @@ import { run } from "./process.ts";
 
 export type SchedPolicy = "other" | "batch";
 
-/** The scheduling policy of pid's main thread (field 41 of /proc/pid/stat), or undefined when unknown. */
-export function schedPolicyOf(pid: number): SchedPolicy | "other-policy" | undefined {
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may itself
+ * hold spaces or parens), so index = field number - 3; undefined when gone.
+ */
+export function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name, which may itself hold spaces or parens.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const policy = Number(fields[41 - 3]);
-    return policy === 0 ? "other" : policy === 3 ? "batch" : "other-policy";
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return undefined;
   }
 }
 
-/** The pids whose parent is pid. */
+/** The scheduling policy of pid's main thread (field 41), or undefined when unknown. */
+export function schedPolicyOf(pid: number): SchedPolicy | "other-policy" | undefined {
+  const fields = procStat(pid);
+  if (fields === undefined) return undefined;
+  const policy = Number(fields[41 - 3]);
+  return policy === 0 ? "other" : policy === 3 ? "batch" : "other-policy";
+}
+
+/** The pids whose parent (field 4) is pid. */
 export function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^[0-9]+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
+  return readdirSync("/proc")
+    .filter((entry) => /^[0-9]+$/.test(entry) && Number(procStat(Number(entry))?.[4 - 3]) === pid)
+    .map(Number);
 }
 
 /**

@@ -17,7 +17,8 @@ const readCmd = (pid: number) => {
 };
 /** A shell that starts a sleeping child, so there are threads and a child process to see. */
 const startTree = async (): Promise<ChildProcess> => {
-  const p = spawn("sh", ["-c", "sleep 60 & wait"], { stdio: "ignore" });
+  // Under the default policy whatever the runner's own.
+  const p = spawn("chrt", ["--other", "0", "sh", "-c", "sleep 60 & wait"], { stdio: "ignore" });
   procs.push(p);
   await once(p, "spawn");
   for (let i = 0; i < 100 && childPids(p.pid!).length === 0; i++)
@@ -34,7 +35,9 @@ describe.skipIf(!existsSync("/proc/self/stat"))("SCHED_BATCH for the order path 
     expect(schedPolicyOf(p.pid!)).toBe("batch");
     expect(schedPolicyOf(early!)).toBe("other");
 
-    const late = spawn("sh", ["-c", "sleep 0.5; sleep 60 & wait"], { stdio: "ignore" });
+    const late = spawn("chrt", ["--other", "0", "sh", "-c", "sleep 0.5; sleep 60 & wait"], {
+      stdio: "ignore",
+    });
     procs.push(late);
     await once(late, "spawn");
     expect(await scheduleBatch([late.pid!])).toBeUndefined();
