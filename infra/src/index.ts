@@ -4,7 +4,7 @@
 
 export * from "./config/common-config.ts";
 export * from "./config/load-config.ts";
-export * from "./http/http1-client.ts";
+export * from "./http/index.ts";
 export * from "./kafka/client.ts";
 export * from "./kafka/consumer.ts";
 export * from "./kafka/dead-letter.ts";

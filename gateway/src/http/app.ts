@@ -11,7 +11,14 @@ import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Logger, Registry } from "@fxcore/infra";
 import { accountId } from "@fxcore/domain";
 import { type Context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { Counter, Histogram, tracerIsReal } from "@fxcore/infra";
+import {
+  attachRawFront,
+  Counter,
+  Histogram,
+  type RawFront,
+  type RawFrontRequest,
+  tracerIsReal,
+} from "@fxcore/infra";
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -53,7 +60,6 @@ import {
 import type { OrderEntry, UpstreamOutcome } from "../upstream/order-entry.ts";
 import { type Answer, plainError, rejectAnswer, reportAnswer } from "./answers.ts";
 import { openApiDocument } from "./openapi.ts";
-import { attachRawFront, type RawFront, type RawFrontRequest } from "./raw-front.ts";
 import { streamExecutions } from "./sse.ts";
 
 export interface GatewayOptions {
@@ -225,6 +231,8 @@ export const buildApp = async (o: GatewayOptions): Promise<FastifyInstance> => {
       server.requestTimeout = requestTimeoutMs;
       server.setTimeout(30_000);
       front = attachRawFront(server, {
+        route: "POST /v1/fix",
+        headers: ["fx-key", "fx-timestamp", "fx-signature"],
         accepts: (h, length) =>
           length > 0 &&
           length <= bodyLimit &&

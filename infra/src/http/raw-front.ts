@@ -1,9 +1,10 @@
-// A raw HTTP/1.1 front for order entry (ADR 067). Every connection the
-// gateway accepts starts here. As long as a connection sends ordinary order
-// entry — `POST /v1/fix HTTP/1.1`, a body type we parse, a content-length
-// within the limit, nothing unusual in the head — the front parses it and
-// writes the answer itself: no IncomingMessage/ServerResponse, no streams, one
-// write per answer. At the first request that is anything else, the
+// A raw HTTP/1.1 front for one hot route (ADR 067; the gateway's order
+// entry, command-service's order batches, ADR 136). Every connection the
+// server accepts starts here. As long as a connection sends ordinary requests
+// of that route — its exact request line, a body of a length the owner
+// accepts, nothing unusual in the head — the front parses them and writes the
+// answers itself: no IncomingMessage/ServerResponse, no streams, one write per
+// ready run of answers. At the first request that is anything else, the
 // connection is handed, with the bytes read so far, to node:http (and so to
 // Fastify) for the rest of its life: node's parser then judges the odd
 // request (malformed, too large, chunked, HTTP/1.0, Expect, Connection:
@@ -13,9 +14,17 @@
 import { type Server, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 
+/** The headers a front reads, by lowercase name (a repeated one is handed off). */
+export interface RawHeaders {
+  readonly host: string | undefined;
+  readonly "content-type": string | undefined;
+  readonly "content-length": string | undefined;
+  readonly connection: string | undefined;
+  readonly [name: string]: string | undefined;
+}
+
 export interface RawFrontRequest {
-  /** The headers order entry reads (a repeated one is handed off). */
-  readonly headers: OrderEntryHeaders;
+  readonly headers: RawHeaders;
   readonly body: string;
   /** performance.now() when the whole request had arrived. */
   readonly t0: number;
@@ -29,8 +38,12 @@ export interface RawFrontAnswer {
 }
 
 export interface RawFrontOptions {
+  /** The route, e.g. "POST /v1/fix": a request with any other line is node's. */
+  readonly route: string;
+  /** Lowercase names of the headers read besides host, content-type, content-length and connection. */
+  readonly headers?: readonly string[];
   /** Whether a complete head is ours (besides the checks the front makes itself). */
-  readonly accepts: (headers: OrderEntryHeaders, contentLength: number) => boolean;
+  readonly accepts: (headers: RawHeaders, contentLength: number) => boolean;
   /** The answer, at once when it needs no waiting (rejects), else a promise of it. */
   readonly handle: (req: RawFrontRequest) => RawFrontAnswer | Promise<RawFrontAnswer>;
   /** While true, every new request is handed off (Fastify answers 503 while closing). */
@@ -54,8 +67,6 @@ export interface RawFront {
   close(): void;
 }
 
-const REQUEST_LINE = "POST /v1/fix HTTP/1.1\r\n";
-const REQUEST_LINE_BYTES = Buffer.from(REQUEST_LINE, "latin1");
 const HEAD_END = Buffer.from("\r\n\r\n");
 /** Requests in progress per connection before the front stops reading it. */
 const MAX_IN_PROGRESS = 256;
@@ -67,33 +78,10 @@ const MAX_HEAD = 16 * 1024;
 const TOKEN_CHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
   TOKEN_CHAR[c.charCodeAt(0)] = 1;
-
-/** The names parseHead acts on; any other lowercase name is "" (skipped). */
-const KNOWN_NAMES = [
-  "host",
-  "content-type",
-  "content-length",
-  "connection",
-  "fx-key",
-  "fx-timestamp",
-  "fx-signature",
-  "transfer-encoding",
-  "expect",
-  "upgrade",
-  "te",
-  "trailer",
-];
-/** The known name spelled at head[at, at + length), else "": no string sliced per header. */
-const knownName = (head: string, at: number, length: number): string => {
-  for (const n of KNOWN_NAMES) if (n.length === length && head.startsWith(n, at)) return n;
-  return "";
-};
-
-/** Whether `buf` starts with the first `n` bytes of the request line (no string made). */
-const startsLikeOrderEntry = (buf: Buffer, n: number): boolean => {
-  for (let i = 0; i < n; i++) if (buf[i] !== REQUEST_LINE_BYTES[i]) return false;
-  return true;
-};
+/** The headers every front reads. */
+const BASE_NAMES = ["host", "content-type", "content-length", "connection"];
+/** Framing and protocol headers: a request with any of them is node's to judge. */
+const FOREIGN_NAMES = ["transfer-encoding", "expect", "upgrade", "te", "trailer"];
 
 /** What String.prototype.trim removes, within latin1 (a head is decoded as latin1). */
 const isTrimmed = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
@@ -120,80 +108,72 @@ const httpDate = (): string => {
   return cachedDate;
 };
 
-/** The headers order entry reads, by name; the rest are checked and skipped. */
-export interface OrderEntryHeaders {
-  host: string | undefined;
-  "content-type": string | undefined;
-  "content-length": string | undefined;
-  connection: string | undefined;
-  "fx-key": string | undefined;
-  "fx-timestamp": string | undefined;
-  "fx-signature": string | undefined;
-  [name: string]: string | undefined;
+/** A route's request line and the reader of its heads. */
+interface HeadReader {
+  /** "POST /path HTTP/1.1\r\n" as bytes. */
+  readonly line: Buffer;
+  /**
+   * A complete head (without its final CRLFCRLF) of a request that starts
+   * with `line`: the headers read, or null when node should judge it (a
+   * malformed line, a framing header, a repeat of one read — node would join
+   * repeats, so they are its business).
+   */
+  parse(head: string): RawHeaders | null;
 }
 
-/**
- * Parses a complete head (without its final CRLFCRLF) of a request whose
- * request line is REQUEST_LINE: the headers we read, or null when node should
- * judge it (a malformed line, a framing header, a repeat of one we read —
- * node would join repeats, so they are its business). Keys are written as
- * literals: a sliced name as a property key costs a string-table lookup.
- */
-const parseHead = (head: string): OrderEntryHeaders | null => {
-  const h: OrderEntryHeaders = {
-    host: undefined,
-    "content-type": undefined,
-    "content-length": undefined,
-    connection: undefined,
-    "fx-key": undefined,
-    "fx-timestamp": undefined,
-    "fx-signature": undefined,
+const headReader = (route: string, extra: readonly string[]): HeadReader => {
+  const line = `${route} HTTP/1.1\r\n`;
+  if (!/^[A-Z]+ \/\S* HTTP\/1\.1\r\n$/.test(line)) throw new Error(`raw front: bad route ${route}`);
+  for (const n of extra)
+    if (n !== n.toLowerCase() || [...BASE_NAMES, ...FOREIGN_NAMES].includes(n))
+      throw new Error(`raw front: header ${n} must be lowercase and not one the front handles`);
+  const read = [...BASE_NAMES, ...extra];
+  // Every name met in place is one of these literals: no string is sliced per
+  // header, and a literal key costs no string-table lookup.
+  const known = [...read, ...FOREIGN_NAMES];
+  const knownName = (head: string, at: number, length: number): string => {
+    for (const n of known) if (n.length === length && head.startsWith(n, at)) return n;
+    return "";
   };
-  let at = REQUEST_LINE.length;
-  while (at < head.length) {
-    let end = head.indexOf("\r\n", at);
-    if (end < 0) end = head.length;
-    const colon = head.indexOf(":", at);
-    if (colon <= at || colon > end) return null;
-    // A token (TOKEN_CHAR), checked in place; a lowercase name is matched in place too.
-    let lower = true;
-    for (let i = at; i < colon; i++) {
-      const c = head.charCodeAt(i);
-      if (c >= 128 || TOKEN_CHAR[c] === 0) return null;
-      if (c >= 0x41 && c <= 0x5a) lower = false;
-    }
-    const name = lower ? knownName(head, at, colon - at) : head.slice(at, colon).toLowerCase();
-    // The value as trim() would leave it; sliced only when read.
-    let from = colon + 1;
-    let to = end;
-    while (from < to && isTrimmed(head.charCodeAt(from))) from++;
-    while (to > from && isTrimmed(head.charCodeAt(to - 1))) to--;
-    for (let i = from; i < to; i++) {
-      const c = head.charCodeAt(i);
-      // Visible ASCII, space and tab only: anything else is node's to judge.
-      if (c !== 0x09 && (c < 0x20 || c > 0x7e)) return null;
-    }
-    at = end + 2;
-    switch (name) {
-      case "host":
-      case "content-type":
-      case "content-length":
-      case "connection":
-      case "fx-key":
-      case "fx-timestamp":
-      case "fx-signature":
-        if (h[name] !== undefined) return null;
-        h[name] = head.slice(from, to);
-        break;
-      case "transfer-encoding":
-      case "expect":
-      case "upgrade":
-      case "te":
-      case "trailer":
-        return null;
-    }
-  }
-  return h;
+  return {
+    line: Buffer.from(line, "latin1"),
+    parse(head) {
+      const h: Record<string, string | undefined> = {};
+      for (const n of read) h[n] = undefined;
+      let at = line.length;
+      while (at < head.length) {
+        let end = head.indexOf("\r\n", at);
+        if (end < 0) end = head.length;
+        const colon = head.indexOf(":", at);
+        if (colon <= at || colon > end) return null;
+        // A token (TOKEN_CHAR), checked in place; a lowercase name is matched in place too.
+        let lower = true;
+        for (let i = at; i < colon; i++) {
+          const c = head.charCodeAt(i);
+          if (c >= 128 || TOKEN_CHAR[c] === 0) return null;
+          if (c >= 0x41 && c <= 0x5a) lower = false;
+        }
+        const name = lower ? knownName(head, at, colon - at) : head.slice(at, colon).toLowerCase();
+        // The value as trim() would leave it; sliced only when read.
+        let from = colon + 1;
+        let to = end;
+        while (from < to && isTrimmed(head.charCodeAt(from))) from++;
+        while (to > from && isTrimmed(head.charCodeAt(to - 1))) to--;
+        for (let i = from; i < to; i++) {
+          const c = head.charCodeAt(i);
+          // Visible ASCII, space and tab only: anything else is node's to judge.
+          if (c !== 0x09 && (c < 0x20 || c > 0x7e)) return null;
+        }
+        at = end + 2;
+        if (name === "") continue;
+        if (read.includes(name)) {
+          if (h[name] !== undefined) return null;
+          h[name] = head.slice(from, to);
+        } else if (FOREIGN_NAMES.includes(name)) return null;
+      }
+      return h as RawHeaders;
+    },
+  };
 };
 
 interface Slot {
@@ -206,6 +186,7 @@ interface Slot {
  * hands them off.
  */
 export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => {
+  const reader = headReader(o.route, o.headers ?? []);
   const listeners = server.listeners("connection") as Array<(s: Socket) => void>;
   const first = listeners[0];
   if (listeners.length !== 1 || first === undefined)
@@ -213,6 +194,12 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
   const nodeConnection: (s: Socket) => void = first;
   server.removeListener("connection", nodeConnection);
 
+  const lineLength = reader.line.length;
+  /** Whether `buf` starts with the first `n` bytes of the request line (no string made). */
+  const startsLikeRoute = (buf: Buffer, n: number): boolean => {
+    for (let i = 0; i < n; i++) if (buf[i] !== reader.line[i]) return false;
+    return true;
+  };
   const conns = new Set<Connection>();
   const headTail = `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(o.keepAliveMs / 1000)}\r\n\r\n`;
   const stats = { open: 0, answered: 0, handedOff: 0, throttled: 0 };
@@ -307,8 +294,8 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
         if (this.socket.destroyed) return;
         if (this.slots.length >= MAX_IN_PROGRESS) return this.throttle();
         // Not our request line: node's, from this byte on.
-        const n = Math.min(buf.length, REQUEST_LINE.length);
-        if (!startsLikeOrderEntry(buf, n) || closed || o.closing()) return this.handOff();
+        const n = Math.min(buf.length, lineLength);
+        if (!startsLikeRoute(buf, n) || closed || o.closing()) return this.handOff();
         const headEnd = buf.indexOf(HEAD_END);
         if (headEnd < 0) {
           if (buf.length > MAX_HEAD) return this.handOff();
@@ -316,7 +303,7 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
           return;
         }
         if (headEnd > MAX_HEAD) return this.handOff();
-        const headers = parseHead(buf.toString("latin1", 0, headEnd));
+        const headers = reader.parse(buf.toString("latin1", 0, headEnd));
         const lengthText = headers?.["content-length"];
         if (headers === null || lengthText === undefined || !/^[0-9]{1,9}$/.test(lengthText))
           return this.handOff();
