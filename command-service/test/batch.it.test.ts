@@ -1,8 +1,11 @@
 // POST /orders/batch (ADR 066) against real Postgres and the real registry:
 // per-item answers identical to the single endpoints, one transaction for the
 // batch, refusals that fail only their item, ClOrdID idempotency within and
-// across batches, typed 4xx for malformed batches and items.
+// across batches, typed 4xx for malformed batches and items. Every case runs
+// twice: through Fastify (inject), and over a real connection, where the raw
+// front answers ordinary batches (ADR 136) and hands odd ones to Fastify.
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNTS_HEADER, MAX_BATCH_ITEMS } from "../src/index.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
@@ -12,6 +15,7 @@ const topic = `fx.orders.csb-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   h = await startHarness(topic, "csb");
+  await h.service.app.listen({ host: "127.0.0.1", port: 0 });
 });
 afterAll(async () => {
   await h?.dispose();
@@ -35,13 +39,71 @@ const item = (kind: string, body: object, over: Record<string, unknown> = {}) =>
   ...over,
 });
 
-const batch = (body: unknown) =>
-  h.service.app.inject({
+/** How batches are sent in the current pass. */
+let via: "fastify" | "raw front" = "fastify";
+/** Who answered the last batch sent over a connection. */
+let answeredBy: "raw front" | "fastify" | null = null;
+interface BatchResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string | string[] | number | undefined>;
+  json(): // biome-ignore lint/suspicious/noExplicitAny: JSON, asserted field by field
+  any;
+}
+/** One batch on a fresh keep-alive connection to the listening service. */
+const overConnection = async (payload: string, contentType: string): Promise<BatchResponse> => {
+  const front = h.service.app.rawFront.stats;
+  const before = { answered: front.answered, handedOff: front.handedOff };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const { port } = h.service.app.server.address() as { port: number };
+    const res = await new Promise<{
+      status: number;
+      headers: http.IncomingHttpHeaders;
+      body: string;
+    }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: "/orders/batch",
+          agent,
+          headers: { "content-type": contentType },
+        },
+        (r) => {
+          let body = "";
+          r.setEncoding("utf8");
+          r.on("data", (c: string) => {
+            body += c;
+          });
+          r.on("end", () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body }));
+          r.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+    answeredBy =
+      front.answered === before.answered + 1 && front.handedOff === before.handedOff
+        ? "raw front"
+        : front.handedOff === before.handedOff + 1
+          ? "fastify"
+          : null;
+    return { statusCode: res.status, headers: res.headers, json: () => JSON.parse(res.body) };
+  } finally {
+    agent.destroy();
+  }
+};
+const batch = (body: unknown, contentType = "application/json"): Promise<BatchResponse> => {
+  const payload = typeof body === "string" ? body : JSON.stringify(body);
+  if (via === "raw front") return overConnection(payload, contentType);
+  return h.service.app.inject({
     method: "POST",
     url: "/orders/batch",
-    headers: { "content-type": "application/json" },
-    payload: typeof body === "string" ? body : JSON.stringify(body),
+    headers: { "content-type": contentType },
+    payload,
   });
+};
 const answersOf = async (items: unknown[]) => {
   const res = await batch({ items });
   expect(res.statusCode).toBe(200);
@@ -83,7 +145,14 @@ const commandCounts = async () => {
   );
 };
 
-describe("POST /orders/batch", () => {
+describe.each(["fastify", "raw front"] as const)("POST /orders/batch through %s", (pass) => {
+  beforeAll(() => {
+    via = pass;
+  });
+  afterAll(() => {
+    via = "fastify";
+  });
+
   it("answers each item on its own, in order; every written item is in one transaction", async () => {
     const ok1 = place();
     const ok2 = place({ symbol: "GBPUSD", price: "1.25000", side: "SELL" });
@@ -303,13 +372,14 @@ describe("POST /orders/batch", () => {
     const huge = await batch({ items: [item("place", place({ clOrdId: "x".repeat(1_100_000) }))] });
     expect(huge.statusCode).toBe(413);
     expect(huge.json()).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
-    const text = await h.service.app.inject({
-      method: "POST",
-      url: "/orders/batch",
-      headers: { "content-type": "application/xml" },
-      payload: "items",
-    });
+    const text = await batch("items", "application/xml");
     expect(text.statusCode).toBe(415);
+    // A prototype key is refused as Fastify's JSON parser refuses it.
+    const poisoned = await batch(
+      `{"items":[${JSON.stringify(item("place", place())).replace("{", '{"__proto__":{"x":1},')}]}`,
+    );
+    expect(poisoned.statusCode).toBe(400);
+    expect(poisoned.json()).toMatchObject({ error: { code: "MALFORMED_JSON" } });
     expect(await counts()).toEqual(before);
   });
 
@@ -359,5 +429,30 @@ describe("POST /orders/batch", () => {
     const again = await answersOf(items);
     expect(again.map((a) => a.body.resent)).toEqual([true, true]);
     for (const b of bodies) expect(await storedFor(b.clOrdId)).toHaveLength(1);
+  });
+});
+
+describe("POST /orders/batch over a connection", () => {
+  beforeAll(() => {
+    via = "raw front";
+  });
+  afterAll(() => {
+    via = "fastify";
+  });
+
+  it("over a connection, the raw front answers ordinary batches and hands odd heads to Fastify", async () => {
+    const ok = await batch({ items: [item("place", place())] });
+    expect([ok.statusCode, answeredBy]).toEqual([200, "raw front"]);
+    expect(ok.headers["content-type"]).toBe("application/json; charset=utf-8");
+    for (const body of ['{"items": [', { items: [] }, { items: [], extra: 1 }]) {
+      const res = await batch(body);
+      expect([res.statusCode, answeredBy]).toEqual([400, "raw front"]);
+    }
+    const xml = await batch("items", "application/xml");
+    expect([xml.statusCode, answeredBy]).toEqual([415, "fastify"]);
+    const huge = await batch({
+      items: [item("place", place({ clOrdId: "x".repeat(1_100_000) }))],
+    });
+    expect([huge.statusCode, answeredBy]).toEqual([413, "fastify"]);
   });
 });

@@ -2,9 +2,19 @@
 // gateway in headers; every error body is machine-readable:
 // { "error": { "code": "...", "message": "...", "details"?: [...] } }.
 import type { TimestampNs } from "@fxcore/domain";
-import { Counter, Histogram, type Logger, type Registry } from "@fxcore/infra";
+import {
+  attachRawFront,
+  Counter,
+  Histogram,
+  type Logger,
+  type RawFront,
+  type RawFrontAnswer,
+  type RawFrontRequest,
+  type Registry,
+} from "@fxcore/infra";
 import { context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import secureJson from "secure-json-parse";
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -39,6 +49,13 @@ import { commandTracing, type ItemContext, NOOP_SPAN } from "./item-trace.ts";
 export const ACCOUNTS_HEADER = "x-fxcore-accounts";
 export const ROLES_HEADER = "x-fxcore-roles";
 export const CORRELATION_HEADER = "x-correlation-id";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The raw HTTP/1.1 front of the hot route (ADR 067, ADR 136), for its stats. */
+    rawFront: RawFront;
+  }
+}
 
 export interface AppOptions {
   readonly handler: CommandHandler;
@@ -81,7 +98,17 @@ const itemAnswer = (status: number, bodyJson: string): string =>
 const UNAVAILABLE_MESSAGE = "the event store is unavailable; nothing was written, retry later";
 const unavailableJson = jsonText(errorBody("STORE_UNAVAILABLE", UNAVAILABLE_MESSAGE));
 const internalJson = jsonText(errorBody("INTERNAL", "internal error"));
+const validBatch = ajv.compile<{ items: unknown[] }>(batchSchema);
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
+const RETRY_HEADERS = { ...JSON_HEADERS, "retry-after": "1" } as const;
+/** A raw front answer with a JSON body, as Fastify's reply would send it. */
+const jsonAnswer = (
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = JSON_HEADERS,
+): RawFrontAnswer => ({ status, headers, body: jsonText(body) });
 
+import { createRequire } from "node:module";
 export function buildApp(o: AppOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: o.bodyLimit ?? 16 * 1024,
@@ -276,105 +303,159 @@ export function buildApp(o: AppOptions): FastifyInstance {
   // Several commands in one call (ADR 066): each item authorised, validated
   // and decided on its own, answered exactly as its single endpoint would;
   // all of them written in one group-commit transaction.
+  /**
+   * A valid batch's answer text, {"answers":[...]}. Throws when the group
+   * write failed: nothing of the batch was written, and the whole call answers.
+   */
+  const answerBatch = async (items: readonly unknown[]): Promise<string> => {
+    const receivedAtNs = o.nowNs();
+    const started = performance.now();
+    const answers = new Array<string>(items.length);
+    const runs: { index: number; command: BatchCommand; ctx: RequestContext; span: Span }[] = [];
+    const traceOf = commandTraces();
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (!validItem(item)) {
+        const errors = validItem.errors ?? [];
+        answers[i] = itemAnswer(
+          400,
+          jsonText(errorBody("INVALID_REQUEST", validationMessage("item", errors), errors)),
+        );
+        continue;
+      }
+      const validate = validCommand[item.command.kind];
+      if (!validate(item.command)) {
+        const errors = validate.errors ?? [];
+        answers[i] = itemAnswer(
+          400,
+          jsonText(errorBody("INVALID_REQUEST", validationMessage("body", errors), errors)),
+        );
+        continue;
+      }
+      const { kind, ...body } = item.command;
+      const refusal = refusalOf(item.caller.accounts, body.account);
+      if (refusal !== null) {
+        count(kind, "refused");
+        answers[i] = refusal;
+        continue;
+      }
+      const t = traceOf(kind, item);
+      runs.push({
+        index: i,
+        command: { kind, body } as BatchCommand,
+        span: t.span,
+        ctx: {
+          correlationId: item.correlationId ?? uuidV7(),
+          traceparent: t.traceparent,
+          tracestate: t.tracestate,
+          receivedAtNs,
+        },
+      });
+    }
+    let settled: PromiseSettledResult<CommandAnswer>[];
+    try {
+      settled = runs.length === 0 ? [] : await o.handler.batch(runs);
+    } catch (e) {
+      // The group write failed: nothing of this batch was written; the whole call answers.
+      for (const r of runs) {
+        count(r.command.kind, isUnavailable(e) ? "unavailable" : "error");
+        r.span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+        r.span.end();
+      }
+      throw e;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const counted = tally();
+    settled.forEach((s, n) => {
+      const r = runs[n] as (typeof runs)[number];
+      const kind = r.command.kind;
+      if (s.status === "fulfilled") {
+        const answer = s.value;
+        const rejected =
+          answer.report !== null &&
+          (answer.report.msgType === "9" || answer.report.ordStatus === "8");
+        counted.add(kind, answer.resent ? "resent" : rejected ? "rejected" : "accepted");
+        answers[r.index] = itemAnswer(200, answerJson(answer));
+      } else {
+        const e = s.reason as Error;
+        counted.add(kind, isUnavailable(e) ? "unavailable" : "error");
+        r.span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+        if (isUnavailable(e)) answers[r.index] = itemAnswer(503, unavailableJson);
+        else {
+          app.log.error({ err: e }, "batch command failed");
+          answers[r.index] = itemAnswer(500, internalJson);
+        }
+      }
+      timers[kind].observe(seconds);
+      r.span.end();
+    });
+    counted.flush();
+    // Encoded once here: a string reply is measured, then encoded, by the reply.
+    // The brackets go inside the join, so its flat result is encoded as is
+    // (a concatenation around it would be flattened into another copy first).
+    const last = answers.length - 1;
+    answers[0] = `{"answers":[${answers[0]}`;
+    answers[last] = `${answers[last]}]}`;
+    return answers.join(",");
+  };
+  const batchBodyLimit = o.batchBodyLimit ?? 1024 * 1024;
   app.post<{ Body: { items: unknown[] } }>(
     "/orders/batch",
-    { schema: { body: batchSchema }, bodyLimit: o.batchBodyLimit ?? 1024 * 1024 },
-    async (_req, reply) => {
-      const receivedAtNs = o.nowNs();
-      const started = performance.now();
-      const items = _req.body.items;
-      const answers = new Array<string>(items.length);
-      const runs: { index: number; command: BatchCommand; ctx: RequestContext; span: Span }[] = [];
-      const traceOf = commandTraces();
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i];
-        if (!validItem(item)) {
-          const errors = validItem.errors ?? [];
-          answers[i] = itemAnswer(
-            400,
-            jsonText(errorBody("INVALID_REQUEST", validationMessage("item", errors), errors)),
-          );
-          continue;
-        }
-        const validate = validCommand[item.command.kind];
-        if (!validate(item.command)) {
-          const errors = validate.errors ?? [];
-          answers[i] = itemAnswer(
-            400,
-            jsonText(errorBody("INVALID_REQUEST", validationMessage("body", errors), errors)),
-          );
-          continue;
-        }
-        const { kind, ...body } = item.command;
-        const refusal = refusalOf(item.caller.accounts, body.account);
-        if (refusal !== null) {
-          count(kind, "refused");
-          answers[i] = refusal;
-          continue;
-        }
-        const t = traceOf(kind, item);
-        runs.push({
-          index: i,
-          command: { kind, body } as BatchCommand,
-          span: t.span,
-          ctx: {
-            correlationId: item.correlationId ?? uuidV7(),
-            traceparent: t.traceparent,
-            tracestate: t.tracestate,
-            receivedAtNs,
-          },
-        });
-      }
-      let settled: PromiseSettledResult<CommandAnswer>[];
-      try {
-        settled = runs.length === 0 ? [] : await o.handler.batch(runs);
-      } catch (e) {
-        // The group write failed: nothing of this batch was written; the whole call answers.
-        for (const r of runs) {
-          count(r.command.kind, isUnavailable(e) ? "unavailable" : "error");
-          r.span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
-          r.span.end();
-        }
-        throw e;
-      }
-      const seconds = (performance.now() - started) / 1000;
-      const counted = tally();
-      settled.forEach((s, n) => {
-        const r = runs[n] as (typeof runs)[number];
-        const kind = r.command.kind;
-        if (s.status === "fulfilled") {
-          const answer = s.value;
-          const rejected =
-            answer.report !== null &&
-            (answer.report.msgType === "9" || answer.report.ordStatus === "8");
-          counted.add(kind, answer.resent ? "resent" : rejected ? "rejected" : "accepted");
-          answers[r.index] = itemAnswer(200, answerJson(answer));
-        } else {
-          const e = s.reason as Error;
-          counted.add(kind, isUnavailable(e) ? "unavailable" : "error");
-          r.span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
-          if (isUnavailable(e)) answers[r.index] = itemAnswer(503, unavailableJson);
-          else {
-            app.log.error({ err: e }, "batch command failed");
-            answers[r.index] = itemAnswer(500, internalJson);
-          }
-        }
-        timers[kind].observe(seconds);
-        r.span.end();
-      });
-      counted.flush();
+    { schema: { body: batchSchema }, bodyLimit: batchBodyLimit },
+    async (req, reply) =>
       // Encoded once here: a string reply is measured, then encoded, by the reply.
-      // The brackets go inside the join, so its flat result is encoded as is
-      // (a concatenation around it would be flattened into another copy first).
-      const last = answers.length - 1;
-      answers[0] = `{"answers":[${answers[0]}`;
-      answers[last] = `${answers[last]}]}`;
-      return reply
+      reply
         .code(200)
         .type("application/json")
-        .send(Buffer.from(answers.join(",")));
-    },
+        .send(Buffer.from(await answerBatch(req.body.items))),
   );
+
+  // The batch route's ordinary requests skip Fastify (ADR 136): the raw front
+  // answers them as the route above would; anything unusual in the head (other
+  // content types, a body over the limit, chunked…) is handed to Fastify.
+  const rawBatch = async (r: RawFrontRequest): Promise<RawFrontAnswer> => {
+    let body: unknown;
+    try {
+      // Fastify's JSON parser, with its settings: a prototype key is refused.
+      body = secureJson.parse(r.body, undefined, {
+        protoAction: "error",
+        constructorAction: "error",
+      });
+    } catch (e) {
+      return jsonAnswer(400, errorBody("MALFORMED_JSON", (e as Error).message));
+    }
+    if (!validBatch(body)) {
+      const errors = validBatch.errors ?? [];
+      return jsonAnswer(
+        400,
+        errorBody("INVALID_REQUEST", validationMessage("body", errors), errors),
+      );
+    }
+    try {
+      return { status: 200, headers: JSON_HEADERS, body: await answerBatch(body.items) };
+    } catch (e) {
+      if (isUnavailable(e))
+        return jsonAnswer(503, errorBody("STORE_UNAVAILABLE", UNAVAILABLE_MESSAGE), RETRY_HEADERS);
+      app.log.error({ err: e }, "command failed");
+      return jsonAnswer(500, errorBody("INTERNAL", "internal error"));
+    }
+  };
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+    front.close();
+  });
+  const front = attachRawFront(app.server, {
+    route: "POST /orders/batch",
+    accepts: (h, length) =>
+      length > 0 && length <= batchBodyLimit && h["content-type"] === "application/json",
+    handle: rawBatch,
+    closing: () => closing,
+    // A batch still arriving after this long is not a gateway's call: 408.
+    requestTimeoutMs: 30_000,
+    keepAliveMs: app.initialConfig.keepAliveTimeout ?? 72_000,
+  });
+  app.decorate("rawFront", front);
 
   app.get<{ Params: { account: string; clOrdId: string } }>(
     "/orders/:account/:clOrdId",

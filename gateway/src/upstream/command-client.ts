@@ -129,14 +129,21 @@ const headerValue = (v: string): string => {
 export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
   const timeoutMs = o.timeoutMs ?? 5_000;
   const base = new URL(o.baseUrl);
-  const client = http1Client({
-    host: base.hostname,
-    port: Number(base.port || 80),
-    connections: o.connections ?? 8,
-    pipelining: o.pipelining ?? 16,
-    timeoutMs,
-    connectTimeoutMs: Math.min(timeoutMs, 2_000),
-  });
+  const connect = () =>
+    http1Client({
+      host: base.hostname,
+      port: Number(base.port || 80),
+      connections: o.connections ?? 8,
+      pipelining: o.pipelining ?? 16,
+      timeoutMs,
+      connectTimeoutMs: Math.min(timeoutMs, 2_000),
+    });
+  const client = connect();
+  // Batch calls on connections of their own (opened when first used): each
+  // then carries only batches, which command-service's raw front answers
+  // without Fastify (ADR 136); a connection's first other request would hand
+  // it to node:http for good.
+  const batches = connect();
 
   /** The caller's identity as header lines, once per principal (cached with the key). */
   const identity = new WeakMap<Principal, string>();
@@ -340,7 +347,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     for (let i = 0; i < items.length; i++) text += (i > 0 ? "," : "") + itemJson(items[i]!);
     text += "]}";
     o.onBatch?.(items.length);
-    const t = await client.request("POST", "/orders/batch", BATCH_HEADERS, text);
+    const t = await batches.request("POST", "/orders/batch", BATCH_HEADERS, text);
     if (!t.ok) {
       // Written and unanswered: every item may be committed (one transaction), none is known.
       const out = failure(t);
@@ -540,7 +547,7 @@ export const commandServiceClient = (o: CommandClientOptions): OrderEntry => {
     close: () => {
       // Orders already taken leave before the connections close.
       if (queue.length > 0) flushBatches(true);
-      return client.close();
+      return Promise.all([client.close(), batches.close()]).then(() => undefined);
     },
     async ready() {
       const t = await call("GET", "/readyz", null);

@@ -148,6 +148,37 @@ const fixOf = (out: UpstreamOutcome) =>
   out.kind === "answer" ? JSON.parse(encodeFixJson(out.answer.report)) : null;
 
 describe("command-service client, batches", () => {
+  it("sends batches on connections of their own: no other request ever shares one (ADR 136)", async () => {
+    const urlsBySocket = new Map<unknown, string[]>();
+    const s = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        const urls = urlsBySocket.get(req.socket) ?? [];
+        urls.push(req.url!);
+        urlsBySocket.set(req.socket, urls);
+        if (req.url === "/readyz") return json(res, 200, { status: "ready" });
+        batchDouble(req.url!, body, res);
+      });
+    });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+    const c = client(`http://127.0.0.1:${(s.address() as AddressInfo).port}`);
+    // A readiness probe first, as the gateway's /readyz does, then orders, then another probe.
+    expect(await c.ready()).toBe(true);
+    const outs = await Promise.all(
+      ["S1", "S2", "S3"].map((id) => c.place(place(id), trader("ACC1"))),
+    );
+    expect(outs.map((o) => o.kind)).toEqual(["answer", "answer", "answer"]);
+    expect(await c.ready()).toBe(true);
+    await c.close?.();
+    const lists = [...urlsBySocket.values()];
+    const batchSockets = lists.filter((urls) => urls.includes("/orders/batch"));
+    expect(batchSockets.length).toBeGreaterThan(0);
+    for (const urls of batchSockets) expect(new Set(urls)).toEqual(new Set(["/orders/batch"]));
+    expect(lists.flat().filter((u) => u === "/readyz")).toHaveLength(2);
+  });
+
   it("sends one loop turn's orders as one batch and gives each order its own answer", async () => {
     const s = await serve(batchDouble);
     const c = client(s.url);
