@@ -318,33 +318,21 @@ export class CommandWriter {
     // Let the current tick's requests join the batch.
     setImmediate(() => {
       this.#scheduled = false;
-      this.#startReady();
+      while (this.#ready()) {
+        const batch = this.#take();
+        this.#inFlight++;
+        const started = performance.now();
+        this.#flush(batch)
+          .then(() => this.#onBatch?.(batch.length, performance.now() - started))
+          .finally(() => {
+            this.#inFlight--;
+            this.#schedule();
+          });
+      }
     });
   }
 
-  #startReady(): void {
-    while (this.#ready()) {
-      const batch = this.#take();
-      this.#inFlight++;
-      const started = performance.now();
-      let ended = false;
-      // Called once the transaction has ended, before its outcomes are given
-      // out: what queued meanwhile is decided already and goes at once. Given
-      // out first, the outcomes' answers (and the requests read in the same
-      // turn) ran before the next transaction began, and Postgres sat idle
-      // for milliseconds of each cycle under load (ADR 136).
-      const end = (committed = false) => {
-        if (ended) return;
-        ended = true;
-        this.#inFlight--;
-        if (committed) this.#onBatch?.(batch.length, performance.now() - started);
-        this.#startReady();
-      };
-      void this.#flush(batch, end).finally(() => end());
-    }
-  }
-
-  async #flush(batch: readonly Pending[], ended: (committed: boolean) => void): Promise<void> {
+  async #flush(batch: readonly Pending[]): Promise<void> {
     // Two requests with one ClOrdID in a batch: the first goes, the other is a resend or a duplicate.
     const first = new Map<string, Pending>();
     const later: Pending[] = [];
@@ -364,12 +352,10 @@ export class CommandWriter {
         isUniqueViolation(e) ? this.#transact(candidates, false) : Promise.reject(e),
       );
     } catch (e) {
-      ended(false);
       const failure = isUnavailable(e) ? new StoreUnavailable(e) : e;
       for (const p of batch) p.reject(failure);
       return;
     }
-    ended(true);
     const { winners, results, losers } = written;
     if (results.some((r) => r.ok)) this.#store.notifyAppended();
     winners.forEach((p, i) => {
