@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import * as hdr from "hdr-histogram-js";
+import { cpuTicks, procStat } from "@fxcore/infra/proc-stat";
 import type pg from "pg";
 
 /** CPU time of some processes across a measuring window, in µs. */
@@ -24,14 +25,8 @@ const TICK_US = 1_000_000 / 100; // USER_HZ is 100 on Linux
 
 /** utime + stime of a process from /proc, µs; 0 once it is gone. */
 export const processCpuUs = (pid: number): number => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the parenthesised command name; utime and stime are 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-  } catch {
-    return 0;
-  }
+  const fields = procStat(pid);
+  return fields === undefined ? 0 : cpuTicks(fields) * TICK_US;
 };
 
 /** This process (all threads: GC, libuv pool included). */

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { taskStat } from "@fxcore/infra/proc-stat";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
 import type { PartitionMatcher } from "../src/partition-matcher.ts";
@@ -83,11 +84,8 @@ describe("snapshots on a worker thread", () => {
 
 describe.runIf(process.platform === "linux")("the snapshot thread's priority", () => {
   test("runs at nice 10", async () => {
-    const niceOf = (tid: string): number => {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      // Fields after the command's closing parenthesis; nice is field 19 (index 16 there).
-      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-    };
+    // nice is field 19 (index 16 after the command name).
+    const niceOf = (tid: string): number => Number(taskStat(tid)?.fields[16]);
     const before = new Set(readdirSync("/proc/self/task"));
     const t = startSnapshotThread();
     try {

@@ -6,9 +6,9 @@
 // the live phase's regime; large ones the cost per event.
 // Env BENCH_CATCHUP_ORDERS (inputs, default 5000), BATCH (events per batch,
 // default 100), DATABASE_URL (admin database of the local infra).
-import { readFileSync } from "node:fs";
 import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
 import { createPgPool, createScratchDatabase } from "@fxcore/infra";
+import { cpuTicks, procStat } from "@fxcore/infra/proc-stat";
 import pg from "pg";
 import {
   commitBatch,
@@ -59,10 +59,8 @@ try {
     );
     let s = 0;
     for (const { pid } of rows as { pid: number }[]) {
-      try {
-        const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-        s += (Number(f[11]) + Number(f[12])) / 100;
-      } catch {}
+      const f = procStat(pid);
+      if (f !== undefined) s += cpuTicks(f) / 100;
     }
     return s;
   };

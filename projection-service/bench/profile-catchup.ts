@@ -15,6 +15,7 @@ import {
   deleteTopics,
   ensureTopics,
 } from "@fxcore/infra";
+import { cpuTicks, taskStat } from "@fxcore/infra/proc-stat";
 import { createSerde } from "@fxcore/schemas";
 import pg from "pg";
 import { decodeWith } from "../src/consumer/decode.ts";
@@ -145,13 +146,8 @@ const pg0 = await backends();
 const threads = (): Map<string, number> => {
   const out = new Map<string, number>();
   for (const tid of readdirSync("/proc/self/task")) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const ticks = Number(f[11]) + Number(f[12]);
-      out.set(`${name}#${tid}`, ticks);
-    } catch {}
+    const t = taskStat(tid);
+    if (t !== undefined) out.set(`${t.name}#${tid}`, cpuTicks(t.fields));
   }
   return out;
 };

@@ -29,7 +29,7 @@
 // writing, committed, ms after the group join).
 // Real local infra (npm run infra:up); env KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
 // DATABASE_URL default to its ports. A fresh database per phase, dropped after.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { Worker } from "node:worker_threads";
 import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
@@ -42,6 +42,7 @@ import {
   ensureTopics,
   type PgPool,
 } from "@fxcore/infra";
+import { cpuTicks, procStat, taskStat } from "@fxcore/infra/proc-stat";
 import { createSerde } from "@fxcore/schemas";
 import * as hdr from "hdr-histogram-js";
 import pg from "pg";
@@ -121,10 +122,8 @@ const backendCpu = async (p: Phase): Promise<Map<number, number>> => {
     );
     const out = new Map<number, number>();
     for (const { pid } of rows) {
-      try {
-        const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-        out.set(pid, (Number(f[11]) + Number(f[12])) / ticksPerSecond);
-      } catch {}
+      const f = procStat(pid);
+      if (f !== undefined) out.set(pid, cpuTicks(f) / ticksPerSecond);
     }
     return out;
   } finally {
@@ -145,12 +144,8 @@ const threadCpu = (): Map<string, number> => {
     tids = readdirSync("/proc/self/task");
   } catch {}
   for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(`${name}#${tid}`, (Number(f[11]) + Number(f[12])) / ticksPerSecond);
-    } catch {}
+    const t = taskStat(tid);
+    if (t !== undefined) out.set(`${t.name}#${tid}`, cpuTicks(t.fields) / ticksPerSecond);
   }
   return out;
 };

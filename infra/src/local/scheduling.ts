@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { run } from "./process.ts";
+import { procStat } from "./proc-stat.ts";
 
 // One host, two cores, the whole order path on them (ADR 135). With the
 // kernel's wakeup preemption, every answer that wakes the next process stops
@@ -7,19 +8,6 @@ import { run } from "./process.ts";
 // it runs until it blocks or its slice ends.
 
 export type SchedPolicy = "other" | "batch";
-
-/**
- * The fields of /proc/<pid>/stat after the command name (which may itself
- * hold spaces or parens), so index = field number - 3; undefined when gone.
- */
-export function procStat(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
-}
 
 /** The scheduling policy of pid's main thread (field 41), or undefined when unknown. */
 export function schedPolicyOf(pid: number): SchedPolicy | "other-policy" | undefined {
