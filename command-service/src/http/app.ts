@@ -108,7 +108,6 @@ const jsonAnswer = (
   headers: Readonly<Record<string, string>> = JSON_HEADERS,
 ): RawFrontAnswer => ({ status, headers, body: jsonText(body) });
 
-import { createRequire } from "node:module";
 export function buildApp(o: AppOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: o.bodyLimit ?? 16 * 1024,
@@ -390,7 +389,6 @@ export function buildApp(o: AppOptions): FastifyInstance {
       r.span.end();
     });
     counted.flush();
-    // Encoded once here: a string reply is measured, then encoded, by the reply.
     // The brackets go inside the join, so its flat result is encoded as is
     // (a concatenation around it would be flattened into another copy first).
     const last = answers.length - 1;
