@@ -43,7 +43,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPgPool } from "@fxcore/infra";
-import { procStat } from "@fxcore/infra/proc-stat";
+import { cpuTicks, procStat } from "@fxcore/infra/proc-stat";
 import { schedPolicyOf, scheduleBatch } from "@fxcore/infra/scheduling";
 import * as hdr from "hdr-histogram-js";
 import pg from "pg";
@@ -91,8 +91,7 @@ const gcLogOf = (name: string) => join(gcDir, `${name}.gc`);
 const cpuMs = (pid: number | undefined, kernelOnly = false): number => {
   const fields = pid === undefined ? undefined : procStat(pid);
   if (fields === undefined) return Number.NaN;
-  const sys = Number(fields[12]);
-  return ((kernelOnly ? sys : Number(fields[11]) + sys) * 1000) / 100; // USER_HZ = 100
+  return ((kernelOnly ? Number(fields[12]) : cpuTicks(fields)) * 1000) / 100; // USER_HZ = 100
 };
 
 /** The Postgres backends serving the bench database (WAL writer etc. not included). */
