@@ -205,33 +205,21 @@ export const attachRawFront = (server: Server, o: RawFrontOptions): RawFront => 
   const stats = { open: 0, answered: 0, handedOff: 0, throttled: 0 };
 
   /**
-   * An answer's bytes, head and body, written straight into one buffer, as
-   * UTF-8 (what writing it as a string did). Built as a string, it left a
-   * cons string per piece and a flattened copy per answer to the GC.
+   * An answer's bytes, head and body, in one buffer, as UTF-8 (what writing
+   * it as a string did). The head is one short string written with one call:
+   * a call per piece (about twenty per answer) cost more than the cons string
+   * it leaves to the GC. The body, the long part, is never joined to the head
+   * as a string.
    */
   const answerBytes = (a: RawFrontAnswer): Buffer => {
-    const status = statusLine(a.status);
-    const date = httpDate();
     const bodyBytes = Buffer.byteLength(a.body);
-    const length = String(bodyBytes);
-    // 26: "content-length: ", "\r\ndate: " and "\r\n" below.
-    let size = status.length + 26 + length.length + date.length + headTail.length + bodyBytes;
-    for (const k in a.headers) size += Buffer.byteLength(k) + 4 + Buffer.byteLength(a.headers[k]!);
-    const out = Buffer.allocUnsafe(size);
-    let at = out.write(status, 0);
-    for (const k in a.headers) {
-      at += out.write(k, at);
-      at += out.write(": ", at);
-      at += out.write(a.headers[k]!, at);
-      at += out.write("\r\n", at);
-    }
-    at += out.write("content-length: ", at);
-    at += out.write(length, at);
-    at += out.write("\r\ndate: ", at);
-    at += out.write(date, at);
-    at += out.write("\r\n", at);
-    at += out.write(headTail, at);
-    out.write(a.body, at);
+    let head = statusLine(a.status);
+    for (const k in a.headers) head += `${k}: ${a.headers[k]!}\r\n`;
+    head += `content-length: ${bodyBytes}\r\ndate: ${httpDate()}\r\n${headTail}`;
+    const headBytes = Buffer.byteLength(head);
+    const out = Buffer.allocUnsafe(headBytes + bodyBytes);
+    out.write(head, 0, headBytes, "utf8");
+    out.write(a.body, headBytes, bodyBytes, "utf8");
     return out;
   };
 

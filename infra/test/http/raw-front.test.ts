@@ -5,7 +5,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { attachRawFront, type RawFrontRequest } from "../../src/http/raw-front.ts";
+import {
+  attachRawFront,
+  type RawFrontAnswer,
+  type RawFrontRequest,
+} from "../../src/http/raw-front.ts";
 
 const servers: http.Server[] = [];
 afterEach(() => {
@@ -15,7 +19,13 @@ afterEach(() => {
   }
 });
 
-const start = async () => {
+const start = async (
+  answer: (r: RawFrontRequest) => RawFrontAnswer = (r) => ({
+    status: 200,
+    headers: { "content-type": "text/plain" },
+    body: `front ${r.body}`,
+  }),
+) => {
   const seen: RawFrontRequest[] = [];
   const server = http.createServer((req, res) => {
     req.resume();
@@ -28,7 +38,7 @@ const start = async () => {
     accepts: (_h, length) => length <= 100,
     handle: (r) => {
       seen.push(r);
-      return { status: 200, headers: { "content-type": "text/plain" }, body: `front ${r.body}` };
+      return answer(r);
     },
     closing: () => false,
     requestTimeoutMs: 5_000,
@@ -82,6 +92,46 @@ describe("raw front: its route and headers", () => {
     expect(seen[0]!.headers["x-other"]).toBeUndefined();
     expect(seen[0]!.headers["content-length"]).toBe("2");
     expect(front.stats).toMatchObject({ answered: 1, handedOff: 0 });
+  });
+
+  it("writes the answer's status, its headers and a UTF-8 body that node's client reads back", async () => {
+    const { port } = await start((r) => ({
+      status: 201,
+      headers: { "content-type": "text/plain; charset=utf-8", "x-b": `got ${r.body.length}` },
+      body: `é€ ${r.body} 💱`,
+    }));
+    const res = await new Promise<{
+      status: number;
+      headers: http.IncomingHttpHeaders;
+      body: Buffer;
+    }>((resolve, reject) => {
+      const agent = new http.Agent({ keepAlive: true });
+      const req = http.request(
+        { host: "127.0.0.1", port, method: "POST", path: "/echo", agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            agent.destroy();
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+            });
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end("hi");
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers["content-type"]).toBe("text/plain; charset=utf-8");
+    expect(res.headers["x-b"]).toBe("got 2");
+    expect(res.headers.connection).toBe("keep-alive");
+    expect(res.headers.date).toBe(new Date(Date.parse(res.headers.date ?? "")).toUTCString());
+    // Bytes, not characters: 2 + 3 + 1 + 2 + 1 + 4.
+    expect(res.headers["content-length"]).toBe("13");
+    expect(res.body.toString("utf8")).toBe("é€ hi 💱");
   });
 
   it("hands other routes, repeated named headers and refused heads to node:http", async () => {
