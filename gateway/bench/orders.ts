@@ -43,7 +43,13 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPgPool } from "@fxcore/infra";
-import { cpuTicks, procStat } from "@fxcore/infra/proc-stat";
+import {
+  cpuTicks,
+  machineTicks,
+  procStat,
+  type SchedStat,
+  schedStat,
+} from "@fxcore/infra/proc-stat";
 import { schedPolicyOf, scheduleBatch } from "@fxcore/infra/scheduling";
 import * as hdr from "hdr-histogram-js";
 import pg from "pg";
@@ -118,6 +124,35 @@ const postgresCpuMs = (): number => {
   const reaped = procStat(postmaster);
   const reapedMs = reaped ? ((Number(reaped[13]) + Number(reaped[14])) * 1000) / 100 : 0;
   return pids.reduce((sum, pid) => sum + cpuMs(pid), reapedMs);
+};
+
+/**
+ * Scheduler counters of a group of processes (their main threads), summed;
+ * processes gone by the end of the run drop out of both readings.
+ */
+type SchedGroup = Map<number, SchedStat>;
+const schedOf = (pids: readonly (number | undefined)[]): SchedGroup => {
+  const m: SchedGroup = new Map();
+  for (const pid of pids) {
+    const s = pid === undefined ? undefined : schedStat(pid);
+    if (s !== undefined && pid !== undefined) m.set(pid, s);
+  }
+  return m;
+};
+/** Share of the time runnable but waiting for a core, and the mean wait each time it got one. */
+const waitedSince = (before: SchedGroup, after: SchedGroup, elapsedS: number): string => {
+  let waitNs = 0;
+  let slices = 0;
+  let n = 0;
+  for (const [pid, a] of after) {
+    const b = before.get(pid);
+    if (b === undefined) continue;
+    waitNs += a.waitNs - b.waitNs;
+    slices += a.slices - b.slices;
+    n++;
+  }
+  if (n === 0) return "n/a";
+  return `${((100 * waitNs) / 1e9 / elapsedS).toFixed(0)} % (${(waitNs / 1e6 / Math.max(1, slices)).toFixed(2)} ms a wait)`;
 };
 
 /**
@@ -341,6 +376,14 @@ try {
     up: cpuMs(upstreamChild?.pid),
     pg: postgresCpuMs(),
   };
+  const schedGroups = () => ({
+    gw: schedOf([gatewayChild?.pid]),
+    up: schedOf([upstreamChild?.pid]),
+    lg: schedOf(loadGens.map((l) => l.child.pid)),
+    pg: schedOf(postgresPids()),
+    machine: machineTicks(),
+  });
+  const sched0 = schedGroups();
   for (const l of loadGens) l.child.send("measure");
   const t0 = performance.now();
   await sleep(DURATION_S * 1000);
@@ -352,6 +395,7 @@ try {
     up: cpuMs(upstreamChild?.pid) - cpu0.up,
     pg: postgresCpuMs() - cpu0.pg,
   };
+  const sched1 = schedGroups();
   const results = await Promise.all(loadGens.map((l) => l.result));
   const batches1 = await batchCounts();
   const calibrationAfter = calibrationUs();
@@ -421,6 +465,12 @@ try {
   const totalUs = ((cpu.gw + cpu.up + cpu.pg + loadCpuUs / 1000) * 1000) / Math.max(1, done);
   console.log(
     `  CPU per request, all of them: ${totalUs.toFixed(0)} µs — ${availableParallelism()} idle cores would carry about ${((availableParallelism() * 1e6) / totalUs).toFixed(0)} requests/s (10,000/s needs ≤ ${((availableParallelism() * 1e6) / 10_000).toFixed(0)} µs)`,
+  );
+  // Cores left idle while the order path's processes queued for one: the
+  // sign of work that comes in bursts, not of a machine out of CPU.
+  const ticks = sched1.machine.total - sched0.machine.total;
+  console.log(
+    `  scheduling while measured: cores idle ${((100 * (sched1.machine.idle - sched0.machine.idle)) / Math.max(1, ticks)).toFixed(0)} % of the time; runnable but waiting for a core: gateway ${waitedSince(sched0.gw, sched1.gw, elapsed)}, ${UPSTREAM} ${waitedSince(sched0.up, sched1.up, elapsed)}, load generator ${waitedSince(sched0.lg, sched1.lg, elapsed)}, Postgres backends ${waitedSince(sched0.pg, sched1.pg, elapsed)} (main threads, /proc/<pid>/schedstat)`,
   );
   console.log(
     `  CPU speed check: signing one order took ${calibrationBefore.toFixed(1)} µs before and ${calibrationAfter.toFixed(1)} µs after the run (same work every time: scale CPU figures by it across runs)`,

@@ -4,7 +4,7 @@
 // BENCH_CATCHUP_ORDERS (default 20000), PROFILE_OUT (default /tmp/projection-catchup.cpuprofile);
 // ALLOC_PROFILE=1 writes the window's sampled allocations (collected ones
 // included) to ALLOC_PROFILE_OUT (default /tmp/projection-catchup.heapprofile).
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { migrateEventStore, PostgresEventStore } from "@fxcore/event-store";
 import {
@@ -15,7 +15,7 @@ import {
   deleteTopics,
   ensureTopics,
 } from "@fxcore/infra";
-import { cpuTicks, taskStat } from "@fxcore/infra/proc-stat";
+import { cpuTicks, schedStat, taskStat } from "@fxcore/infra/proc-stat";
 import { createSerde } from "@fxcore/schemas";
 import pg from "pg";
 import { decodeWith } from "../src/consumer/decode.ts";
@@ -43,8 +43,7 @@ const pool = createPgPool({
   max: 4,
 });
 const perKind = new Map<string, { n: number; ns: number }>();
-const schedNs = (pid: number) =>
-  Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
+const schedNs = (pid: number) => schedStat(pid)?.onCpuNs ?? Number.NaN;
 const kindOf = (q: unknown): string => {
   const t =
     typeof q === "string"
