@@ -12,7 +12,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { fileURLToPath } from "node:url";
 import { createKafka, createPgPool } from "@fxcore/infra";
 import { acquireInfra } from "@fxcore/infra/local";
-import { scheduleBatch } from "@fxcore/infra/scheduling";
+import { BACK_END_NICE, renice, scheduleBatch } from "@fxcore/infra/scheduling";
 import { provisionTopics } from "@fxcore/schemas";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -32,6 +32,8 @@ interface Service {
   readonly nodeFlags?: readonly string[];
   /** On the order path: SCHED_BATCH on this one host (ADR 135). */
   readonly schedBatch?: true;
+  /** The order path's back end: first to a core in a burst (ADR 137). */
+  readonly backEnd?: true;
 }
 
 // Scavenges on the main thread: helper threads only take cores from the
@@ -48,6 +50,7 @@ const SERVICES: readonly Service[] = [
     port: 8081,
     nodeFlags: COMMAND_SERVICE_FLAGS,
     schedBatch: true,
+    backEnd: true,
   },
   {
     name: "matcher",
@@ -156,6 +159,10 @@ function start(service: Service, env: Record<string, string>): void {
   if (service.schedBatch && child.pid !== undefined)
     void scheduleBatch([child.pid]).then((err) => {
       if (err) say(`${service.name} keeps the default scheduling policy: ${err.message}`);
+    });
+  if (service.backEnd && child.pid !== undefined)
+    void renice([child.pid], BACK_END_NICE).then((err) => {
+      if (err) say(`${service.name} keeps nice 0 (lowering it needs root): ${err.message}`);
     });
 }
 

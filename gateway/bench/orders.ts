@@ -50,7 +50,13 @@ import {
   type SchedStat,
   schedStat,
 } from "@fxcore/infra/proc-stat";
-import { schedPolicyOf, scheduleBatch } from "@fxcore/infra/scheduling";
+import {
+  BACK_END_NICE,
+  niceOf,
+  renice,
+  schedPolicyOf,
+  scheduleBatch,
+} from "@fxcore/infra/scheduling";
 import * as hdr from "hdr-histogram-js";
 import pg from "pg";
 import { createKey, migrateKeyStore } from "../src/auth/key-store.ts";
@@ -182,6 +188,19 @@ const nodeFlags = (name: string): string[] =>
 const SCHED = env("BENCH_SCHED", "batch");
 if (SCHED !== "batch" && SCHED !== "other")
   throw new Error(`BENCH_SCHED must be batch or other, not ${SCHED}`);
+/**
+ * The nice value of the order path's back end, command-service and the bench
+ * database's Postgres backends (ADR 137; `npm run infra:up` starts Postgres
+ * at it, scripts/start.ts command-service). 0 for A/B runs. Lowering it needs
+ * root: where it fails, the bench says so and goes on at what it has.
+ */
+const BACK_END_NICE_SET = Number(env("BENCH_NICE", String(BACK_END_NICE)));
+if (!Number.isInteger(BACK_END_NICE_SET) || BACK_END_NICE_SET < -20 || BACK_END_NICE_SET > 19)
+  throw new Error(`BENCH_NICE must be an integer from -20 to 19`);
+const toNice = async (name: string, pids: readonly number[]) => {
+  const failed = await renice(pids, BACK_END_NICE_SET);
+  if (failed) console.warn(`  ${name}: not at nice ${BACK_END_NICE_SET}: ${failed.message}`);
+};
 const toSched = async (name: string, pid: number | undefined) => {
   if (SCHED !== "batch" || pid === undefined) return;
   const failed = await scheduleBatch([pid]);
@@ -325,6 +344,9 @@ try {
   );
   await waitReady(GW_PORT);
   for (const [i, c] of children.entries()) await toSched(i === 0 ? UPSTREAM : "gateway", c.pid);
+  const [upstream] = children;
+  if (UPSTREAM === "command-service" && upstream?.pid !== undefined)
+    await toNice("command-service", [upstream.pid]);
   await sleep(1_500); // command-service's risk inputs refresh every second: let it see the accounts
   // The readers used when measuring begins, once now: the first fetch compiles
   // undici (~45 ms of CPU), which would otherwise be taken from the measured
@@ -369,6 +391,8 @@ try {
   for (const l of loadGens) await toSched("load generator", l.child.pid);
   await sleep(WARMUP_S * 1000);
   const [upstreamChild, gatewayChild] = children;
+  // The pool's connections all exist by now; later ones inherit the postmaster's nice.
+  await toNice("Postgres backends", postgresPids());
   const batches0 = await batchCounts();
   const cpu0 = {
     gw: cpuMs(gatewayChild?.pid),
@@ -429,7 +453,7 @@ try {
     console.log(`  node flags: ${flagsSet.map(([n, f]) => `${n.toLowerCase()} ${f}`).join("; ")}`);
   const pgPolicies = [...new Set(postgresPids().map((pid) => schedPolicyOf(pid) ?? "unknown"))];
   console.log(
-    `  scheduling (ADR 135): gateway, ${UPSTREAM} and load generator ${SCHED === "batch" ? "SCHED_BATCH" : "the default policy"} (BENCH_SCHED=${SCHED}); Postgres backends ${pgPolicies.join(", ") || "not local"}`,
+    `  scheduling (ADR 135): gateway, ${UPSTREAM} and load generator ${SCHED === "batch" ? "SCHED_BATCH" : "the default policy"} (BENCH_SCHED=${SCHED}); Postgres backends ${pgPolicies.join(", ") || "not local"}; nice (ADR 137, BENCH_NICE=${BACK_END_NICE_SET}): ${UPSTREAM} ${niceOf(upstreamChild?.pid ?? -1) ?? "?"}, Postgres backends ${[...new Set(postgresPids().map((pid) => niceOf(pid) ?? "?"))].join(", ") || "not local"}`,
   );
   console.log(
     `  throughput ${(done / elapsed).toFixed(0)} req/s (${(acked / elapsed).toFixed(0)} acked New/s), ${done} requests`,

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import pg from "pg";
 import { run, StartError } from "./process.ts";
-import { childPids, scheduleBatch } from "./scheduling.ts";
+import { BACK_END_NICE, childPids, renice, scheduleBatch } from "./scheduling.ts";
 
 // PostgreSQL 15 from Debian's binaries in a throwaway data dir. initdb and
 // postgres refuse to run as root, so they run as the `postgres` system user on
@@ -129,6 +129,9 @@ export async function startPostgres(options: {
   // postmaster's later children (one backend per connection) inherit this.
   const sched = await scheduleBatch([pid, ...childPids(pid)]);
   if (sched) console.warn(`postgres keeps the default scheduling policy: ${sched.message}`);
+  // Its backends, forked from here on, start ahead of the order path's front (ADR 137).
+  const nice = await renice([pid], BACK_END_NICE);
+  if (nice) console.warn(`postgres keeps nice 0 (lowering it needs root): ${nice.message}`);
   const admin = new pg.Client({ connectionString: postgresUrl(options.port, "postgres") });
   await admin.connect();
   try {

@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
-import { run } from "./process.ts";
 import { procStat } from "./proc-stat.ts";
+import { run } from "./process.ts";
 
 // One host, two cores, the whole order path on them (ADR 135). With the
 // kernel's wakeup preemption, every answer that wakes the next process stops
@@ -35,6 +35,36 @@ export async function scheduleBatch(pids: readonly number[]): Promise<Error | un
       await run("chrt", ["--all-tasks", "--batch", "--pid", "0", String(pid)], {
         timeoutMs: 5_000,
       });
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/**
+ * The nice value of the order path's back end on one host (ADR 137):
+ * command-service and the local Postgres. In the bursts that follow a commit,
+ * three or four of the path's processes want the two cores at once; the back
+ * end holds whole batches of orders, so it goes first.
+ */
+export const BACK_END_NICE = -5;
+
+/** The nice value of pid's main thread (field 19), or undefined when gone. */
+export function niceOf(pid: number): number | undefined {
+  const fields = procStat(pid);
+  return fields === undefined ? undefined : Number(fields[19 - 3]);
+}
+
+/**
+ * Sets each pid's main thread to `nice` (on Linux, the thread the pid names;
+ * processes it forks later inherit it). A negative value needs root or
+ * CAP_SYS_NICE (or a raised RLIMIT_NICE): the error is returned, for the
+ * caller to report. Needs util-linux's renice.
+ */
+export async function renice(pids: readonly number[], nice: number): Promise<Error | undefined> {
+  try {
+    for (const pid of pids)
+      await run("renice", ["-n", String(nice), "-p", String(pid)], { timeoutMs: 5_000 });
     return undefined;
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));

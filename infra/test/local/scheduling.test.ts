@@ -2,7 +2,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { childPids, schedPolicyOf, scheduleBatch } from "../../src/local/scheduling.ts";
+import {
+  BACK_END_NICE,
+  childPids,
+  niceOf,
+  renice,
+  schedPolicyOf,
+  scheduleBatch,
+} from "../../src/local/scheduling.ts";
 
 const procs: ChildProcess[] = [];
 afterEach(() => {
@@ -62,5 +69,32 @@ describe.skipIf(!existsSync("/proc/self/stat"))("SCHED_BATCH for the order path 
     const kids = childPids(p.pid!);
     expect(kids).toHaveLength(1);
     expect(childPids(kids[0]!)).toEqual([]);
+  });
+
+  it("given a process at the runner's nice, when reniced to the back end's value, then it reads that value where the user may lower it, and an error comes back where not", async () => {
+    const p = await startTree();
+    const [child] = childPids(p.pid!);
+    const base = niceOf(p.pid!)!;
+    expect(base).toBe(niceOf(process.pid));
+    const err = await renice([p.pid!], BACK_END_NICE);
+    if (process.getuid?.() === 0) {
+      expect(err).toBeUndefined();
+      expect(niceOf(p.pid!)).toBe(BACK_END_NICE);
+      // Only the pid named: a child already running keeps its own.
+      expect(niceOf(child!)).toBe(base);
+    } else if (base <= BACK_END_NICE) {
+      expect(err).toBeUndefined();
+    } else {
+      expect(err).toBeInstanceOf(Error);
+      expect(niceOf(p.pid!)).toBe(base);
+    }
+    // Back up to where it was: raising needs no privilege.
+    expect(await renice([p.pid!], base)).toBeUndefined();
+    expect(niceOf(p.pid!)).toBe(base);
+  });
+
+  it("given a pid that does not exist, then renice returns the error and niceOf knows nothing", async () => {
+    expect(await renice([2 ** 22 + 12345], BACK_END_NICE)).toBeInstanceOf(Error);
+    expect(niceOf(2 ** 22 + 12345)).toBeUndefined();
   });
 });
