@@ -344,9 +344,9 @@ try {
   );
   await waitReady(GW_PORT);
   for (const [i, c] of children.entries()) await toSched(i === 0 ? UPSTREAM : "gateway", c.pid);
-  const [upstream] = children;
-  if (UPSTREAM === "command-service" && upstream?.pid !== undefined)
-    await toNice("command-service", [upstream.pid]);
+  const upstreamPid = children[0]?.pid;
+  if (UPSTREAM === "command-service" && upstreamPid !== undefined)
+    await toNice("command-service", [upstreamPid]);
   await sleep(1_500); // command-service's risk inputs refresh every second: let it see the accounts
   // The readers used when measuring begins, once now: the first fetch compiles
   // undici (~45 ms of CPU), which would otherwise be taken from the measured
