@@ -14,22 +14,21 @@ import {
 } from "@fxcore/infra";
 import { context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import secureJson from "secure-json-parse";
 import Fastify, {
-  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from "fastify";
+import secureJson from "secure-json-parse";
+import { answerJson, jsonText, positionJson, reportJson } from "../commands/answer-json.ts";
 import type {
   BatchCommand,
   CommandAnswer,
   CommandHandler,
   RequestContext,
 } from "../commands/command-handler.ts";
-import { answerJson, jsonText, positionJson, reportJson } from "../commands/answer-json.ts";
-import { uuidV7 } from "../commands/time-ordered-id.ts";
 import {
   type BatchItem,
   batchCommandSchemas,
@@ -42,6 +41,7 @@ import {
   type ReplaceRequest,
   replaceSchema,
 } from "../commands/requests.ts";
+import { uuidV7 } from "../commands/time-ordered-id.ts";
 import { isUnavailable } from "../write/command-writer.ts";
 import { commandTracing, type ItemContext, NOOP_SPAN } from "./item-trace.ts";
 
@@ -102,11 +102,11 @@ const validBatch = ajv.compile<{ items: unknown[] }>(batchSchema);
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
 const RETRY_HEADERS = { ...JSON_HEADERS, "retry-after": "1" } as const;
 /** A raw front answer with a JSON body, as Fastify's reply would send it. */
-const jsonAnswer = (
-  status: number,
-  body: unknown,
-  headers: Readonly<Record<string, string>> = JSON_HEADERS,
-): RawFrontAnswer => ({ status, headers, body: jsonText(body) });
+const jsonAnswer = (status: number, body: unknown): RawFrontAnswer => ({
+  status,
+  headers: JSON_HEADERS,
+  body: jsonText(body),
+});
 
 export function buildApp(o: AppOptions): FastifyInstance {
   const app = Fastify({
@@ -432,10 +432,10 @@ export function buildApp(o: AppOptions): FastifyInstance {
     try {
       return { status: 200, headers: JSON_HEADERS, body: await answerBatch(body.items) };
     } catch (e) {
-      if (isUnavailable(e))
-        return jsonAnswer(503, errorBody("STORE_UNAVAILABLE", UNAVAILABLE_MESSAGE), RETRY_HEADERS);
+      // The error handler's answers, as texts made once.
+      if (isUnavailable(e)) return { status: 503, headers: RETRY_HEADERS, body: unavailableJson };
       app.log.error({ err: e }, "command failed");
-      return jsonAnswer(500, errorBody("INTERNAL", "internal error"));
+      return { status: 500, headers: JSON_HEADERS, body: internalJson };
     }
   };
   let closing = false;

@@ -29,12 +29,17 @@ export function childPids(pid: number): number[] {
  * later inherit it. Lowering the policy needs no privilege. Needs Linux and
  * util-linux's chrt; the error is returned, for the caller to report.
  */
-export async function scheduleBatch(pids: readonly number[]): Promise<Error | undefined> {
+export const scheduleBatch = (pids: readonly number[]): Promise<Error | undefined> =>
+  forEachPid(pids, "chrt", (pid) => ["--all-tasks", "--batch", "--pid", "0", pid]);
+
+/** Runs the command once per pid, in turn; the first failure is returned, not thrown. */
+async function forEachPid(
+  pids: readonly number[],
+  command: string,
+  args: (pid: string) => string[],
+): Promise<Error | undefined> {
   try {
-    for (const pid of pids)
-      await run("chrt", ["--all-tasks", "--batch", "--pid", "0", String(pid)], {
-        timeoutMs: 5_000,
-      });
+    for (const pid of pids) await run(command, args(String(pid)), { timeoutMs: 5_000 });
     return undefined;
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
@@ -61,12 +66,5 @@ export function niceOf(pid: number): number | undefined {
  * CAP_SYS_NICE (or a raised RLIMIT_NICE): the error is returned, for the
  * caller to report. Needs util-linux's renice.
  */
-export async function renice(pids: readonly number[], nice: number): Promise<Error | undefined> {
-  try {
-    for (const pid of pids)
-      await run("renice", ["-n", String(nice), "-p", String(pid)], { timeoutMs: 5_000 });
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e : new Error(String(e));
-  }
-}
+export const renice = (pids: readonly number[], nice: number): Promise<Error | undefined> =>
+  forEachPid(pids, "renice", (pid) => ["-n", String(nice), "-p", pid]);
